@@ -1,0 +1,72 @@
+"""Anpei (安培): the safety-production training and examination platform."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from exam.config import load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ANPEI_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if app.config["PROXY_COUNT"]:
+        # Trust X-Forwarded-* only from the configured number of proxies.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.WARNING)
+        app.logger.setLevel(logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from exam import errors, i18n, web
+
+    errors.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from pathlib import Path
+
+    from exam.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    from exam import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
+    # Import the models so that metadata (and Alembic) know every table.
+    import exam.audit.models  # noqa: F401
+    import exam.auth.models  # noqa: F401
+    import exam.people.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from exam.accounts.views import bp as accounts_bp
+    from exam.audit.views import bp as audit_bp
+    from exam.auth.views import bp as auth_bp
+    from exam.home.views import bp as home_bp
+    from exam.people.views import bp as people_bp
+    from exam.reference.views import bp as reference_bp
+
+    for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Account administration: staff accounts, password resets, disabling, scopes."""

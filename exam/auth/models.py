@@ -1,0 +1,123 @@
+"""Accounts, roles and the login-attempt ledger used for throttling."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exam.extensions import db
+from exam.people.models import Enterprise, Person, Sector, Town
+from exam.timeutil import UTCDateTime, utcnow
+
+
+class UserRole:
+    ADMIN = "admin"  # bureau administrator
+    ORGANISER = "organiser"  # training organiser
+    CONTACT = "contact"  # enterprise contact (the enterprise's safety officer)
+    CANDIDATE = "candidate"  # a person who sits exams
+
+    ALL = (ADMIN, ORGANISER, CONTACT, CANDIDATE)
+    STAFF = (ADMIN, ORGANISER, CONTACT)
+    LABELS = {
+        ADMIN: _l("Bureau administrator"),
+        ORGANISER: _l("Training organiser"),
+        CONTACT: _l("Enterprise contact"),
+        CANDIDATE: _l("Candidate"),
+    }
+
+    @classmethod
+    def label(cls, role: str) -> str:
+        return str(cls.LABELS.get(role, role))
+
+
+user_scope_sector = Table(
+    "user_scope_sector",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True),
+)
+user_scope_town = Table(
+    "user_scope_town",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("town_id", ForeignKey("town.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name: chosen for staff, the ID number for candidates. Stored lower-case.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    #: The enterprise an enterprise contact looks after.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    #: A one-time password handed out by an administrator or an import, kept only until
+    #: the user sets their own (admission notices print it); never a lasting secret.
+    initial_password: Mapped[str | None] = mapped_column(String(32))
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    #: Part of the session id: changing it logs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person: Mapped[Person | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    #: An organiser limited to these sectors (empty: all sectors).
+    scope_sectors: Mapped[list[Sector]] = relationship(secondary=user_scope_sector)
+    #: An organiser limited to these towns (empty: all towns).
+    scope_towns: Mapped[list[Town]] = relationship(secondary=user_scope_town)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
+
+    @property
+    def role_label(self) -> str:
+        return UserRole.label(self.role)
+
+    @property
+    def name(self) -> str:
+        if self.person is not None:
+            return self.person.name
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == UserRole.ADMIN
+
+    @property
+    def is_scoped(self) -> bool:
+        return self.role == UserRole.ORGANISER and bool(self.scope_sectors or self.scope_towns)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class LoginAttempt(db.Model):
+    """One login attempt; failures within the window throttle the account and the address."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: What was typed as the login, normalised (so unknown names are throttled too).
+    login_key: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    success: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,220 @@
+"""Authentication services: password handling and DB-backed login throttling.
+
+The throttle counts failures in the database, so every gunicorn worker and every
+app host sees the same counters.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
+from exam.extensions import db
+from exam.people.identifiers import InvalidIdentifier, normalise, validate_mobile
+from exam.people.models import Person
+from exam.timeutil import utcnow
+
+#: Letters and digits that cannot be mistaken for one another when read aloud or typed.
+ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    #: None on success, else 'invalid', 'disabled', 'locked_account' or 'locked_address'.
+    error: str | None = None
+    retry_minutes: int = 0
+
+
+def one_time_password(length: int = 8) -> str:
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(length))
+
+
+def find_user_for_login(login: str) -> User | None:
+    """Resolve what a user typed: a username, an ID number, or a mobile number."""
+    key = login.strip().lower()
+    if not key:
+        return None
+    user = db.session.scalar(select(User).where(User.username == key))
+    if user is not None:
+        return user
+    normalised = normalise(login)
+    user = db.session.scalar(
+        select(User).join(Person, User.person_id == Person.id).where(Person.id_number == normalised)
+    )
+    if user is not None:
+        return user
+    try:
+        mobile = validate_mobile(login)
+    except InvalidIdentifier:
+        return None
+    users = db.session.scalars(
+        select(User).join(Person, User.person_id == Person.id).where(Person.mobile == mobile).limit(2)
+    ).all()
+    # A mobile number shared by two people identifies nobody: they must use their ID number.
+    return users[0] if len(users) == 1 else None
+
+
+def _failures_since(where, since: datetime) -> tuple[int, datetime | None]:
+    row = db.session.execute(
+        select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
+            where, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def _account_condition(user: User | None, key: str):
+    return LoginAttempt.user_id == user.id if user is not None else LoginAttempt.login_key == key
+
+
+def _retry_minutes(oldest: datetime | None, window: timedelta, now: datetime) -> int:
+    if oldest is None:
+        return 1
+    return max(1, int((oldest + window - now).total_seconds() // 60) + 1)
+
+
+def check_password(user: User, password: str) -> bool:
+    if user.password_hash:
+        return check_password_hash(user.password_hash, password)
+    if user.initial_password:
+        return hmac.compare_digest(user.initial_password.encode(), password.encode())
+    return False
+
+
+def authenticate(login: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
+    """Check a login attempt against the throttle and the password, and record it."""
+    now = now or utcnow()
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    key = login.strip().lower()[:64]
+    user = find_user_for_login(login)
+
+    address_failures, oldest = _failures_since(LoginAttempt.address == address, now - window)
+    if address_failures >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return LoginResult(None, "locked_address", _retry_minutes(oldest, window, now))
+
+    since = now - window
+    if user is not None:
+        last_success = db.session.scalar(
+            select(func.max(LoginAttempt.at)).where(
+                LoginAttempt.user_id == user.id, LoginAttempt.success.is_(True)
+            )
+        )
+        if last_success is not None and last_success > since:
+            since = last_success
+    account_failures, oldest = _failures_since(_account_condition(user, key), since)
+    if account_failures >= cfg["LOGIN_MAX_FAILURES"]:
+        return LoginResult(None, "locked_account", _retry_minutes(oldest, window, now))
+
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # same work whether or not the name exists
+        ok = False
+    else:
+        ok = check_password(user, password)
+    db.session.add(
+        LoginAttempt(at=now, login_key=key, user_id=user.id if user else None,
+                     address=address[:64], success=ok)
+    )
+    if not ok:
+        return LoginResult(None, "invalid")
+    if user.disabled:
+        return LoginResult(None, "disabled")
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set the user's own password; ends the one-time password and other sessions."""
+    user.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_METHOD"])
+    user.initial_password = None
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+
+
+def reset_password(user: User) -> str:
+    """Give the user a new one-time password they must change at next login."""
+    password = one_time_password()
+    user.password_hash = None
+    user.initial_password = password
+    user.must_change_password = True
+    user.session_token = new_session_token()
+    unlock(user)
+    return password
+
+
+def unlock(user: User) -> int:
+    """Forget the user's failed logins so the account is usable at once."""
+    result = db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.user_id == user.id, LoginAttempt.success.is_(False))
+    )
+    return result.rowcount or 0
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    cfg = current_app.config
+    failures, _ = _failures_since(
+        LoginAttempt.user_id == user.id, now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    )
+    return failures >= cfg["LOGIN_MAX_FAILURES"]
+
+
+def purge_login_attempts(older_than_days: int = 90, now: datetime | None = None) -> int:
+    """Delete login attempts older than the given age (a scheduler job)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=older_than_days))
+    )
+    return result.rowcount or 0
+
+
+COMMON_PASSWORDS = {"12345678", "123456789", "password", "password1", "abc12345", "a1234567",
+                    "qwerty123", "11111111", "88888888", "1qaz2wsx", "admin123"}
+
+
+def password_problem(password: str, user: User) -> str | None:
+    """Return the reason a new password is refused, or None (a stable key)."""
+    if len(password) < 8:
+        return "too_short"
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        return "letters_and_digits"
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return "too_common"
+    if lowered == user.username or (user.person and lowered == user.person.id_number.lower()):
+        return "same_as_login"
+    if user.person and user.person.mobile and user.person.mobile in password:
+        return "same_as_login"
+    if user.initial_password and password == user.initial_password:
+        return "same_as_initial"
+    return None
+
+
+def create_account(username: str, role: str, display_name: str = "", **fields) -> tuple[User, str]:
+    """Create an account with a one-time password; returns the account and that password."""
+    password = one_time_password()
+    user = User(username=username.strip().lower(), role=role, display_name=display_name,
+                initial_password=password, must_change_password=True, **fields)
+    db.session.add(user)
+    return user, password
+
+
+def ensure_candidate_account(person: Person) -> tuple[User, str | None]:
+    """The candidate account of a person, created (with a one-time password) if missing."""
+    user = db.session.scalar(select(User).where(User.person_id == person.id))
+    if user is not None:
+        if user.username != person.id_number.lower():
+            user.username = person.id_number.lower()
+        return user, None
+    user, password = create_account(person.id_number, UserRole.CANDIDATE, person=person)
+    return user, password

@@ -1,0 +1,89 @@
+"""Log in, log out, change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from exam.auth import services
+from exam.auth.forms import ChangePasswordForm, LoginForm
+from exam.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+PASSWORD_PROBLEMS = {
+    "too_short": lambda: _("The new password must have at least 8 characters."),
+    "letters_and_digits": lambda: _("The new password must contain both letters and digits."),
+    "too_common": lambda: _("This password is too common; choose another."),
+    "same_as_login": lambda: _("The password must not contain your login, ID number or mobile."),
+    "same_as_initial": lambda: _("Choose a password different from the one-time password."),
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` only if it is a path on this site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(c) < 32 for c in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def login_error_message(result: services.LoginResult) -> str:
+    if result.error == "locked_account":
+        return _("Too many failed logins for this account. Try again in %(minutes)s minutes, "
+                 "or ask an administrator to unlock it.", minutes=result.retry_minutes)
+    if result.error == "locked_address":
+        return _("Too many failed logins from your network. Try again in %(minutes)s minutes.",
+                 minutes=result.retry_minutes)
+    if result.error == "disabled":
+        return _("This account is disabled. Please contact the bureau.")
+    return _("Wrong login or password.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.login.data, form.password.data, request.remote_addr or "")
+        db.session.commit()  # the attempt is recorded whatever the outcome
+        if result.user is not None:
+            login_user(result.user)
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+        form.password.errors.append(login_error_message(result))
+        status = 429 if result.error in ("locked_account", "locked_address") else 200
+        return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if current_user.must_change_password and current_user.initial_password:
+        form.current.label.text = _("One-time password")
+    if form.validate_on_submit():
+        if not services.check_password(current_user, form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        elif problem := services.password_problem(form.new.data, current_user):
+            form.new.errors.append(PASSWORD_PROBLEMS[problem]())
+        else:
+            services.set_password(current_user, form.new.data)
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session id changed with its token
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)

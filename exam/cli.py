@@ -1,0 +1,145 @@
+"""The ``anpei`` command: Flask's CLI (run, db, shell) plus Anpei's own commands."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from exam import create_app
+from exam.extensions import db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main():
+    """Anpei (安培): safety-production training and examination platform."""
+
+
+@main.command("create-admin")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Name shown in the interface.")
+@with_appcontext
+def create_admin(username: str, display_name: str):
+    """Create a bureau administrator and print a one-time password."""
+    from exam.audit.services import record
+    from exam.auth.models import User, UserRole
+    from exam.auth.services import create_account
+
+    if db.session.scalar(select(User).where(User.username == username.lower())):
+        raise click.ClickException(f"an account named {username!r} already exists")
+    user, password = create_account(username, UserRole.ADMIN, display_name or username)
+    record("account.create", user, f"{username} (admin, by anpei create-admin)")
+    db.session.commit()
+    click.echo(f"Administrator {username!r} created. One-time password: {password}")
+    click.echo("It must be changed at the first login.")
+
+
+@main.group("people")
+def people_group():
+    """The register of enterprises and people."""
+
+
+@people_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@with_appcontext
+def import_people(path: Path, dry_run: bool):
+    """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
+    from exam.people import services
+    from exam.people.imports import _plan_for
+    from exam.timeutil import local_today
+
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if path.stat().st_size > limit:
+        raise click.ClickException(f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
+    plan = _plan_for(path.name, path.read_bytes())
+    if plan.errors:
+        for error in plan.errors:
+            where = f"{error.sheet} row {error.row}: " if error.row else ""
+            click.echo(f"{where}{error.message}", err=True)
+        click.echo(f"{len(plan.errors)} problem(s); nothing imported.", err=True)
+        sys.exit(1)
+    report = services.apply_import(plan, local_today())
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(f"Enterprises {verb}: {report.enterprises_created} added, "
+               f"{report.enterprises_updated} updated, {report.enterprises_unchanged} unchanged.")
+    click.echo(f"People {verb}: {report.people_created} added, {report.people_updated} updated, "
+               f"{report.people_unchanged} unchanged.")
+    if not dry_run:
+        for account in report.new_accounts:
+            click.echo(f"  {account.name}\t{account.login}\t{account.password}")
+
+
+@people_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_people(path: Path):
+    """Export the whole register to an .xlsx file in the import template's columns."""
+    from types import SimpleNamespace
+
+    from exam.auth.models import UserRole
+    from exam.people.imports import export_tables
+    from exam.people.spreadsheets import write_xlsx
+
+    path.write_bytes(write_xlsx(export_tables(SimpleNamespace(role=UserRole.ADMIN))))
+    click.echo(f"Written to {path}")
+
+
+DEMO_DB_NAME = "demo.sqlite"
+
+
+@main.command("demo")
+@click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
+@click.option("--no-serve", is_flag=True, help="Only build the demo database.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--seed", default=2026, show_default=True, help="Random seed of the demo district.")
+def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
+    """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000."""
+    app = current_app._get_current_object() if current_app else create_app()
+    db_path = Path(app.instance_path) / DEMO_DB_NAME
+    if reset:
+        db_path.unlink(missing_ok=True)
+    demo_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DEMO": True})
+    with demo_app.app_context():
+        fresh = not db_path.exists() or not _has_people()
+        upgrade()
+        if fresh:
+            from exam.demo.data import build_demo
+
+            logins = build_demo(random.Random(seed))
+            db.session.commit()
+            _print_logins(logins, db_path)
+        else:
+            click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")
+            click.echo("Demo logins: see README.md, or run `anpei demo --reset` to print them.")
+    if not no_serve:
+        click.echo(f"Serving the demo on http://{host}:{port}  (Ctrl+C stops it)")
+        demo_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def _has_people() -> bool:
+    from sqlalchemy import inspect
+
+    from exam.people.models import Person
+
+    if not inspect(db.engine).has_table("person"):
+        return False
+    return db.session.scalar(select(Person.id).limit(1)) is not None
+
+
+def _print_logins(logins, db_path: Path) -> None:
+    click.echo(f"Demo database: {db_path}")
+    click.echo("Demo logins (this demo database only):")
+    for role, login, password, note in logins.rows:
+        click.echo(f"  {role:<12} {login:<20} {password:<18} {note}")

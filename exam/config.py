@@ -1,0 +1,118 @@
+"""Configuration read from ``ANPEI_*`` environment variables.
+
+Every setting a deployment may change is listed in ``SETTINGS`` with its
+environment variable, so the README and ``anpei config`` can show them all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    default: object
+    kind: type
+    help: str
+
+
+SETTINGS = [
+    Setting("ANPEI_ENV", "ANPEI_ENV", "development", str,
+            "'production' refuses to start without ANPEI_SECRET_KEY and ANPEI_DATABASE_URL"),
+    Setting("ANPEI_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None, str,
+            "SQLAlchemy URL; default: SQLite file instance/anpei.sqlite; "
+            "production: postgresql+psycopg://user:pass@host/db"),
+    Setting("ANPEI_SECRET_KEY", "SECRET_KEY", None, str,
+            "signs sessions and CSRF tokens; default (not in production): generated once "
+            "into instance/secret_key"),
+    Setting("ANPEI_TIMEZONE", "DISPLAY_TIMEZONE", "Asia/Shanghai", str,
+            "time zone used to display times (stored in UTC)"),
+    Setting("ANPEI_DEFAULT_LOCALE", "BABEL_DEFAULT_LOCALE", "zh_CN", str,
+            "language of the interface until a user chooses (zh_CN or en)"),
+    Setting("ANPEI_SESSION_COOKIE_SECURE", "SESSION_COOKIE_SECURE", False, bool,
+            "send the session cookie only over HTTPS (set to 1 behind TLS)"),
+    Setting("ANPEI_PROXY_COUNT", "PROXY_COUNT", 0, int,
+            "number of trusted reverse proxies in front of the app (X-Forwarded-For hops)"),
+    Setting("ANPEI_MAX_UPLOAD_MB", "MAX_UPLOAD_MB", 10, int,
+            "largest file accepted by an upload, in megabytes"),
+    Setting("ANPEI_LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES", 5, int,
+            "failed logins per account within the window before it is locked"),
+    Setting("ANPEI_LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_MAX_FAILURES_PER_ADDRESS", 20, int,
+            "failed logins per client address within the window before it is refused"),
+    Setting("ANPEI_LOGIN_WINDOW_MINUTES", "LOGIN_WINDOW_MINUTES", 15, int,
+            "length of the login throttling window, in minutes"),
+    Setting("ANPEI_PASSWORD_METHOD", "PASSWORD_METHOD", "scrypt", str,
+            "werkzeug password hashing method (scrypt by default)"),
+    Setting("ANPEI_SITE_URL", "SITE_URL", "", str,
+            "public address of the site, shown on notices (e.g. https://anpei.example.gov.cn)"),
+]
+
+
+def _parse(setting: Setting, raw: str):
+    if setting.kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if setting.kind is int:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env} must be a whole number, not {raw!r}") from exc
+    return raw
+
+
+def load_config(instance_path: str, environ=None) -> dict:
+    """Build the Flask config mapping from the environment and the instance folder."""
+    environ = os.environ if environ is None else environ
+    config: dict = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        config[setting.key] = setting.default if raw in (None, "") else _parse(setting, raw)
+
+    production = config["ANPEI_ENV"] == "production"
+    instance = Path(instance_path)
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        if production:
+            raise ConfigError("ANPEI_DATABASE_URL must be set when ANPEI_ENV=production")
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'anpei.sqlite'}"
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("ANPEI_SECRET_KEY must be set when ANPEI_ENV=production")
+        config["SECRET_KEY"] = local_secret_key(instance)
+
+    config.update(
+        MAX_CONTENT_LENGTH=config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
+        BOOTSTRAP_SERVE_LOCAL=True,
+        BABEL_DEFAULT_TIMEZONE="UTC",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    return config
+
+
+def local_secret_key(instance: Path) -> str:
+    """Return the instance folder's secret key, creating it on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

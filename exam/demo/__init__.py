@@ -1,0 +1,1 @@
+"""The demo district: believable data for ``anpei demo``."""

@@ -1,0 +1,49 @@
+"""Form pieces shared by features: identifier validators and a multi-checkbox field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, widgets
+from wtforms.validators import ValidationError
+
+from exam.people.identifiers import (
+    InvalidIdentifier,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+)
+from exam.people.importing import IDENTIFIER_REASONS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as check boxes (easier on a phone than a multi-select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class Identifier:
+    """Validate and normalise a national identifier in place."""
+
+    def __init__(self, validate, label):
+        self.validate, self.label = validate, label
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.data = self.validate(field.data)
+        except InvalidIdentifier as exc:
+            raise ValidationError(f"{self.label}{IDENTIFIER_REASONS[exc.reason]}") from exc
+
+
+def IdNumber():  # noqa: N802 - reads like a WTForms validator class
+    return Identifier(validate_id_number, _l("The ID number "))
+
+
+def CreditCode():  # noqa: N802
+    return Identifier(validate_credit_code, _l("The credit code "))
+
+
+def Mobile():  # noqa: N802
+    return Identifier(validate_mobile, _l("The number "))

@@ -1,0 +1,55 @@
+"""Each role lands on its own home page, with real figures."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from exam.auth.models import User, UserRole
+from exam.extensions import db
+from exam.people.access import visible_enterprises, visible_people
+from exam.people.models import Person, Town, enterprise_sector
+from exam.people.views import counts_by_sector_and_role
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    if current_user.role == UserRole.CANDIDATE:
+        return render_template("home/candidate.html", person=current_user.person)
+    if current_user.role == UserRole.CONTACT:
+        return render_template("home/contact.html", enterprise=current_user.enterprise)
+    return render_template("home/staff.html", **_register_figures(current_user))
+
+
+def _register_figures(user: User) -> dict:
+    enterprises = visible_enterprises(user).subquery()
+    people = visible_people(user).where(Person.enterprise_id.is_not(None)).subquery()
+    sectors, person_counts = counts_by_sector_and_role(user)
+    enterprise_counts = dict(db.session.execute(
+        select(enterprise_sector.c.sector_id, func.count())
+        .join(enterprises, enterprises.c.id == enterprise_sector.c.enterprise_id)
+        .group_by(enterprise_sector.c.sector_id)).all())
+    by_town = db.session.execute(
+        select(Town.name, func.count(enterprises.c.id)).join(enterprises, enterprises.c.town_id == Town.id)
+        .group_by(Town.id, Town.name).order_by(Town.sort_order, Town.name)).all()
+    role_totals = dict(db.session.execute(
+        select(people.c.role, func.count()).group_by(people.c.role)).all())
+    return {
+        "enterprise_total": db.session.scalar(select(func.count()).select_from(enterprises)),
+        "people_total": db.session.scalar(select(func.count()).select_from(people)),
+        "sectors": [s for s in sectors if enterprise_counts.get(s.id)],
+        "enterprise_counts": enterprise_counts,
+        "person_counts": person_counts,
+        "role_totals": role_totals,
+        "by_town": by_town,
+        "pending_first_login": db.session.scalar(
+            select(func.count()).select_from(User).where(
+                User.role == UserRole.CANDIDATE, User.password_hash.is_(None),
+                User.person_id.in_(select(people.c.id)))),
+    }
+
+

@@ -1,0 +1,34 @@
+"""Interface language: Chinese first, English on request (per user, or per session)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import current_user
+
+from exam.extensions import db
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def set_language(code: str):
+    """Switch the interface language (POST, so it is CSRF-protected)."""
+    if code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    from exam.auth.views import safe_next
+
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule("/language/<code>", "set_language", set_language, methods=["POST"])

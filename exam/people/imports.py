@@ -1,0 +1,194 @@
+"""Bulk import (check, then confirm) and export of the register as spreadsheets."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+from flask import Response, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.people import services
+from exam.people.access import visible_enterprises, visible_people
+from exam.people.forms import ConfirmImportForm, ImportForm
+from exam.people.importing import (
+    ENTERPRISE_COLUMNS,
+    PEOPLE_COLUMNS,
+    ImportPlan,
+    RowError,
+    build_plan,
+)
+from exam.people.models import Person, PersonRole, Sector
+from exam.people.spreadsheets import (
+    SpreadsheetError,
+    Table,
+    read_spreadsheet,
+    write_csv,
+    write_xlsx,
+)
+from exam.people.views import bp
+from exam.timeutil import local_today
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Uploads waiting for confirmation are forgotten after this many seconds.
+PENDING_SECONDS = 3600
+
+SPREADSHEET_ERRORS = {
+    "empty": lambda p: _("The file is empty."),
+    "old_xls": lambda p: _("Old .xls files are not accepted. In Excel choose “Save as” → "
+                           "“Excel workbook (.xlsx)” and upload that."),
+    "not_spreadsheet": lambda p: _("This file is not a spreadsheet. Upload an .xlsx or .csv file "
+                                   "made from the template."),
+    "encoding": lambda p: _("The CSV file's text encoding is not recognised. Save it as UTF-8."),
+    "too_many_rows": lambda p: _("The file has more than %(limit)s rows; split it.", **p),
+}
+
+
+def _pending_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(exist_ok=True)
+    cutoff = time.time() - PENDING_SECONDS
+    for old in path.glob("*.upload"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def _plan_for(filename: str, data: bytes) -> ImportPlan:
+    try:
+        sheets = read_spreadsheet(filename, data)
+    except SpreadsheetError as exc:
+        return ImportPlan(errors=[RowError("", 0, SPREADSHEET_ERRORS[exc.reason](exc.params))])
+    return build_plan(sheets, services.lookups(), local_today())
+
+
+def _preview_counts(plan: ImportPlan) -> dict:
+    """How many rows of the plan are new and how many already registered."""
+    known_codes = services.lookups().credit_codes
+    known_ids = set(db.session.scalars(
+        select(Person.id_number).where(Person.id_number.in_([p.id_number for p in plan.people]))))
+    return {
+        "enterprises_new": sum(e.credit_code not in known_codes for e in plan.enterprises),
+        "enterprises_known": sum(e.credit_code in known_codes for e in plan.enterprises),
+        "people_new": sum(p.id_number not in known_ids for p in plan.people),
+        "people_known": sum(p.id_number in known_ids for p in plan.people),
+    }
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(UserRole.ADMIN)
+def import_upload():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 1)
+        if len(data) > current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+            form.file.errors.append(_("The file is larger than the %(mb)s MB allowed.",
+                                      mb=current_app.config["MAX_UPLOAD_MB"]))
+            return render_template("people/import.html", form=form)
+        plan = _plan_for(upload.filename or "", data)
+        if not plan.ok:
+            return render_template("people/import.html", form=form, plan=plan,
+                                   filename=upload.filename), 422
+        token = secrets.token_hex(16)
+        (_pending_dir() / f"{token}.upload").write_bytes(data)
+        session["pending_import"] = {"token": token, "filename": upload.filename or "",
+                                     "user": current_user.id}
+        return render_template("people/import_preview.html", plan=plan, filename=upload.filename,
+                               counts=_preview_counts(plan), confirm=ConfirmImportForm(token=token))
+    return render_template("people/import.html", form=form)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(UserRole.ADMIN)
+def import_confirm():
+    form = ConfirmImportForm()
+    pending = session.get("pending_import") or {}
+    path = _pending_dir() / f"{pending.get('token', 'none')}.upload"
+    if (not form.validate_on_submit() or form.token.data != pending.get("token")
+            or pending.get("user") != current_user.id or not path.exists()):
+        flash(_("That import is no longer waiting for confirmation; upload the file again."), "warning")
+        return redirect(url_for("people.import_upload"))
+    # Check again: the register may have changed since the preview.
+    plan = _plan_for(pending["filename"], path.read_bytes())
+    if not plan.ok:
+        return render_template("people/import.html", form=ImportForm(), plan=plan,
+                               filename=pending["filename"]), 422
+    report = services.apply_import(plan, local_today())
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    session.pop("pending_import", None)
+    return render_template("people/import_done.html", report=report, filename=pending["filename"])
+
+
+def _template_tables() -> list[Table]:
+    notes = [
+        _("How to fill in this template"),
+        _("1. Sheet “企业”: one row per enterprise. Sectors: one or more of %(sectors)s, separated by 、",
+          sectors="、".join(db.session.scalars(select(Sector.name).order_by(Sector.sort_order)))),
+        _("2. Sheet “人员”: one row per person. Post: 主要负责人, 安全总监 or 安全生产管理人员. "
+          "The enterprise is named by its credit code."),
+        _("3. Keep the first row of each sheet. Rows are matched by credit code and ID number, "
+          "so importing the same file again changes nothing."),
+        _("4. Columns marked * must be filled in. Dates like 2024-03-01."),
+    ]
+    return [
+        Table("企业", [c.header + ("*" if c.required else "") for c in ENTERPRISE_COLUMNS], [],
+              [c.width for c in ENTERPRISE_COLUMNS], text_columns=[1, 6], text_rows=500),
+        Table("人员", [c.header + ("*" if c.required else "") for c in PEOPLE_COLUMNS], [],
+              [c.width for c in PEOPLE_COLUMNS], text_columns=[1, 2, 4], text_rows=1000),
+        Table("说明", [], [], notes=[str(n) for n in notes]),
+    ]
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(UserRole.ADMIN)
+def import_template():
+    return _download(write_xlsx(_template_tables()), "安培-企业人员导入模板.xlsx", XLSX_MIME)
+
+
+@bp.route("/import/template-<kind>.csv")
+@roles_required(UserRole.ADMIN)
+def import_template_csv(kind: str):
+    columns = {"enterprises": ENTERPRISE_COLUMNS, "people": PEOPLE_COLUMNS}.get(kind)
+    if columns is None:
+        return redirect(url_for("people.import_upload"))
+    table = Table(kind, [c.header + ("*" if c.required else "") for c in columns], [])
+    name = {"enterprises": "企业", "people": "人员"}[kind]
+    return _download(write_csv(table), f"安培-{name}导入模板.csv", "text/csv")
+
+
+def export_tables(user) -> list[Table]:
+    """The register as the user may see it, in the import template's columns."""
+    enterprises = db.session.scalars(visible_enterprises(user).order_by("name")).all()
+    ent_rows = [[e.name, e.credit_code, "、".join(s.name for s in e.sectors), e.town.name, e.address,
+                 e.contact_name, e.contact_phone, e.employee_count] for e in enterprises]
+    people = db.session.scalars(visible_people(user).where(Person.enterprise_id.is_not(None))
+                                .order_by(Person.enterprise_id, Person.role, Person.name)).all()
+    person_rows = [[p.name, p.id_number, p.mobile, PersonRole.CHINESE[p.role], p.enterprise.credit_code,
+                    p.enterprise.name, p.appointed_on] for p in people]
+    return [
+        Table("企业", [c.header for c in ENTERPRISE_COLUMNS], ent_rows,
+              [c.width for c in ENTERPRISE_COLUMNS]),
+        Table("人员", [c.header for c in PEOPLE_COLUMNS], person_rows, [c.width for c in PEOPLE_COLUMNS]),
+    ]
+
+
+@bp.route("/export.xlsx")
+@roles_required(UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
+def export():
+    filename = f"安培-企业人员-{local_today().isoformat()}.xlsx"
+    return _download(write_xlsx(export_tables(current_user)), filename, XLSX_MIME)

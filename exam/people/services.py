@@ -1,0 +1,177 @@
+"""Changes to the register. Services flush, never commit: the request or command does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from exam.audit.services import apply_changes, record
+from exam.auth.models import User
+from exam.auth.services import ensure_candidate_account
+from exam.extensions import db
+from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
+from exam.people.models import Employment, Enterprise, Person, Sector, Town
+
+
+def lookups() -> Lookups:
+    """The register as an import plan is checked against it."""
+    sectors: dict[str, str] = {}
+    for sector in db.session.scalars(select(Sector)):
+        for spelling in (sector.name, sector.code, sector.name_en):
+            if spelling:
+                sectors[spelling.lower()] = sector.code
+    towns = set(db.session.scalars(select(Town.name)))
+    codes = set(db.session.scalars(select(Enterprise.credit_code)))
+    return Lookups(sectors, towns, codes)
+
+
+@dataclass
+class NewAccount:
+    name: str
+    login: str
+    password: str
+
+
+@dataclass
+class ImportReport:
+    enterprises_created: int = 0
+    enterprises_updated: int = 0
+    enterprises_unchanged: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    people_unchanged: int = 0
+    new_accounts: list[NewAccount] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.enterprises_created or self.enterprises_updated
+                    or self.people_created or self.people_updated)
+
+
+def save_enterprise(enterprise: Enterprise | None, values: dict, sectors: list[Sector]) -> tuple[Enterprise, bool]:
+    """Create or update an enterprise; returns it and whether anything changed."""
+    if enterprise is None:
+        enterprise = Enterprise(**values, sectors=sectors)
+        db.session.add(enterprise)
+        record("enterprise.create", enterprise, f"{enterprise.name} {enterprise.credit_code}")
+        return enterprise, True
+    changes = apply_changes(enterprise, values)
+    old_codes = sorted(s.code for s in enterprise.sectors)
+    new_codes = sorted(s.code for s in sectors)
+    if old_codes != new_codes:
+        enterprise.sectors = list(sectors)
+        changes["sectors"] = [old_codes, new_codes]
+    if changes:
+        record("enterprise.update", enterprise, enterprise.name, changes)
+    return enterprise, bool(changes)
+
+
+def add_person(values: dict, enterprise: Enterprise) -> tuple[Person, str | None]:
+    """Register a person at an enterprise with a candidate account; returns the one-time password."""
+    person = Person(**values, enterprise=enterprise)
+    db.session.add(person)
+    person.employments.append(Employment(enterprise=enterprise, role=person.role,
+                                         started_on=person.appointed_on))
+    db.session.flush()
+    _, password = ensure_candidate_account(person)
+    record("person.create", person, f"{person.name} {person.masked_id_number} @ {enterprise.name}")
+    return person, password
+
+
+def _current_employment(person: Person) -> Employment | None:
+    return next((e for e in person.employments if e.ended_on is None), None)
+
+
+def update_person(person: Person, values: dict, enterprise: Enterprise | None, on: date) -> bool:
+    """Correct a person's details; a new enterprise or post starts a new stint in the history."""
+    moved = enterprise is not None and enterprise.id != person.enterprise_id
+    new_role = values.get("role", person.role) != person.role
+    old_enterprise = person.enterprise.name if person.enterprise else ""
+    changes = apply_changes(person, values)
+    if moved or new_role:
+        current = _current_employment(person)
+        if current is not None:
+            current.ended_on = on
+            current.end_reason = "transferred" if moved else "role_changed"
+        if moved:
+            person.enterprise = enterprise
+            changes["enterprise"] = [old_enterprise, enterprise.name]
+        started = person.appointed_on if "appointed_on" in changes else on
+        person.employments.append(Employment(enterprise=person.enterprise, role=person.role,
+                                             started_on=started))
+    if "id_number" in changes:
+        ensure_candidate_account(person)
+    if changes:
+        record("person.update", person, person.name, changes)
+    return bool(changes)
+
+
+def mark_left(person: Person, on: date, reason: str = "") -> None:
+    """Record that a person has left their enterprise (the history keeps the stint)."""
+    current = _current_employment(person)
+    if current is not None:
+        current.ended_on = on
+        current.end_reason = "left"
+    name = person.enterprise.name if person.enterprise else ""
+    person.enterprise = None
+    record("person.left", person, f"{person.name} left {name}: {reason}".strip(": "),
+           {"enterprise": [name, None], "left_on": [None, on.isoformat()]})
+
+
+def apply_import(plan: ImportPlan, today: date) -> ImportReport:
+    """Upsert a valid plan: enterprises by credit code, people by ID number."""
+    assert plan.ok, "only a plan without errors may be applied"
+    report = ImportReport()
+    sectors = {s.code: s for s in db.session.scalars(select(Sector))}
+    towns = {t.name: t for t in db.session.scalars(select(Town))}
+    for row in plan.enterprises:
+        _import_enterprise(row, sectors, towns, report)
+    db.session.flush()
+    enterprises = {e.credit_code: e for e in db.session.scalars(select(Enterprise))}
+    for row in plan.people:
+        _import_person(row, enterprises[row.credit_code], today, report)
+    db.session.flush()
+    if report.changed:
+        record("people.import", None, (
+            f"enterprises +{report.enterprises_created} ~{report.enterprises_updated}, "
+            f"people +{report.people_created} ~{report.people_updated}"))
+    return report
+
+
+def _import_enterprise(row: EnterpriseRow, sectors, towns, report: ImportReport) -> None:
+    existing = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == row.credit_code))
+    values = {"name": row.name, "credit_code": row.credit_code, "town": towns[row.town]}
+    # Optional columns left empty do not erase what the register already knows.
+    for key in ("address", "contact_name", "contact_phone", "employee_count"):
+        value = getattr(row, key)
+        if value not in ("", None) or existing is None:
+            values[key] = value if value is not None else None
+    _, changed = save_enterprise(existing, values, [sectors[c] for c in row.sector_codes])
+    if existing is None:
+        report.enterprises_created += 1
+    elif changed:
+        report.enterprises_updated += 1
+    else:
+        report.enterprises_unchanged += 1
+
+
+def _import_person(row: PersonRow, enterprise: Enterprise, today: date, report: ImportReport) -> None:
+    person = db.session.scalar(select(Person).where(Person.id_number == row.id_number))
+    values = {"name": row.name, "id_number": row.id_number, "mobile": row.mobile, "role": row.role}
+    if row.appointed_on is not None or person is None:
+        values["appointed_on"] = row.appointed_on
+    if person is None:
+        person, password = add_person(values, enterprise)
+        report.people_created += 1
+        if password:
+            report.new_accounts.append(NewAccount(person.name, person.id_number, password))
+    elif update_person(person, values, enterprise, today):
+        report.people_updated += 1
+    else:
+        report.people_unchanged += 1
+
+
+def account_of(person: Person) -> User | None:
+    return db.session.scalar(select(User).where(User.person_id == person.id))

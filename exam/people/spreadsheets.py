@@ -1,0 +1,173 @@
+"""Reading and writing .xlsx and .csv tables (no Flask, no database).
+
+Reading is defensive: the content decides what a file is, not its name, and a
+file that is not really a spreadsheet is refused with a reason key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+
+
+class SpreadsheetError(ValueError):
+    """The upload is not a readable spreadsheet; ``reason`` is a stable key."""
+
+    def __init__(self, reason: str, **params):
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+@dataclass
+class Sheet:
+    title: str
+    #: (row number as Excel shows it, cell texts) for each non-empty row.
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person sees in it (dates ISO, whole floats without '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_spreadsheet(filename: str, data: bytes, max_rows: int = 20000) -> list[Sheet]:
+    """Read every sheet of an .xlsx file, or the one table of a .csv file."""
+    if not data:
+        raise SpreadsheetError("empty")
+    if data.startswith(OLE_MAGIC):
+        raise SpreadsheetError("old_xls")
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data, max_rows)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise SpreadsheetError("not_spreadsheet")
+    return [_read_csv(data, max_rows)]
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise SpreadsheetError("not_spreadsheet") from exc
+    sheets = []
+    try:
+        for ws in workbook.worksheets:
+            sheet = Sheet(ws.title)
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                texts = [cell_text(v) for v in values]
+                if any(texts):
+                    if len(sheet.rows) >= max_rows:
+                        raise SpreadsheetError("too_many_rows", limit=max_rows)
+                    sheet.rows.append((number, texts))
+            sheets.append(sheet)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SpreadsheetError("not_spreadsheet") from exc
+    finally:
+        workbook.close()
+    return sheets
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a CSV file: UTF-8 (with or without BOM), else GB18030 as Excel saves it in China."""
+    if b"\x00" in data[:4096]:
+        raise SpreadsheetError("not_spreadsheet")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SpreadsheetError("encoding")
+
+
+def _read_csv(data: bytes, max_rows: int) -> Sheet:
+    text = decode_text(data)
+    sheet = Sheet("csv")
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
+            texts = [v.strip() for v in values]
+            if any(texts):
+                if len(sheet.rows) >= max_rows:
+                    raise SpreadsheetError("too_many_rows", limit=max_rows)
+                sheet.rows.append((number, texts))
+    except csv.Error as exc:
+        raise SpreadsheetError("not_spreadsheet") from exc
+    if not sheet.rows:
+        raise SpreadsheetError("empty")
+    return sheet
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list]
+    #: Column widths in characters (optional).
+    widths: list[int] = field(default_factory=list)
+    #: Lines of guidance written above nothing: a separate notes sheet when given.
+    notes: list[str] = field(default_factory=list)
+    #: 0-based indices of columns to format as text (identifiers).
+    text_columns: list[int] = field(default_factory=list)
+    #: How many empty rows below the header get the text format too (templates).
+    text_rows: int = 0
+
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def write_xlsx(tables: list[Table]) -> bytes:
+    """Write tables as sheets of one workbook, headers bold, columns sized, top row frozen."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tables:
+        ws = workbook.create_sheet(table.title)
+        if table.notes:
+            for line in table.notes:
+                ws.append([line])
+            ws.column_dimensions["A"].width = 100
+            continue
+        ws.append(table.headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(vertical="center")
+        for row in table.rows:
+            ws.append(row)
+        for index, header in enumerate(table.headers, start=1):
+            width = table.widths[index - 1] if index <= len(table.widths) else max(10, len(header) * 2 + 4)
+            ws.column_dimensions[get_column_letter(index)].width = width
+        # Identifier columns are formatted as text, or Excel turns an ID number into 3.7E+17.
+        for index in table.text_columns:
+            for row_number in range(2, max(len(table.rows) + 2, table.text_rows + 2)):
+                ws.cell(row=row_number, column=index + 1).number_format = "@"
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_csv(table: Table) -> bytes:
+    """Write a table as UTF-8 CSV with a BOM, which Excel opens correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.headers)
+    writer.writerows(table.rows)
+    return out.getvalue().encode("utf-8-sig")

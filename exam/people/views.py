@@ -1,0 +1,221 @@
+"""The register: enterprises and people, as each role may see and change them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.people import services
+from exam.people.access import (
+    VIEWERS,
+    can_edit_people_of,
+    get_enterprise_or_404,
+    get_person_or_404,
+    visible_enterprises,
+    visible_people,
+)
+from exam.people.forms import EnterpriseForm, LeaveForm, PersonForm
+from exam.people.models import Enterprise, Person, PersonRole, Sector, Town, enterprise_sector
+from exam.timeutil import local_today
+
+bp = Blueprint("people", __name__)
+
+PER_PAGE = 50
+
+
+def _filter_options():
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
+    towns = db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all()
+    return sectors, towns
+
+
+def _apply_common_filters(query, args):
+    if sector := args.get("sector", type=int):
+        query = query.where(Enterprise.id.in_(
+            select(enterprise_sector.c.enterprise_id).where(enterprise_sector.c.sector_id == sector)))
+    if town := args.get("town", type=int):
+        query = query.where(Enterprise.town_id == town)
+    return query
+
+
+@bp.route("/enterprises")
+@roles_required(*VIEWERS)
+def enterprises():
+    query = _apply_common_filters(visible_enterprises(current_user), request.args)
+    if q := request.args.get("q", "").strip():
+        query = query.where(or_(Enterprise.name.contains(q), Enterprise.credit_code.contains(q.upper())))
+    page = db.paginate(query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False)
+    sectors, towns = _filter_options()
+    return render_template("people/enterprises.html", page=page, sectors=sectors, towns=towns)
+
+
+@bp.route("/enterprises/<int:enterprise_id>")
+@roles_required(*VIEWERS)
+def enterprise(enterprise_id: int):
+    ent = get_enterprise_or_404(enterprise_id, current_user)
+    former = db.session.scalars(
+        select(Person)
+        .where(Person.employments.any(enterprise_id=ent.id))
+        .where(or_(Person.enterprise_id.is_(None), Person.enterprise_id != ent.id))
+        .order_by(Person.name)
+    ).all()
+    return render_template("people/enterprise.html", enterprise=ent, former=former,
+                           can_edit=can_edit_people_of(current_user, ent.id))
+
+
+def _enterprise_form(ent: Enterprise | None) -> EnterpriseForm:
+    form = EnterpriseForm(obj=ent)
+    sectors, towns = _filter_options()
+    form.sectors.choices = [(s.id, s.name) for s in sectors]
+    form.town_id.choices = [(t.id, t.name) for t in towns]
+    if ent is not None and not form.is_submitted():
+        form.sectors.data = [s.id for s in ent.sectors]
+    return form
+
+
+@bp.route("/enterprises/new", methods=["GET", "POST"], defaults={"enterprise_id": None})
+@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
+@roles_required(UserRole.ADMIN)
+def edit_enterprise(enterprise_id: int | None):
+    ent = get_enterprise_or_404(enterprise_id, current_user) if enterprise_id else None
+    form = _enterprise_form(ent)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Enterprise).where(
+            Enterprise.credit_code == form.credit_code.data,
+            Enterprise.id != (ent.id if ent else -1)))
+        if clash is not None:
+            form.credit_code.errors.append(_("Another enterprise (%(name)s) has this credit code.",
+                                             name=clash.name))
+        else:
+            values = {f: getattr(form, f).data for f in (
+                "name", "credit_code", "address", "contact_name", "contact_phone", "employee_count")}
+            values["town"] = db.session.get(Town, form.town_id.data)
+            chosen = db.session.scalars(select(Sector).where(Sector.id.in_(form.sectors.data))).all()
+            ent, _changed = services.save_enterprise(ent, values, list(chosen))
+            if _commit_or_explain(form.credit_code):
+                flash(_("Saved."), "success")
+                return redirect(url_for("people.enterprise", enterprise_id=ent.id))
+    return render_template("people/enterprise_form.html", form=form, enterprise=ent)
+
+
+def _commit_or_explain(field) -> bool:
+    """Commit; a uniqueness race lost to another request becomes a message on ``field``."""
+    try:
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        field.errors.append(_("This value was registered by someone else a moment ago."))
+        return False
+
+
+@bp.route("/people")
+@roles_required(*VIEWERS)
+def people():
+    query = _apply_common_filters(visible_people(current_user), request.args)
+    if q := request.args.get("q", "").strip():
+        query = query.where(or_(Person.name.contains(q), Person.id_number.contains(q.upper()),
+                                Person.mobile.contains(q), Enterprise.name.contains(q)))
+    if (role := request.args.get("role")) in PersonRole.ALL:
+        query = query.where(Person.role == role)
+    if request.args.get("status") == "left" and current_user.role == UserRole.ADMIN:
+        query = query.where(Person.enterprise_id.is_(None))
+    page = db.paginate(query.order_by(Enterprise.name, Person.role, Person.name),
+                       per_page=PER_PAGE, error_out=False)
+    sectors, towns = _filter_options()
+    return render_template("people/people.html", page=page, sectors=sectors, towns=towns)
+
+
+@bp.route("/people/<int:person_id>")
+@roles_required(*VIEWERS)
+def person(person_id: int):
+    p = get_person_or_404(person_id, current_user)
+    return render_template("people/person.html", person=p, account=services.account_of(p),
+                           can_edit=can_edit_people_of(current_user, p.enterprise_id))
+
+
+def _person_form(p: Person | None) -> PersonForm:
+    form = PersonForm(obj=p)
+    if current_user.role == UserRole.CONTACT:
+        form.enterprise_id.choices = [(current_user.enterprise.id, current_user.enterprise.name)]
+        form.enterprise_id.data = current_user.enterprise_id
+    else:
+        rows = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
+        form.enterprise_id.choices = [(i, n) for i, n in rows]
+        if p is None and not form.is_submitted():
+            form.enterprise_id.data = request.args.get("enterprise", type=int)
+    return form
+
+
+@bp.route("/people/new", methods=["GET", "POST"], defaults={"person_id": None})
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@roles_required(UserRole.ADMIN, UserRole.CONTACT)
+def edit_person(person_id: int | None):
+    p = get_person_or_404(person_id, current_user, edit=True) if person_id else None
+    form = _person_form(p)
+    if form.validate_on_submit():
+        ent = db.session.get(Enterprise, form.enterprise_id.data)
+        if ent is None or not can_edit_people_of(current_user, ent.id):
+            abort(403)
+        clash = db.session.scalar(select(Person).where(
+            Person.id_number == form.id_number.data, Person.id != (p.id if p else -1)))
+        if clash is not None:
+            form.id_number.errors.append(_("This ID number is already registered (%(name)s).",
+                                           name=clash.name))
+        else:
+            values = {f: getattr(form, f).data for f in ("name", "id_number", "mobile", "role",
+                                                         "appointed_on")}
+            if p is None:
+                p, _password = services.add_person(values, ent)
+            else:
+                services.update_person(p, values, ent, local_today())
+            if _commit_or_explain(form.id_number):
+                flash(_("Saved."), "success")
+                return redirect(url_for("people.person", person_id=p.id))
+    return render_template("people/person_form.html", form=form, person=p)
+
+
+@bp.route("/people/<int:person_id>/leave", methods=["GET", "POST"])
+@roles_required(UserRole.ADMIN, UserRole.CONTACT)
+def leave(person_id: int):
+    p = get_person_or_404(person_id, current_user, edit=True)
+    if p.enterprise_id is None:
+        abort(404)
+    form = LeaveForm()
+    if not form.is_submitted():
+        form.left_on.data = local_today()
+    if form.validate_on_submit():
+        if form.left_on.data > local_today():
+            form.left_on.errors.append(_("The date cannot be in the future."))
+        else:
+            enterprise_id = p.enterprise_id
+            services.mark_left(p, form.left_on.data, form.reason.data or "")
+            db.session.commit()
+            flash(_("%(name)s is recorded as having left.", name=p.name), "success")
+            return redirect(url_for("people.enterprise", enterprise_id=enterprise_id))
+    return render_template("people/leave.html", form=form, person=p)
+
+
+def counts_by_sector_and_role(user) -> tuple[list, dict]:
+    """People per sector and role within what ``user`` may see (for home pages)."""
+    people = visible_people(user).subquery()
+    rows = db.session.execute(
+        select(Sector.id, people.c.role, func.count(func.distinct(people.c.id)))
+        .join(enterprise_sector, enterprise_sector.c.sector_id == Sector.id)
+        .join(people, people.c.enterprise_id == enterprise_sector.c.enterprise_id)
+        .group_by(Sector.id, people.c.role)
+    ).all()
+    counts: dict = {}
+    for sector_id, role, n in rows:
+        counts[(sector_id, role)] = n
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
+    return sectors, counts
+
+
+from exam.people import imports  # noqa: E402,F401  (registers the import routes on bp)

@@ -1,0 +1,1 @@
+"""Reference data the bureau edits: sectors and towns."""

@@ -1,0 +1,68 @@
+"""Request-wide behaviour: sessions, forced password change, template helpers, headers."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from exam.auth.models import User, UserRole
+from exam.extensions import db, login_manager
+from exam.i18n import LANGUAGES, select_locale
+from exam.people.models import PersonRole
+from exam.timeutil import format_datetime
+
+#: Endpoints a user who must change their password may still reach.
+OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "set_language",
+                               "bootstrap.static"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A changed token (password reset, account disabled) ends every session of the user.
+    if user is None or user.session_token != token or user.disabled:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    @app.before_request
+    def force_password_change():
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+    app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["localdate"] = lambda v: format_datetime(v, "%Y-%m-%d")
+    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+
+    @app.context_processor
+    def helpers():
+        return {
+            "UserRole": UserRole,
+            "PersonRole": PersonRole,
+            "LANGUAGES": LANGUAGES,
+            "current_locale": select_locale(),
+        }

@@ -1,0 +1,217 @@
+"""Fixtures: the app on SQLite (and on PostgreSQL when ANPEI_TEST_DATABASE_URL is set),
+a client, a CLI runner, factories, ``login_as``, and a live server for the browser."""
+
+from __future__ import annotations
+
+import contextvars
+import importlib.util
+import itertools
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+# Tests never read a developer's own configuration.
+for _name in [n for n in os.environ if n.startswith("ANPEI_") and n not in (
+        "ANPEI_TEST_DATABASE_URL", "ANPEI_REQUIRE_BROWSER")]:
+    del os.environ[_name]
+_INSTANCE = tempfile.mkdtemp(prefix="anpei-test-instance-")
+os.environ["ANPEI_INSTANCE_PATH"] = _INSTANCE
+
+from exam import create_app  # noqa: E402
+from exam.auth.models import User, UserRole  # noqa: E402
+from exam.auth.services import set_password  # noqa: E402
+from exam.extensions import db  # noqa: E402
+from exam.people.identifiers import credit_check_char, id_check_char  # noqa: E402
+from exam.people.models import Enterprise, Person, PersonRole, Sector, Town  # noqa: E402
+from exam.people.services import add_person  # noqa: E402
+
+PG_URL = os.environ.get("ANPEI_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "Test-pass-2026"
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests are not about the KDF
+    "WTF_CSRF_ENABLED": False,
+}
+MIGRATION = Path(__file__).parents[1] / "exam" / "migrations" / "versions" / "0001_initial_schema.py"
+
+
+def _seed_sectors():
+    spec = importlib.util.spec_from_file_location("initial_migration", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SECTORS
+
+
+def _upgrade(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, tmp_path_factory):
+    """A migrated database per backend: a template file for SQLite, the test server for PostgreSQL."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("db") / "template.sqlite"
+        _upgrade(f"sqlite:///{template}")
+        yield {"name": "sqlite", "template": template}
+        return
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    _upgrade(PG_URL)
+    yield {"name": "postgresql", "url": PG_URL}
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
+        conn.execute(text(f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"))
+        for order, (code, name, name_en, high_risk) in enumerate(_seed_sectors(), start=1):
+            conn.execute(text("INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
+                              "VALUES (:c, :n, :e, :h, :o)"),
+                         {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10})
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    if backend["name"] == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(backend["template"], path)
+        yield f"sqlite:///{path}"
+    else:
+        yield backend["url"]
+        _reset_postgres(backend["url"])
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a context of its own, as a real worker would: its own app
+    context, database session and ``g``. The test's session then forgets what it had
+    loaded, so assertions read what the request committed."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_serial = itertools.count(1)
+
+
+def valid_id_number(serial: int | None = None, born: str = "19800101") -> str:
+    first = f"370102{born}{(serial or next(_serial)) % 1000:03d}"
+    return first + id_check_char(first)
+
+
+def valid_credit_code(serial: int | None = None) -> str:
+    first = f"91370102{(serial or next(_serial)):09d}"
+    return first + credit_check_char(first)
+
+
+@pytest.fixture
+def make_town(app):
+    def make(name: str | None = None) -> Town:
+        town = Town(name=name or f"测试镇{next(_serial)}")
+        db.session.add(town)
+        db.session.commit()
+        return town
+
+    return make
+
+
+@pytest.fixture
+def make_enterprise(app, make_town):
+    def make(name: str | None = None, sectors=("hazardous_chemicals",), town: Town | None = None,
+             **fields) -> Enterprise:
+        chosen = db.session.scalars(db.select(Sector).where(Sector.code.in_(sectors))).all()
+        enterprise = Enterprise(name=name or f"测试企业{next(_serial)}有限公司",
+                                credit_code=fields.pop("credit_code", None) or valid_credit_code(),
+                                town=town or make_town(), sectors=list(chosen), **fields)
+        db.session.add(enterprise)
+        db.session.commit()
+        return enterprise
+
+    return make
+
+
+@pytest.fixture
+def make_person(app, make_enterprise):
+    def make(name: str = "张伟", role: str = PersonRole.PRINCIPAL_LEADER,
+             enterprise: Enterprise | None = None, **fields) -> Person:
+        values = {"name": name, "role": role, "id_number": fields.pop("id_number", None) or valid_id_number(),
+                  "mobile": fields.pop("mobile", None) or f"139{next(_serial):08d}", **fields}
+        person, _password = add_person(values, enterprise or make_enterprise())
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_person, make_enterprise):
+    """Make an account with the known test password (not forced to change it)."""
+
+    def make(role: str = UserRole.ADMIN, username: str | None = None, **fields) -> User:
+        if role == UserRole.CANDIDATE:
+            person = fields.pop("person", None) or make_person()
+            user = db.session.scalar(db.select(User).where(User.person_id == person.id))
+        else:
+            if role == UserRole.CONTACT and "enterprise" not in fields:
+                fields["enterprise"] = make_enterprise()
+            user = User(username=username or f"{role}{next(_serial)}", role=role,
+                        display_name=f"{role} user", **fields)
+            db.session.add(user)
+        set_password(user, PASSWORD)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Log the test client in as a new user of ``role``; returns the user."""
+
+    def login(role: str = UserRole.ADMIN, **fields) -> User:
+        user = make_user(role, **fields)
+        response = client.post("/login", data={"login": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return login

@@ -1,0 +1,198 @@
+"""Logging in: throttling, open redirects, CSRF, one-time passwords, disabled accounts."""
+
+from datetime import timedelta
+
+import pytest
+from conftest import PASSWORD
+
+from exam import create_app
+from exam.auth.models import LoginAttempt, User, UserRole
+from exam.auth.services import authenticate, is_locked, purge_login_attempts
+from exam.extensions import db
+from exam.timeutil import utcnow
+
+
+def _login(client, login, password, **kwargs):
+    return client.post("/login", data={"login": login, "password": password}, **kwargs)
+
+
+def test_candidate_logs_in_with_id_number_or_mobile(client, make_user):
+    user = make_user(UserRole.CANDIDATE)
+    assert _login(client, user.person.id_number.lower(), PASSWORD).status_code == 302
+    client.post("/logout")
+    assert _login(client, user.person.mobile, PASSWORD).status_code == 302
+
+
+def test_shared_mobile_identifies_nobody(client, make_user, make_person):
+    first = make_person(mobile="13900000001")
+    make_person(mobile="13900000001")
+    make_user(UserRole.CANDIDATE, person=first)
+    response = _login(client, "13900000001", PASSWORD)
+    assert response.status_code == 200
+    assert "账号或密码错误" in response.get_data(as_text=True)
+
+
+def test_wrong_password_is_refused_with_a_message(client, make_user):
+    user = make_user(UserRole.ADMIN)
+    response = _login(client, user.username, "wrong-password")
+    assert response.status_code == 200
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+def test_account_is_throttled_after_five_failures_even_with_right_password(app, client, make_user):
+    user = make_user(UserRole.ADMIN)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _login(client, user.username, "wrong").status_code == 200
+    response = _login(client, user.username, PASSWORD)
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "分钟" in page  # the message says when to try again, in Chinese
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_login_names_are_throttled_too(app, client):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login(client, "nobody", "x")
+    assert _login(client, "nobody", "x").status_code == 429
+
+
+def test_address_is_throttled_across_accounts(app, client, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    users = [make_user(UserRole.ORGANISER) for _ in range(3)]
+    for user in users:
+        _login(client, user.username, "wrong")
+    other = make_user(UserRole.ADMIN)
+    assert _login(client, other.username, PASSWORD).status_code == 429
+    # Another address is not affected.
+    ok = _login(client, other.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert ok.status_code == 302
+
+
+def test_throttle_counter_is_shared_by_workers(app, database_url, make_user):
+    """Two app instances (two gunicorn workers) over one database share the counter."""
+    user = make_user(UserRole.ADMIN)
+    other_worker = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": database_url})
+    for _ in range(3):
+        _login(app.test_client(), user.username, "wrong")
+    with other_worker.app_context():
+        for _ in range(2):
+            _login(other_worker.test_client(), user.username, "wrong")
+        response = _login(other_worker.test_client(), user.username, PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    assert response.status_code == 429
+
+
+def test_failures_expire_after_the_window(app, make_user):
+    user = make_user(UserRole.ADMIN)
+    past = utcnow() - timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"] + 1)
+    with app.test_request_context():
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            authenticate(user.username, "wrong", "1.2.3.4", now=past)
+        db.session.commit()
+        assert authenticate(user.username, PASSWORD, "1.2.3.4").user is not None
+
+
+def test_admin_unlocks_a_locked_account(app, client, make_user, login_as):
+    victim = make_user(UserRole.ORGANISER)
+    other = app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        _login(other, victim.username, "wrong", environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert _login(other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 429
+    login_as(UserRole.ADMIN)
+    assert is_locked(db.session.get(User, victim.id))
+    assert "因登录失败已锁定" in client.get(f"/accounts/{victim.id}").get_data(as_text=True)
+    assert client.post(f"/accounts/{victim.id}/unlock").status_code == 302
+    assert _login(other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example",
+                                    "http:/evil.example", "javascript:alert(1)", "\\\\evil.example"])
+def test_login_refuses_open_redirects(client, make_user, target):
+    user = make_user(UserRole.ADMIN)
+    response = client.post("/login", query_string={"next": target},
+                           data={"login": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_login_follows_a_local_next(client, make_user):
+    user = make_user(UserRole.ADMIN)
+    response = client.post("/login", query_string={"next": "/people?role=safety_director"},
+                           data={"login": user.username, "password": PASSWORD})
+    assert response.headers["Location"] == "/people?role=safety_director"
+
+
+def test_post_without_csrf_token_is_refused(app, client, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user(UserRole.ADMIN)
+    response = _login(client, user.username, PASSWORD)
+    assert response.status_code == 400
+    assert "刷新" in response.get_data(as_text=True)  # told, in Chinese, to reload the page
+    assert client.get("/").status_code == 302
+
+
+def test_csrf_protects_logged_in_actions(app, client, login_as, make_user):
+    login_as(UserRole.ADMIN)
+    target = make_user(UserRole.ORGANISER)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/accounts/{target.id}/disable").status_code == 400
+    assert db.session.get(User, target.id).disabled is False
+
+
+def test_one_time_password_forces_a_change_before_anything_else(client, make_person):
+    person = make_person()
+    user = db.session.scalar(db.select(User).where(User.person_id == person.id))
+    assert _login(client, person.id_number, user.initial_password).status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/password")
+    weak = client.post("/password", data={"current": user.initial_password, "new": "12345678",
+                                          "confirm": "12345678"})
+    assert weak.status_code == 200 and client.get("/").status_code == 302
+    done = client.post("/password", data={"current": user.initial_password, "new": "Safe-pass-99",
+                                          "confirm": "Safe-pass-99"})
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    user = db.session.get(User, user.id)
+    assert user.initial_password is None and user.must_change_password is False
+
+
+def test_password_reset_ends_sessions_and_issues_a_new_one_time_password(app, client, make_user, login_as):
+    victim = make_user(UserRole.ORGANISER)
+    victim_client = app.test_client()
+    _login(victim_client, victim.username, PASSWORD)
+    assert victim_client.get("/").status_code == 200
+    login_as(UserRole.ADMIN)
+    client.post(f"/accounts/{victim.id}/reset-password")
+    victim = db.session.get(User, victim.id)
+    assert victim.initial_password and victim.must_change_password
+    assert victim_client.get("/").status_code == 302  # the old session is gone
+    assert _login(app.test_client(), victim.username, PASSWORD).status_code == 200  # old password dead
+    assert _login(app.test_client(), victim.username, victim.initial_password).status_code == 302
+
+
+def test_disabled_account_cannot_log_in_and_loses_its_session(app, client, make_user, login_as):
+    victim = make_user(UserRole.ORGANISER)
+    victim_client = app.test_client()
+    _login(victim_client, victim.username, PASSWORD)
+    login_as(UserRole.ADMIN)
+    client.post(f"/accounts/{victim.id}/disable")
+    assert victim_client.get("/").status_code == 302
+    response = _login(app.test_client(), victim.username, PASSWORD)
+    assert response.status_code == 200
+    assert "停用" in response.get_data(as_text=True)
+
+
+def test_session_cookie_flags(app, client, make_user):
+    user = make_user(UserRole.ADMIN)
+    cookie = _login(client, user.username, PASSWORD).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_purge_login_attempts_keeps_recent_ones(app):
+    now = utcnow()
+    db.session.add_all([LoginAttempt(at=now - timedelta(days=100), login_key="a", address="x"),
+                        LoginAttempt(at=now - timedelta(days=1), login_key="b", address="x")])
+    db.session.commit()
+    assert purge_login_attempts(90, now=now) == 1
+    assert [a.login_key for a in db.session.scalars(db.select(LoginAttempt))] == ["b"]
