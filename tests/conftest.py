@@ -9,7 +9,6 @@ import itertools
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest

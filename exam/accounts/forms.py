@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from exam.auth.models import UserRole
-from exam.forms import MultiCheckboxField
+from exam.forms import MultiCheckboxField, options
 
 
 class StaffAccountForm(FlaskForm):
@@ -14,7 +14,7 @@ class StaffAccountForm(FlaskForm):
                message=_l("Use letters, digits, dots, dashes or underscores, starting with a letter.")),
     ])
     display_name = StringField(_l("Name shown"), validators=[DataRequired(), Length(max=60)])
-    role = SelectField(_l("Role"), choices=[(r, UserRole.LABELS[r]) for r in UserRole.STAFF])
+    role = SelectField(_l("Role"), choices=options((r, UserRole.LABELS[r]) for r in UserRole.STAFF))
     enterprise_id = SelectField(_l("Enterprise (for an enterprise contact)"), coerce=int,
                                 validators=[Optional()])
     scope_sectors = MultiCheckboxField(_l("Limit to sectors (organisers; none = all)"), coerce=int)

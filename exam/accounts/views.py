@@ -13,6 +13,7 @@ from exam.auth import services as auth
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole, new_session_token
 from exam.extensions import db
+from exam.forms import options
 from exam.people.models import Enterprise, Person, Sector, Town
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -44,11 +45,11 @@ def index():
 def _staff_form(user: User | None) -> StaffAccountForm:
     form = StaffAccountForm(obj=user)
     enterprises = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
-    form.enterprise_id.choices = [(0, "—")] + [(i, n) for i, n in enterprises]
-    form.scope_sectors.choices = [(s.id, s.name) for s in db.session.scalars(
-        select(Sector).order_by(Sector.sort_order))]
-    form.scope_towns.choices = [(t.id, t.name) for t in db.session.scalars(
-        select(Town).order_by(Town.sort_order, Town.name))]
+    form.enterprise_id.choices = options([(0, "—"), *enterprises])
+    form.scope_sectors.choices = options((s.id, s.name) for s in db.session.scalars(
+        select(Sector).order_by(Sector.sort_order)))
+    form.scope_towns.choices = options((t.id, t.name) for t in db.session.scalars(
+        select(Town).order_by(Town.sort_order, Town.name)))
     if user is not None and not form.is_submitted():
         form.scope_sectors.data = [s.id for s in user.scope_sectors]
         form.scope_towns.data = [t.id for t in user.scope_towns]

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from exam.forms import CreditCode, IdNumber, Mobile, MultiCheckboxField
+from exam.forms import CreditCode, IdNumber, Mobile, MultiCheckboxField, options
 from exam.people.models import PersonRole
 
 
@@ -30,7 +30,7 @@ class PersonForm(FlaskForm):
                             render_kw={"autocapitalize": "characters", "maxlength": 24})
     mobile = StringField(_l("Mobile"), validators=[DataRequired(), Mobile()],
                          render_kw={"inputmode": "tel", "maxlength": 20})
-    role = SelectField(_l("Post"), choices=PersonRole.choices(), validators=[DataRequired()])
+    role = SelectField(_l("Post"), choices=options(PersonRole.choices()), validators=[DataRequired()])
     enterprise_id = SelectField(_l("Enterprise"), coerce=int, validators=[DataRequired()])
     appointed_on = DateField(_l("Date appointed"), validators=[Optional()])
     submit = SubmitField(_l("Save"))

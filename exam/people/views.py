@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.extensions import db
+from exam.forms import options
 from exam.people import services
 from exam.people.access import (
     VIEWERS,
@@ -72,8 +73,8 @@ def enterprise(enterprise_id: int):
 def _enterprise_form(ent: Enterprise | None) -> EnterpriseForm:
     form = EnterpriseForm(obj=ent)
     sectors, towns = _filter_options()
-    form.sectors.choices = [(s.id, s.name) for s in sectors]
-    form.town_id.choices = [(t.id, t.name) for t in towns]
+    form.sectors.choices = options((s.id, s.name) for s in sectors)
+    form.town_id.choices = options((t.id, t.name) for t in towns)
     if ent is not None and not form.is_submitted():
         form.sectors.data = [s.id for s in ent.sectors]
     return form
@@ -143,11 +144,12 @@ def person(person_id: int):
 def _person_form(p: Person | None) -> PersonForm:
     form = PersonForm(obj=p)
     if current_user.role == UserRole.CONTACT:
-        form.enterprise_id.choices = [(current_user.enterprise.id, current_user.enterprise.name)]
-        form.enterprise_id.data = current_user.enterprise_id
+        form.enterprise_id.choices = options([(current_user.enterprise.id, current_user.enterprise.name)])
+        if not form.is_submitted():
+            form.enterprise_id.data = current_user.enterprise_id
     else:
         rows = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
-        form.enterprise_id.choices = [(i, n) for i, n in rows]
+        form.enterprise_id.choices = options(rows)
         if p is None and not form.is_submitted():
             form.enterprise_id.data = request.args.get("enterprise", type=int)
     return form
