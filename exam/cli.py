@@ -21,7 +21,13 @@ def main():
     """Anpei (安培): safety-production training and examination platform."""
 
 
-@main.command("create-admin")
+def init_app(app) -> None:
+    """Attach Anpei's commands to the app's CLI (so test runners see them too)."""
+    for command in (create_admin, people_group, demo):
+        app.cli.add_command(command)
+
+
+@click.command("create-admin")
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Name shown in the interface.")
 @with_appcontext
@@ -40,7 +46,7 @@ def create_admin(username: str, display_name: str):
     click.echo("It must be changed at the first login.")
 
 
-@main.group("people")
+@click.group("people")
 def people_group():
     """The register of enterprises and people."""
 
@@ -98,16 +104,16 @@ def export_people(path: Path):
 DEMO_DB_NAME = "demo.sqlite"
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
 @click.option("--no-serve", is_flag=True, help="Only build the demo database.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Random seed of the demo district.")
+@with_appcontext
 def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
     """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000."""
-    app = current_app._get_current_object() if current_app else create_app()
-    db_path = Path(app.instance_path) / DEMO_DB_NAME
+    db_path = Path(current_app.instance_path) / DEMO_DB_NAME
     if reset:
         db_path.unlink(missing_ok=True)
     demo_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DEMO": True})

@@ -1,0 +1,242 @@
+"""Bulk import of enterprises and people: checking, all-or-nothing, idempotence, export."""
+
+import io
+from datetime import date
+
+import pytest
+from conftest import valid_credit_code, valid_id_number
+from openpyxl import load_workbook
+from spreadsheets import xlsx
+
+from exam.audit.models import AuditEntry
+from exam.auth.models import User, UserRole
+from exam.extensions import db
+from exam.people.importing import Lookups, build_plan
+from exam.people.models import Employment, Enterprise, Person
+from exam.people.spreadsheets import SpreadsheetError, read_spreadsheet
+
+TODAY = date(2026, 11, 27)
+LOOKUPS = Lookups(sectors={"危险化学品": "hazardous_chemicals", "粉尘涉爆": "dust_explosion"},
+                  towns={"城关街道"}, credit_codes=set())
+
+
+def _plan(data: bytes, lookups=LOOKUPS):
+    return build_plan(read_spreadsheet("x.xlsx", data), lookups, TODAY)
+
+
+def _company(code, name="鑫泰化工有限公司", sectors="危险化学品、粉尘涉爆", town="城关街道"):
+    return [name, code, sectors, town, "工业路1号", "王五", "13800000000", 120]
+
+
+def test_plan_reads_both_sheets_and_normalises_values():
+    code = valid_credit_code()
+    plan = _plan(xlsx([_company(code.lower())],
+                      [["张伟", valid_id_number(born="19750315").lower(), "138 0000 1111", "主要负责人", code, "", "2024/3/1"]]))
+    assert plan.ok, plan.errors
+    assert plan.enterprises[0].credit_code == code
+    assert plan.enterprises[0].sector_codes == ["hazardous_chemicals", "dust_explosion"]
+    person = plan.people[0]
+    assert person.mobile == "13800001111" and person.role == "principal_leader"
+    assert person.appointed_on == date(2024, 3, 1)
+    assert person.id_number.endswith(person.id_number[-1].upper())
+
+
+def test_every_bad_row_is_reported_with_row_number_and_reason():
+    code = valid_credit_code()
+    bad_check = valid_id_number()[:-1] + ("0" if valid_id_number()[-1] != "0" else "1")
+    good_id = valid_id_number()
+    plan = _plan(xlsx(
+        [_company(code), _company(code[:-1] + ("0" if code[-1] != "0" else "1"), name="坏代码公司"),
+         _company(valid_credit_code(), name="未知行业公司", sectors="造船")],
+        [["甲", bad_check, "13800000001", "主要负责人", code, "", ""],
+         ["乙", good_id, "13800000002", "厂长", code, "", ""],
+         ["丙", good_id, "13800000003", "安全总监", code, "", ""],
+         ["丁", valid_id_number(), "13800000004", "安全总监", valid_credit_code(), "", ""],
+         ["戊", valid_id_number(), "12345", "安全总监", code, "", "2099-01-01"]]))
+    assert not plan.ok
+    # Outside a request the messages are the English originals.
+    found = {(e.sheet, e.row): e.message for e in plan.errors}
+    assert "wrong check character" in found[("企业", 3)]
+    assert "unknown sector “造船”" in found[("企业", 4)]
+    assert "wrong check character" in found[("人员", 2)]
+    assert "unknown post “厂长”" in found[("人员", 3)]
+    assert "already appears in row 3" in found[("人员", 4)]
+    assert "is not registered" in found[("人员", 5)]
+    assert len([e for e in plan.errors if e.sheet == "人员" and e.row == 6]) == 2  # mobile and date
+
+
+def test_missing_required_column_is_named():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "人员"
+    workbook.active.append(["姓名", "身份证号", "岗位"])
+    workbook.active.append(["张伟", valid_id_number(), "主要负责人"])
+    out = io.BytesIO()
+    workbook.save(out)
+    plan = _plan(out.getvalue())
+    messages = " ".join(e.message for e in plan.errors)
+    assert "手机号" in messages and "所在企业统一社会信用代码" in messages
+
+
+@pytest.mark.parametrize("filename, data, reason", [
+    ("people.xlsx", b"this is not a zip file at all", "not_spreadsheet"),
+    ("people.xlsx", b"PK\x03\x04 broken zip", "not_spreadsheet"),
+    ("people.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old_xls"),
+    ("people.csv", b"", "empty"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not_spreadsheet"),
+])
+def test_files_that_are_not_spreadsheets_are_refused(filename, data, reason):
+    with pytest.raises(SpreadsheetError) as excinfo:
+        read_spreadsheet(filename, data)
+    assert excinfo.value.reason == reason
+
+
+def test_csv_saved_by_chinese_excel_in_gbk_is_read():
+    text = "姓名,身份证号,手机号,岗位,所在企业统一社会信用代码\n张伟,11010519491231002X,13800000000,安全总监,X\n"
+    sheets = read_spreadsheet("people.csv", text.encode("gb18030"))
+    assert sheets[0].rows[1][1][0] == "张伟"
+
+
+# --- through the web -------------------------------------------------------------------
+
+
+def _upload(client, data: bytes, filename="register.xlsx"):
+    return client.post("/import", data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def _confirm(client, upload_response):
+    html = upload_response.get_data(as_text=True)
+    token = html.split('name="token" value="')[1].split('"')[0]
+    return client.post("/import/confirm", data={"token": token})
+
+
+@pytest.fixture
+def district(app, make_town):
+    make_town("城关街道")
+
+
+def _register_file(codes, ids):
+    return xlsx([_company(codes[0], name="鑫泰化工有限公司"), _company(codes[1], name="华源冶金有限公司",
+                                                              sectors="粉尘涉爆")],
+                [["张伟", ids[0], "13800000001", "主要负责人", codes[0], "鑫泰化工有限公司", "2023-05-01"],
+                 ["李娜", ids[1], "13800000002", "安全总监", codes[0], "", ""],
+                 ["王强", ids[2], "13800000003", "安全生产管理人员", codes[1], "", "2022-01-10"]])
+
+
+def test_import_writes_nothing_when_any_row_is_bad(client, login_as, district):
+    login_as(UserRole.ADMIN)
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    ids[2] = ids[2][:-1] + ("0" if ids[2][-1] != "0" else "1")  # one bad check digit
+    response = _upload(client, _register_file(codes, ids))
+    assert response.status_code == 422
+    assert "校验" in response.get_data(as_text=True)  # the reason, in Chinese
+    assert db.session.scalar(db.select(db.func.count(Enterprise.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 0
+
+
+def test_import_then_reimport_changes_nothing(client, login_as, district):
+    login_as(UserRole.ADMIN)
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    data = _register_file(codes, ids)
+    preview = _upload(client, data)
+    assert preview.status_code == 200
+    done = _confirm(client, preview)
+    assert done.status_code == 200
+    assert done.get_data(as_text=True).count('class="password"') == 3
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 3
+    accounts = db.session.scalars(db.select(User).where(User.role == UserRole.CANDIDATE)).all()
+    assert len(accounts) == 3 and all(a.must_change_password and a.initial_password for a in accounts)
+    snapshot = [(p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
+                for p in db.session.scalars(db.select(Person).order_by(Person.id))]
+    audit_count = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+
+    again = _confirm(client, _upload(client, data))
+    page = again.get_data(as_text=True)
+    assert 'class="password"' not in page
+    assert [(p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
+            for p in db.session.scalars(db.select(Person).order_by(Person.id))] == snapshot
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == audit_count
+    assert db.session.scalar(db.select(db.func.count(Employment.id))) == 3
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 4  # 3 candidates + the admin
+
+
+def test_reimport_with_a_move_updates_and_keeps_history(client, login_as, district):
+    login_as(UserRole.ADMIN)
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    _confirm(client, _upload(client, _register_file(codes, ids)))
+    moved = xlsx(None, [["李娜", ids[1], "13800000002", "安全总监", codes[1], "", ""]])
+    _confirm(client, _upload(client, moved))
+    person = db.session.scalar(db.select(Person).where(Person.id_number == ids[1]))
+    assert person.enterprise.credit_code == codes[1]
+    stints = sorted(person.employments, key=lambda e: e.id)
+    assert [s.enterprise.credit_code for s in stints] == [codes[0], codes[1]]
+    assert stints[0].ended_on is not None and stints[0].end_reason == "transferred"
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "person.update"))
+    assert "enterprise" in entry.changes
+
+
+def test_export_reimports_to_no_change(client, login_as, district):
+    login_as(UserRole.ADMIN)
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    _confirm(client, _upload(client, _register_file(codes, ids)))
+    exported = client.get("/export.xlsx")
+    assert exported.status_code == 200
+    sheet = load_workbook(io.BytesIO(exported.data))["人员"]
+    assert sheet.max_row == 4
+    client.post("/language/en")
+    report = _confirm(client, _upload(client, exported.data)).get_data(as_text=True)
+    assert "Enterprises: 0 added, 0 updated, 2 unchanged" in report
+    assert "People: 0 added, 0 updated, 3 unchanged" in report
+
+
+def test_template_downloads_are_real_spreadsheets(client, login_as):
+    login_as(UserRole.ADMIN)
+    workbook = load_workbook(io.BytesIO(client.get("/import/template.xlsx").data))
+    assert workbook.sheetnames[:2] == ["企业", "人员"]
+    assert workbook["人员"]["B1"].value == "身份证号*"
+    csv_text = client.get("/import/template-people.csv").data.decode("utf-8-sig")
+    assert csv_text.startswith("姓名*,身份证号*")
+
+
+def test_upload_of_a_non_spreadsheet_gets_a_clear_message(client, login_as):
+    login_as(UserRole.ADMIN)
+    response = _upload(client, b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "photo.xlsx")
+    assert response.status_code == 422
+    client.post("/language/en")
+    response = _upload(client, b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "photo.xlsx")
+    assert "This file is not a spreadsheet" in response.get_data(as_text=True)
+
+
+def test_oversized_upload_is_refused(app, client, login_as):
+    login_as(UserRole.ADMIN)
+    app.config["MAX_UPLOAD_MB"] = 1
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024 + 64 * 1024
+    response = _upload(client, b"PK\x03\x04" + b"0" * (2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "1 MB" in response.get_data(as_text=True)
+
+
+def test_cli_import_dry_run_writes_nothing_then_real_run_does(runner, district, tmp_path):
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(_register_file(codes, ids))
+    result = runner.invoke(args=["people", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 0
+    result = runner.invoke(args=["people", "import", str(path)])
+    assert result.exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 3
+    again = runner.invoke(args=["people", "import", str(path)])
+    assert "0 added, 0 updated, 3 unchanged" in again.output
+
+
+def test_cli_import_reports_bad_rows_and_fails(runner, district, tmp_path):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(xlsx(None, [["张伟", "110105194912310029", "13800000001", "主要负责人",
+                                  valid_credit_code(), "", ""]]))
+    result = runner.invoke(args=["people", "import", str(path)])
+    assert result.exit_code == 1
+    assert "row 2" in result.output
