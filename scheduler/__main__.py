@@ -1,0 +1,65 @@
+"""``anpei-scheduler``: run Anpei's periodic jobs. Start exactly one per installation."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from exam import create_app
+from exam.auth.services import purge_login_attempts
+from exam.extensions import db
+from scheduler.lock import AlreadyRunning, SchedulerLock
+
+log = logging.getLogger("anpei.scheduler")
+
+
+def run_job(app: Flask, job, *args) -> object:
+    """Run one job as one unit of work: its own app context, one commit, rollback on error."""
+    with app.app_context():
+        try:
+            result = job(*args)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", getattr(job, "__name__", job))
+            return None
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """The scheduler with every periodic job registered (not yet started)."""
+    scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
+    scheduler.add_job(run_job, "cron", args=[app, purge_login_attempts], hour=3, minute=17,
+                      id="purge_login_attempts", coalesce=True, max_instances=1,
+                      replace_existing=True)
+    return scheduler
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app()
+    with app.app_context():
+        lock = SchedulerLock(db.engine, app.instance_path)
+        try:
+            lock.acquire()
+        except AlreadyRunning as exc:
+            log.error("not starting: %s", exc)
+            return 1
+    scheduler = build_scheduler(app)
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
