@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,67 @@ def login_as(client, make_user):
         return user
 
     return login
+
+
+# --- the browser -----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
+
+
+def _browser_missing(reason: str):
+    if os.environ.get("ANPEI_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser required (ANPEI_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped (with the reason) where it is missing."""
+    if not os.path.exists(CHROMIUM):
+        _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    import subprocess
+
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    if not fonts.strip():
+        _browser_missing("no CJK font is installed (apt-get install fonts-wqy-microhei)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_missing("playwright is not installed (pip install '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The app served over HTTP on a free port, with CSRF on, as in production."""
+    from werkzeug.serving import make_server
+
+    served = create_app({**BASE_CONFIG, "WTF_CSRF_ENABLED": True, "TESTING": False,
+                         "SQLALCHEMY_DATABASE_URI": database_url})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+
+    def take(page, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,90 @@
+"""What a person does in a real browser (Debian's Chromium through Playwright)."""
+
+from conftest import PASSWORD, valid_credit_code, valid_id_number
+from spreadsheets import xlsx
+
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.people.models import Person
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _log_in(page, base, login, password):
+    page.goto(f"{base}/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+
+
+def test_admin_imports_people_and_a_new_candidate_changes_password(
+        browser, live_server, make_user, make_town, tmp_path, screenshot):
+    make_town("城关街道")
+    admin = make_user(UserRole.ADMIN, username="bureau")
+    code = valid_credit_code()
+    leader_id, director_id = valid_id_number(born="19760315"), valid_id_number(born="19820101")
+    bad_id = director_id[:-1] + ("0" if director_id[-1] != "0" else "1")
+    enterprise = [["鑫泰化工有限公司", code, "危险化学品", "城关街道", "工业路1号", "王五", "13800000000", 120]]
+    bad = tmp_path / "名册-有错.xlsx"
+    bad.write_bytes(xlsx(enterprise, [
+        ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
+        ["陈静", bad_id, "13800000002", "安全总监", code, "", ""],
+        ["孙伟", valid_id_number(), "13800000003", "厂长", code, "", ""],
+    ]))
+    good = tmp_path / "名册.xlsx"
+    good.write_bytes(xlsx(enterprise, [
+        ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
+        ["陈静", director_id, "13800000002", "安全总监", code, "", ""],
+    ]))
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, live_server, admin.username, PASSWORD)
+    page.click("text=导入")
+    page.set_input_files("#file", str(bad))
+    page.click("main button[type=submit]")
+    errors = page.locator("tr.import-error")
+    assert errors.count() == 2
+    assert "校验" in errors.nth(0).inner_text()           # the bad ID number's check digit
+    assert "厂长" in errors.nth(1).inner_text()           # the unknown post, named
+    assert page.locator("#import-errors").is_visible()
+    screenshot(page, "import-errors")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 0  # nothing imported
+
+    page.set_input_files("#file", str(good))
+    page.click("main button[type=submit]")
+    assert page.locator("#import-ok").is_visible()
+    page.click("#confirm-import")
+    rows = page.locator("#new-accounts tbody tr")
+    assert rows.count() == 2
+    row = rows.filter(has_text="刘强")
+    login, one_time = row.locator(".login").inner_text(), row.locator(".password").inner_text()
+    assert login == leader_id
+    screenshot(page, "import-done")
+    context.close()
+
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    _log_in(page, live_server, login, one_time)
+    page.wait_for_url("**/password")
+    assert page.locator(".alert-warning").is_visible()
+    page.fill("#current", one_time)
+    page.fill("#new", "Anquan-2026")
+    page.fill("#confirm", "Anquan-2026")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    assert page.locator("#profile-name").inner_text() == "刘强"
+    assert page.locator("#profile-enterprise").inner_text() == "鑫泰化工有限公司"
+    assert page.locator("#profile-role").inner_text() == "主要负责人"
+    assert "我的" in page.locator("h2").first.inner_text()
+    # Rendered with a real CJK font: the heading's glyphs are as wide as Chinese text is,
+    # not the narrow boxes a missing font leaves.
+    width = page.evaluate("""() => {
+        const c = document.createElement('canvas').getContext('2d');
+        c.font = '20px sans-serif';
+        return [c.measureText('安全生产').width, c.measureText('\\u{F0000}\\u{F0001}\\u{F0002}\\u{F0003}').width];
+    }""")
+    assert width[0] >= 70 and width[0] != width[1]
+    screenshot(page, "candidate-home-phone")
+    phone.close()
