@@ -131,7 +131,10 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
             click.echo("Demo logins: see README.md, or run `anpei demo --reset` to print them.")
     if not no_serve:
         click.echo(f"Serving the demo on http://{host}:{port}  (Ctrl+C stops it)")
-        demo_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        # app.run() refuses to block inside a Flask CLI command; serve with werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, demo_app, threaded=True)
 
 
 def _has_people() -> bool:
