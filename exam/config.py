@@ -95,6 +95,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=config["SESSION_COOKIE_SECURE"],
         BOOTSTRAP_SERVE_LOCAL=True,
+        DEMO=False,  # set only by `anpei demo`, for its own database
         BABEL_DEFAULT_TIMEZONE="UTC",
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},

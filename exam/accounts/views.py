@@ -38,7 +38,7 @@ def index():
     if request.args.get("status") == "disabled":
         query = query.where(User.disabled.is_(True))
     page = db.paginate(query.order_by(User.role, User.username), per_page=50, error_out=False)
-    locked = {u.id for u in page.items if auth.is_locked(u)}
+    locked = auth.locked_user_ids([u.id for u in page.items])
     return render_template("accounts/index.html", page=page, locked=locked)
 
 

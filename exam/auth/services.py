@@ -160,13 +160,24 @@ def unlock(user: User) -> int:
     return result.rowcount or 0
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
+def locked_user_ids(user_ids: list[int], now: datetime | None = None) -> set[int]:
+    """Which of these accounts are locked by failed logins now (one query for a whole page)."""
+    if not user_ids:
+        return set()
     now = now or utcnow()
     cfg = current_app.config
-    failures, _ = _failures_since(
-        LoginAttempt.user_id == user.id, now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    rows = db.session.execute(
+        select(LoginAttempt.user_id)
+        .where(LoginAttempt.user_id.in_(user_ids), LoginAttempt.success.is_(False),
+               LoginAttempt.at >= now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+        .group_by(LoginAttempt.user_id)
+        .having(func.count(LoginAttempt.id) >= cfg["LOGIN_MAX_FAILURES"])
     )
-    return failures >= cfg["LOGIN_MAX_FAILURES"]
+    return {row[0] for row in rows}
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.id in locked_user_ids([user.id], now)
 
 
 def purge_login_attempts(older_than_days: int = 90, now: datetime | None = None) -> int:
