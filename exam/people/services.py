@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import select
 
 from exam.audit.services import apply_changes, record
-from exam.auth.models import User
-from exam.auth.services import ensure_candidate_account
+from exam.auth.models import User, UserRole
+from exam.auth.services import create_account, ensure_candidate_account
 from exam.extensions import db
 from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
 from exam.people.models import Employment, Enterprise, Person, Sector, Town
@@ -68,15 +68,26 @@ def save_enterprise(enterprise: Enterprise | None, values: dict, sectors: list[S
     return enterprise, bool(changes)
 
 
-def add_person(values: dict, enterprise: Enterprise) -> tuple[Person, str | None]:
-    """Register a person at an enterprise with a candidate account; returns the one-time password."""
+def _new_person(values: dict, enterprise: Enterprise) -> tuple[Person, str]:
+    """A person with their first stint and a candidate account (one-time password), unflushed."""
     person = Person(**values, enterprise=enterprise)
-    db.session.add(person)
     person.employments.append(Employment(enterprise=enterprise, role=person.role,
                                          started_on=person.appointed_on))
+    db.session.add(person)
+    _account, password = create_account(person.id_number, UserRole.CANDIDATE, person=person)
+    return person, password
+
+
+def _record_new_person(person: Person) -> None:
+    record("person.create", person,
+           f"{person.name} {person.masked_id_number} @ {person.enterprise.name}")
+
+
+def add_person(values: dict, enterprise: Enterprise) -> tuple[Person, str]:
+    """Register a person at an enterprise with a candidate account; returns the one-time password."""
+    person, password = _new_person(values, enterprise)
     db.session.flush()
-    _, password = ensure_candidate_account(person)
-    record("person.create", person, f"{person.name} {person.masked_id_number} @ {enterprise.name}")
+    _record_new_person(person)
     return person, password
 
 
@@ -120,19 +131,46 @@ def mark_left(person: Person, on: date, reason: str = "") -> None:
            {"enterprise": [name, None], "left_on": [None, on.isoformat()]})
 
 
+def _load_by(column, keys: list[str]) -> dict:
+    """Rows whose ``column`` is one of ``keys``, by that key (in chunks the backends accept)."""
+    found: dict = {}
+    model = column.class_
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 500):
+        for row in db.session.scalars(select(model).where(column.in_(unique[start:start + 500]))):
+            found[getattr(row, column.key)] = row
+    return found
+
+
 def apply_import(plan: ImportPlan, today: date) -> ImportReport:
-    """Upsert a valid plan: enterprises by credit code, people by ID number."""
+    """Upsert a valid plan: enterprises by credit code, people by ID number.
+
+    Existing rows are loaded in a few queries up front and new ones flushed together, so a
+    district-size file costs a handful of round trips, not several per row.
+    """
     assert plan.ok, "only a plan without errors may be applied"
     report = ImportReport()
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
     towns = {t.name: t for t in db.session.scalars(select(Town))}
-    for row in plan.enterprises:
-        _import_enterprise(row, sectors, towns, report)
+    codes = [r.credit_code for r in plan.enterprises] + [r.credit_code for r in plan.people]
+    enterprises = _load_by(Enterprise.credit_code, codes)
+    people = _load_by(Person.id_number, [r.id_number for r in plan.people])
+    with db.session.no_autoflush:
+        for row in plan.enterprises:
+            enterprises[row.credit_code] = _import_enterprise(
+                row, enterprises.get(row.credit_code), sectors, towns, report)
     db.session.flush()
-    enterprises = {e.credit_code: e for e in db.session.scalars(select(Enterprise))}
-    for row in plan.people:
-        _import_person(row, enterprises[row.credit_code], today, report)
+    created: list[tuple[Person, str]] = []
+    with db.session.no_autoflush:
+        for row in plan.people:
+            new = _import_person(row, people.get(row.id_number), enterprises[row.credit_code],
+                                 today, report)
+            if new is not None:
+                created.append(new)
     db.session.flush()
+    for person, password in created:
+        _record_new_person(person)
+        report.new_accounts.append(NewAccount(person.name, person.id_number, password))
     if report.changed:
         record("people.import", None, (
             f"enterprises +{report.enterprises_created} ~{report.enterprises_updated}, "
@@ -140,37 +178,38 @@ def apply_import(plan: ImportPlan, today: date) -> ImportReport:
     return report
 
 
-def _import_enterprise(row: EnterpriseRow, sectors, towns, report: ImportReport) -> None:
-    existing = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == row.credit_code))
+def _import_enterprise(row: EnterpriseRow, existing: Enterprise | None, sectors, towns,
+                       report: ImportReport) -> Enterprise:
     values = {"name": row.name, "credit_code": row.credit_code, "town": towns[row.town]}
     # Optional columns left empty do not erase what the register already knows.
     for key in ("address", "contact_name", "contact_phone", "employee_count"):
         value = getattr(row, key)
         if value not in ("", None) or existing is None:
-            values[key] = value if value is not None else None
-    _, changed = save_enterprise(existing, values, [sectors[c] for c in row.sector_codes])
+            values[key] = value
+    enterprise, changed = save_enterprise(existing, values, [sectors[c] for c in row.sector_codes])
     if existing is None:
         report.enterprises_created += 1
     elif changed:
         report.enterprises_updated += 1
     else:
         report.enterprises_unchanged += 1
+    return enterprise
 
 
-def _import_person(row: PersonRow, enterprise: Enterprise, today: date, report: ImportReport) -> None:
-    person = db.session.scalar(select(Person).where(Person.id_number == row.id_number))
+def _import_person(row: PersonRow, person: Person | None, enterprise: Enterprise, today: date,
+                   report: ImportReport) -> tuple[Person, str] | None:
+    """Update a known person, or make a new one (returned, to be recorded once flushed)."""
     values = {"name": row.name, "id_number": row.id_number, "mobile": row.mobile, "role": row.role}
     if row.appointed_on is not None or person is None:
         values["appointed_on"] = row.appointed_on
     if person is None:
-        person, password = add_person(values, enterprise)
         report.people_created += 1
-        if password:
-            report.new_accounts.append(NewAccount(person.name, person.id_number, password))
-    elif update_person(person, values, enterprise, today):
+        return _new_person(values, enterprise)
+    if update_person(person, values, enterprise, today):
         report.people_updated += 1
     else:
         report.people_unchanged += 1
+    return None
 
 
 def account_of(person: Person) -> User | None:
