@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.WARNING)
         app.logger.setLevel(logging.INFO)
 
+    from exam.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 

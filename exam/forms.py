@@ -28,6 +28,17 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+class PlainText:
+    """Refuse text a spreadsheet would treat as a formula, and control characters."""
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if value.startswith(("=", "+", "@")):
+            raise ValidationError(_l("This must not start with =, + or @."))
+        if any(ord(c) < 32 for c in value):
+            raise ValidationError(_l("This contains invisible control characters."))
+
+
 class Identifier:
     """Validate and normalise a national identifier in place."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from exam.auth.models import User, UserRole
 from exam.extensions import db, login_manager
@@ -20,6 +21,28 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
+
+
+#: Largest id or number taken from a URL (a 32-bit column's limit); anything larger is a 404.
+MAX_URL_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that refuses numbers no database column could hold."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_URL_INT)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    """A whole-number query argument in the range a database accepts, else ``default``."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 <= value <= MAX_URL_INT else default
+
+
+def page_arg() -> int:
+    return int_arg("page", 1) or 1
 
 
 @login_manager.user_loader

@@ -6,6 +6,7 @@ from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
 from exam.extensions import db
 from exam.people.models import Enterprise, Person, PersonRole, Sector
+from exam.timeutil import local_today
 
 
 def _sector_ids(*codes):
@@ -71,7 +72,10 @@ def test_contact_adds_corrects_and_marks_a_leader_as_left(client, login_as, make
     assert person.name == "孙莉" and person.role == PersonRole.PRINCIPAL_LEADER
     assert len(person.employments) == 2  # the change of post started a new stint
 
-    assert client.post(f"/people/{person.id}/leave", data={"left_on": "2026-10-31",
+    assert person.appointed_on == local_today()  # the new post started on the day of the change
+    too_early = client.post(f"/people/{person.id}/leave", data={"left_on": "2025-05-01"})
+    assert too_early.status_code == 200 and "早于" in too_early.get_data(as_text=True)
+    assert client.post(f"/people/{person.id}/leave", data={"left_on": local_today().isoformat(),
                                                            "reason": "调离"}).status_code == 302
     person = db.session.get(Person, person.id)
     assert person.enterprise_id is None

@@ -15,6 +15,7 @@ from exam.auth.models import User, UserRole, new_session_token
 from exam.extensions import db
 from exam.forms import options
 from exam.people.models import Enterprise, Person, Sector, Town
+from exam.web import page_arg
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -37,7 +38,7 @@ def index():
                                 Person.name.contains(q), Person.mobile.contains(q)))
     if request.args.get("status") == "disabled":
         query = query.where(User.disabled.is_(True))
-    page = db.paginate(query.order_by(User.role, User.username), per_page=50, error_out=False)
+    page = db.paginate(page=page_arg(), select=query.order_by(User.role, User.username), per_page=50, error_out=False)
     locked = auth.locked_user_ids([u.id for u in page.items])
     return render_template("accounts/index.html", page=page, locked=locked)
 

@@ -13,11 +13,14 @@ from exam.extensions import db
 
 
 def _plain(value: Any) -> Any:
+    """A value as it can be stored in the JSON column (related rows by their name)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
-    return value
+    return getattr(value, "name", None) or str(value)
 
 
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:

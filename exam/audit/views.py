@@ -12,6 +12,7 @@ from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.extensions import db
 from exam.timeutil import display_zone
+from exam.web import int_arg, page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -21,6 +22,8 @@ def _local_day_start(text: str | None) -> datetime | None:
     try:
         day = datetime.strptime(text or "", "%Y-%m-%d").date()
     except ValueError:
+        return None
+    if not 1900 <= day.year <= 9000:  # keep the arithmetic below far from datetime's limits
         return None
     return datetime.combine(day, time.min, tzinfo=display_zone())
 
@@ -34,7 +37,7 @@ def index():
         query = query.where(AuditEntry.action.startswith(action))
     if object_type := args.get("object_type", "").strip():
         query = query.where(AuditEntry.object_type == object_type)
-    if (object_id := args.get("object_id", type=int)) is not None:
+    if (object_id := int_arg("object_id")) is not None:
         query = query.where(AuditEntry.object_id == object_id)
     if actor := args.get("actor", "").strip():
         query = query.where(AuditEntry.user_label.contains(actor))
@@ -44,7 +47,7 @@ def index():
         query = query.where(AuditEntry.at >= start)
     if end := _local_day_start(args.get("to")):
         query = query.where(AuditEntry.at < end + timedelta(days=1))
-    page = db.paginate(query.order_by(AuditEntry.id.desc()), per_page=50, error_out=False)
+    page = db.paginate(page=page_arg(), select=query.order_by(AuditEntry.id.desc()), per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct()
                                .where(AuditEntry.object_type != "").order_by(AuditEntry.object_type)).all()

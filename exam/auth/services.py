@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
@@ -23,7 +23,7 @@ from exam.timeutil import utcnow
 
 #: Letters and digits that cannot be mistaken for one another when read aloud or typed.
 ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
-_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,25 @@ def find_user_for_login(login: str) -> User | None:
     return users[0] if len(users) == 1 else None
 
 
+def _spend_hashing_time(password: str) -> None:
+    """Do the work of one real password check, so that timing does not tell whether an
+    account exists or still has its one-time password."""
+    method = current_app.config["PASSWORD_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
+
+
+def _lock_account(user: User) -> None:
+    """Serialise concurrent logins to one account until this transaction ends, so parallel
+    guesses cannot all slip under the failure limit (a row lock on PostgreSQL, the write
+    lock on SQLite)."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_token=User.session_token)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _failures_since(where, since: datetime) -> tuple[int, datetime | None]:
     row = db.session.execute(
         select(func.count(LoginAttempt.id), func.min(LoginAttempt.at)).where(
@@ -85,6 +104,7 @@ def _retry_minutes(oldest: datetime | None, window: timedelta, now: datetime) ->
 def check_password(user: User, password: str) -> bool:
     if user.password_hash:
         return check_password_hash(user.password_hash, password)
+    _spend_hashing_time(password)
     if user.initial_password:
         return hmac.compare_digest(user.initial_password.encode(), password.encode())
     return False
@@ -104,6 +124,7 @@ def authenticate(login: str, password: str, address: str, now: datetime | None =
 
     since = now - window
     if user is not None:
+        _lock_account(user)
         last_success = db.session.scalar(
             select(func.max(LoginAttempt.at)).where(
                 LoginAttempt.user_id == user.id, LoginAttempt.success.is_(True)
@@ -116,7 +137,7 @@ def authenticate(login: str, password: str, address: str, now: datetime | None =
         return LoginResult(None, "locked_account", _retry_minutes(oldest, window, now))
 
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)  # same work whether or not the name exists
+        _spend_hashing_time(password)  # the same work whether or not the name exists
         ok = False
     else:
         ok = check_password(user, password)
@@ -161,15 +182,24 @@ def unlock(user: User) -> int:
 
 
 def locked_user_ids(user_ids: list[int], now: datetime | None = None) -> set[int]:
-    """Which of these accounts are locked by failed logins now (one query for a whole page)."""
+    """Which of these accounts are locked by failed logins now (one query for a whole page).
+
+    As in ``authenticate``: failures within the window and after the last success count.
+    """
     if not user_ids:
         return set()
     now = now or utcnow()
     cfg = current_app.config
+    window_start = now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    success = db.aliased(LoginAttempt)
+    last_success = (select(func.max(success.at))
+                    .where(success.user_id == LoginAttempt.user_id, success.success.is_(True))
+                    .correlate(LoginAttempt).scalar_subquery())
     rows = db.session.execute(
         select(LoginAttempt.user_id)
         .where(LoginAttempt.user_id.in_(user_ids), LoginAttempt.success.is_(False),
-               LoginAttempt.at >= now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]))
+               LoginAttempt.at >= window_start,
+               (last_success.is_(None)) | (LoginAttempt.at > last_success))
         .group_by(LoginAttempt.user_id)
         .having(func.count(LoginAttempt.id) >= cfg["LOGIN_MAX_FAILURES"])
     )

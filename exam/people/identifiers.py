@@ -44,7 +44,7 @@ def validate_id_number(raw: str) -> str:
     value = normalise(raw)
     if len(value) != 18:
         raise InvalidIdentifier("length")
-    if not value[:17].isdigit() or value[17] not in "0123456789X":
+    if not value.isascii() or not value[:17].isdigit() or value[17] not in "0123456789X":
         raise InvalidIdentifier("characters")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -95,7 +95,7 @@ def validate_mobile(raw: str) -> str:
     if value.startswith("+86"):
         value = value[3:]
     value = value.replace("-", "")
-    if len(value) != 11 or not value.isdigit() or value[0] != "1" or value[1] not in "3456789":
+    if len(value) != 11 or not value.isascii() or not value.isdigit() or value[0] != "1" or value[1] not in "3456789":
         raise InvalidIdentifier("mobile")
     return value
 

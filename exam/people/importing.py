@@ -53,7 +53,12 @@ PEOPLE_COLUMNS = (
     Column("appointed_on", "任职日期", ("appointedon", "appointed", "任职时间"), False, 14),
 )
 
-SECTOR_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+#: Sectors in one cell are separated by these (not by spaces: English names contain them).
+SECTOR_SEPARATORS = re.compile(r"[、,，;；/|\n]+")
+#: Longest text each column may hold (the database's column sizes).
+MAX_LENGTHS = {"name": 200, "address": 300, "contact_name": 60, "contact_phone": 30,
+               "person_name": 60}
+MAX_EMPLOYEES = 1_000_000
 DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
@@ -123,6 +128,8 @@ class Lookups:
     towns: set[str]
     #: Credit codes of enterprises already registered.
     credit_codes: set[str]
+    #: Mobile numbers already registered -> the ID number of their holder.
+    mobiles: dict[str, str] = field(default_factory=dict)
 
 
 def header_key(text: str) -> str:
@@ -193,6 +200,17 @@ class _SheetReader:
             return None
         return value
 
+    def text(self, number: int, values: dict, key: str, limit: int, required: bool = False) -> str:
+        """A text cell, checked for length and for a formula-like start."""
+        value = (self.required(number, values, key) if required else values.get(key, "").strip()) or ""
+        header = next(c.header for c in self.spec if c.key == key)
+        if len(value) > limit:
+            self.error(number, _("“%(column)s” is longer than %(limit)s characters",
+                                 column=header, limit=limit))
+        elif value.startswith(("=", "+", "@")):
+            self.error(number, _("“%(column)s” must not start with =, + or @", column=header))
+        return value
+
     def identifier(self, number: int, raw: str, validate, label: str) -> str | None:
         try:
             return validate(raw)
@@ -202,15 +220,16 @@ class _SheetReader:
             return None
 
 
-def _role_lookup() -> dict[str, str]:
-    lookup = {}
-    for role in PersonRole.ALL:
-        lookup[role] = role
-        lookup[PersonRole.CHINESE[role]] = role
-        lookup[str(PersonRole.LABELS[role]).lower()] = role
-    lookup["安全管理人员"] = PersonRole.SAFETY_MANAGER
-    lookup["负责人"] = PersonRole.PRINCIPAL_LEADER
-    return lookup
+#: Every spelling of a post a file may use, whatever the interface language (lower-case).
+ROLE_SPELLINGS = {
+    **{role: role for role in PersonRole.ALL},
+    **{name: role for role, name in PersonRole.CHINESE.items()},
+    "principal leader": PersonRole.PRINCIPAL_LEADER,
+    "safety director": PersonRole.SAFETY_DIRECTOR,
+    "safety manager": PersonRole.SAFETY_MANAGER,
+    "负责人": PersonRole.PRINCIPAL_LEADER,
+    "安全管理人员": PersonRole.SAFETY_MANAGER,
+}
 
 
 def build_plan(sheets: list[Sheet], lookups: Lookups, today: date) -> ImportPlan:
@@ -239,7 +258,7 @@ def _read_enterprises(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups)
     seen: dict[str, int] = {}
     for number, values in reader.rows():
         before = len(plan.errors)
-        name = reader.required(number, values, "name")
+        name = reader.text(number, values, "name", MAX_LENGTHS["name"], required=True)
         raw_code = reader.required(number, values, "credit_code")
         code = raw_code and reader.identifier(number, raw_code, validate_credit_code, _("Credit code"))
         if code and code in seen:
@@ -249,6 +268,7 @@ def _read_enterprises(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups)
             seen[code] = number
         sector_codes = []
         for part in SECTOR_SEPARATORS.split(reader.required(number, values, "sectors") or ""):
+            part = part.strip()
             if part and part.lower() not in lookups.sectors:
                 reader.error(number, _("unknown sector “%(sector)s”", sector=part))
             elif part:
@@ -257,15 +277,17 @@ def _read_enterprises(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups)
         if town and town not in lookups.towns:
             reader.error(number, _("unknown town/street “%(town)s” (an administrator adds towns "
                                    "under Reference data)", town=town))
+        texts = {key: reader.text(number, values, key, MAX_LENGTHS[key])
+                 for key in ("address", "contact_name", "contact_phone")}
         employees = values.get("employee_count", "").strip()
-        if employees and not employees.isdigit():
-            reader.error(number, _("number of employees “%(value)s” is not a whole number",
-                                   value=employees))
+        if employees and not (employees.isascii() and employees.isdigit()
+                              and int(employees) <= MAX_EMPLOYEES):
+            reader.error(number, _("number of employees “%(value)s” is not a whole number "
+                                   "up to %(max)s", value=employees, max=MAX_EMPLOYEES))
         if len(plan.errors) == before:
             plan.enterprises.append(EnterpriseRow(
-                number, name, code, list(dict.fromkeys(sector_codes)), town,
-                values.get("address", ""), values.get("contact_name", ""),
-                values.get("contact_phone", ""), int(employees) if employees else None,
+                number, name, code, list(dict.fromkeys(sector_codes)), town, texts["address"],
+                texts["contact_name"], texts["contact_phone"], int(employees) if employees else None,
             ))
 
 
@@ -273,12 +295,12 @@ def _read_people(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups, toda
     reader = _SheetReader(plan, sheet, columns, PEOPLE_COLUMNS)
     if not reader.ok:
         return
-    roles = _role_lookup()
     in_file = {e.credit_code for e in plan.enterprises}
     seen: dict[str, int] = {}
+    seen_mobiles: dict[str, tuple[int, str]] = {}
     for number, values in reader.rows():
         before = len(plan.errors)
-        name = reader.required(number, values, "name")
+        name = reader.text(number, values, "name", MAX_LENGTHS["person_name"], required=True)
         raw_id = reader.required(number, values, "id_number")
         id_number = raw_id and reader.identifier(number, raw_id, validate_id_number, _("ID number"))
         if id_number and id_number in seen:
@@ -288,8 +310,18 @@ def _read_people(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups, toda
             seen[id_number] = number
         raw_mobile = reader.required(number, values, "mobile")
         mobile = raw_mobile and reader.identifier(number, raw_mobile, validate_mobile, _("Mobile"))
+        if mobile and id_number:
+            # A mobile shared by two people would identify neither of them at login.
+            holder = lookups.mobiles.get(mobile)
+            if mobile in seen_mobiles and seen_mobiles[mobile][1] != id_number:
+                reader.error(number, _("mobile %(mobile)s already appears in row %(row)s",
+                                       mobile=mobile, row=seen_mobiles[mobile][0]))
+            elif holder is not None and holder != id_number:
+                reader.error(number, _("mobile %(mobile)s is registered to another person",
+                                       mobile=mobile))
+            seen_mobiles.setdefault(mobile, (number, id_number))
         raw_role = reader.required(number, values, "role")
-        role = roles.get((raw_role or "").lower())
+        role = ROLE_SPELLINGS.get((raw_role or "").strip().lower())
         if raw_role and role is None:
             reader.error(number, _("unknown post “%(role)s”; use one of: %(roles)s", role=raw_role,
                                    roles="、".join(PersonRole.CHINESE.values())))

@@ -24,7 +24,8 @@ def lookups() -> Lookups:
                 sectors[spelling.lower()] = sector.code
     towns = set(db.session.scalars(select(Town.name)))
     codes = set(db.session.scalars(select(Enterprise.credit_code)))
-    return Lookups(sectors, towns, codes)
+    mobiles = dict(db.session.execute(select(Person.mobile, Person.id_number).where(Person.mobile != "")).all())
+    return Lookups(sectors, towns, codes, mobiles)
 
 
 @dataclass
@@ -95,23 +96,35 @@ def _current_employment(person: Person) -> Employment | None:
     return next((e for e in person.employments if e.ended_on is None), None)
 
 
+def current_stint_start(person: Person) -> date | None:
+    current = _current_employment(person)
+    return current.started_on if current is not None else None
+
+
 def update_person(person: Person, values: dict, enterprise: Enterprise | None, on: date) -> bool:
-    """Correct a person's details; a new enterprise or post starts a new stint in the history."""
+    """Correct a person's details; a new enterprise or post starts a new stint in the history.
+
+    ``on`` is the date of a move or change of post when no new appointment date is given.
+    """
     moved = enterprise is not None and enterprise.id != person.enterprise_id
     new_role = values.get("role", person.role) != person.role
     old_enterprise = person.enterprise.name if person.enterprise else ""
     changes = apply_changes(person, values)
+    current = _current_employment(person)
     if moved or new_role:
-        current = _current_employment(person)
         if current is not None:
-            current.ended_on = on
+            current.ended_on = max(on, current.started_on or on)
             current.end_reason = "transferred" if moved else "role_changed"
         if moved:
             person.enterprise = enterprise
             changes["enterprise"] = [old_enterprise, enterprise.name]
-        started = person.appointed_on if "appointed_on" in changes else on
+        if "appointed_on" not in changes or person.appointed_on is None:
+            # Appointed to the new post on the day of the change, unless a date was given.
+            changes.update(apply_changes(person, {"appointed_on": on}))
         person.employments.append(Employment(enterprise=person.enterprise, role=person.role,
-                                             started_on=started))
+                                             started_on=person.appointed_on))
+    elif "appointed_on" in changes and current is not None:
+        current.started_on = person.appointed_on  # a corrected date corrects the stint too
     if "id_number" in changes:
         ensure_candidate_account(person)
     if changes:
@@ -127,8 +140,8 @@ def mark_left(person: Person, on: date, reason: str = "") -> None:
         current.end_reason = "left"
     name = person.enterprise.name if person.enterprise else ""
     person.enterprise = None
-    record("person.left", person, f"{person.name} left {name}: {reason}".strip(": "),
-           {"enterprise": [name, None], "left_on": [None, on.isoformat()]})
+    record("person.left", person, f"{person.name} @ {name}",
+           {"enterprise": [name, None], "left_on": [None, on.isoformat()], "note": reason})
 
 
 def _load_by(column, keys: list[str]) -> dict:

@@ -131,6 +131,15 @@ class Table:
 
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+#: A cell starting with one of these is a formula to a spreadsheet program.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    """Neutralise text a spreadsheet would run as a formula (CSV has no cell types)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_xlsx(tables: list[Table]) -> bytes:
@@ -151,6 +160,10 @@ def write_xlsx(tables: list[Table]) -> bytes:
             cell.alignment = Alignment(vertical="center")
         for row in table.rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text stays text, even when it starts with '='
+
         for index, header in enumerate(table.headers, start=1):
             width = table.widths[index - 1] if index <= len(table.widths) else max(10, len(header) * 2 + 4)
             ws.column_dimensions[get_column_letter(index)].width = width
@@ -169,5 +182,5 @@ def write_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.headers)
-    writer.writerows(table.rows)
+    writer.writerows([_csv_safe(v) for v in row] for row in table.rows)
     return out.getvalue().encode("utf-8-sig")

@@ -24,6 +24,7 @@ from exam.people.access import (
 from exam.people.forms import EnterpriseForm, LeaveForm, PersonForm
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town, enterprise_sector
 from exam.timeutil import local_today
+from exam.web import int_arg, page_arg
 
 bp = Blueprint("people", __name__)
 
@@ -37,10 +38,10 @@ def _filter_options():
 
 
 def _apply_common_filters(query, args):
-    if sector := args.get("sector", type=int):
+    if sector := int_arg("sector"):
         query = query.where(Enterprise.id.in_(
             select(enterprise_sector.c.enterprise_id).where(enterprise_sector.c.sector_id == sector)))
-    if town := args.get("town", type=int):
+    if town := int_arg("town"):
         query = query.where(Enterprise.town_id == town)
     return query
 
@@ -51,7 +52,7 @@ def enterprises():
     query = _apply_common_filters(visible_enterprises(current_user), request.args)
     if q := request.args.get("q", "").strip():
         query = query.where(or_(Enterprise.name.contains(q), Enterprise.credit_code.contains(q.upper())))
-    page = db.paginate(query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(page=page_arg(), select=query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False)
     sectors, towns = _filter_options()
     return render_template("people/enterprises.html", page=page, sectors=sectors, towns=towns)
 
@@ -127,7 +128,7 @@ def people():
         query = query.where(Person.role == role)
     if request.args.get("status") == "left" and current_user.role == UserRole.ADMIN:
         query = query.where(Person.enterprise_id.is_(None))
-    page = db.paginate(query.order_by(Enterprise.name, Person.role, Person.name),
+    page = db.paginate(page=page_arg(), select=query.order_by(Enterprise.name, Person.role, Person.name),
                        per_page=PER_PAGE, error_out=False)
     sectors, towns = _filter_options()
     return render_template("people/people.html", page=page, sectors=sectors, towns=towns)
@@ -151,8 +152,27 @@ def _person_form(p: Person | None) -> PersonForm:
         rows = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
         form.enterprise_id.choices = options(rows)
         if p is None and not form.is_submitted():
-            form.enterprise_id.data = request.args.get("enterprise", type=int)
+            form.enterprise_id.data = int_arg("enterprise")
     return form
+
+
+def _person_clashes(form: PersonForm, p: Person | None) -> bool:
+    """Put a message on the form if the ID number or mobile belongs to someone else."""
+    others = select(Person).where(Person.id != (p.id if p else -1))
+    clash = db.session.scalar(others.where(Person.id_number == form.id_number.data))
+    if clash is not None:
+        if current_user.role == UserRole.ADMIN:
+            form.id_number.errors.append(_("This ID number is already registered (%(name)s).",
+                                           name=clash.name))
+        else:  # a contact learns only that the person exists, not who or where
+            form.id_number.errors.append(_("This person is already registered at another "
+                                           "enterprise; ask the bureau to move them to yours."))
+        return True
+    if db.session.scalar(others.where(Person.mobile == form.mobile.data)) is not None:
+        form.mobile.errors.append(_("This mobile number is registered to another person; "
+                                    "candidates log in with it, so it must be their own."))
+        return True
+    return False
 
 
 @bp.route("/people/new", methods=["GET", "POST"], defaults={"person_id": None})
@@ -165,12 +185,7 @@ def edit_person(person_id: int | None):
         ent = db.session.get(Enterprise, form.enterprise_id.data)
         if ent is None or not can_edit_people_of(current_user, ent.id):
             abort(403)
-        clash = db.session.scalar(select(Person).where(
-            Person.id_number == form.id_number.data, Person.id != (p.id if p else -1)))
-        if clash is not None:
-            form.id_number.errors.append(_("This ID number is already registered (%(name)s).",
-                                           name=clash.name))
-        else:
+        if not _person_clashes(form, p):
             values = {f: getattr(form, f).data for f in ("name", "id_number", "mobile", "role",
                                                          "appointed_on")}
             if p is None:
@@ -193,8 +208,12 @@ def leave(person_id: int):
     if not form.is_submitted():
         form.left_on.data = local_today()
     if form.validate_on_submit():
+        started = services.current_stint_start(p)
         if form.left_on.data > local_today():
             form.left_on.errors.append(_("The date cannot be in the future."))
+        elif started is not None and form.left_on.data < started:
+            form.left_on.errors.append(_("The date cannot be before the person started here (%(date)s).",
+                                         date=started.isoformat()))
         else:
             enterprise_id = p.enterprise_id
             services.mark_left(p, form.left_on.data, form.reason.data or "")

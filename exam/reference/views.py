@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from exam.audit.services import apply_changes, record
 from exam.auth.access import roles_required
@@ -25,13 +25,13 @@ class SectorForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), Regexp(
         r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and underscores."))])
     high_risk = BooleanField(_l("High-risk sector (stricter training hours)"))
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)])
     submit = SubmitField(_l("Save"))
 
 
 class TownForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional()])
+    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)])
     submit = SubmitField(_l("Save"))
 
 
