@@ -11,6 +11,8 @@ from flask import Flask
 from exam import create_app
 from exam.auth.services import purge_login_attempts
 from exam.extensions import db
+from exam.people.services import PENDING_FOR, forget_pending_imports
+from exam.timeutil import utcnow
 from scheduler.lock import AlreadyRunning, SchedulerLock
 
 log = logging.getLogger("anpei.scheduler")
@@ -31,12 +33,19 @@ def run_job(app: Flask, job, *args) -> object:
             db.session.remove()
 
 
+def forget_unconfirmed_imports() -> int:
+    """Delete uploads nobody confirmed within the hour they were kept for."""
+    return forget_pending_imports(utcnow() - PENDING_FOR)
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """The scheduler with every periodic job registered (not yet started)."""
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(run_job, "cron", args=[app, purge_login_attempts], hour=3, minute=17,
-                      id="purge_login_attempts", coalesce=True, max_instances=1,
-                      replace_existing=True)
+                      id="purge_login_attempts", **common)
+    scheduler.add_job(run_job, "interval", args=[app, forget_unconfirmed_imports], minutes=30,
+                      id="forget_unconfirmed_imports", **common)
     return scheduler
 
 

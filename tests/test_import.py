@@ -1,6 +1,7 @@
 """Bulk import of enterprises and people: checking, all-or-nothing, idempotence, export."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -108,7 +109,7 @@ def _upload(client, data: bytes, filename="register.xlsx"):
 
 def _confirm(client, upload_response):
     html = upload_response.get_data(as_text=True)
-    token = html.split('name="token" value="')[1].split('"')[0]
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', html).group(1)
     return client.post("/import/confirm", data={"token": token})
 
 

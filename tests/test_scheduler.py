@@ -14,7 +14,8 @@ from scheduler.lock import AlreadyRunning, SchedulerLock
 
 def test_scheduler_registers_the_purge_job(app):
     scheduler = build_scheduler(app)
-    assert [job.id for job in scheduler.get_jobs()] == ["purge_login_attempts"]
+    assert [job.id for job in scheduler.get_jobs()] == ["purge_login_attempts",
+                                                        "forget_unconfirmed_imports"]
 
 
 def test_job_runs_as_one_committed_unit_of_work(app):
@@ -25,14 +26,30 @@ def test_job_runs_as_one_committed_unit_of_work(app):
     assert db.session.scalar(db.select(db.func.count(LoginAttempt.id))) == 0
 
 
-def test_failing_job_rolls_back_and_does_not_crash_the_scheduler(app):
+def test_failing_job_leaves_nothing_half_written_and_is_logged(app, caplog):
     def failing():
         db.session.add(LoginAttempt(login_key="half-written", address="x"))
         db.session.flush()
         raise RuntimeError("boom")
 
-    assert run_job(app, failing) is None
+    assert run_job(app, failing) is None  # the scheduler's thread goes on
+    assert "job failing failed" in caplog.text
     assert db.session.scalar(db.select(LoginAttempt).where(LoginAttempt.login_key == "half-written")) is None
+    assert run_job(app, purge_login_attempts) == 0  # the next job runs normally
+
+
+def test_unconfirmed_imports_are_forgotten_after_an_hour(app, make_user):
+    from exam.people.models import PendingImport
+    from scheduler.__main__ import forget_unconfirmed_imports
+
+    user = make_user()
+    db.session.add_all([
+        PendingImport(token="old", user_id=user.id, data=b"x", created_at=utcnow() - timedelta(hours=2)),
+        PendingImport(token="new", user_id=user.id, data=b"x")])
+    db.session.commit()
+    assert run_job(app, forget_unconfirmed_imports) == 1
+    db.session.expire_all()
+    assert [p.token for p in db.session.scalars(db.select(PendingImport))] == ["new"]
 
 
 def test_only_one_scheduler_may_hold_the_lock(app):

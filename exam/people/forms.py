@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exam.forms import CreditCode, IdNumber, Mobile, MultiCheckboxField, PlainText, options
@@ -50,5 +50,5 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    token = StringField(validators=[DataRequired(), Length(max=64)])
+    token = HiddenField(validators=[DataRequired(), Length(max=64)])
     submit = SubmitField(_l("Import"))

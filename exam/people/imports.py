@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import time
-from pathlib import Path
 
-from flask import Response, current_app, flash, redirect, render_template, session, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
@@ -24,7 +23,7 @@ from exam.people.importing import (
     RowError,
     build_plan,
 )
-from exam.people.models import Person, PersonRole, Sector
+from exam.people.models import PendingImport, Person, PersonRole, Sector
 from exam.people.spreadsheets import (
     SpreadsheetError,
     Table,
@@ -33,11 +32,9 @@ from exam.people.spreadsheets import (
     write_xlsx,
 )
 from exam.people.views import bp
-from exam.timeutil import local_today
+from exam.timeutil import local_today, utcnow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: Uploads waiting for confirmation are forgotten after this many seconds.
-PENDING_SECONDS = 3600
 
 SPREADSHEET_ERRORS = {
     "empty": lambda p: _("The file is empty."),
@@ -48,16 +45,6 @@ SPREADSHEET_ERRORS = {
     "encoding": lambda p: _("The CSV file's text encoding is not recognised. Save it as UTF-8."),
     "too_many_rows": lambda p: _("The file has more than %(limit)s rows; split it.", **p),
 }
-
-
-def _pending_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(exist_ok=True)
-    cutoff = time.time() - PENDING_SECONDS
-    for old in path.glob("*.upload"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    return path
 
 
 def _plan_for(filename: str, data: bytes) -> ImportPlan:
@@ -87,21 +74,25 @@ def import_upload():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 1)
-        if len(data) > current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024:
+        limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+        data = upload.read(limit + 1)
+        if len(data) > limit:
             form.file.errors.append(_("The file is larger than the %(mb)s MB allowed.",
                                       mb=current_app.config["MAX_UPLOAD_MB"]))
             return render_template("people/import.html", form=form)
-        plan = _plan_for(upload.filename or "", data)
+        filename = (upload.filename or "")[:200]
+        plan = _plan_for(filename, data)
         if not plan.ok:
             return render_template("people/import.html", form=form, plan=plan,
-                                   filename=upload.filename), 422
-        token = secrets.token_hex(16)
-        (_pending_dir() / f"{token}.upload").write_bytes(data)
-        session["pending_import"] = {"token": token, "filename": upload.filename or "",
-                                     "user": current_user.id}
-        return render_template("people/import_preview.html", plan=plan, filename=upload.filename,
-                               counts=_preview_counts(plan), confirm=ConfirmImportForm(token=token))
+                                   filename=filename), 422
+        services.forget_pending_imports(utcnow() - services.PENDING_FOR)
+        pending = PendingImport(token=secrets.token_hex(16), user_id=current_user.id,
+                                filename=filename, data=data)
+        db.session.add(pending)
+        db.session.commit()
+        return render_template("people/import_preview.html", plan=plan, filename=filename,
+                               counts=_preview_counts(plan),
+                               confirm=ConfirmImportForm(token=pending.token))
     return render_template("people/import.html", form=form)
 
 
@@ -109,22 +100,33 @@ def import_upload():
 @roles_required(UserRole.ADMIN)
 def import_confirm():
     form = ConfirmImportForm()
-    pending = session.get("pending_import") or {}
-    path = _pending_dir() / f"{pending.get('token', 'none')}.upload"
-    if (not form.validate_on_submit() or form.token.data != pending.get("token")
-            or pending.get("user") != current_user.id or not path.exists()):
-        flash(_("That import is no longer waiting for confirmation; upload the file again."), "warning")
+    pending = form.validate_on_submit() and db.session.scalar(select(PendingImport).where(
+        PendingImport.token == form.token.data, PendingImport.user_id == current_user.id,
+        PendingImport.created_at >= utcnow() - services.PENDING_FOR))
+    # Claim the upload: of two confirmations racing, only one deletes the row.
+    claimed = pending and db.session.execute(
+        delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        flash(_("That import is no longer waiting for confirmation (it may have been imported "
+                "already); upload the file again if needed."), "warning")
         return redirect(url_for("people.import_upload"))
+    filename, data = pending.filename, pending.data
     # Check again: the register may have changed since the preview.
-    plan = _plan_for(pending["filename"], path.read_bytes())
+    plan = _plan_for(filename, data)
     if not plan.ok:
+        db.session.commit()  # the upload is used up either way
         return render_template("people/import.html", form=ImportForm(), plan=plan,
-                               filename=pending["filename"]), 422
+                               filename=filename), 422
     report = services.apply_import(plan, local_today())
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    session.pop("pending_import", None)
-    return render_template("people/import_done.html", report=report, filename=pending["filename"])
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(_("Someone else changed the same records at the same moment; nothing was "
+                "imported. Upload the file again."), "warning")
+        return redirect(url_for("people.import_upload"))
+    return render_template("people/import_done.html", report=report, filename=filename)
 
 
 def _template_tables() -> list[Table]:
