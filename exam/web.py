@@ -78,6 +78,9 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["localtime"] = format_datetime
+    app.jinja_env.filters["sector"] = lambda sector: sector.display_name(select_locale())
+    app.jinja_env.filters["sectors"] = lambda sectors: ("、" if select_locale() != "en" else ", ").join(
+        s.display_name(select_locale()) for s in sectors)
     app.jinja_env.filters["localdate"] = lambda v: format_datetime(v, "%Y-%m-%d")
     app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
 

@@ -32,10 +32,28 @@ def test_admin_pages_refuse_organisers_and_contacts(client, login_as, url, role)
     assert client.get(url).status_code == 403
 
 
-def test_candidate_cannot_open_another_persons_record(client, login_as, make_person):
-    login_as(UserRole.CANDIDATE)
+def test_register_records_are_closed_to_candidates_even_their_own(client, login_as, make_person):
+    me = login_as(UserRole.CANDIDATE)
     other = make_person(name="李强")
     assert client.get(f"/people/{other.id}").status_code == 403
+    assert client.get(f"/people/{me.person_id}").status_code == 403  # they see it on their home page
+
+
+@pytest.mark.parametrize("url", ["/people/99999999999999999999", "/enterprises/99999999999999999999",
+                                 "/accounts/99999999999999999999", "/reference/town/99999999999999999999"])
+def test_ids_too_large_for_the_database_are_not_found(client, login_as, url):
+    login_as(UserRole.ADMIN)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/people?sector=99999999999999999999&town=1e9&page=99999999999999999999",
+                                 "/enterprises?page=abc&sector=x", "/audit/?object_id=99999999999999999999",
+                                 "/audit/?from=0001-01-01&to=9999-12-31", "/people?q=%25%27%22<script>"])
+def test_odd_query_arguments_are_ignored_not_errors(client, login_as, url):
+    login_as(UserRole.ADMIN)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "<script>" not in response.get_data(as_text=True)
 
 
 def test_contact_sees_and_changes_only_their_enterprise(client, login_as, make_enterprise, make_person):

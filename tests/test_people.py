@@ -159,3 +159,58 @@ def test_candidate_home_shows_profile_and_enterprise(client, login_as, make_ente
     page = client.get("/").get_data(as_text=True)
     assert "郑爽" in page and "候选企业有限公司" in page and "主要负责人" in page
     assert person.id_number not in page  # masked
+
+
+def test_changing_an_enterprises_town_is_saved_and_logged(client, login_as, make_enterprise, make_town):
+    enterprise = make_enterprise(town=make_town("甲街道"))
+    other_town = make_town("乙镇")
+    login_as(UserRole.ADMIN)
+    response = client.post(f"/enterprises/{enterprise.id}/edit", data={
+        "name": enterprise.name, "credit_code": enterprise.credit_code, "town_id": other_town.id,
+        "sectors": [s.id for s in enterprise.sectors]})
+    assert response.status_code == 302
+    assert db.session.get(Enterprise, enterprise.id).town.name == "乙镇"
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "enterprise.update"))
+    assert entry.changes["town"] == ["甲街道", "乙镇"]
+
+
+def test_contact_is_not_told_who_holds_an_id_number(client, login_as, make_enterprise, make_person):
+    stranger = make_person(name="欧阳秘", enterprise=make_enterprise())
+    own = make_enterprise()
+    login_as(UserRole.CONTACT, enterprise=own)
+    response = client.post("/people/new", data={
+        "name": "任意", "id_number": stranger.id_number, "mobile": "13700000001",
+        "role": PersonRole.SAFETY_MANAGER, "enterprise_id": own.id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已在其他企业登记" in page
+    assert "欧阳秘" not in page
+
+
+def test_a_mobile_number_of_another_person_is_refused(client, login_as, make_person):
+    holder = make_person(mobile="13655556666")
+    login_as(UserRole.ADMIN)
+    response = client.post("/people/new", data={
+        "name": "新人", "id_number": valid_id_number(born="19880808"), "mobile": holder.mobile,
+        "role": PersonRole.SAFETY_MANAGER, "enterprise_id": holder.enterprise_id})
+    assert response.status_code == 200 and "手机号" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 1
+
+
+def test_a_corrected_appointment_date_corrects_the_current_stint(client, login_as, make_person):
+    person = make_person(appointed_on=local_today().replace(year=2020))
+    login_as(UserRole.ADMIN)
+    client.post(f"/people/{person.id}/edit", data={
+        "name": person.name, "id_number": person.id_number, "mobile": person.mobile,
+        "role": person.role, "enterprise_id": person.enterprise_id, "appointed_on": "2019-04-01"})
+    person = db.session.get(Person, person.id)
+    assert len(person.employments) == 1
+    assert person.employments[0].started_on.isoformat() == "2019-04-01"
+
+
+def test_names_that_a_spreadsheet_would_run_are_refused(client, login_as, make_enterprise):
+    login_as(UserRole.ADMIN)
+    response = client.post("/people/new", data={
+        "name": '=HYPERLINK("http://evil/","x")', "id_number": valid_id_number(), "mobile": "13512340000",
+        "role": PersonRole.SAFETY_MANAGER, "enterprise_id": make_enterprise().id})
+    assert response.status_code == 200
+    assert db.session.scalar(db.select(db.func.count(Person.id))) == 0

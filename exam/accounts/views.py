@@ -14,6 +14,7 @@ from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole, new_session_token
 from exam.extensions import db
 from exam.forms import options
+from exam.i18n import select_locale
 from exam.people.models import Enterprise, Person, Sector, Town
 from exam.web import page_arg
 
@@ -47,7 +48,7 @@ def _staff_form(user: User | None) -> StaffAccountForm:
     form = StaffAccountForm(obj=user)
     enterprises = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
     form.enterprise_id.choices = options([(0, "—"), *enterprises])
-    form.scope_sectors.choices = options((s.id, s.name) for s in db.session.scalars(
+    form.scope_sectors.choices = options((s.id, s.display_name(select_locale())) for s in db.session.scalars(
         select(Sector).order_by(Sector.sort_order)))
     form.scope_towns.choices = options((t.id, t.name) for t in db.session.scalars(
         select(Town).order_by(Town.sort_order, Town.name)))

@@ -104,10 +104,6 @@ class Enterprise(db.Model):
     def high_risk(self) -> bool:
         return any(s.high_risk for s in self.sectors)
 
-    @property
-    def sector_names(self) -> str:
-        return "、".join(s.name for s in self.sectors)
-
     def __repr__(self) -> str:
         return f"<Enterprise {self.credit_code}>"
 

@@ -12,6 +12,7 @@ from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.extensions import db
 from exam.forms import options
+from exam.i18n import select_locale
 from exam.people import services
 from exam.people.access import (
     VIEWERS,
@@ -74,7 +75,7 @@ def enterprise(enterprise_id: int):
 def _enterprise_form(ent: Enterprise | None) -> EnterpriseForm:
     form = EnterpriseForm(obj=ent)
     sectors, towns = _filter_options()
-    form.sectors.choices = options((s.id, s.name) for s in sectors)
+    form.sectors.choices = options((s.id, s.display_name(select_locale())) for s in sectors)
     form.town_id.choices = options((t.id, t.name) for t in towns)
     if ent is not None and not form.is_submitted():
         form.sectors.data = [s.id for s in ent.sectors]
