@@ -58,13 +58,13 @@ def people_group():
 def import_people(path: Path, dry_run: bool):
     """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
     from exam.people import services
-    from exam.people.imports import _plan_for
+    from exam.people.imports import plan_for_upload
     from exam.timeutil import local_today
 
     limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
     if path.stat().st_size > limit:
         raise click.ClickException(f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
-    plan = _plan_for(path.name, path.read_bytes())
+    plan = plan_for_upload(path.name, path.read_bytes())
     if plan.errors:
         for error in plan.errors:
             where = f"{error.sheet} row {error.row}: " if error.row else ""

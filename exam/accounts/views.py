@@ -82,6 +82,14 @@ def edit(user_id: int | None):
     return render_template("accounts/form.html", form=form, user=user)
 
 
+def _snapshot(user: User) -> dict:
+    """What the audit log compares when a staff account is edited."""
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "enterprise_id": user.enterprise_id,
+            "scope_sectors": sorted(s.name for s in user.scope_sectors),
+            "scope_towns": sorted(t.name for t in user.scope_towns)}
+
+
 def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> User:
     is_organiser = form.role.data == UserRole.ORGANISER
     fields = {
@@ -95,17 +103,11 @@ def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> Use
         user, _password = auth.create_account(username, form.role.data, form.display_name.data, **fields)
         record("account.create", user, f"{username} ({form.role.data})")
         return user
-    before = {"username": user.username, "display_name": user.display_name, "role": user.role,
-              "enterprise_id": user.enterprise_id,
-              "scope_sectors": sorted(s.name for s in user.scope_sectors),
-              "scope_towns": sorted(t.name for t in user.scope_towns)}
+    before = _snapshot(user)
     user.username, user.display_name, user.role = username, form.display_name.data, form.role.data
     for key, value in fields.items():
         setattr(user, key, value)
-    after = {"username": user.username, "display_name": user.display_name, "role": user.role,
-             "enterprise_id": user.enterprise_id,
-             "scope_sectors": sorted(s.name for s in user.scope_sectors),
-             "scope_towns": sorted(t.name for t in user.scope_towns)}
+    after = _snapshot(user)
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
         record("account.update", user, user.username, changes)

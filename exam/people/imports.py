@@ -47,7 +47,7 @@ SPREADSHEET_ERRORS = {
 }
 
 
-def _plan_for(filename: str, data: bytes) -> ImportPlan:
+def plan_for_upload(filename: str, data: bytes) -> ImportPlan:
     try:
         sheets = read_spreadsheet(filename, data)
     except SpreadsheetError as exc:
@@ -81,7 +81,7 @@ def import_upload():
                                       mb=current_app.config["MAX_UPLOAD_MB"]))
             return render_template("people/import.html", form=form)
         filename = (upload.filename or "")[:200]
-        plan = _plan_for(filename, data)
+        plan = plan_for_upload(filename, data)
         if not plan.ok:
             return render_template("people/import.html", form=form, plan=plan,
                                    filename=filename), 422
@@ -113,7 +113,7 @@ def import_confirm():
         return redirect(url_for("people.import_upload"))
     filename, data = pending.filename, pending.data
     # Check again: the register may have changed since the preview.
-    plan = _plan_for(filename, data)
+    plan = plan_for_upload(filename, data)
     if not plan.ok:
         db.session.commit()  # the upload is used up either way
         return render_template("people/import.html", form=ImportForm(), plan=plan,

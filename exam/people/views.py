@@ -38,7 +38,7 @@ def _filter_options():
     return sectors, towns
 
 
-def _apply_common_filters(query, args):
+def _apply_common_filters(query):
     if sector := int_arg("sector"):
         query = query.where(Enterprise.id.in_(
             select(enterprise_sector.c.enterprise_id).where(enterprise_sector.c.sector_id == sector)))
@@ -50,7 +50,7 @@ def _apply_common_filters(query, args):
 @bp.route("/enterprises")
 @roles_required(*VIEWERS)
 def enterprises():
-    query = _apply_common_filters(visible_enterprises(current_user), request.args)
+    query = _apply_common_filters(visible_enterprises(current_user))
     if q := request.args.get("q", "").strip():
         query = query.where(or_(Enterprise.name.contains(q), Enterprise.credit_code.contains(q.upper())))
     page = db.paginate(page=page_arg(), select=query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False)
@@ -121,7 +121,7 @@ def _commit_or_explain(field) -> bool:
 @bp.route("/people")
 @roles_required(*VIEWERS)
 def people():
-    query = _apply_common_filters(visible_people(current_user), request.args)
+    query = _apply_common_filters(visible_people(current_user))
     if q := request.args.get("q", "").strip():
         query = query.where(or_(Person.name.contains(q), Person.id_number.contains(q.upper()),
                                 Person.mobile.contains(q), Enterprise.name.contains(q)))
