@@ -69,8 +69,8 @@ def main() -> None:
     from exam.people import services
     from exam.people.importing import build_plan
     from exam.people.models import Town
-    from exam.people.spreadsheets import read_spreadsheet
     from exam.timeutil import local_today
+    from question_bank.spreadsheets import read_spreadsheet
 
     data = build_file(args.people, random.Random(7))
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"

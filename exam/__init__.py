@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
     import exam.people.models  # noqa: F401
+    import exam.questions.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -70,7 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from exam.auth.views import bp as auth_bp
     from exam.home.views import bp as home_bp
     from exam.people.views import bp as people_bp
+    from exam.questions.practice import bp as practice_bp
+    from exam.questions.views import bp as questions_bp
     from exam.reference.views import bp as reference_bp
 
-    for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp):
+    for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
+               practice_bp):
         app.register_blueprint(bp)

@@ -23,7 +23,7 @@ def main():
 
 def init_app(app) -> None:
     """Attach Anpei's commands to the app's CLI (so test runners see them too)."""
-    for command in (create_admin, people_group, demo):
+    for command in (create_admin, people_group, questions_group, demo):
         app.cli.add_command(command)
 
 
@@ -95,10 +95,51 @@ def export_people(path: Path):
 
     from exam.auth.models import UserRole
     from exam.people.imports import export_tables
-    from exam.people.spreadsheets import write_xlsx
+    from question_bank.spreadsheets import write_xlsx
 
     path.write_bytes(write_xlsx(export_tables(SimpleNamespace(role=UserRole.ADMIN))))
     click.echo(f"Written to {path}")
+
+
+@click.group("questions")
+def questions_group():
+    """The question bank."""
+
+
+@questions_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "text", "moodle", "gift"]),
+              help="The file's format (default: recognised from the file).")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@with_appcontext
+def import_questions(path: Path, fmt: str | None, dry_run: bool, progress: bool):
+    """Import questions from the template (.xlsx/.csv), Word/text, Moodle XML or GIFT."""
+    from tqdm import tqdm
+
+    from exam.questions.imports import parse_upload, where
+
+    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if path.stat().st_size > limit:
+        raise click.ClickException(f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
+    click.echo(f"Reading {path.name} …", err=True)
+    plan = parse_upload(path.name, path.read_bytes(), "xlsx" if fmt == "csv" else fmt)
+    if not plan.ok:
+        for position, problem in plan.problems:
+            click.echo(f"{where(position) + ': ' if position else ''}{problem.render()}", err=True)
+        click.echo(f"{len(plan.problems)} problem(s); nothing imported.", err=True)
+        sys.exit(1)
+    from exam.questions.services import apply_import
+
+    with tqdm(total=len(plan.items), unit="q", disable=not progress, file=sys.stderr) as bar:
+        report = apply_import(plan, None, progress=lambda done: bar.update(done - bar.n))
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(f"Questions {verb}: {report.created} added, {report.updated} updated, "
+               f"{report.unchanged} unchanged.")
 
 
 DEMO_DB_NAME = "demo.sqlite"
@@ -122,9 +163,13 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
         upgrade()
         if fresh:
             from exam.demo.data import build_demo
+            from exam.demo.questions import load_demo_questions
 
-            logins = build_demo(random.Random(seed))
+            rng = random.Random(seed)
+            logins = build_demo(rng)
+            questions = load_demo_questions(rng)
             db.session.commit()
+            click.echo(f"Demo question bank: {questions} questions.")
             _print_logins(logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")

@@ -52,6 +52,8 @@ SETTINGS = [
             "length of the login throttling window, in minutes"),
     Setting("ANPEI_PASSWORD_METHOD", "PASSWORD_METHOD", "scrypt", str,
             "werkzeug password hashing method (scrypt by default)"),
+    Setting("ANPEI_QUESTION_REVIEW", "QUESTION_REVIEW", True, bool,
+            "questions need a second person's review before they go live (0 switches it off)"),
     Setting("ANPEI_SITE_URL", "SITE_URL", "", str,
             "public address of the site, shown on notices (e.g. https://anpei.example.gov.cn)"),
 ]

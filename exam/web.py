@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from exam.auth.models import User, UserRole
 from exam.extensions import db, login_manager
 from exam.i18n import LANGUAGES, select_locale
 from exam.people.models import PersonRole
+from exam.questions.models import USAGE_LABELS, QuestionStatus
 from exam.timeutil import format_datetime
+from question_bank.text import sanitise
 
 #: Endpoints a user who must change their password may still reach.
 OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "set_language",
@@ -78,6 +81,9 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["localtime"] = format_datetime
+    # Rich text is sanitised when saved; sanitising again on display costs little and
+    # protects against anything that reached the database another way.
+    app.jinja_env.filters["rich"] = lambda html: Markup(sanitise(html or ""))  # noqa: S704 - sanitised
     app.jinja_env.filters["sector"] = lambda sector: sector.display_name(select_locale())
     app.jinja_env.filters["sectors"] = lambda sectors: ("、" if select_locale() != "en" else ", ").join(
         s.display_name(select_locale()) for s in sectors)
@@ -89,6 +95,8 @@ def init_app(app: Flask) -> None:
         return {
             "UserRole": UserRole,
             "PersonRole": PersonRole,
+            "QuestionStatus": QuestionStatus,
+            "USAGE_LABELS": USAGE_LABELS,
             "LANGUAGES": LANGUAGES,
             "current_locale": select_locale(),
         }

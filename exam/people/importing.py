@@ -21,7 +21,7 @@ from exam.people.identifiers import (
     validate_mobile,
 )
 from exam.people.models import PersonRole
-from exam.people.spreadsheets import Sheet
+from question_bank.spreadsheets import Sheet
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ ROLE_SPELLINGS = {
 def build_plan(sheets: list[Sheet], lookups: Lookups, today: date) -> ImportPlan:
     """Validate every row of every recognised sheet into an import plan."""
     plan = ImportPlan()
-    recognised = [(s, *classify(s)) for s in sheets]
+    recognised = [(s, *classify(s)) for s in sheets if not s.hidden]
     recognised = [(s, kind, cols) for s, kind, cols in recognised if kind]
     if not recognised:
         plan.errors.append(RowError("", 0, _("No sheet has the template's header row. "

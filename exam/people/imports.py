@@ -24,34 +24,24 @@ from exam.people.importing import (
     build_plan,
 )
 from exam.people.models import PendingImport, Person, PersonRole, Sector
-from exam.people.spreadsheets import (
+from exam.people.views import bp
+from exam.timeutil import local_today, utcnow
+from exam.uploads import spreadsheet_error_message
+from question_bank.spreadsheets import (
     SpreadsheetError,
     Table,
     read_spreadsheet,
     write_csv,
     write_xlsx,
 )
-from exam.people.views import bp
-from exam.timeutil import local_today, utcnow
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-SPREADSHEET_ERRORS = {
-    "empty": lambda p: _("The file is empty."),
-    "old_xls": lambda p: _("Old .xls files are not accepted. In Excel choose “Save as” → "
-                           "“Excel workbook (.xlsx)” and upload that."),
-    "not_spreadsheet": lambda p: _("This file is not a spreadsheet. Upload an .xlsx or .csv file "
-                                   "made from the template."),
-    "encoding": lambda p: _("The CSV file's text encoding is not recognised. Save it as UTF-8."),
-    "too_many_rows": lambda p: _("The file has more than %(limit)s rows; split it.", **p),
-}
-
 
 def plan_for_upload(filename: str, data: bytes) -> ImportPlan:
     try:
         sheets = read_spreadsheet(filename, data)
     except SpreadsheetError as exc:
-        return ImportPlan(errors=[RowError("", 0, SPREADSHEET_ERRORS[exc.reason](exc.params))])
+        return ImportPlan(errors=[RowError("", 0, spreadsheet_error_message(exc))])
     return build_plan(sheets, services.lookups(), local_today())
 
 

@@ -172,6 +172,8 @@ class PendingImport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: What the upload is for: ``people`` or ``questions``.
+    purpose: Mapped[str] = mapped_column(String(20), default="people")
     filename: Mapped[str] = mapped_column(String(200), default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

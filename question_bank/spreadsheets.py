@@ -1,13 +1,15 @@
 """Reading and writing .xlsx and .csv tables (no Flask, no database).
 
-Reading is defensive: the content decides what a file is, not its name, and a
-file that is not really a spreadsheet is refused with a reason key.
+Reading is defensive: the content decides what a file is, not its name; a file that is
+not really a spreadsheet, a zip bomb, formulas and oversized cells are refused with a
+reason key; hidden sheets are skipped and named.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,11 +32,23 @@ class SpreadsheetError(ValueError):
         self.params = params
 
 
+#: Largest total the parts of an .xlsx may unpack to, and the largest unpacking ratio
+#: (a zip bomb unpacks kilobytes into gigabytes).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_UNPACK_RATIO = 150
+#: Longest text one cell may hold.
+MAX_CELL_CHARS = 20_000
+
+
 @dataclass
 class Sheet:
     title: str
     #: (row number as Excel shows it, cell texts) for each non-empty row.
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    #: Hidden sheets are read but callers skip them (and say so).
+    hidden: bool = False
+    #: Merged ranges (e.g. "A2:A5"): every cell but the first of each reads empty.
+    merged: list[str] = field(default_factory=list)
 
 
 def cell_text(value) -> str:
@@ -63,22 +77,57 @@ def read_spreadsheet(filename: str, data: bytes, max_rows: int = 20000) -> list[
     return [_read_csv(data, max_rows)]
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    """Open the .xlsx container, refusing what would unpack into something huge."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise SpreadsheetError("not_spreadsheet") from exc
+    unpacked = sum(info.file_size for info in archive.infolist())
+    suspicious = unpacked > 20 * 1024 * 1024 and unpacked > MAX_UNPACK_RATIO * len(data)
+    if unpacked > MAX_UNPACKED_BYTES or suspicious:
+        raise SpreadsheetError("zip_bomb")
+    return archive
+
+
+def _merged_ranges(archive: zipfile.ZipFile, path: str | None) -> list[str]:
+    if not path:
+        return []
+    try:
+        xml = archive.read(path.lstrip("/"))
+    except KeyError:
+        return []
+    return [m.decode() for m in re.findall(rb'<mergeCell ref="([A-Z0-9:]+)"', xml)]
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
+    archive = _check_zip(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise SpreadsheetError("not_spreadsheet") from exc
     sheets = []
     try:
         for ws in workbook.worksheets:
-            sheet = Sheet(ws.title)
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                texts = [cell_text(v) for v in values]
+            sheet = Sheet(ws.title, hidden=ws.sheet_state != "visible",
+                          merged=_merged_ranges(archive, getattr(ws, "_worksheet_path", None)))
+            for number, cells in enumerate(ws.iter_rows(), start=1):
+                texts = []
+                for cell in cells:
+                    if getattr(cell, "data_type", None) == "f":
+                        raise SpreadsheetError("formula", sheet=ws.title, cell=cell.coordinate)
+                    text = cell_text(cell.value)
+                    if len(text) > MAX_CELL_CHARS:
+                        raise SpreadsheetError("cell_too_long", sheet=ws.title, cell=cell.coordinate,
+                                               limit=MAX_CELL_CHARS)
+                    texts.append(text)
                 if any(texts):
                     if len(sheet.rows) >= max_rows:
                         raise SpreadsheetError("too_many_rows", limit=max_rows)
                     sheet.rows.append((number, texts))
             sheets.append(sheet)
+    except SpreadsheetError:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise SpreadsheetError("not_spreadsheet") from exc
     finally:
@@ -104,6 +153,9 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
             texts = [v.strip() for v in values]
+            if any(len(t) > MAX_CELL_CHARS for t in texts):
+                raise SpreadsheetError("cell_too_long", sheet="csv", cell=f"row {number}",
+                                       limit=MAX_CELL_CHARS)
             if any(texts):
                 if len(sheet.rows) >= max_rows:
                     raise SpreadsheetError("too_many_rows", limit=max_rows)

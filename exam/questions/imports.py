@@ -1,0 +1,153 @@
+"""Importing questions (check, then confirm) and exporting the bank."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from urllib.parse import quote
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from question_bank.formats.moodle import write_moodle
+from sqlalchemy import delete, select
+
+from exam.auth.access import roles_required
+from exam.extensions import db
+from exam.people.models import PendingImport
+from exam.people.services import PENDING_FOR, forget_pending_imports
+from exam.questions import services
+from exam.questions.forms import ConfirmForm, QuestionImportForm
+from exam.questions.models import Question, QuestionStatus
+from exam.questions.views import EDITORS, bp, render_problem
+from exam.timeutil import local_today, utcnow
+from exam.uploads import spreadsheet_error_message
+from question_bank import formats
+from question_bank.formats.template import write_template
+from question_bank.model import ParseResult
+from question_bank.problems import Problem
+from question_bank.spreadsheets import SpreadsheetError
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PURPOSE = "questions"
+
+_POSITIONS = [
+    (re.compile(r"^row (\d+)$"), lambda m: _("row %(n)s", n=m[1])),
+    (re.compile(r"^question (\d+) \(line (\d+)\)$"),
+     lambda m: _("question %(n)s (line %(line)s)", n=m[1], line=m[2])),
+    (re.compile(r"^question (\d+) \((.*)\)$"), lambda m: _("question %(n)s (%(name)s)", n=m[1], name=m[2])),
+    (re.compile(r"^question (\d+)$"), lambda m: _("question %(n)s", n=m[1])),
+]
+
+
+def where(position: str) -> str:
+    """A position in a file ("row 12", "question 3 (line 40)") in the user's language."""
+    for pattern, render in _POSITIONS:
+        if match := pattern.match(position):
+            return render(match)
+    return position
+
+
+def parse_upload(filename: str, data: bytes, fmt: str | None) -> services.QuestionImportPlan:
+    try:
+        result = formats.read(filename, data, fmt or None)
+    except SpreadsheetError as exc:
+        result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
+    return services.plan_import(result)
+
+
+def _problems(plan) -> list[tuple[str, str]]:
+    return [(where(position), render_problem(problem)) for position, problem in plan.problems]
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def import_upload():
+    form = QuestionImportForm()
+    if form.validate_on_submit():
+        limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+        data = form.file.data.read(limit + 1)
+        filename = (form.file.data.filename or "")[:200]
+        if len(data) > limit:
+            form.file.errors.append(_("The file is larger than the %(mb)s MB allowed.",
+                                      mb=current_app.config["MAX_UPLOAD_MB"]))
+            return render_template("questions/import.html", form=form), 413
+        plan = parse_upload(filename, data, form.format.data)
+        if not plan.ok:
+            return render_template("questions/import.html", form=form, problems=_problems(plan),
+                                   filename=filename), 422
+        forget_pending_imports(utcnow() - PENDING_FOR)
+        pending = PendingImport(token=secrets.token_hex(16), user_id=current_user.id, purpose=PURPOSE,
+                                filename=f"{form.format.data}:{filename}", data=data)
+        db.session.add(pending)
+        db.session.commit()
+        return render_template("questions/import_preview.html", plan=plan, filename=filename,
+                               confirm=ConfirmForm(token=pending.token), where=where)
+    return render_template("questions/import.html", form=form)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@roles_required(*EDITORS)
+def import_confirm():
+    form = ConfirmForm()
+    pending = form.validate_on_submit() and db.session.scalar(select(PendingImport).where(
+        PendingImport.token == form.token.data, PendingImport.user_id == current_user.id,
+        PendingImport.purpose == PURPOSE, PendingImport.created_at >= utcnow() - PENDING_FOR))
+    claimed = pending and db.session.execute(
+        delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        flash(_("That import is no longer waiting for confirmation (it may have been imported "
+                "already); upload the file again if needed."), "warning")
+        return redirect(url_for("questions.import_upload"))
+    fmt, _sep, filename = pending.filename.partition(":")
+    plan = parse_upload(filename, pending.data, fmt)
+    if not plan.ok:
+        db.session.commit()
+        return render_template("questions/import.html", form=QuestionImportForm(),
+                               problems=_problems(plan), filename=filename), 422
+    report = services.apply_import(plan, current_user)
+    db.session.commit()
+    return render_template("questions/import_done.html", report=report, filename=filename)
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+TEMPLATE_NOTES = [
+    "题型：单选题、多选题、判断题、填空题。选项写在“选项A”至“选项H”列，不要写“A.”前缀。",
+    "答案：单选写 A；多选写 ABD；判断写 对 或 错；填空题各空用分号分隔，同一空的多个可接受答案用 | 分隔，"
+    "如：安全第一|安全 第一；预防为主",
+    "难度：易、中、难。用途：练习和考试、仅练习、仅考试。专题：专题编号（如 G1）或名称，多个用、分隔。",
+    "行业领域、适用岗位可空（表示全部）。编号可空；填写后重复导入同一编号将更新该题而不重复创建。",
+    "导入的试题为草稿，经审核后方可用于考试。",
+]
+
+
+@bp.route("/import/template.xlsx")
+@roles_required(*EDITORS)
+def import_template():
+    return _download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
+
+
+def _export_questions() -> list:
+    query = select(Question).order_by(Question.id)
+    if (status := request.args.get("status")) in QuestionStatus.ALL:
+        query = query.where(Question.status == status)
+    return [q.current.data() for q in db.session.scalars(query)]
+
+
+@bp.route("/export.xlsx")
+@roles_required(*EDITORS)
+def export_xlsx():
+    return _download(write_template(_export_questions(), TEMPLATE_NOTES),
+                     f"安培-题库-{local_today().isoformat()}.xlsx", XLSX_MIME)
+
+
+@bp.route("/export.xml")
+@roles_required(*EDITORS)
+def export_moodle():
+    return _download(write_moodle(_export_questions()), f"anpei-questions-{local_today().isoformat()}.xml",
+                     "application/xml")

@@ -1,0 +1,140 @@
+"""Candidates practise on practice-enabled questions by topic and keep a wrong-answer list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import delete, func, select
+
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.questions.forms import PracticeAnswerForm
+from exam.questions.models import (
+    PracticeAnswer,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Topic,
+    WrongAnswer,
+    question_topic,
+)
+from exam.timeutil import utcnow
+from question_bank import kinds
+from question_bank.model import LETTERS, Usage
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+#: Questions answered this recently are not asked again while others remain.
+RECENT = 20
+
+
+def practice_pool():
+    """Questions a candidate may practise on: in use, and not kept for exams only."""
+    return select(Question).where(Question.status == QuestionStatus.ACTIVE,
+                                  Question.usage != Usage.EXAM)
+
+
+def _in_topic(query, topic: Topic):
+    return query.where(Question.id.in_(select(question_topic.c.question_id)
+                                       .where(question_topic.c.topic_id.in_(topic.subtree_ids()))))
+
+
+@bp.route("/")
+@roles_required(UserRole.CANDIDATE)
+def index():
+    areas = db.session.scalars(select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)).all()
+    counts = {a.id: db.session.scalar(select(func.count()).select_from(_in_topic(practice_pool(), a).subquery()))
+              for a in areas}
+    wrong = db.session.scalar(select(func.count(WrongAnswer.id)).where(WrongAnswer.user_id == current_user.id))
+    answered, right = db.session.execute(
+        select(func.count(PracticeAnswer.id), func.count(PracticeAnswer.id).filter(PracticeAnswer.correct))
+        .where(PracticeAnswer.user_id == current_user.id)).one()
+    return render_template("practice/index.html", areas=areas, counts=counts, wrong=wrong,
+                           answered=answered, right=right)
+
+
+def _next_question(query):
+    recent = select(QuestionVersion.question_id).join(PracticeAnswer, PracticeAnswer.version_id == QuestionVersion.id) \
+        .where(PracticeAnswer.user_id == current_user.id).order_by(PracticeAnswer.id.desc()).limit(RECENT)
+    fresh = db.session.scalar(query.where(Question.id.not_in(recent)).order_by(func.random()).limit(1))
+    return fresh or db.session.scalar(query.order_by(func.random()).limit(1))
+
+
+def _ask(question: Question | None, mode: str, title: str):
+    if question is None:
+        return render_template("practice/empty.html", title=title)
+    form = PracticeAnswerForm(question_id=question.id, version_id=question.current_version_id, mode=mode)
+    return render_template("practice/question.html", question=question, version=question.current,
+                           form=form, title=title, letters=LETTERS)
+
+
+@bp.route("/topic/<int:topic_id>")
+@roles_required(UserRole.CANDIDATE)
+def topic(topic_id: int):
+    chosen = db.session.get(Topic, topic_id) or abort(404)
+    return _ask(_next_question(_in_topic(practice_pool(), chosen)), f"topic:{chosen.id}", chosen.path)
+
+
+@bp.route("/wrong")
+@roles_required(UserRole.CANDIDATE)
+def wrong():
+    query = practice_pool().where(Question.id.in_(
+        select(WrongAnswer.question_id).where(WrongAnswer.user_id == current_user.id)))
+    from flask_babel import gettext as _
+
+    return _ask(_next_question(query), "wrong", _("My wrong answers"))
+
+
+def _response(kind: str):
+    """What the candidate answered, in the kind's answer form."""
+    if kind == "single":
+        return request.form.get("choice", "")[:1]
+    if kind == "multiple":
+        return "".join(sorted({c for c in request.form.getlist("choice") if c in LETTERS}))
+    if kind == "truefalse":
+        return {"true": True, "false": False}.get(request.form.get("choice"))
+    return [b[:200] for b in request.form.getlist("blank")][:20]
+
+
+@bp.route("/answer", methods=["POST"])
+@roles_required(UserRole.CANDIDATE)
+def answer():
+    form = PracticeAnswerForm()
+    if not form.validate_on_submit() or not form.question_id.data.isdigit() or not form.version_id.data.isdigit():
+        abort(400)
+    question = db.session.scalar(practice_pool().where(Question.id == int(form.question_id.data)))
+    version = question and next((v for v in question.versions if v.id == int(form.version_id.data)), None)
+    if version is None:
+        abort(404)  # not (or no longer) open for practice
+    response = _response(version.kind)
+    grade = kinds.grade(version.data(), response)
+    db.session.add(PracticeAnswer(user_id=current_user.id, version_id=version.id,
+                                  response=response, correct=grade.correct))
+    entry = db.session.scalar(select(WrongAnswer).where(WrongAnswer.user_id == current_user.id,
+                                                        WrongAnswer.question_id == question.id))
+    if not grade.correct:
+        if entry is None:
+            db.session.add(WrongAnswer(user_id=current_user.id, question_id=question.id))
+        else:
+            entry.times_wrong += 1
+            entry.last_wrong_at = utcnow()
+    elif entry is not None and form.mode.data == "wrong":
+        # Right at last, from the wrong-answer list itself: it leaves the list.
+        db.session.execute(delete(WrongAnswer).where(WrongAnswer.id == entry.id))
+    db.session.commit()
+    mode = form.mode.data or ""
+    next_url = url_for("practice.wrong") if mode == "wrong" else (
+        url_for("practice.topic", topic_id=int(mode[6:])) if mode.startswith("topic:") and mode[6:].isdigit()
+        else url_for("practice.index"))
+    kind = kinds.get(version.kind)
+    return render_template("practice/result.html", question=question, version=version, grade=grade,
+                           response=response, right_answer=kind.format_answer(version.answer),
+                           your_answer=_describe(kind, response), next_url=next_url, letters=LETTERS)
+
+
+def _describe(kind, response) -> str:
+    if response in ("", None, []):
+        return "—"
+    if kind.code == "fill":
+        return "；".join(r or "—" for r in response)
+    return kind.format_answer(response)

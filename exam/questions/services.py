@@ -1,0 +1,302 @@
+"""Changes to the question bank. Services flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from exam.audit.services import record
+from exam.auth.models import User
+from exam.extensions import db
+from exam.people.models import Sector
+from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from question_bank.model import ParseResult, QuestionData, Usage
+from question_bank.problems import N_, Problem
+from question_bank.text import sanitise
+
+#: The fields of a version: a change to any of them makes a new version.
+VERSION_FIELDS = ("kind", "stem", "options", "answer", "explanation", "difficulty",
+                  "legal_source", "roles")
+
+
+class TransitionError(ValueError):
+    """A lifecycle step that is not allowed now; ``reason`` is a stable key."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def review_required() -> bool:
+    return bool(current_app.config["QUESTION_REVIEW"])
+
+
+def clean(data: QuestionData) -> QuestionData:
+    """The data with its rich text reduced to the safe subset."""
+    from dataclasses import replace
+
+    return replace(data, stem=sanitise(data.stem), options=tuple(sanitise(o) for o in data.options),
+                   explanation=sanitise(data.explanation))
+
+
+def _version_values(data: QuestionData) -> dict:
+    return {"kind": data.kind, "stem": data.stem, "options": list(data.options),
+            "answer": data.answer, "explanation": data.explanation, "difficulty": data.difficulty,
+            "legal_source": data.legal_source, "roles": list(data.roles)}
+
+
+def _new_version(question: Question, data: QuestionData, author: User | None) -> QuestionVersion:
+    number = max((v.number for v in question.versions), default=0) + 1
+    version = QuestionVersion(number=number, content_hash=data.content_hash(),
+                              created_by=author, **_version_values(data))
+    question.versions.append(version)
+    question.current = version
+    return version
+
+
+def create_question(data: QuestionData, topics: list[Topic], sectors: list[Sector],
+                    author: User | None) -> Question:
+    """A new draft question with its first version."""
+    data = clean(data)
+    question = Question(status=QuestionStatus.DRAFT, usage=data.usage,
+                        external_key=data.external_key or None, topics=topics, sectors=sectors)
+    db.session.add(question)
+    _new_version(question, data, author)
+    db.session.flush()
+    record("question.create", question, _summary(question))
+    return question
+
+
+def update_question(question: Question, data: QuestionData, topics: list[Topic],
+                    sectors: list[Sector], author: User | None) -> bool:
+    """Change a question. New wording makes a new version (papers keep the old one); an
+    active question whose wording changed goes back to review when review is on."""
+    data = clean(data)
+    current = question.current
+    new_values = _version_values(data)
+    changes = {k: [getattr(current, k), v] for k, v in new_values.items() if getattr(current, k) != v}
+    if changes:
+        _new_version(question, data, author)
+        if question.status in (QuestionStatus.ACTIVE, QuestionStatus.REVIEWED) and review_required():
+            changes["status"] = [question.status, QuestionStatus.DRAFT]
+            question.status = QuestionStatus.DRAFT
+    old_topics, new_topics = sorted(t.code for t in question.topics), sorted(t.code for t in topics)
+    if old_topics != new_topics:
+        changes["topics"] = [old_topics, new_topics]
+        question.topics = list(topics)
+    old_sectors, new_sectors = sorted(s.code for s in question.sectors), sorted(s.code for s in sectors)
+    if old_sectors != new_sectors:
+        changes["sectors"] = [old_sectors, new_sectors]
+        question.sectors = list(sectors)
+    if data.usage != question.usage:
+        changes["usage"] = [question.usage, data.usage]
+        question.usage = data.usage
+    if changes:
+        db.session.flush()
+        record("question.update", question, _summary(question),
+               {k: [_short(v[0]), _short(v[1])] for k, v in changes.items()})
+    return bool(changes)
+
+
+def _short(value):
+    text = value if isinstance(value, str | bool | int | type(None)) else str(value)
+    return text[:200] + "…" if isinstance(text, str) and len(text) > 200 else text
+
+
+def _summary(question: Question) -> str:
+    from question_bank.text import plain
+
+    return f"#{question.id} v{question.current.number} {plain(question.current.stem)[:80]}"
+
+
+#: Lifecycle steps: action -> (statuses it may start from, status it leads to).
+TRANSITIONS = {
+    "approve": ((QuestionStatus.DRAFT,), QuestionStatus.REVIEWED),
+    "activate": ((QuestionStatus.REVIEWED, QuestionStatus.DRAFT), QuestionStatus.ACTIVE),
+    "retire": ((QuestionStatus.DRAFT, QuestionStatus.REVIEWED, QuestionStatus.ACTIVE),
+               QuestionStatus.RETIRED),
+    "restore": ((QuestionStatus.RETIRED,), QuestionStatus.DRAFT),
+}
+
+
+def allowed_actions(question: Question, user: User) -> list[str]:
+    """The lifecycle steps ``user`` may take on ``question`` now."""
+    actions = []
+    for action in TRANSITIONS:
+        try:
+            _check(question, action, user)
+        except TransitionError:
+            continue
+        actions.append(action)
+    return actions
+
+
+def _check(question: Question, action: str, user: User) -> None:
+    sources, _target = TRANSITIONS[action]
+    if question.status not in sources:
+        raise TransitionError("wrong_status")
+    if action == "activate" and question.status == QuestionStatus.DRAFT and review_required():
+        raise TransitionError("needs_review")
+    if action == "approve" and review_required() and question.current.created_by_id == user.id:
+        raise TransitionError("own_question")
+
+
+def transition(question: Question, action: str, user: User, now) -> None:
+    """Take a lifecycle step (approve, activate, retire, restore) or raise TransitionError."""
+    if action not in TRANSITIONS:
+        raise TransitionError("unknown")
+    _check(question, action, user)
+    old = question.status
+    question.status = TRANSITIONS[action][1]
+    if action == "approve":
+        question.current.reviewed_by_id, question.current.reviewed_at = user.id, now
+    record(f"question.{action}", question, _summary(question), {"status": [old, question.status]})
+
+
+# --- import --------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionImportPlan:
+    """A parsed file checked against the bank: what to write, or every reason not to."""
+
+    items: list = field(default_factory=list)  # (position, QuestionData, [Topic], [Sector])
+    problems: list = field(default_factory=list)  # (position, Problem)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.items)
+
+
+def topic_lookup() -> dict[str, Topic]:
+    """Every spelling a file may use for a topic: code, name, or path, lower-case."""
+    lookup: dict[str, Topic] = {}
+    for topic in db.session.scalars(select(Topic)):
+        for key in (topic.code, topic.name, topic.path, topic.path.replace(" › ", "/")):
+            lookup.setdefault(key.lower(), topic)
+    return lookup
+
+
+def sector_lookup() -> dict[str, Sector]:
+    lookup: dict[str, Sector] = {}
+    for sector in db.session.scalars(select(Sector)):
+        for key in (sector.code, sector.name, sector.name_en):
+            if key:
+                lookup[key.lower()] = sector
+    return lookup
+
+
+def plan_import(result: ParseResult) -> QuestionImportPlan:
+    """Check parsed questions against the topic tree and sectors, and against each other."""
+    plan = QuestionImportPlan()
+    plan.problems.extend(("", p) for p in result.problems)
+    topics, sectors = topic_lookup(), sector_lookup()
+    seen_keys: dict[str, str] = {}
+    seen_hashes: dict[str, str] = {}
+    for parsed in result.questions:
+        problems = list(parsed.problems)
+        data = parsed.data
+        chosen_topics, chosen_sectors = [], []
+        if data is not None:
+            for ref in data.topics:
+                topic = topics.get(ref.strip().lower())
+                if topic is None:
+                    problems.append(Problem(N_("unknown topic “%(topic)s”"), {"topic": ref}))
+                elif topic not in chosen_topics:
+                    chosen_topics.append(topic)
+            for ref in data.sectors:
+                sector = sectors.get(ref.strip().lower())
+                if sector is None:
+                    problems.append(Problem(N_("unknown sector “%(sector)s”"), {"sector": ref}))
+                elif sector not in chosen_sectors:
+                    chosen_sectors.append(sector)
+            data = clean(data)
+            key, digest = data.external_key, data.content_hash()
+            if key and key in seen_keys:
+                problems.append(Problem(N_("number %(key)s is used again (first at %(where)s)"),
+                                        {"key": key, "where": seen_keys[key]}))
+            elif not key and digest in seen_hashes:
+                problems.append(Problem(N_("the same question appears again (first at %(where)s)"),
+                                        {"where": seen_hashes[digest]}))
+            seen_keys.setdefault(key, parsed.position) if key else seen_hashes.setdefault(
+                digest, parsed.position)
+        if problems:
+            plan.problems.extend((parsed.position, p) for p in problems)
+        elif data is not None:
+            plan.items.append((parsed.position, data, chosen_topics, chosen_sectors))
+    if not plan.problems and not plan.items:
+        plan.problems.append(("", Problem(N_("the file holds no questions"))))
+    return plan
+
+
+@dataclass
+class QuestionImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -> QuestionImportReport:
+    """Write a valid plan: match by external key, else by content; new questions are drafts.
+
+    ``progress`` (optional) is called with the number of questions done so far.
+    """
+    assert plan.ok, "only a plan without problems may be applied"
+    report = QuestionImportReport()
+    keys = [d.external_key for _p, d, _t, _s in plan.items if d.external_key]
+    by_key = {}
+    for start in range(0, len(keys), 500):
+        by_key.update({q.external_key: q for q in db.session.scalars(
+            select(Question).where(Question.external_key.in_(keys[start:start + 500])))})
+    hashes = [d.content_hash() for _p, d, _t, _s in plan.items if not d.external_key]
+    by_hash = {}
+    for start in range(0, len(hashes), 500):
+        rows = db.session.execute(
+            select(QuestionVersion.content_hash, Question)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(QuestionVersion.content_hash.in_(hashes[start:start + 500])))
+        by_hash.update({digest: question for digest, question in rows})
+    created = []
+    with db.session.no_autoflush:
+        for done, (_position, data, topics, sectors) in enumerate(plan.items, start=1):
+            existing = by_key.get(data.external_key) if data.external_key else by_hash.get(data.content_hash())
+            if existing is None:
+                question = Question(status=QuestionStatus.DRAFT, usage=data.usage,
+                                    external_key=data.external_key or None, topics=topics,
+                                    sectors=sectors)
+                db.session.add(question)
+                _new_version(question, data, author)
+                created.append(question)
+                report.created += 1
+            elif update_question(existing, data, topics, sectors, author):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            if progress and done % 500 == 0:
+                progress(done)
+    db.session.flush()
+    for question in created:
+        record("question.create", question, _summary(question))
+    if report.created or report.updated:
+        record("questions.import", None,
+               f"+{report.created} ~{report.updated} ={report.unchanged}")
+    if progress:
+        progress(len(plan.items))
+    return report
+
+
+def counts(topic_ids: list[int] | None = None) -> dict:
+    """Active questions per (topic id, kind, difficulty), as the paper builder will draw them."""
+    from exam.questions.models import question_topic
+
+    query = (select(question_topic.c.topic_id, QuestionVersion.kind, QuestionVersion.difficulty,
+                    func.count())
+             .join(Question, Question.id == question_topic.c.question_id)
+             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+             .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE)
+             .group_by(question_topic.c.topic_id, QuestionVersion.kind, QuestionVersion.difficulty))
+    if topic_ids is not None:
+        query = query.where(question_topic.c.topic_id.in_(topic_ids))
+    return {(t, k, d): n for t, k, d, n in db.session.execute(query)}

@@ -1,0 +1,205 @@
+"""Importing and exporting questions: every format through the app, all-or-nothing,
+no duplicates on re-import, hostile spreadsheets refused with a clear message."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.questions.models import Question, QuestionStatus, QuestionVersion
+from question_bank.formats.moodle import write_moodle
+from question_bank.formats.template import read_template, write_template
+from question_bank.model import QuestionData
+
+KINDS = ("single", "multiple", "truefalse", "fill")
+
+
+def bank(n: int) -> list[QuestionData]:
+    questions = []
+    for i in range(n):
+        kind = KINDS[i % 4]
+        options = tuple(f"第{i}题选项{c}" for c in "ABCD") if kind in ("single", "multiple") else ()
+        answer = {"single": "C", "multiple": "ABD", "truefalse": i % 8 == 2, "fill": [[f"答案{i}"]]}[kind]
+        questions.append(QuestionData(kind=kind, stem=f"第{i}题：关于安全生产的题目____", options=options,
+                                      answer=answer, explanation=f"解析{i}", difficulty="medium",
+                                      legal_source="《中华人民共和国安全生产法》第四条",
+                                      topics=(f"G{i % 8 + 1}",), sectors=("hazardous_chemicals",) if i % 5 == 0 else ()))
+    return questions
+
+
+def _upload(client, data: bytes, filename="bank.xlsx", fmt=""):
+    return client.post("/questions/import", data={"file": (io.BytesIO(data), filename), "format": fmt},
+                       content_type="multipart/form-data")
+
+
+def _confirm(client, response):
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True)).group(1)
+    return client.post("/questions/import/confirm", data={"token": token})
+
+
+def _count(model=Question):
+    return db.session.scalar(db.select(db.func.count(model.id)))
+
+
+def test_a_thousand_question_workbook_imports_once(client, login_as):
+    login_as(UserRole.ORGANISER)
+    data = write_template(bank(1000))
+    preview = _upload(client, data)
+    assert preview.status_code == 200 and "1000" in preview.get_data(as_text=True)
+    assert _count() == 0  # nothing before the confirmation
+    done = _confirm(client, preview)
+    assert done.status_code == 200
+    assert _count() == 1000
+    assert db.session.scalar(db.select(db.func.count(Question.id)).where(
+        Question.status == QuestionStatus.DRAFT)) == 1000
+    again = _confirm(client, _upload(client, data))
+    assert _count() == 1000 and _count(QuestionVersion) == 1000  # no duplicates, no new versions
+    client.post("/language/en")
+    assert "0 added, 0 updated, 1000 unchanged" in _confirm(client, _upload(client, data)).get_data(as_text=True)
+    assert again.status_code == 200
+
+
+def test_a_bad_row_is_named_and_nothing_is_written(client, login_as):
+    login_as(UserRole.ORGANISER)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["题型", "题干", "选项A", "选项B", "答案", "专题"])
+    sheet.append(["单选题", "好题", "甲", "乙", "A", "G1"])
+    sheet.append(["单选题", "坏题", "甲", "乙", "E", "G1"])
+    sheet.append(["判断题", "未知专题", "", "", "对", "G99"])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = _upload(client, out.getvalue())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "第 3 行" in page and "第 4 行" in page and "G99" in page
+    assert "第 2 行" not in page
+    assert _count() == 0
+
+
+def test_a_changed_question_with_the_same_number_gets_a_new_version(client, login_as):
+    login_as(UserRole.ORGANISER)
+    original = QuestionData(kind="single", stem="原题", options=("甲", "乙"), answer="A", external_key="Q-1")
+    _confirm(client, _upload(client, write_template([original])))
+    changed = QuestionData(kind="single", stem="改过的题", options=("甲", "乙"), answer="B", external_key="Q-1")
+    _confirm(client, _upload(client, write_template([changed])))
+    question = db.session.scalar(db.select(Question))
+    assert _count() == 1 and [v.number for v in question.versions] == [2, 1]
+    assert question.current.answer == "B"
+
+
+def test_export_then_import_round_trip_loses_nothing(client, login_as):
+    login_as(UserRole.ORGANISER)
+    questions = bank(12)
+    _confirm(client, _upload(client, write_template(questions)))
+    exported = client.get("/questions/export.xlsx").data
+    assert [q.data for q in read_template("x.xlsx", exported).questions] == questions
+    moodle = client.get("/questions/export.xml")
+    assert moodle.status_code == 200 and b"<quiz>" in moodle.data
+    from question_bank.formats.moodle import read_moodle
+
+    back = [q.data for q in read_moodle(moodle.data).questions]
+    key = lambda q: (q.kind, q.stem, q.options, str(q.answer), q.explanation, q.difficulty,  # noqa: E731
+                     q.legal_source, q.topics)
+    assert sorted(map(key, back)) == sorted(map(key, questions))
+
+
+def test_moodle_and_word_files_import_through_the_app(client, login_as):
+    from docx import Document
+
+    login_as(UserRole.ORGANISER)
+    moodle = write_moodle(bank(4)[:2])
+    assert _upload(client, moodle, "from-moodle.xml").status_code == 200
+    document = Document()
+    for line in ["一、单选题", "1．主要负责人是本单位安全生产（　）。", "A．第一责任人", "B．监督人",
+                 "答案：A", "解析：第五条。"]:
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    preview = _upload(client, out.getvalue(), "题库.docx")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    _confirm(client, preview)
+    assert db.session.scalar(db.select(QuestionVersion)).answer == "A"
+
+
+def _xlsx_bytes(fill) -> bytes:
+    workbook = Workbook()
+    fill(workbook)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _header(ws):
+    ws.append(["题型", "题干", "选项A", "选项B", "答案"])
+
+
+def _formula(wb):
+    _header(wb.active)
+    wb.active.append(["单选题", "=1+1", "甲", "乙", "A"])
+
+
+def _merged(wb):
+    _header(wb.active)
+    wb.active.append(["单选题", "题", "甲", "乙", "A"])
+    wb.active.append(["单选题", "", "甲", "乙", "B"])
+    wb.active.merge_cells("B2:B3")
+
+
+def _huge_cell(wb):
+    _header(wb.active)
+    wb.active.append(["单选题", "长" * 1_000_000, "甲", "乙", "A"])
+
+
+def _only_hidden(wb):
+    _header(wb.active)
+    wb.active.append(["单选题", "题", "甲", "乙", "A"])
+    wb.active.sheet_state = "hidden"
+    wb.create_sheet("空白")
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: _xlsx_bytes(_formula), "公式"),
+    (lambda: _xlsx_bytes(_merged), "合并"),
+    (lambda: _xlsx_bytes(_huge_cell), "20000"),
+    (lambda: _xlsx_bytes(_only_hidden), "表头"),
+    (_zip_bomb, "解压"),
+])
+def test_hostile_spreadsheets_are_refused_with_a_clear_message(client, login_as, make, expected):
+    login_as(UserRole.ORGANISER)
+    response = _upload(client, make())
+    assert response.status_code == 422
+    assert expected in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_cli_import_dry_run_progress_and_real_run(runner, tmp_path):
+    path = tmp_path / "bank.xlsx"
+    path.write_bytes(write_template(bank(40)))
+    result = runner.invoke(args=["questions", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "40 added" in result.output and _count() == 0
+    result = runner.invoke(args=["questions", "import", str(path)])
+    assert result.exit_code == 0 and _count() == 40
+    assert "0 added, 0 updated, 40 unchanged" in runner.invoke(args=["questions", "import", str(path)]).output
+
+
+def test_cli_import_names_the_bad_question(runner, tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("一、单选题\n1. 好题（　）\nA. 甲\nB. 乙\n答案：A\n\n2. 没有答案的题（　）\nA. 甲\nB. 乙\n",
+                    encoding="utf-8")
+    result = runner.invoke(args=["questions", "import", str(path), "--format", "text"])
+    assert result.exit_code == 1
+    assert "2" in result.output and _count() == 0
