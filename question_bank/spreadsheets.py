@@ -210,11 +210,12 @@ def write_xlsx(tables: list[Table]) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
-        for row in table.rows:
+        for row_number, row in enumerate(table.rows, start=2):
             ws.append(row)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # text stays text, even when it starts with '='
+            for column, value in enumerate(row, start=1):
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                    # Text stays text, even when it starts with '=' (no formula injection).
+                    ws.cell(row=row_number, column=column).data_type = "s"
 
         for index, header in enumerate(table.headers, start=1):
             width = table.widths[index - 1] if index <= len(table.widths) else max(10, len(header) * 2 + 4)

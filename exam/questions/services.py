@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.extensions import db
 from exam.people.models import Sector
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from exam.timeutil import utcnow
 from question_bank.model import ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
 from question_bank.text import sanitise
@@ -238,6 +240,65 @@ class QuestionImportReport:
     unchanged: int = 0
 
 
+def _load_existing(plan: QuestionImportPlan) -> tuple[dict, dict]:
+    """Questions the plan may update, by external key and by content hash, in a few queries."""
+    eager = (selectinload(Question.current), selectinload(Question.topics),
+             selectinload(Question.sectors))
+    keys = list({d.external_key for _p, d, _t, _s in plan.items if d.external_key})
+    by_key: dict[str, Question] = {}
+    for start in range(0, len(keys), 500):
+        by_key.update({q.external_key: q for q in db.session.scalars(
+            select(Question).options(*eager).where(Question.external_key.in_(keys[start:start + 500])))})
+    hashes = list({d.content_hash() for _p, d, _t, _s in plan.items if not d.external_key})
+    by_hash: dict[str, Question] = {}
+    for start in range(0, len(hashes), 500):
+        rows = db.session.execute(
+            select(QuestionVersion.content_hash, Question).options(*eager)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(QuestionVersion.content_hash.in_(hashes[start:start + 500])))
+        by_hash.update({digest: question for digest, question in rows})
+    return by_key, by_hash
+
+
+def _bulk_create(new: list[tuple[QuestionData, list[Topic], list[Sector]]], author: User | None) -> None:
+    """Insert many new draft questions with a few multi-row statements instead of the
+    unit of work's row-by-row inserts and post-updates (10,000 questions in seconds)."""
+    from flask import has_request_context, request
+    from sqlalchemy import insert, update
+
+    from exam.audit.models import AuditEntry
+    from exam.questions.models import question_sector, question_topic
+    from question_bank.text import plain
+
+    now, author_id = utcnow(), getattr(author, "id", None)
+    question_ids = db.session.scalars(
+        insert(Question).returning(Question.id, sort_by_parameter_order=True),
+        [{"status": QuestionStatus.DRAFT, "usage": d.usage, "external_key": d.external_key or None,
+          "created_at": now, "updated_at": now} for d, _t, _s in new]).all()
+    version_ids = db.session.scalars(
+        insert(QuestionVersion).returning(QuestionVersion.id, sort_by_parameter_order=True),
+        [{"question_id": qid, "number": 1, "content_hash": d.content_hash(), "created_at": now,
+          "created_by_id": author_id, **_version_values(d)}
+         for qid, (d, _t, _s) in zip(question_ids, new, strict=True)]).all()
+    db.session.execute(update(Question), [{"id": qid, "current_version_id": vid}
+                                          for qid, vid in zip(question_ids, version_ids, strict=True)])
+    topic_rows = [{"question_id": qid, "topic_id": t.id}
+                  for qid, (_d, topics, _s) in zip(question_ids, new, strict=True) for t in topics]
+    sector_rows = [{"question_id": qid, "sector_id": s.id}
+                   for qid, (_d, _t, sectors) in zip(question_ids, new, strict=True) for s in sectors]
+    if topic_rows:
+        db.session.execute(insert(question_topic), topic_rows)
+    if sector_rows:
+        db.session.execute(insert(question_sector), sector_rows)
+    label = (f"{author.name} ({author.username})" if author is not None else "system")[:80]
+    address = (request.remote_addr or "")[:64] if has_request_context() else ""
+    db.session.execute(insert(AuditEntry), [
+        {"at": now, "user_id": author_id, "user_label": label, "address": address,
+         "action": "question.create", "object_type": "question", "object_id": qid,
+         "summary": f"#{qid} v1 {plain(d.stem)[:80]}"}
+        for qid, (d, _t, _s) in zip(question_ids, new, strict=True)])
+
+
 def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -> QuestionImportReport:
     """Write a valid plan: match by external key, else by content; new questions are drafts.
 
@@ -245,31 +306,13 @@ def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -
     """
     assert plan.ok, "only a plan without problems may be applied"
     report = QuestionImportReport()
-    keys = [d.external_key for _p, d, _t, _s in plan.items if d.external_key]
-    by_key = {}
-    for start in range(0, len(keys), 500):
-        by_key.update({q.external_key: q for q in db.session.scalars(
-            select(Question).where(Question.external_key.in_(keys[start:start + 500])))})
-    hashes = [d.content_hash() for _p, d, _t, _s in plan.items if not d.external_key]
-    by_hash = {}
-    for start in range(0, len(hashes), 500):
-        rows = db.session.execute(
-            select(QuestionVersion.content_hash, Question)
-            .join(Question, Question.current_version_id == QuestionVersion.id)
-            .where(QuestionVersion.content_hash.in_(hashes[start:start + 500])))
-        by_hash.update({digest: question for digest, question in rows})
-    created = []
+    by_key, by_hash = _load_existing(plan)
+    new = []
     with db.session.no_autoflush:
         for done, (_position, data, topics, sectors) in enumerate(plan.items, start=1):
             existing = by_key.get(data.external_key) if data.external_key else by_hash.get(data.content_hash())
             if existing is None:
-                question = Question(status=QuestionStatus.DRAFT, usage=data.usage,
-                                    external_key=data.external_key or None, topics=topics,
-                                    sectors=sectors)
-                db.session.add(question)
-                _new_version(question, data, author)
-                created.append(question)
-                report.created += 1
+                new.append((data, topics, sectors))
             elif update_question(existing, data, topics, sectors, author):
                 report.updated += 1
             else:
@@ -277,11 +320,11 @@ def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -
             if progress and done % 500 == 0:
                 progress(done)
     db.session.flush()
-    for question in created:
-        record("question.create", question, _summary(question))
+    if new:
+        _bulk_create(new, author)
+        report.created = len(new)
     if report.created or report.updated:
-        record("questions.import", None,
-               f"+{report.created} ~{report.updated} ={report.unchanged}")
+        record("questions.import", None, f"+{report.created} ~{report.updated} ={report.unchanged}")
     if progress:
         progress(len(plan.items))
     return report

@@ -151,14 +151,15 @@ def read_template(filename: str, data: bytes) -> ParseResult:
 
 
 def template_row(q: QuestionData) -> list:
-    """A question as one template row (what ``_row`` reads back)."""
+    """A question as one template row (what ``_row`` reads back); empty cells stay empty."""
     kind = kinds.get(q.kind)
-    options = list(q.options) + [""] * (len(LETTERS) - len(q.options))
+    options = list(q.options) + [None] * (len(LETTERS) - len(q.options))
     roles = {v: k for k, v in ROLE_WORDS.items() if not k.isascii()}
-    return [kind.chinese, q.stem, *options, kind.format_answer(q.answer), q.explanation,
-            Difficulty.CHINESE[q.difficulty], "、".join(q.topics), "、".join(q.sectors),
-            q.legal_source, "、".join(roles[r] for r in q.roles), Usage.CHINESE[q.usage],
-            q.external_key]
+    row = [kind.chinese, q.stem, *options, kind.format_answer(q.answer), q.explanation,
+           Difficulty.CHINESE[q.difficulty], "、".join(q.topics), "、".join(q.sectors),
+           q.legal_source, "、".join(roles[r] for r in q.roles), Usage.CHINESE[q.usage],
+           q.external_key]
+    return [value if value != "" else None for value in row]
 
 
 def template_table(questions: list[QuestionData]) -> Table:
