@@ -201,3 +201,28 @@ def test_bulk_approval_skips_ones_own_questions(app, client, login_as, make_ques
     client.post("/questions/bulk", data={"action": "approve", "ids": [theirs.id, mine.id]})
     assert db.session.get(Question, theirs.id).status == QuestionStatus.REVIEWED
     assert db.session.get(Question, mine.id).status == QuestionStatus.DRAFT
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00"
+       b"IEND\xaeB`\x82")
+
+
+def test_pictures_are_uploaded_checked_by_content_and_served_to_logged_in_users(app, client, login_as):
+    import io
+
+    login_as(UserRole.ORGANISER)
+    fake = client.post("/questions/media", data={"image": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
+                       content_type="multipart/form-data")
+    assert fake.status_code == 422
+    response = client.post("/questions/media", data={"image": (io.BytesIO(PNG), "图.png")},
+                           content_type="multipart/form-data")
+    url = response.get_json()["url"]
+    assert response.status_code == 200 and url.startswith("/questions/media/") and url.endswith(".png")
+    client.post("/questions/new", data=_form(stem=f'看图回答：<img src="{url}" alt="">'))
+    question = db.session.scalar(db.select(Question))
+    assert f'<img src="{url}"' in question.current.stem  # the bank's own pictures are kept
+    served = client.get(url)
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == PNG
+    client.post("/logout")
+    assert client.get(url).status_code == 302  # not for anonymous visitors

@@ -23,7 +23,7 @@ from exam.questions.views import EDITORS, bp, render_problem
 from exam.timeutil import local_today, utcnow
 from exam.uploads import spreadsheet_error_message
 from question_bank import formats
-from question_bank.formats.template import write_template
+from question_bank.formats.template import write_template, write_template_csv
 from question_bank.model import ParseResult
 from question_bank.problems import Problem
 from question_bank.spreadsheets import SpreadsheetError
@@ -130,6 +130,12 @@ TEMPLATE_NOTES = [
 @roles_required(*EDITORS)
 def import_template():
     return _download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
+
+
+@bp.route("/import/template.csv")
+@roles_required(*EDITORS)
+def import_template_csv():
+    return _download(write_template_csv([]), "安培-题库导入模板.csv", "text/csv")
 
 
 def _export_questions() -> list:

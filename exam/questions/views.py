@@ -267,4 +267,4 @@ def edit_topic(topic_id: int | None, parent_id: int | None = None):
     return render_template("questions/topic_form.html", form=form, topic=topic, parent=parent)
 
 
-from exam.questions import imports  # noqa: E402,F401  (registers the import routes on bp)
+from exam.questions import imports, media  # noqa: E402,F401  (they register routes on bp)
