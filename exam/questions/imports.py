@@ -9,7 +9,6 @@ from urllib.parse import quote
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from question_bank.formats.moodle import write_moodle
 from sqlalchemy import delete, select
 
 from exam.auth.access import roles_required
@@ -23,6 +22,7 @@ from exam.questions.views import EDITORS, bp, render_problem
 from exam.timeutil import local_today, utcnow
 from exam.uploads import spreadsheet_error_message
 from question_bank import formats
+from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
 from question_bank.model import ParseResult
 from question_bank.problems import Problem
