@@ -111,11 +111,19 @@ def questions_group():
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "text", "moodle", "gift"]),
               help="The file's format (default: recognised from the file).")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--author", required=True,
+              help="Login of the editor the new questions are credited to (who may not approve them).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @with_appcontext
-def import_questions(path: Path, fmt: str | None, dry_run: bool, progress: bool):
+def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, progress: bool):
     """Import questions from the template (.xlsx/.csv), Word/text, Moodle XML or GIFT."""
     from tqdm import tqdm
+
+    from exam.auth.models import User, UserRole
+
+    editor = db.session.scalar(select(User).where(User.username == author.lower()))
+    if editor is None or editor.role not in (UserRole.ADMIN, UserRole.ORGANISER):
+        raise click.ClickException(f"no administrator or organiser is called {author!r}")
 
     from exam.questions.imports import parse_upload, where
 
@@ -132,7 +140,7 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, progress: bool)
     from exam.questions.services import apply_import
 
     with tqdm(total=len(plan.items), unit="q", disable=not progress, file=sys.stderr) as bar:
-        report = apply_import(plan, None, progress=lambda done: bar.update(done - bar.n))
+        report = apply_import(plan, editor, progress=lambda done: bar.update(done - bar.n))
         if dry_run:
             db.session.rollback()
         else:

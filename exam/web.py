@@ -44,6 +44,14 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return value if value is not None and 0 <= value <= MAX_URL_INT else default
 
 
+def parse_id(text: str | None) -> int | None:
+    """An id typed or posted as text: 1 to 10 ASCII digits within a database's range."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_URL_INT else None
+
+
 def page_arg() -> int:
     return int_arg("page", 1) or 1
 

@@ -15,7 +15,7 @@ from question_bank.text import normalise_answer, plain
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "t", "true", "y", "yes", "1"}
 FALSE_WORDS = {"错", "错误", "否", "×", "✗", "x", "f", "false", "n", "no", "0"}
 #: Between the accepted answers of one blank, and between blanks, as clerks type them.
-ALTERNATIVE_SEPARATORS = ("|", "｜", "/", "／")
+ALTERNATIVE_SEPARATORS = ("|", "｜")  # not '/': answers such as 10m/s contain it
 BLANK_SEPARATORS = (";", "；")
 
 

@@ -77,7 +77,7 @@ def read_spreadsheet(filename: str, data: bytes, max_rows: int = 20000) -> list[
     return [_read_csv(data, max_rows)]
 
 
-def _check_zip(data: bytes) -> zipfile.ZipFile:
+def check_zip(data: bytes) -> zipfile.ZipFile:
     """Open the .xlsx container, refusing what would unpack into something huge."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -101,7 +101,7 @@ def _merged_ranges(archive: zipfile.ZipFile, path: str | None) -> list[str]:
 
 
 def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
-    archive = _check_zip(data)
+    archive = check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:

@@ -168,3 +168,23 @@ def test_unreadable_files_are_problems_of_the_file():
     assert read_docx(b"not a zip").problems[0].message == "the Word file cannot be read: %(error)s"
     assert read_text("只有标题".encode()).problems[0].message == "no questions were found in the file"
     assert read("x.pdf", b"%PDF").problems[0].params == {"name": "x.pdf"}
+
+
+def test_a_numbered_list_inside_a_stem_stays_in_the_stem():
+    from question_bank.formats.clerk import read_text
+
+    text = "一、单选题\n3．下列情形属于违法行为的有（　）。\n1.未培训上岗；\n2.未组织演练。\nA．只有1\nB．只有2\nC．1和2\nD．都不是\n答案：C\n"
+    result = read_text(text.encode())
+    assert result.ok, [(q.position, [str(p) for p in q.problems]) for q in result.questions]
+    assert len(result.questions) == 1 and "未组织演练" in result.questions[0].data.stem
+
+
+def test_a_word_zip_bomb_is_refused_without_unpacking():
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b" " * (300 * 1024 * 1024))
+    result = read("bomb.docx", out.getvalue())
+    assert result.problems and "unpack" in result.problems[0].message

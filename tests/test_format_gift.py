@@ -1,5 +1,7 @@
 """Moodle GIFT: comments, titles, categories, escapes, the kinds read and the ones reported."""
 
+import re
+
 from question_bank.formats import read
 from question_bank.formats.gift import parse_gift
 
@@ -41,8 +43,11 @@ $CATEGORY: $course$/top/安培题库/方针政策
 def test_gift_file_with_comments_escapes_categories_and_kinds():
     result = read("bank.gift", GIFT.encode())
     assert not result.problems
-    by_key = {q.data.external_key: q for q in result.questions if q.data}
     assert len(result.questions) == 7
+    # Titles are not keys (they repeat across files): find the questions by their position.
+    assert all(q.data is None or q.data.external_key == "" for q in result.questions)
+    titles = re.findall(r"^::(.+?)::", GIFT, flags=re.M)
+    by_key = {f"gift:{t}": q for t, q in zip(titles, result.questions, strict=True)}
 
     fire = by_key["gift:灭火器"].data
     assert fire.kind == "single"
@@ -88,3 +93,9 @@ def test_other_unsupported_types_are_reported_not_dropped():
         "numerical", "essay", "description", None]
     assert result.questions[3].problems[0].message == "the answer block is not closed with }"
     assert parse_gift("// 只有注释\n").problems[0].message == "no questions were found in the file"
+
+
+def test_questions_run_together_without_a_blank_line_are_reported():
+    result = parse_gift("::一:: 第一题 {T}\n::二:: 第二题 {F}\n")
+    assert len(result.questions) == 1 and result.questions[0].data is None
+    assert "blank line" in result.questions[0].problems[0].message

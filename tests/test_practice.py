@@ -106,3 +106,37 @@ def test_fill_in_and_multiple_choice_are_graded(client, login_as, bank):
 def test_staff_do_not_practise(client, login_as):
     login_as(UserRole.ORGANISER)
     assert client.get("/practice/").status_code == 403
+
+
+def test_only_the_version_in_use_can_be_practised(client, login_as, bank, make_user):
+    question = bank("第一版题干")
+    first_version = question.current_version_id
+    services.update_question(question, QuestionData(kind="single", stem="第二版题干",
+                                                     options=("第一责任人", "监督人", "协助人"), answer="B"),
+                             question.topics, [], make_user(UserRole.ORGANISER))
+    question.status = QuestionStatus.ACTIVE
+    db.session.commit()
+    login_as(UserRole.CANDIDATE)
+    old = client.post("/practice/answer", data={"question_id": question.id, "version_id": first_version,
+                                                "choice": "A"})
+    assert old.status_code == 404
+
+
+@pytest.mark.parametrize("data", [
+    {"question_id": "²", "version_id": "1"}, {"question_id": "99999999999999999999", "version_id": "1"},
+    {"question_id": "", "version_id": ""}, {"question_id": "1", "version_id": "1", "mode": "topic:²"}])
+def test_odd_practice_posts_are_refused_not_errors(client, login_as, data):
+    login_as(UserRole.CANDIDATE)
+    assert client.post("/practice/answer", data=data).status_code in (400, 404)
+
+
+def test_exam_only_and_retired_questions_cannot_be_answered_by_posting(client, login_as, bank):
+    exam_only = bank("仅考试", usage="exam")
+    retired = bank("停用", status=QuestionStatus.RETIRED)
+    login_as(UserRole.CANDIDATE)
+    for question in (exam_only, retired):
+        response = client.post("/practice/answer", data={"question_id": question.id,
+                                                         "version_id": question.current_version_id,
+                                                         "choice": "A"})
+        assert response.status_code == 404
+    assert db.session.scalar(db.select(db.func.count(PracticeAnswer.id))) == 0

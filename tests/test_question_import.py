@@ -4,6 +4,7 @@ no duplicates on re-import, hostile spreadsheets refused with a clear message.""
 import io
 import re
 import zipfile
+from dataclasses import replace
 
 import pytest
 from openpyxl import Workbook
@@ -97,15 +98,21 @@ def test_export_then_import_round_trip_loses_nothing(client, login_as):
     questions = bank(12)
     _confirm(client, _upload(client, write_template(questions)))
     exported = client.get("/questions/export.xlsx").data
-    assert [q.data for q in read_template("x.xlsx", exported).questions] == questions
+    back = [q.data for q in read_template("x.xlsx", exported).questions]
+    assert all(q.external_key.startswith("anpei-") for q in back)  # every question has a key
+    assert [replace(q, external_key="") for q in back] == questions
+    client.post("/language/en")
+    report = _confirm(client, _upload(client, exported)).get_data(as_text=True)
+    assert "0 added, 0 updated, 12 unchanged" in report
     moodle = client.get("/questions/export.xml")
     assert moodle.status_code == 200 and b"<quiz>" in moodle.data
     from question_bank.formats.moodle import read_moodle
 
-    back = [q.data for q in read_moodle(moodle.data).questions]
-    key = lambda q: (q.kind, q.stem, q.options, str(q.answer), q.explanation, q.difficulty,  # noqa: E731
-                     q.legal_source, q.topics)
-    assert sorted(map(key, back)) == sorted(map(key, questions))
+    back = [replace(q.data, external_key="") for q in read_moodle(moodle.data).questions]
+    assert sorted(back, key=repr) == sorted(questions, key=repr)  # every field, sectors included
+    report = _confirm(client, _upload(client, moodle.data, "bank.xml")).get_data(as_text=True)
+    assert "0 added, 0 updated, 12 unchanged" in report
+    assert _count() == 12 and _count(QuestionVersion) == 12
 
 
 def test_moodle_and_word_files_import_through_the_app(client, login_as):
@@ -113,7 +120,10 @@ def test_moodle_and_word_files_import_through_the_app(client, login_as):
 
     login_as(UserRole.ORGANISER)
     moodle = write_moodle(bank(4)[:2])
-    assert _upload(client, moodle, "from-moodle.xml").status_code == 200
+    preview = _upload(client, moodle, "from-moodle.xml")
+    assert preview.status_code == 200
+    _confirm(client, preview)
+    assert _count() == 2
     document = Document()
     for line in ["一、单选题", "1．主要负责人是本单位安全生产（　）。", "A．第一责任人", "B．监督人",
                  "答案：A", "解析：第五条。"]:
@@ -123,7 +133,8 @@ def test_moodle_and_word_files_import_through_the_app(client, login_as):
     preview = _upload(client, out.getvalue(), "题库.docx")
     assert preview.status_code == 200, preview.get_data(as_text=True)
     _confirm(client, preview)
-    assert db.session.scalar(db.select(QuestionVersion)).answer == "A"
+    assert db.session.scalar(db.select(QuestionVersion).order_by(QuestionVersion.id.desc())).answer == "A"
+    assert _count() == 3
 
 
 def _xlsx_bytes(fill) -> bytes:
@@ -185,21 +196,27 @@ def test_hostile_spreadsheets_are_refused_with_a_clear_message(client, login_as,
     assert _count() == 0
 
 
-def test_cli_import_dry_run_progress_and_real_run(runner, tmp_path):
+def test_cli_import_dry_run_progress_and_real_run(runner, tmp_path, make_user):
+    editor = make_user(UserRole.ORGANISER)
     path = tmp_path / "bank.xlsx"
     path.write_bytes(write_template(bank(40)))
-    result = runner.invoke(args=["questions", "import", str(path), "--dry-run"])
+    args = ["questions", "import", str(path), "--author", editor.username]
+    result = runner.invoke(args=[*args, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "40 added" in result.output and _count() == 0
-    result = runner.invoke(args=["questions", "import", str(path)])
+    result = runner.invoke(args=args)
     assert result.exit_code == 0 and _count() == 40
-    assert "0 added, 0 updated, 40 unchanged" in runner.invoke(args=["questions", "import", str(path)]).output
+    assert "100%" in result.output  # the progress bar
+    assert {v.created_by_id for v in db.session.scalars(db.select(QuestionVersion))} == {editor.id}
+    assert "0 added, 0 updated, 40 unchanged" in runner.invoke(args=args).output
+    assert runner.invoke(args=[*args[:3], "--author", "nobody"]).exit_code != 0
 
 
-def test_cli_import_names_the_bad_question(runner, tmp_path):
+def test_cli_import_names_the_bad_question(runner, tmp_path, make_user):
     path = tmp_path / "bad.txt"
     path.write_text("一、单选题\n1. 好题（　）\nA. 甲\nB. 乙\n答案：A\n\n2. 没有答案的题（　）\nA. 甲\nB. 乙\n",
                     encoding="utf-8")
-    result = runner.invoke(args=["questions", "import", str(path), "--format", "text"])
+    result = runner.invoke(args=["questions", "import", str(path), "--format", "text",
+                                 "--author", make_user(UserRole.ORGANISER).username])
     assert result.exit_code == 1
-    assert "2" in result.output and _count() == 0
+    assert "第 2 题（第 7 行）" in result.output and _count() == 0

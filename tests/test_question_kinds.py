@@ -134,3 +134,16 @@ def test_content_hash_ignores_spacing_but_not_the_answer():
     a = single()
     assert a.content_hash() == single(stem="主要负责人是本单位安全生产的（　）。 ").content_hash()
     assert a.content_hash() != single(answer="B").content_hash()
+
+
+def test_a_slash_inside_a_fill_answer_is_part_of_it():
+    assert kinds.get("fill").parse_answer("10m/s|10 m/s") == [["10m/s", "10 m/s"]]
+
+
+def test_control_characters_are_removed_from_rich_text():
+    assert sanitise("题\x01干\x1f") == "题干"
+
+
+def test_pictures_must_be_plain_names_in_the_banks_storage():
+    assert sanitise('<img src="/questions/media/../../logout">') == ""
+    assert sanitise('<img src="/questions/media/a/b.png">') == ""

@@ -226,3 +226,43 @@ def test_pictures_are_uploaded_checked_by_content_and_served_to_logged_in_users(
     assert served.status_code == 200 and served.mimetype == "image/png" and served.data == PNG
     client.post("/logout")
     assert client.get(url).status_code == 302  # not for anonymous visitors
+
+
+def test_approval_is_refused_when_the_question_changed_since_it_was_opened(app, client, login_as,
+                                                                            make_question):
+    question = make_question(status=QuestionStatus.DRAFT)
+    login_as(UserRole.ADMIN)
+    shown = question.current.number
+    services.update_question(question, QuestionData(kind="single", stem="作者刚改过的题", options=("甲", "乙"),
+                                                    answer="B"), question.topics, [], question.current.created_by)
+    db.session.commit()
+    client.post(f"/questions/{question.id}/approve", data={"version": shown})
+    assert db.session.get(Question, question.id).status == QuestionStatus.DRAFT
+    client.post("/questions/bulk", data={"action": "approve", "ids": [f"{question.id}:{shown}"]})
+    assert db.session.get(Question, question.id).status == QuestionStatus.DRAFT
+    client.post(f"/questions/{question.id}/approve", data={"version": shown + 1})
+    assert db.session.get(Question, question.id).status == QuestionStatus.REVIEWED
+
+
+def test_odd_ids_in_bulk_and_filters_are_ignored(client, login_as, make_question):
+    make_question(stem="某题")
+    login_as(UserRole.ADMIN)
+    response = client.post("/questions/bulk", data={"action": "approve",
+                                                     "ids": ["²", "99999999999999999999:1", "x:y"]})
+    assert response.status_code == 302
+    assert "某题" not in client.get("/questions/?topic=99999999999").get_data(as_text=True)
+    assert "某题" not in client.get("/questions/?topic=99999").get_data(as_text=True)
+
+
+def test_control_characters_never_break_the_export(client, login_as, make_question):
+    make_question(stem="题\x01干", legal_source="依据\x02")
+    login_as(UserRole.ORGANISER)
+    assert client.get("/questions/export.xlsx").status_code == 200
+    assert client.get("/questions/export.xml").status_code == 200
+
+
+def test_every_question_made_in_anpei_gets_a_key_for_re_imports(client, login_as):
+    login_as(UserRole.ORGANISER)
+    client.post("/questions/new", data=_form())
+    question = db.session.scalar(db.select(Question))
+    assert question.external_key == f"anpei-{question.id}"

@@ -10,6 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from exam.auth.access import roles_required
 from exam.extensions import db
@@ -77,8 +78,9 @@ def import_upload():
             return render_template("questions/import.html", form=form, problems=_problems(plan),
                                    filename=filename), 422
         forget_pending_imports(utcnow() - PENDING_FOR)
+        # The format travels with the name; a long name keeps its end (the extension matters).
         pending = PendingImport(token=secrets.token_hex(16), user_id=current_user.id, purpose=PURPOSE,
-                                filename=f"{form.format.data}:{filename}", data=data)
+                                filename=f"{form.format.data}:{filename[-150:]}", data=data)
         db.session.add(pending)
         db.session.commit()
         return render_template("questions/import_preview.html", plan=plan, filename=filename,
@@ -139,7 +141,8 @@ def import_template_csv():
 
 
 def _export_questions() -> list:
-    query = select(Question).order_by(Question.id)
+    query = select(Question).order_by(Question.id).options(
+        selectinload(Question.current), selectinload(Question.topics), selectinload(Question.sectors))
     if (status := request.args.get("status")) in QuestionStatus.ALL:
         query = query.where(Question.status == status)
     return [q.current.data() for q in db.session.scalars(query)]

@@ -20,6 +20,7 @@ from exam.questions.models import (
     question_topic,
 )
 from exam.timeutil import utcnow
+from exam.web import parse_id
 from question_bank import kinds
 from question_bank.model import LETTERS, Usage
 
@@ -100,12 +101,15 @@ def _response(kind: str):
 @roles_required(UserRole.CANDIDATE)
 def answer():
     form = PracticeAnswerForm()
-    if not form.validate_on_submit() or not form.question_id.data.isdigit() or not form.version_id.data.isdigit():
+    question_id, version_id = parse_id(form.question_id.data), parse_id(form.version_id.data)
+    if not form.validate_on_submit() or question_id is None or version_id is None:
         abort(400)
-    question = db.session.scalar(practice_pool().where(Question.id == int(form.question_id.data)))
-    version = question and next((v for v in question.versions if v.id == int(form.version_id.data)), None)
-    if version is None:
-        abort(404)  # not (or no longer) open for practice
+    question = db.session.scalar(practice_pool().where(Question.id == question_id))
+    if question is None or question.current_version_id != version_id:
+        # Not (or no longer) open for practice, or a version other than the one in use:
+        # older wordings were never approved for candidates to see.
+        abort(404)
+    version = question.current
     response = _response(version.kind)
     grade = kinds.grade(version.data(), response)
     db.session.add(PracticeAnswer(user_id=current_user.id, version_id=version.id,
@@ -123,9 +127,9 @@ def answer():
         db.session.execute(delete(WrongAnswer).where(WrongAnswer.id == entry.id))
     db.session.commit()
     mode = form.mode.data or ""
-    next_url = url_for("practice.wrong") if mode == "wrong" else (
-        url_for("practice.topic", topic_id=int(mode[6:])) if mode.startswith("topic:") and mode[6:].isdigit()
-        else url_for("practice.index"))
+    topic_id = parse_id(mode.removeprefix("topic:")) if mode.startswith("topic:") else None
+    next_url = (url_for("practice.wrong") if mode == "wrong" else
+                url_for("practice.topic", topic_id=topic_id) if topic_id else url_for("practice.index"))
     kind = kinds.get(version.kind)
     return render_template("practice/result.html", question=question, version=version, grade=grade,
                            response=response, right_answer=kind.format_answer(version.answer),

@@ -16,7 +16,7 @@ from exam.questions.models import Question, QuestionStatus, QuestionVersion, Top
 from exam.timeutil import utcnow
 from question_bank.model import ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
-from question_bank.text import sanitise
+from question_bank.text import sanitise, strip_controls
 
 #: The fields of a version: a change to any of them makes a new version.
 VERSION_FIELDS = ("kind", "stem", "options", "answer", "explanation", "difficulty",
@@ -40,7 +40,9 @@ def clean(data: QuestionData) -> QuestionData:
     from dataclasses import replace
 
     return replace(data, stem=sanitise(data.stem), options=tuple(sanitise(o) for o in data.options),
-                   explanation=sanitise(data.explanation))
+                   explanation=sanitise(data.explanation),
+                   legal_source=strip_controls(data.legal_source).strip(),
+                   external_key=strip_controls(data.external_key).strip())
 
 
 def _version_values(data: QuestionData) -> dict:
@@ -67,8 +69,15 @@ def create_question(data: QuestionData, topics: list[Topic], sectors: list[Secto
     db.session.add(question)
     _new_version(question, data, author)
     db.session.flush()
+    if question.external_key is None:
+        question.external_key = own_key(question.id)
     record("question.create", question, _summary(question))
     return question
+
+
+def own_key(question_id: int) -> str:
+    """The key of a question made in Anpei: exports carry it, so re-imports find the question."""
+    return f"anpei-{question_id}"
 
 
 def update_question(question: Question, data: QuestionData, topics: list[Topic],
@@ -145,10 +154,16 @@ def _check(question: Question, action: str, user: User) -> None:
         raise TransitionError("own_question")
 
 
-def transition(question: Question, action: str, user: User, now) -> None:
-    """Take a lifecycle step (approve, activate, retire, restore) or raise TransitionError."""
+def transition(question: Question, action: str, user: User, now, version: int | None = None) -> None:
+    """Take a lifecycle step (approve, activate, retire, restore) or raise TransitionError.
+
+    ``version`` is the version the user looked at: approving is refused if the question has
+    been changed since, so nobody approves wording they have not seen.
+    """
     if action not in TRANSITIONS:
         raise TransitionError("unknown")
+    if version is not None and version != question.current.number:
+        raise TransitionError("changed")
     _check(question, action, user)
     old = question.status
     question.status = TRANSITIONS[action][1]
@@ -215,6 +230,11 @@ def plan_import(result: ParseResult) -> QuestionImportPlan:
                 elif sector not in chosen_sectors:
                     chosen_sectors.append(sector)
             data = clean(data)
+            for value, limit, message in (
+                    (data.legal_source, 300, N_("the legal source is longer than %(limit)s characters")),
+                    (data.external_key, 120, N_("the number is longer than %(limit)s characters"))):
+                if len(value) > limit:
+                    problems.append(Problem(message, {"limit": limit}))
             key, digest = data.external_key, data.content_hash()
             if key and key in seen_keys:
                 problems.append(Problem(N_("number %(key)s is used again (first at %(where)s)"),
@@ -280,8 +300,9 @@ def _bulk_create(new: list[tuple[QuestionData, list[Topic], list[Sector]]], auth
         [{"question_id": qid, "number": 1, "content_hash": d.content_hash(), "created_at": now,
           "created_by_id": author_id, **_version_values(d)}
          for qid, (d, _t, _s) in zip(question_ids, new, strict=True)]).all()
-    db.session.execute(update(Question), [{"id": qid, "current_version_id": vid}
-                                          for qid, vid in zip(question_ids, version_ids, strict=True)])
+    db.session.execute(update(Question), [
+        {"id": qid, "current_version_id": vid, "external_key": d.external_key or own_key(qid)}
+        for qid, vid, (d, _t, _s) in zip(question_ids, version_ids, new, strict=True)])
     topic_rows = [{"question_id": qid, "topic_id": t.id}
                   for qid, (_d, topics, _s) in zip(question_ids, new, strict=True) for t in topics]
     sector_rows = [{"question_id": qid, "sector_id": s.id}

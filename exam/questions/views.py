@@ -26,7 +26,7 @@ from exam.questions.models import (
     question_topic,
 )
 from exam.timeutil import utcnow
-from exam.web import int_arg, page_arg
+from exam.web import int_arg, page_arg, parse_id
 from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
@@ -39,6 +39,7 @@ TRANSITION_ERRORS = {
     "needs_review": lambda: _("Review is switched on: another person must approve the question first."),
     "own_question": lambda: _("You wrote this version; another person must approve it."),
     "unknown": lambda: _("Unknown step."),
+    "changed": lambda: _("The question has been changed since you opened it; look at the new version first."),
 }
 ACTION_LABELS = {"approve": lambda: _("Approve"), "activate": lambda: _("Put into use"),
                  "retire": lambda: _("Retire"), "restore": lambda: _("Restore as draft")}
@@ -71,9 +72,10 @@ def topic_tree() -> list[tuple[Topic, int]]:
 def index():
     query = select(Question).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
     args = request.args
-    if topic_id := int_arg("topic"):
-        topic = db.session.get(Topic, topic_id)
-        ids = topic.subtree_ids() if topic else [-1]
+    if request.args.get("topic"):
+        topic_id = int_arg("topic")
+        topic = db.session.get(Topic, topic_id) if topic_id else None
+        ids = topic.subtree_ids() if topic else [-1]  # an unknown topic matches nothing
         query = query.where(Question.id.in_(select(question_topic.c.question_id)
                                             .where(question_topic.c.topic_id.in_(ids))))
     if sector_id := int_arg("sector"):
@@ -184,7 +186,8 @@ def act(question_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(question, action, current_user, utcnow())
+        services.transition(question, action, current_user, utcnow(),
+                            version=parse_id(request.form.get("version", "")))
     except services.TransitionError as exc:
         flash(TRANSITION_ERRORS[exc.reason](), "warning")
         return redirect(url_for("questions.detail", question_id=question.id))
@@ -202,11 +205,16 @@ def bulk():
     if not ActionForm().validate_on_submit():
         abort(400)
     action = request.form.get("action", "")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()][:500]
+    # Each box carries the version shown in the list: "id:version".
+    shown = {}
+    for value in request.form.getlist("ids")[:500]:
+        question_id, _sep, version = value.partition(":")
+        if (qid := parse_id(question_id)) is not None:
+            shown[qid] = parse_id(version)
     done = skipped = 0
-    for question in db.session.scalars(select(Question).where(Question.id.in_(ids))):
+    for question in db.session.scalars(select(Question).where(Question.id.in_(list(shown)))):
         try:
-            services.transition(question, action, current_user, utcnow())
+            services.transition(question, action, current_user, utcnow(), version=shown[question.id])
             done += 1
         except services.TransitionError:
             skipped += 1

@@ -219,9 +219,9 @@ def parse_lines(lines: Iterable[tuple[int, str]], unit: str = "line") -> ParseRe
             continue
         lead, fields = _split_fields(line)
         start = _QUESTION.match(lead) if lead else None
-        # A numbered list inside an explanation ("解析：\n1．…") continues it: a new question
-        # has a higher number than the one being read.
-        if (start and draft and draft.target in ("explanation", "source", "topics")
+        # A numbered list inside a stem or an explanation ("解析：\n1．…") continues it: a new
+        # question has a higher number than the one being read.
+        if (start and draft and draft.target in ("stem", "explanation", "source", "topics")
                 and int(start["number"]) <= draft.number):
             start = None
         if start:
@@ -285,6 +285,14 @@ def read_docx(data: bytes) -> ParseResult:
     # Imported here so that reading text files does not need python-docx.
     import docx
 
+    from question_bank.spreadsheets import SpreadsheetError, check_zip
+
+    try:
+        check_zip(data)  # a .docx is a zip too: refuse one that unpacks into gigabytes
+    except SpreadsheetError as error:
+        if error.reason == "zip_bomb":
+            return ParseResult(problems=[Problem(N_(
+                "the Word file would unpack to far more data than a document holds; it is refused"))])
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises zip, XML and its own errors alike

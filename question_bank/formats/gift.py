@@ -87,7 +87,8 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
     key = ""
     title = _TITLE.match(text)
     if title:
-        key = "gift:" + title.group(1).translate(_RESTORE).strip()
+        # A GIFT title names a question but is not unique across files (often "Q1"), so it is
+        # not used as a key: re-imports find questions by their content instead.
         text = text[title.end():]
     match = _FORMAT.match(text)
     fmt = match.group(1).lower() if match else "moodle"
@@ -98,6 +99,9 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
     end = text.find("}", start)
     if end < 0:
         return ParsedQuestion(position, None, [Problem(N_("the answer block is not closed with }"))])
+    if "{" in text[end + 1:] or "::" in text[end + 1:]:
+        return ParsedQuestion(position, None, [Problem(
+            N_("two questions run together here; separate GIFT questions with a blank line"))])
     before, body, after = _text(text[:start], fmt), text[start + 1:end], _text(text[end + 1:], fmt)
     stem = f"{before}{BLANK}{after}" if after else before
     body, _, general = body.partition("####")

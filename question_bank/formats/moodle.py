@@ -86,7 +86,9 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
     problems: list[Problem] = []
     tags = _tags(element)
     difficulty = difficulty_of(tags["difficulty"][0] if tags["difficulty"] else "", problems)
-    key = (element.findtext("idnumber") or "").strip() or (element.findtext("name/text") or "").strip()
+    # Only Moodle's idnumber identifies a question; names repeat across (and within) files,
+    # so without an idnumber a question is found again by its content.
+    key = (element.findtext("idnumber") or "").strip()
     stem = _rich(element.find("questiontext"))
     common = {
         "explanation": _rich(element.find("generalfeedback")), "difficulty": difficulty,
@@ -94,7 +96,7 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
         "topics": tuple(dict.fromkeys([topic, *tags["topic"]] if topic else tags["topic"])),
         "sectors": tuple(tags["sector"]), "roles": tuple(tags["role"]),
         "usage": tags["usage"][0] if tags["usage"] and tags["usage"][0] in Usage.ALL else Usage.BOTH,
-        "external_key": f"moodle:{key}" if key else "",
+        "external_key": key[:120],
     }
     answers = [(a, _fraction(a, problems)) for a in element.findall("answer")]
     if kind == "multichoice":
@@ -210,7 +212,7 @@ def _question_element(quiz: Element, q: QuestionData) -> None:
     SubElement(element, "penalty").text = "0.3333333"
     SubElement(element, "hidden").text = "0"
     if q.external_key:  # an empty idnumber may clash with another in Moodle's unique index
-        SubElement(element, "idnumber").text = q.external_key.removeprefix("moodle:")
+        SubElement(element, "idnumber").text = q.external_key
     if kind == "multichoice":
         right = str(q.answer)
         n_wrong = len(q.options) - len(right)
