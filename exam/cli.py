@@ -46,6 +46,14 @@ def create_admin(username: str, display_name: str):
     click.echo("It must be changed at the first login.")
 
 
+def _read_upload(path: Path) -> bytes:
+    """A file to import, refused above the same size limit as an upload in the browser."""
+    megabytes = current_app.config["MAX_UPLOAD_MB"]
+    if path.stat().st_size > megabytes * 1024 * 1024:
+        raise click.ClickException(f"the file is larger than {megabytes} MB")
+    return path.read_bytes()
+
+
 @click.group("people")
 def people_group():
     """The register of enterprises and people."""
@@ -61,10 +69,7 @@ def import_people(path: Path, dry_run: bool):
     from exam.people.imports import plan_for_upload
     from exam.timeutil import local_today
 
-    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    if path.stat().st_size > limit:
-        raise click.ClickException(f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
-    plan = plan_for_upload(path.name, path.read_bytes())
+    plan = plan_for_upload(path.name, _read_upload(path))
     if plan.errors:
         for error in plan.errors:
             where = f"{error.sheet} row {error.row}: " if error.row else ""
@@ -127,11 +132,8 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
 
     from exam.questions.imports import parse_upload, where
 
-    limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
-    if path.stat().st_size > limit:
-        raise click.ClickException(f"the file is larger than {current_app.config['MAX_UPLOAD_MB']} MB")
     click.echo(f"Reading {path.name} …", err=True)
-    plan = parse_upload(path.name, path.read_bytes(), "xlsx" if fmt == "csv" else fmt)
+    plan = parse_upload(path.name, _read_upload(path), "xlsx" if fmt == "csv" else fmt)
     if not plan.ok:
         for position, problem in plan.problems:
             click.echo(f"{where(position) + ': ' if position else ''}{problem.render()}", err=True)

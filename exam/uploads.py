@@ -26,3 +26,54 @@ _MESSAGES = {
 def spreadsheet_error_message(error: SpreadsheetError) -> str:
     """The reason a spreadsheet was refused, in the user's language."""
     return _MESSAGES[error.reason](error.params)
+
+
+def download(data: bytes, filename: str, mimetype: str):
+    """A file download with a Chinese file name that every browser keeps."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def keep_pending(user, purpose: str, filename: str, data: bytes):
+    """Keep a checked upload until its owner confirms it (and forget stale ones)."""
+    import secrets
+
+    from exam.extensions import db
+    from exam.people.models import PendingImport
+    from exam.people.services import PENDING_FOR, forget_pending_imports
+    from exam.timeutil import utcnow
+
+    forget_pending_imports(utcnow() - PENDING_FOR)
+    pending = PendingImport(token=secrets.token_hex(16), user_id=user.id, purpose=purpose,
+                            filename=filename[-200:], data=data)
+    db.session.add(pending)
+    return pending
+
+
+def claim_pending(token: str | None, user, purpose: str):
+    """Take the upload waiting under ``token`` for ``user``, or None (and tell them why).
+
+    Of two confirmations racing, only the one whose DELETE removes the row gets the upload.
+    """
+    from flask import flash
+    from sqlalchemy import delete, select
+
+    from exam.extensions import db
+    from exam.people.models import PendingImport
+    from exam.people.services import PENDING_FOR
+    from exam.timeutil import utcnow
+
+    pending = token and db.session.scalar(select(PendingImport).where(
+        PendingImport.token == token, PendingImport.user_id == user.id,
+        PendingImport.purpose == purpose, PendingImport.created_at >= utcnow() - PENDING_FOR))
+    if pending and db.session.execute(
+            delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1:
+        return pending
+    db.session.rollback()
+    flash(_("That import is no longer waiting for confirmation (it may have been imported "
+            "already); upload the file again if needed."), "warning")
+    return None

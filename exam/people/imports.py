@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from exam.auth.access import roles_required
@@ -23,10 +21,10 @@ from exam.people.importing import (
     RowError,
     build_plan,
 )
-from exam.people.models import PendingImport, Person, PersonRole, Sector
+from exam.people.models import Person, PersonRole, Sector
 from exam.people.views import bp
-from exam.timeutil import local_today, utcnow
-from exam.uploads import spreadsheet_error_message
+from exam.timeutil import local_today
+from exam.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from question_bank.spreadsheets import (
     SpreadsheetError,
     Table,
@@ -75,10 +73,7 @@ def import_upload():
         if not plan.ok:
             return render_template("people/import.html", form=form, plan=plan,
                                    filename=filename), 422
-        services.forget_pending_imports(utcnow() - services.PENDING_FOR)
-        pending = PendingImport(token=secrets.token_hex(16), user_id=current_user.id,
-                                filename=filename, data=data)
-        db.session.add(pending)
+        pending = keep_pending(current_user, "people", filename, data)
         db.session.commit()
         return render_template("people/import_preview.html", plan=plan, filename=filename,
                                counts=_preview_counts(plan),
@@ -90,16 +85,8 @@ def import_upload():
 @roles_required(UserRole.ADMIN)
 def import_confirm():
     form = ConfirmImportForm()
-    pending = form.validate_on_submit() and db.session.scalar(select(PendingImport).where(
-        PendingImport.token == form.token.data, PendingImport.user_id == current_user.id,
-        PendingImport.created_at >= utcnow() - services.PENDING_FOR))
-    # Claim the upload: of two confirmations racing, only one deletes the row.
-    claimed = pending and db.session.execute(
-        delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1
-    if not claimed:
-        db.session.rollback()
-        flash(_("That import is no longer waiting for confirmation (it may have been imported "
-                "already); upload the file again if needed."), "warning")
+    pending = claim_pending(form.validate_on_submit() and form.token.data, current_user, "people")
+    if pending is None:
         return redirect(url_for("people.import_upload"))
     filename, data = pending.filename, pending.data
     # Check again: the register may have changed since the preview.
@@ -139,17 +126,10 @@ def _template_tables() -> list[Table]:
     ]
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    from urllib.parse import quote
-
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
-
-
 @bp.route("/import/template.xlsx")
 @roles_required(UserRole.ADMIN)
 def import_template():
-    return _download(write_xlsx(_template_tables()), "安培-企业人员导入模板.xlsx", XLSX_MIME)
+    return download(write_xlsx(_template_tables()), "安培-企业人员导入模板.xlsx", XLSX_MIME)
 
 
 @bp.route("/import/template-<kind>.csv")
@@ -160,7 +140,7 @@ def import_template_csv(kind: str):
         return redirect(url_for("people.import_upload"))
     table = Table(kind, [c.header + ("*" if c.required else "") for c in columns], [])
     name = {"enterprises": "企业", "people": "人员"}[kind]
-    return _download(write_csv(table), f"安培-{name}导入模板.csv", "text/csv")
+    return download(write_csv(table), f"安培-{name}导入模板.csv", "text/csv")
 
 
 def export_tables(user) -> list[Table]:
@@ -183,4 +163,4 @@ def export_tables(user) -> list[Table]:
 @roles_required(UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
 def export():
     filename = f"安培-企业人员-{local_today().isoformat()}.xlsx"
-    return _download(write_xlsx(export_tables(current_user)), filename, XLSX_MIME)
+    return download(write_xlsx(export_tables(current_user)), filename, XLSX_MIME)

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import re
-import secrets
-from urllib.parse import quote
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam.auth.access import roles_required
 from exam.extensions import db
-from exam.people.models import PendingImport
-from exam.people.services import PENDING_FOR, forget_pending_imports
 from exam.questions import services
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
 from exam.questions.views import EDITORS, bp, render_problem
-from exam.timeutil import local_today, utcnow
-from exam.uploads import spreadsheet_error_message
+from exam.timeutil import local_today
+from exam.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from question_bank import formats
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
@@ -77,11 +73,8 @@ def import_upload():
         if not plan.ok:
             return render_template("questions/import.html", form=form, problems=_problems(plan),
                                    filename=filename), 422
-        forget_pending_imports(utcnow() - PENDING_FOR)
         # The format travels with the name; a long name keeps its end (the extension matters).
-        pending = PendingImport(token=secrets.token_hex(16), user_id=current_user.id, purpose=PURPOSE,
-                                filename=f"{form.format.data}:{filename[-150:]}", data=data)
-        db.session.add(pending)
+        pending = keep_pending(current_user, PURPOSE, f"{form.format.data}:{filename[-150:]}", data)
         db.session.commit()
         return render_template("questions/import_preview.html", plan=plan, filename=filename,
                                confirm=ConfirmForm(token=pending.token), where=where)
@@ -92,15 +85,8 @@ def import_upload():
 @roles_required(*EDITORS)
 def import_confirm():
     form = ConfirmForm()
-    pending = form.validate_on_submit() and db.session.scalar(select(PendingImport).where(
-        PendingImport.token == form.token.data, PendingImport.user_id == current_user.id,
-        PendingImport.purpose == PURPOSE, PendingImport.created_at >= utcnow() - PENDING_FOR))
-    claimed = pending and db.session.execute(
-        delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1
-    if not claimed:
-        db.session.rollback()
-        flash(_("That import is no longer waiting for confirmation (it may have been imported "
-                "already); upload the file again if needed."), "warning")
+    pending = claim_pending(form.validate_on_submit() and form.token.data, current_user, PURPOSE)
+    if pending is None:
         return redirect(url_for("questions.import_upload"))
     fmt, _sep, filename = pending.filename.partition(":")
     plan = parse_upload(filename, pending.data, fmt)
@@ -111,11 +97,6 @@ def import_confirm():
     report = services.apply_import(plan, current_user)
     db.session.commit()
     return render_template("questions/import_done.html", report=report, filename=filename)
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
 TEMPLATE_NOTES = [
@@ -131,13 +112,13 @@ TEMPLATE_NOTES = [
 @bp.route("/import/template.xlsx")
 @roles_required(*EDITORS)
 def import_template():
-    return _download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
+    return download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
 
 
 @bp.route("/import/template.csv")
 @roles_required(*EDITORS)
 def import_template_csv():
-    return _download(write_template_csv([]), "安培-题库导入模板.csv", "text/csv")
+    return download(write_template_csv([]), "安培-题库导入模板.csv", "text/csv")
 
 
 def _export_questions() -> list:
@@ -151,12 +132,12 @@ def _export_questions() -> list:
 @bp.route("/export.xlsx")
 @roles_required(*EDITORS)
 def export_xlsx():
-    return _download(write_template(_export_questions(), TEMPLATE_NOTES),
+    return download(write_template(_export_questions(), TEMPLATE_NOTES),
                      f"安培-题库-{local_today().isoformat()}.xlsx", XLSX_MIME)
 
 
 @bp.route("/export.xml")
 @roles_required(*EDITORS)
 def export_moodle():
-    return _download(write_moodle(_export_questions()), f"anpei-questions-{local_today().isoformat()}.xml",
+    return download(write_moodle(_export_questions()), f"anpei-questions-{local_today().isoformat()}.xml",
                      "application/xml")
