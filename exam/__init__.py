@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     # Import the models so that metadata (and Alembic) know every table.
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
+    import exam.exams.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
 

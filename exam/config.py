@@ -54,6 +54,8 @@ SETTINGS = [
             "werkzeug password hashing method (scrypt by default)"),
     Setting("ANPEI_QUESTION_REVIEW", "QUESTION_REVIEW", True, bool,
             "questions need a second person's review before they go live (0 switches it off)"),
+    Setting("ANPEI_ANSWER_GRACE_SECONDS", "ANSWER_GRACE_SECONDS", 60, int,
+            "answers arriving this long after an attempt's deadline are still accepted"),
     Setting("ANPEI_SITE_URL", "SITE_URL", "", str,
             "public address of the site, shown on notices (e.g. https://anpei.example.gov.cn)"),
 ]

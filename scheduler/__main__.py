@@ -10,6 +10,7 @@ from flask import Flask
 
 from exam import create_app
 from exam.auth.services import purge_login_attempts
+from exam.exams.services import close_overdue_attempts
 from exam.extensions import db
 from exam.people.services import PENDING_FOR, forget_pending_imports
 from exam.timeutil import utcnow
@@ -42,6 +43,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     """The scheduler with every periodic job registered (not yet started)."""
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    # Attempts past their deadline are closed and graded even if their candidate never returns.
+    scheduler.add_job(run_job, "interval", args=[app, close_overdue_attempts], seconds=30,
+                      id="close_overdue_attempts", **common)
     scheduler.add_job(run_job, "cron", args=[app, purge_login_attempts], hour=3, minute=17,
                       id="purge_login_attempts", **common)
     scheduler.add_job(run_job, "interval", args=[app, forget_unconfirmed_imports], minutes=30,

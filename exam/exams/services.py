@@ -1,0 +1,297 @@
+"""Exam services: publishing, starting attempts, saving answers, submitting and grading.
+
+Written for many candidates at the same minute: a start is one insert guarded by a unique
+constraint, a save is one guarded upsert (a stale sequence number never overwrites a newer
+answer), a submission is one guarded update (ten submits give one result). Services flush;
+the request or job commits.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from exam.audit.services import record
+from exam.auth.models import User, UserRole
+from exam.exams.models import Attempt, AttemptAnswer, Exam, ExamStatus
+from exam.extensions import db
+from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from question_bank.model import LETTERS, Usage
+from question_bank.papers import (
+    Blueprint,
+    Paper,
+    PaperItem,
+    PoolQuestion,
+    Rule,
+    check_blueprint,
+    draw_paper,
+    grade_paper,
+    shown_options,
+)
+from question_bank.problems import N_, Problem
+
+#: Longest text one blank may hold.
+MAX_BLANK_CHARS = 200
+
+
+class ExamError(Exception):
+    """A refused exam action; ``code`` is stable (the API returns it), ``params`` explain."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def grace() -> timedelta:
+    """How long after the deadline answers still in flight are accepted."""
+    return timedelta(seconds=current_app.config["ANSWER_GRACE_SECONDS"])
+
+
+# --- blueprints and publishing ---------------------------------------------------------
+
+
+def blueprint_of(exam: Exam) -> Blueprint:
+    data = exam.blueprint or {}
+    return Blueprint(
+        rules=tuple(Rule(**rule) for rule in data.get("rules", ())),
+        fixed=tuple((int(q), float(p)) for q, p in data.get("fixed", ())),
+        shuffle_questions=data.get("shuffle_questions", True),
+        shuffle_options=data.get("shuffle_options", True))
+
+
+def question_pool() -> list[PoolQuestion]:
+    """Active questions that may appear in exams, as drawing needs them."""
+    topics = {t.id: t for t in db.session.scalars(select(Topic))}
+
+    def with_ancestors(topic_ids) -> frozenset[str]:
+        codes = set()
+        for topic_id in topic_ids:
+            node = topics.get(topic_id)
+            while node is not None:
+                codes.add(node.code)
+                node = topics.get(node.parent_id)
+        return frozenset(codes)
+
+    from sqlalchemy.orm import selectinload
+
+    questions = db.session.scalars(
+        select(Question).options(selectinload(Question.current), selectinload(Question.topics),
+                                 selectinload(Question.sectors))
+        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE))
+    return [PoolQuestion(q.id, q.current_version_id, q.current.kind, q.current.difficulty,
+                         with_ancestors(t.id for t in q.topics), frozenset(s.code for s in q.sectors),
+                         len(q.current.options or ()))
+            for q in questions]
+
+
+def publish(exam: Exam, now: datetime) -> list[Problem]:
+    """Publish an exam whose blueprint the active bank can serve; else say what is missing."""
+    problems = check_blueprint(blueprint_of(exam), question_pool())
+    if exam.closes_at <= exam.opens_at:
+        problems.append(Problem(N_("the exam closes before it opens")))
+    if not problems:
+        exam.published_at = now
+        record("exam.publish", exam, exam.title)
+    return problems
+
+
+def is_eligible(exam: Exam, user: User) -> bool:
+    """Whether the candidate is among those the exam is for (empty lists do not restrict)."""
+    if user.role != UserRole.CANDIDATE or user.person is None or user.person.enterprise is None:
+        return False
+    person, rules = user.person, exam.eligibility or {}
+    enterprise = person.enterprise
+    if person.id in (rules.get("person_ids") or ()):
+        return True  # named people may sit it whatever the other conditions
+    restrictions = [ok for listed, ok in (
+        (rules.get("roles"), person.role in (rules.get("roles") or ())),
+        (rules.get("enterprise_ids"), enterprise.id in (rules.get("enterprise_ids") or ())),
+        (rules.get("town_ids"), enterprise.town_id in (rules.get("town_ids") or ())),
+        (rules.get("sector_ids"), any(s.id in rules["sector_ids"] for s in enterprise.sectors)
+         if rules.get("sector_ids") else False),
+    ) if listed]
+    if not restrictions:
+        return not rules.get("person_ids")  # only named people, or everybody
+    return all(restrictions)
+
+
+# --- attempts ----------------------------------------------------------------------------
+
+
+def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
+    """The stored paper (with what grading needs) and the page's JSON (no answer key)."""
+    versions = {v.id: v for v in db.session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_([i.version_id for i in paper.items])))}
+    stored, shown = [], []
+    for number, item in enumerate(paper.items, start=1):
+        version = versions[item.version_id]
+        blanks = len(version.answer) if version.kind == "fill" else 0
+        stored.append({"question_id": item.question_id, "version_id": item.version_id,
+                       "points": item.points, "option_order": list(item.option_order),
+                       "kind": version.kind, "options": len(version.options or ()), "blanks": blanks})
+        shown.append({"number": number, "question_id": item.question_id, "kind": version.kind,
+                      "stem": version.stem, "points": item.points, "blanks": blanks,
+                      "options": [{"letter": LETTERS[i], "text": text} for i, text in
+                                  enumerate(shown_options(tuple(version.options or ()), item.option_order))]})
+    page = {"exam_id": exam.id, "title": exam.title, "total_points": paper.total_points,
+            "one_question_per_page": exam.one_question_per_page, "questions": shown}
+    return stored, json.dumps(page, ensure_ascii=False, separators=(",", ":"))
+
+
+def open_attempt(exam: Exam, user: User) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None)))
+
+
+def start_attempt(exam: Exam, user: User, now: datetime) -> Attempt:
+    """Start (or, if one is under way, return) the candidate's attempt at an exam."""
+    if exam.status(now) != ExamStatus.OPEN:
+        raise ExamError("not_open")
+    if not is_eligible(exam, user):
+        raise ExamError("not_eligible")
+    current = open_attempt(exam, user)
+    if current is not None and not close_if_overdue(current, now):
+        return current
+    count = db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.exam_id == exam.id, Attempt.user_id == user.id))
+    if count >= exam.attempts_allowed:
+        # A start racing this one may have just made the attempt: that one is ours too.
+        current = open_attempt(exam, user)
+        if current is not None and not close_if_overdue(current, now):
+            return current
+        raise ExamError("no_attempts_left", allowed=exam.attempts_allowed)
+    seed = secrets.randbits(31)
+    paper = draw_paper(blueprint_of(exam), question_pool(), seed)
+    stored, page = _candidate_paper(exam, paper)
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=count + 1, seed=seed, paper=stored,
+                      paper_json=page, started_at=now,
+                      deadline=min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at))
+    try:
+        with db.session.begin_nested():  # a concurrent start by the same candidate may win
+            db.session.add(attempt)
+    except IntegrityError:
+        winner = db.session.scalar(select(Attempt).where(
+            Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.number == count + 1))
+        if winner is None:
+            raise
+        return winner
+    return attempt
+
+
+def _checked_response(item: dict, response: object) -> object:
+    """The answer in the kind's form, or ExamError("bad_answer") if it has the wrong shape."""
+    kind = item["kind"]
+    if response is None:
+        return None
+    if kind in ("single", "multiple"):
+        letters = LETTERS[: item["options"]]
+        if not isinstance(response, str) or any(c not in letters for c in response.upper()):
+            raise ExamError("bad_answer")
+        response = "".join(sorted(set(response.upper())))
+        if kind == "single" and len(response) > 1:
+            raise ExamError("bad_answer")
+        return response
+    if kind == "truefalse":
+        if not isinstance(response, bool):
+            raise ExamError("bad_answer")
+        return response
+    if (not isinstance(response, list) or len(response) > item["blanks"]
+            or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)):
+        raise ExamError("bad_answer")
+    return response
+
+
+def _upsert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, now: datetime) -> bool:
+    """Store an answer unless a newer one (higher ``seq``) is already stored.
+
+    One guarded upsert whatever the paper's length. Returns False for a stale save (the
+    newer answer stays); raises ExamError when the attempt no longer takes answers.
+    """
+    if attempt.submitted_at is not None:
+        raise ExamError("submitted")
+    if now > attempt.deadline + grace():
+        raise ExamError("too_late")
+    item = next((i for i in attempt.paper if i["question_id"] == question_id), None)
+    if item is None:
+        raise ExamError("unknown_question")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
+        raise ExamError("bad_sequence")
+    value = _checked_response(item, response)
+    statement = _upsert()(AttemptAnswer).values(
+        attempt_id=attempt.id, question_id=question_id, response=value, seq=seq, saved_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],
+        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
+              "saved_at": statement.excluded.saved_at},
+        where=AttemptAnswer.seq < statement.excluded.seq).returning(AttemptAnswer.id)
+    # A row comes back when the answer was inserted or replaced, none for a stale save.
+    return db.session.execute(statement).first() is not None
+
+
+def saved_answers(attempt: Attempt) -> dict[int, tuple[object, int]]:
+    """Question id -> (answer, sequence number) as stored."""
+    return {a.question_id: (a.response, a.seq) for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+
+
+def grade(attempt: Attempt) -> None:
+    """Score the attempt's paper from its stored answers and keep the result with it."""
+    versions = {v.id: v.data() for v in db.session.scalars(select(QuestionVersion).where(
+        QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])))}
+    paper = Paper(attempt.seed, tuple(PaperItem(i["question_id"], i["version_id"], i["points"],
+                                                tuple(i["option_order"])) for i in attempt.paper))
+    responses = {qid: answer for qid, (answer, _seq) in saved_answers(attempt).items()}
+    exam = attempt.exam
+    result = grade_paper(paper, versions, responses, exam.pass_mark, exam.scoring_policy)
+    attempt.score, attempt.total_points, attempt.passed = result.score, result.total_points, result.passed
+    attempt.result = {
+        "items": [{"question_id": i.question_id, "points": i.points, "score": i.score,
+                   "correct": i.correct} for i in result.items],
+        "by_topic": {topic: list(values) for topic, values in result.by_topic.items()},
+    }
+
+
+def submit(attempt: Attempt, now: datetime, auto: bool = False) -> Attempt:
+    """Submit and grade once: of concurrent submissions only the first one grades."""
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=now, auto_submitted=auto)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.refresh(attempt)
+    if claimed:
+        grade(attempt)
+        db.session.flush()
+    return attempt
+
+
+def close_if_overdue(attempt: Attempt, now: datetime) -> bool:
+    """Close and grade an attempt past its deadline and grace; True if it is closed now."""
+    if attempt.submitted_at is None and now > attempt.deadline + grace():
+        submit(attempt, now, auto=True)
+    return attempt.submitted_at is not None
+
+
+def close_overdue_attempts(now: datetime | None = None) -> int:
+    """Close and grade every attempt past its deadline (a scheduler job; idempotent)."""
+    from exam.timeutil import utcnow
+
+    now = now or utcnow()
+    overdue = db.session.scalars(select(Attempt).where(
+        Attempt.submitted_at.is_(None), Attempt.deadline < now - grace())).all()
+    closed = 0
+    for attempt in overdue:
+        before = attempt.submitted_at
+        submit(attempt, now, auto=True)
+        closed += before is None and attempt.auto_submitted
+    return closed

@@ -1,0 +1,236 @@
+"""Exam services: starting, saving, submitting and grading attempts, safely under concurrency.
+
+The concurrency tests run on PostgreSQL too when ANPEI_TEST_DATABASE_URL is set."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from exam.auth.models import UserRole
+from exam.exams import services
+from exam.exams.models import Attempt, AttemptAnswer, Exam
+from exam.extensions import db
+from exam.questions import services as bank
+from exam.questions.models import QuestionStatus, Topic
+from exam.timeutil import utcnow
+from question_bank.model import QuestionData
+
+KINDS = {"single": ("甲", "乙", "丙", "丁"), "multiple": ("甲", "乙", "丙", "丁"), "truefalse": (), "fill": ()}
+ANSWERS = {"single": "C", "multiple": "ABD", "truefalse": False, "fill": [["安全第一", "安全 第一"]]}
+
+
+@pytest.fixture
+def active_bank(app, make_user):
+    author = make_user(UserRole.ORGANISER)
+    topic = db.session.scalar(db.select(Topic).where(Topic.code == "G1"))
+    for kind, n in (("single", 8), ("multiple", 3), ("truefalse", 4), ("fill", 2)):
+        for i in range(n):
+            question = bank.create_question(QuestionData(
+                kind=kind, stem=f"{kind} 第{i}题", options=KINDS[kind], answer=ANSWERS[kind],
+                explanation="秘密解析"), [topic], [], author)
+            question.status = QuestionStatus.ACTIVE
+    db.session.commit()
+
+
+@pytest.fixture
+def make_exam(app, active_bank):
+    def make(rules=None, opens=-1, closes=2, duration=60, **fields):
+        now = utcnow()
+        exam = Exam(title="八抓20项专题考试", blueprint={"rules": rules or [
+            {"count": 5, "kind": "single", "points": 10}, {"count": 2, "kind": "multiple", "points": 10},
+            {"count": 2, "kind": "truefalse", "points": 10}, {"count": 1, "kind": "fill", "points": 10}]},
+            opens_at=now + timedelta(hours=opens), closes_at=now + timedelta(hours=closes),
+            duration_minutes=duration, **fields)
+        db.session.add(exam)
+        assert services.publish(exam, now) == []
+        db.session.commit()
+        return exam
+
+    return make
+
+
+def _answer_key_texts() -> list[str]:
+    return ["秘密解析", "安全第一", '"answer"', "ABD"]
+
+
+def test_publishing_names_the_rule_the_bank_cannot_serve(app, active_bank):
+    now = utcnow()
+    exam = Exam(title="缺题考试", blueprint={"rules": [{"count": 9, "kind": "fill", "points": 10}]},
+                opens_at=now, closes_at=now + timedelta(hours=1))
+    db.session.add(exam)
+    problems = services.publish(exam, now)
+    assert problems[0].params == {"n": 1, "count": 9, "available": 2}
+    assert exam.published_at is None and exam.status(now) == "draft"
+
+
+def test_status_is_derived_from_the_clock(make_exam):
+    exam = make_exam(opens=1, closes=3)
+    now = utcnow()
+    assert exam.status(now) == "upcoming"
+    assert exam.status(now + timedelta(hours=2)) == "open"
+    assert exam.status(now + timedelta(hours=4)) == "closed"
+
+
+def test_starting_twice_returns_the_same_attempt_with_a_server_deadline(make_exam, make_user):
+    exam = make_exam(duration=30, closes=0.25)  # the window closes before the duration ends
+    user = make_user(UserRole.CANDIDATE)
+    now = utcnow()
+    first = services.start_attempt(exam, user, now)
+    db.session.commit()
+    assert services.start_attempt(exam, user, now + timedelta(minutes=1)).id == first.id
+    assert first.deadline == exam.closes_at
+    assert len(first.paper) == 10 and sum(i["points"] for i in first.paper) == 100
+
+
+def test_the_paper_sent_to_the_page_carries_no_answer_key(make_exam, make_user):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    page = json.loads(attempt.paper_json)
+    assert len(page["questions"]) == 10
+    for text in _answer_key_texts():
+        assert text not in attempt.paper_json
+    assert all(set(q) == {"number", "question_id", "kind", "stem", "points", "blanks", "options"}
+               for q in page["questions"])
+
+
+def test_out_of_order_saves_keep_the_newest(make_exam, make_user):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    db.session.commit()
+    single = next(i for i in attempt.paper if i["kind"] == "single")["question_id"]
+    now = utcnow()
+    assert services.save_answer(attempt, single, "B", 2, now) is True
+    assert services.save_answer(attempt, single, "A", 1, now) is False   # older, arrived late
+    assert services.save_answer(attempt, single, "D", 2, now) is False   # same sequence: kept
+    db.session.commit()
+    assert services.saved_answers(attempt)[single] == ("B", 2)
+    assert services.save_answer(attempt, single, "C", 3, now) is True
+    assert services.saved_answers(attempt)[single] == ("C", 3)
+
+
+@pytest.mark.parametrize("kind, response", [("single", "AB"), ("single", "Z"), ("single", 1),
+                                            ("multiple", ["A"]), ("truefalse", "对"), ("fill", "安全第一"),
+                                            ("fill", ["a", "b"]), ("fill", ["长" * 201])])
+def test_answers_of_the_wrong_shape_are_refused(make_exam, make_user, kind, response):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    question = next(i for i in attempt.paper if i["kind"] == kind)["question_id"]
+    with pytest.raises(services.ExamError) as excinfo:
+        services.save_answer(attempt, question, response, 1, utcnow())
+    assert excinfo.value.code == "bad_answer"
+
+
+def test_unknown_questions_and_saves_past_the_grace_period_are_refused(app, make_exam, make_user):
+    attempt = services.start_attempt(make_exam(duration=10), make_user(UserRole.CANDIDATE), utcnow())
+    question = attempt.paper[0]["question_id"]
+    with pytest.raises(services.ExamError, match="unknown_question"):
+        services.save_answer(attempt, 999999, "A", 1, utcnow())
+    grace = timedelta(seconds=app.config["ANSWER_GRACE_SECONDS"])
+    late_but_in_grace = attempt.deadline + grace - timedelta(seconds=1)
+    assert services.save_answer(attempt, question, None, 1, late_but_in_grace) is True
+    with pytest.raises(services.ExamError, match="too_late"):
+        services.save_answer(attempt, question, None, 2, attempt.deadline + grace + timedelta(seconds=5))
+
+
+def _right_answer(item):
+    order = item["option_order"]
+    if item["kind"] == "single":
+        return "ABCD"[order.index(2)] if order else "C"
+    if item["kind"] == "multiple":
+        return "".join(sorted("ABCD"[order.index(i)] for i in (0, 1, 3))) if order else "ABD"
+    return {"truefalse": False, "fill": ["安全 第一"]}[item["kind"]]
+
+
+def test_a_fully_right_paper_scores_everything_and_passes(make_exam, make_user):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    for seq, item in enumerate(attempt.paper, start=1):
+        services.save_answer(attempt, item["question_id"], _right_answer(item), seq, utcnow())
+    services.submit(attempt, utcnow())
+    db.session.commit()
+    assert attempt.score == 100 and attempt.passed and attempt.result["by_topic"]["G1"] == [100, 100]
+
+
+def test_submitting_twice_grades_once_and_refuses_later_saves(make_exam, make_user):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    services.submit(attempt, utcnow())
+    first = attempt.submitted_at
+    services.submit(attempt, utcnow() + timedelta(seconds=5))
+    assert attempt.submitted_at == first and attempt.score == 0 and attempt.passed is False
+    with pytest.raises(services.ExamError, match="submitted"):
+        services.save_answer(attempt, attempt.paper[0]["question_id"], None, 9, utcnow())
+
+
+def test_the_attempt_limit_is_kept(make_exam, make_user):
+    exam, user = make_exam(), make_user(UserRole.CANDIDATE)
+    services.submit(services.start_attempt(exam, user, utcnow()), utcnow())
+    with pytest.raises(services.ExamError, match="no_attempts_left"):
+        services.start_attempt(exam, user, utcnow())
+
+
+def test_overdue_attempts_are_closed_by_the_sweep_and_on_next_access(app, make_exam, make_user):
+    exam = make_exam(duration=1)
+    swept = services.start_attempt(exam, make_user(UserRole.CANDIDATE), utcnow())
+    accessed_user = make_user(UserRole.CANDIDATE)
+    accessed = services.start_attempt(exam, accessed_user, utcnow())
+    db.session.commit()
+    later = utcnow() + timedelta(minutes=1, seconds=app.config["ANSWER_GRACE_SECONDS"] + 5)
+    assert services.close_if_overdue(accessed, later) and accessed.auto_submitted
+    assert services.close_overdue_attempts(later) == 1
+    assert swept.submitted_at is not None and swept.score == 0
+    assert services.close_overdue_attempts(later) == 0  # idempotent
+
+
+def test_only_eligible_candidates_may_start(make_exam, make_user, make_person):
+    director = make_person(role="safety_director")
+    exam = make_exam(eligibility={"roles": ["principal_leader"]})
+    with pytest.raises(services.ExamError, match="not_eligible"):
+        services.start_attempt(exam, make_user(UserRole.CANDIDATE, person=director), utcnow())
+    named = make_exam(eligibility={"person_ids": [director.id]})
+    assert services.start_attempt(named, director_user := db.session.scalar(
+        db.select(type(make_user(UserRole.ADMIN))).where(db.text("person_id = :p")).params(p=director.id)),
+        utcnow()).user_id == director_user.id
+    only_named = make_exam(eligibility={"person_ids": [director.id]})
+    with pytest.raises(services.ExamError, match="not_eligible"):
+        services.start_attempt(only_named, make_user(UserRole.CANDIDATE), utcnow())
+
+
+def test_ten_concurrent_starts_make_one_attempt(app, make_exam, make_user):
+    exam_id, user_id = make_exam().id, make_user(UserRole.CANDIDATE).id
+
+    def start(_):
+        with app.app_context():
+            from exam.auth.models import User
+
+            attempt = services.start_attempt(db.session.get(Exam, exam_id), db.session.get(User, user_id), utcnow())
+            db.session.commit()
+            attempt_id = attempt.id
+            db.session.remove()
+            return attempt_id
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        ids = set(pool.map(start, range(10)))
+    assert len(ids) == 1
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 1
+
+
+def test_ten_concurrent_submits_give_one_result(app, make_exam, make_user):
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    item = attempt.paper[0]
+    services.save_answer(attempt, item["question_id"], _right_answer(item), 1, utcnow())
+    db.session.commit()
+    attempt_id = attempt.id
+
+    def submit(_):
+        with app.app_context():
+            mine = db.session.get(Attempt, attempt_id)
+            services.submit(mine, utcnow())
+            db.session.commit()
+            result = (mine.submitted_at, mine.score)
+            db.session.remove()
+            return result
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = set(pool.map(submit, range(10)))
+    assert len(results) == 1
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt_id).score == item["points"]
+    assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 1
