@@ -58,6 +58,11 @@ def _init_extensions(app: Flask) -> None:
     from exam import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
+    from exam.api import api
+
+    app.config.update(API_TITLE="Anpei exam API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+                      OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json")
+    api.init_app(app)
     # Import the models so that metadata (and Alembic) know every table.
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
@@ -68,8 +73,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from exam.accounts.views import bp as accounts_bp
+    from exam.api import api
+    from exam.api.views import blp as api_blp
     from exam.audit.views import bp as audit_bp
     from exam.auth.views import bp as auth_bp
+    from exam.exams.views import bp as exams_bp
     from exam.home.views import bp as home_bp
     from exam.people.views import bp as people_bp
     from exam.questions.practice import bp as practice_bp
@@ -77,5 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     from exam.reference.views import bp as reference_bp
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
-               practice_bp):
+               practice_bp, exams_bp):
         app.register_blueprint(bp)
+    api.register_blueprint(api_blp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -20,7 +20,16 @@ MESSAGES = {
 }
 
 
+API_CODES = {400: "bad_request", 401: "unauthenticated", 403: "not_found", 404: "not_found",
+             405: "bad_request", 413: "too_large", 422: "bad_request", 429: "throttled",
+             500: "server_error"}
+
+
 def render_error(code: int, message: str | None = None):
+    if request.path.startswith("/api/"):
+        from exam.api.errors import api_error
+
+        return api_error(API_CODES.get(code, "bad_request"), code)
     message = message or MESSAGES.get(code, MESSAGES[500])()
     return render_template("errors/error.html", code=code, message=message), code
 
@@ -28,6 +37,10 @@ def render_error(code: int, message: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if request.path.startswith("/api/"):
+            from exam.api.errors import api_error
+
+            return api_error("csrf")
         return render_error(400, _("The form has expired or did not come from this site. "
                                    "Go back, reload the page and try again."))
 

@@ -77,6 +77,10 @@ def init_app(app: Flask) -> None:
     def force_password_change():
         if (current_user.is_authenticated and current_user.must_change_password
                 and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
+            if request.path.startswith("/api/"):
+                from exam.api.errors import api_error
+
+                return None if request.endpoint == "api.login" else api_error("must_change_password")
             return redirect(url_for("auth.change_password"))
         return None
 

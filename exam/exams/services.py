@@ -36,6 +36,7 @@ from question_bank.papers import (
     shown_options,
 )
 from question_bank.problems import N_, Problem
+from question_bank.text import sanitise
 
 #: Longest text one blank may hold.
 MAX_BLANK_CHARS = 200
@@ -136,9 +137,10 @@ def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
         stored.append({"question_id": item.question_id, "version_id": item.version_id,
                        "points": item.points, "option_order": list(item.option_order),
                        "kind": version.kind, "options": len(version.options or ()), "blanks": blanks})
+        # Sanitised again on the way out: the page puts these into the document as HTML.
         shown.append({"number": number, "question_id": item.question_id, "kind": version.kind,
-                      "stem": version.stem, "points": item.points, "blanks": blanks,
-                      "options": [{"letter": LETTERS[i], "text": text} for i, text in
+                      "stem": sanitise(version.stem), "points": item.points, "blanks": blanks,
+                      "options": [{"letter": LETTERS[i], "text": sanitise(text)} for i, text in
                                   enumerate(shown_options(tuple(version.options or ()), item.option_order))]})
     page = {"exam_id": exam.id, "title": exam.title, "total_points": paper.total_points,
             "one_question_per_page": exam.one_question_per_page, "questions": shown}
@@ -295,3 +297,28 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
         submit(attempt, now, auto=True)
         closed += before is None and attempt.auto_submitted
     return closed
+
+
+def review(attempt: Attempt) -> list[dict]:
+    """Each question as sat with the candidate's answer, the right answer and the explanation
+    (only for pages the review policy allows)."""
+    from question_bank import kinds
+    from question_bank.papers import to_original
+
+    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(
+        QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])))}
+    answers = saved_answers(attempt)
+    scores = {i["question_id"]: i for i in (attempt.result or {}).get("items", [])}
+    rows = []
+    for number, item in enumerate(attempt.paper, start=1):
+        version = versions[item["version_id"]]
+        kind = kinds.get(version.kind)
+        mine = answers.get(item["question_id"], (None, 0))[0]
+        original = to_original(version.kind, mine, tuple(item["option_order"]))
+        rows.append({"number": number, "question_id": item["question_id"], "stem": version.stem,
+                     "your_answer": kind.format_answer(original) if original not in (None, "", []) else "",
+                     "right_answer": kind.format_answer(version.answer),
+                     "explanation": version.explanation, "legal_source": version.legal_source,
+                     "score": scores.get(item["question_id"], {}).get("score", 0),
+                     "points": item["points"]})
+    return rows

@@ -1,0 +1,38 @@
+"""JSON errors with a stable code and a message in the user's language."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+MESSAGES = {
+    "unauthenticated": lambda: _("Please log in."),
+    "invalid_login": lambda: _("Wrong login or password."),
+    "throttled": lambda: _("Too many failed logins. Try again later."),
+    "disabled": lambda: _("This account is disabled. Please contact the bureau."),
+    "must_change_password": lambda: _("Change your one-time password first."),
+    "not_found": lambda: _("Not found, or not yours."),
+    "not_open": lambda: _("This exam is not open now."),
+    "not_eligible": lambda: _("This exam is not for you."),
+    "no_attempts_left": lambda: _("You have used all your attempts at this exam."),
+    "submitted": lambda: _("This attempt has been submitted; answers can no longer change."),
+    "too_late": lambda: _("The time for this attempt is over; the answer was not saved."),
+    "unknown_question": lambda: _("This question is not on your paper."),
+    "bad_answer": lambda: _("This answer does not fit the question."),
+    "bad_sequence": lambda: _("The answer's sequence number is not valid."),
+    "bad_request": lambda: _("The request could not be understood."),
+    "csrf": lambda: _("The page has expired; reload it."),
+    "too_large": lambda: _("The request is too large."),
+    "server_error": lambda: _("Something went wrong on our side; the page will try again."),
+}
+STATUS = {"unauthenticated": 401, "invalid_login": 401, "throttled": 429, "disabled": 403,
+          "must_change_password": 403, "not_found": 404, "not_open": 409, "not_eligible": 403,
+          "no_attempts_left": 409, "submitted": 409, "too_late": 409, "unknown_question": 404,
+          "bad_answer": 422, "bad_sequence": 422, "bad_request": 400, "csrf": 400,
+          "too_large": 413, "server_error": 500}
+
+
+def api_error(code: str, status: int | None = None, **extra):
+    """A JSON error response: ``{"error": {"code": ..., "message": ...}}``."""
+    body = {"error": {"code": code, "message": MESSAGES.get(code, MESSAGES["bad_request"])(), **extra}}
+    return jsonify(body), status or STATUS.get(code, 400)

@@ -1,0 +1,257 @@
+"""API endpoints for candidates sitting exams.
+
+Reads and writes are built to cost a constant number of SQL statements whatever the
+paper's length: the paper's JSON is built once when the attempt starts and sent as it is,
+and an answer save is one guarded upsert.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import Response, request, url_for
+from flask_login import current_user, login_user
+from flask_smorest import Blueprint
+from flask_wtf.csrf import generate_csrf
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from exam.api.errors import api_error
+from exam.auth.models import User, UserRole
+from exam.auth.services import authenticate
+from exam.exams import services
+from exam.exams.models import Attempt, Exam, ExamStatus, ReviewPolicy
+from exam.extensions import csrf, db
+from exam.timeutil import utcnow
+
+blp = Blueprint("api", __name__, url_prefix="/api/v1",
+                description="What the exam page uses: log in, list exams, sit one, see the result.")
+
+
+class LoginIn(Schema):
+    login = fields.String(required=True, metadata={"description": "ID number, mobile or username"})
+    password = fields.String(required=True)
+
+
+class MeOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    must_change_password = fields.Boolean()
+    csrf_token = fields.String(metadata={"description": "send as the X-CSRFToken header on writes"})
+
+
+class ExamOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String(metadata={"description": "upcoming, open or closed (from the clock)"})
+    opens_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    duration_minutes = fields.Integer()
+    pass_mark = fields.Float()
+    attempts_allowed = fields.Integer()
+    attempts_used = fields.Integer()
+    open_attempt_id = fields.Integer(allow_none=True)
+
+
+class AttemptStartOut(Schema):
+    attempt_id = fields.Integer()
+    url = fields.String()
+
+
+class AnswerIn(Schema):
+    answer = fields.Raw(required=True, allow_none=True, metadata={
+        "description": "single: \"B\"; multiple: \"ABD\"; true/false: true or false; "
+                       "fill: [\"text of blank 1\", ...]; null clears the answer"})
+    seq = fields.Integer(required=True, metadata={
+        "description": "increases with every change on the page; an older save never overwrites a newer"})
+
+
+class AnswerOut(Schema):
+    stored = fields.Boolean(metadata={"description": "false when a newer answer was already stored"})
+    seq = fields.Integer()
+    server_time = fields.DateTime()
+
+
+class ResultOut(Schema):
+    attempt_id = fields.Integer()
+    submitted_at = fields.DateTime()
+    auto_submitted = fields.Boolean()
+    score = fields.Float()
+    total_points = fields.Float()
+    pass_mark = fields.Float()
+    passed = fields.Boolean()
+    by_topic = fields.Dict()
+    review = fields.List(fields.Dict(), metadata={
+        "description": "per question: your answer, the right answer and the explanation, when "
+                       "the exam's review policy allows"})
+
+
+def candidate_required(view):
+    """JSON 401/403 instead of a redirect; only candidates sit exams."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return api_error("unauthenticated")
+        if current_user.role != UserRole.CANDIDATE:
+            return api_error("not_found")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _me(user: User) -> dict:
+    return {"id": user.id, "name": user.name, "role": user.role,
+            "must_change_password": user.must_change_password, "csrf_token": generate_csrf()}
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginIn)
+@blp.response(200, MeOut)
+def login(args):
+    """Log in with an ID number, mobile or username (sets the session cookie)."""
+    result = authenticate(args["login"], args["password"], request.remote_addr or "")
+    db.session.commit()
+    if result.user is None:
+        code = {"locked_account": "throttled", "locked_address": "throttled",
+                "disabled": "disabled"}.get(result.error, "invalid_login")
+        return api_error(code, retry_minutes=result.retry_minutes) if code == "throttled" else api_error(code)
+    login_user(result.user)
+    return _me(result.user)
+
+
+csrf.exempt(login)
+
+
+def get_attempt_or_404(attempt_id: int) -> Attempt | None:
+    """The current candidate's own attempt, or None (another person's attempt is not found)."""
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id,
+                                                   Attempt.user_id == current_user.id))
+
+
+@blp.route("/me/exams")
+@blp.response(200, ExamOut(many=True))
+@candidate_required
+def my_exams():
+    """The published exams the candidate may sit, with their attempts."""
+    now = utcnow()
+    exams = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None))
+                               .order_by(Exam.opens_at.desc())).all()
+    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)).all()
+    rows = []
+    for exam in exams:
+        if not services.is_eligible(exam, current_user):
+            continue
+        mine = [a for a in attempts if a.exam_id == exam.id]
+        open_attempt = next((a for a in mine if a.submitted_at is None), None)
+        rows.append({"id": exam.id, "title": exam.title, "status": exam.status(now),
+                     "opens_at": exam.opens_at, "closes_at": exam.closes_at,
+                     "duration_minutes": exam.duration_minutes, "pass_mark": exam.pass_mark,
+                     "attempts_allowed": exam.attempts_allowed, "attempts_used": len(mine),
+                     "open_attempt_id": open_attempt.id if open_attempt else None})
+    return rows
+
+
+@blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@blp.response(201, AttemptStartOut)
+@candidate_required
+def start(exam_id: int):
+    """Start the exam, or get the attempt already under way (starting twice gives one)."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
+        return api_error("not_found")
+    try:
+        attempt = services.start_attempt(exam, current_user, utcnow())
+    except services.ExamError as error:
+        db.session.commit()  # an overdue attempt closed on the way stays closed
+        return api_error(error.code)
+    db.session.commit()
+    return {"attempt_id": attempt.id, "url": url_for("exams.sit", attempt_id=attempt.id)}
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+@blp.route("/attempts/<int:attempt_id>")
+@blp.doc(responses={200: {"description": "the paper (no answer key), the server's deadline and "
+                                          "time, and the answers saved so far with their seq"}})
+@candidate_required
+def attempt(attempt_id: int):
+    """The paper as sat, the deadline set by the server, the server's time and saved answers."""
+    mine = get_attempt_or_404(attempt_id)
+    if mine is None:
+        return api_error("not_found")
+    now = utcnow()
+    if services.close_if_overdue(mine, now):
+        db.session.commit()
+    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in services.saved_answers(mine).items()}
+    head = json.dumps({"attempt_id": mine.id, "deadline": _iso(mine.deadline), "server_time": _iso(now),
+                       "submitted": mine.submitted_at is not None, "answers": answers},
+                      ensure_ascii=False, separators=(",", ":"))
+    # The paper's JSON was built once when the attempt started: it is spliced in as it is.
+    body = head[:-1] + ',"paper":' + mine.paper_json + "}"
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@blp.arguments(AnswerIn)
+@blp.response(200, AnswerOut)
+@candidate_required
+def save(args, attempt_id: int, question_id: int):
+    """Save one answer; a save with a lower seq than the stored one changes nothing."""
+    mine = get_attempt_or_404(attempt_id)
+    if mine is None:
+        return api_error("not_found")
+    now = utcnow()
+    try:
+        stored = services.save_answer(mine, question_id, args["answer"], args["seq"], now)
+    except services.ExamError as error:
+        return api_error(error.code)
+    db.session.commit()
+    return {"stored": stored, "seq": args["seq"], "server_time": now}
+
+
+@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@blp.response(200, ResultOut)
+@candidate_required
+def submit(attempt_id: int):
+    """Submit the attempt; submitting again (or from another tab) gives the same result."""
+    mine = get_attempt_or_404(attempt_id)
+    if mine is None:
+        return api_error("not_found")
+    services.submit(mine, utcnow())
+    db.session.commit()
+    return _result(mine)
+
+
+@blp.route("/attempts/<int:attempt_id>/result")
+@blp.response(200, ResultOut)
+@candidate_required
+def result(attempt_id: int):
+    """Score, pass/fail and per-topic breakdown; answers only as the review policy allows."""
+    mine = get_attempt_or_404(attempt_id)
+    if mine is None:
+        return api_error("not_found")
+    if services.close_if_overdue(mine, utcnow()):
+        db.session.commit()
+    if mine.submitted_at is None:
+        return api_error("not_found")
+    return _result(mine)
+
+
+def review_allowed(attempt: Attempt, now) -> bool:
+    policy = attempt.exam.review_policy
+    return policy == ReviewPolicy.IMMEDIATELY or (
+        policy == ReviewPolicy.AFTER_CLOSE and attempt.exam.status(now) == ExamStatus.CLOSED)
+
+
+def _result(attempt: Attempt) -> dict:
+    review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    return {"attempt_id": attempt.id, "submitted_at": attempt.submitted_at,
+            "auto_submitted": attempt.auto_submitted, "score": attempt.score,
+            "total_points": attempt.total_points, "pass_mark": attempt.exam.pass_mark,
+            "passed": attempt.passed, "by_topic": (attempt.result or {}).get("by_topic", {}),
+            "review": review}

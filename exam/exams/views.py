@@ -1,0 +1,84 @@
+"""Candidates' exam pages: the list, the sitting page (driven by exam.js and the API), results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from exam.api.errors import MESSAGES
+from exam.api.views import get_attempt_or_404, review_allowed
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.exams import services
+from exam.exams.models import Attempt, Exam, ExamStatus
+from exam.extensions import db
+from exam.timeutil import utcnow
+
+bp = Blueprint("exams", __name__)
+
+
+@bp.route("/exams")
+@roles_required(UserRole.CANDIDATE)
+def index():
+    now = utcnow()
+    exams = [e for e in db.session.scalars(select(Exam).where(Exam.published_at.is_not(None))
+                                           .order_by(Exam.opens_at.desc()))
+             if services.is_eligible(e, current_user)]
+    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
+                                  .order_by(Attempt.id)).all()
+    return render_template("exams/index.html", exams=exams, now=now, attempts=attempts,
+                           ExamStatus=ExamStatus)
+
+
+@bp.route("/exams/<int:exam_id>/start", methods=["POST"])
+@roles_required(UserRole.CANDIDATE)
+def start(exam_id: int):
+    from exam.accounts.forms import ActionForm
+
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(exam, current_user, utcnow())
+    except services.ExamError as error:
+        db.session.commit()
+        flash(MESSAGES[error.code](), "warning")
+        return redirect(url_for("exams.index"))
+    db.session.commit()
+    return redirect(url_for("exams.sit", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@roles_required(UserRole.CANDIDATE)
+def sit(attempt_id: int):
+    """The exam page; the paper itself comes from the API, never with its answer key."""
+    attempt = get_attempt_or_404(attempt_id) or abort(404)
+    if services.close_if_overdue(attempt, utcnow()):
+        db.session.commit()
+    if attempt.submitted_at is not None:
+        return redirect(url_for("exams.result", attempt_id=attempt.id))
+    return render_template("exams/sit.html", attempt=attempt)
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@roles_required(UserRole.CANDIDATE)
+def result(attempt_id: int):
+    attempt = get_attempt_or_404(attempt_id) or abort(404)
+    if services.close_if_overdue(attempt, utcnow()):
+        db.session.commit()
+    if attempt.submitted_at is None:
+        return redirect(url_for("exams.sit", attempt_id=attempt.id))
+    review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    topics = _topic_names()
+    return render_template("exams/result.html", attempt=attempt, review=review, topics=topics,
+                           note=None if review else _("The answers are shown as the exam's rules allow."))
+
+
+def _topic_names() -> dict[str, str]:
+    from exam.questions.models import Topic
+
+    return {t.code: t.name for t in db.session.scalars(select(Topic))}

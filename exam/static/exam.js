@@ -1,0 +1,270 @@
+// The exam page: renders the paper from the API, saves every answer as it changes (with a
+// sequence number, so an older save never overwrites a newer one), keeps unsaved answers in
+// localStorage until the server acknowledges them, and counts down to the server's deadline.
+(function () {
+  "use strict";
+  var app = document.getElementById("exam-app");
+  if (!app) { return; }
+  var t = app.dataset;
+  var storeKey = "anpei-attempt-" + t.attempt;
+  var paper = null;
+  var deadline = 0;        // ms since the epoch, from the server
+  var offset = 0;          // server time minus this device's time, in ms
+  var state = {};          // question id -> {answer, seq, acked, flagged}
+  var timers = {};
+  var closed = false;
+  var current = 0;         // the question shown when one question per page
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+  }
+  function persist() {
+    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* full: keep in memory */ }
+  }
+  function pending() {
+    return Object.keys(state).filter(function (q) { return !state[q].acked; });
+  }
+  function setStatus(kind) {
+    var badge = document.getElementById("save-state");
+    var text = {saved: t.tSaved, saving: t.tSaving, offline: t.tOffline}[kind];
+    badge.textContent = text;
+    badge.className = "badge text-bg-" + {saved: "success", saving: "warning", offline: "danger"}[kind];
+    badge.dataset.state = kind;
+  }
+  function refreshStatus() {
+    if (!pending().length) { setStatus("saved"); }
+    else { setStatus(navigator.onLine === false ? "offline" : "saving"); }
+  }
+
+  function request(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": t.csrf, "Accept": "application/json"},
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  }
+
+  function send(questionId) {
+    var entry = state[questionId];
+    if (!entry || entry.acked || closed) { return Promise.resolve(); }
+    var seq = entry.seq;
+    refreshStatus();
+    return request("PUT", t.api + "/answers/" + questionId, {answer: entry.answer, seq: seq})
+      .then(function (response) {
+        if (response.ok) {
+          if (state[questionId].seq === seq) { state[questionId].acked = true; }
+          persist();
+          refreshStatus();
+          return;
+        }
+        return response.json().then(function (error) {
+          var code = error && error.error && error.error.code;
+          if (code === "submitted" || code === "too_late") { finish(); return; }
+          if (response.status >= 500) { throw new Error("retry"); }
+          state[questionId].acked = true;   // refused for good (e.g. a wrong shape): do not loop
+          persist();
+          refreshStatus();
+        });
+      })
+      .catch(function () { setStatus("offline"); });
+  }
+  function flush() {
+    return Promise.all(pending().map(send));
+  }
+  setInterval(function () { if (pending().length) { flush(); } }, 3000);
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", refreshStatus);
+
+  function changed(questionId, answer) {
+    var entry = state[questionId] || {seq: 0};
+    state[questionId] = {answer: answer, seq: entry.seq + 1, acked: false, flagged: entry.flagged};
+    persist();
+    refreshStatus();
+    clearTimeout(timers[questionId]);
+    timers[questionId] = setTimeout(function () { send(questionId); }, 400);
+    drawNavigator();
+  }
+
+  function answered(q) {
+    var a = state[q.question_id] && state[q.question_id].answer;
+    if (q.kind === "fill") { return Array.isArray(a) && a.some(function (x) { return x && x.trim(); }); }
+    return a !== null && a !== undefined && a !== "";
+  }
+
+  function el(tag, attrs, html) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (html !== undefined) { node.innerHTML = html; }  // sanitised by the server
+    return node;
+  }
+
+  function renderQuestion(q) {
+    var box = el("section", {"class": "card mb-3 question", "id": "q" + q.question_id,
+                             "data-question": q.question_id});
+    var body = el("div", {"class": "card-body"});
+    box.appendChild(body);
+    var head = el("div", {"class": "d-flex gap-2 align-items-start mb-2"});
+    head.appendChild(el("span", {"class": "badge text-bg-light border"}, String(q.number)));
+    head.appendChild(el("div", {"class": "flex-grow-1 question-stem"}, q.stem));
+    head.appendChild(el("span", {"class": "small text-muted text-nowrap"}, q.points + " " + t.tPoints));
+    body.appendChild(head);
+    var saved = state[q.question_id] ? state[q.question_id].answer : null;
+    var name = "q" + q.question_id;
+    if (q.kind === "single" || q.kind === "multiple") {
+      var list = el("div", {"class": "list-group"});
+      q.options.forEach(function (option) {
+        var label = el("label", {"class": "list-group-item d-flex gap-2"});
+        var input = el("input", {"class": "form-check-input mt-1", "type": q.kind === "single" ? "radio" : "checkbox",
+                                 "name": name, "value": option.letter});
+        input.checked = typeof saved === "string" && saved.indexOf(option.letter) >= 0;
+        label.appendChild(input);
+        label.appendChild(el("span", {}, "<b>" + option.letter + ".</b> " + option.text));
+        list.appendChild(label);
+      });
+      list.addEventListener("change", function () {
+        var chosen = Array.prototype.filter.call(list.querySelectorAll("input"), function (i) { return i.checked; })
+          .map(function (i) { return i.value; }).sort().join("");
+        changed(q.question_id, chosen);
+      });
+      body.appendChild(list);
+    } else if (q.kind === "truefalse") {
+      var tf = el("div", {"class": "list-group"});
+      [["true", t.tTrue], ["false", t.tFalse]].forEach(function (pair) {
+        var label = el("label", {"class": "list-group-item d-flex gap-2"});
+        var input = el("input", {"class": "form-check-input", "type": "radio", "name": name, "value": pair[0]});
+        input.checked = saved === (pair[0] === "true");
+        label.appendChild(input);
+        label.appendChild(document.createTextNode(pair[1]));
+        tf.appendChild(label);
+      });
+      tf.addEventListener("change", function (event) { changed(q.question_id, event.target.value === "true"); });
+      body.appendChild(tf);
+    } else {
+      for (var i = 0; i < q.blanks; i++) {
+        var input = el("input", {"class": "form-control mb-2 blank", "type": "text", "autocomplete": "off",
+                                 "aria-label": t.tBlank + " " + (i + 1), "maxlength": "200"});
+        input.value = Array.isArray(saved) && saved[i] ? saved[i] : "";
+        input.addEventListener("input", function () {
+          changed(q.question_id, Array.prototype.map.call(body.querySelectorAll("input.blank"), function (b) { return b.value; }));
+        });
+        body.appendChild(input);
+      }
+    }
+    var flag = el("label", {"class": "form-check small mt-2"});
+    var box2 = el("input", {"class": "form-check-input", "type": "checkbox"});
+    box2.checked = !!(state[q.question_id] && state[q.question_id].flagged);
+    box2.addEventListener("change", function () {
+      state[q.question_id] = state[q.question_id] || {answer: null, seq: 0, acked: true};
+      state[q.question_id].flagged = box2.checked;
+      persist();
+      drawNavigator();
+    });
+    flag.appendChild(box2);
+    flag.appendChild(el("span", {"class": "form-check-label"}, t.tFlag));
+    body.appendChild(flag);
+    return box;
+  }
+
+  function drawNavigator() {
+    if (!paper) { return; }
+    var nav = document.getElementById("navigator");
+    nav.innerHTML = "";
+    paper.questions.forEach(function (q, index) {
+      var entry = state[q.question_id] || {};
+      var button = el("button", {"type": "button", "data-question": q.question_id,
+        "class": "btn btn-sm " + (entry.flagged ? "btn-warning" : answered(q) ? "btn-primary" : "btn-outline-secondary")},
+        String(q.number));
+      button.addEventListener("click", function () { show(index); });
+      nav.appendChild(button);
+    });
+  }
+
+  function show(index) {
+    var sections = document.querySelectorAll("#questions section");
+    if (!paper.one_question_per_page) { sections[index].scrollIntoView({behavior: "smooth"}); return; }
+    current = Math.max(0, Math.min(index, sections.length - 1));
+    Array.prototype.forEach.call(sections, function (s, i) { s.classList.toggle("d-none", i !== current); });
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
+    var h = Math.floor(left / 3600), m = Math.floor(left % 3600 / 60), s = left % 60;
+    document.getElementById("countdown").textContent = t.tLeft + " " + (h ? h + ":" : "") +
+      (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    if (left === 0 && !closed) {
+      document.getElementById("countdown").textContent = t.tOver;
+      submit(true);
+    }
+  }
+
+  function finish() {
+    closed = true;
+    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    window.location.href = t.result;
+  }
+
+  function submit(auto) {
+    if (closed) { return; }
+    if (!auto) {
+      var missing = paper.questions.filter(function (q) { return !answered(q); }).map(function (q) { return q.number; });
+      var text = t.tConfirm + (missing.length ? "\n" + t.tUnanswered + " " + missing.join(", ") : "");
+      if (!window.confirm(text)) { return; }
+    }
+    var button = document.getElementById("submit-exam");
+    button.disabled = true;
+    flush().then(function () {
+      return request("POST", t.api + "/submit");
+    }).then(function (response) {
+      if (response.ok || response.status === 409 || response.status === 404) { finish(); }
+      else { button.disabled = false; }
+    }).catch(function () { button.disabled = false; setStatus("offline"); });
+  }
+
+  function start() {
+    var asked = Date.now();
+    request("GET", t.api).then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.json();
+    }).then(function (data) {
+      // The server's clock, corrected by half the round trip, is the only clock that counts.
+      offset = Date.parse(data.server_time) - (asked + Date.now()) / 2;
+      deadline = Date.parse(data.deadline);
+      paper = data.paper;
+      if (data.submitted) { finish(); return; }
+      var local = load();
+      Object.keys(data.answers).forEach(function (q) {
+        state[q] = {answer: data.answers[q].answer, seq: data.answers[q].seq, acked: true, flagged: false};
+      });
+      Object.keys(local).forEach(function (q) {
+        // A newer answer kept on this device wins, and is sent again.
+        if (!state[q] || local[q].seq > state[q].seq) { state[q] = local[q]; state[q].acked = false; }
+        else { state[q].flagged = !!local[q].flagged; }
+      });
+      persist();
+      var box = document.getElementById("questions");
+      box.innerHTML = "";
+      paper.questions.forEach(function (q) { box.appendChild(renderQuestion(q)); });
+      if (paper.one_question_per_page) {
+        var pager = document.getElementById("pager");
+        pager.classList.remove("d-none");
+        document.getElementById("prev").textContent = t.tPrev;
+        document.getElementById("next").textContent = t.tNext;
+        document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
+        document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+        show(0);
+      }
+      drawNavigator();
+      refreshStatus();
+      flush();
+      tick();
+      setInterval(tick, 1000);
+      document.addEventListener("visibilitychange", tick);
+    }).catch(function () {
+      document.getElementById("questions").textContent = t.tError;
+      setTimeout(start, 3000);
+    });
+  }
+
+  document.getElementById("submit-exam").addEventListener("click", function () { submit(false); });
+  start();
+})();
