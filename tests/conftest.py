@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,16 @@ os.environ["ANPEI_INSTANCE_PATH"] = _INSTANCE
 from exam import create_app  # noqa: E402
 from exam.auth.models import User, UserRole  # noqa: E402
 from exam.auth.services import set_password  # noqa: E402
+from exam.exams import services as exam_services  # noqa: E402
+from exam.exams.models import Exam  # noqa: E402
 from exam.extensions import db  # noqa: E402
 from exam.people.identifiers import credit_check_char, id_check_char  # noqa: E402
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town  # noqa: E402
 from exam.people.services import add_person  # noqa: E402
+from exam.questions import services as bank  # noqa: E402
+from exam.questions.models import QuestionStatus, Topic  # noqa: E402
+from exam.timeutil import utcnow  # noqa: E402
+from question_bank.model import QuestionData  # noqa: E402
 
 PG_URL = os.environ.get("ANPEI_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -224,6 +231,42 @@ def login_as(client, make_user):
         return user
 
     return login
+
+
+# --- exams -----------------------------------------------------------------------------
+
+KINDS = {"single": ("甲", "乙", "丙", "丁"), "multiple": ("甲", "乙", "丙", "丁"), "truefalse": (), "fill": ()}
+ANSWERS = {"single": "C", "multiple": "ABD", "truefalse": False, "fill": [["安全第一", "安全 第一"]]}
+
+
+@pytest.fixture
+def active_bank(app, make_user):
+    author = make_user(UserRole.ORGANISER)
+    topic = db.session.scalar(db.select(Topic).where(Topic.code == "G1"))
+    for kind, n in (("single", 8), ("multiple", 3), ("truefalse", 4), ("fill", 2)):
+        for i in range(n):
+            question = bank.create_question(QuestionData(
+                kind=kind, stem=f"{kind} 第{i}题", options=KINDS[kind], answer=ANSWERS[kind],
+                explanation="秘密解析"), [topic], [], author)
+            question.status = QuestionStatus.ACTIVE
+    db.session.commit()
+
+
+@pytest.fixture
+def make_exam(app, active_bank):
+    def make(rules=None, opens=-1, closes=2, duration=60, **fields):
+        now = utcnow()
+        exam = Exam(title="八抓20项专题考试", blueprint={"rules": rules or [
+            {"count": 5, "kind": "single", "points": 10}, {"count": 2, "kind": "multiple", "points": 10},
+            {"count": 2, "kind": "truefalse", "points": 10}, {"count": 1, "kind": "fill", "points": 10}]},
+            opens_at=now + timedelta(hours=opens), closes_at=now + timedelta(hours=closes),
+            duration_minutes=duration, **fields)
+        db.session.add(exam)
+        assert exam_services.publish(exam, now) == []
+        db.session.commit()
+        return exam
+
+    return make
 
 
 # --- the browser -----------------------------------------------------------------------

@@ -173,3 +173,60 @@ def test_editor_imports_questions_reviewer_approves_candidate_practises(
     assert "安全生产法" in page.locator("#practice-explanation").inner_text()
     screenshot(page, "practice-explanation-phone")
     phone.close()
+
+
+def test_candidate_sits_an_exam_on_a_phone_through_a_network_drop(
+        browser, live_server, make_user, make_exam, screenshot):
+    from playwright.sync_api import expect
+
+    from exam.exams.models import AttemptAnswer
+
+    exam = make_exam(review_policy="immediately", rules=[
+        {"count": 4, "kind": "single", "points": 10}, {"count": 2, "kind": "truefalse", "points": 10}])
+    candidate = make_user(UserRole.CANDIDATE)
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(f"{live_server}/exams")
+    page.click(f"#exam-{exam.id} .start-exam")
+    page.wait_for_selector("#questions section.question")
+    sections = page.locator("#questions section.question")
+    assert sections.count() == 6
+    assert "剩余时间" in page.locator("#countdown").inner_text()
+
+    def answer(section):
+        choice = section.locator("input[type=radio]").first
+        choice.check()
+        return section.get_attribute("data-question")
+
+    online_ids = [answer(sections.nth(i)) for i in range(3)]
+    state = page.locator("#save-state")
+    expect(state).to_have_attribute("data-state", "saved")
+    phone.set_offline(True)
+    offline_ids = [answer(sections.nth(i)) for i in range(3, 6)]
+    expect(state).not_to_have_attribute("data-state", "saved")
+    screenshot(page, "exam-offline-phone")
+    db.session.expire_all()
+    stored = {str(a.question_id) for a in db.session.scalars(db.select(AttemptAnswer))}
+    assert stored == set(online_ids)  # the three answered offline are only on the device
+
+    # Back on the network, but the saves are held back while the page reloads: the answers
+    # must come from the device's storage and then reach the server.
+    page.route("**/answers/**", lambda route: route.abort())
+    phone.set_offline(False)
+    page.reload()
+    page.wait_for_selector("#questions section.question")
+    for qid in offline_ids:
+        assert page.locator(f"section[data-question='{qid}'] input:checked").count() == 1
+    page.unroute("**/answers/**")
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=15000)
+    db.session.expire_all()
+    stored = {str(a.question_id) for a in db.session.scalars(db.select(AttemptAnswer))}
+    assert stored == set(online_ids) | set(offline_ids)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-exam")
+    page.wait_for_selector("#exam-result")
+    assert "/ 60" in page.locator("#exam-result").inner_text()
+    screenshot(page, "exam-result-phone")
+    phone.close()

@@ -12,43 +12,7 @@ from exam.auth.models import UserRole
 from exam.exams import services
 from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.extensions import db
-from exam.questions import services as bank
-from exam.questions.models import QuestionStatus, Topic
 from exam.timeutil import utcnow
-from question_bank.model import QuestionData
-
-KINDS = {"single": ("甲", "乙", "丙", "丁"), "multiple": ("甲", "乙", "丙", "丁"), "truefalse": (), "fill": ()}
-ANSWERS = {"single": "C", "multiple": "ABD", "truefalse": False, "fill": [["安全第一", "安全 第一"]]}
-
-
-@pytest.fixture
-def active_bank(app, make_user):
-    author = make_user(UserRole.ORGANISER)
-    topic = db.session.scalar(db.select(Topic).where(Topic.code == "G1"))
-    for kind, n in (("single", 8), ("multiple", 3), ("truefalse", 4), ("fill", 2)):
-        for i in range(n):
-            question = bank.create_question(QuestionData(
-                kind=kind, stem=f"{kind} 第{i}题", options=KINDS[kind], answer=ANSWERS[kind],
-                explanation="秘密解析"), [topic], [], author)
-            question.status = QuestionStatus.ACTIVE
-    db.session.commit()
-
-
-@pytest.fixture
-def make_exam(app, active_bank):
-    def make(rules=None, opens=-1, closes=2, duration=60, **fields):
-        now = utcnow()
-        exam = Exam(title="八抓20项专题考试", blueprint={"rules": rules or [
-            {"count": 5, "kind": "single", "points": 10}, {"count": 2, "kind": "multiple", "points": 10},
-            {"count": 2, "kind": "truefalse", "points": 10}, {"count": 1, "kind": "fill", "points": 10}]},
-            opens_at=now + timedelta(hours=opens), closes_at=now + timedelta(hours=closes),
-            duration_minutes=duration, **fields)
-        db.session.add(exam)
-        assert services.publish(exam, now) == []
-        db.session.commit()
-        return exam
-
-    return make
 
 
 def _answer_key_texts() -> list[str]:

@@ -25,6 +25,9 @@ from exam.exams.models import Attempt, Exam, ExamStatus, ReviewPolicy
 from exam.extensions import csrf, db
 from exam.timeutil import utcnow
 
+#: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
+MAX_SAVE_BYTES = 64 * 1024
+
 blp = Blueprint("api", __name__, url_prefix="/api/v1",
                 description="What the exam page uses: log in, list exams, sit one, see the result.")
 
@@ -202,6 +205,8 @@ def attempt(attempt_id: int):
 @candidate_required
 def save(args, attempt_id: int, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
+    if (request.content_length or 0) > MAX_SAVE_BYTES:
+        return api_error("too_large")
     mine = get_attempt_or_404(attempt_id)
     if mine is None:
         return api_error("not_found")

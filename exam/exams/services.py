@@ -194,7 +194,8 @@ def _checked_response(item: dict, response: object) -> object:
         return None
     if kind in ("single", "multiple"):
         letters = LETTERS[: item["options"]]
-        if not isinstance(response, str) or any(c not in letters for c in response.upper()):
+        if (not isinstance(response, str) or len(response) > len(letters)
+                or any(c not in letters for c in response.upper())):
             raise ExamError("bad_answer")
         response = "".join(sorted(set(response.upper())))
         if kind == "single" and len(response) > 1:

@@ -1,0 +1,150 @@
+"""The exam API and pages as a candidate's browser uses them."""
+
+import json
+
+from sqlalchemy import event
+
+from exam.auth.models import UserRole
+from exam.exams.models import Attempt, AttemptAnswer
+from exam.extensions import db
+
+SECRETS = ["秘密解析", "安全第一", "explanation", '"answer":', "right_answer", '"correct"']
+
+
+def _start(client, exam):
+    response = client.post(f"/api/v1/exams/{exam.id}/attempts")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["attempt_id"]
+
+
+def test_openapi_document_lists_the_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/login", "/api/v1/me/exams", "/api/v1/exams/{exam_id}/attempts",
+            "/api/v1/attempts/{attempt_id}", "/api/v1/attempts/{attempt_id}/answers/{question_id}",
+            "/api/v1/attempts/{attempt_id}/submit", "/api/v1/attempts/{attempt_id}/result"} <= set(paths)
+
+
+def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
+    assert client.get("/api/v1/me/exams").get_json()["error"]["code"] == "unauthenticated"
+    bad = client.post("/api/v1/login", json={"login": "nobody", "password": "x"})
+    assert bad.status_code == 401 and bad.get_json()["error"]["message"] == "账号或密码错误。"
+    user = make_user(UserRole.CANDIDATE)
+    ok = client.post("/api/v1/login", json={"login": user.username, "password": "Test-pass-2026"})
+    assert ok.status_code == 200 and ok.get_json()["csrf_token"]
+    assert client.post("/api/v1/login", data="not json", content_type="text/plain").status_code in (400, 422)
+
+
+def test_answer_key_never_reaches_the_candidate_before_review(client, login_as, make_exam):
+    exam = make_exam(review_policy="after_close")
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, exam)
+    served = [client.get("/exams").get_data(as_text=True),
+              client.get(f"/attempts/{attempt_id}").get_data(as_text=True),
+              client.get("/static/exam.js").get_data(as_text=True),
+              client.get("/api/v1/me/exams").get_data(as_text=True),
+              client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True)]
+    paper = json.loads(served[-1])["paper"]["questions"]
+    assert {q["kind"] for q in paper} == {"single", "multiple", "truefalse", "fill"}
+    for text in served:
+        for secret in SECRETS:
+            assert secret not in text, secret
+    client.post(f"/api/v1/attempts/{attempt_id}/submit")
+    result = client.get(f"/api/v1/attempts/{attempt_id}/result").get_json()
+    assert result["review"] == []  # the window is still open: no answers yet
+    assert "秘密解析" not in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_review_at_once_shows_answers_after_submitting(client, login_as, make_exam):
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam(review_policy="immediately"))
+    client.post(f"/api/v1/attempts/{attempt_id}/submit")
+    result = client.get(f"/api/v1/attempts/{attempt_id}/result").get_json()
+    assert len(result["review"]) == 10 and result["review"][0]["explanation"] == "秘密解析"
+
+
+def test_another_candidates_attempt_is_not_found(app, client, login_as, make_exam, make_user):
+    exam = make_exam()
+    other = make_user(UserRole.CANDIDATE)
+    other_client = app.test_client()
+    other_client.post("/login", data={"login": other.username, "password": "Test-pass-2026"})
+    theirs = _start(other_client, exam)
+    login_as(UserRole.CANDIDATE)
+    for url in (f"/api/v1/attempts/{theirs}", f"/api/v1/attempts/{theirs}/result", f"/attempts/{theirs}"):
+        assert client.get(url).status_code == 404
+    assert client.put(f"/api/v1/attempts/{theirs}/answers/1", json={"answer": "A", "seq": 1}).status_code == 404
+    assert client.post(f"/api/v1/attempts/{theirs}/submit").status_code == 404
+
+
+def test_saves_through_the_api_keep_the_newest_and_refuse_bad_input(client, login_as, make_exam):
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]
+    single = next(q for q in paper if q["kind"] == "single")["question_id"]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
+    assert client.put(url, json={"answer": "B", "seq": 5}).get_json()["stored"] is True
+    assert client.put(url, json={"answer": "A", "seq": 4}).get_json()["stored"] is False
+    saved = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["answers"][str(single)]
+    assert saved == {"answer": "B", "seq": 5}
+    assert client.put(url, json={"answer": "AB", "seq": 6}).get_json()["error"]["code"] == "bad_answer"
+    assert client.put(url, json={"seq": 7}).status_code == 422
+    assert client.put(url, data="{not json", content_type="application/json").status_code in (400, 422)
+    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/999999", json={"answer": "A", "seq": 1}).status_code == 404
+    assert client.put(url, json={"answer": "C" * 100, "seq": 8}).status_code == 422
+    assert client.put(url, json={"answer": "C" * 100000, "seq": 9}).status_code == 413
+    assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 1
+
+
+def test_tampered_deadline_fields_are_ignored(client, login_as, make_exam):
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam(duration=30))
+    deadline = db.session.get(Attempt, attempt_id).deadline
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{single}",
+                          json={"answer": None, "seq": 1, "deadline": "2099-01-01T00:00:00Z"})
+    assert response.status_code in (200, 422)
+    assert db.session.get(Attempt, attempt_id).deadline == deadline
+
+
+def _count_statements(app, fetch):
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(app, client, login_as, make_exam,
+                                                                       make_user):
+    from exam.questions import services as bank
+    from exam.questions.models import QuestionStatus, Topic
+    from question_bank.model import QuestionData
+
+    author = make_user(UserRole.ORGANISER)
+    candidate = login_as(UserRole.CANDIDATE)
+    costs = {}
+    for size, code in ((10, "G2"), (100, "G3")):
+        topic = db.session.scalar(db.select(Topic).where(Topic.code == code))
+        for i in range(size):
+            question = bank.create_question(QuestionData(kind="truefalse", stem=f"{code}第{i}题", answer=True),
+                                            [topic], [], author)
+            question.status = QuestionStatus.ACTIVE
+        db.session.commit()
+        exam = make_exam(rules=[{"count": size, "kind": "truefalse", "points": 1, "topic": code}])
+        attempt_id = _start(client, exam)
+        paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]
+        assert len(paper) == size
+        question_id = paper[-1]["question_id"]
+        fetch = _count_statements(app, lambda a=attempt_id: client.get(f"/api/v1/attempts/{a}"))
+        save = _count_statements(app, lambda a=attempt_id, q=question_id: client.put(
+            f"/api/v1/attempts/{a}/answers/{q}", json={"answer": True, "seq": 1}))
+        costs[size] = (fetch, save)
+        client.post(f"/api/v1/attempts/{attempt_id}/submit")
+    assert costs[10] == costs[100], costs
+    assert candidate.id
