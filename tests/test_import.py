@@ -44,7 +44,8 @@ def test_plan_reads_both_sheets_and_normalises_values():
 
 def test_every_bad_row_is_reported_with_row_number_and_reason():
     code = valid_credit_code()
-    bad_check = valid_id_number()[:-1] + ("0" if valid_id_number()[-1] != "0" else "1")
+    genuine = valid_id_number()
+    bad_check = genuine[:-1] + ("0" if genuine[-1] != "0" else "1")
     good_id = valid_id_number()
     plan = _plan(xlsx(
         [_company(code), _company(code[:-1] + ("0" if code[-1] != "0" else "1"), name="坏代码公司"),
