@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from exam.api.views import blp as api_blp
     from exam.audit.views import bp as audit_bp
     from exam.auth.views import bp as auth_bp
+    from exam.exams.manage import bp as manage_exams_bp
     from exam.exams.views import bp as exams_bp
     from exam.home.views import bp as home_bp
     from exam.people.views import bp as people_bp
@@ -85,6 +86,6 @@ def _register_blueprints(app: Flask) -> None:
     from exam.reference.views import bp as reference_bp
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
-               practice_bp, exams_bp):
+               practice_bp, exams_bp, manage_exams_bp):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -92,11 +92,17 @@ def question_pool() -> list[PoolQuestion]:
             for q in questions]
 
 
-def publish(exam: Exam, now: datetime) -> list[Problem]:
-    """Publish an exam whose blueprint the active bank can serve; else say what is missing."""
+def check(exam: Exam) -> list[Problem]:
+    """What would stop papers being drawn for this exam now (an empty list: nothing)."""
     problems = check_blueprint(blueprint_of(exam), question_pool())
     if exam.closes_at <= exam.opens_at:
         problems.append(Problem(N_("the exam closes before it opens")))
+    return problems
+
+
+def publish(exam: Exam, now: datetime) -> list[Problem]:
+    """Publish an exam whose blueprint the active bank can serve; else say what is missing."""
+    problems = check(exam)
     if not problems:
         exam.published_at = now
         record("exam.publish", exam, exam.title)

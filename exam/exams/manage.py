@@ -1,0 +1,177 @@
+"""Organisers' exam pages: compose and publish exams, follow attempts, export results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from exam.audit.services import record
+from exam.auth.access import roles_required
+from exam.auth.models import User, UserRole
+from exam.exams import services
+from exam.exams.forms import ExamForm
+from exam.exams.models import Attempt, Exam, ExamStatus
+from exam.extensions import db
+from exam.forms import options
+from exam.i18n import select_locale
+from exam.people.models import Person, Sector, Town
+from exam.questions.models import Topic
+from exam.timeutil import display_zone, local_today, utcnow
+from exam.uploads import download
+from question_bank.spreadsheets import Table, write_xlsx
+
+bp = Blueprint("manage_exams", __name__, url_prefix="/manage/exams")
+MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
+
+
+def get_exam_or_404(exam_id: int) -> Exam:
+    return db.session.get(Exam, exam_id) or abort(404)
+
+
+@bp.route("/")
+@roles_required(*MANAGERS)
+def index():
+    now = utcnow()
+    exams = db.session.scalars(select(Exam).order_by(Exam.opens_at.desc())).all()
+    stats = {exam_id: (n, passed) for exam_id, n, passed in db.session.execute(
+        select(Attempt.exam_id, func.count(Attempt.id), func.count(Attempt.id).filter(Attempt.passed))
+        .group_by(Attempt.exam_id))}
+    return render_template("exams/manage_index.html", exams=exams, now=now, stats=stats,
+                           ExamStatus=ExamStatus)
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(display_zone()).replace(tzinfo=None)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=display_zone()).astimezone(UTC)
+
+
+def _form(exam: Exam | None) -> ExamForm:
+    form = ExamForm()
+    topics = [("", "—")] + [(t.code, t.path) for t in db.session.scalars(select(Topic).order_by(Topic.code))]
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
+    for rule in form.rules:
+        rule.form.topic.choices = options(topics)
+        rule.form.sector.choices = options([("", "—")] + [(s.code, s.display_name(select_locale())) for s in sectors])
+    form.sector_ids.choices = options((s.id, s.display_name(select_locale())) for s in sectors)
+    form.town_ids.choices = options((t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order)))
+    if exam is not None and not form.is_submitted():
+        form.title.data, form.duration_minutes.data = exam.title, exam.duration_minutes
+        form.opens_at.data, form.closes_at.data = _local(exam.opens_at), _local(exam.closes_at)
+        form.pass_mark.data, form.attempts_allowed.data = exam.pass_mark, exam.attempts_allowed
+        form.review_policy.data, form.scoring_policy.data = exam.review_policy, exam.scoring_policy
+        form.one_question_per_page.data = exam.one_question_per_page
+        blueprint = exam.blueprint or {}
+        form.shuffle_questions.data = blueprint.get("shuffle_questions", True)
+        form.shuffle_options.data = blueprint.get("shuffle_options", True)
+        rules = exam.eligibility or {}
+        form.roles.data, form.sector_ids.data = rules.get("roles", []), rules.get("sector_ids", [])
+        form.town_ids.data = rules.get("town_ids", [])
+        for entry, rule in zip(form.rules, blueprint.get("rules", []), strict=False):
+            entry.form.count.data, entry.form.kind.data = rule["count"], rule["kind"]
+            entry.form.points.data, entry.form.topic.data = rule["points"], rule.get("topic") or ""
+            entry.form.sector.data = rule.get("sector") or ""
+            entry.form.difficulty.data = rule.get("difficulty") or ""
+    return form
+
+
+def _blueprint(form: ExamForm) -> dict:
+    rules = [{"count": r.count.data, "kind": r.kind.data, "points": r.points.data,
+              "topic": r.topic.data or None, "sector": r.sector.data or None,
+              "difficulty": r.difficulty.data or None}
+             for r in (entry.form for entry in form.rules) if r.count.data and r.points.data]
+    return {"rules": rules, "shuffle_questions": form.shuffle_questions.data,
+            "shuffle_options": form.shuffle_options.data}
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"exam_id": None})
+@bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(exam_id: int | None):
+    exam = get_exam_or_404(exam_id) if exam_id else None
+    drawn = bool(exam and db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id)))
+    form = _form(exam)
+    if form.validate_on_submit():
+        opens, closes = _utc(form.opens_at.data), _utc(form.closes_at.data)
+        if closes <= opens:
+            form.closes_at.errors.append(_("The exam must close after it opens."))
+        elif drawn:
+            # Papers are drawn: only what leaves them as they are may change.
+            exam.title, exam.closes_at = form.title.data, max(closes, exam.closes_at)
+            record("exam.update", exam, exam.title, {"title/closes_at": "changed after papers were drawn"})
+            db.session.commit()
+            flash(_("Saved. Papers have been drawn, so only the title and a later closing time changed."), "info")
+            return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+        else:
+            if exam is None:
+                exam = Exam(created_by_id=current_user.id)
+                db.session.add(exam)
+            exam.title, exam.opens_at, exam.closes_at = form.title.data, opens, closes
+            exam.duration_minutes, exam.pass_mark = form.duration_minutes.data, form.pass_mark.data
+            exam.attempts_allowed, exam.review_policy = form.attempts_allowed.data, form.review_policy.data
+            exam.scoring_policy = form.scoring_policy.data
+            exam.one_question_per_page = form.one_question_per_page.data
+            exam.blueprint = _blueprint(form)
+            exam.eligibility = {"roles": form.roles.data or [], "sector_ids": form.sector_ids.data or [],
+                                "town_ids": form.town_ids.data or []}
+            record("exam.save", exam, exam.title)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+    return render_template("exams/manage_form.html", form=form, exam=exam, drawn=drawn)
+
+
+@bp.route("/<int:exam_id>")
+@roles_required(*MANAGERS)
+def detail(exam_id: int):
+    exam = get_exam_or_404(exam_id)
+    problems = services.check(exam)
+    attempts = db.session.execute(
+        select(Attempt, User, Person).join(User, User.id == Attempt.user_id)
+        .outerjoin(Person, Person.id == User.person_id)
+        .where(Attempt.exam_id == exam.id).order_by(Attempt.id)).all()
+    return render_template("exams/manage_detail.html", exam=exam, now=utcnow(), attempts=attempts,
+                           problems=[p.render(_) for p in problems], ExamStatus=ExamStatus)
+
+
+@bp.route("/<int:exam_id>/publish", methods=["POST"])
+@roles_required(*MANAGERS)
+def publish(exam_id: int):
+    from exam.accounts.forms import ActionForm
+
+    exam = get_exam_or_404(exam_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    problems = services.publish(exam, utcnow())
+    if problems:
+        for problem in problems:
+            flash(problem.render(_), "danger")
+    else:
+        db.session.commit()
+        flash(_("Published: the exam opens at the time set."), "success")
+    return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+
+
+@bp.route("/<int:exam_id>/attempts.xlsx")
+@roles_required(*MANAGERS)
+def export(exam_id: int):
+    exam = get_exam_or_404(exam_id)
+    rows = []
+    for attempt, user, person in db.session.execute(
+            select(Attempt, User, Person).join(User, User.id == Attempt.user_id)
+            .outerjoin(Person, Person.id == User.person_id)
+            .where(Attempt.exam_id == exam.id).order_by(Attempt.id)):
+        rows.append([person.name if person else user.name, person.id_number if person else user.username,
+                     person.enterprise.name if person and person.enterprise else "", attempt.number,
+                     _local(attempt.started_at), _local(attempt.submitted_at) if attempt.submitted_at else None,
+                     attempt.score, "合格" if attempt.passed else ("不合格" if attempt.passed is False else "")])
+    table = Table("成绩", ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"], rows,
+                  [10, 22, 32, 8, 18, 18, 8, 8])
+    return download(write_xlsx([table]), f"安培-{exam.title}-成绩-{local_today().isoformat()}.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
