@@ -23,7 +23,7 @@ def main():
 
 def init_app(app) -> None:
     """Attach Anpei's commands to the app's CLI (so test runners see them too)."""
-    for command in (create_admin, people_group, questions_group, demo):
+    for command in (create_admin, people_group, questions_group, demo, scheduler_command):
         app.cli.add_command(command)
 
 
@@ -152,6 +152,15 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
                f"{report.unchanged} unchanged.")
 
 
+@click.command("scheduler")
+def scheduler_command():
+    """Run the scheduler process (exactly one per installation; the same as anpei-scheduler)."""
+    import importlib
+
+    # Imported only here, in this separate process: web workers never load the scheduler.
+    sys.exit(importlib.import_module("scheduler.__main__").main())
+
+
 DEMO_DB_NAME = "demo.sqlite"
 
 
@@ -178,8 +187,12 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
             rng = random.Random(seed)
             logins = build_demo(rng)
             questions = load_demo_questions(rng)
+            from exam.demo.exams import load_demo_exams
+
+            exams = load_demo_exams(rng)
             db.session.commit()
-            click.echo(f"Demo question bank: {questions} questions.")
+            click.echo(f"Demo question bank: {questions} questions; demo exams: "
+                       + "; ".join(e.title for e in exams))
             _print_logins(logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")

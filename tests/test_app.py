@@ -162,6 +162,7 @@ def test_demo_command_builds_its_own_database_and_prints_logins(app, runner):
     result = runner.invoke(args=["demo", "--reset", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "admin" in result.output and "anpei-demo-2026" in result.output
+    assert "180 questions" in result.output and "专题考试（第二期）" in result.output
     assert (Path(app.instance_path) / "demo.sqlite").exists()
     again = runner.invoke(args=["demo", "--no-serve"])
     assert "existing demo database" in again.output

@@ -1,0 +1,73 @@
+"""Demo exams: one open now for the demo candidates, one closed with a spread of results."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from exam.auth.models import User, UserRole
+from exam.exams import services
+from exam.exams.models import Exam, ReviewPolicy
+from exam.extensions import db
+from exam.people.models import Person, PersonRole
+from exam.timeutil import utcnow
+
+#: 100 points: 10 single × 4, 5 multiple × 6, 5 true/false × 2, 2 fill-in × 10.
+RULES = [{"count": 10, "kind": "single", "points": 4}, {"count": 5, "kind": "multiple", "points": 6},
+         {"count": 5, "kind": "truefalse", "points": 2}, {"count": 2, "kind": "fill", "points": 10}]
+
+
+def load_demo_exams(rng: random.Random) -> list[Exam]:
+    """Add the two demo exams; the closed one gets passes, failures and no-shows."""
+    now = utcnow()
+    author = db.session.scalar(select(User).where(User.username == "organiser"))
+    leaders = {"roles": [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]}
+    open_exam = Exam(title="“八抓20项”专题考试（第二期）", blueprint={"rules": RULES}, eligibility=leaders,
+                     opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=14),
+                     duration_minutes=60, review_policy=ReviewPolicy.IMMEDIATELY, created_by_id=author.id if author else None)
+    closed_exam = Exam(title="“八抓20项”专题考试（第一期）", blueprint={"rules": RULES}, eligibility=leaders,
+                       opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=33),
+                       duration_minutes=60, review_policy=ReviewPolicy.AFTER_CLOSE, created_by_id=author.id if author else None)
+    db.session.add_all([open_exam, closed_exam])
+    for exam in (open_exam, closed_exam):
+        assert services.publish(exam, exam.opens_at - timedelta(days=1)) == [], exam.title
+    db.session.flush()
+    _sit_closed_exam(closed_exam, rng)
+    return [open_exam, closed_exam]
+
+
+def _sit_closed_exam(exam: Exam, rng: random.Random) -> None:
+    """Leaders who sat the first exam: most passed, some failed, some never came."""
+    candidates = db.session.scalars(
+        select(User).join(Person, Person.id == User.person_id)
+        .where(User.role == UserRole.CANDIDATE, User.password_hash.is_(None),
+               Person.role.in_([PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]))
+        .order_by(Person.id)).all()
+    sat_at = exam.opens_at + timedelta(hours=2)
+    for user in candidates:
+        if rng.random() < 0.12:
+            continue  # a no-show
+        skill = rng.choice([0.97, 0.92, 0.88, 0.84, 0.75, 0.6])
+        attempt = services.start_attempt(exam, user, sat_at)
+        for seq, item in enumerate(attempt.paper, start=1):
+            answer = _answer(item, right=rng.random() < skill)
+            if answer is not None:
+                services.save_answer(attempt, item["question_id"], answer, seq, sat_at)
+        services.submit(attempt, sat_at + timedelta(minutes=rng.randint(20, 55)))
+
+
+def _answer(item: dict, right: bool):
+    """A right or a wrong answer to a paper item, as the candidate would have given it."""
+    from exam.questions.models import QuestionVersion
+
+    version = db.session.get(QuestionVersion, item["version_id"])
+    order = item["option_order"] or list(range(item["options"]))
+    letters = "ABCDEFGH"
+    if version.kind in ("single", "multiple"):
+        shown = "".join(sorted(letters[order.index(letters.index(c))] for c in version.answer))
+        return shown if right else letters[(order.index(letters.index(version.answer[0])) + 1) % len(order)]
+    if version.kind == "truefalse":
+        return version.answer if right else not version.answer
+    return [blank[0] for blank in version.answer] if right else ["不知道"] * len(version.answer)
