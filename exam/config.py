@@ -101,7 +101,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         BOOTSTRAP_SERVE_LOCAL=True,
         DEMO=False,  # set only by `anpei demo`, for its own database
         BABEL_DEFAULT_TIMEZONE="UTC",
-        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        # Tokens outlive the longest exam (10 hours): a save must never fail for an old token.
+        WTF_CSRF_TIME_LIMIT=24 * 3600,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     return config

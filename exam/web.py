@@ -73,6 +73,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "warning"
 
+    @app.route("/healthz")
+    def healthz():
+        """Liveness for the proxy and the load test's baseline: no database, no session."""
+        return {"status": "ok"}
+
     @app.before_request
     def force_password_change():
         if (current_user.is_authenticated and current_user.must_change_password

@@ -198,3 +198,52 @@ def test_ten_concurrent_submits_give_one_result(app, make_exam, make_user):
     db.session.expire_all()
     assert db.session.get(Attempt, attempt_id).score == item["points"]
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 1
+
+
+def test_regrading_after_a_correction_is_explicit_and_logged(app, client, login_as, make_exam, make_user):
+    from exam.audit.models import AuditEntry
+    from exam.questions import services as bank
+    from exam.questions.models import Question
+    from question_bank.model import QuestionData
+
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    item = next(i for i in attempt.paper if i["kind"] == "truefalse")
+    services.save_answer(attempt, item["question_id"], True, 1, utcnow())  # "wrong" by the key: False
+    services.submit(attempt, utcnow())
+    db.session.commit()
+    before = attempt.score
+    question = db.session.get(Question, item["question_id"])
+    bank.update_question(question, QuestionData(kind="truefalse", stem=question.current.stem, answer=True),
+                         question.topics, [], make_user(UserRole.ORGANISER))
+    db.session.commit()
+    assert db.session.get(Attempt, attempt.id).score == before  # nothing changes by itself
+    login_as(UserRole.ADMIN)
+    assert client.post(f"/questions/{question.id}/regrade").status_code == 302
+    regraded = db.session.get(Attempt, attempt.id)
+    assert regraded.score == before + item["points"]
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "exam.regrade"))
+    assert entry.changes["attempts"] == [[attempt.id, before, before + item["points"]]]
+    client.post(f"/questions/{question.id}/regrade")  # again: nothing more changes
+    assert db.session.get(Attempt, attempt.id).score == before + item["points"]
+
+
+def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_as, make_exam, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    login_as(UserRole.CANDIDATE)
+    attempt_id = client.post(f"/api/v1/exams/{make_exam().id}/attempts").get_json()["attempt_id"]
+    question = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+
+    def broken(*args, **kwargs):
+        raise OperationalError("UPSERT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(services, "save_answer", broken)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1})
+    assert response.status_code == 500 and response.get_json()["error"]["code"] == "server_error"
+    assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0
+
+
+def test_health_endpoint(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -256,10 +256,13 @@ def saved_answers(attempt: Attempt) -> dict[int, tuple[object, int]]:
 
 def grade(attempt: Attempt) -> None:
     """Score the attempt's paper from its stored answers and keep the result with it."""
+    # A question regraded after a correction is graded by its corrected version.
+    graded_by = [i.get("graded_version_id", i["version_id"]) for i in attempt.paper]
     versions = {v.id: v.data() for v in db.session.scalars(select(QuestionVersion).where(
-        QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])))}
-    paper = Paper(attempt.seed, tuple(PaperItem(i["question_id"], i["version_id"], i["points"],
-                                                tuple(i["option_order"])) for i in attempt.paper))
+        QuestionVersion.id.in_(graded_by)))}
+    paper = Paper(attempt.seed, tuple(PaperItem(i["question_id"], version_id, i["points"],
+                                                tuple(i["option_order"]))
+                                      for i, version_id in zip(attempt.paper, graded_by, strict=True)))
     responses = {qid: answer for qid, (answer, _seq) in saved_answers(attempt).items()}
     exam = attempt.exam
     result = grade_paper(paper, versions, responses, exam.pass_mark, exam.scoring_policy)
@@ -329,3 +332,28 @@ def review(attempt: Attempt) -> list[dict]:
                      "score": scores.get(item["question_id"], {}).get("score", 0),
                      "points": item["points"]})
     return rows
+
+
+def regrade_question(question: Question, actor: User) -> list[tuple[int, float, float]]:
+    """Grade again, by the question's current (corrected) version, every submitted attempt
+    whose paper has it; returns (attempt id, old score, new score). An explicit, logged step.
+
+    Only a correction that keeps the number of options can be applied: a paper shows the
+    options it was drawn with.
+    """
+    current = question.current
+    changed = []
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_not(None))):
+        items = [i for i in attempt.paper if i["question_id"] == question.id]
+        if not items or items[0].get("graded_version_id", items[0]["version_id"]) == current.id:
+            continue
+        if items[0]["kind"] != current.kind or items[0]["options"] != len(current.options or ()):
+            continue
+        attempt.paper = [dict(i, graded_version_id=current.id) if i["question_id"] == question.id else i
+                         for i in attempt.paper]
+        before = attempt.score
+        grade(attempt)
+        changed.append((attempt.id, before, attempt.score))
+    record("exam.regrade", question, f"#{question.id} v{current.number}: {len(changed)} attempts",
+           {"attempts": [[a, old, new] for a, old, new in changed]}, actor=actor)
+    return changed

@@ -196,6 +196,22 @@ def act(question_id: int, action: str):
     return redirect(url_for("questions.detail", question_id=question.id))
 
 
+@bp.route("/<int:question_id>/regrade", methods=["POST"])
+@roles_required(UserRole.ADMIN)
+def regrade(question_id: int):
+    """Grade submitted papers again by this question's corrected version (logged)."""
+    from exam.accounts.forms import ActionForm
+    from exam.exams.services import regrade_question
+
+    question = get_question_or_404(question_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    changed = regrade_question(question, current_user)
+    db.session.commit()
+    flash(_("%(n)s submitted papers were graded again.", n=len(changed)), "success")
+    return redirect(url_for("questions.detail", question_id=question.id))
+
+
 @bp.route("/bulk", methods=["POST"])
 @roles_required(*EDITORS)
 def bulk():
