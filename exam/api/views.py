@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from exam.api.errors import api_error
 from exam.auth.models import User, UserRole
@@ -128,10 +129,16 @@ def login(args):
 csrf.exempt(login)
 
 
-def get_attempt_or_404(attempt_id: int) -> Attempt | None:
-    """The current candidate's own attempt, or None (another person's attempt is not found)."""
-    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id,
-                                                   Attempt.user_id == current_user.id))
+def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
+    """The current candidate's own attempt, or None (another person's attempt is not found).
+
+    ``columns`` limits what is loaded (a save needs neither the page's JSON nor the result).
+    """
+    query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id)
+    if columns:
+        query = query.options(load_only(Attempt.id, Attempt.user_id, Attempt.exam_id, Attempt.deadline,
+                                        Attempt.submitted_at, *columns))
+    return db.session.scalar(query)
 
 
 @blp.route("/me/exams")
@@ -184,7 +191,7 @@ def _iso(value) -> str:
 @candidate_required
 def attempt(attempt_id: int):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
-    mine = get_attempt_or_404(attempt_id)
+    mine = get_attempt_or_404(attempt_id, Attempt.paper_json)
     if mine is None:
         return api_error("not_found")
     now = utcnow()
@@ -207,7 +214,7 @@ def save(args, attempt_id: int, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return api_error("too_large")
-    mine = get_attempt_or_404(attempt_id)
+    mine = get_attempt_or_404(attempt_id, Attempt.paper)
     if mine is None:
         return api_error("not_found")
     now = utcnow()
