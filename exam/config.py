@@ -56,6 +56,8 @@ SETTINGS = [
             "questions need a second person's review before they go live (0 switches it off)"),
     Setting("ANPEI_ANSWER_GRACE_SECONDS", "ANSWER_GRACE_SECONDS", 60, int,
             "answers arriving this long after an attempt's deadline are still accepted"),
+    Setting("ANPEI_DB_PRE_PING", "DB_PRE_PING", True, bool,
+            "test every pooled connection before use (one more round trip per request)"),
     Setting("ANPEI_SITE_URL", "SITE_URL", "", str,
             "public address of the site, shown on notices (e.g. https://anpei.example.gov.cn)"),
 ]
@@ -103,7 +105,7 @@ def load_config(instance_path: str, environ=None) -> dict:
         BABEL_DEFAULT_TIMEZONE="UTC",
         # Tokens outlive the longest exam (10 hours): a save must never fail for an old token.
         WTF_CSRF_TIME_LIMIT=24 * 3600,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": config["DB_PRE_PING"], "pool_recycle": 3600},
     )
     return config
 
