@@ -54,6 +54,15 @@ def _read_upload(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _end_import(dry_run: bool) -> str:
+    """Commit the import, or with --dry-run undo it; the verb for the report."""
+    if dry_run:
+        db.session.rollback()
+        return "would be"
+    db.session.commit()
+    return "were"
+
+
 @click.group("people")
 def people_group():
     """The register of enterprises and people."""
@@ -77,11 +86,7 @@ def import_people(path: Path, dry_run: bool):
         click.echo(f"{len(plan.errors)} problem(s); nothing imported.", err=True)
         sys.exit(1)
     report = services.apply_import(plan, local_today())
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    verb = "would be" if dry_run else "were"
+    verb = _end_import(dry_run)
     click.echo(f"Enterprises {verb}: {report.enterprises_created} added, "
                f"{report.enterprises_updated} updated, {report.enterprises_unchanged} unchanged.")
     click.echo(f"People {verb}: {report.people_created} added, {report.people_updated} updated, "
@@ -143,11 +148,7 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
 
     with tqdm(total=len(plan.items), unit="q", disable=not progress, file=sys.stderr) as bar:
         report = apply_import(plan, editor, progress=lambda done: bar.update(done - bar.n))
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-    verb = "would be" if dry_run else "were"
+        verb = _end_import(dry_run)
     click.echo(f"Questions {verb}: {report.created} added, {report.updated} updated, "
                f"{report.unchanged} unchanged.")
 

@@ -141,6 +141,23 @@ def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
     return db.session.scalar(query)
 
 
+def own_attempt(*columns):
+    """Load the current candidate's attempt named in the URL (``attempt_id``) and pass it to
+    the view as ``attempt``; another person's attempt, or none, is a JSON 404."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, attempt_id: int, **kwargs):
+            attempt = get_attempt_or_404(attempt_id, *columns)
+            if attempt is None:
+                return api_error("not_found")
+            return view(*args, attempt=attempt, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 @blp.route("/me/exams")
 @blp.response(200, ExamOut(many=True))
 @candidate_required
@@ -189,20 +206,18 @@ def _iso(value) -> str:
 @blp.doc(responses={200: {"description": "the paper (no answer key), the server's deadline and "
                                           "time, and the answers saved so far with their seq"}})
 @candidate_required
-def attempt(attempt_id: int):
+@own_attempt(Attempt.paper_json)
+def attempt(attempt: Attempt):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
-    mine = get_attempt_or_404(attempt_id, Attempt.paper_json)
-    if mine is None:
-        return api_error("not_found")
     now = utcnow()
-    if services.close_if_overdue(mine, now):
+    if services.close_if_overdue(attempt, now):
         db.session.commit()
-    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in services.saved_answers(mine).items()}
-    head = json.dumps({"attempt_id": mine.id, "deadline": _iso(mine.deadline), "server_time": _iso(now),
-                       "submitted": mine.submitted_at is not None, "answers": answers},
+    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in services.saved_answers(attempt).items()}
+    head = json.dumps({"attempt_id": attempt.id, "deadline": _iso(attempt.deadline), "server_time": _iso(now),
+                       "submitted": attempt.submitted_at is not None, "answers": answers},
                       ensure_ascii=False, separators=(",", ":"))
     # The paper's JSON was built once when the attempt started: it is spliced in as it is.
-    body = head[:-1] + ',"paper":' + mine.paper_json + "}"
+    body = head[:-1] + ',"paper":' + attempt.paper_json + "}"
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
@@ -210,16 +225,14 @@ def attempt(attempt_id: int):
 @blp.arguments(AnswerIn)
 @blp.response(200, AnswerOut)
 @candidate_required
-def save(args, attempt_id: int, question_id: int):
+@own_attempt(Attempt.paper)
+def save(args, attempt: Attempt, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return api_error("too_large")
-    mine = get_attempt_or_404(attempt_id, Attempt.paper)
-    if mine is None:
-        return api_error("not_found")
     now = utcnow()
     try:
-        stored = services.save_answer(mine, question_id, args["answer"], args["seq"], now)
+        stored = services.save_answer(attempt, question_id, args["answer"], args["seq"], now)
     except services.ExamError as error:
         return api_error(error.code)
     db.session.commit()
@@ -229,29 +242,25 @@ def save(args, attempt_id: int, question_id: int):
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @blp.response(200, ResultOut)
 @candidate_required
-def submit(attempt_id: int):
+@own_attempt()
+def submit(attempt: Attempt):
     """Submit the attempt; submitting again (or from another tab) gives the same result."""
-    mine = get_attempt_or_404(attempt_id)
-    if mine is None:
-        return api_error("not_found")
-    services.submit(mine, utcnow())
+    services.submit(attempt, utcnow())
     db.session.commit()
-    return _result(mine)
+    return _result(attempt)
 
 
 @blp.route("/attempts/<int:attempt_id>/result")
 @blp.response(200, ResultOut)
 @candidate_required
-def result(attempt_id: int):
+@own_attempt()
+def result(attempt: Attempt):
     """Score, pass/fail and per-topic breakdown; answers only as the review policy allows."""
-    mine = get_attempt_or_404(attempt_id)
-    if mine is None:
-        return api_error("not_found")
-    if services.close_if_overdue(mine, utcnow()):
+    if services.close_if_overdue(attempt, utcnow()):
         db.session.commit()
-    if mine.submitted_at is None:
+    if attempt.submitted_at is None:
         return api_error("not_found")
-    return _result(mine)
+    return _result(attempt)
 
 
 def review_allowed(attempt: Attempt, now) -> bool:
