@@ -19,6 +19,9 @@ from question_bank.text import sanitise
 #: Endpoints a user who must change their password may still reach.
 OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "set_language",
                                "bootstrap.static"}
+#: Endpoints that check the account themselves, in the statement they run anyway (a pending
+#: password change included): loading the user first would cost a query per request.
+CHECKED_BY_THEIR_QUERY = {"api.attempt", "api.save"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -80,6 +83,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def force_password_change():
+        if request.endpoint in CHECKED_BY_THEIR_QUERY:
+            return None
         if (current_user.is_authenticated and current_user.must_change_password
                 and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
             if request.path.startswith("/api/"):

@@ -175,29 +175,51 @@ def test_editor_imports_questions_reviewer_approves_candidate_practises(
     phone.close()
 
 
-def test_candidate_sits_an_exam_on_a_phone_through_a_network_drop(
-        browser, live_server, make_user, make_exam, screenshot):
+def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser, live_server, screenshot):
+    import random
+
     from playwright.sync_api import expect
 
-    from exam.exams.models import AttemptAnswer
+    from exam.demo.data import build_demo
+    from exam.demo.exams import load_demo_exams
+    from exam.demo.questions import load_demo_questions
+    from exam.exams.models import Attempt, AttemptAnswer
 
-    exam = make_exam(review_policy="immediately", rules=[
-        {"count": 4, "kind": "single", "points": 10}, {"count": 2, "kind": "truefalse", "points": 10}])
-    candidate = make_user(UserRole.CANDIDATE)
+    rng = random.Random(2026)
+    logins = build_demo(rng)
+    load_demo_questions(rng)
+    exam = load_demo_exams(rng)[0]  # the one open now
+    db.session.commit()
+    exam_id = exam.id
+
+    def answers_on_the_server() -> set[str]:
+        db.session.expire_all()
+        return {str(a.question_id) for a in db.session.scalars(
+            db.select(AttemptAnswer).join(Attempt).where(Attempt.exam_id == exam_id))}
+
+    _role, login, password, _note = next(row for row in logins.rows if row[2] == "anpei-demo-2026"
+                                         and row[1][:1].isdigit())
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    _log_in(page, live_server, candidate.username, PASSWORD)
+    _log_in(page, live_server, login, password)
     page.goto(f"{live_server}/exams")
-    page.click(f"#exam-{exam.id} .start-exam")
+    page.click(f"#exam-{exam_id} .start-exam")
     page.wait_for_selector("#questions section.question")
     sections = page.locator("#questions section.question")
-    assert sections.count() == 6
+    assert sections.count() == 22  # 10 single, 5 multiple, 5 true/false and 2 fill-in questions
     assert "剩余时间" in page.locator("#countdown").inner_text()
 
     def answer(section):
-        choice = section.locator("input[type=radio]").first
-        choice.check()
+        choices = section.locator(".list-group input")
+        if choices.count():
+            choices.first.check()
+        else:
+            section.locator("input.blank").first.fill("安全第一")
         return section.get_attribute("data-question")
+
+    def shown_answered(section) -> bool:
+        return (section.locator(".list-group input:checked").count() == 1
+                or section.locator("input.blank").first.input_value() == "安全第一")
 
     online_ids = [answer(sections.nth(i)) for i in range(3)]
     state = page.locator("#save-state")
@@ -206,8 +228,7 @@ def test_candidate_sits_an_exam_on_a_phone_through_a_network_drop(
     offline_ids = [answer(sections.nth(i)) for i in range(3, 6)]
     expect(state).not_to_have_attribute("data-state", "saved")
     screenshot(page, "exam-offline-phone")
-    db.session.expire_all()
-    stored = {str(a.question_id) for a in db.session.scalars(db.select(AttemptAnswer))}
+    stored = answers_on_the_server()
     assert stored == set(online_ids)  # the three answered offline are only on the device
 
     # Back on the network, but the saves are held back while the page reloads: the answers
@@ -217,16 +238,15 @@ def test_candidate_sits_an_exam_on_a_phone_through_a_network_drop(
     page.reload()
     page.wait_for_selector("#questions section.question")
     for qid in offline_ids:
-        assert page.locator(f"section[data-question='{qid}'] input:checked").count() == 1
+        assert shown_answered(page.locator(f"section[data-question='{qid}']"))
     page.unroute("**/answers/**")
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved", timeout=15000)
-    db.session.expire_all()
-    stored = {str(a.question_id) for a in db.session.scalars(db.select(AttemptAnswer))}
+    stored = answers_on_the_server()
     assert stored == set(online_ids) | set(offline_ids)
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#submit-exam")
     page.wait_for_selector("#exam-result")
-    assert "/ 60" in page.locator("#exam-result").inner_text()
+    assert "/ 100" in page.locator("#exam-result").inner_text()
     screenshot(page, "exam-result-phone")
     phone.close()

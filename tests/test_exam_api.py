@@ -22,6 +22,8 @@ def test_openapi_document_lists_the_endpoints(client):
     assert {"/api/v1/login", "/api/v1/me/exams", "/api/v1/exams/{exam_id}/attempts",
             "/api/v1/attempts/{attempt_id}", "/api/v1/attempts/{attempt_id}/answers/{question_id}",
             "/api/v1/attempts/{attempt_id}/submit", "/api/v1/attempts/{attempt_id}/result"} <= set(paths)
+    save = paths["/api/v1/attempts/{attempt_id}/answers/{question_id}"]["put"]
+    assert save["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AnswerIn"}
 
 
 def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
@@ -148,3 +150,60 @@ def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(app, clie
         client.post(f"/api/v1/attempts/{attempt_id}/submit")
     assert costs[10] == costs[100], costs
     assert candidate.id
+
+
+def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(app, client, login_as, make_exam, make_user):
+    """Paper fetch and save skip loading the user, so their one statement must check it all."""
+    exam = make_exam()
+    user = login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, exam)
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]  # warms the cache
+    single = next(q for q in paper if q["kind"] == "single")["question_id"]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
+    assert client.put(url, json={"answer": "A", "seq": 2}).get_json()["stored"] is True
+    assert client.put(url, json={"answer": "B", "seq": 1}).get_json()["stored"] is False  # stale
+
+    # Another candidate, on the same process and with the paper cached, finds nothing.
+    other = app.test_client()
+    other.post("/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": "Test-pass-2026"})
+    assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 404
+    assert other.put(url, json={"answer": "C", "seq": 9}).status_code == 404
+
+    def refused(code: str):
+        assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == code
+        assert client.put(url, json={"answer": "C", "seq": 10}).get_json()["error"]["code"] == code
+
+    user = db.session.get(type(user), user.id)
+    user.must_change_password = True
+    db.session.commit()
+    refused("must_change_password")
+    user.must_change_password, user.disabled = False, True
+    db.session.commit()
+    refused("unauthenticated")
+    user.disabled = False
+    user.session_token = "changed-by-a-password-reset"
+    db.session.commit()
+    refused("unauthenticated")
+    answer = db.session.scalar(db.select(AttemptAnswer).where(AttemptAnswer.question_id == single))
+    assert (answer.response, answer.seq) == ("A", 2)
+
+
+def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(app, client, login_as, make_exam):
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    assert client.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 200
+    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{single}", json={"answer": None, "seq": 1})
+    assert response.get_json()["error"]["code"] == "submitted"
+
+    attempt_id = _start(client, make_exam())
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
+    attempt = db.session.get(Attempt, attempt_id)
+    attempt.deadline = attempt.deadline.replace(year=2000)
+    db.session.commit()
+    assert client.put(url, json={"answer": None, "seq": 1}).get_json()["error"]["code"] == "too_late"
+    fetched = client.get(f"/api/v1/attempts/{attempt_id}").get_json()  # overdue: closed on access
+    assert fetched["submitted"] is True
+    assert client.put(url, json={"answer": None, "seq": 2}).get_json()["error"]["code"] == "submitted"
+    assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from exam.auth.models import UserRole
 from exam.exams import services
@@ -227,21 +228,29 @@ def test_regrading_after_a_correction_is_explicit_and_logged(app, client, login_
     assert db.session.get(Attempt, attempt.id).score == before + item["points"]
 
 
-def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_as, make_exam, monkeypatch):
+def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_as, make_exam):
     from sqlalchemy.exc import OperationalError
 
     login_as(UserRole.CANDIDATE)
     attempt_id = client.post(f"/api/v1/exams/{make_exam().id}/attempts").get_json()["attempt_id"]
     question = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
 
-    def broken(*args, **kwargs):
-        raise OperationalError("UPSERT", {}, Exception("connection lost"))
+    def broken(conn, cursor, statement, *args):
+        if "INSERT INTO attempt_answer" in statement:
+            raise OperationalError(statement, {}, Exception("connection lost"))
 
-    monkeypatch.setattr(services, "save_answer", broken)
     app.testing = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1})
-    assert response.status_code == 500 and response.get_json()["error"]["code"] == "server_error"
+    event.listen(db.engine, "before_cursor_execute", broken)
+    try:
+        for seq in (1, 2):  # the quick path (the paper was fetched), then the full path
+            if seq == 2:
+                app.extensions.pop("anpei_papers")
+            response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
+                                  json={"answer": None, "seq": seq})
+            assert response.status_code == 500 and response.get_json()["error"]["code"] == "server_error"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", broken)
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0
 
 

@@ -6,7 +6,8 @@ Builds a fresh database (PostgreSQL by default on 127.0.0.1), a bank and a 100-q
 64 candidates with attempts under way, starts gunicorn, then drives it with wrk (Debian's
 package) at 16 and 64 connections, each connection a different candidate, for:
   /healthz (no database, no session: the ceiling), GET /api/v1/attempts/<id> (the paper),
-  PUT /api/v1/attempts/<id>/answers/<q> (a save, with an increasing sequence number).
+  PUT /api/v1/attempts/<id>/answers/<q> (a save, with an increasing sequence number, each
+  to the next question of the paper in turn, as a candidate answers them).
 Prints requests/s, errors and the ratios to /healthz.
 """
 
@@ -95,8 +96,9 @@ def sessions(base: str, candidates: int) -> list[dict]:
         attempt = exams[0]["open_attempt_id"]
         paper = json.load(opener.open(f"{base}/api/v1/attempts/{attempt}"))
         cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-        rows.append({"cookie": cookie, "csrf": me["csrf_token"], "attempt": attempt,
-                     "question": paper["paper"]["questions"][-1]["question_id"]})
+        # A candidate answers question after question: each save goes to the next one.
+        questions = ",".join(str(q["question_id"]) for q in paper["paper"]["questions"])
+        rows.append({"cookie": cookie, "csrf": me["csrf_token"], "attempt": attempt, "questions": questions})
     return rows
 
 
@@ -117,6 +119,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--connections", default="16,64", help="comma-separated, in the order run")
     args = parser.parse_args()
     instance = tempfile.mkdtemp()
     os.environ["ANPEI_INSTANCE_PATH"] = instance
@@ -141,7 +144,7 @@ def main() -> None:
         session_file = Path(instance) / "sessions.json"
         session_file.write_text(json.dumps(sessions(base, 64)))
         print(f"gunicorn workers={args.workers}, {url.split(':')[0]}, 100-question paper, {args.seconds} s each")
-        for connections in (16, 64):
+        for connections in map(int, args.connections.split(",")):
             health, h_err = wrk(base, "health", connections, args.seconds, str(session_file))
             fetch, f_err = wrk(base, "fetch", connections, args.seconds, str(session_file))
             save, s_err = wrk(base, "save", connections, args.seconds, str(session_file))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Response, request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_login import current_user, login_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
@@ -23,6 +23,7 @@ from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
 from exam.exams import services
 from exam.exams.models import Attempt, Exam, ExamStatus, ReviewPolicy
+from exam.exams.sitting import Sitting, papers, quick_save, quick_sitting
 from exam.extensions import csrf, db
 from exam.timeutil import utcnow
 
@@ -101,6 +102,8 @@ def candidate_required(view):
             return api_error("unauthenticated")
         if current_user.role != UserRole.CANDIDATE:
             return api_error("not_found")
+        if current_user.must_change_password:  # the paper and save endpoints skip the global check
+            return api_error("must_change_password")
         return view(*args, **kwargs)
 
     return wrapped
@@ -205,38 +208,70 @@ def _iso(value) -> str:
 @blp.route("/attempts/<int:attempt_id>")
 @blp.doc(responses={200: {"description": "the paper (no answer key), the server's deadline and "
                                           "time, and the answers saved so far with their seq"}})
-@candidate_required
-@own_attempt(Attempt.paper_json)
-def attempt(attempt: Attempt):
+def attempt(attempt_id: int):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
+    now = utcnow()
+    sitting = quick_sitting(attempt_id, now)
+    if sitting is None:
+        return _full_attempt(attempt_id=attempt_id)
+    return _paper_response(sitting, now)
+
+
+@candidate_required
+@own_attempt(Attempt.paper_json, Attempt.paper, Attempt.seed)
+def _full_attempt(attempt: Attempt):
     now = utcnow()
     if services.close_if_overdue(attempt, now):
         db.session.commit()
-    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in services.saved_answers(attempt).items()}
-    head = json.dumps({"attempt_id": attempt.id, "deadline": _iso(attempt.deadline), "server_time": _iso(now),
-                       "submitted": attempt.submitted_at is not None, "answers": answers},
+    papers().put(attempt)
+    return _paper_response(Sitting(attempt.paper_json, attempt.deadline, attempt.submitted_at is not None,
+                                   services.saved_answers(attempt)), now)
+
+
+def _paper_response(sitting: Sitting, now) -> Response:
+    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in sitting.answers.items()}
+    head = json.dumps({"attempt_id": request.view_args["attempt_id"], "deadline": _iso(sitting.deadline),
+                       "server_time": _iso(now), "submitted": sitting.submitted, "answers": answers},
                       ensure_ascii=False, separators=(",", ":"))
     # The paper's JSON was built once when the attempt started: it is spliced in as it is.
-    body = head[:-1] + ',"paper":' + attempt.paper_json + "}"
+    body = head[:-1] + ',"paper":' + sitting.page_json + "}"
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
-@blp.arguments(AnswerIn)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": AnswerIn}}})
 @blp.response(200, AnswerOut)
-@candidate_required
-@own_attempt(Attempt.paper)
-def save(args, attempt: Attempt, question_id: int):
+def save(attempt_id: int, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
+    # Read by hand rather than through a schema: this is the busiest endpoint of exam day.
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return api_error("too_large")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error("bad_request")
+    if not {"answer", "seq"} <= body.keys() or not body.keys() <= {"answer", "seq"}:
+        return api_error("bad_request", 422)
     now = utcnow()
+    if not quick_save(attempt_id, question_id, body["answer"], body["seq"], now):
+        return _full_save(body, attempt_id=attempt_id, question_id=question_id)
+    return _saved(True, body["seq"], now)
+
+
+@candidate_required
+@own_attempt(Attempt.paper, Attempt.paper_json, Attempt.seed)
+def _full_save(body: dict, attempt: Attempt, question_id: int):
+    now = utcnow()
+    papers().put(attempt)
     try:
-        stored = services.save_answer(attempt, question_id, args["answer"], args["seq"], now)
+        stored = services.save_answer(attempt, question_id, body["answer"], body["seq"], now)
     except services.ExamError as error:
         return api_error(error.code)
     db.session.commit()
-    return {"stored": stored, "seq": args["seq"], "server_time": now}
+    return _saved(stored, body["seq"], now)
+
+
+def _saved(stored: bool, seq: int, now) -> Response:
+    return jsonify({"stored": stored, "seq": seq, "server_time": _iso(now)})
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

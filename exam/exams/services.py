@@ -193,7 +193,7 @@ def start_attempt(exam: Exam, user: User, now: datetime) -> Attempt:
     return attempt
 
 
-def _checked_response(item: dict, response: object) -> object:
+def checked_response(item: dict, response: object) -> object:
     """The answer in the kind's form, or ExamError("bad_answer") if it has the wrong shape."""
     kind = item["kind"]
     if response is None:
@@ -217,7 +217,7 @@ def _checked_response(item: dict, response: object) -> object:
     return response
 
 
-def _upsert():
+def upsert():
     return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -236,8 +236,8 @@ def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, 
         raise ExamError("unknown_question")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
         raise ExamError("bad_sequence")
-    value = _checked_response(item, response)
-    statement = _upsert()(AttemptAnswer).values(
+    value = checked_response(item, response)
+    statement = upsert()(AttemptAnswer).values(
         attempt_id=attempt.id, question_id=question_id, response=value, seq=seq, saved_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],

@@ -1,0 +1,168 @@
+"""The two requests a sitting candidate makes most: fetching the paper and saving an answer.
+
+On their usual path each is one SQL statement (and a save's commit). That statement checks
+the session's account (still enabled, the same session token, no password change pending),
+that the attempt is theirs and still takes answers, and a save's guarded upsert happens
+inside it; so a disabled account or a closed attempt is refused at once. What a paper looks
+like never changes once it is drawn, so each process keeps the pages' JSON and the shape of
+their questions.
+
+Anything unusual (no session, a paper this process has not seen, no row back, an overdue
+attempt, a stale or malformed answer) returns None: the caller then takes the full path,
+which loads everything and gives the precise answer or error.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from threading import Lock
+
+from flask import current_app, session
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from exam.auth.models import User, UserRole
+from exam.exams.models import Attempt, AttemptAnswer
+from exam.exams.services import ExamError, checked_response, grace
+from exam.extensions import db
+
+#: How many papers each process keeps (a 100-question paper's page is a few tens of KB).
+CACHED_PAPERS = 1024
+
+
+@dataclass(frozen=True)
+class CachedPaper:
+    user_id: int
+    #: The attempt's seed: an attempt id that ever named another attempt does not match.
+    seed: int
+    page_json: str
+    items: dict[int, dict]
+
+
+class PaperCache:
+    """Least recently used papers by attempt id, safe to share between threads."""
+
+    def __init__(self, size: int = CACHED_PAPERS):
+        self.size, self._entries, self._lock = size, OrderedDict(), Lock()
+
+    def get(self, attempt_id: int) -> CachedPaper | None:
+        with self._lock:
+            entry = self._entries.get(attempt_id)
+            if entry is not None:
+                self._entries.move_to_end(attempt_id)
+            return entry
+
+    def put(self, attempt: Attempt) -> None:
+        entry = CachedPaper(attempt.user_id, attempt.seed, attempt.paper_json,
+                            {item["question_id"]: item for item in attempt.paper})
+        with self._lock:
+            self._entries[attempt.id] = entry
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def papers() -> PaperCache:
+    return current_app.extensions.setdefault("anpei_papers", PaperCache())
+
+
+def session_identity() -> tuple[int, str] | None:
+    """(user id, session token) from the signed session, as Flask-Login stored it at login."""
+    user_id, _, token = str(session.get("_user_id") or "").partition(":")
+    return (int(user_id), token) if user_id.isdigit() and token else None
+
+
+def _owned() -> tuple:
+    """Conditions: the attempt is this candidate's, whose session is still good."""
+    return (Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"),
+            Attempt.seed == bindparam("seed"), User.id == Attempt.user_id,
+            User.session_token == bindparam("token"), User.disabled.is_(False),
+            User.must_change_password.is_(False), User.role == UserRole.CANDIDATE)
+
+
+@cache
+def _sitting_query():
+    return (select(Attempt.deadline, Attempt.submitted_at, AttemptAnswer.question_id, AttemptAnswer.response,
+                   AttemptAnswer.seq)
+            .select_from(Attempt).join(User, User.id == Attempt.user_id)
+            .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id).where(*_owned()))
+
+
+@cache
+def _save_statement(dialect: str):
+    """The guarded upsert, built once (building it costs more than running it)."""
+    source = (select(Attempt.id, bindparam("question_id", type_=Integer),
+                     bindparam("response", type_=AttemptAnswer.response.type),
+                     bindparam("seq", type_=Integer), bindparam("now", type_=AttemptAnswer.saved_at.type))
+              .select_from(Attempt).join(User, User.id == Attempt.user_id)
+              .where(*_owned(), Attempt.submitted_at.is_(None),
+                     Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type)))
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(AttemptAnswer).from_select(
+        ["attempt_id", "question_id", "response", "seq", "saved_at"], source)
+    return statement.on_conflict_do_update(
+        index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],
+        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
+              "saved_at": statement.excluded.saved_at},
+        where=AttemptAnswer.seq < statement.excluded.seq).returning(AttemptAnswer.id)
+
+
+def _run(statement, params: dict):
+    """Run one statement on a connection of its own in autocommit, outside the request's
+    session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
+    round trip to the database instead of three."""
+    with db.engine.connect() as connection:
+        return connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).all()
+
+
+def _cached(attempt_id: int) -> tuple[tuple[int, str], CachedPaper] | None:
+    identity = session_identity()
+    paper = papers().get(attempt_id) if identity else None
+    if paper is None or paper.user_id != identity[0]:
+        return None
+    return identity, paper
+
+
+@dataclass(frozen=True)
+class Sitting:
+    page_json: str
+    deadline: datetime
+    submitted: bool
+    answers: dict[int, tuple[object, int]]
+
+
+def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
+    """The paper, deadline, state and saved answers in one statement, or None."""
+    cached = _cached(attempt_id)
+    if cached is None:
+        return None
+    identity, paper = cached
+    rows = _run(_sitting_query(), {
+        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed})
+    if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
+        return None  # closing and grading an overdue attempt is the full path's work
+    deadline, submitted_at = rows[0].deadline, rows[0].submitted_at
+    answers = {row.question_id: (row.response, row.seq) for row in rows if row.question_id is not None}
+    return Sitting(paper.page_json, deadline, submitted_at is not None, answers)
+
+
+def quick_save(attempt_id: int, question_id: int, response: object, seq: object, now: datetime) -> bool:
+    """Store the answer with one guarded upsert; False when the full path must decide."""
+    cached = _cached(attempt_id)
+    if cached is None:
+        return False
+    identity, paper = cached
+    item = paper.items.get(question_id)
+    if item is None or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
+        return False
+    try:
+        value = checked_response(item, response)
+    except ExamError:
+        return False
+    return bool(_run(_save_statement(db.engine.dialect.name), {
+        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed,
+        "question_id": question_id, "response": value, "seq": seq, "now": now,
+        "earliest_deadline": now - grace()}))
