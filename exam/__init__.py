@@ -42,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    from exam.exams import sitting
+
+    sitting.init_app(app)
     return app
 
 
@@ -72,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import exam.exams.invigilate  # noqa: F401 - the exam-day routes of manage_exams
     from exam.accounts.views import bp as accounts_bp
     from exam.api import api
     from exam.api.views import blp as api_blp

@@ -56,6 +56,8 @@ SETTINGS = [
             "questions need a second person's review before they go live (0 switches it off)"),
     Setting("ANPEI_ANSWER_GRACE_SECONDS", "ANSWER_GRACE_SECONDS", 60, int,
             "answers arriving this long after an attempt's deadline are still accepted"),
+    Setting("ANPEI_HEARTBEAT_SECONDS", "HEARTBEAT_SECONDS", 20, int,
+            "how often an exam page reports to the server (last contact; picks up extra time)"),
     Setting("ANPEI_DB_PRE_PING", "DB_PRE_PING", True, bool,
             "test every pooled connection before use (one more round trip per request)"),
     Setting("ANPEI_SITE_URL", "SITE_URL", "", str,

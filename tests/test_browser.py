@@ -250,3 +250,69 @@ def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser,
     assert "/ 100" in page.locator("#exam-result").inner_text()
     screenshot(page, "exam-result-phone")
     phone.close()
+
+
+def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
+        browser, live_server, make_user, make_exam, screenshot):
+    from playwright.sync_api import expect
+
+    exam = make_exam(duration=30, review_policy="immediately", rules=[
+        {"count": 3, "kind": "single", "points": 20}, {"count": 2, "kind": "truefalse", "points": 20}])
+    candidate = make_user(UserRole.CANDIDATE)
+    organiser = make_user(UserRole.ORGANISER)
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(f"{live_server}/exams")
+    page.click(f"#exam-{exam.id} .start-exam")
+    page.wait_for_selector("#questions section.question")
+    sections = page.locator("#questions section.question")
+    answered = []
+    for i in range(2):
+        sections.nth(i).locator(".list-group input").first.check()
+        answered.append(sections.nth(i).get_attribute("data-question"))
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+    assert page.locator("#countdown").inner_text().startswith(("剩余时间 29:", "剩余时间 30:"))
+
+    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    console = desk.new_page()
+    _log_in(console, live_server, organiser.username, PASSWORD)
+    console.goto(f"{live_server}/manage/exams/{exam.id}/invigilate")
+    row = console.locator(f"#console-table tr[data-person='{candidate.person_id}']")
+    expect(row).to_have_attribute("data-state", "in_progress")
+    expect(row).to_contain_text("2 / 5")
+    screenshot(console, "invigilation-console")
+    row.locator("a").click()
+    console.fill("#extend-minutes", "20")
+    console.fill("#extend-reason", "网络故障")
+    console.click("#action-extend button")
+    expect(console.locator(".alert-success")).to_contain_text("已延长 20 分钟")
+    screenshot(console, "invigilation-attempt")
+
+    # The candidate's countdown grows by itself: no reload.
+    page.wait_for_function(
+        "() => /剩余时间 (49|50):/.test(document.getElementById('countdown').textContent)", timeout=15000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-exam")
+    page.wait_for_selector("#exam-result")
+
+    console.reload()
+    console.fill("#reopen-minutes", "15")
+    console.fill("#reopen-reason", "停电后恢复")
+    console.click("#action-reopen button")
+    expect(console.locator(".alert-success")).to_contain_text("重新开放 15 分钟")
+
+    page.goto(f"{live_server}/exams")
+    page.click(f"#exam-{exam.id} a.btn-primary")  # 继续
+    page.wait_for_selector("#questions section.question")
+    for qid in answered:
+        assert page.locator(f"section[data-question='{qid}'] .list-group input:checked").count() == 1
+    assert page.locator("#countdown").inner_text().startswith(("剩余时间 14:", "剩余时间 15:"))
+    sections.nth(2).locator(".list-group input").first.check()
+    expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#submit-exam")
+    page.wait_for_selector("#exam-result")
+    assert "/ 100" in page.locator("#exam-result").inner_text()
+    phone.close()
+    desk.close()

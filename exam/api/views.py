@@ -22,8 +22,15 @@ from exam.api.errors import api_error
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
 from exam.exams import services
-from exam.exams.models import Attempt, Exam, ExamStatus, ReviewPolicy
-from exam.exams.sitting import Sitting, papers, quick_save, quick_sitting
+from exam.exams.examday import (
+    check_device,
+    check_network,
+    closed_for_everybody,
+    focus_lost,
+    terms_for,
+)
+from exam.exams.models import Attempt, Exam, ReviewPolicy
+from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
 from exam.extensions import csrf, db
 from exam.timeutil import utcnow
 
@@ -58,6 +65,8 @@ class ExamOut(Schema):
     attempts_allowed = fields.Integer()
     attempts_used = fields.Integer()
     open_attempt_id = fields.Integer(allow_none=True)
+    access_code_required = fields.Boolean(metadata={"description": "type the code shown in the exam room to start"})
+    makeup = fields.Boolean(metadata={"description": "a makeup exam (补考)"})
 
 
 class AttemptStartOut(Schema):
@@ -146,7 +155,8 @@ def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
 
 def own_attempt(*columns):
     """Load the current candidate's attempt named in the URL (``attempt_id``) and pass it to
-    the view as ``attempt``; another person's attempt, or none, is a JSON 404."""
+    the view as ``attempt``; another person's attempt, or none, is a JSON 404. An attempt
+    still under way must be on its own device and network."""
 
     def decorator(view):
         @wraps(view)
@@ -154,6 +164,13 @@ def own_attempt(*columns):
             attempt = get_attempt_or_404(attempt_id, *columns)
             if attempt is None:
                 return api_error("not_found")
+            if attempt.submitted_at is None:
+                try:
+                    check_network(attempt.exam, request.remote_addr)
+                    check_device(attempt, current_device(), utcnow())
+                except services.ExamError as error:
+                    db.session.commit()  # the refused device is on the organisers' console
+                    return api_error(error.code)
             return view(*args, attempt=attempt, **kwargs)
 
         return wrapped
@@ -176,15 +193,23 @@ def my_exams():
             continue
         mine = [a for a in attempts if a.exam_id == exam.id]
         open_attempt = next((a for a in mine if a.submitted_at is None), None)
-        rows.append({"id": exam.id, "title": exam.title, "status": exam.status(now),
-                     "opens_at": exam.opens_at, "closes_at": exam.closes_at,
-                     "duration_minutes": exam.duration_minutes, "pass_mark": exam.pass_mark,
-                     "attempts_allowed": exam.attempts_allowed, "attempts_used": len(mine),
-                     "open_attempt_id": open_attempt.id if open_attempt else None})
+        terms = terms_for(exam, current_user)
+        rows.append({"id": exam.id, "title": exam.title, "status": terms.status(exam, now),
+                     "opens_at": terms.opens_at, "closes_at": terms.closes_at,
+                     "duration_minutes": terms.duration_minutes, "pass_mark": exam.pass_mark,
+                     "attempts_allowed": terms.attempts_allowed, "attempts_used": len(mine),
+                     "open_attempt_id": open_attempt.id if open_attempt else None,
+                     "access_code_required": bool(exam.access_code), "makeup": exam.makeup_of_id is not None})
     return rows
 
 
+class StartIn(Schema):
+    access_code = fields.String(load_default=None, metadata={
+        "description": "the code shown in the exam room, when the exam has one"})
+
+
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@blp.doc(requestBody={"required": False, "content": {"application/json": {"schema": StartIn}}})
 @blp.response(201, AttemptStartOut)
 @candidate_required
 def start(exam_id: int):
@@ -192,8 +217,12 @@ def start(exam_id: int):
     exam = db.session.get(Exam, exam_id)
     if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
         return api_error("not_found")
+    body = request.get_json(silent=True) if request.content_length else {}
+    if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):
+        return api_error("bad_request")
     try:
-        attempt = services.start_attempt(exam, current_user, utcnow())
+        attempt = services.start_attempt(exam, current_user, utcnow(), device=current_device(),
+                                         address=request.remote_addr, access_code=body.get("access_code"))
     except services.ExamError as error:
         db.session.commit()  # an overdue attempt closed on the way stays closed
         return api_error(error.code)
@@ -274,6 +303,53 @@ def _saved(stored: bool, seq: int, now) -> Response:
     return jsonify({"stored": stored, "seq": seq, "server_time": _iso(now)})
 
 
+class StatusOut(Schema):
+    deadline = fields.DateTime(metadata={"description": "may have moved: an organiser can give more time"})
+    server_time = fields.DateTime()
+    submitted = fields.Boolean()
+    focus_losses = fields.Integer()
+
+
+class EventIn(Schema):
+    kind = fields.String(required=True, metadata={"description": "focus_lost: the page was hidden or left"})
+
+
+def _status(attempt: Attempt, now) -> dict:
+    return {"deadline": attempt.deadline, "server_time": now, "submitted": attempt.submitted_at is not None,
+            "focus_losses": attempt.focus_losses}
+
+
+@blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
+@blp.response(200, StatusOut)
+@candidate_required
+@own_attempt()
+def heartbeat(attempt: Attempt):
+    """The page is still there: the invigilators see its last contact; the answer carries the
+    deadline as it is now."""
+    now = utcnow()
+    services.close_if_overdue(attempt, now)
+    attempt.last_seen_at = now
+    db.session.commit()
+    return _status(attempt, now)
+
+
+@blp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
+@blp.arguments(EventIn)
+@blp.response(200, StatusOut)
+@candidate_required
+@own_attempt()
+def event(args, attempt: Attempt):
+    """Report that the page lost focus (recorded with the server's time, if the exam records
+    it; past the exam's limit, if it has one, the attempt is submitted)."""
+    if args["kind"] != "focus_lost":
+        return api_error("bad_request", 422)
+    now = utcnow()
+    if not services.close_if_overdue(attempt, now):
+        focus_lost(attempt, now)
+    db.session.commit()
+    return _status(attempt, now)
+
+
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @blp.response(200, ResultOut)
 @candidate_required
@@ -301,7 +377,7 @@ def result(attempt: Attempt):
 def review_allowed(attempt: Attempt, now) -> bool:
     policy = attempt.exam.review_policy
     return policy == ReviewPolicy.IMMEDIATELY or (
-        policy == ReviewPolicy.AFTER_CLOSE and attempt.exam.status(now) == ExamStatus.CLOSED)
+        policy == ReviewPolicy.AFTER_CLOSE and closed_for_everybody(attempt.exam, now))
 
 
 def _result(attempt: Attempt) -> dict:

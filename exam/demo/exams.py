@@ -1,4 +1,5 @@
-"""Demo exams: one open now for the demo candidates, one closed with a spread of results."""
+"""Demo exams: one open now for the demo candidates, one closed with a spread of results, and
+the closed one's makeup exam (open now) for those who failed it or did not come."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.exams import services
+from exam.exams.examday import create_makeup
 from exam.exams.models import Exam, ReviewPolicy
 from exam.extensions import db
 from exam.people.models import Person, PersonRole
@@ -35,7 +37,10 @@ def load_demo_exams(rng: random.Random) -> list[Exam]:
         assert services.publish(exam, exam.opens_at - timedelta(days=1)) == [], exam.title
     db.session.flush()
     _sit_closed_exam(closed_exam, rng)
-    return [open_exam, closed_exam]
+    # Those who failed the first exam or did not come have its makeup open now.
+    makeup = create_makeup(closed_exam, author, now - timedelta(hours=1), now + timedelta(days=14), now)
+    assert services.publish(makeup, now) == [], makeup.title
+    return [open_exam, closed_exam, makeup]
 
 
 def _sit_closed_exam(exam: Exam, rng: random.Random) -> None:

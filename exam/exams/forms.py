@@ -10,8 +10,9 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from exam.forms import MultiCheckboxField, PlainText
 from exam.forms import options as choices_of
@@ -57,4 +58,58 @@ class ExamForm(FlaskForm):
     sector_ids = MultiCheckboxField(_l("For sectors (none: all)"), coerce=int)
     town_ids = MultiCheckboxField(_l("For towns/streets (none: all)"), coerce=int)
     rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=6)
+    focus_tracking = BooleanField(_l("Record when the exam page loses focus (tab switch, another app, a call)"),
+                                  default=True)
+    focus_loss_limit = IntegerField(_l("Submit after this many focus losses (empty: never — phones report calls "
+                                       "and notifications as focus loss)"),
+                                    validators=[Optional(), NumberRange(1, 100)])
+    one_device = BooleanField(_l("One device per attempt (another device needs an organiser's permission)"),
+                              default=True)
+    allowed_networks = TextAreaField(_l("Allowed networks, one per line (e.g. 10.8.0.0/16; empty: anywhere)"),
+                                     validators=[Optional(), Length(max=2000)])
+    access_code = StringField(_l("Access code shown in the exam room (empty: none)"),
+                              validators=[Optional(), Length(max=20), Regexp(r"^[A-Za-z0-9]*$", message=_l(
+                                  "Letters and digits only."))])
     submit = SubmitField(_l("Save"))
+
+    def validate_allowed_networks(self, field):
+        import ipaddress
+
+        for line in (field.data or "").replace(",", "\n").splitlines():
+            try:
+                if line.strip():
+                    ipaddress.ip_network(line.strip(), strict=False)
+            except ValueError:
+                raise ValidationError(_l("Not a network: %(line)s", line=line.strip())) from None
+
+
+class ReasonForm(FlaskForm):
+    """An invigilator's action on one attempt: why (always), and minutes where it gives time."""
+
+    minutes = IntegerField(_l("Minutes"), default=10, validators=[Optional(), NumberRange(1, 1440)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why: it goes into the log.")),
+                                                   Length(max=500), PlainText()])
+
+
+TARGET_LABELS = {"person": _l("One person"), "enterprise": _l("An enterprise"), "town": _l("A town/street")}
+
+
+class OverrideForm(FlaskForm):
+    target = SelectField(_l("For"), choices=choices_of(TARGET_LABELS.items()), default="person")
+    person_login = StringField(_l("ID number or mobile"), validators=[Optional(), Length(max=30)])
+    enterprise_id = SelectField(_l("Enterprise"), coerce=int, validators=[Optional()])
+    town_id = SelectField(_l("Town/street"), coerce=int, validators=[Optional()])
+    opens_at = DateTimeLocalField(_l("Opens instead (Beijing time)"), validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes instead (Beijing time)"), validators=[Optional()])
+    extra_minutes = IntegerField(_l("Extra minutes"), default=0, validators=[Optional(), NumberRange(0, 600)])
+    extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[Optional(), NumberRange(0, 10)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why: it goes into the log.")),
+                                                   Length(max=500), PlainText()])
+    submit = SubmitField(_l("Add"))
+
+
+class MakeupForm(FlaskForm):
+    opens_at = DateTimeLocalField(_l("Opens (Beijing time)"), validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (Beijing time)"), validators=[DataRequired()])
+    include_cancelled = BooleanField(_l("Also enrol those whose score was cancelled"))
+    submit = SubmitField(_l("Create the makeup exam"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from exam.audit.services import record
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
-from exam.exams import services
-from exam.exams.forms import ExamForm
+from exam.exams import examday, services
+from exam.exams.forms import ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.extensions import db
 from exam.forms import options
@@ -28,17 +28,36 @@ bp = Blueprint("manage_exams", __name__, url_prefix="/manage/exams")
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 
+def can_manage(user: User, exam: Exam) -> bool:
+    """Administrators manage every exam; an organiser limited to some sectors or towns manages
+    the exams that are only for those (a makeup exam goes with its original)."""
+    if user.role == UserRole.ADMIN:
+        return True
+    while exam.makeup_of is not None:
+        exam = exam.makeup_of
+    rules = exam.eligibility or {}
+    for scope, key in ((user.scope_sectors, "sector_ids"), (user.scope_towns, "town_ids")):
+        if scope and not (rules.get(key) and set(rules[key]) <= {item.id for item in scope}):
+            return False
+    return True
+
+
 def get_exam_or_404(exam_id: int) -> Exam:
-    return db.session.get(Exam, exam_id) or abort(404)
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or not can_manage(current_user, exam):
+        abort(404)
+    return exam
 
 
 @bp.route("/")
 @roles_required(*MANAGERS)
 def index():
     now = utcnow()
-    exams = db.session.scalars(select(Exam).order_by(Exam.opens_at.desc())).all()
+    exams = [e for e in db.session.scalars(select(Exam).order_by(Exam.opens_at.desc()))
+             if can_manage(current_user, e)]
     stats = {exam_id: (n, passed) for exam_id, n, passed in db.session.execute(
         select(Attempt.exam_id, func.count(Attempt.id), func.count(Attempt.id).filter(Attempt.passed))
+        .where(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
         .group_by(Attempt.exam_id))}
     return render_template("exams/manage_index.html", exams=exams, now=now, stats=stats,
                            ExamStatus=ExamStatus)
@@ -67,6 +86,9 @@ def _form(exam: Exam | None) -> ExamForm:
         form.pass_mark.data, form.attempts_allowed.data = exam.pass_mark, exam.attempts_allowed
         form.review_policy.data, form.scoring_policy.data = exam.review_policy, exam.scoring_policy
         form.one_question_per_page.data = exam.one_question_per_page
+        form.focus_tracking.data, form.focus_loss_limit.data = exam.focus_tracking, exam.focus_loss_limit
+        form.one_device.data, form.allowed_networks.data = exam.one_device, exam.allowed_networks or ""
+        form.access_code.data = exam.access_code or ""
         blueprint = exam.blueprint or {}
         form.shuffle_questions.data = blueprint.get("shuffle_questions", True)
         form.shuffle_options.data = blueprint.get("shuffle_options", True)
@@ -90,6 +112,13 @@ def _blueprint(form: ExamForm) -> dict:
             "shuffle_options": form.shuffle_options.data}
 
 
+def _integrity(exam: Exam, form: ExamForm) -> None:
+    exam.focus_tracking, exam.focus_loss_limit = form.focus_tracking.data, form.focus_loss_limit.data
+    exam.one_device = form.one_device.data
+    exam.allowed_networks = (form.allowed_networks.data or "").strip() or None
+    exam.access_code = (form.access_code.data or "").strip().upper() or None
+
+
 @bp.route("/new", methods=["GET", "POST"], defaults={"exam_id": None})
 @bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
@@ -99,12 +128,16 @@ def edit(exam_id: int | None):
     form = _form(exam)
     if form.validate_on_submit():
         opens, closes = _utc(form.opens_at.data), _utc(form.closes_at.data)
+        scoped = Exam(eligibility={"sector_ids": form.sector_ids.data or [], "town_ids": form.town_ids.data or []})
         if closes <= opens:
             form.closes_at.errors.append(_("The exam must close after it opens."))
+        elif not drawn and not can_manage(current_user, scoped):
+            form.sector_ids.errors.append(_("Choose only sectors and towns/streets within your scope."))
         elif drawn:
             # Papers are drawn: only what leaves them as they are may change.
             exam.title, exam.closes_at = form.title.data, max(closes, exam.closes_at)
-            record("exam.update", exam, exam.title, {"title/closes_at": "changed after papers were drawn"})
+            _integrity(exam, form)
+            record("exam.update", exam, exam.title, {"title/closes_at/integrity": "changed after papers were drawn"})
             db.session.commit()
             flash(_("Saved. Papers have been drawn, so only the title and a later closing time changed."), "info")
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
@@ -118,6 +151,7 @@ def edit(exam_id: int | None):
             exam.scoring_policy = form.scoring_policy.data
             exam.one_question_per_page = form.one_question_per_page.data
             exam.blueprint = _blueprint(form)
+            _integrity(exam, form)
             exam.eligibility = {"roles": form.roles.data or [], "sector_ids": form.sector_ids.data or [],
                                 "town_ids": form.town_ids.data or []}
             record("exam.save", exam, exam.title)
@@ -136,8 +170,17 @@ def detail(exam_id: int):
         select(Attempt, User, Person).join(User, User.id == Attempt.user_id)
         .outerjoin(Person, Person.id == User.person_id)
         .where(Attempt.exam_id == exam.id).order_by(Attempt.id)).all()
-    return render_template("exams/manage_detail.html", exam=exam, now=utcnow(), attempts=attempts,
-                           problems=[p.render(_) for p in problems], ExamStatus=ExamStatus)
+    now = utcnow()
+    makeup = db.session.scalar(select(Exam).where(Exam.makeup_of_id == exam.id))
+    makeup_form = None
+    if makeup is None and exam.makeup_of_id is None and examday.closed_for_everybody(exam, now):
+        makeup_form = MakeupForm()
+        if not makeup_form.is_submitted():
+            makeup_form.opens_at.data = _local(now).replace(second=0, microsecond=0) + timedelta(days=7)
+            makeup_form.closes_at.data = makeup_form.opens_at.data + timedelta(days=7)
+    return render_template("exams/manage_detail.html", exam=exam, now=now, attempts=attempts,
+                           problems=[p.render(_) for p in problems], ExamStatus=ExamStatus,
+                           makeup=makeup, makeup_form=makeup_form)
 
 
 @bp.route("/<int:exam_id>/publish", methods=["POST"])

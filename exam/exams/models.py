@@ -50,6 +50,22 @@ class Exam(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: A makeup exam (补考) names the exam it makes up for; an exam has at most one.
+    makeup_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="SET NULL"), unique=True)
+
+    # Integrity measures (each a setting of the exam; none may cost a candidate saved answers).
+    #: Record when the page loses focus (a tab switch, another app, a call).
+    focus_tracking: Mapped[bool] = mapped_column(default=True)
+    #: Submit the attempt once the page has lost focus more often than this (None: never).
+    focus_loss_limit: Mapped[int | None]
+    #: One device per attempt; another device needs an organiser's permission.
+    one_device: Mapped[bool] = mapped_column(default=True)
+    #: Networks (CIDR, one per line) a candidate must sit it from; empty: anywhere.
+    allowed_networks: Mapped[str | None] = mapped_column(Text)
+    #: A code shown in the exam room that candidates type to start; empty: none.
+    access_code: Mapped[str | None] = mapped_column(String(20))
+
+    makeup_of: Mapped[Exam | None] = relationship(remote_side="Exam.id", foreign_keys=[makeup_of_id])
 
     def status(self, now: datetime) -> str:
         """Derived from the clock, never stored: draft, upcoming, open or closed."""
@@ -88,9 +104,21 @@ class Attempt(db.Model):
     passed: Mapped[bool | None]
     #: Per-question scores and the per-topic breakdown.
     result: Mapped[dict | None] = mapped_column(JSON)
+    #: The device (a random cookie) the attempt is bound to when the exam allows one device.
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    #: An organiser allowed the next new device to take the attempt over.
+    new_device_allowed: Mapped[bool] = mapped_column(default=False)
+    device_changes: Mapped[int] = mapped_column(default=0)
+    focus_losses: Mapped[int] = mapped_column(default=0)
+    #: The page's last request that was not a save (saves have their own time).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A score cancelled for a violation: kept, but counted in no pass rate.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     exam: Mapped[Exam] = relationship()
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
 
 
 class AttemptAnswer(db.Model):
@@ -104,3 +132,51 @@ class AttemptAnswer(db.Model):
     response: Mapped[object] = mapped_column(JSON)
     seq: Mapped[int]
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttemptEvent(db.Model):
+    """What happened to an attempt besides answers: focus losses, devices, an organiser's action."""
+
+    FOCUS_LOST = "focus_lost"
+    DEVICE_BLOCKED = "device_blocked"
+    DEVICE_CHANGED = "device_changed"
+    DEVICE_ALLOWED = "device_allowed"
+    EXTENDED = "extended"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+    FORCED_SUBMIT = "forced_submit"
+    LABELS = {FOCUS_LOST: _l("Left the exam page"), DEVICE_BLOCKED: _l("Another device was refused"),
+              DEVICE_CHANGED: _l("Continued on another device"), DEVICE_ALLOWED: _l("Another device allowed"),
+              EXTENDED: _l("Time extended"), REOPENED: _l("Reopened"), CANCELLED: _l("Score cancelled"),
+              FORCED_SUBMIT: _l("Submitted: the page lost focus too often")}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The organiser who acted (None for what the candidate's page reported).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ExamOverride(db.Model):
+    """Different terms for one person, or for everyone of an enterprise or a town: another
+    window, extra minutes, extra attempts (a disability, a town whose network failed)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id", ondelete="CASCADE"))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    person = relationship("Person")
+    enterprise = relationship("Enterprise")
+    town = relationship("Town")

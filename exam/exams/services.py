@@ -158,29 +158,41 @@ def open_attempt(exam: Exam, user: User) -> Attempt | None:
         Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None)))
 
 
-def start_attempt(exam: Exam, user: User, now: datetime) -> Attempt:
-    """Start (or, if one is under way, return) the candidate's attempt at an exam."""
-    if exam.status(now) != ExamStatus.OPEN:
+def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None = None,
+                  address: str | None = None, access_code: str | None = None) -> Attempt:
+    """Start (or, if one is under way, return) the candidate's attempt at an exam.
+
+    The candidate's own terms apply (an override may give another window, more time or
+    more attempts); the exam's network ranges and access code are checked here.
+    """
+    from exam.exams.examday import check_access_code, check_device, check_network, terms_for
+
+    terms = terms_for(exam, user)
+    if terms.status(exam, now) != ExamStatus.OPEN:
         raise ExamError("not_open")
     if not is_eligible(exam, user):
         raise ExamError("not_eligible")
+    check_network(exam, address)
     current = open_attempt(exam, user)
     if current is not None and not close_if_overdue(current, now):
+        if device is not None:
+            check_device(current, device, now)
         return current
+    check_access_code(exam, access_code)
     count = db.session.scalar(select(func.count(Attempt.id)).where(
         Attempt.exam_id == exam.id, Attempt.user_id == user.id))
-    if count >= exam.attempts_allowed:
+    if count >= terms.attempts_allowed:
         # A start racing this one may have just made the attempt: that one is ours too.
         current = open_attempt(exam, user)
         if current is not None and not close_if_overdue(current, now):
             return current
-        raise ExamError("no_attempts_left", allowed=exam.attempts_allowed)
+        raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
     seed = secrets.randbits(31)
     paper = draw_paper(blueprint_of(exam), question_pool(), seed)
     stored, page = _candidate_paper(exam, paper)
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=count + 1, seed=seed, paper=stored,
-                      paper_json=page, started_at=now,
-                      deadline=min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at))
+                      paper_json=page, started_at=now, device_id=device if exam.one_device else None,
+                      deadline=min(now + timedelta(minutes=terms.duration_minutes), terms.closes_at))
     try:
         with db.session.begin_nested():  # a concurrent start by the same candidate may win
             db.session.add(attempt)

@@ -14,14 +14,15 @@ which loads everything and gives the precise answer or error.
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from threading import Lock
 
-from flask import current_app, session
-from sqlalchemy import Integer, bindparam, select
+from flask import Flask, current_app, g, request, session
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,6 +30,9 @@ from exam.auth.models import User, UserRole
 from exam.exams.models import Attempt, AttemptAnswer
 from exam.exams.services import ExamError, checked_response, grace
 from exam.extensions import db
+
+#: The cookie naming the browser (device) an attempt is bound to.
+DEVICE_COOKIE = "anpei_device"
 
 #: How many papers each process keeps (a 100-question paper's page is a few tens of KB).
 CACHED_PAPERS = 1024
@@ -69,6 +73,25 @@ def papers() -> PaperCache:
     return current_app.extensions.setdefault("anpei_papers", PaperCache())
 
 
+def current_device() -> str:
+    """This browser's device id (a random cookie, made on first use and set on the response)."""
+    device = request.cookies.get(DEVICE_COOKIE, "")
+    if 20 <= len(device) <= 64 and device.isascii():
+        return device
+    if "new_device" not in g:
+        g.new_device = secrets.token_urlsafe(24)
+    return g.new_device
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def set_device_cookie(response):
+        if "new_device" in g:
+            response.set_cookie(DEVICE_COOKIE, g.new_device, max_age=400 * 24 * 3600, httponly=True,
+                                samesite="Lax", secure=app.config.get("SESSION_COOKIE_SECURE", False))
+        return response
+
+
 def session_identity() -> tuple[int, str] | None:
     """(user id, session token) from the signed session, as Flask-Login stored it at login."""
     user_id, _, token = str(session.get("_user_id") or "").partition(":")
@@ -76,11 +99,13 @@ def session_identity() -> tuple[int, str] | None:
 
 
 def _owned() -> tuple:
-    """Conditions: the attempt is this candidate's, whose session is still good."""
+    """Conditions: the attempt is this candidate's, whose session is still good, on the device
+    it is bound to (if it is bound to one)."""
     return (Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"),
             Attempt.seed == bindparam("seed"), User.id == Attempt.user_id,
             User.session_token == bindparam("token"), User.disabled.is_(False),
-            User.must_change_password.is_(False), User.role == UserRole.CANDIDATE)
+            User.must_change_password.is_(False), User.role == UserRole.CANDIDATE,
+            or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")))
 
 
 @cache
@@ -141,7 +166,8 @@ def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
         return None
     identity, paper = cached
     rows = _run(_sitting_query(), {
-        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed})
+        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed,
+        "device": current_device()})
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
     deadline, submitted_at = rows[0].deadline, rows[0].submitted_at
@@ -164,5 +190,5 @@ def quick_save(attempt_id: int, question_id: int, response: object, seq: object,
         return False
     return bool(_run(_save_statement(db.engine.dialect.name), {
         "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed,
-        "question_id": question_id, "response": value, "seq": seq, "now": now,
+        "device": current_device(), "question_id": question_id, "response": value, "seq": seq, "now": now,
         "earliest_deadline": now - grace()}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,9 @@ from exam.api.views import get_attempt_or_404, review_allowed
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.exams import services
+from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
+from exam.exams.sitting import current_device
 from exam.extensions import db
 from exam.timeutil import utcnow
 
@@ -23,9 +25,9 @@ bp = Blueprint("exams", __name__)
 @roles_required(UserRole.CANDIDATE)
 def index():
     now = utcnow()
-    exams = [e for e in db.session.scalars(select(Exam).where(Exam.published_at.is_not(None))
-                                           .order_by(Exam.opens_at.desc()))
-             if services.is_eligible(e, current_user)]
+    exams = [(e, terms_for(e, current_user)) for e in db.session.scalars(
+        select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc()))
+        if services.is_eligible(e, current_user)]
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
                                   .order_by(Attempt.id)).all()
     return render_template("exams/index.html", exams=exams, now=now, attempts=attempts,
@@ -43,7 +45,8 @@ def start(exam_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        attempt = services.start_attempt(exam, current_user, utcnow())
+        attempt = services.start_attempt(exam, current_user, utcnow(), device=current_device(),
+                                         address=request.remote_addr, access_code=request.form.get("access_code"))
     except services.ExamError as error:
         db.session.commit()
         flash(MESSAGES[error.code](), "warning")

@@ -18,11 +18,19 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @login_required
 def index():
+    from exam.exams import examday
+    from exam.timeutil import utcnow
+
+    now = utcnow()
     if current_user.role == UserRole.CANDIDATE:
-        return render_template("home/candidate.html", person=current_user.person)
+        notices, results = examday.candidate_notices(current_user, now)
+        back = examday.back_to_training(current_user.person) if current_user.person else []
+        return render_template("home/candidate.html", person=current_user.person, notices=notices,
+                               results=results, back_to_training=back, now=now)
     if current_user.role == UserRole.CONTACT:
         return render_template("home/contact.html", enterprise=current_user.enterprise)
-    return render_template("home/staff.html", **_register_figures(current_user))
+    return render_template("home/staff.html", **_register_figures(current_user),
+                           exams_at_risk=examday.exams_at_risk(current_user, now))
 
 
 def _register_figures(user: User) -> dict:

@@ -138,9 +138,12 @@ def people():
 @bp.route("/people/<int:person_id>")
 @roles_required(*VIEWERS)
 def person(person_id: int):
+    from exam.exams.examday import attempts_of, back_to_training
+
     p = get_person_or_404(person_id, current_user)
     return render_template("people/person.html", person=p, account=services.account_of(p),
-                           can_edit=can_edit_people_of(current_user, p.enterprise_id))
+                           can_edit=can_edit_people_of(current_user, p.enterprise_id),
+                           attempts=attempts_of(p), back_to_training=back_to_training(p))
 
 
 def _person_form(p: Person | None) -> PersonForm:

@@ -24,15 +24,18 @@
   function pending() {
     return Object.keys(state).filter(function (q) { return !state[q].acked; });
   }
+  var blocked = "";        // the server's message while this device is refused
   function setStatus(kind) {
     var badge = document.getElementById("save-state");
-    var text = {saved: t.tSaved, saving: t.tSaving, offline: t.tOffline}[kind];
+    var text = {saved: t.tSaved, saving: t.tSaving, offline: t.tOffline, blocked: blocked}[kind];
     badge.textContent = text;
-    badge.className = "badge text-bg-" + {saved: "success", saving: "warning", offline: "danger"}[kind];
+    badge.className = "badge text-wrap text-bg-" +
+      {saved: "success", saving: "warning", offline: "danger", blocked: "danger"}[kind];
     badge.dataset.state = kind;
   }
   function refreshStatus() {
-    if (!pending().length) { setStatus("saved"); }
+    if (blocked) { setStatus("blocked"); }
+    else if (!pending().length) { setStatus("saved"); }
     else { setStatus(navigator.onLine === false ? "offline" : "saving"); }
   }
 
@@ -52,6 +55,7 @@
     return request("PUT", t.api + "/answers/" + questionId, {answer: entry.answer, seq: seq})
       .then(function (response) {
         if (response.ok) {
+          blocked = "";
           if (state[questionId].seq === seq) { state[questionId].acked = true; }
           persist();
           refreshStatus();
@@ -60,6 +64,11 @@
         return response.json().then(function (error) {
           var code = error && error.error && error.error.code;
           if (code === "submitted" || code === "too_late") { finish(); return; }
+          if (code === "device_blocked") {   // kept here, sent again once an organiser allows it
+            blocked = error.error.message;
+            refreshStatus();
+            return;
+          }
           if (response.status >= 500) { throw new Error("retry"); }
           state[questionId].acked = true;   // refused for good (e.g. a wrong shape): do not loop
           persist();
@@ -215,15 +224,57 @@
     flush().then(function () {
       return request("POST", t.api + "/submit");
     }).then(function (response) {
-      if (response.ok || response.status === 409 || response.status === 404) { finish(); }
-      else { button.disabled = false; }
+      if (response.ok || response.status === 404) { finish(); return; }
+      return response.json().then(function (error) {
+        var code = error && error.error && error.error.code;
+        if (code === "device_blocked") { blocked = error.error.message; refreshStatus(); }
+        else if (response.status === 409) { finish(); return; }
+        button.disabled = false;
+      });
     }).catch(function () { button.disabled = false; setStatus("offline"); });
+  }
+
+  // Every little while (and when the page is shown again) the server hears from the page and
+  // answers with the deadline as it is now: an organiser may have given more time.
+  function heartbeat() {
+    if (closed || !paper) { return; }
+    var asked = Date.now();
+    request("POST", t.api + "/heartbeat").then(function (response) {
+      if (!response.ok) {
+        return response.json().then(function (error) {
+          if (error && error.error && error.error.code === "device_blocked") { blocked = error.error.message; refreshStatus(); }
+        });
+      }
+      return response.json().then(function (data) {
+        if (blocked) { blocked = ""; refreshStatus(); flush(); }
+        offset = Date.parse(data.server_time) - (asked + Date.now()) / 2;
+        deadline = Date.parse(data.deadline);
+        if (data.submitted) { finish(); } else { tick(); }
+      });
+    }).catch(function () { /* offline: the next beat tries again */ });
+  }
+  function focusLost() {
+    if (closed || !paper || t.focus !== "1") { return; }
+    fetch(t.api + "/events", {method: "POST", credentials: "same-origin", keepalive: true,
+      headers: {"Content-Type": "application/json", "X-CSRFToken": t.csrf, "Accept": "application/json"},
+      body: JSON.stringify({kind: "focus_lost"})}).catch(function () { /* offline: not recorded */ });
   }
 
   function start() {
     var asked = Date.now();
     request("GET", t.api).then(function (response) {
-      if (!response.ok) { throw new Error(response.status); }
+      if (!response.ok) {
+        return response.json().then(function (error) {
+          var code = error && error.error && error.error.code;
+          if (code === "device_blocked") {
+            blocked = error.error.message;
+            document.getElementById("questions").textContent = blocked;
+            refreshStatus();
+          }
+          throw new Error(response.status);
+        });
+      }
+      blocked = "";
       return response.json();
     }).then(function (data) {
       // The server's clock, corrected by half the round trip, is the only clock that counts.
@@ -258,10 +309,13 @@
       flush();
       tick();
       setInterval(tick, 1000);
-      document.addEventListener("visibilitychange", tick);
+      setInterval(heartbeat, (Number(t.heartbeat) || 20) * 1000);
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "hidden") { focusLost(); } else { tick(); heartbeat(); }
+      });
     }).catch(function () {
-      document.getElementById("questions").textContent = t.tError;
-      setTimeout(start, 3000);
+      if (!blocked) { document.getElementById("questions").textContent = t.tError; }
+      setTimeout(start, blocked ? 5000 : 3000);
     });
   }
 

@@ -1,0 +1,366 @@
+"""Exam day: each candidate's terms (overrides), devices, focus losses, invigilators' actions
+and makeup exams.
+
+Every organiser's action is logged twice: as an event of the attempt (the candidate's
+timeline on the console) and in the audit log (who, when, from where, why). Services flush;
+the request commits.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from exam.audit.services import record
+from exam.auth.models import User, UserRole
+from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
+from exam.exams.services import ExamError, is_eligible, submit
+from exam.extensions import db
+from exam.people.models import Enterprise, Person
+
+#: Longest extension or reopening an organiser may give at once.
+MAX_EXTRA_MINUTES = 24 * 60
+
+
+# --- terms: the exam's settings as they apply to one candidate ---------------------------
+
+
+@dataclass(frozen=True)
+class Terms:
+    opens_at: datetime
+    closes_at: datetime
+    duration_minutes: int
+    attempts_allowed: int
+    override: ExamOverride | None = None
+
+    def status(self, exam: Exam, now: datetime) -> str:
+        if exam.published_at is None:
+            return ExamStatus.DRAFT
+        if now < self.opens_at:
+            return ExamStatus.UPCOMING
+        return ExamStatus.OPEN if now < self.closes_at else ExamStatus.CLOSED
+
+
+def override_for(exam: Exam, person: Person | None) -> ExamOverride | None:
+    """The most specific override that applies: the person's own, else their enterprise's,
+    else their town's (the latest at the same level)."""
+    if person is None:
+        return None
+    overrides = db.session.scalars(select(ExamOverride).where(ExamOverride.exam_id == exam.id)
+                                   .order_by(ExamOverride.id.desc())).all()
+    enterprise = person.enterprise
+    for matches in (lambda o: o.person_id == person.id,
+                    lambda o: enterprise is not None and o.enterprise_id == enterprise.id,
+                    lambda o: enterprise is not None and o.town_id is not None and o.town_id == enterprise.town_id):
+        found = next((o for o in overrides if matches(o)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def terms_for(exam: Exam, user: User) -> Terms:
+    override = override_for(exam, user.person)
+    if override is None:
+        return Terms(exam.opens_at, exam.closes_at, exam.duration_minutes, exam.attempts_allowed)
+    return Terms(override.opens_at or exam.opens_at, override.closes_at or exam.closes_at,
+                 exam.duration_minutes + override.extra_minutes, exam.attempts_allowed + override.extra_attempts,
+                 override)
+
+
+def last_close(exam: Exam) -> datetime:
+    """When the exam has closed for everybody, overrides included."""
+    later = db.session.scalar(select(func.max(ExamOverride.closes_at)).where(ExamOverride.exam_id == exam.id))
+    return max(exam.closes_at, later) if later else exam.closes_at
+
+
+def closed_for_everybody(exam: Exam, now: datetime) -> bool:
+    return exam.published_at is not None and now >= last_close(exam)
+
+
+def add_override(exam: Exam, actor: User, *, reason: str, person: Person | None = None, enterprise=None,
+                 town=None, opens_at: datetime | None = None, closes_at: datetime | None = None,
+                 extra_minutes: int = 0, extra_attempts: int = 0, now: datetime) -> ExamOverride:
+    """Give one person, an enterprise or a town other terms; attempts under way get the new
+    deadline at once (and only theirs)."""
+    if [person, enterprise, town].count(None) != 2:
+        raise ExamError("override_target")
+    start, end = opens_at or exam.opens_at, closes_at or exam.closes_at
+    if end <= start:
+        raise ExamError("override_ends_before_start")
+    if not (opens_at or closes_at or extra_minutes or extra_attempts):
+        raise ExamError("override_empty")
+    override = ExamOverride(exam_id=exam.id, person=person, enterprise=enterprise, town=town, opens_at=opens_at,
+                            closes_at=closes_at, extra_minutes=extra_minutes, extra_attempts=extra_attempts,
+                            reason=reason, created_by_id=actor.id)
+    db.session.add(override)
+    db.session.flush()
+    target = person.name if person else (enterprise.name if enterprise else town.name)
+    record("exam.override", exam, f"{exam.title}: {target}", {
+        "reason": reason, "opens_at": str(opens_at or ""), "closes_at": str(closes_at or ""),
+        "extra_minutes": extra_minutes, "extra_attempts": extra_attempts}, actor=actor)
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
+                                                            Attempt.submitted_at.is_(None))):
+        terms = terms_for(exam, attempt.user)
+        if terms.override is override:
+            attempt.deadline = max(attempt.deadline, min(
+                attempt.started_at + timedelta(minutes=terms.duration_minutes), terms.closes_at))
+    return override
+
+
+def remove_override(override: ExamOverride, actor: User) -> None:
+    record("exam.override_remove", override.exam_id and db.session.get(Exam, override.exam_id),
+           override.reason, actor=actor)
+    db.session.delete(override)
+
+
+# --- integrity: network, access code, device, focus ------------------------------------
+
+
+def networks(exam: Exam) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(line.strip(), strict=False)
+            for line in (exam.allowed_networks or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+def check_network(exam: Exam, address: str | None) -> None:
+    allowed = networks(exam)
+    if not allowed:
+        return
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        raise ExamError("network") from None
+    if not any(ip in network for network in allowed):
+        raise ExamError("network")
+
+
+def check_access_code(exam: Exam, code: str | None) -> None:
+    if exam.access_code and (code or "").strip().upper() != exam.access_code.strip().upper():
+        raise ExamError("access_code")
+
+
+def check_device(attempt: Attempt, device: str, now: datetime) -> None:
+    """Bind the attempt to its first device; another one needs an organiser's permission.
+
+    A refused device loses nothing: its page keeps the answers and sends them once allowed.
+    """
+    if not attempt.exam.one_device or attempt.device_id == device:
+        return
+    if attempt.device_id is None:
+        attempt.device_id = device
+    elif attempt.new_device_allowed:
+        attempt.device_id, attempt.new_device_allowed = device, False
+        attempt.device_changes += 1
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_CHANGED, at=now))
+    else:
+        last = db.session.scalar(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
+                                 .order_by(AttemptEvent.id.desc()).limit(1))
+        if last is None or last.kind != AttemptEvent.DEVICE_BLOCKED:  # one event per episode, not per retry
+            db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_BLOCKED, at=now))
+        raise ExamError("device_blocked")
+
+
+def focus_lost(attempt: Attempt, now: datetime) -> bool:
+    """Record that the page lost focus; True if that forced the attempt's submission."""
+    exam = attempt.exam
+    attempt.last_seen_at = now
+    if attempt.submitted_at is not None or not exam.focus_tracking:
+        return False
+    attempt.focus_losses += 1
+    db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.FOCUS_LOST, at=now,
+                                detail={"count": attempt.focus_losses}))
+    if exam.focus_loss_limit is not None and attempt.focus_losses > exam.focus_loss_limit:
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.FORCED_SUBMIT, at=now))
+        submit(attempt, now, auto=True)
+        return True
+    return False
+
+
+# --- invigilators' actions ---------------------------------------------------------------
+
+
+def _act(attempt: Attempt, kind: str, actor: User, reason: str, now: datetime, **detail) -> None:
+    db.session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now, actor_id=actor.id, reason=reason,
+                                detail=detail or None))
+    record(f"attempt.{kind}", attempt.exam, f"{attempt.exam.title}: {attempt.user.name}",
+           {"attempt": attempt.id, "reason": reason, **detail}, actor=actor)
+
+
+def extend(attempt: Attempt, minutes: int, actor: User, reason: str, now: datetime) -> None:
+    """Give one attempt under way more time (its deadline only)."""
+    if attempt.submitted_at is not None:
+        raise ExamError("submitted")
+    if not 0 < minutes <= MAX_EXTRA_MINUTES:
+        raise ExamError("bad_minutes")
+    attempt.deadline = max(attempt.deadline, now) + timedelta(minutes=minutes)
+    _act(attempt, AttemptEvent.EXTENDED, actor, reason, now, minutes=minutes)
+
+
+def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: datetime) -> None:
+    """Let a closed attempt go on (e.g. after a power cut) with its answers as they were."""
+    if attempt.submitted_at is None:
+        raise ExamError("not_submitted")
+    if attempt.cancelled_at is not None:
+        raise ExamError("cancelled")
+    if not 0 < minutes <= MAX_EXTRA_MINUTES:
+        raise ExamError("bad_minutes")
+    attempt.submitted_at, attempt.auto_submitted = None, False
+    attempt.score = attempt.total_points = attempt.passed = attempt.result = None
+    attempt.deadline = now + timedelta(minutes=minutes)
+    _act(attempt, AttemptEvent.REOPENED, actor, reason, now, minutes=minutes)
+
+
+def allow_new_device(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
+    if attempt.submitted_at is not None:
+        raise ExamError("submitted")
+    attempt.new_device_allowed = True
+    _act(attempt, AttemptEvent.DEVICE_ALLOWED, actor, reason, now)
+
+
+def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
+    """Cancel the score for a violation: the result stays, marked, and counts in no pass rate."""
+    if attempt.cancelled_at is not None:
+        raise ExamError("cancelled")
+    if attempt.submitted_at is None:
+        submit(attempt, now, auto=True)
+    attempt.cancelled_at, attempt.cancel_reason, attempt.cancelled_by_id = now, reason, actor.id
+    _act(attempt, AttemptEvent.CANCELLED, actor, reason, now)
+
+
+# --- makeup exams --------------------------------------------------------------------------
+
+
+def candidates_of(exam: Exam) -> list[User]:
+    """Every candidate account the exam is for."""
+    users = db.session.scalars(
+        select(User).join(Person, Person.id == User.person_id)
+        .options(selectinload(User.person).selectinload(Person.enterprise).options(
+            selectinload(Enterprise.sectors), selectinload(Enterprise.town)))
+        .where(User.role == UserRole.CANDIDATE, User.disabled.is_(False)).order_by(Person.id)).all()
+    return [user for user in users if is_eligible(exam, user)]
+
+
+def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
+    """Person id -> passed, failed, absent or cancelled at ``exam`` (its own attempts only)."""
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)):
+        attempts.setdefault(attempt.user_id, []).append(attempt)
+    result = {}
+    for user in candidates_of(exam):
+        mine = [a for a in attempts.get(user.id, []) if a.submitted_at is not None]
+        counted = [a for a in mine if a.cancelled_at is None]
+        if any(a.passed for a in counted):
+            result[user.person_id] = "passed"
+        elif counted:
+            result[user.person_id] = "failed"
+        elif mine:
+            result[user.person_id] = "failed" if include_cancelled else "cancelled"
+        else:
+            result[user.person_id] = "absent"
+    return result
+
+
+def create_makeup(exam: Exam, actor: User, opens_at: datetime, closes_at: datetime, now: datetime, *,
+                  include_cancelled: bool = False) -> Exam:
+    """The makeup exam (补考): same paper rules, new draws, for exactly those who failed or
+    did not come (and those whose score was cancelled only if asked). One per exam."""
+    if exam.makeup_of_id is not None:
+        raise ExamError("makeup_of_makeup")
+    if db.session.scalar(select(Exam.id).where(Exam.makeup_of_id == exam.id)) is not None:
+        raise ExamError("makeup_exists")
+    if not closed_for_everybody(exam, now):
+        raise ExamError("makeup_before_close")
+    if closes_at <= opens_at:
+        raise ExamError("override_ends_before_start")
+    enrolled = sorted(pid for pid, state in standing(exam, include_cancelled).items()
+                      if state in ("failed", "absent"))
+    if not enrolled:
+        raise ExamError("makeup_nobody")
+    makeup = Exam(title=f"{exam.title}（补考）", blueprint=dict(exam.blueprint), makeup_of_id=exam.id,
+                  eligibility={"person_ids": enrolled}, opens_at=opens_at, closes_at=closes_at,
+                  duration_minutes=exam.duration_minutes, pass_mark=exam.pass_mark, attempts_allowed=1,
+                  review_policy=exam.review_policy, scoring_policy=exam.scoring_policy,
+                  one_question_per_page=exam.one_question_per_page, focus_tracking=exam.focus_tracking,
+                  focus_loss_limit=exam.focus_loss_limit, one_device=exam.one_device,
+                  allowed_networks=exam.allowed_networks, created_by_id=actor.id)
+    db.session.add(makeup)
+    db.session.flush()
+    record("exam.makeup", makeup, makeup.title, {"of": exam.id, "enrolled": len(enrolled),
+                                                 "include_cancelled": include_cancelled}, actor=actor)
+    return makeup
+
+
+def attempts_of(person: Person) -> list[Attempt]:
+    """Every attempt of the person's account, newest first (their exam file)."""
+    return list(db.session.scalars(select(Attempt).join(User, User.id == Attempt.user_id)
+                                   .where(User.person_id == person.id).order_by(Attempt.started_at.desc())))
+
+
+def back_to_training(person: Person) -> list[Exam]:
+    """The makeup exams this person sat and failed (with no passing attempt there): they go
+    back to training."""
+    user = db.session.scalar(select(User).where(User.person_id == person.id))
+    if user is None:
+        return []
+    failed = []
+    rows = db.session.execute(select(Exam, Attempt).join(Attempt, Attempt.exam_id == Exam.id).where(
+        Exam.makeup_of_id.is_not(None), Attempt.user_id == user.id, Attempt.submitted_at.is_not(None),
+        Attempt.cancelled_at.is_(None))).all()
+    for exam in {e for e, _a in rows}:
+        if not any(a.passed for e, a in rows if e is exam):
+            failed.append(exam)
+    return sorted(failed, key=lambda e: e.opens_at)
+
+
+# --- notices on home pages ------------------------------------------------------------------
+
+#: How far ahead organisers are warned about exams whose paper rules no longer hold.
+WARN_AHEAD = timedelta(days=7)
+#: How long a result stays among a candidate's notices.
+RESULTS_SHOWN = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class ExamNotice:
+    exam: Exam
+    terms: Terms
+    status: str
+    makeup: bool
+
+
+def candidate_notices(user: User, now: datetime) -> tuple[list[ExamNotice], list[Attempt]]:
+    """Exams the candidate may still start or continue (makeups marked), and recent results."""
+    exams = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now - WARN_AHEAD)
+                               .order_by(Exam.opens_at)).all()
+    mine = db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)).all()
+    notices = []
+    for exam in exams:
+        if not is_eligible(exam, user):
+            continue
+        terms = terms_for(exam, user)
+        status = terms.status(exam, now)
+        used = [a for a in mine if a.exam_id == exam.id]
+        under_way = any(a.submitted_at is None for a in used)
+        if status == ExamStatus.UPCOMING or (status == ExamStatus.OPEN and (
+                under_way or len(used) < terms.attempts_allowed)):
+            notices.append(ExamNotice(exam, terms, status, exam.makeup_of_id is not None))
+    results = sorted((a for a in mine if a.submitted_at is not None and a.submitted_at > now - RESULTS_SHOWN),
+                     key=lambda a: a.submitted_at, reverse=True)
+    return notices, results
+
+
+def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
+    """Published exams opening soon (or open) whose paper rules the active bank can no longer
+    serve, with what is missing (in the user's language)."""
+    from flask_babel import gettext
+
+    from exam.exams.manage import can_manage
+    from exam.exams.services import check
+
+    soon = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now,
+                                                 Exam.opens_at < now + WARN_AHEAD).order_by(Exam.opens_at)).all()
+    return [(exam, [p.render(gettext) for p in problems]) for exam in soon
+            if can_manage(user, exam) and (problems := check(exam))]
