@@ -69,18 +69,22 @@ def _init_extensions(app: Flask) -> None:
     # Import the models so that metadata (and Alembic) know every table.
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
+    import exam.certificates.models  # noqa: F401
     import exam.exams.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
+    import exam.certificates.admission  # noqa: F401 - admission-notice routes of certificates
     import exam.exams.invigilate  # noqa: F401 - the exam-day routes of manage_exams
     from exam.accounts.views import bp as accounts_bp
     from exam.api import api
     from exam.api.views import blp as api_blp
     from exam.audit.views import bp as audit_bp
     from exam.auth.views import bp as auth_bp
+    from exam.certificates.views import bp as certificates_bp
+    from exam.certificates.views import verify_bp
     from exam.exams.manage import bp as manage_exams_bp
     from exam.exams.views import bp as exams_bp
     from exam.home.views import bp as home_bp
@@ -90,6 +94,6 @@ def _register_blueprints(app: Flask) -> None:
     from exam.reference.views import bp as reference_bp
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
-               practice_bp, exams_bp, manage_exams_bp):
+               practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -165,6 +165,29 @@ def scheduler_command():
 DEMO_DB_NAME = "demo.sqlite"
 
 
+def _demo_certificates() -> int:
+    """A specimen seal, and the certificates of those who passed the demo's closed exam."""
+    from exam.certificates import services
+    from exam.certificates.models import SiteSetting
+    from exam.certificates.pdf import font_path
+    from exam.demo.seal import demo_seal
+    from exam.timeutil import display_zone, utcnow
+
+    seal = demo_seal(current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None))
+    db.session.add(SiteSetting(key=services.SEAL_KEY, text_value="示例公章.png", blob_value=seal))
+    issued = 0
+    for attempt in services.uncertified_attempts():
+        certificate = services.issue_for_attempt(attempt, attempt.submitted_at)
+        # Issued the day they passed, as it would have been.
+        certificate.issued_on = attempt.submitted_at.astimezone(display_zone()).date()
+        certificate.valid_until = services.valid_until(certificate.issued_on, current_app.config["CERTIFICATE_YEARS"])
+        issued += 1
+    db.session.flush()
+    services.render_pending(now=utcnow())
+    db.session.commit()
+    return issued
+
+
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
 @click.option("--no-serve", is_flag=True, help="Only build the demo database.")
@@ -192,8 +215,9 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
 
             exams = load_demo_exams(rng)
             db.session.commit()
+            certificates = _demo_certificates()
             click.echo(f"Demo question bank: {questions} questions; demo exams: "
-                       + "; ".join(e.title for e in exams))
+                       + "; ".join(e.title for e in exams) + f"; {certificates} certificates")
             _print_logins(logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")

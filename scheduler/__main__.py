@@ -10,6 +10,8 @@ from flask import Flask
 
 from exam import create_app
 from exam.auth.services import purge_login_attempts
+from exam.certificates.services import purge_lookups
+from exam.certificates.services import sweep as certificate_sweep
 from exam.exams.services import close_overdue_attempts
 from exam.extensions import db
 from exam.people.services import PENDING_FOR, forget_pending_imports
@@ -46,6 +48,11 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     # Attempts past their deadline are closed and graded even if their candidate never returns.
     scheduler.add_job(run_job, "interval", args=[app, close_overdue_attempts], seconds=30,
                       id="close_overdue_attempts", **common)
+    # Certificates not issued or not rendered at submission (a failure there never fails it).
+    scheduler.add_job(run_job, "interval", args=[app, certificate_sweep], seconds=60,
+                      id="certificate_sweep", **common)
+    scheduler.add_job(run_job, "interval", args=[app, purge_lookups], minutes=30,
+                      id="purge_lookups", **common)
     scheduler.add_job(run_job, "cron", args=[app, purge_login_attempts], hour=3, minute=17,
                       id="purge_login_attempts", **common)
     scheduler.add_job(run_job, "interval", args=[app, forget_unconfirmed_imports], minutes=30,

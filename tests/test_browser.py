@@ -256,7 +256,8 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
         browser, live_server, make_user, make_exam, screenshot):
     from playwright.sync_api import expect
 
-    exam = make_exam(duration=30, review_policy="immediately", rules=[
+    # Answers shown after the exam closes: an attempt whose right answers were shown is never reopened.
+    exam = make_exam(duration=30, review_policy="after_close", rules=[
         {"count": 3, "kind": "single", "points": 20}, {"count": 2, "kind": "truefalse", "points": 20}])
     candidate = make_user(UserRole.CANDIDATE)
     organiser = make_user(UserRole.ORGANISER)

@@ -1,5 +1,6 @@
 """Exam day: overrides, devices, focus losses, invigilators' actions, makeup exams."""
 
+import io
 from datetime import timedelta
 
 from conftest import PASSWORD
@@ -126,10 +127,10 @@ def test_a_new_device_is_blocked_until_an_organiser_allows_it(app, make_exam, ma
     assert "可以接续" in response.get_data(as_text=True)
 
     assert laptop.get(f"/api/v1/attempts/{attempt_id}").status_code == 200
+    # Loading the paper alone moved the attempt: the phone is the other device now.
+    assert phone.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "device_blocked"
     assert laptop.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
                       json={"answer": None, "seq": 3}).status_code == 200
-    # Now the phone is the other device.
-    assert phone.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "device_blocked"
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.device_changes == 1
     kinds = [e.kind for e in db.session.scalars(db.select(AttemptEvent).order_by(AttemptEvent.id))]
@@ -224,7 +225,6 @@ def test_cancelling_a_score_is_logged_and_left_out_of_the_pass_rate(app, make_ex
     _sit(exam, make_user(UserRole.CANDIDATE), False, now)
     db.session.commit()
     manager = _client(app, make_user(UserRole.ORGANISER))
-    assert "2 / 3" not in manager.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
     page = manager.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
     assert "合格率 66.7%（3 人中 2 人" in page
     manager.post(f"/manage/exams/{exam.id}/attempts/{cheat.id}/cancel", data={"reason": "替考"})
@@ -248,10 +248,14 @@ def test_the_console_lists_everyone_and_filters_by_enterprise(app, make_exam, ma
     attempt_id = _start(client, exam)
     question = _first_question(client, attempt_id)
     client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1})
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]
+    fill = next(q for q in paper if q["kind"] == "fill")["question_id"]
+    client.put(f"/api/v1/attempts/{attempt_id}/answers/{fill}", json={"answer": ["", " "], "seq": 1})
     manager = _client(app, make_user(UserRole.ORGANISER))
     data = manager.get(f"/manage/exams/{exam.id}/invigilate.json").get_json()
     by_name = {r["name"]: r for r in data["rows"]}
     assert by_name["李明"]["state"] == "in_progress" and by_name["李明"]["seconds_left"] > 0
+    assert by_name["李明"]["answered"] == 0  # a cleared answer is no answer
     assert by_name["王芳"]["state"] == "not_started"
     assert data["counts"]["in_progress"] >= 1
     only = manager.get(f"/manage/exams/{exam.id}/invigilate.json?enterprise={second.id}").get_json()["rows"]
@@ -387,3 +391,107 @@ def test_organisers_are_warned_of_an_exam_about_to_open_that_cannot_be_drawn(app
     db.session.commit()
     page = organiser.get("/").get_data(as_text=True)
     assert f'id="risk-exam-{exam.id}"' in page and "即将开考的考试无法抽题" in page
+
+
+# --- what review found ---------------------------------------------------------------------------
+
+
+def test_an_exam_limited_to_a_network_is_never_sat_from_outside_it(app, make_exam, make_user):
+    exam = make_exam(allowed_networks="10.8.0.0/16")
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.8.3.4"
+    client.post("/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": PASSWORD})
+    attempt_id = _start(client, exam)
+    question = _first_question(client, attempt_id)  # the paper is now cached by this process
+    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
+                      json={"answer": None, "seq": 1}).status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"  # the same session, outside the room
+    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "network"
+    refused = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 2})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "network"
+    assert db.session.scalar(db.select(AttemptEvent.id)) is None
+
+
+def test_no_right_answers_are_shown_while_anybody_may_still_answer(app, make_exam, make_user):
+    exam = make_exam(review_policy="after_close", opens=-2, closes=1)
+    late, done = make_user(UserRole.CANDIDATE), make_user(UserRole.CANDIDATE)
+    late_client, done_client = _client(app, late), _client(app, done)
+    late_attempt, done_attempt = _start(late_client, exam), _start(done_client, exam)
+    done_client.post(f"/api/v1/attempts/{done_attempt}/submit")
+    organiser = make_user(UserRole.ORGANISER)
+    now = utcnow()
+    examday.extend(db.session.get(Attempt, late_attempt), 120, organiser, "停电", now)
+    exam.closes_at = now - timedelta(minutes=5)  # the window is over, but one attempt runs on
+    db.session.commit()
+    assert done_client.get(f"/api/v1/attempts/{done_attempt}/result").get_json()["review"] == []
+    late_client.post(f"/api/v1/attempts/{late_attempt}/submit")
+    assert len(done_client.get(f"/api/v1/attempts/{done_attempt}/result").get_json()["review"]) == 10
+
+
+def test_an_attempt_whose_answers_were_shown_is_not_reopened(app, make_exam, make_user):
+    exam = make_exam(review_policy="immediately")
+    client = _client(app, make_user(UserRole.CANDIDATE))
+    attempt_id = _start(client, exam)
+    assert client.post(f"/api/v1/attempts/{attempt_id}/submit").get_json()["review"]
+    manager = _client(app, make_user(UserRole.ORGANISER))
+    response = manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen",
+                            data={"minutes": 10, "reason": "停电"}, follow_redirects=True)
+    assert "已看过" in response.get_data(as_text=True)
+    assert db.session.get(Attempt, attempt_id).submitted_at is not None
+
+
+def test_a_cancelled_score_reads_cancelled_everywhere(app, make_exam, make_user):
+    exam = make_exam()
+    candidate = make_user(UserRole.CANDIDATE)
+    attempt = _sit(exam, candidate, True, utcnow())
+    examday.cancel(attempt, make_user(UserRole.ORGANISER), "替考", utcnow())
+    db.session.commit()
+    client = _client(app, candidate)
+    result = client.get(f"/api/v1/attempts/{attempt.id}/result").get_json()
+    assert result["cancelled"] is True and result["passed"] is False
+    assert "成绩因违规作废：替考" in client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    from openpyxl import load_workbook
+
+    manager = _client(app, make_user(UserRole.ORGANISER))
+    sheet = load_workbook(io.BytesIO(manager.get(f"/manage/exams/{exam.id}/attempts.xlsx").data)).active
+    assert [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["已作废"]
+
+
+def test_overrides_combine_field_by_field(app, make_exam, make_user, make_person, make_enterprise, make_town):
+    town = make_town()
+    user = make_user(UserRole.CANDIDATE, person=make_person(enterprise=make_enterprise(town=town)))
+    exam = make_exam(opens=-3, closes=-1, duration=60)
+    organiser, now = make_user(UserRole.ORGANISER), utcnow()
+    examday.add_override(exam, organiser, reason="网络故障", town=town, closes_at=now + timedelta(hours=2), now=now)
+    examday.add_override(exam, organiser, reason="视力障碍", person=user.person, extra_minutes=30, now=now)
+    terms = examday.terms_for(exam, user)
+    assert terms.status(exam, now) == "open" and terms.duration_minutes == 90
+
+
+def test_reopening_after_a_forced_submission_starts_the_focus_count_again(app, make_exam, make_user):
+    exam = make_exam(focus_loss_limit=1)
+    client = _client(app, make_user(UserRole.CANDIDATE))
+    attempt_id = _start(client, exam)
+    for _ in range(2):
+        status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+    assert status["submitted"] is True
+    manager = _client(app, make_user(UserRole.ORGANISER))
+    manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen", data={"minutes": 10, "reason": "误触"})
+    status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+    assert status["submitted"] is False and status["focus_losses"] == 1
+
+
+def test_extending_an_attempt_already_past_its_deadline_is_refused(app, make_exam, make_user):
+    exam = make_exam()
+    client = _client(app, make_user(UserRole.CANDIDATE))
+    attempt_id = _start(client, exam)
+    attempt = db.session.get(Attempt, attempt_id)
+    attempt.deadline = utcnow() - timedelta(minutes=10)
+    db.session.commit()
+    manager = _client(app, make_user(UserRole.ORGANISER))
+    response = manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
+                            data={"minutes": 10, "reason": "网络慢"}, follow_redirects=True)
+    assert "已交卷" in response.get_data(as_text=True)
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.submitted_at is not None and attempt.auto_submitted  # closed, to be reopened if need be

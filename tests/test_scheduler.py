@@ -14,7 +14,8 @@ from scheduler.lock import AlreadyRunning, SchedulerLock
 
 def test_scheduler_registers_the_purge_job(app):
     scheduler = build_scheduler(app)
-    assert [job.id for job in scheduler.get_jobs()] == ["close_overdue_attempts", "purge_login_attempts",
+    assert [job.id for job in scheduler.get_jobs()] == ["close_overdue_attempts", "certificate_sweep",
+                                                        "purge_lookups", "purge_login_attempts",
                                                         "forget_unconfirmed_imports"]
 
 

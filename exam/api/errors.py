@@ -33,6 +33,9 @@ MESSAGES = {
     "override_empty": lambda: _("Give another window, extra minutes or extra attempts."),
     "bad_minutes": lambda: _("Give between 1 and 1440 minutes."),
     "not_submitted": lambda: _("This attempt is still under way."),
+    "review_shown": lambda: _("The candidate has already seen the right answers of this attempt: it cannot be "
+                              "reopened. Give an extra attempt with an override instead."),
+    "other_open": lambda: _("The candidate has another attempt at this exam under way."),
     "cancelled": lambda: _("This attempt's score has been cancelled."),
     "makeup_of_makeup": lambda: _("A makeup exam has no makeup of its own: whoever fails it goes back to "
                                   "training."),

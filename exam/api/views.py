@@ -21,6 +21,7 @@ from sqlalchemy.orm import load_only
 from exam.api.errors import api_error
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
+from exam.certificates.services import issue_after_submit
 from exam.exams import services
 from exam.exams.examday import (
     check_device,
@@ -96,6 +97,7 @@ class ResultOut(Schema):
     total_points = fields.Float()
     pass_mark = fields.Float()
     passed = fields.Boolean()
+    cancelled = fields.Boolean(metadata={"description": "the score was cancelled for a violation"})
     by_topic = fields.Dict()
     review = fields.List(fields.Dict(), metadata={
         "description": "per question: your answer, the right answer and the explanation, when "
@@ -167,7 +169,8 @@ def own_attempt(*columns):
             if attempt.submitted_at is None:
                 try:
                     check_network(attempt.exam, request.remote_addr)
-                    check_device(attempt, current_device(), utcnow())
+                    if check_device(attempt, current_device(), utcnow()):
+                        db.session.commit()  # this device holds the attempt now, whatever follows
                 except services.ExamError as error:
                     db.session.commit()  # the refused device is on the organisers' console
                     return api_error(error.code)
@@ -319,25 +322,31 @@ def _status(attempt: Attempt, now) -> dict:
             "focus_losses": attempt.focus_losses}
 
 
+#: What the heartbeat and events need of an attempt (not its paper).
+STATUS_COLUMNS = (Attempt.device_id, Attempt.new_device_allowed, Attempt.device_changes, Attempt.focus_losses,
+                  Attempt.last_seen_at, Attempt.auto_submitted)
+
+
 @blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @blp.response(200, StatusOut)
 @candidate_required
-@own_attempt()
+@own_attempt(*STATUS_COLUMNS)
 def heartbeat(attempt: Attempt):
     """The page is still there: the invigilators see its last contact; the answer carries the
     deadline as it is now."""
     now = utcnow()
     services.close_if_overdue(attempt, now)
     attempt.last_seen_at = now
+    status = _status(attempt, now)
     db.session.commit()
-    return _status(attempt, now)
+    return status
 
 
 @blp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @blp.arguments(EventIn)
 @blp.response(200, StatusOut)
 @candidate_required
-@own_attempt()
+@own_attempt(*STATUS_COLUMNS)
 def event(args, attempt: Attempt):
     """Report that the page lost focus (recorded with the server's time, if the exam records
     it; past the exam's limit, if it has one, the attempt is submitted)."""
@@ -346,8 +355,9 @@ def event(args, attempt: Attempt):
     now = utcnow()
     if not services.close_if_overdue(attempt, now):
         focus_lost(attempt, now)
+    status = _status(attempt, now)
     db.session.commit()
-    return _status(attempt, now)
+    return status
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -358,6 +368,8 @@ def submit(attempt: Attempt):
     """Submit the attempt; submitting again (or from another tab) gives the same result."""
     services.submit(attempt, utcnow())
     db.session.commit()
+    if attempt.passed:  # after the submission is safe, never inside it
+        issue_after_submit(attempt.id)
     return _result(attempt)
 
 
@@ -382,8 +394,12 @@ def review_allowed(attempt: Attempt, now) -> bool:
 
 def _result(attempt: Attempt) -> dict:
     review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    if review and attempt.review_shown_at is None:
+        attempt.review_shown_at = utcnow()
+        db.session.commit()
     return {"attempt_id": attempt.id, "submitted_at": attempt.submitted_at,
             "auto_submitted": attempt.auto_submitted, "score": attempt.score,
             "total_points": attempt.total_points, "pass_mark": attempt.exam.pass_mark,
-            "passed": attempt.passed, "by_topic": (attempt.result or {}).get("by_topic", {}),
+            "passed": attempt.passed and attempt.cancelled_at is None, "cancelled": attempt.cancelled_at is not None,
+            "by_topic": (attempt.result or {}).get("by_topic", {}),
             "review": review}

@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
@@ -45,36 +45,42 @@ class Terms:
         return ExamStatus.OPEN if now < self.closes_at else ExamStatus.CLOSED
 
 
-def override_for(exam: Exam, person: Person | None) -> ExamOverride | None:
-    """The most specific override that applies: the person's own, else their enterprise's,
-    else their town's (the latest at the same level)."""
+def overrides_for(exam: Exam, person: Person | None) -> list[ExamOverride]:
+    """The overrides that apply to a person, most specific first: their own, their
+    enterprise's, their town's (the latest first at each level)."""
     if person is None:
-        return None
+        return []
     overrides = db.session.scalars(select(ExamOverride).where(ExamOverride.exam_id == exam.id)
                                    .order_by(ExamOverride.id.desc())).all()
     enterprise = person.enterprise
-    for matches in (lambda o: o.person_id == person.id,
-                    lambda o: enterprise is not None and o.enterprise_id == enterprise.id,
-                    lambda o: enterprise is not None and o.town_id is not None and o.town_id == enterprise.town_id):
-        found = next((o for o in overrides if matches(o)), None)
-        if found is not None:
-            return found
-    return None
+    return ([o for o in overrides if o.person_id == person.id]
+            + [o for o in overrides if enterprise is not None and o.enterprise_id == enterprise.id]
+            + [o for o in overrides if enterprise is not None and o.town_id is not None
+               and o.town_id == enterprise.town_id])
 
 
 def terms_for(exam: Exam, user: User) -> Terms:
-    override = override_for(exam, user.person)
-    if override is None:
+    """The exam's terms for this candidate. Overrides combine field by field: the window from
+    the most specific override that sets one, the largest extra minutes and attempts."""
+    overrides = overrides_for(exam, user.person)
+    if not overrides:
         return Terms(exam.opens_at, exam.closes_at, exam.duration_minutes, exam.attempts_allowed)
-    return Terms(override.opens_at or exam.opens_at, override.closes_at or exam.closes_at,
-                 exam.duration_minutes + override.extra_minutes, exam.attempts_allowed + override.extra_attempts,
-                 override)
+    opens = next((o.opens_at for o in overrides if o.opens_at), exam.opens_at)
+    closes = next((o.closes_at for o in overrides if o.closes_at), exam.closes_at)
+    return Terms(opens, closes, exam.duration_minutes + max(o.extra_minutes for o in overrides),
+                 exam.attempts_allowed + max(o.extra_attempts for o in overrides), overrides[0])
 
 
 def last_close(exam: Exam) -> datetime:
-    """When the exam has closed for everybody, overrides included."""
+    """When the exam has ended for everybody: its close, the latest close an override gives,
+    and the deadline (with grace) of any attempt still under way (an organiser may have
+    given more time)."""
+    from exam.exams.services import grace
+
     later = db.session.scalar(select(func.max(ExamOverride.closes_at)).where(ExamOverride.exam_id == exam.id))
-    return max(exam.closes_at, later) if later else exam.closes_at
+    running = db.session.scalar(select(func.max(Attempt.deadline)).where(
+        Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None)))
+    return max(filter(None, [exam.closes_at, later, running + grace() if running else None]))
 
 
 def closed_for_everybody(exam: Exam, now: datetime) -> bool:
@@ -102,18 +108,17 @@ def add_override(exam: Exam, actor: User, *, reason: str, person: Person | None 
     record("exam.override", exam, f"{exam.title}: {target}", {
         "reason": reason, "opens_at": str(opens_at or ""), "closes_at": str(closes_at or ""),
         "extra_minutes": extra_minutes, "extra_attempts": extra_attempts}, actor=actor)
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
-                                                            Attempt.submitted_at.is_(None))):
+    # Attempts under way whose terms now give more time get it (nobody else's deadline moves).
+    for attempt in db.session.scalars(select(Attempt).options(selectinload(Attempt.user))
+                                      .where(Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None))):
         terms = terms_for(exam, attempt.user)
-        if terms.override is override:
-            attempt.deadline = max(attempt.deadline, min(
-                attempt.started_at + timedelta(minutes=terms.duration_minutes), terms.closes_at))
+        attempt.deadline = max(attempt.deadline, min(
+            attempt.started_at + timedelta(minutes=terms.duration_minutes), terms.closes_at))
     return override
 
 
 def remove_override(override: ExamOverride, actor: User) -> None:
-    record("exam.override_remove", override.exam_id and db.session.get(Exam, override.exam_id),
-           override.reason, actor=actor)
+    record("exam.override_remove", db.session.get(Exam, override.exam_id), override.reason, actor=actor)
     db.session.delete(override)
 
 
@@ -142,13 +147,14 @@ def check_access_code(exam: Exam, code: str | None) -> None:
         raise ExamError("access_code")
 
 
-def check_device(attempt: Attempt, device: str, now: datetime) -> None:
+def check_device(attempt: Attempt, device: str, now: datetime) -> bool:
     """Bind the attempt to its first device; another one needs an organiser's permission.
+    True when the binding changed (the caller commits it at once).
 
     A refused device loses nothing: its page keeps the answers and sends them once allowed.
     """
     if not attempt.exam.one_device or attempt.device_id == device:
-        return
+        return False
     if attempt.device_id is None:
         attempt.device_id = device
     elif attempt.new_device_allowed:
@@ -161,6 +167,7 @@ def check_device(attempt: Attempt, device: str, now: datetime) -> None:
         if last is None or last.kind != AttemptEvent.DEVICE_BLOCKED:  # one event per episode, not per retry
             db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_BLOCKED, at=now))
         raise ExamError("device_blocked")
+    return True
 
 
 def focus_lost(attempt: Attempt, now: datetime) -> bool:
@@ -169,7 +176,10 @@ def focus_lost(attempt: Attempt, now: datetime) -> bool:
     attempt.last_seen_at = now
     if attempt.submitted_at is not None or not exam.focus_tracking:
         return False
-    attempt.focus_losses += 1
+    # Counted in the database: two events at once both count.
+    attempt.focus_losses = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id).values(focus_losses=Attempt.focus_losses + 1)
+        .returning(Attempt.focus_losses).execution_options(synchronize_session=False)).scalar_one()
     db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.FOCUS_LOST, at=now,
                                 detail={"count": attempt.focus_losses}))
     if exam.focus_loss_limit is not None and attempt.focus_losses > exam.focus_loss_limit:
@@ -190,8 +200,11 @@ def _act(attempt: Attempt, kind: str, actor: User, reason: str, now: datetime, *
 
 
 def extend(attempt: Attempt, minutes: int, actor: User, reason: str, now: datetime) -> None:
-    """Give one attempt under way more time (its deadline only)."""
-    if attempt.submitted_at is not None:
+    """Give one attempt under way more time (its deadline only). One already past its
+    deadline is closed first: it needs reopening, which says so in the log."""
+    from exam.exams.services import close_if_overdue
+
+    if close_if_overdue(attempt, now):
         raise ExamError("submitted")
     if not 0 < minutes <= MAX_EXTRA_MINUTES:
         raise ExamError("bad_minutes")
@@ -205,9 +218,14 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
         raise ExamError("not_submitted")
     if attempt.cancelled_at is not None:
         raise ExamError("cancelled")
+    if attempt.review_shown_at is not None:
+        raise ExamError("review_shown")  # the candidate has seen the right answers
     if not 0 < minutes <= MAX_EXTRA_MINUTES:
         raise ExamError("bad_minutes")
-    attempt.submitted_at, attempt.auto_submitted = None, False
+    if db.session.scalar(select(Attempt.id).where(Attempt.exam_id == attempt.exam_id, Attempt.user_id == attempt.user_id,
+                                                  Attempt.submitted_at.is_(None), Attempt.id != attempt.id)):
+        raise ExamError("other_open")
+    attempt.submitted_at, attempt.auto_submitted, attempt.focus_losses = None, False, 0
     attempt.score = attempt.total_points = attempt.passed = attempt.result = None
     attempt.deadline = now + timedelta(minutes=minutes)
     _act(attempt, AttemptEvent.REOPENED, actor, reason, now, minutes=minutes)
@@ -285,7 +303,7 @@ def create_makeup(exam: Exam, actor: User, opens_at: datetime, closes_at: dateti
                   review_policy=exam.review_policy, scoring_policy=exam.scoring_policy,
                   one_question_per_page=exam.one_question_per_page, focus_tracking=exam.focus_tracking,
                   focus_loss_limit=exam.focus_loss_limit, one_device=exam.one_device,
-                  allowed_networks=exam.allowed_networks, created_by_id=actor.id)
+                  allowed_networks=exam.allowed_networks, access_code=exam.access_code, created_by_id=actor.id)
     db.session.add(makeup)
     db.session.flush()
     record("exam.makeup", makeup, makeup.title, {"of": exam.id, "enrolled": len(enrolled),
@@ -358,9 +376,10 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
     from flask_babel import gettext
 
     from exam.exams.manage import can_manage
-    from exam.exams.services import check
+    from exam.exams.services import check, question_pool
 
-    soon = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now,
-                                                 Exam.opens_at < now + WARN_AHEAD).order_by(Exam.opens_at)).all()
-    return [(exam, [p.render(gettext) for p in problems]) for exam in soon
-            if can_manage(user, exam) and (problems := check(exam))]
+    soon = [exam for exam in db.session.scalars(
+        select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now, Exam.opens_at < now + WARN_AHEAD)
+        .order_by(Exam.opens_at)) if can_manage(user, exam)]
+    pool = question_pool() if soon else []
+    return [(exam, [p.render(gettext) for p in problems]) for exam in soon if (problems := check(exam, pool))]

@@ -16,7 +16,7 @@ from exam.exams import examday
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
 from exam.exams.manage import MANAGERS, _local, _utc, bp, get_exam_or_404
 from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOverride
-from exam.exams.services import ExamError
+from exam.exams.services import ExamError, close_if_overdue
 from exam.extensions import db
 from exam.forms import options
 from exam.people.access import visible_enterprises, visible_people
@@ -114,7 +114,8 @@ def invigilate_data(exam_id: int):
 
 def _attempt_or_404(exam: Exam, attempt_id: int) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.exam_id != exam.id or attempt.user.person_id not in _visible_person_ids():
+    if attempt is None or attempt.exam_id != exam.id or attempt.user.person_id is None or db.session.scalar(
+            visible_people(current_user).where(Person.id == attempt.user.person_id)) is None:
         abort(404)
     return attempt
 
@@ -156,8 +157,11 @@ def act(exam_id: int, attempt_id: int, action: str):
                 flash(error, "danger")
         return back
     run, done = ACTIONS[action]
+    now = utcnow()
+    if close_if_overdue(found, now):  # past its deadline: closed first (and kept closed), then act
+        db.session.commit()
     try:
-        run(found, form, utcnow())
+        run(found, form, now)
     except ExamError as error:
         db.session.rollback()
         flash(MESSAGES[error.code](), "danger")

@@ -213,7 +213,8 @@ def export(exam_id: int):
         rows.append([person.name if person else user.name, person.id_number if person else user.username,
                      person.enterprise.name if person and person.enterprise else "", attempt.number,
                      _local(attempt.started_at), _local(attempt.submitted_at) if attempt.submitted_at else None,
-                     attempt.score, "合格" if attempt.passed else ("不合格" if attempt.passed is False else "")])
+                     attempt.score, "已作废" if attempt.cancelled_at else (
+                         "合格" if attempt.passed else ("不合格" if attempt.passed is False else ""))])
     table = Table("成绩", ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"], rows,
                   [10, 22, 32, 8, 18, 18, 8, 8])
     return download(write_xlsx([table]), f"安培-{exam.title}-成绩-{local_today().isoformat()}.xlsx",

@@ -110,6 +110,8 @@ class Attempt(db.Model):
     new_device_allowed: Mapped[bool] = mapped_column(default=False)
     device_changes: Mapped[int] = mapped_column(default=0)
     focus_losses: Mapped[int] = mapped_column(default=0)
+    #: When the candidate was first shown the right answers (such an attempt is not reopened).
+    review_shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The page's last request that was not a save (saves have their own time).
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A score cancelled for a violation: kept, but counted in no pass rate.

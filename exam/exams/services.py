@@ -92,9 +92,9 @@ def question_pool() -> list[PoolQuestion]:
             for q in questions]
 
 
-def check(exam: Exam) -> list[Problem]:
+def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
     """What would stop papers being drawn for this exam now (an empty list: nothing)."""
-    problems = check_blueprint(blueprint_of(exam), question_pool())
+    problems = check_blueprint(blueprint_of(exam), question_pool() if pool is None else pool)
     if exam.closes_at <= exam.opens_at:
         problems.append(Problem(N_("the exam closes before it opens")))
     return problems
@@ -208,8 +208,8 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
 def checked_response(item: dict, response: object) -> object:
     """The answer in the kind's form, or ExamError("bad_answer") if it has the wrong shape."""
     kind = item["kind"]
-    if response is None:
-        return None
+    if response is None or response == "":
+        return None  # a cleared answer is stored as no answer
     if kind in ("single", "multiple"):
         letters = LETTERS[: item["options"]]
         if (not isinstance(response, str) or len(response) > len(letters)
@@ -226,7 +226,7 @@ def checked_response(item: dict, response: object) -> object:
     if (not isinstance(response, list) or len(response) > item["blanks"]
             or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)):
         raise ExamError("bad_answer")
-    return response
+    return response if any(r.strip() for r in response) else None
 
 
 def upsert():
@@ -239,9 +239,13 @@ def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, 
     One guarded upsert whatever the paper's length. Returns False for a stale save (the
     newer answer stays); raises ExamError when the attempt no longer takes answers.
     """
-    if attempt.submitted_at is not None:
+    # Read the attempt's state under a shared lock: a submission under way is waited for.
+    submitted_at, deadline = db.session.execute(
+        select(Attempt.submitted_at, Attempt.deadline).where(Attempt.id == attempt.id)
+        .with_for_update(read=True)).one()
+    if submitted_at is not None:
         raise ExamError("submitted")
-    if now > attempt.deadline + grace():
+    if now > deadline + grace():
         raise ExamError("too_late")
     item = next((i for i in attempt.paper if i["question_id"] == question_id), None)
     if item is None:
@@ -286,11 +290,17 @@ def grade(attempt: Attempt) -> None:
     }
 
 
-def submit(attempt: Attempt, now: datetime, auto: bool = False) -> Attempt:
-    """Submit and grade once: of concurrent submissions only the first one grades."""
+def submit(attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bool = False) -> Attempt:
+    """Submit and grade once: of concurrent submissions only the first one grades.
+
+    ``overdue_only``: close it only if it is still past its deadline and grace (an organiser
+    may have just given more time).
+    """
+    guard = [Attempt.id == attempt.id, Attempt.submitted_at.is_(None)]
+    if overdue_only:
+        guard.append(Attempt.deadline < now - grace())
     claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now, auto_submitted=auto)
+        update(Attempt).where(*guard).values(submitted_at=now, auto_submitted=auto)
         .execution_options(synchronize_session=False)).rowcount == 1
     db.session.refresh(attempt)
     if claimed:
@@ -302,7 +312,7 @@ def submit(attempt: Attempt, now: datetime, auto: bool = False) -> Attempt:
 def close_if_overdue(attempt: Attempt, now: datetime) -> bool:
     """Close and grade an attempt past its deadline and grace; True if it is closed now."""
     if attempt.submitted_at is None and now > attempt.deadline + grace():
-        submit(attempt, now, auto=True)
+        submit(attempt, now, auto=True, overdue_only=True)
     return attempt.submitted_at is not None
 
 
@@ -316,7 +326,7 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
     closed = 0
     for attempt in overdue:
         before = attempt.submitted_at
-        submit(attempt, now, auto=True)
+        submit(attempt, now, auto=True, overdue_only=True)
         closed += before is None and attempt.auto_submitted
     return closed
 

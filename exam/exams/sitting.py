@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from exam.auth.models import User, UserRole
-from exam.exams.models import Attempt, AttemptAnswer
+from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.exams.services import ExamError, checked_response, grace
 from exam.extensions import db
 
@@ -100,19 +100,21 @@ def session_identity() -> tuple[int, str] | None:
 
 def _owned() -> tuple:
     """Conditions: the attempt is this candidate's, whose session is still good, on the device
-    it is bound to (if it is bound to one)."""
+    it is bound to (if it is bound to one), at an exam open to any network (an exam limited
+    to some networks always takes the full path, which checks the address)."""
     return (Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"),
             Attempt.seed == bindparam("seed"), User.id == Attempt.user_id,
             User.session_token == bindparam("token"), User.disabled.is_(False),
             User.must_change_password.is_(False), User.role == UserRole.CANDIDATE,
-            or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")))
+            or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")),
+            Exam.id == Attempt.exam_id, Exam.allowed_networks.is_(None))
 
 
 @cache
 def _sitting_query():
     return (select(Attempt.deadline, Attempt.submitted_at, AttemptAnswer.question_id, AttemptAnswer.response,
                    AttemptAnswer.seq)
-            .select_from(Attempt).join(User, User.id == Attempt.user_id)
+            .select_from(Attempt).join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
             .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id).where(*_owned()))
 
 
@@ -122,9 +124,12 @@ def _save_statement(dialect: str):
     source = (select(Attempt.id, bindparam("question_id", type_=Integer),
                      bindparam("response", type_=AttemptAnswer.response.type),
                      bindparam("seq", type_=Integer), bindparam("now", type_=AttemptAnswer.saved_at.type))
-              .select_from(Attempt).join(User, User.id == Attempt.user_id)
+              .select_from(Attempt).join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
               .where(*_owned(), Attempt.submitted_at.is_(None),
-                     Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type)))
+                     Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type))
+              # A submission under way holds the attempt's row: wait for it, then see it
+              # submitted (PostgreSQL; SQLite runs one writer at a time anyway).
+              .with_for_update(read=True, of=Attempt))
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(AttemptAnswer).from_select(
         ["attempt_id", "question_id", "response", "seq", "saved_at"], source)

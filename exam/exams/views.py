@@ -76,6 +76,9 @@ def result(attempt_id: int):
     if attempt.submitted_at is None:
         return redirect(url_for("exams.sit", attempt_id=attempt.id))
     review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    if review and attempt.review_shown_at is None:
+        attempt.review_shown_at = utcnow()
+        db.session.commit()
     topics = _topic_names()
     return render_template("exams/result.html", attempt=attempt, review=review, topics=topics,
                            note=None if review else _("The answers are shown as the exam's rules allow."))

@@ -26,11 +26,28 @@ def index():
         notices, results = examday.candidate_notices(current_user, now)
         back = examday.back_to_training(current_user.person) if current_user.person else []
         return render_template("home/candidate.html", person=current_user.person, notices=notices,
-                               results=results, back_to_training=back, now=now)
+                               results=results, back_to_training=back, now=now,
+                               expiring=_expiring_certificate(current_user))
     if current_user.role == UserRole.CONTACT:
         return render_template("home/contact.html", enterprise=current_user.enterprise)
     return render_template("home/staff.html", **_register_figures(current_user),
                            exams_at_risk=examday.exams_at_risk(current_user, now))
+
+
+def _expiring_certificate(user: User):
+    """The candidate's current certificate if it ends within the notice period (or has ended)."""
+    from flask import current_app
+
+    from exam.certificates.services import current_certificate
+    from exam.timeutil import local_today
+
+    if user.person_id is None:
+        return None
+    certificate = current_certificate(user.person_id)
+    days = current_app.config["CERTIFICATE_NOTICE_DAYS"]
+    if certificate is None or (certificate.valid_until - local_today()).days > days:
+        return None
+    return certificate
 
 
 def _register_figures(user: User) -> dict:

@@ -143,7 +143,15 @@ def person(person_id: int):
     p = get_person_or_404(person_id, current_user)
     return render_template("people/person.html", person=p, account=services.account_of(p),
                            can_edit=can_edit_people_of(current_user, p.enterprise_id),
-                           attempts=attempts_of(p), back_to_training=back_to_training(p))
+                           attempts=attempts_of(p), back_to_training=back_to_training(p),
+                           certificates=_certificates_of(p), today=local_today())
+
+
+def _certificates_of(p: Person) -> list:
+    from exam.certificates.models import Certificate
+
+    return list(db.session.scalars(db.select(Certificate).where(Certificate.person_id == p.id)
+                                   .order_by(Certificate.issued_at.desc())))
 
 
 def _person_form(p: Person | None) -> PersonForm:

@@ -24,7 +24,8 @@
   function pending() {
     return Object.keys(state).filter(function (q) { return !state[q].acked; });
   }
-  var blocked = "";        // the server's message while this device is refused
+  var blocked = "";        // the server's message while this device (or network) is refused
+  var REFUSED = ["device_blocked", "network"];
   function setStatus(kind) {
     var badge = document.getElementById("save-state");
     var text = {saved: t.tSaved, saving: t.tSaving, offline: t.tOffline, blocked: blocked}[kind];
@@ -64,7 +65,7 @@
         return response.json().then(function (error) {
           var code = error && error.error && error.error.code;
           if (code === "submitted" || code === "too_late") { finish(); return; }
-          if (code === "device_blocked") {   // kept here, sent again once an organiser allows it
+          if (REFUSED.indexOf(code) >= 0) {   // kept here, sent again once allowed
             blocked = error.error.message;
             refreshStatus();
             return;
@@ -227,7 +228,7 @@
       if (response.ok || response.status === 404) { finish(); return; }
       return response.json().then(function (error) {
         var code = error && error.error && error.error.code;
-        if (code === "device_blocked") { blocked = error.error.message; refreshStatus(); }
+        if (REFUSED.indexOf(code) >= 0) { blocked = error.error.message; refreshStatus(); }
         else if (response.status === 409) { finish(); return; }
         button.disabled = false;
       });
@@ -242,7 +243,7 @@
     request("POST", t.api + "/heartbeat").then(function (response) {
       if (!response.ok) {
         return response.json().then(function (error) {
-          if (error && error.error && error.error.code === "device_blocked") { blocked = error.error.message; refreshStatus(); }
+          if (error && error.error && REFUSED.indexOf(error.error.code) >= 0) { blocked = error.error.message; refreshStatus(); }
         });
       }
       return response.json().then(function (data) {
@@ -266,7 +267,7 @@
       if (!response.ok) {
         return response.json().then(function (error) {
           var code = error && error.error && error.error.code;
-          if (code === "device_blocked") {
+          if (REFUSED.indexOf(code) >= 0) {
             blocked = error.error.message;
             document.getElementById("questions").textContent = blocked;
             refreshStatus();
