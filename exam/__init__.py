@@ -73,6 +73,8 @@ def _init_extensions(app: Flask) -> None:
     import exam.exams.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
+    import exam.screenings.models  # noqa: F401
+    import exam.training.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -92,8 +94,11 @@ def _register_blueprints(app: Flask) -> None:
     from exam.questions.practice import bp as practice_bp
     from exam.questions.views import bp as questions_bp
     from exam.reference.views import bp as reference_bp
+    from exam.screenings.views import bp as screenings_bp
+    from exam.training.views import bp as training_bp
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
-               practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp):
+               practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp,
+               training_bp, screenings_bp):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -214,10 +214,16 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
             from exam.demo.exams import load_demo_exams
 
             exams = load_demo_exams(rng)
+            from exam.demo.training import load_demo_training
+
+            sessions = load_demo_training(rng)
+            from exam.demo.screenings import load_demo_screenings
+
+            load_demo_screenings(rng)
             db.session.commit()
             certificates = _demo_certificates()
             click.echo(f"Demo question bank: {questions} questions; demo exams: "
-                       + "; ".join(e.title for e in exams) + f"; {certificates} certificates")
+                       + "; ".join(e.title for e in exams) + f"; {certificates} certificates; {sessions} training sessions")
             _print_logins(logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")

@@ -317,3 +317,59 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
     assert "/ 100" in page.locator("#exam-result").inner_text()
     phone.close()
     desk.close()
+
+
+def test_an_organiser_schedules_training_for_those_short_and_they_sign_in_by_qr(
+        browser, live_server, make_user, screenshot, tmp_path):
+    import subprocess
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from exam.timeutil import display_zone, utcnow
+
+    candidate = make_user(UserRole.CANDIDATE)
+    organiser = make_user(UserRole.ORGANISER)
+    desk = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    _log_in(page, live_server, organiser.username, PASSWORD)
+    page.goto(f"{live_server}/manage/training/hours")
+    expect(page.locator("#shortfall-table")).to_contain_text(candidate.person.name)
+    page.select_option("#invite-session", "new")
+    page.click("#invite-button")
+    expect(page.locator("#person_logins")).to_have_value(candidate.person.id_number)
+    now = utcnow().astimezone(display_zone())
+    page.fill("#title", "危险化学品企业主要负责人年度再培训")
+    page.fill("#starts_at", (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#ends_at", (now + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#hours", "4")
+    page.fill("#venue", "区应急管理局三楼会议室")
+    page.click("#session-form button[type=submit]")
+    qr = page.locator("#signin-qr")
+    expect(qr).to_be_visible()
+    screenshot(page, "training-session-screen")
+
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    mobile = phone.new_page()
+    _log_in(mobile, live_server, candidate.username, PASSWORD)
+    expect(mobile.locator(".training-notice")).to_contain_text("危险化学品企业主要负责人年度再培训")
+    mobile.goto(f"{live_server}/training")
+    mobile.click(".enrol-button")
+    expect(mobile.locator(".enrolment-status")).to_have_text("已报名")
+
+    # The phone "scans" the code on the organiser's screen.
+    image = tmp_path / "qr.png"
+    qr.screenshot(path=str(image))
+    link = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert "/signin?code=" in link
+    mobile.goto(link)
+    mobile.click("#signin-button")
+    expect(mobile.locator("#signin-done")).to_contain_text("学时已计入")
+    screenshot(mobile, "training-signed-in-phone")
+    mobile.goto(f"{live_server}/training")
+    expect(mobile.locator("#ledger .ledger-total").first).to_have_text("4.0")
+    page.reload()
+    expect(page.locator(f"#present-{candidate.person_id}")).to_be_checked()
+    phone.close()
+    desk.close()

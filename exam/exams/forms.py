@@ -58,6 +58,7 @@ class ExamForm(FlaskForm):
     sector_ids = MultiCheckboxField(_l("For sectors (none: all)"), coerce=int)
     town_ids = MultiCheckboxField(_l("For towns/streets (none: all)"), coerce=int)
     rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=6)
+    requires_training = BooleanField(_l("Only people who have done this year's training hours may sit it"))
     focus_tracking = BooleanField(_l("Record when the exam page loses focus (tab switch, another app, a call)"),
                                   default=True)
     focus_loss_limit = IntegerField(_l("Submit after this many focus losses (empty: never — phones report calls "

@@ -89,6 +89,7 @@ def _form(exam: Exam | None) -> ExamForm:
         form.focus_tracking.data, form.focus_loss_limit.data = exam.focus_tracking, exam.focus_loss_limit
         form.one_device.data, form.allowed_networks.data = exam.one_device, exam.allowed_networks or ""
         form.access_code.data = exam.access_code or ""
+        form.requires_training.data = exam.requires_training
         blueprint = exam.blueprint or {}
         form.shuffle_questions.data = blueprint.get("shuffle_questions", True)
         form.shuffle_options.data = blueprint.get("shuffle_options", True)
@@ -114,7 +115,7 @@ def _blueprint(form: ExamForm) -> dict:
 
 def _integrity(exam: Exam, form: ExamForm) -> None:
     exam.focus_tracking, exam.focus_loss_limit = form.focus_tracking.data, form.focus_loss_limit.data
-    exam.one_device = form.one_device.data
+    exam.one_device, exam.requires_training = form.one_device.data, form.requires_training.data
     exam.allowed_networks = (form.allowed_networks.data or "").strip() or None
     exam.access_code = (form.access_code.data or "").strip().upper() or None
 

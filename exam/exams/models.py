@@ -62,6 +62,8 @@ class Exam(db.Model):
     one_device: Mapped[bool] = mapped_column(default=True)
     #: Networks (CIDR, one per line) a candidate must sit it from; empty: anywhere.
     allowed_networks: Mapped[str | None] = mapped_column(Text)
+    #: Only people who have done this year's training hours may sit it.
+    requires_training: Mapped[bool] = mapped_column(default=False)
     #: A code shown in the exam room that candidates type to start; empty: none.
     access_code: Mapped[str | None] = mapped_column(String(20))
 

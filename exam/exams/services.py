@@ -173,6 +173,13 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
     if not is_eligible(exam, user):
         raise ExamError("not_eligible")
     check_network(exam, address)
+    if exam.requires_training:
+        from exam.timeutil import local_today
+        from exam.training.services import meets_requirement
+
+        short = meets_requirement(user.person, local_today())
+        if short is not None:
+            raise ExamError("training_required", done=short.total, required=short.requirement.hours)
     current = open_attempt(exam, user)
     if current is not None and not close_if_overdue(current, now):
         if device is not None:

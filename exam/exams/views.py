@@ -30,8 +30,15 @@ def index():
         if services.is_eligible(e, current_user)]
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
                                   .order_by(Attempt.id)).all()
+    shortfalls = {}
+    if any(e.requires_training for e, _terms in exams):
+        from exam.timeutil import local_today
+        from exam.training.services import meets_requirement
+
+        short = meets_requirement(current_user.person, local_today())
+        shortfalls = {e.id: short for e, _terms in exams if e.requires_training and short is not None}
     return render_template("exams/index.html", exams=exams, now=now, attempts=attempts,
-                           ExamStatus=ExamStatus)
+                           ExamStatus=ExamStatus, shortfalls=shortfalls)
 
 
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])

@@ -27,11 +27,18 @@ def index():
         back = examday.back_to_training(current_user.person) if current_user.person else []
         return render_template("home/candidate.html", person=current_user.person, notices=notices,
                                results=results, back_to_training=back, now=now,
-                               expiring=_expiring_certificate(current_user))
+                               expiring=_expiring_certificate(current_user), sessions=_sessions_for(current_user, now))
     if current_user.role == UserRole.CONTACT:
         return render_template("home/contact.html", enterprise=current_user.enterprise)
     return render_template("home/staff.html", **_register_figures(current_user),
                            exams_at_risk=examday.exams_at_risk(current_user, now))
+
+
+def _sessions_for(user: User, now):
+    """Training sessions not over that invite the candidate (or that they joined)."""
+    from exam.training.views import upcoming_for
+
+    return upcoming_for(user.person, now) if user.person else []
 
 
 def _expiring_certificate(user: User):

@@ -139,12 +139,14 @@ def people():
 @roles_required(*VIEWERS)
 def person(person_id: int):
     from exam.exams.examday import attempts_of, back_to_training
+    from exam.screenings.services import screenings_of
 
     p = get_person_or_404(person_id, current_user)
     return render_template("people/person.html", person=p, account=services.account_of(p),
                            can_edit=can_edit_people_of(current_user, p.enterprise_id),
                            attempts=attempts_of(p), back_to_training=back_to_training(p),
-                           certificates=_certificates_of(p), today=local_today())
+                           certificates=_certificates_of(p), today=local_today(),
+                           screenings=screenings_of(p.id))
 
 
 def _certificates_of(p: Person) -> list:

@@ -1,0 +1,347 @@
+"""Films, screenings and named attendance; person-times and hours for reports and files.
+
+Person-times (人次): a screening's headcount of cadres and workers, when given, is the TOTAL
+present with the named people among them, so the screening counts
+``max(cadres + workers, number named)``: named people are never counted twice, and naming
+more people than were counted raises the count rather than losing anyone. Named people are
+credited the screening's hours (学时) in their file.
+
+Services validate, change the session and flush; the caller commits. Refused input raises
+``InvalidInput`` with every problem found, and nothing is changed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from exam.audit.services import apply_changes, record
+from exam.auth.models import User
+from exam.extensions import db
+from exam.people.models import Person, Sector, Town
+from exam.screenings.models import (
+    MAX_FILM_MINUTES,
+    MAX_HEADCOUNT,
+    MAX_HOURS,
+    Film,
+    Screening,
+    ScreeningAttendance,
+)
+from exam.timeutil import display_zone, utcnow
+
+#: Lines of ID numbers or mobiles taken in one go.
+MAX_LINES = 500
+#: Screenings are recorded from this year on, and at most this far ahead.
+EARLIEST_YEAR = 2000
+LATEST_AHEAD = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason input was refused: the field it concerns and a code the view words."""
+
+    field: str
+    code: str
+
+
+class InvalidInput(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(", ".join(f"{p.field}:{p.code}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class FilmData:
+    title: str
+    duration_minutes: int
+    accident: str = ""
+    source: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ScreeningData:
+    """A screening as entered; ``starts_at`` is aware (UTC or any zone)."""
+
+    starts_at: datetime
+    film_ids: list[int]
+    venue: str = ""
+    organising_unit: str = ""
+    audience: str = ""
+    hours: float = 1.0
+    headcount_cadres: int | None = None
+    headcount_workers: int | None = None
+    sector_id: int | None = None
+    town_id: int | None = None
+
+
+@dataclass
+class ScreeningTotals:
+    """Screenings held and person-times, with the parts they are made of."""
+
+    screenings: int = 0
+    person_times: int = 0
+    named: int = 0
+    cadres: int = 0
+    workers: int = 0
+
+
+@dataclass
+class AttendanceResult:
+    """What became of the lines typed in: added, named before, and refused lines."""
+
+    added: list[Person] = field(default_factory=list)
+    already: list[Person] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    #: A mobile shared by more than one person: the ID number is needed.
+    ambiguous: list[str] = field(default_factory=list)
+
+
+# --- person-times and hours ------------------------------------------------------------------
+
+
+def count_person_times(cadres: int | None, workers: int | None, named: int) -> int:
+    """Person-times of one screening: the headcount includes the named, so take the larger."""
+    return max((cadres or 0) + (workers or 0), named)
+
+
+def named_count(screening: Screening) -> int:
+    return db.session.scalar(select(func.count(ScreeningAttendance.id))
+                             .where(ScreeningAttendance.screening_id == screening.id)) or 0
+
+
+def person_times(screening: Screening) -> int:
+    """Person-times of ``screening``, without counting a named person twice."""
+    return count_person_times(screening.headcount_cadres, screening.headcount_workers, named_count(screening))
+
+
+def named_counts(screening_ids: Collection[int]) -> dict[int, int]:
+    """Named attendees per screening, for a page of screenings in one query."""
+    if not screening_ids:
+        return {}
+    rows = db.session.execute(select(ScreeningAttendance.screening_id, func.count(ScreeningAttendance.id))
+                              .where(ScreeningAttendance.screening_id.in_(screening_ids))
+                              .group_by(ScreeningAttendance.screening_id))
+    return {screening_id: n for screening_id, n in rows}
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The start of ``year`` and of the next, in the display zone (Beijing time)."""
+    zone = display_zone()
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def totals(year: int | None = None, *, sector_ids: Collection[int] | None = None,
+           town_ids: Collection[int] | None = None, now: datetime | None = None) -> ScreeningTotals:
+    """Screenings held (started by ``now``) in ``year`` (Beijing time; None: ever) and their
+    person-times; ``sector_ids``/``town_ids`` keep only screenings held for those."""
+    query = (select(Screening.headcount_cadres, Screening.headcount_workers, func.count(ScreeningAttendance.id))
+             .outerjoin(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
+             .where(Screening.starts_at <= (now or utcnow()))
+             .group_by(Screening.id, Screening.headcount_cadres, Screening.headcount_workers))
+    if year is not None:
+        start, end = year_bounds(year)
+        query = query.where(Screening.starts_at >= start, Screening.starts_at < end)
+    if sector_ids is not None:
+        query = query.where(Screening.sector_id.in_(sector_ids))
+    if town_ids is not None:
+        query = query.where(Screening.town_id.in_(town_ids))
+    result = ScreeningTotals()
+    for cadres, workers, named in db.session.execute(query):
+        result.screenings += 1
+        result.person_times += count_person_times(cadres, workers, named)
+        result.named += named
+        result.cadres += cadres or 0
+        result.workers += workers or 0
+    return result
+
+
+def named_hours(person_id: int, year: int) -> float:
+    """Hours credited to a person for screenings they attended by name in ``year`` (Beijing time)."""
+    start, end = year_bounds(year)
+    total = db.session.scalar(
+        select(func.sum(Screening.hours))
+        .join(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
+        .where(ScreeningAttendance.person_id == person_id, Screening.starts_at >= start, Screening.starts_at < end))
+    return float(total or 0.0)
+
+
+def screenings_of(person_id: int) -> list[Screening]:
+    """The screenings a person attended by name, newest first (for the personal file)."""
+    return list(db.session.scalars(
+        select(Screening).join(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
+        .where(ScreeningAttendance.person_id == person_id)
+        .options(selectinload(Screening.films)).order_by(Screening.starts_at.desc())))
+
+
+# --- the film library ------------------------------------------------------------------------
+
+
+def save_film(film: Film | None, data: FilmData) -> Film:
+    """Add a film (``film`` None) or change one; refuses a duration out of range or a title
+    already in the library."""
+    title = data.title.strip()
+    problems = []
+    if not title:
+        problems.append(Problem("title", "required"))
+    elif db.session.scalar(select(Film.id).where(Film.title == title, Film.id != (film.id if film else None))):
+        problems.append(Problem("title", "duplicate_title"))
+    if data.duration_minutes is None or not 0 < data.duration_minutes <= MAX_FILM_MINUTES:
+        problems.append(Problem("duration_minutes", "duration"))
+    if problems:
+        raise InvalidInput(problems)
+    values = {"title": title, "accident": data.accident.strip(), "duration_minutes": data.duration_minutes,
+              "source": data.source.strip(), "description": data.description.strip()}
+    if film is None:
+        film = Film(**values)
+        db.session.add(film)
+        record("film.create", film, title)
+    else:
+        changes = apply_changes(film, values)
+        if changes:
+            record("film.update", film, title, changes)
+    db.session.flush()
+    return film
+
+
+# --- screenings ------------------------------------------------------------------------------
+
+
+def _screening_problems(screening: Screening | None, data: ScreeningData, now: datetime) -> list[Problem]:
+    problems = []
+    if not data.film_ids:
+        problems.append(Problem("film_ids", "no_film"))
+    elif len(set(data.film_ids)) != db.session.scalar(select(func.count(Film.id)).where(Film.id.in_(data.film_ids))):
+        problems.append(Problem("film_ids", "unknown_film"))
+    if data.hours is None or not 0 <= data.hours <= MAX_HOURS:
+        problems.append(Problem("hours", "hours"))
+    for name in ("headcount_cadres", "headcount_workers"):
+        value = getattr(data, name)
+        if value is not None and not 0 <= value <= MAX_HEADCOUNT:
+            problems.append(Problem(name, "headcount"))
+    if data.sector_id is not None and db.session.get(Sector, data.sector_id) is None:
+        problems.append(Problem("sector_id", "unknown"))
+    if data.town_id is not None and db.session.get(Town, data.town_id) is None:
+        problems.append(Problem("town_id", "unknown"))
+    if data.starts_at.year < EARLIEST_YEAR or data.starts_at > now + LATEST_AHEAD:
+        problems.append(Problem("starts_at", "date"))
+    elif data.starts_at > now:
+        # Nobody can have attended a screening that has not started.
+        counted = data.headcount_cadres is not None or data.headcount_workers is not None
+        if counted or (screening is not None and named_count(screening)):
+            problems.append(Problem("starts_at", "future_attendance"))
+    return problems
+
+
+def save_screening(screening: Screening | None, data: ScreeningData, actor: User,
+                   now: datetime | None = None) -> Screening:
+    """Add a screening (``screening`` None) or change one, after checking every field."""
+    now = now or utcnow()
+    problems = _screening_problems(screening, data, now)
+    if problems:
+        raise InvalidInput(problems)
+    films = list(db.session.scalars(select(Film).where(Film.id.in_(data.film_ids)).order_by(Film.title)))
+    values = {"starts_at": data.starts_at, "venue": data.venue.strip(),
+              "organising_unit": data.organising_unit.strip(), "audience": data.audience.strip(),
+              "hours": float(data.hours), "headcount_cadres": data.headcount_cadres,
+              "headcount_workers": data.headcount_workers, "sector_id": data.sector_id, "town_id": data.town_id}
+    if screening is None:
+        screening = Screening(**values, films=films, created_by_id=actor.id)
+        db.session.add(screening)
+        record("screening.create", screening, describe(screening), actor=actor)
+    else:
+        changes = apply_changes(screening, values)
+        if {f.id for f in screening.films} != {f.id for f in films}:
+            changes["films"] = [[f.title for f in screening.films], [f.title for f in films]]
+            screening.films = films
+        if changes:
+            record("screening.update", screening, describe(screening), changes, actor=actor)
+    db.session.flush()
+    return screening
+
+
+def describe(screening: Screening) -> str:
+    """A screening in one line for the log: Beijing date and time, venue, films."""
+    when = screening.starts_at.astimezone(display_zone()).strftime("%Y-%m-%d %H:%M")
+    return f"{when} {screening.venue} {'、'.join(f.title for f in screening.films)}"[:300]
+
+
+# --- named attendance ------------------------------------------------------------------------
+
+
+def parse_lines(text: str) -> list[str]:
+    """ID numbers or mobiles, one per line: full-width characters folded, spaces dropped,
+    an ID number's check letter upper-cased, repeats and empty lines left out."""
+    keys: list[str] = []
+    for line in (text or "").splitlines():
+        key = "".join(unicodedata.normalize("NFKC", line).split()).upper()
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def find_people(keys: Iterable[str], people: Select) -> tuple[dict[str, Person], list[str], list[str]]:
+    """Look up each key as an ID number or a mobile among ``people`` (a query of the people
+    the user may see): (found by key, keys not found, mobiles shared by several people)."""
+    keys = list(keys)
+    candidates = db.session.scalars(people.where(Person.id_number.in_(keys) | Person.mobile.in_(keys))).all()
+    found, not_found, ambiguous = {}, [], []
+    for key in keys:
+        matches = [p for p in candidates if p.id_number == key] or [p for p in candidates if p.mobile == key]
+        if len(matches) == 1:
+            found[key] = matches[0]
+        elif matches:
+            ambiguous.append(key)
+        else:
+            not_found.append(key)
+    return found, not_found, ambiguous
+
+
+def add_attendees(screening: Screening, text: str, people: Select, actor: User,
+                  now: datetime | None = None) -> AttendanceResult:
+    """Name the people on ``text``'s lines as attendees. Any line not found among ``people``
+    (or ambiguous) refuses the whole list: the result says which, and nothing is added."""
+    now = now or utcnow()
+    keys = parse_lines(text)
+    if not keys:
+        raise InvalidInput([Problem("lines", "required")])
+    if len(keys) > MAX_LINES:
+        raise InvalidInput([Problem("lines", "too_many")])
+    if screening.starts_at > now:
+        raise InvalidInput([Problem("lines", "not_started")])
+    found, not_found, ambiguous = find_people(keys, people)
+    result = AttendanceResult(not_found=not_found, ambiguous=ambiguous)
+    if not_found or ambiguous:
+        return result
+    named = set(db.session.scalars(select(ScreeningAttendance.person_id)
+                                   .where(ScreeningAttendance.screening_id == screening.id)))
+    for person in dict.fromkeys(found.values()):  # one person typed twice (ID and mobile) counts once
+        if person.id in named:
+            result.already.append(person)
+            continue
+        db.session.add(ScreeningAttendance(screening_id=screening.id, person_id=person.id, recorded_at=now,
+                                           recorded_by_id=actor.id))
+        result.added.append(person)
+    if result.added:
+        record("screening.attendance_add", screening, describe(screening),
+               {"added": [f"{p.name} {p.masked_id_number}" for p in result.added]}, actor=actor)
+    db.session.flush()
+    return result
+
+
+def remove_attendee(screening: Screening, person: Person, actor: User) -> bool:
+    """Take a named person off a screening (their hours go with it); False if not named."""
+    attendance = db.session.scalar(select(ScreeningAttendance).where(
+        ScreeningAttendance.screening_id == screening.id, ScreeningAttendance.person_id == person.id))
+    if attendance is None:
+        return False
+    db.session.delete(attendance)
+    record("screening.attendance_remove", screening, describe(screening),
+           {"removed": f"{person.name} {person.masked_id_number}"}, actor=actor)
+    db.session.flush()
+    return True

@@ -1,0 +1,334 @@
+"""Sessions, invitations, enrolment with a waiting list, attendance (roll call or a signed,
+short-lived QR code) and the hours ledger against the legal minimum.
+
+Hours (生产经营单位安全培训规定, art. 9; configurable): principal leaders and safety managers
+need 48 hours of initial training in high-risk sectors (32 elsewhere) in the year they take
+the post, and 16 (12) hours of retraining every year after. Only attended sessions count;
+named attendance at warning-film screenings and outside training entered with evidence
+count too. Services flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import extract, func, select
+
+from exam.audit.services import record
+from exam.auth.models import User
+from exam.extensions import db
+from exam.people.models import Enterprise, Person
+from exam.timeutil import display_zone
+from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
+
+#: A sign-in code changes every this many seconds; the current and the previous one are accepted.
+CODE_SECONDS = 120
+#: Sign-in opens this long before a session starts (people arrive early) and closes at its end.
+EARLY_SIGNIN = timedelta(minutes=30)
+#: Most hours one session may credit (a day-long course is 8).
+MAX_SESSION_HOURS = 40
+
+
+class TrainingError(Exception):
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- invitations and enrolment ---------------------------------------------------------------
+
+
+def is_invited(session: TrainingSession, person: Person) -> bool:
+    rules = session.invitation or {}
+    if person.id in (rules.get("person_ids") or ()):
+        return True
+    enterprise = person.enterprise
+    if enterprise is None:
+        return False
+    checks = []
+    if rules.get("enterprise_ids"):
+        checks.append(enterprise.id in rules["enterprise_ids"])
+    if rules.get("roles"):
+        checks.append(person.role in rules["roles"])
+    if session.sectors:
+        checks.append(bool({s.id for s in session.sectors} & {s.id for s in enterprise.sectors}))
+    if not checks:
+        return not rules.get("person_ids")  # only named people, or everybody
+    return all(checks)
+
+
+def enrolled_count(session: TrainingSession) -> int:
+    return db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.ENROLLED))
+
+
+def _lock(session: TrainingSession) -> None:
+    """Serialise enrolments of one session (PostgreSQL; SQLite has one writer anyway)."""
+    db.session.execute(select(TrainingSession.id).where(TrainingSession.id == session.id).with_for_update())
+
+
+def enrol(session: TrainingSession, person: Person, now: datetime) -> Enrolment:
+    """A seat if one is free, else a place on the waiting list; enrolling twice changes nothing."""
+    if session.cancelled_at is not None:
+        raise TrainingError("cancelled")
+    if now >= session.ends_at:
+        raise TrainingError("over")
+    if not is_invited(session, person):
+        raise TrainingError("not_invited")
+    _lock(session)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
+                                                          Enrolment.person_id == person.id))
+    if enrolment is not None and enrolment.status != EnrolmentStatus.WITHDRAWN:
+        return enrolment
+    full = session.capacity is not None and enrolled_count(session) >= session.capacity
+    status = EnrolmentStatus.WAITING if full else EnrolmentStatus.ENROLLED
+    if enrolment is None:
+        enrolment = Enrolment(session_id=session.id, person_id=person.id, status=status, enrolled_at=now)
+        db.session.add(enrolment)
+    else:
+        enrolment.status, enrolment.enrolled_at = status, now
+    db.session.flush()
+    return enrolment
+
+
+def withdraw(enrolment: Enrolment, now: datetime) -> Enrolment | None:
+    """Give the place up; the first on the waiting list takes it (returned)."""
+    session = enrolment.session
+    _lock(session)
+    was_enrolled = enrolment.status == EnrolmentStatus.ENROLLED
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    db.session.flush()
+    return _promote(session) if was_enrolled else None
+
+
+def _promote(session: TrainingSession) -> Enrolment | None:
+    if session.capacity is not None and enrolled_count(session) >= session.capacity:
+        return None
+    first = db.session.scalar(select(Enrolment).where(
+        Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.WAITING)
+        .order_by(Enrolment.enrolled_at, Enrolment.id).limit(1))
+    if first is not None:
+        first.status = EnrolmentStatus.ENROLLED
+        db.session.flush()
+    return first
+
+
+def set_capacity(session: TrainingSession, capacity: int | None) -> None:
+    """Change the seats: never below those already enrolled; freed seats go to the waiting list."""
+    if session.id is not None:
+        _lock(session)
+        if capacity is not None and capacity < enrolled_count(session):
+            raise TrainingError("capacity_below_enrolled", enrolled=enrolled_count(session))
+    session.capacity = capacity
+    if session.id is not None:
+        while _promote(session) is not None:
+            pass
+
+
+def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
+    """Add these people to the session's invitation; the number newly invited."""
+    rules = dict(session.invitation or {})
+    named = list(rules.get("person_ids") or [])
+    added = [pid for pid in person_ids if pid not in named]
+    rules["person_ids"] = named + added
+    session.invitation = rules
+    record("training.invite", session, f"{session.title}: +{len(added)}", {"person_ids": added}, actor=actor)
+    return len(added)
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+
+def signin_code(session: TrainingSession, now: datetime, slots_back: int = 0) -> str:
+    """The code in the room's QR code now: signed with the session's secret, bound to the
+    session and to a two-minute slot of time, so it cannot be guessed, forged or reused later."""
+    slot = int(now.timestamp()) // CODE_SECONDS - slots_back
+    digest = hmac.new(session.signin_secret.encode(), f"{session.id}:{slot}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().rstrip("=")
+
+
+def code_valid(session: TrainingSession, code: str, now: datetime) -> bool:
+    code = (code or "").strip().upper()
+    return any(hmac.compare_digest(code, signin_code(session, now, back)) for back in (0, 1))
+
+
+def signin_open(session: TrainingSession, now: datetime) -> bool:
+    return session.cancelled_at is None and session.starts_at - EARLY_SIGNIN <= now <= session.ends_at
+
+
+def _attend(session: TrainingSession, person: Person, how: str, now: datetime, actor: User | None) -> Enrolment:
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
+                                                          Enrolment.person_id == person.id))
+    if enrolment is None:
+        enrolment = Enrolment(session_id=session.id, person_id=person.id, enrolled_at=now)
+        db.session.add(enrolment)
+    enrolment.status = EnrolmentStatus.ENROLLED  # whoever is in the room has a seat
+    if enrolment.attended_at is None:  # signing in twice counts once
+        enrolment.attended_at, enrolment.attended_by = now, how
+        enrolment.marked_by_id = actor.id if actor else None
+    db.session.flush()
+    return enrolment
+
+
+def sign_in(session: TrainingSession, person: Person, code: str, now: datetime) -> Enrolment:
+    """The attendee's own sign-in from the QR code in the room."""
+    if not code_valid(session, code, now):
+        raise TrainingError("bad_code")
+    if not signin_open(session, now):
+        raise TrainingError("signin_closed")
+    if not is_invited(session, person) and not db.session.scalar(select(Enrolment.id).where(
+            Enrolment.session_id == session.id, Enrolment.person_id == person.id)):
+        raise TrainingError("not_invited")
+    return _attend(session, person, "qr", now, None)
+
+
+def roll_call(session: TrainingSession, present: set[int], actor: User, now: datetime) -> tuple[int, int]:
+    """The organiser's roll call: ``present`` are the person ids there; (marked, unmarked)."""
+    if session.cancelled_at is not None:
+        raise TrainingError("cancelled")
+    if now < session.starts_at - EARLY_SIGNIN:
+        raise TrainingError("not_started")
+    marked = unmarked = 0
+    enrolments = {e.person_id: e for e in session.enrolments}
+    for person_id in present:
+        if person_id not in enrolments or enrolments[person_id].attended_at is None:
+            person = db.session.get(Person, person_id)
+            if person is not None:
+                _attend(session, person, "rollcall", now, actor)
+                marked += 1
+    for person_id, enrolment in enrolments.items():
+        if person_id not in present and enrolment.attended_at is not None:
+            enrolment.attended_at = enrolment.attended_by = None
+            unmarked += 1
+    record("training.rollcall", session, session.title, {"present": sorted(present)}, actor=actor)
+    return marked, unmarked
+
+
+# --- the hours ledger ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Requirement:
+    hours: float
+    initial: bool
+    high_risk: bool
+
+
+@dataclass(frozen=True)
+class Ledger:
+    year: int
+    sessions: float
+    screenings: float
+    external: float
+    requirement: Requirement | None
+
+    @property
+    def total(self) -> float:
+        return round(self.sessions + self.screenings + self.external, 2)
+
+    @property
+    def gap(self) -> float:
+        return max(0.0, round(self.requirement.hours - self.total, 2)) if self.requirement else 0.0
+
+
+def requirement(person: Person, year: int) -> Requirement | None:
+    """The hours the law asks of this person in ``year`` (None: nothing, e.g. not in post)."""
+    enterprise = person.enterprise
+    if enterprise is None or not person.role:
+        return None
+    high_risk = enterprise.high_risk
+    initial = person.appointed_on is not None and person.appointed_on.year == year
+    config = current_app.config
+    key = ("INITIAL" if initial else "ANNUAL") + ("_HIGH_RISK" if high_risk else "_GENERAL")
+    return Requirement(float(config[f"HOURS_{key}"]), initial, high_risk)
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    start = datetime(year, 1, 1, tzinfo=display_zone())
+    return start, start.replace(year=year + 1)
+
+
+def session_hours(person_ids: list[int], year: int) -> dict[int, float]:
+    start, end = _year_bounds(year)
+    return {pid: float(hours or 0) for pid, hours in db.session.execute(
+        select(Enrolment.person_id, func.sum(TrainingSession.hours))
+        .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+        .where(Enrolment.person_id.in_(person_ids), Enrolment.attended_at.is_not(None),
+               TrainingSession.cancelled_at.is_(None), TrainingSession.starts_at >= start,
+               TrainingSession.starts_at < end)
+        .group_by(Enrolment.person_id))}
+
+
+def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
+    if not current_app.config["EXTERNAL_HOURS"]:
+        return {}
+    return {pid: float(hours or 0) for pid, hours in db.session.execute(
+        select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
+        .where(ExternalTraining.person_id.in_(person_ids), extract("year", ExternalTraining.held_on) == year)
+        .group_by(ExternalTraining.person_id))}
+
+
+def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
+    """Hours from named attendance at warning-film screenings (when that feature is present)."""
+    try:
+        from exam.screenings.services import named_hours
+    except ImportError:
+        return {}
+    return {pid: named_hours(pid, year) for pid in person_ids}
+
+
+def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
+    ids = [p.id for p in people]
+    sessions, external, screenings = session_hours(ids, year), external_hours(ids, year), screening_hours(ids, year)
+    return {p.id: Ledger(year, sessions.get(p.id, 0.0), screenings.get(p.id, 0.0), external.get(p.id, 0.0),
+                         requirement(p, year)) for p in people}
+
+
+def ledger(person: Person, year: int) -> Ledger:
+    return ledgers([person], year)[person.id]
+
+
+def attended(person: Person) -> list[Enrolment]:
+    """Every session the person came to, newest first (their training file)."""
+    return list(db.session.scalars(select(Enrolment).join(TrainingSession).where(
+        Enrolment.person_id == person.id, Enrolment.attended_at.is_not(None))
+        .order_by(TrainingSession.starts_at.desc())))
+
+
+def meets_requirement(person: Person, today: date) -> Ledger | None:
+    """None if the person has done this year's hours (or owes none); else their ledger."""
+    current = ledger(person, today.year)
+    return current if current.gap > 0 else None
+
+
+def add_external(person: Person, actor: User, *, title: str, provider: str, held_on: date, hours: float,
+                 evidence: bytes, evidence_name: str, evidence_type: str) -> ExternalTraining:
+    if not current_app.config["EXTERNAL_HOURS"]:
+        raise TrainingError("external_off")
+    if not 0 < hours <= MAX_SESSION_HOURS:
+        raise TrainingError("bad_hours")
+    entry = ExternalTraining(person_id=person.id, title=title, provider=provider, held_on=held_on, hours=hours,
+                             evidence=evidence, evidence_name=evidence_name, evidence_type=evidence_type,
+                             created_by_id=actor.id)
+    db.session.add(entry)
+    record("training.external", person, f"{person.name}: {title} {hours}", actor=actor)
+    return entry
+
+
+def enterprise_ids_in(sector_id: int | None, town_id: int | None):
+    query = select(Enterprise.id)
+    if town_id:
+        query = query.where(Enterprise.town_id == town_id)
+    if sector_id:
+        query = query.where(Enterprise.sectors.any(id=sector_id))
+    return query

@@ -1,0 +1,479 @@
+"""Training pages: organisers schedule sessions (list and calendar), take the roll or show the
+sign-in QR code, see who falls short of hours and invite them; attendees enrol, sign in and
+see their hours; calendars as .ics."""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import UTC, date, datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from exam.accounts.forms import ActionForm
+from exam.audit.services import record
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.forms import options
+from exam.i18n import select_locale
+from exam.people.access import get_person_or_404, visible_enterprises, visible_people
+from exam.people.models import Enterprise, Person, Sector, Town
+from exam.questions.models import Topic
+from exam.timeutil import display_zone, local_today, utcnow
+from exam.training import services
+from exam.training.forms import ExternalForm, ReasonForm, SessionForm
+from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
+from exam.web import int_arg, parse_id
+
+bp = Blueprint("training", __name__)
+MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
+MESSAGES = {
+    "cancelled": lambda: _("This session has been cancelled."),
+    "over": lambda: _("This session is over."),
+    "not_invited": lambda: _("This session is not for you."),
+    "bad_code": lambda: _("This sign-in code is not valid or has expired: scan the code on the screen again."),
+    "signin_closed": lambda: _("Sign-in is open only from half an hour before the session until it ends."),
+    "not_started": lambda: _("The roll can be taken from half an hour before the session starts."),
+    "capacity_below_enrolled": lambda: _("More people are already enrolled than these seats."),
+    "external_off": lambda: _("The bureau does not count outside training."),
+    "bad_hours": lambda: _("Between 0.5 and 40 hours."),
+}
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(display_zone()).replace(tzinfo=None)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=display_zone()).astimezone(UTC)
+
+
+def _session_or_404(session_id: int) -> TrainingSession:
+    return db.session.get(TrainingSession, session_id) or abort(404)
+
+
+# --- organisers: sessions -----------------------------------------------------------------------
+
+
+@bp.route("/manage/training")
+@roles_required(*MANAGERS)
+def index():
+    """Sessions as a month or week calendar (filterable by sector), with the list below."""
+    view = "week" if request.args.get("view") == "week" else "month"
+    try:
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else local_today()
+    except ValueError:
+        day = local_today()
+    sector = db.session.scalar(select(Sector).where(Sector.code == request.args.get("sector", "")))
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        days = [first + timedelta(days=i) for i in range(7)]
+        previous, following = first - timedelta(days=7), first + timedelta(days=7)
+    else:
+        weeks = month_calendar.Calendar().monthdatescalendar(day.year, day.month)
+        days = [d for week in weeks for d in week]
+        previous = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start = datetime.combine(days[0], datetime.min.time(), display_zone())
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), display_zone())
+    query = select(TrainingSession).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
+    if sector is not None:
+        query = query.where(TrainingSession.sectors.any(id=sector.id))
+    sessions = db.session.scalars(query.order_by(TrainingSession.starts_at)).all()
+    by_day: dict[date, list[TrainingSession]] = {}
+    for session in sessions:
+        by_day.setdefault(_local(session.starts_at).date(), []).append(session)
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
+    return render_template("training/index.html", view=view, day=day, days=days, by_day=by_day, sessions=sessions,
+                           previous=previous, following=following, sectors=sectors, sector=sector,
+                           today=local_today(), local=_local, Mode=Mode)
+
+
+def _form(session: TrainingSession | None) -> SessionForm:
+    form = SessionForm()
+    locale = select_locale()
+    form.sector_ids.choices = options((s.id, s.display_name(locale)) for s in
+                                      db.session.scalars(select(Sector).order_by(Sector.sort_order)))
+    form.topic_codes.choices = options((t.code, t.path) for t in db.session.scalars(
+        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.code)))
+    form.enterprise_ids.choices = options((e.id, e.name) for e in db.session.scalars(
+        visible_enterprises(current_user).order_by(Enterprise.name)))
+    if session is not None and not form.is_submitted():
+        for name in ("title", "lecturer", "organising_unit", "hours", "mode", "venue", "link", "capacity",
+                     "description"):
+            getattr(form, name).data = getattr(session, name)
+        form.starts_at.data, form.ends_at.data = _local(session.starts_at), _local(session.ends_at)
+        form.sector_ids.data = [s.id for s in session.sectors]
+        form.topic_codes.data = [t.code for t in session.topics]
+        rules = session.invitation or {}
+        form.roles.data, form.enterprise_ids.data = rules.get("roles", []), rules.get("enterprise_ids", [])
+        people = db.session.scalars(select(Person).where(Person.id.in_(rules.get("person_ids") or []))).all()
+        form.person_logins.data = "\n".join(p.id_number for p in people)
+    elif session is None and not form.is_submitted():
+        invite = [pid for pid in request.args.getlist("person", type=int)]
+        people = db.session.scalars(visible_people(current_user).where(Person.id.in_(invite))).all()
+        form.person_logins.data = "\n".join(p.id_number for p in people)
+        form.hours.data = 4
+    return form
+
+
+def _named_people(text: str) -> tuple[list[int], list[str]]:
+    """Person ids for the ID numbers or mobiles typed, one per line; and the lines not found."""
+    ids, missing = [], []
+    for line in (text or "").splitlines():
+        login = line.strip().upper()
+        if not login:
+            continue
+        person = db.session.scalar(visible_people(current_user).where(
+            (Person.id_number == login) | (Person.mobile == login)))
+        if person is None:
+            missing.append(line.strip())
+        elif person.id not in ids:
+            ids.append(person.id)
+    return ids, missing
+
+
+@bp.route("/manage/training/new", methods=["GET", "POST"], defaults={"session_id": None})
+@bp.route("/manage/training/<int:session_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(session_id: int | None):
+    session = _session_or_404(session_id) if session_id else None
+    form = _form(session)
+    if form.validate_on_submit():
+        starts, ends = _utc(form.starts_at.data), _utc(form.ends_at.data)
+        person_ids, missing = _named_people(form.person_logins.data)
+        if ends <= starts:
+            form.ends_at.errors.append(_("The session must end after it starts."))
+        elif missing:
+            form.person_logins.errors.append(_("Not found among the people you may see: %(lines)s",
+                                               lines="、".join(missing[:10])))
+        elif form.mode.data == Mode.ONLINE and not form.link.data:
+            form.link.errors.append(_("An online session needs its link."))
+        else:
+            fresh = session is None
+            if fresh:
+                session = TrainingSession(created_by_id=current_user.id, signin_secret=services.new_secret())
+                db.session.add(session)
+            try:
+                services.set_capacity(session, form.capacity.data)
+            except services.TrainingError as error:
+                db.session.rollback()
+                form.capacity.errors.append(MESSAGES[error.code]())
+                return render_template("training/form.html", form=form, session=session)
+            for name in ("title", "lecturer", "organising_unit", "hours", "mode", "venue", "link", "description"):
+                setattr(session, name, getattr(form, name).data or ("" if name != "hours" else 0))
+            session.starts_at, session.ends_at = starts, ends
+            session.sectors = db.session.scalars(select(Sector).where(Sector.id.in_(form.sector_ids.data or []))).all()
+            session.topics = db.session.scalars(select(Topic).where(Topic.code.in_(form.topic_codes.data or []))).all()
+            session.invitation = {"person_ids": person_ids, "roles": form.roles.data or [],
+                                  "enterprise_ids": form.enterprise_ids.data or []}
+            record("training.schedule" if fresh else "training.update", session, session.title)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("training.detail", session_id=session.id))
+    return render_template("training/form.html", form=form, session=session)
+
+
+@bp.route("/manage/training/<int:session_id>")
+@roles_required(*MANAGERS)
+def detail(session_id: int):
+    session = _session_or_404(session_id)
+    enrolments = sorted(session.enrolments, key=lambda e: (e.status != EnrolmentStatus.ENROLLED, e.enrolled_at))
+    now = utcnow()
+    return render_template("training/detail.html", session=session, enrolments=enrolments, now=now,
+                           signin_open=services.signin_open(session, now), local=_local, Mode=Mode,
+                           enrolled=services.enrolled_count(session), form=ReasonForm(),
+                           EnrolmentStatus=EnrolmentStatus)
+
+
+@bp.route("/manage/training/<int:session_id>/qr.svg")
+@roles_required(*MANAGERS)
+def qr(session_id: int):
+    """The sign-in QR code as it is now (it changes every two minutes)."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    session = _session_or_404(session_id)
+    url = url_for("training.signin", session_id=session.id, code=services.signin_code(session, utcnow()),
+                  _external=True)
+    widget = QrCodeWidget(url, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(300, 300, transform=[300 / (x2 - x1), 0, 0, 300 / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/manage/training/<int:session_id>/rollcall", methods=["POST"])
+@roles_required(*MANAGERS)
+def rollcall(session_id: int):
+    session = _session_or_404(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    present = {pid for pid in (parse_id(v) for v in request.form.getlist("present")) if pid}
+    known = {e.person_id for e in session.enrolments}
+    try:
+        marked, unmarked = services.roll_call(session, present & known, current_user, utcnow())
+    except services.TrainingError as error:
+        db.session.rollback()
+        flash(MESSAGES[error.code](), "danger")
+        return redirect(url_for("training.detail", session_id=session.id))
+    db.session.commit()
+    flash(_("Roll call saved: %(marked)s marked present, %(unmarked)s unmarked.", marked=marked,
+            unmarked=unmarked), "success")
+    return redirect(url_for("training.detail", session_id=session.id))
+
+
+@bp.route("/manage/training/<int:session_id>/cancel", methods=["POST"])
+@roles_required(*MANAGERS)
+def cancel(session_id: int):
+    session = _session_or_404(session_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Say why: it goes into the log."), "danger")
+    elif session.cancelled_at is None:
+        session.cancelled_at, session.cancel_reason = utcnow(), form.reason.data
+        record("training.cancel", session, session.title, {"reason": form.reason.data})
+        db.session.commit()
+        flash(_("Cancelled: it no longer counts, and enrolled people see it cancelled."), "info")
+    return redirect(url_for("training.detail", session_id=session.id))
+
+
+# --- organisers: hours --------------------------------------------------------------------------
+
+
+@bp.route("/manage/training/hours")
+@roles_required(*MANAGERS)
+def hours():
+    """Who falls short of this year's hours, by enterprise, sector and town."""
+    year = int_arg("year", local_today().year) or local_today().year
+    enterprise_id, sector_id, town_id = (parse_id(request.args.get(k)) for k in ("enterprise", "sector", "town"))
+    query = visible_people(current_user).where(Person.enterprise_id.is_not(None))
+    if enterprise_id:
+        query = query.where(Person.enterprise_id == enterprise_id)
+    if sector_id or town_id:
+        query = query.where(Person.enterprise_id.in_(services.enterprise_ids_in(sector_id, town_id)))
+    people = db.session.scalars(query.order_by(Person.enterprise_id, Person.name)).all()
+    ledgers = services.ledgers(people, year)
+    short = [(p, ledgers[p.id]) for p in people if ledgers[p.id].gap > 0]
+    upcoming = db.session.scalars(select(TrainingSession).where(
+        TrainingSession.starts_at > utcnow(), TrainingSession.cancelled_at.is_(None))
+        .order_by(TrainingSession.starts_at)).all()
+    return render_template(
+        "training/hours.html", year=year, short=short, total=len(people), upcoming=upcoming, local=_local,
+        enterprises=db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name)).all(),
+        sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
+        towns=db.session.scalars(select(Town).order_by(Town.sort_order)).all())
+
+
+@bp.route("/manage/training/hours/invite", methods=["POST"])
+@roles_required(*MANAGERS)
+def invite():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    chosen = [pid for pid in (parse_id(v) for v in request.form.getlist("person")) if pid]
+    people = db.session.scalars(visible_people(current_user).where(Person.id.in_(chosen))).all()
+    if not people:
+        flash(_("Choose the people to invite."), "warning")
+        return redirect(request.referrer or url_for("training.hours"))
+    if request.form.get("session") == "new":
+        return redirect(url_for("training.edit", person=[p.id for p in people]))
+    session = _session_or_404(parse_id(request.form.get("session")) or 0)
+    added = services.invite(session, [p.id for p in people], current_user)
+    db.session.commit()
+    flash(_("%(n)s people invited; they see the session on their home page.", n=added), "success")
+    return redirect(url_for("training.detail", session_id=session.id))
+
+
+@bp.route("/people/<int:person_id>/training", methods=["GET", "POST"])
+@roles_required(*MANAGERS, UserRole.CONTACT)
+def person_hours(person_id: int):
+    """A person's training file: sessions attended, outside training, the ledger by year."""
+    person = get_person_or_404(person_id, current_user)
+    form = ExternalForm()
+    if current_user.role in MANAGERS and form.validate_on_submit():
+        data = form.evidence.data.read(MAX_EVIDENCE_BYTES + 1)
+        kind = _evidence_kind(data)
+        if len(data) > MAX_EVIDENCE_BYTES or kind is None:
+            flash(_("The evidence must be a PDF, PNG or JPEG file of at most 5 MB."), "danger")
+        else:
+            try:
+                services.add_external(person, current_user, title=form.title.data, provider=form.provider.data,
+                                      held_on=form.held_on.data, hours=form.hours.data, evidence=data,
+                                      evidence_name=form.evidence.data.filename[:200], evidence_type=kind)
+            except services.TrainingError as error:
+                flash(MESSAGES[error.code](), "danger")
+            else:
+                db.session.commit()
+                flash(_("Saved: the hours count in this person's ledger."), "success")
+                return redirect(url_for("training.person_hours", person_id=person.id))
+    year = local_today().year
+    years = [services.ledger(person, y) for y in (year, year - 1, year - 2)]
+    external = db.session.scalars(select(ExternalTraining).where(ExternalTraining.person_id == person.id)
+                                  .order_by(ExternalTraining.held_on.desc())).all()
+    return render_template("training/person.html", person=person, years=years, attended=services.attended(person),
+                           external=external, form=form, local=_local)
+
+
+@bp.route("/people/<int:person_id>/training/evidence/<int:entry_id>")
+@roles_required(*MANAGERS, UserRole.CONTACT)
+def evidence(person_id: int, entry_id: int):
+    from exam.uploads import download
+
+    person = get_person_or_404(person_id, current_user)
+    entry = db.session.get(ExternalTraining, entry_id)
+    if entry is None or entry.person_id != person.id:
+        abort(404)
+    return download(entry.evidence, entry.evidence_name, entry.evidence_type)
+
+
+def _evidence_kind(data: bytes) -> str | None:
+    """The type of an evidence file, by its content."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return None
+
+
+# --- attendees ------------------------------------------------------------------------------------
+
+
+def _me() -> Person:
+    if current_user.role != UserRole.CANDIDATE or current_user.person is None:
+        abort(403)
+    return current_user.person
+
+
+def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, Enrolment | None]]:
+    """Sessions not over that invite the person (or that they joined), with their enrolment."""
+    mine = {e.session_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
+    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.ends_at > now)
+                                  .order_by(TrainingSession.starts_at)).all()
+    return [(s, mine.get(s.id)) for s in sessions
+            if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine]
+
+
+@bp.route("/training")
+@roles_required(UserRole.CANDIDATE)
+def mine():
+    person = _me()
+    now = utcnow()
+    return render_template("training/mine.html", person=person, upcoming=upcoming_for(person, now), now=now,
+                           ledger=services.ledger(person, local_today().year), attended=services.attended(person),
+                           local=_local, Mode=Mode, EnrolmentStatus=EnrolmentStatus)
+
+
+@bp.route("/training/<int:session_id>/<any(enrol, withdraw):action>", methods=["POST"])
+@roles_required(UserRole.CANDIDATE)
+def enrol(session_id: int, action: str):
+    person = _me()
+    session = _session_or_404(session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    now = utcnow()
+    try:
+        if action == "enrol":
+            enrolment = services.enrol(session, person, now)
+            message = (_("You are enrolled.") if enrolment.status == EnrolmentStatus.ENROLLED
+                       else _("The session is full: you are on the waiting list and move up when a seat is free."))
+        else:
+            enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
+                                                                  Enrolment.person_id == person.id)) or abort(404)
+            services.withdraw(enrolment, now)
+            message = _("You have given up your place.")
+    except services.TrainingError as error:
+        db.session.rollback()
+        flash(MESSAGES[error.code](), "danger")
+        return redirect(url_for("training.mine"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("training.mine"))
+
+
+@bp.route("/training/<int:session_id>/signin", methods=["GET", "POST"])
+@login_required
+def signin(session_id: int):
+    """The page the room's QR code opens: the attendee confirms and is signed in."""
+    person = _me()
+    session = _session_or_404(session_id)
+    code = request.values.get("code", "")
+    now = utcnow()
+    done = error = None
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            done = services.sign_in(session, person, code, now)
+            db.session.commit()
+        except services.TrainingError as problem:
+            db.session.rollback()
+            error = MESSAGES[problem.code]()
+    elif not services.code_valid(session, code, now):
+        error = MESSAGES["bad_code"]()
+    elif not services.signin_open(session, now):
+        error = MESSAGES["signin_closed"]()
+    return render_template("training/signin.html", session=session, person=person, code=code, done=done,
+                           error=error, local=_local), (200 if not error else 409)
+
+
+# --- calendars (.ics) --------------------------------------------------------------------------
+
+
+def _ics(sessions: list[TrainingSession], name: str) -> Response:
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Anpei//training sessions//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    host = (current_app.config.get("SITE_URL") or request.host_url).rstrip("/").split("//")[-1]
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"training-{session.id}@{host}")
+        event.add("summary", session.title + (f"（{session.hours:g}学时）" if session.hours else ""))
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        event.add("dtstamp", session.created_at)
+        event.add("location", session.venue if session.mode == Mode.ONSITE else session.link)
+        event.add("description", "\n".join(filter(None, [session.lecturer and f"主讲：{session.lecturer}",
+                                                         session.organising_unit and f"主办：{session.organising_unit}",
+                                                         session.description])))
+        if session.cancelled_at is not None:
+            event.add("status", "CANCELLED")
+        cal.add_component(event)
+    return Response(cal.to_ical(), mimetype="text/calendar", headers={
+        "Content-Disposition": "inline; filename=training.ics"})
+
+
+@bp.route("/training/calendar.ics")
+def feed():
+    """Every session from a month ago on (no personal data), for calendar applications;
+    ``?sector=<code>`` narrows it to one sector."""
+    query = select(TrainingSession).where(TrainingSession.starts_at > utcnow() - timedelta(days=31))
+    sector = db.session.scalar(select(Sector).where(Sector.code == request.args.get("sector", "")))
+    if sector is not None:
+        query = query.where(TrainingSession.sectors.any(id=sector.id))
+    return _ics(db.session.scalars(query.order_by(TrainingSession.starts_at)).all(), "安培·安全培训")
+
+
+@bp.route("/training/<int:session_id>.ics")
+def session_ics(session_id: int):
+    return _ics([_session_or_404(session_id)], "安培·安全培训")
