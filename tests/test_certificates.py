@@ -250,12 +250,17 @@ def test_bulk_download_renders_in_steps_then_zips(app, make_exam, make_user):
     for _ in range(3):
         certificates.issue_for_attempt(_passed(exam, make_user(UserRole.CANDIDATE)), utcnow())
     db.session.commit()
-    manager = _client(app, make_user(UserRole.ORGANISER))
-    assert "3" in manager.get(f"/manage/exams/{exam.id}/certificates").get_data(as_text=True)
+    revoked = certificates.issue_for_attempt(_passed(exam, make_user(UserRole.CANDIDATE)), utcnow())
+    organiser = make_user(UserRole.ORGANISER)
+    certificates.revoke(revoked, organiser, "违规", utcnow())
+    db.session.commit()
+    manager = _client(app, organiser)
+    assert "已发放 3 份" in manager.get(f"/manage/exams/{exam.id}/certificates").get_data(as_text=True)
     counts = manager.post(f"/manage/exams/{exam.id}/certificates/render").get_json()
     assert counts == {"total": 3, "pending": 0}
     archive = zipfile.ZipFile(io.BytesIO(manager.get(f"/manage/exams/{exam.id}/certificates.zip").data))
     assert len(archive.namelist()) == 3 and all(n.endswith(".pdf") for n in archive.namelist())
+    assert not any(revoked.number in n for n in archive.namelist())
     assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
 
 
@@ -305,3 +310,41 @@ def test_the_seal_is_checked_by_content(app, client, login_as):
                         follow_redirects=True)
     assert "公章已保存" in saved.get_data(as_text=True)
     assert certificates.seal() == buffer.getvalue()
+
+
+def test_cancelling_or_reopening_the_attempt_revokes_its_certificate(app, make_exam, make_user):
+    from exam.exams import examday
+
+    organiser = make_user(UserRole.ORGANISER)
+    cheat = _passed(make_exam(), make_user(UserRole.CANDIDATE))
+    certificate = certificates.issue_for_attempt(cheat, utcnow())
+    examday.cancel(cheat, organiser, "替考", utcnow())
+    db.session.commit()
+    assert certificate.revoked_at is not None and "替考" in certificate.revoke_reason
+    assert "已吊销" in app.test_client().get(f"/verify/{certificate.number}").get_data(as_text=True)
+    cut = _passed(make_exam(), make_user(UserRole.CANDIDATE))
+    other = certificates.issue_for_attempt(cut, utcnow())
+    examday.reopen(cut, 10, organiser, "停电", utcnow())
+    db.session.commit()
+    assert other.revoked_at is not None
+
+
+def test_validity_runs_to_the_day_before_the_anniversary(app):
+    from datetime import date
+
+    assert certificates.valid_until(date(2026, 11, 27), 3) == date(2029, 11, 26)
+    assert certificates.valid_until(date(2024, 2, 29), 3) == date(2027, 2, 28)
+    assert certificates.valid_until(date(2024, 3, 1), 3) == date(2027, 2, 28)
+
+
+def test_an_older_pass_certified_late_does_not_replace_the_newer_certificate(app, make_exam, make_user):
+    candidate = make_user(UserRole.CANDIDATE)
+    old_exam = make_exam(opens=-800)
+    old_exam.title = "旧考试"
+    older = _passed(old_exam, candidate, utcnow() - timedelta(days=30))
+    newer = certificates.issue_for_attempt(_passed(make_exam(), candidate), utcnow())
+    db.session.commit()
+    late = certificates.issue_for_attempt(older, utcnow())
+    db.session.commit()
+    assert certificates.current_certificate(candidate.person_id) == newer
+    assert late.superseded_by_id == newer.id

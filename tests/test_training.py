@@ -31,6 +31,15 @@ def _session(starts_in=timedelta(days=3), hours=4.0, capacity=None, **fields) ->
     return session
 
 
+def _earlier_this_year(days: int = 2):
+    """A moment a few days ago, but in this (Beijing) year whatever today is."""
+    from exam.timeutil import display_zone
+
+    now = utcnow()
+    start = now.astimezone(display_zone()).replace(month=1, day=1, hour=1, minute=0, second=0, microsecond=0)
+    return max(now - timedelta(days=days), start)
+
+
 def _attended(person, hours, when):
     session = _session(starts_in=when - utcnow(), hours=hours)
     db.session.add(Enrolment(session_id=session.id, person_id=person.id, attended_at=when, attended_by="rollcall"))
@@ -67,11 +76,11 @@ def test_the_hours_the_law_asks(app, make_person, make_enterprise, role, sectors
 def test_the_ledger_counts_attended_hours_of_the_year_only(app, make_person):
     person = make_person()
     now = utcnow()
-    _attended(person, 8, now - timedelta(days=2))
+    _attended(person, 8, _earlier_this_year(2))
     _attended(person, 6, now - timedelta(days=400))  # another year
     session = _session(hours=4)
     db.session.add(Enrolment(session_id=session.id, person_id=person.id))  # enrolled, not attended
-    cancelled = _attended(person, 5, now - timedelta(days=1))
+    cancelled = _attended(person, 5, _earlier_this_year(1))
     cancelled.cancelled_at = now
     db.session.commit()
     ledger = services.ledger(person, local_today().year)
@@ -164,10 +173,54 @@ def test_roll_call_marks_and_unmarks(app, make_user, make_person):
     response = manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id, away.id]},
                             follow_redirects=True)
     assert "2 人" in response.get_data(as_text=True)
-    manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id]})
+    # The page listed both as present; now only one is ticked.
+    manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id],
+                                                                  "was_present": [here.id, away.id]})
     db.session.expire_all()
     attended = {e.person_id for e in db.session.scalars(db.select(Enrolment)) if e.attended_at}
     assert attended == {here.id}
+    # Someone who signs in by QR code while the list is open is not unmarked by saving it.
+    late = make_person()
+    services.enrol(session, late, utcnow())
+    services.sign_in(session, late, services.signin_code(session, utcnow()), utcnow())
+    db.session.commit()
+    manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id], "was_present": [here.id]})
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Enrolment).where(Enrolment.person_id == late.id)).attended_at is not None
+
+
+def test_an_organiser_limited_to_a_sector_manages_only_its_sessions(app, make_user, make_person):
+    from exam.people.models import Sector
+
+    chemicals = db.session.scalar(db.select(Sector).where(Sector.code == "hazardous_chemicals"))
+    mines = db.session.scalar(db.select(Sector).where(Sector.code == "coal_mine"))
+    session = _session(starts_in=timedelta(minutes=-5), invitation={"person_ids": [make_person().id]})
+    session.sectors = [chemicals]
+    db.session.commit()
+    outsider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[mines]))
+    for url in (f"/manage/training/{session.id}", f"/manage/training/{session.id}/edit",
+                f"/manage/training/{session.id}/qr.svg"):
+        assert outsider.get(url).status_code == 404, url
+    assert outsider.post(f"/manage/training/{session.id}/cancel", data={"reason": "x"}).status_code == 404
+    assert session.title not in outsider.get("/manage/training").get_data(as_text=True)
+    insider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[chemicals]))
+    assert insider.get(f"/manage/training/{session.id}").status_code == 200
+
+
+def test_withdrawing_after_the_start_or_after_signing_in_is_refused(app, make_person):
+    session = _session(starts_in=timedelta(minutes=-5))
+    person = make_person()
+    enrolment = services.enrol(session, person, utcnow())
+    with pytest.raises(services.TrainingError) as refused:
+        services.withdraw(enrolment, utcnow())
+    assert refused.value.code == "started"
+
+
+def test_a_strange_sign_in_code_is_refused_not_an_error(app, make_user):
+    client = _client(app, make_user(UserRole.CANDIDATE))
+    session = _session(starts_in=timedelta(minutes=-5))
+    assert client.get(f"/training/{session.id}/signin?code=é").status_code == 409
+    assert client.get("/manage/training/hours?year=10000").status_code == 403  # a candidate: not theirs
 
 
 # --- organisers' pages -------------------------------------------------------------------------------
@@ -192,7 +245,7 @@ def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(ap
 def test_shortfall_lists_those_short_and_invites_them_in_one_action(app, make_user, make_person):
     organiser = make_user(UserRole.ORGANISER)
     short, done = make_person("钱短"), make_person("孙足")
-    _attended(done, 16, utcnow() - timedelta(days=1))
+    _attended(done, 16, _earlier_this_year(1))
     session = _session(title="年度再培训")
     manager = _client(app, organiser)
     page = manager.get("/manage/training/hours").get_data(as_text=True)
@@ -212,17 +265,21 @@ def test_an_exam_can_require_the_training_hours(app, make_exam, make_user):
     refused = client.post(f"/api/v1/exams/{exam.id}/attempts")
     assert refused.status_code == 403 and "培训学时" in refused.get_json()["error"]["message"]
     assert "已完成 0 / 16" in client.get("/exams").get_data(as_text=True)
-    _attended(candidate.person, 16, utcnow() - timedelta(days=1))
+    _attended(candidate.person, 16, _earlier_this_year(1))
     assert client.post(f"/api/v1/exams/{exam.id}/attempts").status_code == 201
 
 
 def test_calendar_views_and_ics(app, client, make_user):
-    session = _session(starts_in=timedelta(days=1), title="粉尘涉爆企业专题培训")
+    session = _session(starts_in=timedelta(days=1), title="粉尘涉爆企业专题培训", mode="online",
+                       link="https://meeting.example.gov.cn/room?pwd=secret")
     manager = _client(app, make_user(UserRole.ORGANISER))
-    day = (utcnow() + timedelta(days=1)).date().isoformat()
+    from exam.timeutil import display_zone
+
+    day = (utcnow() + timedelta(days=1)).astimezone(display_zone()).date().isoformat()
     for view in ("month", "week"):
         page = manager.get(f"/manage/training?view={view}&date={day}").get_data(as_text=True)
         assert "粉尘涉爆企业专题培训" in page
+    assert "meeting" not in client.get("/training/calendar.ics").get_data(as_text=True)
     assert "粉尘涉爆企业专题培训" not in manager.get(f"/manage/training?date={day}&sector=coal_mine").get_data(as_text=True)
     from icalendar import Calendar
 

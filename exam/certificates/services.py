@@ -52,10 +52,12 @@ def normalise_number(text: str) -> str:
 
 
 def valid_until(issued_on: date, years: int) -> date:
+    """The last day of validity: the day before the same date ``years`` later (a certificate
+    of 29 February runs to the last day of February)."""
     try:
         end = issued_on.replace(year=issued_on.year + years)
-    except ValueError:  # 29 February
-        end = issued_on.replace(year=issued_on.year + years, day=28)
+    except ValueError:  # 29 February in a year that has none: the term ends with 28 February
+        return issued_on.replace(year=issued_on.year + years, day=28)
     return end - timedelta(days=1)
 
 
@@ -117,7 +119,15 @@ def issue_for_attempt(attempt: Attempt, now: datetime, actor: User | None = None
                               valid_until=valid_until(today, current_app.config["CERTIFICATE_YEARS"]),
                               issued_at=now, issued_by_id=actor.id if actor else None)
     _snapshot(certificate, person)
-    certificate = _add_current(certificate, now)
+    current = current_certificate(person.id, certificate.kind)
+    newer = current is not None and current.attempt_id is not None and db.session.scalar(
+        select(Attempt.submitted_at).where(Attempt.id == current.attempt_id)) > attempt.submitted_at
+    if newer:  # a later pass already holds the current certificate: this one is history
+        certificate.superseded_at, certificate.superseded_by_id = now, current.id
+        db.session.add(certificate)
+        db.session.flush()
+    else:
+        certificate = _add_current(certificate, now)
     record("certificate.issue", certificate, f"{certificate.number} {certificate.holder_name}",
            {"attempt": attempt.id, "by": "organiser" if actor else "automatic"}, actor=actor)
     return certificate
@@ -160,6 +170,17 @@ def reissue(certificate: Certificate, actor: User, reason: str, now: datetime) -
     fresh = _add_current(fresh, now, reissue=True)
     record("certificate.reissue", fresh, f"{certificate.number} → {fresh.number}", {"reason": reason}, actor=actor)
     return fresh
+
+
+def withdraw_for_attempt(attempt: Attempt, actor: User, reason: str, now: datetime) -> int:
+    """The attempt no longer passes (score cancelled, attempt reopened): revoke what was issued
+    for it, so that the public page says so at once. The number revoked."""
+    revoked = 0
+    for certificate in db.session.scalars(select(Certificate).where(
+            Certificate.attempt_id == attempt.id, Certificate.revoked_at.is_(None))):
+        revoke(certificate, actor, reason, now)
+        revoked += 1
+    return revoked
 
 
 def revoke(certificate: Certificate, actor: User, reason: str, now: datetime) -> None:
@@ -245,8 +266,11 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     issued = 0
     for attempt in uncertified_attempts():
-        if issue_for_attempt(attempt, now) is not None:
-            issued += 1
+        try:
+            with db.session.begin_nested():  # one attempt's trouble never undoes the others
+                issued += issue_for_attempt(attempt, now) is not None
+        except CertificateError:
+            log.warning("issuing the certificate of attempt %s met a conflict; next sweep", attempt.id)
     db.session.flush()
     return issued, render_pending(now=now)
 

@@ -106,6 +106,9 @@ def mine():
 @roles_required(UserRole.CANDIDATE, *STAFF)
 def pdf(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
+    if current_user.role == UserRole.CANDIDATE and certificate.status(local_today()) in (
+            CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
+        abort(404)  # a holder gets only certificates that still say something true
     data = services.pdf_of(certificate, utcnow())
     db.session.commit()
     if data is None:
@@ -127,6 +130,8 @@ def index():
     exam_id, enterprise_id = parse_id(request.args.get("exam")), parse_id(request.args.get("enterprise"))
     status = request.args.get("status", "")
     expiring = int_arg("expiring")
+    if expiring is not None:
+        expiring = min(expiring, 3650)
     if exam_id:
         query = query.where(Certificate.exam_id == exam_id)
     if enterprise_id:
@@ -211,7 +216,8 @@ def for_exam(exam_id: int):
 
 
 def _exam_counts(exam: Exam) -> dict:
-    base = _visible_certificates().where(Certificate.exam_id == exam.id)
+    base = _visible_certificates().where(Certificate.exam_id == exam.id, Certificate.revoked_at.is_(None),
+                                         Certificate.superseded_at.is_(None))
     total = db.session.scalar(base.with_only_columns(func.count(Certificate.id)))
     pending = db.session.scalar(base.where(
         Certificate.rendered_at.is_(None), Certificate.render_failures < services.MAX_RENDER_FAILURES)
@@ -252,9 +258,11 @@ def exam_zip(exam_id: int):
     exam = _exam_or_404(exam_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for certificate in db.session.scalars(
+        for certificate in db.session.scalars(  # the current ones only: not revoked, not superseded
                 _visible_certificates().options(undefer(Certificate.pdf))
-                .where(Certificate.exam_id == exam.id, Certificate.pdf.is_not(None)).order_by(Certificate.id)):
+                .where(Certificate.exam_id == exam.id, Certificate.pdf.is_not(None),
+                       Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
+                .order_by(Certificate.id)):
             archive.writestr(f"{certificate.enterprise_name}-{certificate.holder_name}-{certificate.number}.pdf",
                              certificate.pdf)
     return download(buffer.getvalue(), f"合格证明-{exam.title}-{local_today().isoformat()}.zip", "application/zip")
@@ -302,7 +310,7 @@ def _seal_problem(data: bytes) -> str | None:
             if image.format not in ("PNG", "JPEG"):
                 return _("Choose a PNG or JPEG image of the seal.")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return _("Choose a PNG or JPEG image of the seal.")
     return None
 

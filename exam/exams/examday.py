@@ -225,6 +225,9 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
     if db.session.scalar(select(Attempt.id).where(Attempt.exam_id == attempt.exam_id, Attempt.user_id == attempt.user_id,
                                                   Attempt.submitted_at.is_(None), Attempt.id != attempt.id)):
         raise ExamError("other_open")
+    from exam.certificates.services import withdraw_for_attempt
+
+    withdraw_for_attempt(attempt, actor, f"答卷重新开放：{reason}", now)
     attempt.submitted_at, attempt.auto_submitted, attempt.focus_losses = None, False, 0
     attempt.score = attempt.total_points = attempt.passed = attempt.result = None
     attempt.deadline = now + timedelta(minutes=minutes)
@@ -245,6 +248,9 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
     if attempt.submitted_at is None:
         submit(attempt, now, auto=True)
     attempt.cancelled_at, attempt.cancel_reason, attempt.cancelled_by_id = now, reason, actor.id
+    from exam.certificates.services import withdraw_for_attempt
+
+    withdraw_for_attempt(attempt, actor, f"成绩作废：{reason}", now)
     _act(attempt, AttemptEvent.CANCELLED, actor, reason, now)
 
 

@@ -171,6 +171,16 @@ def named_hours(person_id: int, year: int) -> float:
     return float(total or 0.0)
 
 
+def named_hours_of(person_ids: list[int], year: int) -> dict[int, float]:
+    """``named_hours`` for many people in one query (the shortfall list)."""
+    start, end = year_bounds(year)
+    return {pid: float(total or 0.0) for pid, total in db.session.execute(
+        select(ScreeningAttendance.person_id, func.sum(Screening.hours))
+        .join(Screening, ScreeningAttendance.screening_id == Screening.id)
+        .where(ScreeningAttendance.person_id.in_(person_ids), Screening.starts_at >= start, Screening.starts_at < end)
+        .group_by(ScreeningAttendance.person_id))}
+
+
 def screenings_of(person_id: int) -> list[Screening]:
     """The screenings a person attended by name, newest first (for the personal file)."""
     return list(db.session.scalars(

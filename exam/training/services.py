@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import extract, func, select
+from sqlalchemy.exc import IntegrityError
 
 from exam.audit.services import record
 from exam.auth.models import User
@@ -102,8 +103,11 @@ def enrol(session: TrainingSession, person: Person, now: datetime) -> Enrolment:
 
 
 def withdraw(enrolment: Enrolment, now: datetime) -> Enrolment | None:
-    """Give the place up; the first on the waiting list takes it (returned)."""
+    """Give the place up before the session starts; the first on the waiting list takes it
+    (returned). Whoever has come cannot withdraw."""
     session = enrolment.session
+    if enrolment.attended_at is not None or now >= session.starts_at:
+        raise TrainingError("started")
     _lock(session)
     was_enrolled = enrolment.status == EnrolmentStatus.ENROLLED
     enrolment.status = EnrolmentStatus.WITHDRAWN
@@ -146,6 +150,19 @@ def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
     return len(added)
 
 
+def can_manage(user: User, session: TrainingSession) -> bool:
+    """Administrators and organisers with no limits manage every session; an organiser limited
+    to some sectors manages the sessions of those sectors, and anyone the sessions they made."""
+    from exam.auth.models import UserRole
+
+    if user.role == UserRole.ADMIN or (not user.scope_sectors and not user.scope_towns):
+        return True
+    if session.created_by_id == user.id:
+        return True
+    return bool(user.scope_sectors and not user.scope_towns and session.sectors
+                and {s.id for s in session.sectors} <= {s.id for s in user.scope_sectors})
+
+
 # --- attendance -------------------------------------------------------------------------------
 
 
@@ -159,6 +176,8 @@ def signin_code(session: TrainingSession, now: datetime, slots_back: int = 0) ->
 
 def code_valid(session: TrainingSession, code: str, now: datetime) -> bool:
     code = (code or "").strip().upper()
+    if not code.isascii() or len(code) > 32:
+        return False
     return any(hmac.compare_digest(code, signin_code(session, now, back)) for back in (0, 1))
 
 
@@ -189,11 +208,19 @@ def sign_in(session: TrainingSession, person: Person, code: str, now: datetime) 
     if not is_invited(session, person) and not db.session.scalar(select(Enrolment.id).where(
             Enrolment.session_id == session.id, Enrolment.person_id == person.id)):
         raise TrainingError("not_invited")
-    return _attend(session, person, "qr", now, None)
+    try:
+        with db.session.begin_nested():
+            return _attend(session, person, "qr", now, None)
+    except IntegrityError:  # the same person signed in twice at once: the other one counted
+        return db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
+                                                         Enrolment.person_id == person.id))
 
 
-def roll_call(session: TrainingSession, present: set[int], actor: User, now: datetime) -> tuple[int, int]:
-    """The organiser's roll call: ``present`` are the person ids there; (marked, unmarked)."""
+def roll_call(session: TrainingSession, present: set[int], actor: User, now: datetime,
+              shown_present: set[int] | None = None) -> tuple[int, int]:
+    """The organiser's roll call: ``present`` are the person ids ticked; only those that were
+    shown ticked (``shown_present``) and are no longer are unmarked, so that a QR sign-in made
+    while the list was open is kept. (marked, unmarked)"""
     if session.cancelled_at is not None:
         raise TrainingError("cancelled")
     if now < session.starts_at - EARLY_SIGNIN:
@@ -207,6 +234,8 @@ def roll_call(session: TrainingSession, present: set[int], actor: User, now: dat
                 _attend(session, person, "rollcall", now, actor)
                 marked += 1
     for person_id, enrolment in enrolments.items():
+        if shown_present is not None and person_id not in shown_present:
+            continue
         if person_id not in present and enrolment.attended_at is not None:
             enrolment.attended_at = enrolment.attended_by = None
             unmarked += 1
@@ -279,12 +308,10 @@ def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
 
 
 def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
-    """Hours from named attendance at warning-film screenings (when that feature is present)."""
-    try:
-        from exam.screenings.services import named_hours
-    except ImportError:
-        return {}
-    return {pid: named_hours(pid, year) for pid in person_ids}
+    """Hours from named attendance at warning-film screenings."""
+    from exam.screenings.services import named_hours_of
+
+    return named_hours_of(person_ids, year)
 
 
 def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
@@ -306,9 +333,12 @@ def attended(person: Person) -> list[Enrolment]:
 
 
 def meets_requirement(person: Person, today: date) -> Ledger | None:
-    """None if the person has done this year's hours (or owes none); else their ledger."""
+    """None if the person has done this year's hours, or last year's (so that January does not
+    shut everybody out), or owes none; else this year's ledger."""
     current = ledger(person, today.year)
-    return current if current.gap > 0 else None
+    if current.gap == 0 or ledger(person, today.year - 1).gap == 0:
+        return None
+    return current
 
 
 def add_external(person: Person, actor: User, *, title: str, provider: str, held_on: date, hours: float,

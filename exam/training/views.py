@@ -21,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from exam.accounts.forms import ActionForm
 from exam.audit.services import record
@@ -50,6 +51,7 @@ MESSAGES = {
     "capacity_below_enrolled": lambda: _("More people are already enrolled than these seats."),
     "external_off": lambda: _("The bureau does not count outside training."),
     "bad_hours": lambda: _("Between 0.5 and 40 hours."),
+    "started": lambda: _("The session has started (or you have signed in): the place can no longer be given up."),
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
@@ -64,6 +66,18 @@ def _utc(value: datetime) -> datetime:
 
 def _session_or_404(session_id: int) -> TrainingSession:
     return db.session.get(TrainingSession, session_id) or abort(404)
+
+
+def _managed_or_404(session_id: int) -> TrainingSession:
+    """A session the current organiser may manage (others are not found)."""
+    session = _session_or_404(session_id)
+    if not services.can_manage(current_user, session):
+        abort(404)
+    return session
+
+
+def _visible_ids() -> set[int]:
+    return set(db.session.scalars(visible_people(current_user).with_only_columns(Person.id)))
 
 
 # --- organisers: sessions -----------------------------------------------------------------------
@@ -93,7 +107,9 @@ def index():
     query = select(TrainingSession).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
     if sector is not None:
         query = query.where(TrainingSession.sectors.any(id=sector.id))
-    sessions = db.session.scalars(query.order_by(TrainingSession.starts_at)).all()
+    sessions = [s for s in db.session.scalars(query.options(selectinload(TrainingSession.sectors))
+                                              .order_by(TrainingSession.starts_at))
+                if services.can_manage(current_user, s)]
     by_day: dict[date, list[TrainingSession]] = {}
     for session in sessions:
         by_day.setdefault(_local(session.starts_at).date(), []).append(session)
@@ -121,7 +137,8 @@ def _form(session: TrainingSession | None) -> SessionForm:
         form.topic_codes.data = [t.code for t in session.topics]
         rules = session.invitation or {}
         form.roles.data, form.enterprise_ids.data = rules.get("roles", []), rules.get("enterprise_ids", [])
-        people = db.session.scalars(select(Person).where(Person.id.in_(rules.get("person_ids") or []))).all()
+        people = db.session.scalars(visible_people(current_user).where(
+            Person.id.in_(rules.get("person_ids") or []))).all()
         form.person_logins.data = "\n".join(p.id_number for p in people)
     elif session is None and not form.is_submitted():
         invite = [pid for pid in request.args.getlist("person", type=int)]
@@ -151,7 +168,7 @@ def _named_people(text: str) -> tuple[list[int], list[str]]:
 @bp.route("/manage/training/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(session_id: int | None):
-    session = _session_or_404(session_id) if session_id else None
+    session = _managed_or_404(session_id) if session_id else None
     form = _form(session)
     if form.validate_on_submit():
         starts, ends = _utc(form.starts_at.data), _utc(form.ends_at.data)
@@ -179,7 +196,10 @@ def edit(session_id: int | None):
             session.starts_at, session.ends_at = starts, ends
             session.sectors = db.session.scalars(select(Sector).where(Sector.id.in_(form.sector_ids.data or []))).all()
             session.topics = db.session.scalars(select(Topic).where(Topic.code.in_(form.topic_codes.data or []))).all()
-            session.invitation = {"person_ids": person_ids, "roles": form.roles.data or [],
+            # Named people this organiser may not see stay invited (they cannot be shown here).
+            hidden = [pid for pid in ((session.invitation or {}).get("person_ids") or [])
+                      if pid not in _visible_ids()]
+            session.invitation = {"person_ids": hidden + person_ids, "roles": form.roles.data or [],
                                   "enterprise_ids": form.enterprise_ids.data or []}
             record("training.schedule" if fresh else "training.update", session, session.title)
             db.session.commit()
@@ -191,8 +211,10 @@ def edit(session_id: int | None):
 @bp.route("/manage/training/<int:session_id>")
 @roles_required(*MANAGERS)
 def detail(session_id: int):
-    session = _session_or_404(session_id)
-    enrolments = sorted(session.enrolments, key=lambda e: (e.status != EnrolmentStatus.ENROLLED, e.enrolled_at))
+    session = _managed_or_404(session_id)
+    visible = _visible_ids()
+    enrolments = sorted((e for e in session.enrolments if e.person_id in visible),
+                        key=lambda e: (e.status != EnrolmentStatus.ENROLLED, e.enrolled_at))
     now = utcnow()
     return render_template("training/detail.html", session=session, enrolments=enrolments, now=now,
                            signin_open=services.signin_open(session, now), local=_local, Mode=Mode,
@@ -208,7 +230,7 @@ def qr(session_id: int):
     from reportlab.graphics.barcode.qr import QrCodeWidget
     from reportlab.graphics.shapes import Drawing
 
-    session = _session_or_404(session_id)
+    session = _managed_or_404(session_id)
     url = url_for("training.signin", session_id=session.id, code=services.signin_code(session, utcnow()),
                   _external=True)
     widget = QrCodeWidget(url, barLevel="M")
@@ -222,13 +244,14 @@ def qr(session_id: int):
 @bp.route("/manage/training/<int:session_id>/rollcall", methods=["POST"])
 @roles_required(*MANAGERS)
 def rollcall(session_id: int):
-    session = _session_or_404(session_id)
+    session = _managed_or_404(session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    present = {pid for pid in (parse_id(v) for v in request.form.getlist("present")) if pid}
-    known = {e.person_id for e in session.enrolments}
+    ids = lambda name: {pid for pid in (parse_id(v) for v in request.form.getlist(name)) if pid}  # noqa: E731
+    known = {e.person_id for e in session.enrolments} & _visible_ids()
     try:
-        marked, unmarked = services.roll_call(session, present & known, current_user, utcnow())
+        marked, unmarked = services.roll_call(session, ids("present") & known, current_user, utcnow(),
+                                              shown_present=ids("was_present") & known)
     except services.TrainingError as error:
         db.session.rollback()
         flash(MESSAGES[error.code](), "danger")
@@ -242,7 +265,7 @@ def rollcall(session_id: int):
 @bp.route("/manage/training/<int:session_id>/cancel", methods=["POST"])
 @roles_required(*MANAGERS)
 def cancel(session_id: int):
-    session = _session_or_404(session_id)
+    session = _managed_or_404(session_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Say why: it goes into the log."), "danger")
@@ -262,18 +285,21 @@ def cancel(session_id: int):
 def hours():
     """Who falls short of this year's hours, by enterprise, sector and town."""
     year = int_arg("year", local_today().year) or local_today().year
+    if not 2000 <= year <= 2100:
+        year = local_today().year
     enterprise_id, sector_id, town_id = (parse_id(request.args.get(k)) for k in ("enterprise", "sector", "town"))
     query = visible_people(current_user).where(Person.enterprise_id.is_not(None))
     if enterprise_id:
         query = query.where(Person.enterprise_id == enterprise_id)
     if sector_id or town_id:
         query = query.where(Person.enterprise_id.in_(services.enterprise_ids_in(sector_id, town_id)))
-    people = db.session.scalars(query.order_by(Person.enterprise_id, Person.name)).all()
+    people = db.session.scalars(query.options(selectinload(Person.enterprise).selectinload(Enterprise.sectors))
+                                .order_by(Person.enterprise_id, Person.name)).all()
     ledgers = services.ledgers(people, year)
     short = [(p, ledgers[p.id]) for p in people if ledgers[p.id].gap > 0]
-    upcoming = db.session.scalars(select(TrainingSession).where(
+    upcoming = [s for s in db.session.scalars(select(TrainingSession).where(
         TrainingSession.starts_at > utcnow(), TrainingSession.cancelled_at.is_(None))
-        .order_by(TrainingSession.starts_at)).all()
+        .order_by(TrainingSession.starts_at)) if services.can_manage(current_user, s)]
     return render_template(
         "training/hours.html", year=year, short=short, total=len(people), upcoming=upcoming, local=_local,
         enterprises=db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name)).all(),
@@ -293,7 +319,7 @@ def invite():
         return redirect(request.referrer or url_for("training.hours"))
     if request.form.get("session") == "new":
         return redirect(url_for("training.edit", person=[p.id for p in people]))
-    session = _session_or_404(parse_id(request.form.get("session")) or 0)
+    session = _managed_or_404(parse_id(request.form.get("session")) or 0)
     added = services.invite(session, [p.id for p in people], current_user)
     db.session.commit()
     flash(_("%(n)s people invited; they see the session on their home page.", n=added), "success")
@@ -365,8 +391,8 @@ def _me() -> Person:
 def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, Enrolment | None]]:
     """Sessions not over that invite the person (or that they joined), with their enrolment."""
     mine = {e.session_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
-    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.ends_at > now)
-                                  .order_by(TrainingSession.starts_at)).all()
+    sessions = db.session.scalars(select(TrainingSession).options(selectinload(TrainingSession.sectors))
+                                  .where(TrainingSession.ends_at > now).order_by(TrainingSession.starts_at)).all()
     return [(s, mine.get(s.id)) for s in sessions
             if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine]
 
@@ -452,7 +478,8 @@ def _ics(sessions: list[TrainingSession], name: str) -> Response:
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
         event.add("dtstamp", session.created_at)
-        event.add("location", session.venue if session.mode == Mode.ONSITE else session.link)
+        # The meeting link is never published: invited people find it on their own page.
+        event.add("location", session.venue if session.mode == Mode.ONSITE else str(Mode.LABELS[Mode.ONLINE]))
         event.add("description", "\n".join(filter(None, [session.lecturer and f"主讲：{session.lecturer}",
                                                          session.organising_unit and f"主办：{session.organising_unit}",
                                                          session.description])))
