@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
@@ -281,8 +282,11 @@ def grade(attempt: Attempt) -> None:
     """Score the attempt's paper from its stored answers and keep the result with it."""
     # A question regraded after a correction is graded by its corrected version.
     graded_by = [i.get("graded_version_id", i["version_id"]) for i in attempt.paper]
-    versions = {v.id: v.data() for v in db.session.scalars(select(QuestionVersion).where(
-        QuestionVersion.id.in_(graded_by)))}
+    # The versions with their questions' topics and sectors in a few queries, not a few per question.
+    versions = {v.id: v.data() for v in db.session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_(graded_by)).options(
+            selectinload(QuestionVersion.question).options(selectinload(Question.topics),
+                                                           selectinload(Question.sectors))))}
     paper = Paper(attempt.seed, tuple(PaperItem(i["question_id"], version_id, i["points"],
                                                 tuple(i["option_order"]))
                                       for i, version_id in zip(attempt.paper, graded_by, strict=True)))
