@@ -68,8 +68,37 @@ def blueprint_of(exam: Exam) -> Blueprint:
         shuffle_options=data.get("shuffle_options", True))
 
 
+def _bank_fingerprint() -> tuple:
+    """Changes whenever anything drawing depends on changes: questions (status, usage, current
+    version), their topics and sectors, the topic tree. One cheap aggregate query."""
+    from exam.questions.models import question_sector, question_topic
+
+    qt, qs = question_topic.c, question_sector.c
+    aggregates = [
+        select(func.count(Question.id)), select(func.max(Question.updated_at)),
+        select(func.coalesce(func.sum(Question.current_version_id), 0)),
+        select(func.count()).select_from(question_topic),
+        select(func.coalesce(func.sum(qt.topic_id * qt.question_id), 0)),
+        select(func.count()).select_from(question_sector),
+        select(func.coalesce(func.sum(qs.sector_id * qs.question_id), 0)),
+        select(func.count(Topic.id)), select(func.coalesce(func.sum(Topic.parent_id), 0)),
+    ]
+    return tuple(db.session.execute(select(*(a.scalar_subquery() for a in aggregates))).one())
+
+
 def question_pool() -> list[PoolQuestion]:
-    """Active questions that may appear in exams, as drawing needs them."""
+    """Active questions that may appear in exams, as drawing needs them. Kept per process
+    while the bank does not change: loading it is most of what starting an attempt costs."""
+    key = _bank_fingerprint()
+    cached = current_app.extensions.get("anpei_pool")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    pool = _load_pool()
+    current_app.extensions["anpei_pool"] = (key, pool)
+    return pool
+
+
+def _load_pool() -> list[PoolQuestion]:
     topics = {t.id: t for t in db.session.scalars(select(Topic))}
 
     def with_ancestors(topic_ids) -> frozenset[str]:
