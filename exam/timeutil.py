@@ -51,3 +51,13 @@ def format_datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(display_zone()).strftime(fmt)
+
+
+def to_form_time(value: datetime) -> datetime:
+    """A stored (UTC) time as the naive local time a datetime-local form field shows."""
+    return value.astimezone(display_zone()).replace(tzinfo=None)
+
+
+def from_form_time(value: datetime) -> datetime:
+    """The naive local time a datetime-local form field gives, as a UTC time to store."""
+    return value.replace(tzinfo=display_zone()).astimezone(UTC)

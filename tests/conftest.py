@@ -284,6 +284,16 @@ def _browser_missing(reason: str):
     pytest.skip(reason)
 
 
+def require_tool(name: str, package: str) -> str:
+    """The path of a command-line tool the test reads PDFs or QR codes with. Where it is
+    missing the test is skipped, except in CI (ANPEI_REQUIRE_BROWSER=1), which installs it:
+    there a missing tool fails the run rather than hiding the check."""
+    path = shutil.which(name)
+    if path is None:
+        _browser_missing(f"{name} is not installed (apt-get install {package})")
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright; skipped (with the reason) where it is missing."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 import ast
 import io
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 from PIL import Image, ImageDraw
 
 from exam.certificates import pdf
@@ -41,11 +41,7 @@ RULES = (
 
 
 def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        package = "zbar-tools" if name == "zbarimg" else "poppler-utils"
-        pytest.skip(f"{name} is not installed (apt-get install {package})")
-    return path
+    return require_tool(name, "zbar-tools" if name == "zbarimg" else "poppler-utils")
 
 
 def run(*args: str | Path) -> str:

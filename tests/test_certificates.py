@@ -3,14 +3,13 @@ admission notices."""
 
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, require_tool
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
@@ -21,7 +20,10 @@ from exam.exams.models import Attempt
 from exam.extensions import db
 from exam.timeutil import local_today, utcnow
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is missing")
+
+@pytest.fixture
+def needs_poppler():
+    require_tool("pdftotext", "poppler-utils")
 
 
 def _client(app, user):
@@ -62,8 +64,7 @@ def _answer_everything_right(client, attempt_id):
         assert response.status_code == 200, response.get_data(as_text=True)
 
 
-@needs_poppler
-def test_passing_through_the_api_issues_a_certificate_after_the_submission(app, make_exam, make_user):
+def test_passing_through_the_api_issues_a_certificate_after_the_submission(app, make_exam, make_user, needs_poppler):
     exam = make_exam(review_policy="immediately")
     candidate = make_user(UserRole.CANDIDATE)
     client = _client(app, candidate)
@@ -275,8 +276,7 @@ def test_an_organiser_issues_missing_certificates_in_bulk(app, make_exam, make_u
     assert len(issued_by) == 2 and None not in issued_by
 
 
-@needs_poppler
-def test_admission_notices_per_candidate_and_in_bulk(app, make_exam, make_user, make_person):
+def test_admission_notices_per_candidate_and_in_bulk(app, make_exam, make_user, make_person, needs_poppler):
     exam = make_exam()
     # One candidate never logged in: their one-time password goes on the notice.
     newcomer = make_person("赵敏", role="safety_director")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ from exam.forms import options
 from exam.i18n import select_locale
 from exam.people.models import Person, Sector, Town
 from exam.questions.models import Topic
-from exam.timeutil import display_zone, local_today, utcnow
+from exam.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.uploads import download
 from question_bank.spreadsheets import Table, write_xlsx
 
@@ -63,12 +63,7 @@ def index():
                            ExamStatus=ExamStatus)
 
 
-def _local(value: datetime) -> datetime:
-    return value.astimezone(display_zone()).replace(tzinfo=None)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=display_zone()).astimezone(UTC)
+_local, _utc = to_form_time, from_form_time
 
 
 def _form(exam: Exam | None) -> ExamForm:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
-from exam.exams.manage import _local, _utc
 from exam.extensions import db
 from exam.forms import options
 from exam.i18n import select_locale
@@ -34,7 +33,9 @@ from exam.screenings.models import (
     ScreeningAttendance,
     screening_film,
 )
+from exam.timeutil import from_form_time as _utc
 from exam.timeutil import local_today, utcnow
+from exam.timeutil import to_form_time as _local
 from exam.web import int_arg, page_arg
 
 bp = Blueprint("screenings", __name__, url_prefix="/manage/screenings")

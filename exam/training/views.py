@@ -5,7 +5,7 @@ see their hours; calendars as .ics."""
 from __future__ import annotations
 
 import calendar as month_calendar
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -33,7 +33,7 @@ from exam.i18n import select_locale
 from exam.people.access import get_person_or_404, visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, Sector, Town
 from exam.questions.models import Topic
-from exam.timeutil import display_zone, local_today, utcnow
+from exam.timeutil import display_zone, from_form_time, local_today, to_form_time, utcnow
 from exam.training import services
 from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
@@ -56,12 +56,7 @@ MESSAGES = {
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
 
-def _local(value: datetime) -> datetime:
-    return value.astimezone(display_zone()).replace(tzinfo=None)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=display_zone()).astimezone(UTC)
+_local, _utc = to_form_time, from_form_time
 
 
 def _session_or_404(session_id: int) -> TrainingSession:
