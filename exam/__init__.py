@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     import exam.auth.models  # noqa: F401
     import exam.certificates.models  # noqa: F401
     import exam.exams.models  # noqa: F401
+    import exam.learning.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
     import exam.screenings.models  # noqa: F401
@@ -90,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from exam.exams.manage import bp as manage_exams_bp
     from exam.exams.views import bp as exams_bp
     from exam.home.views import bp as home_bp
+    from exam.learning.manage import bp as manage_learning_bp
+    from exam.learning.views import bp as learning_bp
     from exam.people.views import bp as people_bp
     from exam.questions.practice import bp as practice_bp
     from exam.questions.views import bp as questions_bp
@@ -99,6 +102,6 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
                practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp,
-               training_bp, screenings_bp):
+               training_bp, screenings_bp, learning_bp, manage_learning_bp):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -220,6 +220,9 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
             from exam.demo.screenings import load_demo_screenings
 
             load_demo_screenings(rng)
+            from exam.demo.learning import load_demo_learning
+
+            load_demo_learning(rng)
             db.session.commit()
             certificates = _demo_certificates()
             click.echo(f"Demo question bank: {questions} questions; demo exams: "

@@ -78,6 +78,19 @@ SETTINGS = [
             "yearly retraining hours in other sectors"),
     Setting("ANPEI_EXTERNAL_HOURS", "EXTERNAL_HOURS", True, bool,
             "count hours from outside training that organisers enter with evidence (0: do not)"),
+    Setting("ANPEI_ONLINE_MINUTES_PER_HOUR", "ONLINE_MINUTES_PER_HOUR", 45, int,
+            "minutes of tracked online study that make one training hour (学时)"),
+    Setting("ANPEI_ONLINE_DAILY_CAP_HOURS", "ONLINE_DAILY_CAP_HOURS", 4, int,
+            "most training hours online study may credit a person in one day"),
+    Setting("ANPEI_LESSON_COMPLETE_PERCENT", "LESSON_COMPLETE_PERCENT", 90, int,
+            "a lesson is complete once this share of its study time (and of a video) is done"),
+    Setting("ANPEI_STUDY_BEAT_SECONDS", "STUDY_BEAT_SECONDS", 15, int,
+            "how often a lesson page reports study time while it is visible"),
+    Setting("ANPEI_LEARNING_STORAGE", "LEARNING_STORAGE", "", str,
+            "folder for lesson files (PDF, video), outside the web root; default: instance/learning; "
+            "shared storage when several app hosts serve the site"),
+    Setting("ANPEI_LESSON_MAX_MB", "LESSON_MAX_MB", 300, int,
+            "largest lesson file (PDF or video) an organiser may upload, in megabytes"),
     Setting("ANPEI_DB_PRE_PING", "DB_PRE_PING", True, bool,
             "test every pooled connection before use (one more round trip per request)"),
     Setting("ANPEI_SITE_URL", "SITE_URL", "", str,
@@ -114,6 +127,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         if production:
             raise ConfigError("ANPEI_SECRET_KEY must be set when ANPEI_ENV=production")
         config["SECRET_KEY"] = local_secret_key(instance)
+    if not config["LEARNING_STORAGE"]:
+        config["LEARNING_STORAGE"] = str(instance / "learning")
 
     config.update(
         MAX_CONTENT_LENGTH=config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024,

@@ -180,7 +180,18 @@ class Table:
     text_columns: list[int] = field(default_factory=list)
     #: How many empty rows below the header get the text format too (templates).
     text_rows: int = 0
+    #: Lines written above the header (a report's title, the issuer, the date, the filters);
+    #: the first is set large and bold.
+    captions: list[str] = field(default_factory=list)
+    #: Number formats by 0-based column, e.g. ``{3: PERCENT, 4: DECIMAL}``. A ``PERCENT``
+    #: column holds fractions: 0.925 shows as 92.5%.
+    number_formats: dict[int, str] = field(default_factory=dict)
 
+
+#: Number formats for ``Table.number_formats``.
+PERCENT = "0.0%"
+DECIMAL = "0.0"
+INTEGER = "#,##0"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 #: A cell starting with one of these is a formula to a spreadsheet program.
@@ -195,7 +206,8 @@ def _csv_safe(value):
 
 
 def write_xlsx(tables: list[Table]) -> bytes:
-    """Write tables as sheets of one workbook, headers bold, columns sized, top row frozen."""
+    """Write tables as sheets of one workbook: captions above, headers bold, columns sized and
+    formatted, the header row frozen."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
@@ -205,12 +217,14 @@ def write_xlsx(tables: list[Table]) -> bytes:
                 ws.append([line])
             ws.column_dimensions["A"].width = 100
             continue
+        _write_captions(ws, table)
+        header_row = len(table.captions) + (1 if table.captions else 0) + 1
         ws.append(table.headers)
-        for cell in ws[1]:
+        for cell in ws[header_row]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
-        for row_number, row in enumerate(table.rows, start=2):
+        for row_number, row in enumerate(table.rows, start=header_row + 1):
             ws.append(row)
             for column, value in enumerate(row, start=1):
                 if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -220,14 +234,44 @@ def write_xlsx(tables: list[Table]) -> bytes:
         for index, header in enumerate(table.headers, start=1):
             width = table.widths[index - 1] if index <= len(table.widths) else max(10, len(header) * 2 + 4)
             ws.column_dimensions[get_column_letter(index)].width = width
+        last_row = max(header_row + len(table.rows), header_row + table.text_rows)
         # Identifier columns are formatted as text, or Excel turns an ID number into 3.7E+17.
         for index in table.text_columns:
-            for row_number in range(2, max(len(table.rows) + 2, table.text_rows + 2)):
+            for row_number in range(header_row + 1, last_row + 1):
                 ws.cell(row=row_number, column=index + 1).number_format = "@"
-        ws.freeze_panes = "A2"
+        for index, number_format in table.number_formats.items():
+            for row_number in range(header_row + 1, header_row + len(table.rows) + 1):
+                ws.cell(row=row_number, column=index + 1).number_format = number_format
+        ws.freeze_panes = f"A{header_row + 1}"
+        if table.captions:
+            # A report prints with its header on every page, as wide as the paper.
+            ws.print_title_rows = f"{header_row}:{header_row}"
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            if table.headers and table.rows:
+                ws.auto_filter.ref = (f"A{header_row}:{get_column_letter(len(table.headers))}"
+                                      f"{header_row + len(table.rows)}")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _write_captions(ws, table: Table) -> None:
+    """The caption lines, each merged across the table's width, then one empty row."""
+    span = max(1, len(table.headers))
+    for number, line in enumerate(table.captions, start=1):
+        ws.append([line])
+        cell = ws.cell(row=number, column=1)
+        cell.data_type = "s"  # a caption is text, even one starting with '='
+        cell.font = Font(bold=True, size=14) if number == 1 else Font(size=10, color="555555")
+        cell.alignment = Alignment(horizontal="center" if number == 1 else "left",
+                                   vertical="center")
+        if span > 1:
+            ws.merge_cells(start_row=number, start_column=1, end_row=number, end_column=span)
+    if table.captions:
+        ws.row_dimensions[1].height = 24
+        ws.append([])
 
 
 def write_csv(table: Table) -> bytes:

@@ -129,8 +129,9 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "LEARNING_STORAGE": str(tmp_path / "learning")})
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
@@ -315,12 +316,19 @@ def browser():
 
 
 @pytest.fixture
-def live_server(app, database_url):
+def live_config():
+    """Settings for the served app; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def live_server(app, database_url, live_config):
     """The app served over HTTP on a free port, with CSRF on, as in production."""
     from werkzeug.serving import make_server
 
     served = create_app({**BASE_CONFIG, "WTF_CSRF_ENABLED": True, "TESTING": False,
-                         "SQLALCHEMY_DATABASE_URI": database_url})
+                         "SQLALCHEMY_DATABASE_URI": database_url,
+                         "LEARNING_STORAGE": app.config["LEARNING_STORAGE"], **live_config})
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -37,6 +37,7 @@ MESSAGES = {
                               "reopened. Give an extra attempt with an override instead."),
     "training_required": lambda: _("This exam is for those who have done this year's training hours; yours are "
                                    "not complete yet. See My training."),
+    "course_required": lambda: _("This exam asks you to complete an online course first; see My courses."),
     "other_open": lambda: _("The candidate has another attempt at this exam under way."),
     "cancelled": lambda: _("This attempt's score has been cancelled."),
     "makeup_of_makeup": lambda: _("A makeup exam has no makeup of its own: whoever fails it goes back to "
@@ -50,7 +51,7 @@ STATUS = {"unauthenticated": 401, "invalid_login": 401, "throttled": 429, "disab
           "no_attempts_left": 409, "submitted": 409, "too_late": 409, "unknown_question": 404,
           "bad_answer": 422, "bad_sequence": 422, "bad_request": 400, "csrf": 400,
           "too_large": 413, "server_error": 500, "device_blocked": 409, "network": 403, "access_code": 403,
-          "bad_minutes": 422, "training_required": 403, "not_submitted": 409, "cancelled": 409}
+          "bad_minutes": 422, "training_required": 403, "course_required": 403, "not_submitted": 409, "cancelled": 409}
 
 
 def api_error(code: str, status: int | None = None, **extra):

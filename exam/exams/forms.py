@@ -59,6 +59,7 @@ class ExamForm(FlaskForm):
     town_ids = MultiCheckboxField(_l("For towns/streets (none: all)"), coerce=int)
     rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=6)
     requires_training = BooleanField(_l("Only people who have done this year's training hours may sit it"))
+    prerequisite_course_id = SelectField(_l("Course to complete first (online learning)"), coerce=int, default=0)
     focus_tracking = BooleanField(_l("Record when the exam page loses focus (tab switch, another app, a call)"),
                                   default=True)
     focus_loss_limit = IntegerField(_l("Submit after this many focus losses (empty: never — phones report calls "

@@ -18,6 +18,7 @@ from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.extensions import db
 from exam.forms import options
 from exam.i18n import select_locale
+from exam.learning.models import Course
 from exam.people.models import Person, Sector, Town
 from exam.questions.models import Topic
 from exam.timeutil import from_form_time, local_today, to_form_time, utcnow
@@ -75,6 +76,9 @@ def _form(exam: Exam | None) -> ExamForm:
         rule.form.sector.choices = options([("", "—")] + [(s.code, s.display_name(select_locale())) for s in sectors])
     form.sector_ids.choices = options((s.id, s.display_name(select_locale())) for s in sectors)
     form.town_ids.choices = options((t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order)))
+    form.prerequisite_course_id.choices = options([(0, "—")] + [(c.id, c.title) for c in db.session.scalars(
+        select(Course).where(Course.published_at.is_not(None) | (Course.id == (exam and exam.prerequisite_course_id)))
+        .order_by(Course.title))])
     if exam is not None and not form.is_submitted():
         form.title.data, form.duration_minutes.data = exam.title, exam.duration_minutes
         form.opens_at.data, form.closes_at.data = _local(exam.opens_at), _local(exam.closes_at)
@@ -85,6 +89,7 @@ def _form(exam: Exam | None) -> ExamForm:
         form.one_device.data, form.allowed_networks.data = exam.one_device, exam.allowed_networks or ""
         form.access_code.data = exam.access_code or ""
         form.requires_training.data = exam.requires_training
+        form.prerequisite_course_id.data = exam.prerequisite_course_id or 0
         blueprint = exam.blueprint or {}
         form.shuffle_questions.data = blueprint.get("shuffle_questions", True)
         form.shuffle_options.data = blueprint.get("shuffle_options", True)
@@ -111,6 +116,7 @@ def _blueprint(form: ExamForm) -> dict:
 def _integrity(exam: Exam, form: ExamForm) -> None:
     exam.focus_tracking, exam.focus_loss_limit = form.focus_tracking.data, form.focus_loss_limit.data
     exam.one_device, exam.requires_training = form.one_device.data, form.requires_training.data
+    exam.prerequisite_course_id = form.prerequisite_course_id.data or None
     exam.allowed_networks = (form.allowed_networks.data or "").strip() or None
     exam.access_code = (form.access_code.data or "").strip().upper() or None
 

@@ -66,8 +66,11 @@ class Exam(db.Model):
     requires_training: Mapped[bool] = mapped_column(default=False)
     #: A code shown in the exam room that candidates type to start; empty: none.
     access_code: Mapped[str | None] = mapped_column(String(20))
+    #: An online course candidates must complete before they may start.
+    prerequisite_course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
 
     makeup_of: Mapped[Exam | None] = relationship(remote_side="Exam.id", foreign_keys=[makeup_of_id])
+    prerequisite_course = relationship("Course")
 
     def status(self, now: datetime) -> str:
         """Derived from the clock, never stored: draft, upcoming, open or closed."""

@@ -141,22 +141,21 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
 
 def is_eligible(exam: Exam, user: User) -> bool:
     """Whether the candidate is among those the exam is for (empty lists do not restrict)."""
+    from exam.people.rules import matches
+
     if user.role != UserRole.CANDIDATE or user.person is None or user.person.enterprise is None:
         return False
-    person, rules = user.person, exam.eligibility or {}
-    enterprise = person.enterprise
-    if person.id in (rules.get("person_ids") or ()):
-        return True  # named people may sit it whatever the other conditions
-    restrictions = [ok for listed, ok in (
-        (rules.get("roles"), person.role in (rules.get("roles") or ())),
-        (rules.get("enterprise_ids"), enterprise.id in (rules.get("enterprise_ids") or ())),
-        (rules.get("town_ids"), enterprise.town_id in (rules.get("town_ids") or ())),
-        (rules.get("sector_ids"), any(s.id in rules["sector_ids"] for s in enterprise.sectors)
-         if rules.get("sector_ids") else False),
-    ) if listed]
-    if not restrictions:
-        return not rules.get("person_ids")  # only named people, or everybody
-    return all(restrictions)
+    return matches(exam.eligibility, user.person)
+
+
+def unfinished_prerequisite(exam: Exam, person):
+    """The candidate's progress in the course the exam asks for, if not complete yet."""
+    if exam.prerequisite_course is None or exam.prerequisite_course.published_at is None:
+        return None
+    from exam.learning.services import course_progress
+
+    state = course_progress(person, [exam.prerequisite_course])[exam.prerequisite_course.id]
+    return None if state.complete else state
 
 
 # --- attempts ----------------------------------------------------------------------------
@@ -210,6 +209,10 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
         short = meets_requirement(user.person, local_today())
         if short is not None:
             raise ExamError("training_required", done=short.total, required=short.requirement.hours)
+    unfinished = unfinished_prerequisite(exam, user.person)
+    if unfinished is not None:
+        raise ExamError("course_required", course=unfinished.course.title, done=unfinished.lessons_done,
+                        lessons=unfinished.lessons)
     current = open_attempt(exam, user)
     if current is not None and not close_if_overdue(current, now):
         if device is not None:

@@ -37,8 +37,10 @@ def index():
 
         short = meets_requirement(current_user.person, local_today())
         shortfalls = {e.id: short for e, _terms in exams if e.requires_training and short is not None}
+    prerequisites = {e.id: state for e, _terms in exams
+                     if (state := services.unfinished_prerequisite(e, current_user.person)) is not None}
     return render_template("exams/index.html", exams=exams, now=now, attempts=attempts,
-                           ExamStatus=ExamStatus, shortfalls=shortfalls)
+                           ExamStatus=ExamStatus, shortfalls=shortfalls, prerequisites=prerequisites)
 
 
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])
@@ -56,10 +58,17 @@ def start(exam_id: int):
                                          address=request.remote_addr, access_code=request.form.get("access_code"))
     except services.ExamError as error:
         db.session.commit()
-        flash(MESSAGES[error.code](), "warning")
+        flash(_start_refusal(error), "warning")
         return redirect(url_for("exams.index"))
     db.session.commit()
     return redirect(url_for("exams.sit", attempt_id=attempt.id))
+
+
+def _start_refusal(error) -> str:
+    if error.code == "course_required":
+        return _("Complete the online course “%(course)s” first: %(done)s of %(lessons)s lessons done.",
+                 **error.params)
+    return MESSAGES[error.code]()
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -87,7 +96,11 @@ def result(attempt_id: int):
         attempt.review_shown_at = utcnow()
         db.session.commit()
     topics = _topic_names()
-    return render_template("exams/result.html", attempt=attempt, review=review, topics=topics,
+    from exam.learning.views import suggested_courses
+
+    share = 100 * attempt.exam.pass_mark / attempt.total_points if attempt.total_points else 80.0
+    suggested = suggested_courses(current_user.person, (attempt.result or {}).get("by_topic", {}), share)
+    return render_template("exams/result.html", attempt=attempt, review=review, topics=topics, suggested=suggested,
                            note=None if review else _("The answers are shown as the exam's rules allow."))
 
 

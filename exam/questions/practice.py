@@ -131,7 +131,11 @@ def answer():
     next_url = (url_for("practice.wrong") if mode == "wrong" else
                 url_for("practice.topic", topic_id=topic_id) if topic_id else url_for("practice.index"))
     kind = kinds.get(version.kind)
+    from exam.learning.services import courses_on_topics
+
+    suggested = [] if grade.correct else courses_on_topics(current_user.person, [t.code for t in question.topics])
     return render_template("practice/result.html", question=question, version=version, grade=grade,
+                           suggested=suggested,
                            response=response, right_answer=kind.format_answer(version.answer),
                            your_answer=_describe(kind, response), next_url=next_url, letters=LETTERS)
 

@@ -260,10 +260,16 @@ class Ledger:
     screenings: float
     external: float
     requirement: Requirement | None
+    #: Hours credited from tracked online study (kept apart from hours on site).
+    online: float = 0.0
+
+    @property
+    def onsite(self) -> float:
+        return round(self.sessions + self.screenings + self.external, 2)
 
     @property
     def total(self) -> float:
-        return round(self.sessions + self.screenings + self.external, 2)
+        return round(self.onsite + self.online, 2)
 
     @property
     def gap(self) -> float:
@@ -275,6 +281,8 @@ def requirement(person: Person, year: int) -> Requirement | None:
     enterprise = person.enterprise
     if enterprise is None or not person.role:
         return None
+    if person.appointed_on is not None and year < person.appointed_on.year:
+        return None  # not in the post yet
     high_risk = enterprise.high_risk
     initial = person.appointed_on is not None and person.appointed_on.year == year
     config = current_app.config
@@ -315,10 +323,13 @@ def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
 
 
 def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
+    from exam.learning.services import online_hours
+
     ids = [p.id for p in people]
     sessions, external, screenings = session_hours(ids, year), external_hours(ids, year), screening_hours(ids, year)
+    online = online_hours(ids, year)
     return {p.id: Ledger(year, sessions.get(p.id, 0.0), screenings.get(p.id, 0.0), external.get(p.id, 0.0),
-                         requirement(p, year)) for p in people}
+                         requirement(p, year), online.get(p.id, 0.0)) for p in people}
 
 
 def ledger(person: Person, year: int) -> Ledger:

@@ -140,6 +140,9 @@ def _form(session: TrainingSession | None) -> SessionForm:
         people = db.session.scalars(visible_people(current_user).where(Person.id.in_(invite))).all()
         form.person_logins.data = "\n".join(p.id_number for p in people)
         form.hours.data = 4
+        # Preselected from a report (a weak topic, its sector): ?topic=G3&sector=2
+        form.topic_codes.data = request.args.getlist("topic")
+        form.sector_ids.data = request.args.getlist("sector", type=int)
     return form
 
 

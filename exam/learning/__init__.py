@@ -1,0 +1,1 @@
+"""Online learning: courses of lessons, tracked study time credited as training hours."""

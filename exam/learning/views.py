@@ -1,0 +1,169 @@
+"""The candidate's side of online learning: my courses, lessons, heartbeats, lesson files.
+
+Every lesson and file is loaded through ``get_lesson_or_404``: a candidate reaches only the
+lessons of published courses assigned to them; staff may open any lesson to preview it.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exam.auth.access import roles_required
+from exam.auth.models import UserRole
+from exam.extensions import db
+from exam.learning import services
+from exam.learning.models import Course, Lesson, LessonKind
+from exam.timeutil import local_today, utcnow
+
+bp = Blueprint("learning", __name__, url_prefix="/learning")
+
+STAFF = (UserRole.ADMIN, UserRole.ORGANISER)
+
+BEAT_ERRORS = {
+    "not_assigned": (lambda: _("This lesson is not among your courses."), 404),
+    "bad_position": (lambda: _("The lesson page sent a position it cannot have; reload the page."), 422),
+    "bad_request": (lambda: _("The lesson page sent something the server does not understand; reload "
+                              "the page."), 400),
+}
+
+
+def _person():
+    return current_user.person if current_user.role == UserRole.CANDIDATE else None
+
+
+def get_course_or_404(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None or not (current_user.role in STAFF or services.is_assigned(course, _person())):
+        abort(404)
+    return course
+
+
+def get_lesson_or_404(lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        abort(404)
+    get_course_or_404(lesson.course_id)
+    return lesson
+
+
+@bp.route("/")
+@roles_required(UserRole.CANDIDATE)
+def mine():
+    """My courses with progress and due dates, and the hours my online study earned."""
+    person = _person()
+    if person is None:
+        return render_template("learning/mine.html", courses=[], progress={}, days=[], hours=0.0,
+                               today=local_today())
+    courses = services.courses_for(person)
+    today = local_today()
+    return render_template("learning/mine.html", courses=courses,
+                           progress=services.course_progress(person, courses),
+                           days=services.study_days(person, today.year),
+                           hours=services.online_hours([person.id], today.year).get(person.id, 0.0),
+                           today=today)
+
+
+@bp.route("/courses/<int:course_id>")
+@login_required
+def course(course_id: int):
+    course = get_course_or_404(course_id)
+    person = _person()
+    progress = services.progress_of(person, [lesson.id for lesson in course.lessons]) if person else {}
+    state = services.course_progress(person, [course])[course.id] if person else None
+    return render_template("learning/course.html", course=course, progress=progress, state=state,
+                           LessonKind=LessonKind, today=local_today())
+
+
+@bp.route("/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    lesson = get_lesson_or_404(lesson_id)
+    person = _person()
+    progress = services.progress_of(person, [lesson.id]).get(lesson.id) if person else None
+    lessons = lesson.course.lessons
+    index = lessons.index(lesson)
+    following = lessons[index + 1] if index + 1 < len(lessons) else None
+    return render_template("learning/lesson.html", lesson=lesson, progress=progress, following=following,
+                           LessonKind=LessonKind, tracked=person is not None,
+                           complete_percent=_complete_percent())
+
+
+def _complete_percent() -> int:
+    from flask import current_app
+
+    return current_app.config["LESSON_COMPLETE_PERCENT"]
+
+
+@bp.route("/lessons/<int:lesson_id>/beat", methods=["POST"])
+@roles_required(UserRole.CANDIDATE)
+def beat(lesson_id: int):
+    """A heartbeat from a lesson page: ``{"active": bool, "position": number | null}``."""
+    body = request.get_json(silent=True)
+    person = _person()
+    lesson = db.session.get(Lesson, lesson_id)
+    try:
+        if not isinstance(body, dict) or not isinstance(body.get("active"), bool) or not _is_position(
+                body.get("position")):
+            raise services.LearningError("bad_request")
+        if lesson is None or person is None:
+            raise services.LearningError("not_assigned")
+        result = services.beat(person, lesson, utcnow(), active=body["active"],
+                               position=None if body.get("position") is None else float(body["position"]))
+    except services.LearningError as error:
+        db.session.rollback()
+        message, status = BEAT_ERRORS[error.code]
+        return jsonify(error={"code": error.code, "message": message()}), status
+    db.session.commit()
+    return jsonify(credited=result.credited, seconds=result.seconds, required=lesson.required_seconds,
+                   completed=result.completed, seek_to=result.seek_to)
+
+
+def _is_position(value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+@bp.route("/lessons/<int:lesson_id>/file")
+@login_required
+def lesson_file(lesson_id: int):
+    """The lesson's PDF or video; answers Range requests (206) so a phone can seek a video."""
+    from exam.learning.storage import file_path
+
+    lesson = get_lesson_or_404(lesson_id)
+    if lesson.file is None:
+        abort(404)
+    path = file_path(lesson.file)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=lesson.file.content_type, conditional=True, etag=lesson.file.sha256,
+                         download_name=lesson.file.original_name, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/lessons/<int:lesson_id>/pages/<int:page>.png")
+@login_required
+def lesson_page(lesson_id: int, page: int):
+    """One page of a PDF lesson as a picture (phones that show no PDF inline show these)."""
+    from exam.learning.storage import page_path
+
+    lesson = get_lesson_or_404(lesson_id)
+    if lesson.file is None or not 1 <= page <= lesson.file.pages:
+        abort(404)
+    path = page_path(lesson.file, page)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/png", conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def suggested_courses(person, by_topic: dict, pass_percent: float) -> list[Course]:
+    """Courses for the topics the candidate scored below the pass share in (for result pages)."""
+    if person is None:
+        return []
+    return services.courses_on_topics(person, services.weak_topics(by_topic, pass_percent))
+

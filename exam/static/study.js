@@ -1,0 +1,99 @@
+// A lesson page reports study time while the lesson is in front of the person: visible, the
+// window focused and, for a video, playing. The server decides what counts (it credits the
+// time since the previous report only if that report said "studying"); this page tells it
+// when studying starts and stops, keeps a video from skipping past what was watched, and
+// remembers where to continue.
+(function () {
+  "use strict";
+  var root = document.getElementById("lesson");
+  if (!root || root.dataset.tracked !== "1") return;
+  var every = Math.max(2, Number(root.dataset.beatSeconds) || 15) * 1000;
+  var video = document.getElementById("lesson-video");
+  var state = document.getElementById("study-state");
+  var minutes = document.getElementById("study-minutes");
+  var bar = document.getElementById("study-bar");
+  var done = document.getElementById("lesson-complete");
+  var furthest = Number(root.dataset.furthest) || 0;
+  var lastSent = null;
+
+  function studying() {
+    if (document.visibilityState !== "visible" || !document.hasFocus()) return false;
+    return !video || (!video.paused && !video.ended);
+  }
+
+  function position() {
+    if (video) return video.currentTime;
+    if (root.dataset.kind === "pdf") {
+      var pages = root.querySelectorAll(".lesson-page"), current = 1;
+      for (var i = 0; i < pages.length; i++) {
+        if (pages[i].getBoundingClientRect().top < window.innerHeight / 2) current = i + 1;
+      }
+      return current;
+    }
+    var height = document.documentElement.scrollHeight - window.innerHeight;
+    return height > 0 ? Math.round(1000 * window.scrollY / height) / 1000 : 0;
+  }
+
+  function show(active, offline) {
+    state.textContent = offline ? root.dataset.offlineText : (active ? root.dataset.studyingText : root.dataset.pausedText);
+    state.className = offline ? "text-danger" : (active ? "text-success" : "text-muted");
+  }
+
+  function beat() {
+    var active = studying();
+    lastSent = active;
+    show(active, false);
+    return fetch(root.dataset.beatUrl, {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: {"Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf, "Accept": "application/json"},
+      body: JSON.stringify({active: active, position: position()})
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body.error ? body.error.message : response.status);
+        minutes.textContent = (body.seconds / 60).toFixed(1);
+        bar.value = body.seconds;
+        if (body.completed) done.classList.remove("d-none");
+        if (body.seek_to !== null && body.seek_to !== undefined && video) {
+          video.currentTime = body.seek_to;
+          furthest = body.seek_to;
+        }
+      });
+    }).catch(function () { show(false, true); });
+  }
+
+  // Report at once when studying starts or stops, then every few seconds while it goes on.
+  function changed() { if (studying() !== lastSent) beat(); }
+  document.addEventListener("visibilitychange", changed);
+  window.addEventListener("focus", changed);
+  window.addEventListener("blur", changed);
+  window.addEventListener("pagehide", function () { if (lastSent) { lastSent = null; beat(); } });
+  setInterval(function () { if (studying() || lastSent) beat(); }, every);
+
+  if (video) {
+    video.addEventListener("play", changed);
+    video.addEventListener("pause", changed);
+    video.addEventListener("ended", changed);
+    video.addEventListener("timeupdate", function () {
+      if (!video.seeking && video.currentTime <= furthest + 2) furthest = Math.max(furthest, video.currentTime);
+    });
+    video.addEventListener("seeking", function () {
+      if (video.currentTime > furthest + 1) {
+        video.currentTime = furthest;
+        state.textContent = root.dataset.seekText;
+      }
+    });
+    video.addEventListener("loadedmetadata", function () {
+      var resume = Number(root.dataset.position) || 0;
+      if (resume > 0 && resume < video.duration) video.currentTime = resume;
+    });
+  } else if (root.dataset.kind === "pdf") {
+    var page = Math.round(Number(root.dataset.position) || 1);
+    var target = root.querySelector('.lesson-page[data-page="' + page + '"]');
+    if (page > 1 && target) target.scrollIntoView();
+  } else {
+    var fraction = Number(root.dataset.position) || 0;
+    var height = document.documentElement.scrollHeight - window.innerHeight;
+    if (fraction > 0 && fraction <= 1 && height > 0) window.scrollTo(0, fraction * height);
+  }
+  beat();
+})();
