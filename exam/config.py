@@ -89,6 +89,9 @@ SETTINGS = [
     Setting("ANPEI_LEARNING_STORAGE", "LEARNING_STORAGE", "", str,
             "folder for lesson files (PDF, video), outside the web root; default: instance/learning; "
             "shared storage when several app hosts serve the site"),
+    Setting("ANPEI_LEARNING_ACCEL_PREFIX", "LEARNING_ACCEL_PREFIX", "", str,
+            "behind nginx: an internal location serving ANPEI_LEARNING_STORAGE (e.g. /lesson-files/); "
+            "lesson files are then sent by nginx (X-Accel-Redirect), not by a web worker"),
     Setting("ANPEI_LESSON_MAX_MB", "LESSON_MAX_MB", 300, int,
             "largest lesson file (PDF or video) an organiser may upload, in megabytes"),
     Setting("ANPEI_DB_PRE_PING", "DB_PRE_PING", True, bool,

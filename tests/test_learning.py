@@ -176,7 +176,8 @@ def test_an_unpublished_course_is_not_studied(client, login_as, leader, make_cou
 
 
 @pytest.mark.parametrize("body", [None, {"active": "yes"}, {"active": True, "position": "x"},
-                                  {"active": True, "position": True}, [1, 2]])
+                                  {"active": True, "position": True}, [1, 2],
+                                  {"active": True, "position": 10**400}])
 def test_a_malformed_heartbeat_gets_a_clear_message(client, login_as, leader, make_course, body):
     lesson = make_course().lessons[0]
     login_as(UserRole.CANDIDATE, person=leader)
@@ -234,7 +235,8 @@ def test_weak_topics_point_to_the_lessons_on_them(leader, make_course):
     assert services.courses_on_topics(leader, weak) == [course]
 
 
-def test_the_video_is_served_with_206_partial_content(app, client, login_as, leader, make_course, tmp_path):
+def test_the_video_is_served_with_206_partial_content(app, client, login_as, leader, make_person, make_course,
+                                                      tmp_path):
     from exam.learning.storage import file_path
 
     app.config["LEARNING_STORAGE"] = str(tmp_path)
@@ -253,7 +255,12 @@ def test_the_video_is_served_with_206_partial_content(app, client, login_as, lea
     assert response.status_code == 206
     assert response.headers["Content-Range"] == f"bytes 100-199/{len(data)}"
     assert response.data == data[100:200]
+    assert response.headers["Content-Type"] == "video/mp4"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get(f"/learning/lessons/{lesson.id}/file").data == data
+    client.post("/logout")
+    login_as(UserRole.CANDIDATE, person=make_person(role=PersonRole.SAFETY_MANAGER))
+    assert client.get(f"/learning/lessons/{lesson.id}/file", headers={"Range": "bytes=0-9"}).status_code == 404
 
 
 def test_two_tabs_reporting_at_the_same_moment_count_once(app, leader, make_course, monkeypatch):
@@ -308,3 +315,53 @@ def test_a_failed_exam_points_to_the_courses_on_its_weak_topics(client, login_as
     page = client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
     assert "学习您失分较多的专题" in page
     assert f'/learning/courses/{course.id}"' in page and "应急处置专题课程" not in page
+
+
+def test_reports_that_prove_no_watching_do_not_move_a_video_on(leader, make_course):
+    lesson = make_course((LessonKind.VIDEO, 5)).lessons[0]
+    beats(leader, lesson, [0, 15], positions=[0, 15])
+    # Many reports at one instant, paused or "playing", each a little further on: none moves it.
+    beats(leader, lesson, [15.1] * 50, active=False, positions=[17 + i for i in range(50)])
+    beats(leader, lesson, [15.2] * 50, positions=[17 + i for i in range(50)])
+    progress = db.session.scalar(select(StudyProgress))
+    assert progress.furthest <= 15 + 0.2 * 2
+    assert progress.completed_at is None
+
+
+def test_a_late_report_or_a_faster_playback_is_not_taken_for_a_jump(leader, make_course):
+    lesson = make_course((LessonKind.VIDEO, 5)).lessons[0]
+    # A report 3 s late, then two lost on a weak network, then 1.25x speed: all watched honestly.
+    credited = beats(leader, lesson, [0, 15, 33, 45, 90, 105, 120], positions=[0, 15, 30, 45, 90, 108.75, 127.5])
+    assert credited == 15 + 15 + 12 + 0 + 15 + 15  # never more than played, nor than the clock allows
+    progress = db.session.scalar(select(StudyProgress))
+    assert progress.furthest == 127.5
+
+
+def test_a_prerequisite_course_can_be_studied_by_every_candidate_of_the_exam(
+        client, login_as, make_person, make_course, make_exam):
+    manager = make_person(role=PersonRole.SAFETY_MANAGER)
+    course = make_course((LessonKind.TEXT, 1), assignment={"roles": [PersonRole.PRINCIPAL_LEADER]})
+    exam = make_exam(prerequisite_course_id=course.id)
+    user = login_as(UserRole.CANDIDATE, person=manager)
+    assert client.get(f"/learning/courses/{course.id}").status_code == 200
+    assert "安全生产法要点" in client.get("/learning/").get_data(as_text=True)
+    beats(manager, course.lessons[0], range(0, 61, 15))
+    assert exam_services.start_attempt(exam, user, utcnow()).id
+
+
+def test_behind_nginx_a_video_is_handed_to_nginx_to_send(app, client, login_as, leader, make_course, tmp_path):
+    from exam.learning.storage import file_path
+
+    app.config.update(LEARNING_STORAGE=str(tmp_path), LEARNING_ACCEL_PREFIX="/lesson-files/")
+    stored = LessonFile(sha256="cd" * 32, original_name="x.html", content_type="video/webm", size=4)
+    db.session.add(stored)
+    db.session.flush()
+    file_path(stored).parent.mkdir(parents=True, exist_ok=True)
+    file_path(stored).write_bytes(b"\x1a\x45\xdf\xa3")
+    lesson = make_course((LessonKind.VIDEO, 1)).lessons[0]
+    lesson.file = stored
+    db.session.commit()
+    login_as(UserRole.CANDIDATE, person=leader)
+    response = client.get(f"/learning/lessons/{lesson.id}/file")
+    assert response.headers["X-Accel-Redirect"] == f"/lesson-files/cd/{'cd' * 32}.webm"
+    assert response.headers["Content-Type"] == "video/webm" and response.data == b""

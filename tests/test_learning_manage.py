@@ -82,9 +82,14 @@ def test_a_real_pdf_is_stored_under_its_hash_with_every_page_as_a_picture(app, c
     lesson = db.session.scalar(select(Lesson))
     assert (lesson.kind, lesson.file.pages, lesson.file.content_type) == ("pdf", 3, "application/pdf")
     assert storage.file_path(lesson.file).read_bytes().startswith(b"%PDF")
+    # The first page is drawn with the upload (proving it can be drawn), the others when opened.
+    assert storage.page_path(lesson.file, 1).is_file() and not storage.page_path(lesson.file, 2).exists()
     for page in (1, 2, 3):
+        response = client.get(f"/learning/lessons/{lesson.id}/pages/{page}.png")
+        assert response.status_code == 200 and response.mimetype == "image/png"
         with Image.open(storage.page_path(lesson.file, page)) as picture:
             assert picture.format == "PNG" and 990 <= picture.width <= 1010
+    assert client.get(f"/learning/lessons/{lesson.id}/pages/4.png").status_code == 404
     # The same document uploaded again is kept once.
     assert _upload(client, course, "again.pdf", document, "pdf").status_code == 302
     assert db.session.scalar(select(func.count(LessonFile.id))) == 1
@@ -94,7 +99,7 @@ def test_a_real_pdf_is_stored_under_its_hash_with_every_page_as_a_picture(app, c
 def test_a_video_is_recognised_by_its_first_bytes(app, client, login_as):
     _organiser(client, login_as)
     course = _course()
-    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(2000)
+    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x00\x00\x00\x08free" + bytes(2000)
     webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm" + bytes(500)
     assert _upload(client, course, "clip.bin", mp4, "video").status_code == 302
     assert _upload(client, course, "clip", webm, "video").status_code == 302
@@ -105,6 +110,7 @@ def test_a_video_is_recognised_by_its_first_bytes(app, client, login_as):
     ("讲义.pdf", b"This is a Word document really" * 50, "pdf", "not a PDF document"),
     ("broken.pdf", b"%PDF-1.7\n garbage that no reader can open" * 20, "pdf", "not a PDF document"),
     ("movie.mp4", b"<html>not a film</html>" * 100, "video", "not an MP4 or WebM video"),
+    ("clip.html", b"<!--ftyp--><html><script>alert(1)</script></html>" + bytes(300), "video", "not an MP4"),
     ("movie.mkv", b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska" + bytes(300), "video", "not an MP4"),
     ("empty.pdf", b"", "pdf", "The file is empty"),
 ])
@@ -150,7 +156,7 @@ def test_lesson_uploads_may_be_larger_than_other_uploads_with_csrf_checked(app, 
     course = _course()
     page = client.get(f"/manage/learning/{course.id}/lessons/new").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    video = b"\x00\x00\x00\x18ftypisom" + bytes(2 * 1024 * 1024)
+    video = b"\x00\x00\x00\x18ftypisom" + bytes(12) + b"\x00\x00\x00\x08free" + bytes(2 * 1024 * 1024)
     assert _upload(client, course, "long.mp4", video, "video", csrf_token=token).status_code == 302
     assert db.session.scalar(select(LessonFile.size)) == len(video)
     # Elsewhere the app-wide limit still holds.
@@ -193,7 +199,7 @@ def test_what_a_crash_left_behind_is_cleared_by_a_later_upload(app):
     long_ago = time.time() - storage.STALE_SECONDS - 60
     os.utime(old, (long_ago, long_ago))
     os.utime(part, (long_ago, long_ago))
-    storage.store_upload(io.BytesIO(b"\x00\x00\x00\x18ftypisom" + bytes(100)), "v.mp4", LessonKind.VIDEO, None)
+    storage.store_upload(io.BytesIO(b"\x00\x00\x00\x18ftypisom" + bytes(12) + b"\x00\x00\x00\x08free" + bytes(100)), "v.mp4", LessonKind.VIDEO, None)
     assert not old.exists() and not part.exists() and fresh.exists()
 
 

@@ -209,15 +209,15 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
         short = meets_requirement(user.person, local_today())
         if short is not None:
             raise ExamError("training_required", done=short.total, required=short.requirement.hours)
-    unfinished = unfinished_prerequisite(exam, user.person)
-    if unfinished is not None:
-        raise ExamError("course_required", course=unfinished.course.title, done=unfinished.lessons_done,
-                        lessons=unfinished.lessons)
     current = open_attempt(exam, user)
     if current is not None and not close_if_overdue(current, now):
         if device is not None:
             check_device(current, device, now)
-        return current
+        return current  # an attempt under way goes on, whatever was added to the exam since
+    unfinished = unfinished_prerequisite(exam, user.person)
+    if unfinished is not None:
+        raise ExamError("course_required", course=unfinished.course.title, done=unfinished.lessons_done,
+                        lessons=unfinished.lessons)
     check_access_code(exam, access_code)
     count = db.session.scalar(select(func.count(Attempt.id)).where(
         Attempt.exam_id == exam.id, Attempt.user_id == user.id))

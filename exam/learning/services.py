@@ -29,8 +29,10 @@ from exam.questions.models import Topic
 from exam.timeutil import display_zone
 
 #: A video may run this far past what the clock allows between two heartbeats (buffering,
-#: a heartbeat sent a little late) before it counts as a jump.
+#: a heartbeat sent a little late), besides one heartbeat's interval, before it counts as a jump.
 SEEK_SLACK = 3.0
+#: The fastest playback that counts as watching (the page offers up to this speed).
+MAX_RATE = 2.0
 
 
 class LearningError(Exception):
@@ -42,15 +44,29 @@ class LearningError(Exception):
 # --- who studies what ---------------------------------------------------------------------------
 
 
+def _required_by_exams(person: Person) -> set[int]:
+    """Courses that published exams the person is among the candidates of ask for first: the
+    person must be able to study them, whoever the course itself is assigned to."""
+    from exam.exams.models import Exam
+
+    exams = db.session.scalars(select(Exam).where(Exam.prerequisite_course_id.is_not(None),
+                                                  Exam.published_at.is_not(None)))
+    return {e.prerequisite_course_id for e in exams if person.enterprise is not None
+            and matches(e.eligibility, person)}
+
+
 def is_assigned(course: Course, person: Person | None) -> bool:
-    return person is not None and course.published_at is not None and matches(course.assignment, person)
+    if person is None or course.published_at is None:
+        return False
+    return matches(course.assignment, person) or course.id in _required_by_exams(person)
 
 
 def courses_for(person: Person) -> list[Course]:
-    """The published courses assigned to the person, due first."""
+    """The published courses assigned to the person (or asked for by their exams), due first."""
     courses = db.session.scalars(select(Course).where(Course.published_at.is_not(None))
                                  .order_by(Course.due_on.is_(None), Course.due_on, Course.id))
-    return [c for c in courses if matches(c.assignment, person)]
+    required = _required_by_exams(person)
+    return [c for c in courses if c.id in required or matches(c.assignment, person)]
 
 
 def progress_of(person: Person, lesson_ids: list[int]) -> dict[int, StudyProgress]:
@@ -119,23 +135,35 @@ def _upsert():
     return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
 
 
+def _locked_row(query, insert) -> object:
+    """The row ``query`` finds, locked until the request commits; made first if missing. The
+    insert runs only then (an upsert on every heartbeat would use up ids on PostgreSQL), and
+    ignores a row a concurrent request made meanwhile."""
+    query = query.with_for_update().execution_options(populate_existing=True)
+    if db.engine.dialect.name == "sqlite":
+        # No row locks there: the insert takes the database's write lock first (and uses no ids).
+        db.session.execute(insert)
+    row = db.session.scalars(query).one_or_none()
+    if row is None:
+        db.session.execute(insert)
+        row = db.session.scalars(query).one()
+    return row
+
+
 def _study_day(person: Person, day: date) -> StudyDay:
     """The person's row for the day, locked until the request commits (two tabs, two workers)."""
-    db.session.execute(_upsert()(StudyDay).values(person_id=person.id, day=day, seconds=0.0,
-                                                  last_beat_active=False)
-                       .on_conflict_do_nothing(index_elements=[StudyDay.person_id, StudyDay.day]))
-    return db.session.scalars(select(StudyDay).where(StudyDay.person_id == person.id, StudyDay.day == day)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+    return _locked_row(
+        select(StudyDay).where(StudyDay.person_id == person.id, StudyDay.day == day),
+        _upsert()(StudyDay).values(person_id=person.id, day=day, seconds=0.0, last_beat_active=False)
+        .on_conflict_do_nothing(index_elements=[StudyDay.person_id, StudyDay.day]))
 
 
 def _progress(person: Person, lesson: Lesson, now: datetime) -> StudyProgress:
-    db.session.execute(_upsert()(StudyProgress).values(
-        person_id=person.id, lesson_id=lesson.id, seconds=0.0, position=0.0, furthest=0.0,
-        started_at=now, updated_at=now)
+    return _locked_row(
+        select(StudyProgress).where(StudyProgress.person_id == person.id, StudyProgress.lesson_id == lesson.id),
+        _upsert()(StudyProgress).values(person_id=person.id, lesson_id=lesson.id, seconds=0.0, position=0.0,
+                                        furthest=0.0, started_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[StudyProgress.person_id, StudyProgress.lesson_id]))
-    return db.session.scalars(select(StudyProgress).where(
-        StudyProgress.person_id == person.id, StudyProgress.lesson_id == lesson.id)
-        .execution_options(populate_existing=True)).one()
 
 
 def max_gap() -> float:
@@ -155,20 +183,14 @@ def beat(person: Person, lesson: Lesson, now: datetime, *, active: bool,
     elapsed = (now - clock.last_beat_at).total_seconds() if clock.last_beat_at else 0.0
     # A report says whether the person studies from now on; the time since the previous report
     # counts if that one said so (the page reports at once when it goes hidden or a video pauses).
-    studying = clock.last_beat_active and 0 < elapsed <= max_gap()
+    was_active = clock.last_beat_active
+    studying = was_active and 0 < elapsed <= max_gap()
     credit = elapsed if studying else 0.0
-    clock.last_beat_at, clock.last_beat_active = now, active
+    clock.last_beat_at, clock.last_beat_active = max(now, clock.last_beat_at or now), active
     progress = _progress(person, lesson, now)
     seek_to = None
-    if lesson.kind == LessonKind.VIDEO and position is not None:
-        if position > progress.furthest + max(credit, 0.0) + SEEK_SLACK:
-            seek_to, credit = progress.furthest, 0.0  # a jump ahead: refused, not credited
-            position = progress.furthest
-        else:
-            credit = min(credit, max(0.0, position - progress.position))
-            progress.furthest = max(progress.furthest, position)
-    elif lesson.kind == LessonKind.VIDEO:
-        credit = 0.0  # a video page that does not say where it is proves nothing
+    if lesson.kind == LessonKind.VIDEO:
+        credit, position, seek_to = _watched(progress, credit, position, max(elapsed, 0.0) if was_active else 0.0)
     credit = max(0.0, min(credit, lesson.required_seconds - progress.seconds))
     progress.seconds += credit
     clock.seconds += credit
@@ -180,6 +202,24 @@ def beat(person: Person, lesson: Lesson, now: datetime, *, active: bool,
         progress.completed_at = now
     db.session.flush()
     return Beat(round(credit, 2), round(progress.seconds, 2), progress.completed_at is not None, seek_to)
+
+
+def _watched(progress: StudyProgress, credit: float, position: float | None,
+             playing_for: float) -> tuple[float, float | None, float | None]:
+    """A video's heartbeat: the credit it earns, the position kept, and where the page must go back
+    to after a jump past what was watched. ``playing_for``: seconds the video may have played
+    since the previous report (none unless that report said it was playing)."""
+    if position is None:
+        return 0.0, None, None  # a video page that does not say where it is proves nothing
+    # How far it may have got: played at up to MAX_RATE since the last report. Farther is a jump,
+    # refused - with a heartbeat's worth of slack, so that a late or lost report is not taken for
+    # one. ``furthest`` moves only as far as the time allows, so no report can push it on.
+    reach = progress.furthest + playing_for * MAX_RATE
+    if position > reach + current_app.config["STUDY_BEAT_SECONDS"] + SEEK_SLACK:
+        return 0.0, progress.furthest, progress.furthest
+    credit = min(credit, max(0.0, position - progress.position))
+    progress.furthest = max(progress.furthest, min(position, reach))
+    return credit, position, None
 
 
 def _reaches_threshold(lesson: Lesson, progress: StudyProgress) -> bool:

@@ -86,8 +86,8 @@ def store_upload(stream, original_name: str, kind: str, user) -> LessonFile:
             raise ValueError(f"no files for lessons of kind {kind!r}")
         target = root / sha[:2] / f"{sha}{EXTENSIONS[content_type]}"
         target.parent.mkdir(exist_ok=True)
-        if pages:
-            written = _render_pages(temporary, sha, target.parent)
+        if pages:  # drawing the first page proves PDFium can draw it; the others come when opened
+            written = [_render_page(temporary, sha, target.parent, 1)]
         os.replace(temporary, target)
     except BaseException:
         for path in written:
@@ -153,41 +153,62 @@ def _video_type(path: Path) -> str:
     """MP4 or WebM by their first bytes, whatever the name or the claimed type."""
     with path.open("rb") as fh:
         head = fh.read(4096)
-    if head[4:8] == b"ftyp":
+    if head[4:8] == b"ftyp" and _mp4_boxes_ok(head):
         return "video/mp4"
     if head.startswith(EBML_MAGIC) and b"webm" in head[:64]:
         return "video/webm"
     raise LearningError("not_video")
 
 
-def _render_pages(pdf: Path, sha: str, folder: Path) -> list[Path]:
-    """Each page as a PNG about ``PAGE_WIDTH`` pixels wide; the paths written."""
+#: What may follow the ``ftyp`` box of an MP4 file.
+MP4_BOXES = {b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"pdin", b"moof", b"styp", b"sidx", b"meta"}
+
+
+def _mp4_boxes_ok(head: bytes) -> bool:
+    """An ``ftyp`` box of a sane size with a printable brand, followed by a known box: not just
+    any file (an HTML page, say) that happens to have "ftyp" at bytes 4-8."""
+    size = int.from_bytes(head[0:4], "big")
+    brand = head[8:12]
+    if not 16 <= size <= 256 or len(head) < size + 8 or not all(32 <= b < 127 for b in brand):
+        return False
+    return head[size + 4:size + 8] in MP4_BOXES
+
+
+def _render_page(pdf: Path, sha: str, folder: Path, number: int) -> Path:
+    """One page (1-based) as a PNG about ``PAGE_WIDTH`` pixels wide, written atomically."""
     import pypdfium2 as pdfium
 
-    written: list[Path] = []
+    final = folder / f"{sha}.p{number}.png"
     document = pdfium.PdfDocument(str(pdf))
     try:
-        for number, page in enumerate(document, start=1):
-            try:
-                width, height = page.get_size()
-                scale = min(PAGE_WIDTH / max(width, 1), PAGE_MAX_HEIGHT / max(height, 1))
-                image = page.render(scale=scale).to_pil()
-            finally:
-                page.close()
-            final = folder / f"{sha}.p{number}.png"
-            partial = folder / f".{sha}.p{number}.png.part"
-            existed = final.exists()  # a parallel upload of the same file may have made it: keep it
-            written.append(partial)
-            image.save(partial, format="PNG", optimize=True)
-            os.replace(partial, final)
-            written[-1] = partial if existed else final
+        page = document[number - 1]
+        try:
+            width, height = page.get_size()
+            scale = min(PAGE_WIDTH / max(width, 1), PAGE_MAX_HEIGHT / max(height, 1))
+            image = page.render(scale=scale).to_pil()
+        finally:
+            page.close()
     except pdfium.PdfiumError as error:
-        for path in written:
-            path.unlink(missing_ok=True)
         raise LearningError("not_pdf") from error
     finally:
         document.close()
-    return written
+    # Another worker may be drawing the same page: each writes its own file, the last one wins.
+    partial = folder / f".{sha}.p{number}.{os.getpid()}.{time.monotonic_ns()}.part"
+    try:
+        image.save(partial, format="PNG", optimize=True)
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    return final
+
+
+def page_image(lesson_file: LessonFile, page: int) -> Path:
+    """The picture of a PDF lesson's page, drawn the first time someone opens it (drawing every
+    page of a long PDF during the upload would outlast a web worker's timeout)."""
+    path = page_path(lesson_file, page)
+    if not path.is_file():
+        _render_page(file_path(lesson_file), lesson_file.sha256, path.parent, page)
+    return path
 
 
 def _add_row(sha: str, original_name: str, content_type: str, size: int, pages: int, user) -> LessonFile:

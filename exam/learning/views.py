@@ -6,7 +6,9 @@ lessons of published courses assigned to them; staff may open any lesson to prev
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file
+import math
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -87,13 +89,7 @@ def lesson(lesson_id: int):
     following = lessons[index + 1] if index + 1 < len(lessons) else None
     return render_template("learning/lesson.html", lesson=lesson, progress=progress, following=following,
                            LessonKind=LessonKind, tracked=person is not None,
-                           complete_percent=_complete_percent())
-
-
-def _complete_percent() -> int:
-    from flask import current_app
-
-    return current_app.config["LESSON_COMPLETE_PERCENT"]
+                           complete_percent=current_app.config["LESSON_COMPLETE_PERCENT"])
 
 
 @bp.route("/lessons/<int:lesson_id>/beat", methods=["POST"])
@@ -121,14 +117,22 @@ def beat(lesson_id: int):
 
 
 def _is_position(value) -> bool:
-    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    """None, or a finite number (JSON may carry 1e400, which Python reads as a huge int)."""
+    if value is None:
+        return True
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 @bp.route("/lessons/<int:lesson_id>/file")
 @login_required
 def lesson_file(lesson_id: int):
     """The lesson's PDF or video; answers Range requests (206) so a phone can seek a video."""
-    from exam.learning.storage import file_path
+    from exam.learning.storage import file_path, storage_root
 
     lesson = get_lesson_or_404(lesson_id)
     if lesson.file is None:
@@ -136,8 +140,17 @@ def lesson_file(lesson_id: int):
     path = file_path(lesson.file)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=lesson.file.content_type, conditional=True, etag=lesson.file.sha256,
-                         download_name=lesson.file.original_name, max_age=3600)
+    extension = path.suffix  # from the checked type, never from the name it was uploaded with
+    prefix = current_app.config["LEARNING_ACCEL_PREFIX"]
+    if prefix:
+        # nginx sends the file (ranges included): a phone streaming a video for minutes then
+        # holds no web worker, which exams need.
+        response = current_app.response_class(mimetype=lesson.file.content_type)
+        relative = path.relative_to(storage_root()).as_posix()
+        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
+    else:
+        response = send_file(path, mimetype=lesson.file.content_type, conditional=True, etag=lesson.file.sha256,
+                             download_name=f"{lesson.title}{extension}", max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -148,14 +161,12 @@ def lesson_file(lesson_id: int):
 @login_required
 def lesson_page(lesson_id: int, page: int):
     """One page of a PDF lesson as a picture (phones that show no PDF inline show these)."""
-    from exam.learning.storage import page_path
+    from exam.learning.storage import file_path, page_image
 
     lesson = get_lesson_or_404(lesson_id)
-    if lesson.file is None or not 1 <= page <= lesson.file.pages:
+    if lesson.file is None or not 1 <= page <= lesson.file.pages or not file_path(lesson.file).is_file():
         abort(404)
-    path = page_path(lesson.file, page)
-    if not path.is_file():
-        abort(404)
+    path = page_image(lesson.file, page)
     response = send_file(path, mimetype="image/png", conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -22,7 +22,8 @@
   }
 
   function position() {
-    if (video) return video.currentTime;
+    // Until a video knows its length it is at 0, which would overwrite where to continue.
+    if (video) return video.readyState >= 1 ? video.currentTime : null;
     if (root.dataset.kind === "pdf") {
       var pages = root.querySelectorAll(".lesson-page"), current = 1;
       for (var i = 0; i < pages.length; i++) {
@@ -58,11 +59,19 @@
           furthest = body.seek_to;
         }
       });
-    }).catch(function () { show(false, true); });
+    }).catch(function (error) {
+      show(false, true);
+      if (error && error.message && isNaN(Number(error.message))) state.textContent = error.message;
+    });
   }
 
   // Report at once when studying starts or stops, then every few seconds while it goes on.
-  function changed() { if (studying() !== lastSent) beat(); }
+  function changed() {
+    // A video does not play on unseen: the time would not count, and the next report would
+    // take what it played meanwhile for a jump ahead.
+    if (video && !video.paused && (document.visibilityState !== "visible" || !document.hasFocus())) video.pause();
+    if (studying() !== lastSent) beat();
+  }
   document.addEventListener("visibilitychange", changed);
   window.addEventListener("focus", changed);
   window.addEventListener("blur", changed);
