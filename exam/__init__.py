@@ -97,11 +97,12 @@ def _register_blueprints(app: Flask) -> None:
     from exam.questions.practice import bp as practice_bp
     from exam.questions.views import bp as questions_bp
     from exam.reference.views import bp as reference_bp
+    from exam.reports.views import bp as reports_bp
     from exam.screenings.views import bp as screenings_bp
     from exam.training.views import bp as training_bp
 
     for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
                practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp,
-               training_bp, screenings_bp, learning_bp, manage_learning_bp):
+               training_bp, screenings_bp, reports_bp, learning_bp, manage_learning_bp):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -1,0 +1,382 @@
+"""The 100% tracker: every person in a required post (principal leader, safety director, safety
+manager), by enterprise, with where they stand, and the action that enrols those left into the
+next exam or training session.
+
+Where a person stands, the first that holds (all derived in SQL, for everybody at once):
+
+1. ``passed``: a current certificate valid beyond the renewal notice (or, while it is being
+   issued, a latest pass within the certificate's validity, unless a certificate was revoked
+   since);
+2. ``expiring``: a current certificate ending within the notice (60 days by default);
+3. ``makeup_pending``: invited to a makeup exam that has not closed, and not started there;
+4. ``scheduled``: eligible for an exam that has not closed, and not started there;
+5. ``back_to_training``: the latest score that counts failed a makeup (``examday.back_to_training``);
+6. ``makeup_pending``: the latest score that counts failed an exam whose makeup is not held yet;
+7. ``failed``: the latest score that counts failed, and the makeup is over;
+8. ``not_scheduled``: none of these (never sat, absent, or a pass long expired).
+
+The page is a plain function (``page``) so that benchmarks time it without HTTP; its figures
+take a constant number of statements, and it is paginated in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from exam.audit.services import record
+from exam.auth.models import User
+from exam.certificates.models import Certificate, CertificateKind
+from exam.exams.models import Attempt, Exam
+from exam.extensions import db
+from exam.people.access import scope_enterprises
+from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
+from exam.reports.queries import eligible
+from exam.timeutil import display_zone, utcnow
+
+STATUSES = ("not_scheduled", "scheduled", "failed", "makeup_pending", "back_to_training", "expiring", "passed")
+PASSED = ("passed", "expiring")
+#: The filter for everybody who has not (or no longer) passed.
+NOT_PASSED = "not_passed"
+#: Most people one "enrol everybody left" action takes.
+MAX_ENROL = 5000
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    sector_id: int | None = None
+    town_id: int | None = None
+    enterprise_id: int | None = None
+    role: str | None = None
+    #: A name, or a whole ID number.
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class TrackerRow:
+    person_id: int
+    name: str
+    role: str
+    enterprise_id: int
+    enterprise_name: str
+    town_name: str
+    status: str
+    #: The exam they are scheduled for (status scheduled or makeup pending), if any.
+    upcoming_exam_id: int | None
+    upcoming_exam_title: str
+    #: Their latest score that counts.
+    last_exam_title: str
+    last_score: float | None
+    last_at: datetime | None
+    certificate_until: date | None
+
+
+@dataclass(frozen=True)
+class TrackerPage:
+    rows: tuple[TrackerRow, ...]
+    #: People matching the filters (the status filter included).
+    total: int
+    #: People per status, matching the other filters.
+    counts: dict[str, int] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 50
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def iter_pages(self, edge: int = 2, around: int = 2):
+        """Page numbers to link, None for a gap (as the shared pagination macro expects)."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if number <= edge or number > self.pages - edge or abs(number - self.page) <= around:
+                if last and number - last > 1:
+                    yield None
+                yield number
+                last = number
+
+
+@dataclass(frozen=True)
+class _OpenExam:
+    id: int
+    title: str
+    makeup: bool
+    eligibility: dict
+
+
+def open_exams(now: datetime) -> list[_OpenExam]:
+    """Published exams that have not closed, soonest first (what people can be scheduled for)."""
+    rows = db.session.execute(select(Exam.id, Exam.title, Exam.makeup_of_id, Exam.eligibility).where(
+        Exam.published_at.is_not(None), Exam.closes_at > now).order_by(Exam.opens_at, Exam.id))
+    return [_OpenExam(id_, title, makeup_of is not None, rules or {}) for id_, title, makeup_of, rules in rows]
+
+
+def _upcoming(exams: list[_OpenExam]):
+    """The first of ``exams`` the row's person may sit and has not started, as a SQL CASE."""
+    whens = [(and_(eligible(e.eligibility), ~exists(select(Attempt.id).where(
+        Attempt.exam_id == e.id, Attempt.user_id == User.id))), e.id) for e in exams]
+    return case(*whens, else_=null()) if whens else null()
+
+
+COUNTED = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+
+
+def _results(now: datetime):
+    """Per account, when their latest score that counts was given, and when their latest pass,
+    failed makeup, and failed exam (with its makeup still to come, or over) were: one pass
+    over the attempts, aggregated (the database estimates a GROUP BY far better than a
+    "first row per account" window)."""
+    makeup = aliased(Exam)
+    failed = Attempt.passed.is_not(True)
+    original = Exam.makeup_of_id.is_(None)
+
+    def latest(condition):
+        return func.max(case((condition, Attempt.submitted_at)))
+
+    return (select(Attempt.user_id, func.max(Attempt.submitted_at).label("last_at"),
+                   latest(Attempt.passed.is_(True)).label("pass_at"),
+                   latest(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
+                   latest(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label("fail_open_at"),
+                   latest(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"))
+            .join(Exam, Exam.id == Attempt.exam_id)
+            .outerjoin(makeup, makeup.makeup_of_id == Attempt.exam_id)
+            .where(COUNTED).group_by(Attempt.user_id).subquery("results"))
+
+
+def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam]):
+    """Every person in scope matching ``filters`` (but the status) with their standing."""
+    results = _results(now)
+    current = and_(Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
+    certificate = (select(Certificate.person_id,
+                          func.max(case((current, Certificate.valid_until))).label("until"),
+                          func.max(Certificate.revoked_at).label("revoked_at"))
+                   .where(Certificate.kind == CertificateKind.SPECIAL_EXAM)
+                   .group_by(Certificate.person_id).subquery("certificate"))
+    makeups = [e for e in exams if e.makeup]
+    regular = [e for e in exams if not e.makeup]
+    post = case(*((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)), else_=len(PersonRole.ALL))
+    query = (select(Person.id.label("person_id"), Person.name, Person.role, post.label("post"),
+                    Enterprise.id.label("enterprise_id"), Enterprise.name.label("enterprise_name"),
+                    Town.name.label("town_name"), User.id.label("user_id"), results.c.last_at, results.c.pass_at,
+                    results.c.makeup_fail_at, results.c.fail_open_at, results.c.fail_over_at,
+                    certificate.c.until.label("certificate_until"), certificate.c.revoked_at,
+                    _upcoming(makeups).label("upcoming_makeup"), _upcoming(regular).label("upcoming_exam"))
+             .select_from(Person)
+             .join(Enterprise, Enterprise.id == Person.enterprise_id)
+             .join(Town, Town.id == Enterprise.town_id)
+             .outerjoin(User, User.person_id == Person.id)
+             .outerjoin(results, results.c.user_id == User.id)
+             .outerjoin(certificate, certificate.c.person_id == Person.id)
+             .where(Person.role.in_(PersonRole.ALL)))
+    query = _filtered(scope_enterprises(query, user), filters)
+    inner = query.subquery("inner")
+    return select(inner, _status(inner, now).label("status"))
+
+
+def _filtered(query, filters: Filters):
+    if filters.role:
+        query = query.where(Person.role == filters.role)
+    if filters.enterprise_id:
+        query = query.where(Enterprise.id == filters.enterprise_id)
+    if filters.town_id:
+        query = query.where(Enterprise.town_id == filters.town_id)
+    if filters.sector_id:
+        es = enterprise_sector.c
+        query = query.where(exists(select(es.enterprise_id).where(
+            es.enterprise_id == Enterprise.id, es.sector_id == filters.sector_id)))
+    text = (filters.q or "").strip()
+    if text:
+        query = query.where(or_(Person.name.contains(text, autoescape=True), Person.id_number == text.upper()))
+    return query
+
+
+def _status(inner, now: datetime):
+    config = current_app.config
+    today = now.astimezone(display_zone()).date()
+    soon = today + timedelta(days=config["CERTIFICATE_NOTICE_DAYS"])
+    recent = now - timedelta(days=365 * config["CERTIFICATE_YEARS"])
+    c = inner.c
+    return case(
+        (c.certificate_until > soon, "passed"),
+        (c.certificate_until >= today, "expiring"),
+        # A pass whose certificate is still to come (not one revoked since).
+        (and_(c.pass_at == c.last_at, c.pass_at >= recent,
+              or_(c.revoked_at.is_(None), c.revoked_at < c.pass_at)), "passed"),
+        (c.upcoming_makeup.is_not(None), "makeup_pending"),
+        (c.upcoming_exam.is_not(None), "scheduled"),
+        (c.makeup_fail_at == c.last_at, "back_to_training"),
+        (c.fail_open_at == c.last_at, "makeup_pending"),
+        (c.fail_over_at == c.last_at, "failed"),
+        else_="not_scheduled")
+
+
+def _status_filter(standing, status: str | None):
+    if status == NOT_PASSED:
+        return standing.c.status.not_in(PASSED)
+    if status in STATUSES:
+        return standing.c.status == status
+    return literal(True)
+
+
+def _total(counts: dict[str, int], status: str | None) -> int:
+    if status == NOT_PASSED:
+        return sum(n for s, n in counts.items() if s not in PASSED)
+    return counts.get(status, 0) if status in STATUSES else sum(counts.values())
+
+
+def status_counts(user: User, filters: Filters = Filters(), *, now: datetime | None = None) -> dict[str, int]:
+    """People in scope per status (every status present, zeros included)."""
+    return standing_counts(user, filters, now=now)[0]
+
+
+def standing_counts(user: User, filters: Filters = Filters(), *,
+                    now: datetime | None = None) -> tuple[dict[str, int], dict[int, int]]:
+    """People in scope per status, and those not yet passed per sector of their enterprise
+    (the figures the dashboard's sector links lead to): one statement after the open exams."""
+    now = now or utcnow()
+    standing = _standing(user, filters, now, open_exams(now)).cte("standing")
+    es = enterprise_sector.c
+    everybody = select(standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
+                       ).group_by(standing.c.status)
+    by_sector = (select(literal(NOT_PASSED).label("status"), es.sector_id, func.count().label("n"))
+                 .select_from(standing).join(enterprise_sector, es.enterprise_id == standing.c.enterprise_id)
+                 .where(standing.c.status.not_in(PASSED)).group_by(es.sector_id))
+    counts, sectors = dict.fromkeys(STATUSES, 0), {}
+    for status, sector_id, n in db.session.execute(union_all(everybody, by_sector)):
+        if sector_id is None:
+            counts[status] = int(n)
+        else:
+            sectors[sector_id] = int(n)
+    return counts, sectors
+
+
+def page(user: User, *, status: str | None = None, sector_id: int | None = None, town_id: int | None = None,
+         enterprise_id: int | None = None, role: str | None = None, q: str = "", page: int = 1,
+         per_page: int = 50, now: datetime | None = None) -> TrackerPage:
+    """One page of the tracker, ordered by enterprise, post and name, with the people per
+    status: two statements (a third only for a page past the end)."""
+    now = now or utcnow()
+    filters = Filters(status, sector_id, town_id, enterprise_id, role, q)
+    exams = open_exams(now)
+    number = max(1, page)
+    counts, rows = _page(user, filters, now, exams, per_page, number)
+    total = _total(counts, status)
+    pages = max(1, -(-total // per_page))
+    if number > pages:  # past the end: the last page
+        number = pages
+        counts, rows = _page(user, filters, now, exams, per_page, number)
+    return TrackerPage(tuple(rows), total, counts, number, per_page)
+
+
+def _page(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], per_page: int,
+          number: int) -> tuple[dict[str, int], list[TrackerRow]]:
+    """The counts per status and one page of rows, in one statement: the standing is
+    computed once (a CTE) for both."""
+    standing = _standing(user, filters, now, exams).cte("standing")
+    counts = select(*(func.coalesce(func.sum(case((standing.c.status == s, 1), else_=0)), 0).label(f"n_{s}")
+                      for s in STATUSES)).subquery("counts")
+    chosen = _chosen(standing, filters, limit=per_page, offset=(number - 1) * per_page)
+    query = (select(counts, *_shown(chosen)).select_from(counts.outerjoin(chosen, true()))
+             .order_by(*_order(chosen)))
+    found = db.session.execute(query).all()
+    tally = {s: int(getattr(found[0], f"n_{s}")) for s in STATUSES} if found else dict.fromkeys(STATUSES, 0)
+    return tally, [_row(r, exams) for r in found if r.person_id is not None]
+
+
+def _order(table):
+    c = table.c
+    return (c.enterprise_name, c.enterprise_id, c.post, c.name, c.person_id)
+
+
+def _chosen(standing, filters: Filters, *, limit: int | None, offset: int = 0):
+    chosen = select(standing).where(_status_filter(standing, filters.status)).order_by(*_order(standing))
+    if limit is not None:
+        chosen = chosen.limit(limit)
+    return chosen.offset(offset).subquery("chosen")
+
+
+def _shown(chosen) -> list:
+    """The chosen rows' columns and their latest score's exam and mark (looked up for the
+    rows shown only)."""
+    latest = (select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
+              .where(Attempt.user_id == chosen.c.user_id, COUNTED)
+              .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
+    return [*chosen.c, latest.with_only_columns(Exam.title).scalar_subquery().label("last_exam_title"),
+            latest.with_only_columns(Attempt.score).scalar_subquery().label("last_score")]
+
+
+def _row(r, exams: list[_OpenExam]) -> TrackerRow:
+    upcoming = r.upcoming_makeup or r.upcoming_exam if r.status in ("scheduled", "makeup_pending") else None
+    title = next((e.title for e in exams if e.id == upcoming), "")
+    return TrackerRow(r.person_id, r.name, r.role, r.enterprise_id, r.enterprise_name, r.town_name, r.status,
+                      upcoming, title, r.last_exam_title or "", r.last_score, r.last_at, r.certificate_until)
+
+
+def _rows(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *,
+          limit: int | None) -> list[TrackerRow]:
+    chosen = _chosen(_standing(user, filters, now, exams).subquery("standing"), filters, limit=limit)
+    return [_row(r, exams) for r in db.session.execute(select(*_shown(chosen)).order_by(*_order(chosen)))]
+
+
+def all_rows(user: User, filters: Filters, *, now: datetime | None = None,
+             limit: int | None = None) -> list[TrackerRow]:
+    """Every row matching ``filters`` (exports and "enrol everybody left"), two statements."""
+    now = now or utcnow()
+    return _rows(user, filters, now, open_exams(now), limit=limit)
+
+
+# --- the action: enrol those left --------------------------------------------------------
+
+
+def enrol_in_exam(exam: Exam, person_ids: list[int], actor: User) -> int:
+    """Name these people among those the exam is for; the number newly named. An exam for
+    everybody already takes them (naming anyone would make it for the named only)."""
+    rules = dict(exam.eligibility or {})
+    restricting = any(rules.get(k) for k in ("roles", "sector_ids", "town_ids", "enterprise_ids"))
+    named = [int(p) for p in rules.get("person_ids") or ()]
+    if not restricting and not named:
+        return 0
+    added = [pid for pid in person_ids if pid not in named]
+    if added:
+        rules["person_ids"] = named + added
+        exam.eligibility = rules
+        record("exam.enrol", exam, f"{exam.title}: +{len(added)}", {"person_ids": added}, actor=actor)
+    return len(added)
+
+
+def enrol_in_session(session, people: list[Person], actor: User, now: datetime) -> tuple[int, int, int]:
+    """Invite and enrol these people in a training session: (seats, waiting list, refused)."""
+    from exam.training.models import EnrolmentStatus
+    from exam.training.services import TrainingError, enrol, invite
+
+    invite(session, [p.id for p in people], actor)
+    seats = waiting = refused = 0
+    for person in people:  # an action on chosen people, not a report: one enrolment each
+        try:
+            enrolment = enrol(session, person, now)
+        except TrainingError:
+            refused += 1
+            continue
+        if enrolment.status == EnrolmentStatus.WAITING:
+            waiting += 1
+        else:
+            seats += 1
+    return seats, waiting, refused

@@ -1,0 +1,359 @@
+"""Topic weaknesses and item analysis: the arithmetic on a hand-made data set, the number of
+statements whatever the data size, access, and the pages and exports."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event, select
+
+from exam.auth.models import User, UserRole
+from exam.exams import services as exam_services
+from exam.exams.models import Attempt, AttemptAnswer, Exam
+from exam.extensions import db
+from exam.people.models import PersonRole, Sector
+from exam.people.services import update_person
+from exam.questions import services as bank
+from exam.questions.models import QuestionStatus, Topic
+from exam.reports import items, weakness
+from exam.timeutil import utcnow
+from question_bank.itemstats import Flag
+from question_bank.model import LETTERS, QuestionData
+
+#: The paper: (name, kind, options, key, points, topic code).
+QUESTIONS = (
+    ("q1", "single", ("甲", "乙", "丙", "丁"), "C", 30, "G1-1-1"),
+    ("q2", "single", ("甲", "乙", "丙", "丁"), "A", 10, "G1-1"),  # the key is wrong: B is right
+    ("q3", "truefalse", (), True, 20, "G2"),
+    ("q4", "multiple", ("甲", "乙", "丙", "丁"), "ABD", 40, "G1"),
+    ("q5", "fill", (), [["安全第一"]], 10, "G1-1-1"),
+)
+#: What ten candidates answered (original letters, as the question is written; None: nothing).
+ANSWERS = (
+    ("C", "B", True, "ABD", "安全"),   # c1: 90
+    ("C", "B", True, "ABD", None),     # c2: 90
+    ("C", "B", True, "AB", None),      # c3: 50
+    ("C", "A", True, "ABD", "安全第一"),  # c4: 110
+    ("A", "A", True, "ABD", None),     # c5: 70
+    ("B", "A", True, None, None),      # c6: 30
+    ("D", "A", True, "C", None),       # c7: 30
+    ("C", "A", True, "AD", None),      # c8: 60
+    (None, "A", True, "ABD", None),    # c9: 70
+    ("B", "A", True, None, None),      # c10: 30
+)
+TOTALS = (90, 90, 50, 110, 70, 30, 30, 60, 70, 30)
+
+
+def _topics():
+    g1 = db.session.scalar(select(Topic).where(Topic.code == "G1"))
+    measure = Topic(parent=g1, level="measure", code="G1-1", name="警示教育")
+    point = Topic(parent=measure, level="point", code="G1-1-1", name="警示教育片")
+    db.session.add_all([measure, point])
+    db.session.flush()
+    return {t.code: t for t in db.session.scalars(select(Topic))}
+
+
+def _shown(original: str, order: list[int]) -> str:
+    """The letters a candidate clicked on a paper showing the options in ``order``."""
+    return "".join(sorted(LETTERS[order.index(LETTERS.index(c))] for c in original))
+
+
+class DataSet:
+    """An exam with the paper above sat by candidates at two enterprises, graded for real."""
+
+    def __init__(self, make_person, make_enterprise, make_user):
+        topics = _topics()
+        author = make_user(UserRole.ADMIN)
+        self.questions = []
+        for _name, kind, options, key, _points, code in QUESTIONS:
+            question = bank.create_question(QuestionData(kind=kind, stem=f"{kind}题干", options=options,
+                                                         answer=key), [topics[code]], [], author)
+            question.status = QuestionStatus.ACTIVE
+            self.questions.append(question)
+        db.session.flush()
+        now = utcnow()
+        self.exam = Exam(title="专项考试", blueprint={"fixed": [[q.id, p[4]] for q, p in zip(
+            self.questions, QUESTIONS, strict=True)]}, opens_at=now - timedelta(days=20),
+            closes_at=now + timedelta(days=1), published_at=now - timedelta(days=21))
+        db.session.add(self.exam)
+        self.chemicals = make_enterprise(sectors=("hazardous_chemicals",))
+        self.smelting = make_enterprise(sectors=("metal_smelting", "dust_explosion"))
+        db.session.commit()
+        self.attempts = []
+
+    def sit(self, make_person, answers, index: int, *, submitted_days_ago=10, cancelled=False,
+            submitted=True, enterprise=None):
+        role = PersonRole.PRINCIPAL_LEADER if index % 2 == 0 else PersonRole.SAFETY_MANAGER
+        person = make_person(name=f"考生{index}", role=role,
+                             enterprise=enterprise or (self.chemicals if index < 5 else self.smelting))
+        user = db.session.scalar(select(User).where(User.person_id == person.id))
+        order = [(j + index) % 4 for j in range(4)]  # each candidate sees the options rotated
+        paper = [{"question_id": q.id, "version_id": q.current_version_id, "points": spec[4],
+                  "option_order": order if spec[1] in ("single", "multiple") else [],
+                  "kind": spec[1], "options": len(spec[2]), "blanks": 1 if spec[1] == "fill" else 0}
+                 for q, spec in zip(self.questions, QUESTIONS, strict=True)]
+        at = utcnow() - timedelta(days=submitted_days_ago)
+        attempt = Attempt(exam_id=self.exam.id, user_id=user.id, seed=index, paper=paper, paper_json="{}",
+                          started_at=at - timedelta(minutes=30), deadline=at + timedelta(minutes=30))
+        db.session.add(attempt)
+        db.session.flush()
+        for item, answer in zip(paper, answers, strict=True):
+            if answer is None:
+                continue
+            response = _shown(answer, order) if item["kind"] in ("single", "multiple") else (
+                [answer] if item["kind"] == "fill" else answer)
+            db.session.add(AttemptAnswer(attempt_id=attempt.id, question_id=item["question_id"],
+                                         response=response, seq=1, saved_at=at))
+        db.session.flush()
+        if submitted:
+            attempt.submitted_at = at
+            exam_services.grade(attempt)
+        if cancelled:
+            attempt.cancelled_at = at
+        db.session.commit()
+        self.attempts.append(attempt)
+        return person
+
+
+@pytest.fixture
+def data(app, make_person, make_enterprise, make_user):
+    data = DataSet(make_person, make_enterprise, make_user)
+    people = [data.sit(make_person, answers, index) for index, answers in enumerate(ANSWERS)]
+    # Neither a cancelled score nor an attempt not yet handed in counts.
+    data.sit(make_person, ("A", "A", False, "C", None), 10, cancelled=True)
+    data.sit(make_person, ("A", "A", False, "C", None), 11, submitted=False)
+    # The third candidate moved to the smelting enterprise after the exam: they still count
+    # where they sat it.
+    update_person(people[2], {}, data.smelting, date.today())
+    db.session.commit()
+    data.people = people
+    return data
+
+
+def test_hand_made_data_set_scores_as_designed(data):
+    assert [a.score for a in data.attempts[:10]] == list(TOTALS)
+
+
+def _admin():
+    return db.session.scalar(select(User).where(User.role == UserRole.ADMIN))
+
+
+def test_item_analysis_of_an_exam(data):
+    stats = {s.question_id: s for s in items.exam_items(_admin(), data.exam.id)}
+    q1, q2, q3, q4, q5 = (stats[q.id] for q in data.questions)
+    # Ranked by total: c4 110, c1 90, c2 90 | ... | c6 30, c7 30, c10 30 (27 % of 10 is 3).
+    assert all(s.candidates == 10 and s.upper == 3 and s.lower == 3 for s in stats.values())
+    assert q1.facility == pytest.approx(0.5) and q1.discrimination == pytest.approx(1.0)
+    assert q2.facility == pytest.approx(0.7) and q2.discrimination == pytest.approx(1 / 3 - 1)
+    assert q3.facility == pytest.approx(1.0) and q3.discrimination == pytest.approx(0.0)
+    assert q4.facility == pytest.approx(0.5) and q4.discrimination == pytest.approx(1.0)
+    assert q5.facility == pytest.approx(0.1) and q5.discrimination == pytest.approx(1 / 3)
+    assert q3.point_biserial is None  # everyone right: no variation
+    assert q2.point_biserial < 0 < q1.point_biserial
+    assert q1.flags == () and q4.flags == ()
+    assert q2.flags == (Flag.NEGATIVE,)  # the wrong key
+    assert q3.flags == (Flag.TOO_EASY,)
+    assert q5.flags == (Flag.TOO_HARD,)
+
+
+def test_option_frequencies_map_shuffled_letters_back_to_the_options_as_written(data):
+    stats = {s.question_id: s for s in items.exam_items(_admin(), data.exam.id)}
+    q1, q2, q3, q4, q5 = (stats[q.id] for q in data.questions)
+    assert [(o.label, o.count, o.is_key) for o in q1.options] == [
+        ("A", 1, False), ("B", 2, False), ("C", 5, True), ("D", 1, False)]
+    assert q1.answered == 9
+    assert [(o.label, o.count) for o in q2.options] == [("A", 7), ("B", 3), ("C", 0), ("D", 0)]
+    assert [(o.count, o.is_key) for o in q3.options] == [(10, True), (0, False)]
+    assert [(o.label, o.count, o.is_key) for o in q4.options] == [
+        ("A", 7, True), ("B", 6, True), ("C", 1, False), ("D", 6, True)]
+    assert q4.answered == 8
+    assert q5.options == () and q5.answered == 2
+
+
+def test_a_question_over_all_its_uses(data, make_person):
+    report = items.question_items(_admin(), data.questions[1].id)
+    assert [u.exam_id for u in report.uses] == [data.exam.id]
+    assert report.overall.facility == pytest.approx(0.7)
+    assert report.overall.discrimination == pytest.approx(-2 / 3)
+    assert Flag.NEGATIVE in report.overall.flags
+    assert [(o.label, o.count) for o in report.overall.options][:2] == [("A", 7), ("B", 3)]
+
+
+def _cell(heat, code, key):
+    topic = db.session.scalar(select(Topic).where(Topic.code == code))
+    return heat.cell(topic.id, key)
+
+
+def _sector(code):
+    return str(db.session.scalar(select(Sector.id).where(Sector.code == code)))
+
+
+def test_weakness_by_sector_rolls_points_up_to_measures_and_areas(data):
+    heat = weakness.heat(_admin(), by="sector", date_from=None, date_to=None)
+    chem, smelt, dust = _sector("hazardous_chemicals"), _sector("metal_smelting"), _sector("dust_explosion")
+    assert [c.key for c in heat.columns] == [chem, smelt, dust]
+    # Point G1-1-1 holds q1 (30) and q5 (10): chemicals c1..c5 earned 30+30+30+40+0 of 200.
+    assert _cell(heat, "G1-1-1", chem).percent == pytest.approx(65.0)
+    assert _cell(heat, "G1-1-1", chem).attempts == 5
+    assert _cell(heat, "G1-1-1", smelt).percent == pytest.approx(15.0)
+    assert _cell(heat, "G1-1-1", dust).percent == pytest.approx(15.0)
+    # Measure G1-1 adds q2 (10): 150 of 250; area G1 adds q4 (40): 310 of 450.
+    assert _cell(heat, "G1-1", chem).percent == pytest.approx(60.0)
+    assert _cell(heat, "G1", chem).percent == pytest.approx(100 * 310 / 450)
+    assert _cell(heat, "G2", chem).percent == pytest.approx(100.0)
+    # The total counts the smelting enterprise once although it is in two sectors.
+    g111 = db.session.scalar(select(Topic.id).where(Topic.code == "G1-1-1"))
+    assert heat.totals[g111].percent == pytest.approx(40.0) and heat.totals[g111].attempts == 10
+    assert [r.code for r in heat.rows] == ["G1", "G1-1", "G1-1-1", "G2"]
+    assert [r.code for r in heat.weak()] == ["G1-1-1", "G1-1", "G1"]
+
+
+def test_weakness_by_role_and_filters(data):
+    heat = weakness.heat(_admin(), by="role", date_from=None, date_to=None, exam_id=data.exam.id)
+    assert [c.key for c in heat.columns] == [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_MANAGER]
+    # Principal leaders are c1, c3, c5, c7, c9 (even indexes): q1 30+30+0+0+0, q5 0.
+    assert _cell(heat, "G1-1-1", PersonRole.PRINCIPAL_LEADER).percent == pytest.approx(100 * 60 / 200)
+    g111 = db.session.scalar(select(Topic.id).where(Topic.code == "G1-1-1"))
+    assert heat.totals[g111].percent == pytest.approx(40.0) and heat.totals[g111].attempts == 10
+    later = weakness.heat(_admin(), by="role", date_from=date.today() - timedelta(days=5), date_to=None)
+    assert later.rows == () and later.columns == ()
+    other = weakness.heat(_admin(), by="role", date_from=None, date_to=None, exam_id=data.exam.id + 1)
+    assert other.rows == ()
+
+
+def test_organisers_see_the_weaknesses_of_their_scope_only(data, make_user):
+    smelting = db.session.scalar(select(Sector).where(Sector.code == "metal_smelting"))
+    organiser = make_user(UserRole.ORGANISER, scope_sectors=[smelting])
+    heat = weakness.heat(organiser, by="sector", date_from=None, date_to=None)
+    # c6..c10 only; c3, who moved to the smelting enterprise later, sat the exam at chemicals.
+    assert _cell(heat, "G1-1-1", _sector("metal_smelting")).attempts == 5
+    assert _cell(heat, "G1-1-1", _sector("hazardous_chemicals")) is None
+
+
+class StatementCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+def _statements(function) -> int:
+    counter = StatementCounter()
+    db.session.expire_all()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        function()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return counter.count
+
+
+def test_statement_count_does_not_grow_with_the_data(app, make_person, make_enterprise, make_user):
+    data = DataSet(make_person, make_enterprise, make_user)
+    admin = _admin()
+    organiser = make_user(UserRole.ORGANISER)  # no scope: manages the exam
+    scoped = make_user(UserRole.ORGANISER, scope_sectors=[db.session.scalar(
+        select(Sector).where(Sector.code == "hazardous_chemicals"))])
+    counts = []
+    for size in (4, 12):
+        while len(data.attempts) < size:
+            index = len(data.attempts)
+            data.sit(make_person, ANSWERS[index % 10], index)
+        counts.append([_statements(call) for call in (
+            lambda: items.exam_items(admin, data.exam.id),
+            lambda: items.exam_items(organiser, data.exam.id),
+            lambda: items.question_items(admin, data.questions[0].id),
+            lambda: items.question_items(organiser, data.questions[0].id),
+            lambda: weakness.heat(admin, by="sector", date_from=None, date_to=None),
+            lambda: weakness.heat(scoped, by="role", date_from=None, date_to=None),
+        )])
+    assert counts[0] == counts[1]
+    assert max(counts[0]) <= 10, counts
+
+
+# --- pages and access ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [UserRole.CANDIDATE, UserRole.CONTACT])
+def test_only_the_bureau_and_organisers_see_these_reports(client, login_as, data, role):
+    login_as(role)
+    for url in ("/reports/weakness", f"/reports/exams/{data.exam.id}/items",
+                f"/reports/questions/{data.questions[0].id}/items"):
+        assert client.get(url).status_code == 403
+
+
+def test_an_organiser_cannot_analyse_an_exam_they_do_not_manage(client, login_as, data):
+    data.exam.eligibility = {"sector_ids": [int(_sector("hazardous_chemicals"))]}
+    db.session.commit()
+    smelting = db.session.scalar(select(Sector).where(Sector.code == "metal_smelting"))
+    login_as(UserRole.ORGANISER, scope_sectors=[smelting])
+    assert client.get(f"/reports/exams/{data.exam.id}/items").status_code == 404
+    assert client.get(f"/reports/exams/{data.exam.id}/items.xlsx").status_code == 404
+
+
+def test_item_analysis_page_flags_and_links_to_the_question(client, login_as, data):
+    login_as(UserRole.ADMIN)
+    page = client.get(f"/reports/exams/{data.exam.id}/items").get_data(as_text=True)
+    assert f'href="/questions/{data.questions[1].id}"' in page
+    assert 'data-flag="negative_discrimination"' in page
+    assert 'data-flag="too_easy"' in page and 'data-flag="too_hard"' in page
+    flagged = client.get(f"/reports/exams/{data.exam.id}/items?show=flagged").get_data(as_text=True)
+    assert f'id="q{data.questions[1].id}"' in flagged and f'id="q{data.questions[0].id}"' not in flagged
+    page = client.get(f"/reports/questions/{data.questions[1].id}/items").get_data(as_text=True)
+    assert data.exam.title in page and 'data-flag="negative_discrimination"' in page
+
+
+def test_weakness_page_draws_the_heat_map_and_links_weak_topics_to_training(client, login_as, data):
+    login_as(UserRole.ADMIN)
+    response = client.get("/reports/weakness?by=sector")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<svg" in page and "警示教育片" in page
+    assert "/manage/training/new?topic=G1" in page
+    sector = _sector("hazardous_chemicals")
+    assert f"/manage/training/new?topic=G1&amp;sector={sector}" in page  # a weak cell: its sector too
+    form = client.get(f"/manage/training/new?topic=G1&sector={sector}").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="topic_codes"[^>]*value="G1"', form)
+    assert re.search(rf'<input checked[^>]*name="sector_ids"[^>]*value="{sector}"', form)
+
+
+@pytest.mark.parametrize("query", ["by=colour", "from=2026-13-01", "exam=abc", "from=2026-05-01&to=2026-01-01",
+                                   "to=9999-12-31", "exam=99999999999"])
+def test_weakness_page_explains_bad_filters(client, login_as, data, query):
+    login_as(UserRole.ADMIN)
+    response = client.get(f"/reports/weakness?{query}")
+    assert response.status_code == 200
+    assert "alert-warning" in response.get_data(as_text=True)
+
+
+def test_exports(client, login_as, data):
+    login_as(UserRole.ADMIN)
+    response = client.get(f"/reports/exams/{data.exam.id}/items.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and "难度系数" in [str(v) for v in r])
+    q2 = next(r for r in rows if r and r[0] == data.questions[1].id)
+    assert dict(zip(header, q2, strict=True))["难度系数"] == pytest.approx(0.7)
+    assert dict(zip(header, q2, strict=True))["区分度"] == pytest.approx(-0.67)
+    assert "负区分度" in dict(zip(header, q2, strict=True))["提示"]
+    response = client.get("/reports/weakness.xlsx?by=role")
+    assert response.status_code == 200
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+    assert "知识点薄弱环节分析（按岗位）" in rows[0]
+    header = next(r for r in rows if r and r[0] == "知识点")
+    point = next(r for r in rows if r and str(r[0]).endswith("警示教育片"))
+    assert dict(zip(header, point, strict=True))["总体得分率(%)"] == pytest.approx(40.0)
+
+
+def test_pdf_exports(client, login_as, data):
+    login_as(UserRole.ADMIN)
+    for url in (f"/reports/exams/{data.exam.id}/items.pdf", "/reports/weakness.pdf?by=sector"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        assert response.data.startswith(b"%PDF")
