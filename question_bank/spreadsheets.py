@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -205,6 +206,12 @@ def _csv_safe(value):
     return value
 
 
+def _printable(value):
+    """Text without the control characters a worksheet cannot hold (an imported name may carry
+    one): each becomes a space."""
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value) if isinstance(value, str) else value
+
+
 def write_xlsx(tables: list[Table]) -> bytes:
     """Write tables as sheets of one workbook: captions above, headers bold, columns sized and
     formatted, the header row frozen."""
@@ -225,6 +232,7 @@ def write_xlsx(tables: list[Table]) -> bytes:
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
         for row_number, row in enumerate(table.rows, start=header_row + 1):
+            row = [_printable(value) for value in row]
             ws.append(row)
             for column, value in enumerate(row, start=1):
                 if isinstance(value, str) and value.startswith(FORMULA_STARTS):
@@ -261,7 +269,7 @@ def _write_captions(ws, table: Table) -> None:
     """The caption lines, each merged across the table's width, then one empty row."""
     span = max(1, len(table.headers))
     for number, line in enumerate(table.captions, start=1):
-        ws.append([line])
+        ws.append([_printable(line)])
         cell = ws.cell(row=number, column=1)
         cell.data_type = "s"  # a caption is text, even one starting with '='
         cell.font = Font(bold=True, size=14) if number == 1 else Font(size=10, color="555555")

@@ -182,3 +182,14 @@ def test_people_who_left_still_count_where_they_sat(data, admin):
     by_enterprise = {r.key: _counts(r) for r in _rates(admin, "enterprise")}
     assert by_enterprise[b.id] == (4, 1, 2, 1, 2, 1, 1) and None not in by_enterprise
     assert "李九" not in {r.name for r in tracker.page(admin, now=NOW).rows}  # no longer in a post
+
+
+def test_a_control_character_in_an_imported_name_breaks_no_report(app, client, login_as):
+    data = hand_made()
+    data.enterprises[1].name = "乙冶炼\x0b有限公司"
+    db.session.commit()
+    login_as(UserRole.ADMIN)
+    for url in ("/reports/pass-rates?group_by=enterprise&from=2026-01-01&to=2026-12-31",
+                "/reports/pass-rates.xlsx?group_by=enterprise&from=2026-01-01&to=2026-12-31",
+                "/reports/tracker.xlsx", f"/reports/enterprise/{data.enterprises[1].id}.xlsx", "/reports/"):
+        assert client.get(url).status_code == 200, url

@@ -202,3 +202,33 @@ def test_exports_are_real_workbooks_and_pdfs(app, data, admin):
                 "/reports/summary.pdf?year=2026"):
         response = client.get(url)
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), url
+
+
+def test_who_failed_the_makeup_is_not_put_into_another_exam(app, data, admin):
+    p = data.people
+    upcoming = exam("2027年1月考试", utcnow() + timedelta(days=20), eligibility={"person_ids": [p.p7.id]})
+    db.session.commit()
+    client = _client_for(app, admin)
+    response = client.post("/reports/tracker/enrol", data={
+        "person": [str(p.p3.id), str(p.p8.id)], "who": "chosen", "target": f"exam:{upcoming.id}"},
+        follow_redirects=True)
+    assert "1 人补考仍未通过，须先回炉培训" in response.get_data(as_text=True)
+    db.session.refresh(upcoming)
+    assert upcoming.eligibility["person_ids"] == [p.p7.id, p.p8.id]
+
+
+def test_a_makeup_exam_is_no_target_for_enrolment(app, data, admin):
+    main = exam("2027年1月考试", utcnow() + timedelta(days=20))
+    makeup = exam("2027年1月考试（补考）", utcnow() + timedelta(days=40), makeup_of_id=main.id)
+    db.session.commit()
+    client = _client_for(app, admin)
+    assert f'value="exam:{makeup.id}"' not in client.get("/reports/tracker").get_data(as_text=True)
+    response = client.post("/reports/tracker/enrol", data={
+        "person": [str(data.people.p8.id)], "target": f"exam:{makeup.id}"})
+    assert response.status_code == 404
+
+
+def test_the_summary_for_the_congress_is_the_bureaus(app, data, make_user):
+    organiser = make_user(UserRole.ORGANISER)
+    assert _client_for(app, organiser).get("/reports/summary.pdf").status_code == 403
+    assert _client_for(app, make_user(UserRole.ADMIN)).get("/reports/summary.pdf").status_code == 200

@@ -8,6 +8,7 @@ Excel shows, and nothing is written unless the plan has no errors.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -209,6 +210,9 @@ class _SheetReader:
                                  column=header, limit=limit))
         elif value.startswith(("=", "+", "@")):
             self.error(number, _("“%(column)s” must not start with =, + or @", column=header))
+        elif any(unicodedata.category(ch) == "Cc" for ch in value):
+            self.error(number, _("“%(column)s” holds an invisible control character; retype the text",
+                                 column=header))
         return value
 
     def identifier(self, number: int, raw: str, validate, label: str) -> str | None:

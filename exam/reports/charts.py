@@ -10,6 +10,7 @@ that ends in ``sans-serif``, since the browser does not know the PDF font's inte
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from xml.dom import minidom
 
 from flask import current_app, has_app_context
@@ -94,13 +95,19 @@ def _nice_max(top: float) -> float:
     return 10 * power
 
 
+def _label(value: object) -> str:
+    """A label as printable text: a control character (which an imported name may carry) would
+    make the SVG unreadable."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in str(value))
+
+
 def bar_chart(labels: list[str], values: list[float], *, title: str = "", unit: str = "%",
               width: int = 480, height: int = 240) -> Drawing:
     """Horizontal bars, one per label, each with its value at its end; a ``%`` chart runs
     from 0 to 100. A value of None draws no bar and a dash. The drawing grows taller when
     there are more labels than ``height`` fits."""
     font = cjk_font()
-    labels = [str(label) for label in labels]
+    labels, title = [_label(label) for label in labels], _label(title)
     values = list(values)
     pitch = 18.0
     title_height = TITLE_SIZE + PAD if title else 0.0
@@ -182,7 +189,7 @@ def heat_map(rows: list[str], columns: list[str], values: list[list[float | None
     (``high``), each cell showing its figure; a None cell (no data) is grey with a dash.
     Below, a legend of the scale."""
     font = cjk_font()
-    rows, columns = [str(r) for r in rows], [str(c) for c in columns]
+    rows, columns, title = [_label(r) for r in rows], [_label(c) for c in columns], _label(title)
     cell_height = 22.0
     label_width = min(max((_w(r, font, LABEL_SIZE) for r in rows), default=0.0), width * 0.3)
     left = PAD + label_width + PAD

@@ -110,9 +110,10 @@ def dashboard_export(fmt: str):
 
 
 @bp.route("/summary.pdf")
-@roles_required(*REPORTERS)
+@roles_required(UserRole.ADMIN)
 def summary():
-    """The one-page report to the district people's congress."""
+    """The one-page report to the district people's congress: the whole district's figures, so
+    the bureau's (an organiser's scope is a part of the district)."""
     from exam.reports.summary import Summary, summary_pdf
 
     year = _year()
@@ -125,7 +126,8 @@ def summary():
         certificates_expiring=board.certificates_expiring, training_sessions=board.training_sessions,
         training_person_times=board.training_person_times, screenings=board.screenings,
         screening_person_times=board.screening_person_times, onsite_hours=board.hours_onsite,
-        online_hours=board.hours_online, sector_rates=tuple((r.label, r.final_rate) for r in board.by_sector))
+        online_hours=board.hours_online, sector_rates=tuple((r.label, r.final_rate) for r in board.by_sector),
+        no_shows=exams.no_shows)
     return download(summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf")
 
 
@@ -254,8 +256,10 @@ def _targets(now: datetime):
     from exam.training.models import TrainingSession
     from exam.training.services import can_manage as manages_session
 
-    exams = [e for e in db.session.scalars(select(Exam).where(Exam.closes_at > now).order_by(Exam.opens_at).limit(50))
-             if manages_exam(current_user, e)]
+    # Not makeups: naming someone who never sat the original would count them in its final rate only.
+    exams = [e for e in db.session.scalars(select(Exam).where(Exam.closes_at > now, Exam.makeup_of_id.is_(None))
+                                           .order_by(Exam.opens_at))
+             if manages_exam(current_user, e)][:50]
     sessions = [s for s in db.session.scalars(select(TrainingSession).where(
         TrainingSession.starts_at > now, TrainingSession.cancelled_at.is_(None))
         .order_by(TrainingSession.starts_at).limit(50)) if manages_session(current_user, s)]
@@ -308,6 +312,19 @@ def _chosen_people(filters: tracker.Filters, now: datetime) -> list[Person]:
     return list(db.session.scalars(visible_people(current_user).where(Person.id.in_(ids)).order_by(Person.id)))
 
 
+def _ready_for_an_exam(people: list[Person], filters: tracker.Filters, now: datetime) -> tuple[list[Person], int]:
+    """Those of ``people`` who may be put into an exam: not those who failed the makeup (back to
+    training first, DOMAIN.md) and, when everybody left is enrolled, not those already booked."""
+    rows = tracker.all_rows(current_user, dataclasses.replace(filters, status=None), now=now,
+                            limit=tracker.MAX_ENROL)
+    standing = {r.person_id: r.status for r in rows}
+    everybody = request.form.get("who") == "all"
+    ready = [p for p in people if standing.get(p.id) != "back_to_training"
+             and not (everybody and standing.get(p.id) in ("scheduled", "makeup_pending"))]
+    skipped = sum(1 for p in people if standing.get(p.id) == "back_to_training")
+    return ready, skipped
+
+
 @bp.route("/tracker/enrol", methods=["POST"])
 @roles_required(*REPORTERS)
 def tracker_enrol():
@@ -330,10 +347,14 @@ def tracker_enrol():
         return redirect(back)
     if kind == "exam" and target_id:
         exam = db.session.get(Exam, target_id)
-        if exam is None or not manages_exam(current_user, exam) or exam.closes_at <= now:
+        if exam is None or not manages_exam(current_user, exam) or exam.closes_at <= now or exam.makeup_of_id:
             abort(404)
-        added = tracker.enrol_in_exam(exam, [p.id for p in people], current_user)
+        people, skipped = _ready_for_an_exam(people, filters, now)
+        added = tracker.enrol_in_exam(exam, [p.id for p in people], current_user) if people else 0
         db.session.commit()
+        if skipped:
+            flash(_("%(n)s of them failed their makeup exam and go back to training before another exam: "
+                    "they were not added.", n=skipped), "warning")
         if added:
             flash(_("%(n)s people added to “%(exam)s”; they see it on their home page.", n=added, exam=exam.title),
                   "success")
@@ -342,7 +363,8 @@ def tracker_enrol():
         return redirect(back)
     if kind == "session" and target_id:
         session = db.session.get(TrainingSession, target_id)
-        if session is None or not manages_session(current_user, session) or session.cancelled_at is not None:
+        if (session is None or not manages_session(current_user, session) or session.cancelled_at is not None
+                or session.starts_at <= now):
             abort(404)
         seats, waiting, refused = tracker.enrol_in_session(session, people, current_user, now)
         db.session.commit()
