@@ -53,6 +53,11 @@ def _init_extensions(app: Flask) -> None:
 
     from exam.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # JIT compiling pays only for long analytic queries run many times; for this app's short
+        # statements and one-off reports it cost seconds (benchmarks/RESULTS.md, reports).
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
