@@ -3,8 +3,8 @@ topic tree, by sector or by role, for organisers choosing training topics.
 
 Each graded attempt keeps ``result["by_topic"]``: topic code -> [score, points] over the
 questions tagged with that topic. One statement expands it, climbs the tree (a point counts
-in its measure and area too) and sums per topic and column; by sector a second sums per topic
-over all columns (an enterprise in two sectors counts in both columns but once in the total).
+in its measure and area too) and sums per topic and role, or per topic and the enterprise's set
+of sectors (an enterprise in two sectors counts in both columns but once in the total).
 A question tagged with two points of one measure weighs twice in that measure (the breakdown
 holds it under each point).
 
@@ -140,28 +140,51 @@ def _attempts(user: User, date_from, date_to, exam_id):
     return query.subquery("counted_attempts")
 
 
-def _sums(attempts, by: str | None) -> dict[tuple[int, str], Cell]:
-    """(topic id, column key) -> Cell, in one statement (key "" when not split by column)."""
+def _sector_sets():
+    """Enterprise id -> its sector ids joined by commas (an enterprise may be in several)."""
+    return (select(enterprise_sector.c.enterprise_id,
+                   func.aggregate_strings(cast(enterprise_sector.c.sector_id, String), ",").label("sectors"))
+            .group_by(enterprise_sector.c.enterprise_id).subquery("sector_sets"))
+
+
+def _sums(attempts, by: str) -> dict[tuple[int, str], Cell]:
+    """(topic id, group key) -> Cell, in one statement: the key is the role, or by sector the
+    enterprise's set of sectors ("3,7"), so that every attempt falls in exactly one group."""
     entry = object_items(attempts.c.result, "by_topic")
     closure = _closure()
     score = cast(entry.c.value[0].as_float(), Float)
     points = cast(entry.c.value[1].as_float(), Float)
+    statement = (select(closure.c.ancestor_id).select_from(attempts).join(entry, literal(True))
+                 .join(closure, closure.c.code == entry.c.key))
     if by == "role":
         key = attempts.c.role
-    elif by == "sector":
-        key = func.coalesce(cast(enterprise_sector.c.sector_id, String), literal(NONE))
     else:
-        key = literal("")
-    statement = (select(closure.c.ancestor_id, key, func.sum(score), func.sum(points),
-                        func.count(func.distinct(attempts.c.attempt_id)))
-                 .select_from(attempts).join(entry, literal(True))
-                 .join(closure, closure.c.code == entry.c.key))
-    if by == "sector":
-        statement = statement.outerjoin(enterprise_sector,
-                                        enterprise_sector.c.enterprise_id == attempts.c.enterprise_id)
+        sets = _sector_sets()
+        key = func.coalesce(sets.c.sectors, literal(NONE))
+        statement = statement.outerjoin(sets, sets.c.enterprise_id == attempts.c.enterprise_id)
+    statement = statement.add_columns(key, func.sum(score), func.sum(points),
+                                      func.count(func.distinct(attempts.c.attempt_id)))
     statement = statement.group_by(closure.c.ancestor_id, key)
     return {(topic_id, str(k)): Cell(float(s or 0), float(p or 0), n)
             for topic_id, k, s, p, n in db.session.execute(statement)}
+
+
+def _by_column(groups: dict[tuple[int, str], Cell]) -> tuple[dict[tuple[int, str], Cell], dict[int, Cell]]:
+    """Cells per (topic, column) and totals per topic from the groups of ``_sums``: a group of
+    several sectors counts in each of its columns, and once in the total (groups are disjoint)."""
+    cells: dict[tuple[int, str], Cell] = {}
+    totals: dict[int, Cell] = {}
+    for (topic_id, key), cell in groups.items():
+        for column in key.split(","):
+            cells[topic_id, column] = _plus(cells.get((topic_id, column)), cell)
+        totals[topic_id] = _plus(totals.get(topic_id), cell)
+    return cells, totals
+
+
+def _plus(before: Cell | None, cell: Cell) -> Cell:
+    if before is None:
+        return cell
+    return Cell(before.score + cell.score, before.points + cell.points, before.attempts + cell.attempts)
 
 
 def _topic_rows(present: set[int]) -> tuple[TopicRow, ...]:
@@ -200,29 +223,14 @@ def _columns(by: str, keys: set[str], locale: str | None) -> tuple[Column, ...]:
 def heat(user: User, *, by: str, date_from: date | None, date_to: date | None,
          exam_id: int | None = None, locale: str | None = None) -> Heat:
     """Average percent of points per topic (rows) by sector or role (columns), in at most
-    five statements whatever the number of attempts."""
+    four statements whatever the number of attempts."""
     if by not in BY:
         raise ValueError(by)
     tune_for_reports()
-    attempts = _attempts(user, date_from, date_to, exam_id)
-    cells = _sums(attempts, by)
-    if by == "role":
-        # A post has one role: the columns do not overlap and add up to the total.
-        totals = _added(cells)
-    else:  # an enterprise may be in several sectors: count each attempt once
-        totals = {topic_id: cell for (topic_id, _k), cell in _sums(attempts, None).items()}
+    cells, totals = _by_column(_sums(_attempts(user, date_from, date_to, exam_id), by))
     rows = _topic_rows(set(totals))
     columns = _columns(by, {k for _t, k in cells}, locale)
     return Heat(by, rows, columns, cells, totals)
-
-
-def _added(cells: dict[tuple[int, str], Cell]) -> dict[int, Cell]:
-    totals: dict[int, Cell] = {}
-    for (topic_id, _key), cell in cells.items():
-        before = totals.get(topic_id, Cell(0.0, 0.0, 0))
-        totals[topic_id] = Cell(before.score + cell.score, before.points + cell.points,
-                                before.attempts + cell.attempts)
-    return totals
 
 
 def exams_sat(user: User) -> list[tuple[int, str]]:
