@@ -193,3 +193,9 @@ def test_a_control_character_in_an_imported_name_breaks_no_report(app, client, l
                 "/reports/pass-rates.xlsx?group_by=enterprise&from=2026-01-01&to=2026-12-31",
                 "/reports/tracker.xlsx", f"/reports/enterprise/{data.enterprises[1].id}.xlsx", "/reports/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_hours_are_not_asked_of_a_year_before_the_post(data, admin):
+    data.people.p8.appointed_on = date(2027, 3, 1)
+    db.session.commit()
+    assert figures.dashboard(admin, 2026, NOW).hours_required == 8

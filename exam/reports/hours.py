@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from exam.auth.models import User
 from exam.extensions import db
@@ -87,6 +87,8 @@ def hours_totals(user: User, year: int) -> tuple[int, int, float, float]:
              .join(Enterprise, Enterprise.id == Person.enterprise_id)
              .outerjoin(risky, risky.c.enterprise_id == Enterprise.id)
              .outerjoin(credited, credited.c.person_id == Person.id)
-             .where(Person.role.in_(PersonRole.ALL)))
+             .where(Person.role.in_(PersonRole.ALL),
+                    # Nothing is asked of a year before the person took the post (as the ledger).
+                    or_(Person.appointed_on.is_(None), Person.appointed_on <= date(year, 12, 31))))
     required, met, onsite_hours, online_hours = db.session.execute(scope_enterprises(query, user)).one()
     return int(required or 0), int(met or 0), round(float(onsite_hours or 0), 2), round(float(online_hours or 0), 2)
