@@ -336,7 +336,7 @@ def test_another_app_host_can_confirm_the_upload(app, client, login_as, district
 
 def test_a_control_character_in_a_name_is_reported():
     """A CSV file can carry one (a worksheet cannot); it would break every report listing the name."""
-    text = "姓名,身份证号,手机号,岗位,所在企业统一社会信用代码\n张\x0b伟,%s,13800000000,安全总监,%s\n" % (
-        valid_id_number(), valid_credit_code())
+    text = ("姓名,身份证号,手机号,岗位,所在企业统一社会信用代码\n"
+            f"张\x0b伟,{valid_id_number()},13800000000,安全总监,{valid_credit_code()}\n")
     plan = build_plan(read_spreadsheet("people.csv", text.encode("utf-8")), LOOKUPS, TODAY)
     assert any("控制字符" in e.message or "control character" in e.message for e in plan.errors), plan.errors

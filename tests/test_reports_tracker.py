@@ -232,3 +232,10 @@ def test_the_summary_for_the_congress_is_the_bureaus(app, data, make_user):
     organiser = make_user(UserRole.ORGANISER)
     assert _client_for(app, organiser).get("/reports/summary.pdf").status_code == 403
     assert _client_for(app, make_user(UserRole.ADMIN)).get("/reports/summary.pdf").status_code == 200
+
+
+def test_an_exam_open_to_everybody_does_not_hide_who_goes_back_to_training(data, admin):
+    exam("全员考试", utcnow() + timedelta(days=20))
+    db.session.commit()
+    statuses = _statuses(admin)
+    assert statuses["张三"] == "back_to_training" and statuses["王八"] == "scheduled"

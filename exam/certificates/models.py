@@ -39,6 +39,13 @@ class Certificate(db.Model):
         Index("uq_certificate_current", "person_id", "kind", unique=True,
               postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
               sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL")),
+        # The reports' 100% tracker reads every person's current certificate and latest
+        # revocation from these alone (index only on PostgreSQL; migration 0011).
+        Index("ix_certificate_current_until", "person_id", "kind", postgresql_include=["valid_until"],
+              postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
+              sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL")),
+        Index("ix_certificate_revoked", "person_id", "kind", postgresql_include=["revoked_at"],
+              postgresql_where=text("revoked_at IS NOT NULL"), sqlite_where=text("revoked_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

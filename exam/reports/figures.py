@@ -18,10 +18,14 @@ How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
   for that exam, and is B's for exams after the move. Organisers see the candidacies
   attributed to enterprises in their scope.
 
-A report is two statements: the exams of the period, then one query that gathers the
-candidacies (those who sat, aggregated from the attempts; the no-shows, one branch per closed
-exam over the register read once) and groups them, several groupings at once if asked
-(``pass_rates_by``: the dashboard's by exam and by sector).
+A report is two statements (three on PostgreSQL, whose transaction is first tuned for reports:
+no JIT, room to group in memory): the exams of the period, then one query that gathers the
+candidacies and groups them, several groupings at once if asked (``pass_rates_by``: the
+dashboard's by exam and by sector). The candidacies are the attempts grouped per exam and
+account (read from the covering index, before any join), then the no-shows: the people each
+closed exam was for (one branch per exam over the register, read once), less those attempts,
+in one anti-join. Where the people with a history were on each exam's day is worked out for
+them alone (a few thousand stints), not per candidacy.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import (
+    Date,
     Integer,
     String,
     and_,
@@ -62,7 +67,8 @@ from exam.people.models import (
     enterprise_sector,
 )
 from exam.reports.hours import hours_totals
-from exam.reports.queries import eligible, local_date, local_month, period_bounds, year_bounds
+from exam.reports.jsonsql import tune_for_reports
+from exam.reports.queries import eligible, period_bounds, year_bounds
 from exam.reports.rates import Counts, total
 from exam.timeutil import display_zone, utcnow
 from exam.training.models import Enrolment, TrainingSession
@@ -156,9 +162,10 @@ def _union_all(selects: list):
 COUNT_COLUMNS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 
 
-def _sat(root_ids: list[int]):
-    """Per original exam and person who started an attempt there or at its makeup: what
-    their attempts add up to."""
+def _attempts(root_ids: list[int]):
+    """Per original exam and account that started an attempt there or at its makeup: what
+    their attempts add up to. Read from the covering index (exam_id, user_id) and grouped
+    before any join, so the people are looked up once per candidacy, not once per attempt."""
     root = func.coalesce(Exam.makeup_of_id, Exam.id)
     counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
     passed = and_(counted, Attempt.passed.is_(True))
@@ -167,68 +174,104 @@ def _sat(root_ids: list[int]):
     def flag(condition):
         return func.max(case((condition, 1), else_=0))
 
-    return (select(root.label("exam_id"), User.person_id.label("person_id"), Person.enterprise_id, Person.role,
-                   literal(1).label("started"),
+    return (select(root.label("exam_id"), Attempt.user_id,
                    flag(and_(counted, first)).label("sat_first"), flag(and_(passed, first)).label("passed_first"),
                    flag(counted).label("sat_final"), flag(passed).label("passed_final"),
                    func.sum(case((Attempt.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"))
             .join(Exam, Exam.id == Attempt.exam_id)
-            .join(User, User.id == Attempt.user_id).join(Person, Person.id == User.person_id)
             .where(or_(Exam.id.in_(root_ids), Exam.makeup_of_id.in_(root_ids)))
-            .group_by(root, User.person_id, Person.enterprise_id, Person.role))
+            .group_by(root, Attempt.user_id).cte("attempts"))
 
 
-def _register():
-    """Every person at an enterprise with a candidate account: read once, then filtered per
-    exam (a province has 100,000 people and dozens of exams a year)."""
-    return (select(Person.id.label("person_id"), Person.role, Person.enterprise_id, Person.created_at,
-                   Enterprise.town_id, User.id.label("user_id"), User.role.label("user_role"), User.disabled)
-            .join(Enterprise, Enterprise.id == Person.enterprise_id).join(User, User.person_id == Person.id)
-            .cte("register"))
+def _people():
+    """Every account with its person, their current post and enterprise: read once for the
+    eligibility of every exam (a province has 100,000 people and dozens of exams a year)."""
+    return (select(User.id.label("user_id"), User.role.label("user_role"), User.disabled,
+                   Person.id.label("person_id"), Person.role, Person.enterprise_id, Person.created_at,
+                   Enterprise.town_id)
+            .join(Person, Person.id == User.person_id).outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+            .cte("people"))
 
 
-def _no_shows(root: _Root, register):
-    """The people ``root`` was for who started no attempt, neither there nor at its makeup
-    (registered before it closed)."""
-    r = register.c
+def _sat(attempts):
+    """The candidacies of those who started: the grouped attempts with who the person is
+    (joined to the tables, whose statistics the planner knows, rather than to ``_people``)."""
+    a = attempts.c
+    return (select(a.exam_id, User.person_id.label("person_id"), Person.enterprise_id, Person.role,
+                   literal(1).label("started"), *(getattr(a, name) for name in COUNT_COLUMNS[1:]))
+            .select_from(attempts)
+            .join(User, User.id == a.user_id).join(Person, Person.id == User.person_id))
+
+
+def _eligible(root: _Root, people):
+    """The people ``root`` was for (registered before it closed)."""
+    r = people.c
     person = SimpleNamespace(id=r.person_id, role=r.role, enterprise_id=r.enterprise_id)
     enterprise = SimpleNamespace(id=r.enterprise_id, town_id=r.town_id)
     account = SimpleNamespace(id=r.user_id, role=r.user_role, disabled=r.disabled)
-    exams = [root.id] + ([root.makeup_id] if root.makeup_id else [])
+    return (select(literal(root.id).label("exam_id"), r.person_id, r.enterprise_id, r.role, r.user_id)
+            .where(eligible(root.eligibility, person, enterprise, account), r.created_at <= root.closes_at))
+
+
+def _no_shows(roots: list[_Root], attempts, people):
+    """The people the closed exams ``roots`` were for who started no attempt, neither there
+    nor at the makeup: the eligible of every exam together, less those in ``attempts`` (one
+    anti-join on the grouped attempts, not one index probe per person and exam)."""
+    everyone = _union_all([_eligible(root, people) for root in roots]).subquery("eligible")
+    e, a = everyone.c, attempts.c
     zero = literal(0)
-    return (select(literal(root.id).label("exam_id"), r.person_id, r.enterprise_id, r.role,
-                   *(zero.label(name) for name in COUNT_COLUMNS))
-            .where(eligible(root.eligibility, person, enterprise, account), r.created_at <= root.closes_at,
-                   ~exists(select(Attempt.id).where(Attempt.user_id == r.user_id, Attempt.exam_id.in_(exams)))))
+    return (select(e.exam_id, e.person_id, e.enterprise_id, e.role, *(zero.label(name) for name in COUNT_COLUMNS))
+            .where(~exists(select(a.user_id).where(a.exam_id == e.exam_id, a.user_id == e.user_id))))
 
 
-def _candidacies(roots: list[_Root], now: datetime):
-    """One row per candidacy (those who started and, for closed exams, the no-shows: two
-    disjoint sets), with where the person was on the day the exam opened."""
-    register = _register()
-    parts = [_sat([r.id for r in roots])] + [_no_shows(r, register) for r in roots if r.closes_at <= now]
-    pairs = _union_all(parts).subquery("pairs")
+def _days(roots: list[_Root]):
+    """The exams as a little table: id, the day (Beijing time) and the month they opened,
+    worked out here once per exam rather than by the database once per candidacy."""
+    zone = display_zone()
+    return _union_all([select(literal(r.id).label("exam_id"),
+                              literal(r.opens_at.astimezone(zone).date(), Date).label("day"),
+                              literal(r.opens_at.astimezone(zone).strftime("%Y-%m"), String).label("month"))
+                       for r in roots]).subquery("days")
 
-    # Only people with an ended stint have a history worth reading; everybody else is where
-    # they are now (this keeps the join small on a province's register).
+
+def _stints(days):
+    """Where the people with a history were on the day each exam opened: their stint of
+    ``Employment`` covering that day (the latest one if stints overlap). Only people with an
+    ended stint have a history worth reading; everybody else is where they are now."""
     moved = select(Employment.person_id).where(Employment.ended_on.is_not(None))
     history = select(Employment.id, Employment.person_id, Employment.enterprise_id, Employment.role,
                      Employment.started_on, Employment.ended_on).where(Employment.person_id.in_(moved))
     stint, newer = history.subquery("stint"), history.subquery("newer")
-    root = aliased(Exam)
-    day = local_date(root.opens_at)
 
     def covers(s):
-        return and_(s.c.person_id == pairs.c.person_id, or_(s.c.started_on.is_(None), s.c.started_on <= day),
-                    or_(s.c.ended_on.is_(None), s.c.ended_on > day))
+        return and_(or_(s.c.started_on.is_(None), s.c.started_on <= days.c.day),
+                    or_(s.c.ended_on.is_(None), s.c.ended_on > days.c.day))
 
-    return (select(pairs.c.exam_id, pairs.c.person_id, *(getattr(pairs.c, name) for name in COUNT_COLUMNS),
-                   func.coalesce(stint.c.enterprise_id, pairs.c.enterprise_id).label("enterprise_id"),
-                   func.coalesce(stint.c.role, pairs.c.role).label("role"), local_month(root.opens_at).label("month"))
-            .select_from(pairs)
-            .join(root, root.id == pairs.c.exam_id)
-            .outerjoin(stint, and_(covers(stint), ~exists(select(newer.c.id).where(
-                covers(newer), newer.c.id > stint.c.id)))))
+    return (select(days.c.exam_id, stint.c.person_id, stint.c.enterprise_id, stint.c.role)
+            .select_from(days).join(stint, covers(stint))
+            .where(~exists(select(newer.c.id).where(newer.c.person_id == stint.c.person_id, newer.c.id > stint.c.id,
+                                                    covers(newer))))
+            .subquery("stints"))
+
+
+def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
+    """One row per candidacy (those who started and, for closed exams, the no-shows: two
+    disjoint sets), with where the person was on the day the exam opened (and, if asked,
+    the month it opened)."""
+    attempts, people = _attempts([r.id for r in roots]), _people()
+    closed = [r for r in roots if r.closes_at <= now]
+    parts = [_sat(attempts)] + ([_no_shows(closed, attempts, people)] if closed else [])
+    pairs = _union_all(parts).subquery("pairs")
+    days = _days(roots)
+    stints = _stints(days)
+    query = (select(pairs.c.exam_id, pairs.c.person_id, *(getattr(pairs.c, name) for name in COUNT_COLUMNS),
+                    func.coalesce(stints.c.enterprise_id, pairs.c.enterprise_id).label("enterprise_id"),
+                    func.coalesce(stints.c.role, pairs.c.role).label("role"))
+             .select_from(pairs)
+             .outerjoin(stints, and_(stints.c.exam_id == pairs.c.exam_id, stints.c.person_id == pairs.c.person_id)))
+    if month:
+        query = query.add_columns(days.c.month).join(days, days.c.exam_id == pairs.c.exam_id)
+    return query
 
 
 def _grouping(group_by: str, c, user: User, sector_id: int | None):
@@ -241,7 +284,7 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
         "role": (c.c.role, text, text, number),
         "enterprise": (cast(Enterprise.id, String), Enterprise.name, text, number),
         "town": (cast(Town.id, String), Town.name, text, Town.sort_order),
-        "month": (c.c.month, text, text, number),
+        "month": (c.c.month if "month" in c.c else text, text, text, number),
         "all": (text, text, text, number),
     }[group_by]
     query = (select(literal(group_by).label("grouping"), *(k.label(n) for k, n in zip(
@@ -266,8 +309,11 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
 
 def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | None, date_to: date | None,
                   exam_id: int | None = None, sector_id: int | None = None,
-                  now: datetime | None = None) -> dict[str, list[PassRateRow]]:
-    """``pass_rates`` for several groupings at once (two statements in all)."""
+                  now: datetime | None = None, tuned: bool = False) -> dict[str, list[PassRateRow]]:
+    """``pass_rates`` for several groupings at once (three statements in all on PostgreSQL:
+    the transaction tuned for reports, unless ``tuned`` says the caller did)."""
+    if not tuned:
+        tune_for_reports()
     for group_by in group_bys:
         if group_by not in (*GROUP_BYS, "all"):
             raise ValueError(group_by)
@@ -276,7 +322,7 @@ def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | N
     result: dict[str, list] = {group_by: [] for group_by in group_bys}
     if not roots:
         return result
-    candidacies = _candidacies(roots, now)
+    candidacies = _candidacies(roots, now, month="month" in group_bys)
     c = candidacies.cte("candidacy") if len(group_bys) > 1 else candidacies.subquery("candidacy")
     query = _union_all([_grouping(group_by, c, user, sector_id) for group_by in group_bys])
     for record in db.session.execute(query):
@@ -354,9 +400,10 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     from exam.screenings.services import totals as screening_totals
 
     first, last = date(year, 1, 1), date(year, 12, 31)
-    rates = pass_rates_by(user, ("exam", "sector"), date_from=first, date_to=last, now=now)
+    tune_for_reports()  # once for every statement below
+    rates = pass_rates_by(user, ("exam", "sector"), date_from=first, date_to=last, now=now, tuned=True)
     by_exam, by_sector = rates["exam"], rates["sector"]
-    standing, left_by_sector = tracker.standing_counts(user, now=now)
+    standing, left_by_sector = tracker.standing_counts(user, now=now, tuned=True)
     valid, expiring = _certificates(user, now)
     sessions, person_times = _training(user, year, now)
     scoped = user.role != UserRole.ADMIN

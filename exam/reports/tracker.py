@@ -48,6 +48,7 @@ from exam.exams.models import Attempt, Exam
 from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
+from exam.reports.jsonsql import tune_for_reports
 from exam.reports.queries import eligible
 from exam.timeutil import display_zone, utcnow
 
@@ -164,12 +165,15 @@ def _results(now: datetime):
 def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam]):
     """Every person in scope matching ``filters`` (but the status) with their standing."""
     results = _results(now)
-    current = and_(Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
-    certificate = (select(Certificate.person_id,
-                          func.max(case((current, Certificate.valid_until))).label("until"),
-                          func.max(Certificate.revoked_at).label("revoked_at"))
-                   .where(Certificate.kind == CertificateKind.SPECIAL_EXAM)
+    # The current certificate and the latest revocation, each read (index only) from its own
+    # partial index rather than by grouping the whole certificate table (migration 0011).
+    special = Certificate.kind == CertificateKind.SPECIAL_EXAM
+    certificate = (select(Certificate.person_id, func.max(Certificate.valid_until).label("until"))
+                   .where(special, Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
                    .group_by(Certificate.person_id).subquery("certificate"))
+    revoked = (select(Certificate.person_id, func.max(Certificate.revoked_at).label("revoked_at"))
+               .where(special, Certificate.revoked_at.is_not(None))
+               .group_by(Certificate.person_id).subquery("revoked"))
     makeups = [e for e in exams if e.makeup]
     regular = [e for e in exams if not e.makeup]
     post = case(*((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)), else_=len(PersonRole.ALL))
@@ -177,7 +181,7 @@ def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam
                     Enterprise.id.label("enterprise_id"), Enterprise.name.label("enterprise_name"),
                     Town.name.label("town_name"), User.id.label("user_id"), results.c.last_at, results.c.pass_at,
                     results.c.makeup_fail_at, results.c.fail_open_at, results.c.fail_over_at,
-                    certificate.c.until.label("certificate_until"), certificate.c.revoked_at,
+                    certificate.c.until.label("certificate_until"), revoked.c.revoked_at,
                     _upcoming(makeups).label("upcoming_makeup"), _upcoming(regular).label("upcoming_exam"))
              .select_from(Person)
              .join(Enterprise, Enterprise.id == Person.enterprise_id)
@@ -185,6 +189,7 @@ def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam
              .outerjoin(User, User.person_id == Person.id)
              .outerjoin(results, results.c.user_id == User.id)
              .outerjoin(certificate, certificate.c.person_id == Person.id)
+             .outerjoin(revoked, revoked.c.person_id == Person.id)
              .where(Person.role.in_(PersonRole.ALL)))
     query = _filtered(scope_enterprises(query, user), filters)
     inner = query.subquery("inner")
@@ -221,8 +226,9 @@ def _status(inner, now: datetime):
         (and_(c.pass_at == c.last_at, c.pass_at >= recent,
               or_(c.revoked_at.is_(None), c.revoked_at < c.pass_at)), "passed"),
         (c.upcoming_makeup.is_not(None), "makeup_pending"),
-        (c.upcoming_exam.is_not(None), "scheduled"),
+        # Before "scheduled": an exam open to everybody must not hide who goes back to training.
         (c.makeup_fail_at == c.last_at, "back_to_training"),
+        (c.upcoming_exam.is_not(None), "scheduled"),
         (c.fail_open_at == c.last_at, "makeup_pending"),
         (c.fail_over_at == c.last_at, "failed"),
         else_="not_scheduled")
@@ -247,11 +253,14 @@ def status_counts(user: User, filters: Filters = Filters(), *, now: datetime | N
     return standing_counts(user, filters, now=now)[0]
 
 
-def standing_counts(user: User, filters: Filters = Filters(), *,
-                    now: datetime | None = None) -> tuple[dict[str, int], dict[int, int]]:
+def standing_counts(user: User, filters: Filters = Filters(), *, now: datetime | None = None,
+                    tuned: bool = False) -> tuple[dict[str, int], dict[int, int]]:
     """People in scope per status, and those not yet passed per sector of their enterprise
-    (the figures the dashboard's sector links lead to): one statement after the open exams."""
+    (the figures the dashboard's sector links lead to): one statement after the open exams
+    (and one tuning the transaction for reports, unless ``tuned`` says the caller did)."""
     now = now or utcnow()
+    if not tuned:
+        tune_for_reports()
     standing = _standing(user, filters, now, open_exams(now)).cte("standing")
     es = enterprise_sector.c
     everybody = select(standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
@@ -272,8 +281,10 @@ def page(user: User, *, status: str | None = None, sector_id: int | None = None,
          enterprise_id: int | None = None, role: str | None = None, q: str = "", page: int = 1,
          per_page: int = 50, now: datetime | None = None) -> TrackerPage:
     """One page of the tracker, ordered by enterprise, post and name, with the people per
-    status: two statements (a third only for a page past the end)."""
+    status: two statements, after one tuning the transaction for reports on PostgreSQL (a
+    third only for a page past the end)."""
     now = now or utcnow()
+    tune_for_reports()
     filters = Filters(status, sector_id, town_id, enterprise_id, role, q)
     exams = open_exams(now)
     number = max(1, page)
@@ -338,8 +349,9 @@ def _rows(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *
 
 def all_rows(user: User, filters: Filters, *, now: datetime | None = None,
              limit: int | None = None) -> list[TrackerRow]:
-    """Every row matching ``filters`` (exports and "enrol everybody left"), two statements."""
+    """Every row matching ``filters`` (exports and "enrol everybody left"), three statements."""
     now = now or utcnow()
+    tune_for_reports()
     return _rows(user, filters, now, open_exams(now), limit=limit)
 
 
