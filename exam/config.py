@@ -86,6 +86,8 @@ SETTINGS = [
             "a lesson is complete once this share of its study time (and of a video) is done"),
     Setting("ANPEI_STUDY_BEAT_SECONDS", "STUDY_BEAT_SECONDS", 15, int,
             "how often a lesson page reports study time while it is visible"),
+    Setting("ANPEI_STUDY_IDLE_SECONDS", "STUDY_IDLE_SECONDS", 300, int,
+            "a text or PDF lesson nobody has scrolled or touched for this long stops counting study time"),
     Setting("ANPEI_LEARNING_STORAGE", "LEARNING_STORAGE", "", str,
             "folder for lesson files (PDF, video), outside the web root; default: instance/learning; "
             "shared storage when several app hosts serve the site"),

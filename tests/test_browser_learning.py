@@ -6,12 +6,12 @@ import time
 
 import pytest
 from conftest import PASSWORD
-from sqlalchemy import select
+from playwright_helpers import seconds_on_the_server
 from test_browser import _log_in
 
 from exam.auth.models import UserRole
 from exam.extensions import db
-from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
+from exam.learning.models import Course, Lesson, LessonKind
 from exam.people.models import PersonRole
 from exam.timeutil import utcnow
 
@@ -24,11 +24,6 @@ def live_config():
     # Reports every 2 s; a one-minute lesson is complete after 20 % (12 s); a minute of study
     # makes an hour, so that the ledger shows the hours at once.
     return {"STUDY_BEAT_SECONDS": 2, "LESSON_COMPLETE_PERCENT": 20, "ONLINE_MINUTES_PER_HOUR": 1}
-
-
-def _seconds_on_the_server() -> float:
-    db.session.expire_all()
-    return db.session.scalar(select(StudyProgress.seconds)) or 0.0
 
 
 def _set_visibility(page, state: str) -> None:
@@ -66,16 +61,16 @@ def test_a_candidate_studies_a_lesson_on_a_phone_and_sees_the_hours(browser, liv
     # the browser tells it when the person switches apps or tabs: it is hidden now.
     _set_visibility(page, "hidden")
     time.sleep(1)  # the report that the page went hidden has arrived
-    stopped_at = _seconds_on_the_server()
+    stopped_at = seconds_on_the_server()
     assert 0 < stopped_at < 12
     time.sleep(5)
-    assert _seconds_on_the_server() == stopped_at
+    assert seconds_on_the_server() == stopped_at
     expect(page.locator("#study-state")).to_have_text("已暂停：只有本页面在前台时才计学习时间。")
 
     # Back in front: the time counts again until the lesson is complete.
     _set_visibility(page, "visible")
     expect(page.locator("#lesson-complete")).to_be_visible(timeout=30_000)
-    assert _seconds_on_the_server() >= 12
+    assert seconds_on_the_server() >= 12
     screenshot(page, "learning-lesson-complete-phone")
 
     page.goto(f"{live_server}/training")

@@ -16,9 +16,22 @@
   var furthest = Number(root.dataset.furthest) || 0;
   var lastSent = null;
 
+  // Reading a page leaves traces (scrolling, touching, keys); a page nobody has touched for
+  // IDLE_MS stops counting until someone does. A playing video needs no touching.
+  var IDLE_MS = (Number(root.dataset.idleSeconds) || 300) * 1000;
+  var lastTouched = Date.now();
+  ["scroll", "touchstart", "pointerdown", "pointermove", "keydown", "wheel"].forEach(function (name) {
+    window.addEventListener(name, function () {
+      var wasIdle = Date.now() - lastTouched > IDLE_MS;
+      lastTouched = Date.now();
+      if (wasIdle) changed();
+    }, {passive: true});
+  });
+
   function studying() {
     if (document.visibilityState !== "visible" || !document.hasFocus()) return false;
-    return !video || (!video.paused && !video.ended);
+    if (video) return !video.paused && !video.ended;
+    return Date.now() - lastTouched <= IDLE_MS;
   }
 
   function position() {
@@ -36,7 +49,9 @@
   }
 
   function show(active, offline) {
-    state.textContent = offline ? root.dataset.offlineText : (active ? root.dataset.studyingText : root.dataset.pausedText);
+    var idle = !video && document.visibilityState === "visible" && Date.now() - lastTouched > IDLE_MS;
+    state.textContent = offline ? root.dataset.offlineText :
+      (active ? root.dataset.studyingText : (idle ? root.dataset.idleText : root.dataset.pausedText));
     state.className = offline ? "text-danger" : (active ? "text-success" : "text-muted");
   }
 
