@@ -7,6 +7,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
 #: Constraint names Alembic can find again on every backend.
@@ -29,3 +31,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+def upsert(dialect: str | None = None):
+    """The ``INSERT … ON CONFLICT`` construct of the database in use (PostgreSQL or SQLite)."""
+    return pg_insert if (dialect or db.engine.dialect.name) == "postgresql" else sqlite_insert

@@ -14,15 +14,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
 from exam.exams.models import Attempt, AttemptAnswer, Exam, ExamStatus
-from exam.extensions import db
+from exam.extensions import db, upsert
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
@@ -267,10 +265,6 @@ def checked_response(item: dict, response: object) -> object:
             or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)):
         raise ExamError("bad_answer")
     return response if any(r.strip() for r in response) else None
-
-
-def upsert():
-    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
 
 
 def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, now: datetime) -> bool:

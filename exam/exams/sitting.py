@@ -23,13 +23,11 @@ from threading import Lock
 
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import Integer, bindparam, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from exam.auth.models import User, UserRole
 from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.exams.services import ExamError, checked_response, grace
-from exam.extensions import db
+from exam.extensions import db, upsert
 
 #: The cookie naming the browser (device) an attempt is bound to.
 DEVICE_COOKIE = "anpei_device"
@@ -130,8 +128,7 @@ def _save_statement(dialect: str):
               # A submission under way holds the attempt's row: wait for it, then see it
               # submitted (PostgreSQL; SQLite runs one writer at a time anyway).
               .with_for_update(read=True, of=Attempt))
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(AttemptAnswer).from_select(
+    statement = upsert(dialect)(AttemptAnswer).from_select(
         ["attempt_id", "question_id", "response", "seq", "saved_at"], source)
     return statement.on_conflict_do_update(
         index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],

@@ -18,10 +18,8 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from exam.extensions import db
+from exam.extensions import db, upsert
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress, course_topic
 from exam.people.models import Person
 from exam.people.rules import matches
@@ -131,10 +129,6 @@ class Beat:
     seek_to: float | None = None
 
 
-def _upsert():
-    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-
-
 def _locked_row(query, insert) -> object:
     """The row ``query`` finds, locked until the request commits; made first if missing. The
     insert runs only then (an upsert on every heartbeat would use up ids on PostgreSQL), and
@@ -154,14 +148,14 @@ def _study_day(person: Person, day: date) -> StudyDay:
     """The person's row for the day, locked until the request commits (two tabs, two workers)."""
     return _locked_row(
         select(StudyDay).where(StudyDay.person_id == person.id, StudyDay.day == day),
-        _upsert()(StudyDay).values(person_id=person.id, day=day, seconds=0.0, last_beat_active=False)
+        upsert()(StudyDay).values(person_id=person.id, day=day, seconds=0.0, last_beat_active=False)
         .on_conflict_do_nothing(index_elements=[StudyDay.person_id, StudyDay.day]))
 
 
 def _progress(person: Person, lesson: Lesson, now: datetime) -> StudyProgress:
     return _locked_row(
         select(StudyProgress).where(StudyProgress.person_id == person.id, StudyProgress.lesson_id == lesson.id),
-        _upsert()(StudyProgress).values(person_id=person.id, lesson_id=lesson.id, seconds=0.0, position=0.0,
+        upsert()(StudyProgress).values(person_id=person.id, lesson_id=lesson.id, seconds=0.0, position=0.0,
                                         furthest=0.0, started_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[StudyProgress.person_id, StudyProgress.lesson_id]))
 

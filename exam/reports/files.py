@@ -163,8 +163,9 @@ def _export(file: File, fmt: str):
 def person_file(person_id: int):
     """A person's file as a page."""
     person = get_person_or_404(person_id, current_user)
-    return render_template("reports/person_file.html", person=person,
-                           file=person_file_data(person))
+    return render_template("reports/file.html", file=person_file_data(person),
+                           export_endpoint="reports.person_file_export", subject={"person_id": person.id},
+                           back_url=url_for("people.person", person_id=person.id), back_label=_("Back to the person"))
 
 
 @bp.route("/person/<int:person_id>.<any(pdf, xlsx):fmt>")
@@ -179,8 +180,10 @@ def person_file_export(person_id: int, fmt: str):
 def enterprise_file(enterprise_id: int):
     """An enterprise's file as a page."""
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    return render_template("reports/enterprise_file.html", enterprise=enterprise,
-                           file=enterprise_file_data(enterprise))
+    return render_template("reports/file.html", file=enterprise_file_data(enterprise),
+                           export_endpoint="reports.enterprise_file_export", subject={"enterprise_id": enterprise.id},
+                           back_url=url_for("people.enterprise", enterprise_id=enterprise.id),
+                           back_label=_("Back to the enterprise"))
 
 
 @bp.route("/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>")
