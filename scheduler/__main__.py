@@ -15,6 +15,7 @@ from exam.certificates.services import sweep as certificate_sweep
 from exam.exams.services import close_overdue_attempts
 from exam.extensions import db
 from exam.people.services import PENDING_FOR, forget_pending_imports
+from exam.reports.candidacy import take_rosters_now
 from exam.timeutil import utcnow
 from scheduler.lock import AlreadyRunning, SchedulerLock
 
@@ -57,6 +58,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
                       id="purge_login_attempts", **common)
     scheduler.add_job(run_job, "interval", args=[app, forget_unconfirmed_imports], minutes=30,
                       id="forget_unconfirmed_imports", **common)
+    # The no-shows of exams that have closed, for the reports (a report takes any still missing).
+    scheduler.add_job(run_job, "interval", args=[app, take_rosters_now], minutes=5,
+                      id="take_rosters", **common)
     return scheduler
 
 

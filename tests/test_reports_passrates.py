@@ -24,7 +24,7 @@ from sqlalchemy import event
 from exam.auth.models import UserRole
 from exam.extensions import db
 from exam.people.models import PersonRole, Sector
-from exam.reports import figures, tracker
+from exam.reports import candidacy, figures, tracker
 from exam.reports.rates import Counts, rate, total
 
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
@@ -151,7 +151,10 @@ def statements(fn) -> int:
 
 
 def _all_reports(user) -> dict[str, int]:
-    result = {"dashboard": statements(lambda: figures.dashboard(user, 2026, NOW)),
+    # The rosters of the exams closed since (the scheduler's job, or the first report's).
+    result = {"rosters": statements(lambda: candidacy.take_rosters(NOW))}
+    db.session.commit()
+    result |= {"dashboard": statements(lambda: figures.dashboard(user, 2026, NOW)),
               "tracker": statements(lambda: tracker.page(user, status=tracker.NOT_PASSED, now=NOW))}
     for group_by in (*figures.GROUP_BYS, "all"):
         result[group_by] = statements(lambda g=group_by: _rates(user, g))

@@ -16,7 +16,25 @@ def test_scheduler_registers_the_purge_job(app):
     scheduler = build_scheduler(app)
     assert [job.id for job in scheduler.get_jobs()] == ["close_overdue_attempts", "certificate_sweep",
                                                         "purge_lookups", "purge_login_attempts",
-                                                        "forget_unconfirmed_imports"]
+                                                        "forget_unconfirmed_imports", "take_rosters"]
+
+
+def test_the_rosters_job_takes_the_no_shows_of_closed_exams(app, make_exam, make_user):
+    from exam.auth.models import UserRole
+    from exam.reports.candidacy import take_rosters_now
+    from exam.reports.models import Candidacy, Roster
+    from exam.timeutil import utcnow
+
+    exam = make_exam()
+    leader = make_user(UserRole.CANDIDATE)
+    exam.opens_at, exam.closes_at = utcnow() - timedelta(days=2), utcnow() - timedelta(days=1)
+    leader.person.created_at = utcnow() - timedelta(days=3)  # registered before it closed
+    db.session.commit()
+    assert run_job(app, take_rosters_now) == 1
+    assert db.session.get(Roster, exam.id) is not None
+    listed = db.session.scalars(db.select(Candidacy).where(Candidacy.exam_id == exam.id)).all()
+    assert [(c.person_id, c.listed, c.started) for c in listed] == [(leader.person_id, 1, 0)]
+    assert run_job(app, take_rosters_now) == 0  # taken once
 
 
 def test_job_runs_as_one_committed_unit_of_work(app):

@@ -12,7 +12,7 @@ from benchmarks.reports import activity, attempts, register
 from benchmarks.reports.copying import copy_rows, put_back_keys, reset_sequences, take_off_keys
 
 #: Tables whose keys and indexes are taken off while loading (put back, by name, afterwards).
-BIG_TABLES = ["attempt", "attempt_answer", "certificate", "enrolment", "screening_attendance", "person",
+BIG_TABLES = ["attempt", "attempt_answer", "attempt_item", "certificate", "enrolment", "screening_attendance", "person",
               "user", "employment", "enterprise", "enterprise_sector", "question", "question_version"]
 
 
@@ -52,6 +52,11 @@ def generate(url: str, *, people: int, enterprises: int, attempts_target: int, s
         log(f"  {outcome.attempts:,} attempts ({outcome.cancelled:,} cancelled), {outcome.answers:,} answers "
             f"({timings['attempts and answers']:.1f} s)")
         mark = time.perf_counter()
+        counts["attempt_item"] = fill_attempt_items(url)
+        timings["attempt items"] = time.perf_counter() - mark
+        log(f"  {counts['attempt_item']:,} attempt items, from the results and answers by migration 0012's "
+            f"backfill ({timings['attempt items']:.1f} s)")
+        mark = time.perf_counter()
         counts["certificate"] = activity.load_certificates(conn, reg, rng, outcome)
         counts.update(activity.load_training(conn, reg, rng, sessions=2400, per_session=120))
         counts.update(activity.load_screenings(conn, reg, rng, screenings=1200, named=150))
@@ -70,6 +75,23 @@ def generate(url: str, *, people: int, enterprises: int, attempts_target: int, s
     log(f"  VACUUM ANALYZE ({timings['vacuum analyze']:.1f} s)")
     timings["total"] = time.perf_counter() - started
     return {"counts": counts, "timings": timings}
+
+
+def fill_attempt_items(url: str) -> int:
+    """``attempt_item`` from the attempts' results, papers and answers, by the same set-based
+    SQL as migration 0012 (its keys are off while it runs, put back with the others)."""
+    from sqlalchemy import create_engine, text
+
+    from exam.exams.attempt_items import backfill
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            conn.execute(text("SET LOCAL jit = off"))
+            return backfill(conn)
+    finally:
+        engine.dispose()
 
 
 def database_size(url: str) -> tuple[str, list[tuple[str, str]]]:

@@ -153,22 +153,32 @@ def _explain(db, result: Result) -> None:
 
 def check_shapes(app, db, sample: int = 20) -> None:
     """Re-grade a few generated attempts with the app's own ``grade()``: the stored score and
-    result must come back unchanged (the generator writes the app's exact JSON shapes)."""
+    result must come back unchanged (the generator writes the app's exact JSON shapes), and so
+    must their ``attempt_item`` rows (filled by the backfill's SQL, rewritten by ``grade()``)."""
     import json
 
-    from exam.exams.models import Attempt
+    from exam.exams.models import Attempt, AttemptItem
     from exam.exams.services import grade
+
+    def item_rows(attempt_id):
+        return sorted(db.session.execute(select(AttemptItem.question_id, AttemptItem.score, AttemptItem.points,
+                                                AttemptItem.answer)
+                                         .where(AttemptItem.attempt_id == attempt_id)).all())
 
     ids = db.session.scalars(text("SELECT id FROM attempt TABLESAMPLE SYSTEM (1) LIMIT :n"), {"n": sample}).all()
     for attempt_id in ids:
         attempt = db.session.get(Attempt, attempt_id)
         stored = (attempt.score, attempt.passed, json.dumps(attempt.result, sort_keys=True))
+        filled = item_rows(attempt_id)
         json.loads(attempt.paper_json)
         grade(attempt)
         if (attempt.score, attempt.passed, json.dumps(attempt.result, sort_keys=True)) != stored:
             raise SystemExit(f"attempt {attempt_id}: the app grades it differently from the generator")
+        if attempt.submitted_at is not None and item_rows(attempt_id) != filled:
+            raise SystemExit(f"attempt {attempt_id}: its attempt_item rows differ from what grade() writes")
     db.session.rollback()
-    print(f"Checked: the app's grade() gives back the stored result of {len(ids)} sampled attempts")
+    print(f"Checked: the app's grade() gives back the stored result and attempt_item rows of {len(ids)} "
+          "sampled attempts")
 
 
 def run_all(url: str, *, runs: int = 5, explain: bool = False, only: str | None = None) -> list[Result]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
+from exam.exams import attempt_items
 from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
 from exam.exams.services import ExamError, is_eligible, submit
 from exam.extensions import db
@@ -230,6 +231,7 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
     withdraw_for_attempt(attempt, actor, f"答卷重新开放：{reason}", now)
     attempt.submitted_at, attempt.auto_submitted, attempt.focus_losses = None, False, 0
     attempt.score = attempt.total_points = attempt.passed = attempt.result = None
+    attempt_items.write(db.session.connection(), attempt.id, [])  # graded again when submitted
     attempt.deadline = now + timedelta(minutes=minutes)
     _act(attempt, AttemptEvent.REOPENED, actor, reason, now, minutes=minutes)
 

@@ -146,6 +146,30 @@ class AttemptAnswer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttemptItem(db.Model):
+    """One graded question of a submitted attempt, as ``result["items"]`` has it, with the
+    candidate's answer as the question is written (a shuffled paper's letters mapped back).
+
+    Written by ``grade()`` (one DELETE and one multi-row INSERT), removed when the attempt is
+    reopened; a cancelled attempt keeps its rows (reports leave it out through the attempt).
+    Item analysis adds these rows up instead of taking every attempt's JSON apart.
+    """
+
+    __table_args__ = (
+        # One question over all its uses; regrading finds the attempts that had the question.
+        Index("ix_attempt_item_question_id", "question_id"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    score: Mapped[float]
+    points: Mapped[float]
+    #: What the candidate answered, in a form to group by: the letters as the question is
+    #: written ("B", "ACD"), "true" / "false", "" for a fill-in answer (its text is not kept
+    #: here) or an answer of no usable shape; None when unanswered.
+    answer: Mapped[str | None] = mapped_column(String(20))
+
+
 class AttemptEvent(db.Model):
     """What happened to an attempt besides answers: focus losses, devices, an organiser's action."""
 

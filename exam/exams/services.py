@@ -19,7 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
-from exam.exams.models import Attempt, AttemptAnswer, Exam, ExamStatus
+from exam.exams import attempt_items
+from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.extensions import db, upsert
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank.model import LETTERS, Usage
@@ -325,6 +326,10 @@ def grade(attempt: Attempt) -> None:
                    "correct": i.correct} for i in result.items],
         "by_topic": {topic: list(values) for topic, values in result.by_topic.items()},
     }
+    # The same items as rows for item analysis (one DELETE, one INSERT), answers as written.
+    kinds = {item.question_id: versions[item.version_id].kind for item in paper.items}
+    attempt_items.write(db.session.connection(), attempt.id,
+                        attempt_items.rows_for(attempt.id, attempt.paper, attempt.result["items"], responses, kinds))
 
 
 def submit(attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bool = False) -> Attempt:
@@ -402,7 +407,10 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
     """
     current = question.current
     changed = []
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_not(None))):
+    # Only the attempts graded with the question (its rows, by the question_id index).
+    had_it = select(AttemptItem.attempt_id).where(AttemptItem.question_id == question.id)
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_not(None),
+                                                            Attempt.id.in_(had_it)).order_by(Attempt.id)):
         items = [i for i in attempt.paper if i["question_id"] == question.id]
         if not items or items[0].get("graded_version_id", items[0]["version_id"]) == current.id:
             continue

@@ -4,11 +4,11 @@ does not grow with the data.
 
 How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
 
-- An exam's candidates are the people it is for (its eligibility rules, evaluated on the
-  register as it is now, for exams that have closed; only people registered before it closed)
-  together with everyone who started an attempt at it or at its makeup exam. A makeup exam
-  (``makeup_of_id``) is never a row of its own: its attempts belong to the original exam's
-  candidates, and count in the final pass rate, not in the first-attempt rate.
+- An exam's candidates are the people it was for, fixed when it closed (its eligibility rules
+  over the register as it was then; only people registered before it closed: the exam's
+  roster), together with everyone who started an attempt at it or at its makeup exam. A
+  makeup exam (``makeup_of_id``) is never a row of its own: its attempts belong to the
+  original exam's candidates, and count in the final pass rate, not in the first-attempt rate.
 - The period and the month are those of the original exam's opening (Beijing time).
 - Cancelled scores count in no rate and are shown in their own column.
 - **People who changed enterprise or post** are counted where they were on the day the exam
@@ -18,25 +18,22 @@ How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
   for that exam, and is B's for exams after the move. Organisers see the candidacies
   attributed to enterprises in their scope.
 
-A report is two statements (three on PostgreSQL, whose transaction is first tuned for reports:
-no JIT, room to group in memory): the exams of the period, then one query that gathers the
-candidacies and groups them, several groupings at once if asked (``pass_rates_by``: the
-dashboard's by exam and by sector). The candidacies are the attempts grouped per exam and
-account (read from the covering index, before any join), then the no-shows: the people each
-closed exam was for (one branch per exam over the register, read once), less those attempts,
-in one anti-join. Where the people with a history were on each exam's day is worked out for
-them alone (a few thousand stints), not per candidacy.
+The candidacies are kept, one row per person and original exam, in ``Candidacy``
+(``exam.reports.candidacy`` keeps them in step with the attempts, the people and the exams, and
+adds each closed exam's roster once). A report is then three statements (four on PostgreSQL,
+whose transaction is first tuned for reports: no JIT, room to group in memory): whether an exam
+has closed without its roster taken (a few more, once, if so), the exams of the period, and one
+query that sums their candidacies, several groupings at once if asked (``pass_rates_by``: the
+dashboard's by exam and by sector).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import (
-    Date,
     Integer,
     String,
     and_,
@@ -54,11 +51,10 @@ from sqlalchemy.orm import aliased
 
 from exam.auth.models import User, UserRole
 from exam.certificates.models import Certificate, CertificateKind
-from exam.exams.models import Attempt, Exam
+from exam.exams.models import Exam
 from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import (
-    Employment,
     Enterprise,
     Person,
     PersonRole,
@@ -66,9 +62,11 @@ from exam.people.models import (
     Town,
     enterprise_sector,
 )
+from exam.reports.candidacy import take_rosters
 from exam.reports.hours import hours_totals
 from exam.reports.jsonsql import tune_for_reports
-from exam.reports.queries import eligible, period_bounds, year_bounds
+from exam.reports.models import Candidacy
+from exam.reports.queries import period_bounds, year_bounds
 from exam.reports.rates import Counts, total
 from exam.timeutil import display_zone, utcnow
 from exam.training.models import Enrolment, TrainingSession
@@ -160,151 +158,67 @@ def _union_all(selects: list):
 
 
 COUNT_COLUMNS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
+INT_KEYS = ("exam", "sector", "enterprise", "town")
 
 
-def _attempts(root_ids: list[int]):
-    """Per original exam and account that started an attempt there or at its makeup: what
-    their attempts add up to. Read from the covering index (exam_id, user_id) and grouped
-    before any join, so the people are looked up once per candidacy, not once per attempt."""
-    root = func.coalesce(Exam.makeup_of_id, Exam.id)
-    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-    passed = and_(counted, Attempt.passed.is_(True))
-    first = Exam.makeup_of_id.is_(None)
-
-    def flag(condition):
-        return func.max(case((condition, 1), else_=0))
-
-    return (select(root.label("exam_id"), Attempt.user_id,
-                   flag(and_(counted, first)).label("sat_first"), flag(and_(passed, first)).label("passed_first"),
-                   flag(counted).label("sat_final"), flag(passed).label("passed_final"),
-                   func.sum(case((Attempt.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"))
-            .join(Exam, Exam.id == Attempt.exam_id)
-            .where(or_(Exam.id.in_(root_ids), Exam.makeup_of_id.in_(root_ids)))
-            .group_by(root, Attempt.user_id).cte("attempts"))
-
-
-def _people():
-    """Every account with its person, their current post and enterprise: read once for the
-    eligibility of every exam (a province has 100,000 people and dozens of exams a year)."""
-    return (select(User.id.label("user_id"), User.role.label("user_role"), User.disabled,
-                   Person.id.label("person_id"), Person.role, Person.enterprise_id, Person.created_at,
-                   Enterprise.town_id)
-            .join(Person, Person.id == User.person_id).outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
-            .cte("people"))
-
-
-def _sat(attempts):
-    """The candidacies of those who started: the grouped attempts with who the person is
-    (joined to the tables, whose statistics the planner knows, rather than to ``_people``)."""
-    a = attempts.c
-    return (select(a.exam_id, User.person_id.label("person_id"), Person.enterprise_id, Person.role,
-                   literal(1).label("started"), *(getattr(a, name) for name in COUNT_COLUMNS[1:]))
-            .select_from(attempts)
-            .join(User, User.id == a.user_id).join(Person, Person.id == User.person_id))
-
-
-def _eligible(root: _Root, people):
-    """The people ``root`` was for (registered before it closed)."""
-    r = people.c
-    person = SimpleNamespace(id=r.person_id, role=r.role, enterprise_id=r.enterprise_id)
-    enterprise = SimpleNamespace(id=r.enterprise_id, town_id=r.town_id)
-    account = SimpleNamespace(id=r.user_id, role=r.user_role, disabled=r.disabled)
-    return (select(literal(root.id).label("exam_id"), r.person_id, r.enterprise_id, r.role, r.user_id)
-            .where(eligible(root.eligibility, person, enterprise, account), r.created_at <= root.closes_at))
-
-
-def _no_shows(roots: list[_Root], attempts, people):
-    """The people the closed exams ``roots`` were for who started no attempt, neither there
-    nor at the makeup: the eligible of every exam together, less those in ``attempts`` (one
-    anti-join on the grouped attempts, not one index probe per person and exam)."""
-    everyone = _union_all([_eligible(root, people) for root in roots]).subquery("eligible")
-    e, a = everyone.c, attempts.c
-    zero = literal(0)
-    return (select(e.exam_id, e.person_id, e.enterprise_id, e.role, *(zero.label(name) for name in COUNT_COLUMNS))
-            .where(~exists(select(a.user_id).where(a.exam_id == e.exam_id, a.user_id == e.user_id))))
-
-
-def _days(roots: list[_Root]):
-    """The exams as a little table: id, the day (Beijing time) and the month they opened,
-    worked out here once per exam rather than by the database once per candidacy."""
-    zone = display_zone()
-    return _union_all([select(literal(r.id).label("exam_id"),
-                              literal(r.opens_at.astimezone(zone).date(), Date).label("day"),
-                              literal(r.opens_at.astimezone(zone).strftime("%Y-%m"), String).label("month"))
-                       for r in roots]).subquery("days")
-
-
-def _stints(days):
-    """Where the people with a history were on the day each exam opened: their stint of
-    ``Employment`` covering that day (the latest one if stints overlap). Only people with an
-    ended stint have a history worth reading; everybody else is where they are now."""
-    moved = select(Employment.person_id).where(Employment.ended_on.is_not(None))
-    history = select(Employment.id, Employment.person_id, Employment.enterprise_id, Employment.role,
-                     Employment.started_on, Employment.ended_on).where(Employment.person_id.in_(moved))
-    stint, newer = history.subquery("stint"), history.subquery("newer")
-
-    def covers(s):
-        return and_(or_(s.c.started_on.is_(None), s.c.started_on <= days.c.day),
-                    or_(s.c.ended_on.is_(None), s.c.ended_on > days.c.day))
-
-    return (select(days.c.exam_id, stint.c.person_id, stint.c.enterprise_id, stint.c.role)
-            .select_from(days).join(stint, covers(stint))
-            .where(~exists(select(newer.c.id).where(newer.c.person_id == stint.c.person_id, newer.c.id > stint.c.id,
-                                                    covers(newer))))
-            .subquery("stints"))
+def _take_rosters(now: datetime) -> None:
+    """Take the rosters of exams closed since the scheduler last did (kept: committed)."""
+    if take_rosters(now):
+        db.session.commit()
 
 
 def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
-    """One row per candidacy (those who started and, for closed exams, the no-shows: two
-    disjoint sets), with where the person was on the day the exam opened (and, if asked,
-    the month it opened)."""
-    attempts, people = _attempts([r.id for r in roots]), _people()
-    closed = [r for r in roots if r.closes_at <= now]
-    parts = [_sat(attempts)] + ([_no_shows(closed, attempts, people)] if closed else [])
-    pairs = _union_all(parts).subquery("pairs")
-    days = _days(roots)
-    stints = _stints(days)
-    query = (select(pairs.c.exam_id, pairs.c.person_id, *(getattr(pairs.c, name) for name in COUNT_COLUMNS),
-                    func.coalesce(stints.c.enterprise_id, pairs.c.enterprise_id).label("enterprise_id"),
-                    func.coalesce(stints.c.role, pairs.c.role).label("role"))
-             .select_from(pairs)
-             .outerjoin(stints, and_(stints.c.exam_id == pairs.c.exam_id, stints.c.person_id == pairs.c.person_id)))
+    """One row per candidacy of the exams ``roots``: those who started and, for the exams
+    closed by ``now``, the no-shows of their rosters; each placed where the person was on the
+    day the exam opened (kept in ``Candidacy``), with the month it opened if asked."""
+    c = Candidacy
+    closed = [r.id for r in roots if r.closes_at <= now]
+    counted = or_(c.started == 1, and_(c.listed == 1, c.exam_id.in_(closed))) if closed else c.started == 1
+    query = (select(c.exam_id, c.person_id, *(getattr(c, name) for name in COUNT_COLUMNS), c.enterprise_id, c.role)
+             .where(c.exam_id.in_([r.id for r in roots]), counted))
     if month:
-        query = query.add_columns(days.c.month).join(days, days.c.exam_id == pairs.c.exam_id)
+        zone = display_zone()
+        months = {r.id: r.opens_at.astimezone(zone).strftime("%Y-%m") for r in roots}
+        query = query.add_columns(case(months, value=c.exam_id, else_=null()).label("month"))
     return query
 
 
 def _grouping(group_by: str, c, user: User, sector_id: int | None):
-    """One grouping of the candidacies ``c``: (grouping, key, name, name_en, sort, counts...)."""
+    """One grouping of the candidacies ``c``: (grouping, key, name, name_en, sort, counts...).
+    The candidacies are summed per raw key first (an integer or a short string); names and
+    sort orders are joined to the few groups afterwards, and the enterprise only where the
+    grouping or the user's scope needs it."""
     es = enterprise_sector.c
-    text, number = cast(null(), String), cast(null(), Integer)
-    keys = {
-        "exam": (cast(c.c.exam_id, String), text, text, number),
-        "sector": (cast(Sector.id, String), Sector.name, Sector.name_en, Sector.sort_order),
-        "role": (c.c.role, text, text, number),
-        "enterprise": (cast(Enterprise.id, String), Enterprise.name, text, number),
-        "town": (cast(Town.id, String), Town.name, text, Town.sort_order),
-        "month": (c.c.month if "month" in c.c else text, text, text, number),
-        "all": (text, text, text, number),
-    }[group_by]
-    query = (select(literal(group_by).label("grouping"), *(k.label(n) for k, n in zip(
-                 keys, ("key", "name", "name_en", "sort"), strict=True)),
-                    func.count().label("candidates"), func.sum(1 - c.c.started).label("no_shows"),
+    scoped = user.role != UserRole.ADMIN
+    raw = {"exam": c.c.exam_id, "sector": es.sector_id, "role": c.c.role, "enterprise": c.c.enterprise_id,
+           "town": Enterprise.town_id, "month": c.c.month if "month" in c.c else null(), "all": null()}[group_by]
+    inner = (select(raw.label("raw"), func.count().label("candidates"), func.sum(1 - c.c.started).label("no_shows"),
                     *(func.sum(getattr(c.c, name)).label(name) for name in COUNT_COLUMNS[1:]))
-             .select_from(c).outerjoin(Enterprise, Enterprise.id == c.c.enterprise_id))
+             .select_from(c))
+    if scoped or group_by == "town":
+        inner = scope_enterprises(inner.outerjoin(Enterprise, Enterprise.id == c.c.enterprise_id), user)
     if group_by == "sector":
-        query = query.outerjoin(enterprise_sector, es.enterprise_id == c.c.enterprise_id).outerjoin(
-            Sector, Sector.id == es.sector_id)
-    if group_by == "town":
-        query = query.outerjoin(Town, Town.id == Enterprise.town_id)
+        inner = inner.outerjoin(enterprise_sector, es.enterprise_id == c.c.enterprise_id)
     if sector_id is not None:
-        query = query.where(exists(select(es.enterprise_id).where(
+        inner = inner.where(exists(select(es.enterprise_id).where(
             es.enterprise_id == c.c.enterprise_id, es.sector_id == sector_id)))
-    grouped = [k for k, n in zip(keys, ("key", "name", "name_en", "sort"), strict=True)
-               if n == "key" or k is not text and k is not number]
     if group_by != "all":
-        query = query.group_by(*grouped)
-    return scope_enterprises(query, user)
+        inner = inner.group_by(raw)
+    g = inner.subquery(f"by_{group_by}")
+    text, number = cast(null(), String), cast(null(), Integer)
+    key = cast(g.c.raw, String) if group_by in INT_KEYS else g.c.raw
+    names = {
+        "sector": (Sector, Sector.id, (Sector.name, Sector.name_en, Sector.sort_order)),
+        "enterprise": (Enterprise, Enterprise.id, (Enterprise.name, text, number)),
+        "town": (Town, Town.id, (Town.name, text, Town.sort_order)),
+    }.get(group_by)
+    counts = [g.c.candidates, g.c.no_shows, *(getattr(g.c, name) for name in COUNT_COLUMNS[1:])]
+    columns = names[2] if names else (text, text, number)
+    query = select(literal(group_by).label("grouping"), key.label("key"),
+                   *(k.label(n) for k, n in zip(columns, ("name", "name_en", "sort"), strict=True)), *counts)
+    if names:
+        query = query.select_from(g).outerjoin(names[0], names[1] == g.c.raw)
+    return query
 
 
 def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | None, date_to: date | None,
@@ -312,21 +226,24 @@ def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | N
                   now: datetime | None = None, tuned: bool = False) -> dict[str, list[PassRateRow]]:
     """``pass_rates`` for several groupings at once (three statements in all on PostgreSQL:
     the transaction tuned for reports, unless ``tuned`` says the caller did)."""
-    if not tuned:
-        tune_for_reports()
     for group_by in group_bys:
         if group_by not in (*GROUP_BYS, "all"):
             raise ValueError(group_by)
     now = now or utcnow()
+    if not tuned:
+        _take_rosters(now)
+        tune_for_reports()
     roots = _roots(date_from, date_to, exam_id, now)
     result: dict[str, list] = {group_by: [] for group_by in group_bys}
     if not roots:
         return result
     candidacies = _candidacies(roots, now, month="month" in group_bys)
-    c = candidacies.cte("candidacy") if len(group_bys) > 1 else candidacies.subquery("candidacy")
-    query = _union_all([_grouping(group_by, c, user, sector_id) for group_by in group_bys])
+    # Each grouping reads the table itself: a plain scan is cheaper than materialising the rows.
+    query = _union_all([_grouping(group_by, candidacies.subquery(f"candidacies_{group_by}"), user, sector_id)
+                        for group_by in group_bys])
+    labels = _Labels(roots)
     for record in db.session.execute(query):
-        result[record.grouping].append((_sort_key(record, roots), _row(record, roots)))
+        result[record[0]].append(labels.row(record))
     return {group_by: [row for _rank, row in sorted(rows, key=lambda pair: pair[0])]
             for group_by, rows in result.items()}
 
@@ -340,34 +257,43 @@ def pass_rates(user: User, *, group_by: str, date_from: date | None, date_to: da
                          sector_id=sector_id, now=now)[group_by]
 
 
-COUNT_NAMES = ("candidates", "no_shows", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
-INT_KEYS = ("exam", "sector", "enterprise", "town")
+class _Labels:
+    """Labels and sort keys of the groups of one report (worked out once, not per group: a
+    report by enterprise has 25,000 groups)."""
 
+    def __init__(self, roots: list[_Root]):
+        from flask_babel import gettext as _
 
-def _key(record):
-    if record.key is None or record.grouping == "all":
-        return None
-    return int(record.key) if record.grouping in INT_KEYS else record.key
+        self.titles = {r.id: r.title for r in roots}
+        self.order = {r.id: i for i, r in enumerate(roots)}
+        self.english = _locale() == "en"
+        self.no_sector, self.unknown, self.total = _("No sector"), _("Unknown"), _("Total")
 
-
-def _row(record, roots: list[_Root]) -> PassRateRow:
-    from flask_babel import gettext as _
-
-    counts = {name: int(getattr(record, name) or 0) for name in COUNT_NAMES}
-    group_by, key = record.grouping, _key(record)
-    if group_by == "exam":
-        label = next(r.title for r in roots if r.id == key)
-    elif group_by == "sector":
-        label = (record.name_en if _locale() == "en" and record.name_en else record.name) if key else _("No sector")
-    elif group_by == "role":
-        label = PersonRole.label(key) if key else _("Unknown")
-    elif group_by in ("enterprise", "town"):
-        label = record.name if key else _("Unknown")
-    elif group_by == "month":
-        label = key or _("Unknown")
-    else:
-        label = _("Total")
-    return PassRateRow(key=key, label=label, **counts)
+    def row(self, record) -> tuple[tuple, PassRateRow]:
+        """(sort key, row): exams by date, sectors and towns as the bureau sorts them, posts by
+        rank, months in order, enterprises by name; unknowns last."""
+        (group_by, raw, name, name_en, sort, candidates, no_shows, sat_first, passed_first, sat_final,
+         passed_final, cancelled) = record
+        key = None if raw is None or group_by == "all" else int(raw) if group_by in INT_KEYS else raw
+        if group_by == "exam":
+            label, rank = self.titles[key], (0, self.order[key], "")
+        elif group_by == "role":
+            label = PersonRole.label(key) if key else self.unknown
+            rank = (key is None, PersonRole.ALL.index(key) if key in PersonRole.ALL else 99, "")
+        else:
+            if group_by == "sector":
+                label = (name_en if self.english and name_en else name) if key else self.no_sector
+            elif group_by in ("enterprise", "town"):
+                label = name if key else self.unknown
+            elif group_by == "month":
+                label = key or self.unknown
+            else:
+                label = self.total
+            rank = (key is None, sort or 0, name or str(key or ""))
+        return rank, PassRateRow(candidates=int(candidates or 0), no_shows=int(no_shows or 0),
+                                 sat_first=int(sat_first or 0), passed_first=int(passed_first or 0),
+                                 sat_final=int(sat_final or 0), passed_final=int(passed_final or 0),
+                                 cancelled=int(cancelled or 0), key=key, label=label)
 
 
 def _locale() -> str | None:
@@ -380,17 +306,6 @@ def _locale() -> str | None:
     return select_locale()
 
 
-def _sort_key(record, roots: list[_Root]):
-    """How groups are ordered: exams by date, sectors and towns as the bureau sorts them,
-    posts by rank, months in order, enterprises by name; unknowns last."""
-    key, group_by = _key(record), record.grouping
-    if group_by == "exam":
-        return (0, next((i for i, r in enumerate(roots) if r.id == key), 0), "")
-    if group_by == "role":
-        return (key is None, PersonRole.ALL.index(key) if key in PersonRole.ALL else 99, "")
-    return (key is None, record.sort or 0, record.name or str(key or ""))
-
-
 # --- the dashboard -------------------------------------------------------------------------
 
 
@@ -400,6 +315,7 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     from exam.screenings.services import totals as screening_totals
 
     first, last = date(year, 1, 1), date(year, 12, 31)
+    _take_rosters(now)
     tune_for_reports()  # once for every statement below
     rates = pass_rates_by(user, ("exam", "sector"), date_from=first, date_to=last, now=now, tuned=True)
     by_exam, by_sector = rates["exam"], rates["sector"]
@@ -427,15 +343,17 @@ def _today(now: datetime) -> date:
 
 
 def _certificates(user: User, now: datetime) -> tuple[int, int]:
-    """Current certificates of people in scope: valid, and of those, expiring within the notice."""
+    """Current certificates of people in scope: valid, and of those, expiring within the notice
+    (the bureau's count read from the partial index of current certificates alone)."""
     today = _today(now)
     soon = today + timedelta(days=current_app.config["CERTIFICATE_NOTICE_DAYS"])
     query = (select(func.count(Certificate.id), func.sum(case((Certificate.valid_until <= soon, 1), else_=0)))
-             .join(Person, Person.id == Certificate.person_id)
-             .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
              .where(Certificate.kind == CertificateKind.SPECIAL_EXAM, Certificate.revoked_at.is_(None),
                     Certificate.superseded_at.is_(None), Certificate.valid_until >= today))
-    valid, expiring = db.session.execute(scope_enterprises(query, user)).one()
+    if user.role != UserRole.ADMIN:
+        query = scope_enterprises(query.join(Person, Person.id == Certificate.person_id)
+                                  .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id), user)
+    valid, expiring = db.session.execute(query).one()
     return int(valid or 0), int(expiring or 0)
 
 
@@ -446,11 +364,10 @@ def _training(user: User, year: int, now: datetime) -> tuple[int, int]:
     query = (select(func.count(func.distinct(TrainingSession.id)), func.count(Enrolment.id))
              .select_from(TrainingSession)
              .outerjoin(Enrolment, and_(Enrolment.session_id == TrainingSession.id, Enrolment.attended_at.is_not(None)))
-             .outerjoin(Person, Person.id == Enrolment.person_id)
-             .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
              .where(TrainingSession.cancelled_at.is_(None), TrainingSession.starts_at >= start,
                     TrainingSession.starts_at < end, TrainingSession.starts_at <= now))
-    sessions, person_times = db.session.execute(scope_enterprises(query, user)).one()
+    if user.role != UserRole.ADMIN:
+        query = scope_enterprises(query.outerjoin(Person, Person.id == Enrolment.person_id)
+                                  .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id), user)
+    sessions, person_times = db.session.execute(query).one()
     return int(sessions or 0), int(person_times or 0)
-
-

@@ -2,13 +2,13 @@
 
 Figures come from the database in a fixed number of statements whatever the number of
 attempts: the edges of the upper and lower 27 % groups (a window over the attempts' totals);
-the sums per question for facility, discrimination and the point-biserial (each attempt's
-graded ``result["items"]``, read with ``json_to_recordset`` and aggregated in SQL); the choices
-(answers joined with the attempt's paper, grouped by the option order the candidate saw and
-the answer: a few hundred groups a question, mapped back to the options as written here); and
-the questions. Only submitted attempts whose score was not cancelled count. On PostgreSQL the
-statements are tuned for the transaction (``tune_for_reports``): no JIT, in-memory grouping,
-parallel workers.
+one pass over the exam's graded questions (``attempt_item``, which grading keeps in step with
+``result["items"]``: score, points and the answer as the question is written) grouped by exam,
+question and answer, which gives both the sums for facility, discrimination and the
+point-biserial and the choices; and the questions. Only submitted attempts whose score was not
+cancelled count. On PostgreSQL the statements are tuned for the transaction
+(``tune_for_reports``, and index probes priced as cached reads): no JIT, in-memory grouping,
+parallel workers, an exam's rows read through the key of ``attempt_item``.
 
 Organisers see the exams they manage (``manage_exams.can_manage``); within such an exam every
 candidate's answers count, since the figures describe questions, not people.
@@ -16,21 +16,21 @@ candidate's answers count, since the figures describe questions, not people.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Float, Text, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from exam.auth.models import User
+from exam.exams.attempt_items import chosen_options
 from exam.exams.manage import can_manage
-from exam.exams.models import Attempt, AttemptAnswer, Exam
+from exam.exams.models import Attempt, AttemptItem, Exam
 from exam.extensions import db
 from exam.questions.models import Question, QuestionVersion
-from exam.reports.jsonsql import json_text, records, tune_for_reports
+from exam.reports.jsonsql import postgres, tune_for_reports
 from question_bank import itemstats
 from question_bank.model import LETTERS
 from question_bank.text import plain
@@ -156,55 +156,52 @@ def _band(edges) -> ColumnElement:
     return case(*whens, else_=0) if whens else literal(0)
 
 
-def _score_sums(exam_ids: list[int], question_id: int | None = None) -> dict[tuple[int, int], _Raw]:
-    """(exam id, question id) -> the sums of its item scores, in two statements."""
+def _tune() -> None:
+    """``tune_for_reports``, and on PostgreSQL index probes priced as the cached reads they
+    are (``random_page_cost`` 1.1 for the transaction, not the default 4 of a spinning disk):
+    an exam's rows are then read through the key of ``attempt_item``, 40 rows an attempt
+    (0.9 s on the benchmark's biggest exam), not by reading all 20 million (5 s)."""
+    tune_for_reports()
+    if postgres():
+        db.session.execute(text("SELECT set_config('random_page_cost', '1.1', true)"))
+
+
+def _item_rows(exam_ids: list[int], question_id: int | None):
+    """The graded questions (``attempt_item``) of the exams' counted attempts: a join to
+    select from, and its conditions."""
+    joined = AttemptItem.__table__.join(Attempt.__table__, Attempt.id == AttemptItem.attempt_id)
+    # Rows exist only for graded attempts (grade() writes them): no need to look at the result.
+    conditions = [Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None), Attempt.exam_id.in_(exam_ids)]
+    if question_id is not None:
+        conditions.append(AttemptItem.question_id == question_id)
+    return joined, conditions
+
+
+def _sums(exam_ids: list[int], question_id: int | None = None) -> tuple[dict[tuple[int, int], _Raw],
+                                                                         list[tuple[int, str, int]]]:
+    """(exam id, question id) -> the sums of its item scores, and the choices: (question id,
+    answer as the question is written, how many gave it), unanswered left out. In two
+    statements (the group edges, then one pass over the rows grouped by exam, question and
+    answer: a few groups a question, added up here)."""
     band = _band(_edges(exam_ids))
-    source, item = records(Attempt.result, "items", {"question_id": "int", "score": "float", "points": "float"})
-    x = item["score"] / func.nullif(item["points"], 0.0, type_=Float)  # the share of the points earned
-    y = cast(Attempt.score, Float) - item["score"]  # the score on the rest of the paper
+    x = AttemptItem.score / func.nullif(AttemptItem.points, 0.0, type_=Float)  # the share of the points earned
+    y = cast(Attempt.score, Float) - AttemptItem.score  # the score on the rest of the paper
     upper, lower = band == UPPER, band == LOWER
-    # One grouping key of the exam and the question (not the attempt): PostgreSQL then expects
-    # few groups and hashes them in memory.
-    key = cast(Attempt.exam_id, Text) + "|" + cast(item["question_id"], Text)
-    statement = (select(key, func.count(), func.sum(x), func.sum(y), func.sum(x * x), func.sum(y * y),
-                        func.sum(x * y), func.count(case((upper, 1))), func.sum(case((upper, x))),
-                        func.count(case((lower, 1))), func.sum(case((lower, x))))
-                 .select_from(Attempt).join(source, true())
-                 .where(counted(), Attempt.exam_id.in_(exam_ids)).group_by(key))
-    if question_id is not None:
-        statement = statement.where(item["question_id"] == question_id)
+    joined, conditions = _item_rows(exam_ids, question_id)
+    statement = (select(Attempt.exam_id, AttemptItem.question_id, AttemptItem.answer, func.count(), func.sum(x),
+                        func.sum(y), func.sum(x * x), func.sum(y * y), func.sum(x * y), func.count(case((upper, 1))),
+                        func.sum(case((upper, x))), func.count(case((lower, 1))), func.sum(case((lower, x))))
+                 .select_from(joined).where(*conditions)
+                 .group_by(Attempt.exam_id, AttemptItem.question_id, AttemptItem.answer))
     found: dict[tuple[int, int], _Raw] = {}
-    for group_key, n, sx, sy, sxx, syy, sxy, un, us, ln, ls in db.session.execute(statement):
-        exam_id, question = (int(part) for part in group_key.split("|"))
-        found[exam_id, question] = _Raw(n, un, float(us or 0), ln, float(ls or 0), itemstats.Sums(
+    choices: list[tuple[int, str, int]] = []
+    for exam_id, question, answer, n, sx, sy, sxx, syy, sxy, un, us, ln, ls in db.session.execute(statement):
+        raw = found.setdefault((exam_id, question), _Raw())
+        raw += _Raw(n, un, float(us or 0), ln, float(ls or 0), itemstats.Sums(
             n, float(sx or 0), float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0)))
-    return found
-
-
-def _choice_groups(exam_ids: list[int], question_id: int | None = None) -> list[tuple[str, int]]:
-    """Answers grouped by question, kind, the option order the candidate saw and the answer
-    (JSON texts), in one statement: "question|kind|order|answer" and how many gave it. At most
-    a few hundred groups a question; the text of a fill-in answer is not kept."""
-    # The option order is read as JSON text: it is only compared here, and mapped in Python.
-    source, element = records(Attempt.paper, None, {"question_id": "int", "kind": "text", "option_order": "text"})
-    shown = (select(Attempt.id.label("attempt_id"), element["question_id"].label("question_id"),
-                    element["kind"].label("kind"), element["option_order"].label("option_order"))
-             .select_from(Attempt).join(source, true())
-             .where(counted(), Attempt.exam_id.in_(exam_ids)).subquery("shown"))
-    response = json_text(AttemptAnswer.response)
-    answer = case((shown.c.kind == "fill", literal("")), else_=response)
-    # One grouping key, not four: PostgreSQL then expects few groups and hashes them in
-    # memory instead of sorting every answer.
-    key = (cast(shown.c.question_id, Text) + "|" + shown.c.kind + "|" + shown.c.option_order + "|" + answer)
-    statement = (select(key, func.count())
-                 .select_from(shown)
-                 .join(AttemptAnswer, and_(AttemptAnswer.attempt_id == shown.c.attempt_id,
-                                           AttemptAnswer.question_id == shown.c.question_id))
-                 .where(response != "null")
-                 .group_by(key))
-    if question_id is not None:
-        statement = statement.where(AttemptAnswer.question_id == question_id)
-    return [(k, int(n)) for k, n in db.session.execute(statement)]
+        if answer is not None:
+            choices.append((question, answer, n))
+    return found, choices
 
 
 def _versions(question_ids) -> dict[int, QuestionVersion]:
@@ -217,25 +214,14 @@ def _versions(question_ids) -> dict[int, QuestionVersion]:
 # --- from sums to figures ------------------------------------------------------------------
 
 
-def _chosen(groups: list[tuple[str, int]]) -> dict[int, tuple[int, dict]]:
+def _chosen(groups: list[tuple[int, str, int]]) -> dict[int, tuple[int, dict]]:
     """Question id -> (answers given, {option index as written, or True/False: times chosen})."""
     result: dict[int, tuple[int, dict]] = {}
-    for key, count in groups:
-        question, kind, order_text, answer_text = key.split("|", 3)
-        answered, counts = result.get(int(question), (0, {}))
-        answered += count
-        answer = json.loads(answer_text) if answer_text else None
-        if kind in ("single", "multiple") and isinstance(answer, str):
-            order = json.loads(order_text) if order_text else []
-            for letter in set(answer.upper()):
-                shown = LETTERS.find(letter)
-                if shown >= 0:
-                    # The paper showed the options shuffled: letter B may be option D as written.
-                    option = order[shown] if shown < len(order) else shown
-                    counts[option] = counts.get(option, 0) + count
-        elif kind == "truefalse" and isinstance(answer, bool):
-            counts[answer] = counts.get(answer, 0) + count
-        result[int(question)] = (answered, counts)
+    for question, answer, count in groups:
+        answered, counts = result.get(question, (0, {}))
+        for option in chosen_options(answer):
+            counts[option] = counts.get(option, 0) + count
+        result[question] = (answered + count, counts)
     return result
 
 
@@ -277,9 +263,9 @@ def exam_or_404(user: User, exam_id: int) -> Exam:
 def exam_items(user: User, exam_id: int) -> list[ItemStats]:
     """Every question sat in the exam, in question-id order, with its figures."""
     exam_or_404(user, exam_id)
-    tune_for_reports()
-    sums = _score_sums([exam_id])
-    chosen = _chosen(_choice_groups([exam_id]))
+    _tune()
+    sums, choices = _sums([exam_id])
+    chosen = _chosen(choices)
     versions = _versions({q for _e, q in sums})
     return [_stats(q, raw, versions.get(q), chosen.get(q, (0, {})))
             for (_e, q), raw in sorted(sums.items())]
@@ -295,13 +281,13 @@ def question_items(user: User, question_id: int) -> QuestionReport:
     per exam and over all of them (upper and lower groups are formed within each exam, whose
     totals are comparable; the overall point-biserial is the mean of the exams' weighted by
     candidates)."""
+    _tune()
     exams = {e.id: e for e in db.session.scalars(select(Exam).where(Exam.id.in_(
-        select(Attempt.exam_id).join(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
-        .where(AttemptAnswer.question_id == question_id).distinct())).options(selectinload(Exam.makeup_of)))
+        select(Attempt.exam_id).join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(AttemptItem.question_id == question_id).distinct())).options(selectinload(Exam.makeup_of)))
         if can_manage(user, e)}
-    tune_for_reports()
-    sums = _score_sums(list(exams), question_id) if exams else {}
-    chosen = _chosen(_choice_groups(list(exams), question_id)) if exams else {}
+    sums, choices = _sums(list(exams), question_id) if exams else ({}, [])
+    chosen = _chosen(choices)
     version = _versions([question_id]).get(question_id)
     uses, total = [], _Raw()
     weighted, weight = 0.0, 0

@@ -49,6 +49,7 @@ from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
 from exam.reports.jsonsql import tune_for_reports
+from exam.reports.models import LastResult
 from exam.reports.queries import eligible
 from exam.timeutil import display_zone, utcnow
 
@@ -137,55 +138,56 @@ def _upcoming(exams: list[_OpenExam]):
     return case(*whens, else_=null()) if whens else null()
 
 
-COUNTED = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-
-
 def _results(now: datetime):
-    """Per account, when their latest score that counts was given, and when their latest pass,
-    failed makeup, and failed exam (with its makeup still to come, or over) were: one pass
-    over the attempts, aggregated (the database estimates a GROUP BY far better than a
-    "first row per account" window)."""
+    """Per account, their latest score that counts (kept in ``LastResult``) as the times the
+    standing compares: when it was given, and when it was a pass, a failed makeup, or a failed
+    exam whose makeup is still to come or over (at most one of these is set)."""
     makeup = aliased(Exam)
-    failed = Attempt.passed.is_not(True)
+    last = LastResult
+    failed = last.passed.is_not(True)
     original = Exam.makeup_of_id.is_(None)
 
-    def latest(condition):
-        return func.max(case((condition, Attempt.submitted_at)))
+    def when(condition):
+        return case((condition, last.submitted_at))
 
-    return (select(Attempt.user_id, func.max(Attempt.submitted_at).label("last_at"),
-                   latest(Attempt.passed.is_(True)).label("pass_at"),
-                   latest(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
-                   latest(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label("fail_open_at"),
-                   latest(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"))
-            .join(Exam, Exam.id == Attempt.exam_id)
-            .outerjoin(makeup, makeup.makeup_of_id == Attempt.exam_id)
-            .where(COUNTED).group_by(Attempt.user_id).subquery("results"))
+    return (select(last.user_id, last.submitted_at.label("last_at"), when(last.passed.is_(True)).label("pass_at"),
+                   when(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
+                   when(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label("fail_open_at"),
+                   when(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"))
+            .join(Exam, Exam.id == last.exam_id)
+            .outerjoin(makeup, makeup.makeup_of_id == last.exam_id)
+            .subquery("results"))
 
 
-def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam]):
-    """Every person in scope matching ``filters`` (but the status) with their standing."""
+def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *, slim: bool = False):
+    """Every person in scope matching ``filters`` (but the status) with their standing
+    (``slim``: only what the standing and the counts need, no names)."""
     results = _results(now)
     # The current certificate and the latest revocation, each read (index only) from its own
     # partial index rather than by grouping the whole certificate table (migration 0011).
     special = Certificate.kind == CertificateKind.SPECIAL_EXAM
-    certificate = (select(Certificate.person_id, func.max(Certificate.valid_until).label("until"))
+    # At most one current certificate a person and kind (uq_certificate_current): no grouping.
+    certificate = (select(Certificate.person_id, Certificate.valid_until.label("until"))
                    .where(special, Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
-                   .group_by(Certificate.person_id).subquery("certificate"))
+                   .subquery("certificate"))
     revoked = (select(Certificate.person_id, func.max(Certificate.revoked_at).label("revoked_at"))
                .where(special, Certificate.revoked_at.is_not(None))
                .group_by(Certificate.person_id).subquery("revoked"))
     makeups = [e for e in exams if e.makeup]
     regular = [e for e in exams if not e.makeup]
     post = case(*((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)), else_=len(PersonRole.ALL))
-    query = (select(Person.id.label("person_id"), Person.name, Person.role, post.label("post"),
-                    Enterprise.id.label("enterprise_id"), Enterprise.name.label("enterprise_name"),
-                    Town.name.label("town_name"), User.id.label("user_id"), results.c.last_at, results.c.pass_at,
+    named = () if slim else (Person.name, Person.role, post.label("post"),
+                             Enterprise.name.label("enterprise_name"), Town.name.label("town_name"))
+    query = (select(Person.id.label("person_id"), Enterprise.id.label("enterprise_id"), *named,
+                    User.id.label("user_id"), results.c.last_at, results.c.pass_at,
                     results.c.makeup_fail_at, results.c.fail_open_at, results.c.fail_over_at,
                     certificate.c.until.label("certificate_until"), revoked.c.revoked_at,
                     _upcoming(makeups).label("upcoming_makeup"), _upcoming(regular).label("upcoming_exam"))
              .select_from(Person)
-             .join(Enterprise, Enterprise.id == Person.enterprise_id)
-             .join(Town, Town.id == Enterprise.town_id)
+             .join(Enterprise, Enterprise.id == Person.enterprise_id))
+    if not slim:  # every enterprise has a town
+        query = query.join(Town, Town.id == Enterprise.town_id)
+    query = (query
              .outerjoin(User, User.person_id == Person.id)
              .outerjoin(results, results.c.user_id == User.id)
              .outerjoin(certificate, certificate.c.person_id == Person.id)
@@ -261,7 +263,7 @@ def standing_counts(user: User, filters: Filters = Filters(), *, now: datetime |
     now = now or utcnow()
     if not tuned:
         tune_for_reports()
-    standing = _standing(user, filters, now, open_exams(now)).cte("standing")
+    standing = _standing(user, filters, now, open_exams(now), slim=True).cte("standing")
     es = enterprise_sector.c
     everybody = select(standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
                        ).group_by(standing.c.status)
@@ -327,9 +329,8 @@ def _chosen(standing, filters: Filters, *, limit: int | None, offset: int = 0):
 def _shown(chosen) -> list:
     """The chosen rows' columns and their latest score's exam and mark (looked up for the
     rows shown only)."""
-    latest = (select(Attempt).join(Exam, Exam.id == Attempt.exam_id)
-              .where(Attempt.user_id == chosen.c.user_id, COUNTED)
-              .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1))
+    latest = (select(Attempt).select_from(LastResult).join(Attempt, Attempt.id == LastResult.attempt_id)
+              .join(Exam, Exam.id == Attempt.exam_id).where(LastResult.user_id == chosen.c.user_id))
     return [*chosen.c, latest.with_only_columns(Exam.title).scalar_subquery().label("last_exam_title"),
             latest.with_only_columns(Attempt.score).scalar_subquery().label("last_score")]
 

@@ -1,0 +1,354 @@
+"""Keeping ``Candidacy`` (``exam.reports.models``) in step with what it sums up.
+
+A candidacy is one person at one original exam together with its makeup. Its row holds where
+the person was on the day the exam opened and what their attempts add up to:
+
+- **Attempts**: whenever an attempt is started, graded, cancelled, reopened or deleted, the
+  rows of its (original exam, account) are worked out again from all their attempts, in the
+  same transaction (a hook on the ORM session, after each flush). On PostgreSQL a transaction
+  lock per (exam, account) comes first, so two transactions changing two attempts of one
+  person (an exam and its makeup, say) cannot each write a sum that misses the other.
+- **People**: a change of a person's post or enterprise, or of their employment history,
+  places their candidacies again (the stint covering each exam's day; as now without one).
+- **Exams**: a change of an exam's dates, eligibility, publication or makeup link builds its
+  original exam's rows again from the attempts, and drops its roster.
+- **Rosters**: the people a closed exam was for but who never came are its no-shows. They are
+  added once the exam has closed (``take_rosters``: the scheduler does it every few minutes,
+  and a report does it first for any closed exam still without one), from the eligibility
+  rules and the register as they are then: who an exam was for is fixed when it closes.
+
+Everything here is set-based SQL: the hooks cost two statements per flush that touches
+attempts (none for the answers saved during an exam), and ``rebuild`` fills the table for a
+province's 500,000 attempts in one statement.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    exists,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
+from sqlalchemy.orm import Session, aliased
+
+from exam.auth.models import User
+from exam.exams.models import Attempt, Exam
+from exam.extensions import db, upsert
+from exam.people.models import Employment, Enterprise, Person
+from exam.reports.models import Candidacy, LastResult, Roster
+from exam.reports.queries import eligible, local_date
+from exam.timeutil import display_zone
+
+COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
+COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)
+#: What, when it changes, changes a candidacy.
+ATTEMPT_FIELDS = ("exam_id", "user_id", "submitted_at", "cancelled_at", "passed")
+PERSON_FIELDS = ("enterprise_id", "role")
+EXAM_FIELDS = ("opens_at", "closes_at", "eligibility", "makeup_of_id", "published_at")
+
+
+# --- where a person was ----------------------------------------------------------------------
+
+
+def _placed(person_id, day, now_enterprise, now_role):
+    """(enterprise id, post) of the person on ``day``: for people with a history (an ended
+    stint), the stint covering that day, the latest if stints overlap; otherwise, or without
+    such a stint, where they are now."""
+    history = aliased(Employment)
+    moved = exists(select(history.id).where(history.person_id == person_id, history.ended_on.is_not(None)))
+    stint = aliased(Employment)
+
+    def then(column):
+        found = (select(column).where(stint.person_id == person_id,
+                                      or_(stint.started_on.is_(None), stint.started_on <= day),
+                                      or_(stint.ended_on.is_(None), stint.ended_on > day))
+                 .order_by(stint.id.desc()).limit(1).scalar_subquery())
+        return case((moved, found), else_=None)
+
+    return func.coalesce(then(stint.enterprise_id), now_enterprise), func.coalesce(then(stint.role), now_role)
+
+
+# --- rows from the attempts ------------------------------------------------------------------
+
+
+def _from_attempts(condition):
+    """One row per (original exam, account) of the attempts meeting ``condition``, as the
+    columns of ``COLUMNS``."""
+    root = func.coalesce(Exam.makeup_of_id, Exam.id)
+    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+    passed = and_(counted, Attempt.passed.is_(True))
+    first = Exam.makeup_of_id.is_(None)
+
+    def flag(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    grouped = (select(root.label("exam_id"), Attempt.user_id.label("user_id"),
+                      flag(and_(counted, first)).label("sat_first"), flag(and_(passed, first)).label("passed_first"),
+                      flag(counted).label("sat_final"), flag(passed).label("passed_final"),
+                      func.sum(case((Attempt.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"))
+               .join(Exam, Exam.id == Attempt.exam_id).where(condition)
+               .group_by(root, Attempt.user_id).subquery("grouped"))
+    g, opened = grouped.c, aliased(Exam)
+    enterprise_id, role = _placed(Person.id, local_date(opened.opens_at), Person.enterprise_id, Person.role)
+    return (select(g.exam_id, Person.id, g.user_id, enterprise_id, role, literal(0), literal(1),
+                   g.sat_first, g.passed_first, g.sat_final, g.passed_final, g.cancelled)
+            .select_from(grouped).join(User, User.id == g.user_id).join(Person, Person.id == User.person_id)
+            .join(opened, opened.id == g.exam_id)
+            .where(true()))  # SQLite's upsert after a SELECT with a join needs a WHERE
+
+
+def _storing(dialect: str, rows):
+    """The statement inserting ``rows`` (of ``_from_attempts``), or updating what the attempts
+    decide."""
+    insert = upsert(dialect)(Candidacy).from_select(list(COLUMNS), rows)
+    keep = ("exam_id", "person_id", "listed")
+    return insert.on_conflict_do_update(
+        index_elements=["exam_id", "person_id"],
+        set_={name: getattr(insert.excluded, name) for name in COLUMNS if name not in keep})
+
+
+def _store(session: Session, rows) -> None:
+    session.execute(_storing(session.get_bind().dialect.name, rows))
+
+
+@functools.cache
+def _refreshing(dialect: str):
+    """The statements of ``refresh`` (built once: they run at every submission), with the
+    expanding parameters ``roots`` and ``users``."""
+    roots, users = bindparam("roots", expanding=True), bindparam("users", expanding=True)
+    candidacies = _storing(dialect, _from_attempts(_attempts_at(roots, users)))
+    last = _last_results(dialect, users)
+    gone = _stale_results(users)
+    c = Candidacy
+    none_left = ~exists(select(Attempt.id).join(Exam, Exam.id == Attempt.exam_id).where(
+        Attempt.user_id == c.user_id, or_(Exam.id == c.exam_id, Exam.makeup_of_id == c.exam_id)))
+    mine = and_(c.exam_id.in_(roots), c.user_id.in_(users))
+    emptied = update(c).where(mine, none_left).values(**dict.fromkeys(COUNTS, 0))
+    dropped = delete(c).where(mine, c.started == 0, c.listed == 0)
+    return candidacies, last, gone, emptied, dropped
+
+
+def _attempts_at(roots, users):
+    """Attempts of the accounts ``users`` at the exams ``roots`` or their makeups."""
+    return and_(Attempt.user_id.in_(users), or_(Exam.id.in_(roots), Exam.makeup_of_id.in_(roots)))
+
+
+def refresh(roots: Iterable[int], users: Iterable[int], *, removed: bool = False, lost: bool = True,
+            session: Session | None = None) -> None:
+    """Work the candidacies of ``users`` at the exams ``roots`` and their latest results out
+    again from their attempts (``removed``: some attempts were deleted, so some may have none
+    left; ``lost``: some scores may no longer count)."""
+    session = session or db.session()
+    roots, users = sorted(set(roots)), sorted(set(users))
+    if not roots or not users:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Transaction locks, in a fixed order, one per (exam, account) and one per account
+        # (exam 0) for its latest result; the sums below are read after they are held.
+        session.execute(text(
+            "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
+            "ORDER BY r, u) AS pairs").bindparams(bindparam("roots", type_=ARRAY(INTEGER)),
+                                                  bindparam("users", type_=ARRAY(INTEGER))),
+            {"roots": [0, *roots], "users": users})
+    candidacies, last, gone, emptied, dropped = _refreshing(session.get_bind().dialect.name)
+    values, connection = {"roots": roots, "users": users}, session.connection()  # Core: no ORM bulk insert
+    connection.execute(candidacies, values)
+    connection.execute(last, values)
+    if lost or removed:
+        connection.execute(gone, values)
+    if removed:
+        connection.execute(emptied, values)
+        connection.execute(dropped, values)
+
+
+def place(person_ids: Iterable[int], session: Session | None = None) -> None:
+    """Place the candidacies of these people again (their post, enterprise or history changed)."""
+    session = session or db.session()
+    person_ids = sorted(set(person_ids))
+    if not person_ids:
+        return
+    c = Candidacy
+    day = select(local_date(Exam.opens_at)).where(Exam.id == c.exam_id).correlate(c).scalar_subquery()
+    now_enterprise = select(Person.enterprise_id).where(Person.id == c.person_id).correlate(c).scalar_subquery()
+    now_role = select(Person.role).where(Person.id == c.person_id).correlate(c).scalar_subquery()
+    enterprise_id, role = _placed(c.person_id, day, now_enterprise, now_role)
+    session.execute(update(c).where(c.person_id.in_(person_ids)).values(enterprise_id=enterprise_id, role=role)
+                       .execution_options(synchronize_session=False))
+
+
+def rebuild(roots: Iterable[int] | None = None, session: Session | None = None) -> None:
+    """Build the rows of the original exams ``roots`` (all, if None) again from the attempts;
+    their rosters are dropped, to be taken again when the exams have closed."""
+    session = session or db.session()
+    if roots is not None:
+        roots = sorted(set(roots))
+        if not roots:
+            return
+    where_roots = (lambda column: column.in_(roots)) if roots is not None else (lambda column: true())
+    session.execute(delete(Candidacy).where(where_roots(Candidacy.exam_id)))
+    session.execute(delete(Roster).where(where_roots(Roster.exam_id)))
+    condition = or_(Exam.id.in_(roots), Exam.makeup_of_id.in_(roots)) if roots is not None else true()
+    _store(session, _from_attempts(condition))
+    # The accounts whose latest result may have been at one of these exams (all, if None).
+    _store_last_results(session, None if roots is None else
+                        select(Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id).where(condition)
+                        .correlate(None))
+
+
+def _last_results(dialect: str, users=None):
+    """The statement storing each account's latest score that counts (on ties, a pass before a
+    failed makeup before a failed exam), for ``users`` (a parameter, or a SELECT of ids;
+    None: everybody)."""
+    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+    rank = func.row_number().over(partition_by=Attempt.user_id, order_by=(
+        Attempt.submitted_at.desc(), Attempt.passed.desc(), Exam.makeup_of_id.is_not(None).desc(), Attempt.id.desc()))
+    ranked = (select(Attempt.user_id, Attempt.id.label("attempt_id"), Attempt.exam_id, Attempt.submitted_at,
+                     Attempt.passed, rank.label("rank"))
+              .join(Exam, Exam.id == Attempt.exam_id)
+              .where(counted, Attempt.user_id.in_(users) if users is not None else true()).subquery("ranked"))
+    r = ranked.c
+    names = ["user_id", "attempt_id", "exam_id", "submitted_at", "passed"]
+    insert = upsert(dialect)(LastResult).from_select(
+        names, select(r.user_id, r.attempt_id, r.exam_id, r.submitted_at, func.coalesce(r.passed, False))
+        .where(r.rank == 1))
+    return insert.on_conflict_do_update(index_elements=["user_id"],
+                                        set_={name: getattr(insert.excluded, name) for name in names[1:]})
+
+
+def _stale_results(users=None):
+    """The statement deleting the latest results of ``users`` with no score that counts any
+    more (an attempt cancelled, reopened or deleted)."""
+    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+    stale = delete(LastResult).where(~exists(select(Attempt.id).where(Attempt.user_id == LastResult.user_id, counted)))
+    return stale.where(LastResult.user_id.in_(users)) if users is not None else stale
+
+
+def _store_last_results(session: Session, users=None) -> None:
+    """Each account's latest score that counts, for ``users`` (a SELECT of ids; None: all)."""
+    session.execute(_last_results(session.get_bind().dialect.name, users))
+    session.execute(_stale_results(users))
+
+
+# --- rosters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    eligibility: dict
+    opens_at: datetime
+    closes_at: datetime
+
+
+def _due(now: datetime) -> list[_Due]:
+    return [_Due(*row) for row in db.session.execute(
+        select(Exam.id, Exam.eligibility, Exam.opens_at, Exam.closes_at)
+        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.closes_at <= now,
+               ~exists(select(Roster.exam_id).where(Roster.exam_id == Exam.id)))
+        .order_by(Exam.id))]
+
+
+def take_rosters(now: datetime) -> int:
+    """Add the no-shows of every published original exam that has closed by ``now`` and has
+    no roster yet: the people it was for (registered before it closed) with no attempt there
+    or at its makeup. Returns how many exams (the caller commits); one statement when there
+    are none. On PostgreSQL one transaction at a time takes rosters (a transaction lock)."""
+    due = _due(now)
+    if not due:
+        return 0
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(-1, 0)"))  # exam -1: the rosters
+        due = _due(now)  # another transaction may have taken them meanwhile
+        if not due:
+            return 0
+    zone = display_zone()
+    parts = []
+    for exam in due:
+        day = literal(exam.opens_at.astimezone(zone).date(), Date)
+        enterprise_id, role = _placed(Person.id, day, Person.enterprise_id, Person.role)
+        parts.append(select(literal(exam.id), Person.id, User.id, enterprise_id, role, literal(1),
+                            *(literal(0) for _ in COUNTS))
+                     .select_from(User).join(Person, Person.id == User.person_id)
+                     .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+                     .where(eligible(exam.eligibility), Person.created_at <= exam.closes_at))
+    rows = union_all(*parts) if len(parts) > 1 else parts[0]
+    insert = upsert()(Candidacy).from_select(list(COLUMNS), select(rows.subquery()).where(true()))
+    db.session.execute(insert.on_conflict_do_update(index_elements=["exam_id", "person_id"],
+                                                    set_={"listed": 1}))
+    marks = upsert()(Roster).values([{"exam_id": exam.id, "taken_at": now} for exam in due])
+    db.session.execute(marks.on_conflict_do_nothing(index_elements=["exam_id"]))
+    return len(due)
+
+
+def take_rosters_now() -> int:
+    """The scheduler's job: ``take_rosters`` at the present time."""
+    from exam.timeutil import utcnow
+
+    return take_rosters(utcnow())
+
+
+# --- the hooks ---------------------------------------------------------------------------------
+
+
+def _changed(obj, fields) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def _before(obj, name):
+    """The value of ``name`` before this flush (or now, if unchanged)."""
+    history = inspect(obj).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(obj, name)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    new_people = {p.id for p in session.new if isinstance(p, Person)}
+    attempts = [(a, False) for a in session.new if isinstance(a, Attempt)]
+    attempts += [(a, False) for a in session.dirty if isinstance(a, Attempt) and _changed(a, ATTEMPT_FIELDS)]
+    attempts += [(a, True) for a in session.deleted if isinstance(a, Attempt)]
+    people = {p.id for p in session.dirty if isinstance(p, Person) and _changed(p, PERSON_FIELDS)}
+    people |= {e.person_id or _before(e, "person_id") for e in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(e, Employment)}
+    people -= new_people | {None}
+    exams = [e for e in session.dirty if isinstance(e, Exam) and _changed(e, EXAM_FIELDS)]
+    gone = [e for e in session.deleted if isinstance(e, Exam)]
+    if exams or gone:
+        roots = {e.makeup_of_id or e.id for e in (*exams, *gone)} | {_before(e, "makeup_of_id") or e.id for e in exams}
+        rebuild(roots - {e.id for e in gone}, session=session)
+        if gone:  # their attempts went with them: some accounts' latest result is an older one
+            _store_last_results(session, select(Attempt.user_id).where(~exists(
+                select(LastResult.user_id).where(LastResult.user_id == Attempt.user_id))).correlate(None))
+    if attempts:
+        exam_ids = {a.exam_id for a, _ in attempts} | {_before(a, "exam_id") for a, _ in attempts}
+        roots = set()
+        for exam_id in exam_ids:
+            exam = session.get(Exam, exam_id)  # in the identity map already, as a rule
+            if exam is not None:
+                roots.add(exam.makeup_of_id or exam.id)
+        users = {a.user_id for a, _ in attempts} | {_before(a, "user_id") for a, _ in attempts}
+        # A score stops counting when its attempt is reopened, cancelled or deleted.
+        lost = any(removed or (a not in session.new and (a.submitted_at is None or a.cancelled_at is not None))
+                   for a, removed in attempts)
+        refresh(roots, users, removed=any(removed for _, removed in attempts), lost=lost, session=session)
+    if people:
+        place(people, session=session)
