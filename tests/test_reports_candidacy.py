@@ -202,3 +202,67 @@ def test_hours_follow_attendance_sessions_screenings_and_outside_training(data, 
     db.session.commit()
     assert hours_kept() == hours_rebuilt()
     assert {r[0] for r in hours_kept() if r[2]} == {p.p8.id}
+
+
+def test_editing_or_publishing_the_makeup_keeps_the_originals_roster(data, admin):
+    e1, m1, _e2, _e3 = data.exams
+    # 李四, an E1 no-show, has left since: E1 was for him when it closed, and stays so.
+    leaver = data.people.p4
+    leaver.enterprise = None
+    db.session.commit()
+    m1.closes_at += timedelta(days=7)
+    m1.published_at = NOW
+    db.session.commit()
+    assert db.session.get(Roster, e1.id) is not None
+    assert by_exam(admin)[e1.id][:2] == (8, 2)
+
+
+def test_taking_rosters_while_overdue_attempts_are_closed_does_not_deadlock(app, data):
+    """The scheduler closes the attempts of an exam that has just closed, in one transaction,
+    while a report takes its roster: on PostgreSQL the roster waits for the closing (the
+    exam's roster lock) instead of each waiting for rows the other holds."""
+    from exam.exams import services
+    from reports_data import exam as make_exam
+
+    x = make_exam("刚结束的考试", NOW - timedelta(hours=3), hours=2)  # closed an hour ago, for everybody
+    people = sorted([data.people.p1, data.people.p2, data.people.p3, data.people.p8], key=lambda p: p.id)
+    started = x.opens_at + timedelta(minutes=5)
+    attempts = [Attempt(exam_id=x.id, user_id=user_of(p).id, number=1, seed=1, paper=[], paper_json="[]",
+                        started_at=started, deadline=started + timedelta(minutes=30)) for p in people]
+    db.session.add_all(attempts)
+    db.session.commit()
+    order, exam_id = [a.id for a in attempts][::-1], x.id
+    first_closed, errors = threading.Event(), []
+
+    def closer():
+        try:
+            with app.app_context():
+                for n, attempt_id in enumerate(order):
+                    services.submit(db.session.get(Attempt, attempt_id), NOW, auto=True)
+                    if n == 0:  # the roster is taken meanwhile
+                        first_closed.set()
+                        time.sleep(1.0)
+                db.session.commit()
+        except Exception as error:  # reported below: a thread's exception would vanish
+            errors.append(error)
+        finally:
+            first_closed.set()
+
+    def roster():
+        try:
+            with app.app_context():
+                first_closed.wait(5)
+                time.sleep(0.2)
+                candidacy.take_rosters(NOW)
+                db.session.commit()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=closer), threading.Thread(target=roster)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    rows = db.session.scalars(select(Candidacy).where(Candidacy.exam_id == exam_id)).all()
+    assert len(rows) == 9 and sum(r.started for r in rows) == 4 and all(r.listed for r in rows)

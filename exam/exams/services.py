@@ -363,8 +363,11 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
     from exam.timeutil import utcnow
 
     now = now or utcnow()
-    overdue = db.session.scalars(select(Attempt).where(
-        Attempt.submitted_at.is_(None), Attempt.deadline < now - grace())).all()
+    # In the order the reports' kept rows are locked (original exam, account): two such
+    # transactions, or one and a roster being taken, never wait on each other in a circle.
+    overdue = db.session.scalars(select(Attempt).join(Exam, Exam.id == Attempt.exam_id).where(
+        Attempt.submitted_at.is_(None), Attempt.deadline < now - grace())
+        .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)).all()
     closed = 0
     for attempt in overdue:
         before = attempt.submitted_at
@@ -409,8 +412,9 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
     changed = []
     # Only the attempts graded with the question (its rows, by the question_id index).
     had_it = select(AttemptItem.attempt_id).where(AttemptItem.question_id == question.id)
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.submitted_at.is_not(None),
-                                                            Attempt.id.in_(had_it)).order_by(Attempt.id)):
+    for attempt in db.session.scalars(select(Attempt).join(Exam, Exam.id == Attempt.exam_id).where(
+            Attempt.submitted_at.is_not(None), Attempt.id.in_(had_it))  # in lock order, as close_overdue_attempts
+            .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)):
         items = [i for i in attempt.paper if i["question_id"] == question.id]
         if not items or items[0].get("graded_version_id", items[0]["version_id"]) == current.id:
             continue

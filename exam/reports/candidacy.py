@@ -63,7 +63,10 @@ COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed",
 #: What, when it changes, changes a candidacy.
 ATTEMPT_FIELDS = ("exam_id", "user_id", "submitted_at", "cancelled_at", "passed")
 PERSON_FIELDS = ("enterprise_id", "role")
-EXAM_FIELDS = ("opens_at", "closes_at", "eligibility", "makeup_of_id", "published_at")
+#: An original exam's fields that decide who it was for: a change drops its roster.
+ROSTER_FIELDS = ("closes_at", "eligibility", "published_at")
+#: Exam -1 with an exam's id: the advisory lock of that exam's roster (PostgreSQL).
+ROSTER_LOCK = -1
 
 
 # --- where a person was ----------------------------------------------------------------------
@@ -162,8 +165,13 @@ def refresh(roots: Iterable[int], users: Iterable[int], *, removed: bool = False
     if not roots or not users:
         return
     if session.get_bind().dialect.name == "postgresql":
-        # Transaction locks, in a fixed order, one per (exam, account) and one per account
-        # (exam 0) for its latest result; the sums below are read after they are held.
+        # Transaction locks, in a fixed order: each exam's roster lock shared (a roster being
+        # taken waits for this transaction, or this for it: see ``take_rosters``), then one per
+        # (exam, account) and one per account (exam 0) for its latest result. The sums below
+        # are read after they are held.
+        session.execute(text(
+            "SELECT pg_advisory_xact_lock_shared(:roster, r) FROM unnest(:roots) AS r ORDER BY r"
+        ).bindparams(bindparam("roots", type_=ARRAY(INTEGER))), {"roster": ROSTER_LOCK, "roots": roots})
         session.execute(text(
             "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
             "ORDER BY r, u) AS pairs").bindparams(bindparam("roots", type_=ARRAY(INTEGER)),
@@ -186,13 +194,22 @@ def place(person_ids: Iterable[int], session: Session | None = None) -> None:
     person_ids = sorted(set(person_ids))
     if not person_ids:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # Their accounts' locks (``refresh`` takes them): a submission at the same moment
+        # either sees the move or is placed again by it, never overwrites it.
+        session.execute(select(func.pg_advisory_xact_lock(0, User.id)).where(User.person_id.in_(person_ids))
+                        .order_by(User.id))
+    _place(session, Candidacy.person_id.in_(person_ids))
+
+
+def _place(session: Session, condition) -> None:
     c = Candidacy
     day = select(local_date(Exam.opens_at)).where(Exam.id == c.exam_id).correlate(c).scalar_subquery()
     now_enterprise = select(Person.enterprise_id).where(Person.id == c.person_id).correlate(c).scalar_subquery()
     now_role = select(Person.role).where(Person.id == c.person_id).correlate(c).scalar_subquery()
     enterprise_id, role = _placed(c.person_id, day, now_enterprise, now_role)
-    session.execute(update(c).where(c.person_id.in_(person_ids)).values(enterprise_id=enterprise_id, role=role)
-                       .execution_options(synchronize_session=False))
+    session.execute(update(c).where(condition).values(enterprise_id=enterprise_id, role=role)
+                    .execution_options(synchronize_session=False))
 
 
 def rebuild(roots: Iterable[int] | None = None, session: Session | None = None) -> None:
@@ -220,7 +237,8 @@ def _last_results(dialect: str, users=None):
     None: everybody)."""
     counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
     rank = func.row_number().over(partition_by=Attempt.user_id, order_by=(
-        Attempt.submitted_at.desc(), Attempt.passed.desc(), Exam.makeup_of_id.is_not(None).desc(), Attempt.id.desc()))
+        Attempt.submitted_at.desc(), case((Attempt.passed.is_(True), 1), else_=0).desc(),
+        case((Exam.makeup_of_id.is_not(None), 1), else_=0).desc(), Attempt.id.desc()))
     ranked = (select(Attempt.user_id, Attempt.id.label("attempt_id"), Attempt.exam_id, Attempt.submitted_at,
                      Attempt.passed, rank.label("rank"))
               .join(Exam, Exam.id == Attempt.exam_id)
@@ -259,27 +277,33 @@ class _Due:
     closes_at: datetime
 
 
-def _due(now: datetime) -> list[_Due]:
-    return [_Due(*row) for row in db.session.execute(
+def _due(session: Session, now: datetime) -> list[_Due]:
+    return [_Due(*row) for row in session.execute(
         select(Exam.id, Exam.eligibility, Exam.opens_at, Exam.closes_at)
         .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.closes_at <= now,
                ~exists(select(Roster.exam_id).where(Roster.exam_id == Exam.id)))
         .order_by(Exam.id))]
 
 
-def take_rosters(now: datetime) -> int:
+def take_rosters(now: datetime, session: Session | None = None) -> int:
     """Add the no-shows of every published original exam that has closed by ``now`` and has
     no roster yet: the people it was for (registered before it closed) with no attempt there
     or at its makeup. Returns how many exams (the caller commits); one statement when there
-    are none. On PostgreSQL one transaction at a time takes rosters (a transaction lock)."""
-    due = _due(now)
+    are none. On PostgreSQL each exam's roster lock is taken first, in the order of the
+    exams: a transaction still writing attempts of that exam (which holds it shared) is
+    waited for, so the two never wait on each other's rows."""
+    session = session or db.session()
+    due = _due(session, now)
     if not due:
         return 0
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(-1, 0)"))  # exam -1: the rosters
-        due = _due(now)  # another transaction may have taken them meanwhile
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:roster, e) FROM unnest(:exams) AS e ORDER BY e")
+                        .bindparams(bindparam("exams", type_=ARRAY(INTEGER))),
+                        {"roster": ROSTER_LOCK, "exams": [exam.id for exam in due]})
+        due = _due(session, now)  # another transaction may have taken some meanwhile
         if not due:
             return 0
+    dialect = session.get_bind().dialect.name
     zone = display_zone()
     parts = []
     for exam in due:
@@ -291,12 +315,36 @@ def take_rosters(now: datetime) -> int:
                      .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
                      .where(eligible(exam.eligibility), Person.created_at <= exam.closes_at))
     rows = union_all(*parts) if len(parts) > 1 else parts[0]
-    insert = upsert()(Candidacy).from_select(list(COLUMNS), select(rows.subquery()).where(true()))
-    db.session.execute(insert.on_conflict_do_update(index_elements=["exam_id", "person_id"],
-                                                    set_={"listed": 1}))
-    marks = upsert()(Roster).values([{"exam_id": exam.id, "taken_at": now} for exam in due])
-    db.session.execute(marks.on_conflict_do_nothing(index_elements=["exam_id"]))
+    insert = upsert(dialect)(Candidacy).from_select(list(COLUMNS), select(rows.subquery()).where(true()))
+    session.execute(insert.on_conflict_do_update(index_elements=["exam_id", "person_id"], set_={"listed": 1}))
+    marks = upsert(dialect)(Roster).values([{"exam_id": exam.id, "taken_at": now} for exam in due])
+    session.execute(marks.on_conflict_do_nothing(index_elements=["exam_id"]))
     return len(due)
+
+
+def drop_rosters(roots: Iterable[int], session: Session | None = None) -> None:
+    """Forget the rosters of these original exams (who they were for changed): their no-shows
+    go, the others are no longer marked listed; taken again once the exams have closed."""
+    session = session or db.session()
+    roots = sorted(set(roots))
+    if not roots:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:roster, e) FROM unnest(:exams) AS e ORDER BY e")
+                        .bindparams(bindparam("exams", type_=ARRAY(INTEGER))),
+                        {"roster": ROSTER_LOCK, "exams": roots})
+    c = Candidacy
+    session.execute(delete(c).where(c.exam_id.in_(roots), c.started == 0))
+    session.execute(update(c).where(c.exam_id.in_(roots), c.listed == 1).values(listed=0))
+    session.execute(delete(Roster).where(Roster.exam_id.in_(roots)))
+
+
+def place_exams(roots: Iterable[int], session: Session | None = None) -> None:
+    """Place the candidacies of these original exams again (the day they opened changed)."""
+    session = session or db.session()
+    roots = sorted(set(roots))
+    if roots:
+        _place(session, Candidacy.exam_id.in_(roots))
 
 
 def take_rosters_now() -> int:
@@ -330,14 +378,23 @@ def _after_flush(session: Session, _context) -> None:
     people |= {e.person_id or _before(e, "person_id") for e in (*session.new, *session.dirty, *session.deleted)
                if isinstance(e, Employment)}
     people -= new_people | {None}
-    exams = [e for e in session.dirty if isinstance(e, Exam) and _changed(e, EXAM_FIELDS)]
+    edited = [e for e in session.dirty if isinstance(e, Exam)]
+    # A makeup moved to another original (or an original made a makeup): both built again.
+    relinked = [e for e in edited if _changed(e, ("makeup_of_id",))]
+    # An original's rules, close or publication changed: who it was for is taken again.
+    reruled = [e for e in edited if e.makeup_of_id is None and _changed(e, ROSTER_FIELDS)]
+    # An original's opening day changed: its candidacies are placed again.
+    moved = [e for e in edited if e.makeup_of_id is None and _changed(e, ("opens_at",))]
     gone = [e for e in session.deleted if isinstance(e, Exam)]
-    if exams or gone:
-        roots = {e.makeup_of_id or e.id for e in (*exams, *gone)} | {_before(e, "makeup_of_id") or e.id for e in exams}
+    if relinked or gone:
+        roots = {e.makeup_of_id or e.id for e in (*relinked, *gone)} | {_before(e, "makeup_of_id") or e.id
+                                                                      for e in relinked}
         rebuild(roots - {e.id for e in gone}, session=session)
         if gone:  # their attempts went with them: some accounts' latest result is an older one
             _store_last_results(session, select(Attempt.user_id).where(~exists(
                 select(LastResult.user_id).where(LastResult.user_id == Attempt.user_id))).correlate(None))
+    drop_rosters({e.id for e in reruled}, session=session)
+    place_exams({e.id for e in moved}, session=session)
     if attempts:
         exam_ids = {a.exam_id for a, _ in attempts} | {_before(a, "exam_id") for a, _ in attempts}
         roots = set()

@@ -11,7 +11,8 @@ updated with the attempts, the people and the exams (``exam.reports.candidacy``)
 marks the closed exams whose no-shows have been added; ``last_result`` keeps each account's
 latest score that counts (the 100% tracker grouped all attempts for it); ``person_hours`` each
 person's hours on site per year (the dashboard added up a year's attendance).
-The upgrade fills them; the rosters are taken by the scheduler or the first report after it.
+The upgrade fills them and takes the rosters of the exams closed so far; later ones are taken
+by the scheduler (or the first report after an exam closes).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -81,8 +82,12 @@ def upgrade():
     )
     from exam.reports import candidacy, hourskept
 
+    from exam.timeutil import utcnow
+
     session = Session(bind=op.get_bind())
     candidacy.rebuild(session=session)
+    # The rosters of the exams closed so far, here rather than in the first report's request.
+    candidacy.take_rosters(utcnow(), session=session)
     hourskept.rebuild(session=session)
     session.flush()
 
