@@ -221,8 +221,9 @@ def test_taking_rosters_while_overdue_attempts_are_closed_does_not_deadlock(app,
     """The scheduler closes the attempts of an exam that has just closed, in one transaction,
     while a report takes its roster: on PostgreSQL the roster waits for the closing (the
     exam's roster lock) instead of each waiting for rows the other holds."""
-    from exam.exams import services
     from reports_data import exam as make_exam
+
+    from exam.exams import services
 
     x = make_exam("刚结束的考试", NOW - timedelta(hours=3), hours=2)  # closed an hour ago, for everybody
     people = sorted([data.people.p1, data.people.p2, data.people.p3, data.people.p8], key=lambda p: p.id)
