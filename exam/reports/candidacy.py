@@ -90,6 +90,25 @@ def _placed(person_id, day, now_enterprise, now_role):
     return func.coalesce(then(stint.enterprise_id), now_enterprise), func.coalesce(then(stint.role), now_role)
 
 
+# --- transaction locks --------------------------------------------------------------------
+
+
+def lock(session: Session, key: int, ids: Iterable[int], *, shared: bool = False) -> None:
+    """PostgreSQL transaction locks (``key``, id) for each of ``ids``, taken in the order of
+    the ids (every transaction takes a kind of lock in one order); none on SQLite, which runs
+    one writer at a time. Keys: an exam's id with an account (``refresh``), 0 with an account
+    (its latest result), ``ROSTER_LOCK`` with an exam, ``hourskept.LOCK`` with a person."""
+    ids = sorted(set(ids))
+    if not ids or session.get_bind().dialect.name != "postgresql":
+        return
+    statement = SHARED_LOCKS if shared else LOCKS
+    session.execute(statement.bindparams(bindparam("ids", type_=ARRAY(INTEGER))), {"key": key, "ids": ids})
+
+
+LOCKS = text("SELECT pg_advisory_xact_lock(:key, i) FROM unnest(:ids) AS i ORDER BY i")
+SHARED_LOCKS = text("SELECT pg_advisory_xact_lock_shared(:key, i) FROM unnest(:ids) AS i ORDER BY i")
+
+
 # --- rows from the attempts ------------------------------------------------------------------
 
 
@@ -164,14 +183,12 @@ def refresh(roots: Iterable[int], users: Iterable[int], *, removed: bool = False
     roots, users = sorted(set(roots)), sorted(set(users))
     if not roots or not users:
         return
+    # Transaction locks, in a fixed order: each exam's roster lock shared (a roster being taken
+    # waits for this transaction, or this for it: see ``take_rosters``), then one per (exam,
+    # account) and one per account (exam 0) for its latest result. The sums below are read
+    # after they are held.
+    lock(session, ROSTER_LOCK, roots, shared=True)
     if session.get_bind().dialect.name == "postgresql":
-        # Transaction locks, in a fixed order: each exam's roster lock shared (a roster being
-        # taken waits for this transaction, or this for it: see ``take_rosters``), then one per
-        # (exam, account) and one per account (exam 0) for its latest result. The sums below
-        # are read after they are held.
-        session.execute(text(
-            "SELECT pg_advisory_xact_lock_shared(:roster, r) FROM unnest(:roots) AS r ORDER BY r"
-        ).bindparams(bindparam("roots", type_=ARRAY(INTEGER))), {"roster": ROSTER_LOCK, "roots": roots})
         session.execute(text(
             "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
             "ORDER BY r, u) AS pairs").bindparams(bindparam("roots", type_=ARRAY(INTEGER)),
@@ -297,9 +314,7 @@ def take_rosters(now: datetime, session: Session | None = None) -> int:
     if not due:
         return 0
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:roster, e) FROM unnest(:exams) AS e ORDER BY e")
-                        .bindparams(bindparam("exams", type_=ARRAY(INTEGER))),
-                        {"roster": ROSTER_LOCK, "exams": [exam.id for exam in due]})
+        lock(session, ROSTER_LOCK, [exam.id for exam in due])
         due = _due(session, now)  # another transaction may have taken some meanwhile
         if not due:
             return 0
@@ -329,10 +344,7 @@ def drop_rosters(roots: Iterable[int], session: Session | None = None) -> None:
     roots = sorted(set(roots))
     if not roots:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:roster, e) FROM unnest(:exams) AS e ORDER BY e")
-                        .bindparams(bindparam("exams", type_=ARRAY(INTEGER))),
-                        {"roster": ROSTER_LOCK, "exams": roots})
+    lock(session, ROSTER_LOCK, roots)
     c = Candidacy
     session.execute(delete(c).where(c.exam_id.in_(roots), c.started == 0))
     session.execute(update(c).where(c.exam_id.in_(roots), c.listed == 1).values(listed=0))
@@ -357,38 +369,38 @@ def take_rosters_now() -> int:
 # --- the hooks ---------------------------------------------------------------------------------
 
 
-def _changed(obj, fields) -> bool:
+def changed(obj, fields) -> bool:
+    """Whether this flush changes any of ``fields`` of ``obj``."""
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in fields)
 
 
-def _before(obj, name):
-    """The value of ``name`` before this flush (or now, if unchanged)."""
-    history = inspect(obj).attrs[name].history
-    return history.deleted[0] if history.deleted else getattr(obj, name)
+def values(obj, name) -> set:
+    """The value of ``name`` now and, if this flush changes it, before."""
+    return {getattr(obj, name), *inspect(obj).attrs[name].history.deleted}
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     new_people = {p.id for p in session.new if isinstance(p, Person)}
     attempts = [(a, False) for a in session.new if isinstance(a, Attempt)]
-    attempts += [(a, False) for a in session.dirty if isinstance(a, Attempt) and _changed(a, ATTEMPT_FIELDS)]
+    attempts += [(a, False) for a in session.dirty if isinstance(a, Attempt) and changed(a, ATTEMPT_FIELDS)]
     attempts += [(a, True) for a in session.deleted if isinstance(a, Attempt)]
-    people = {p.id for p in session.dirty if isinstance(p, Person) and _changed(p, PERSON_FIELDS)}
-    people |= {e.person_id or _before(e, "person_id") for e in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(e, Employment)}
+    people = {p.id for p in session.dirty if isinstance(p, Person) and changed(p, PERSON_FIELDS)}
+    for e in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(e, Employment):
+            people |= values(e, "person_id")
     people -= new_people | {None}
     edited = [e for e in session.dirty if isinstance(e, Exam)]
     # A makeup moved to another original (or an original made a makeup): both built again.
-    relinked = [e for e in edited if _changed(e, ("makeup_of_id",))]
+    relinked = [e for e in edited if changed(e, ("makeup_of_id",))]
     # An original's rules, close or publication changed: who it was for is taken again.
-    reruled = [e for e in edited if e.makeup_of_id is None and _changed(e, ROSTER_FIELDS)]
+    reruled = [e for e in edited if e.makeup_of_id is None and changed(e, ROSTER_FIELDS)]
     # An original's opening day changed: its candidacies are placed again.
-    moved = [e for e in edited if e.makeup_of_id is None and _changed(e, ("opens_at",))]
+    moved = [e for e in edited if e.makeup_of_id is None and changed(e, ("opens_at",))]
     gone = [e for e in session.deleted if isinstance(e, Exam)]
     if relinked or gone:
-        roots = {e.makeup_of_id or e.id for e in (*relinked, *gone)} | {_before(e, "makeup_of_id") or e.id
-                                                                      for e in relinked}
+        roots = {of or e.id for e in (*relinked, *gone) for of in values(e, "makeup_of_id")}
         rebuild(roots - {e.id for e in gone}, session=session)
         if gone:  # their attempts went with them: some accounts' latest result is an older one
             _store_last_results(session, select(Attempt.user_id).where(~exists(
@@ -396,13 +408,13 @@ def _after_flush(session: Session, _context) -> None:
     drop_rosters({e.id for e in reruled}, session=session)
     place_exams({e.id for e in moved}, session=session)
     if attempts:
-        exam_ids = {a.exam_id for a, _ in attempts} | {_before(a, "exam_id") for a, _ in attempts}
+        exam_ids = {exam_id for a, _ in attempts for exam_id in values(a, "exam_id")}
         roots = set()
         for exam_id in exam_ids:
             exam = session.get(Exam, exam_id)  # in the identity map already, as a rule
             if exam is not None:
                 roots.add(exam.makeup_of_id or exam.id)
-        users = {a.user_id for a, _ in attempts} | {_before(a, "user_id") for a, _ in attempts}
+        users = {user_id for a, _ in attempts for user_id in values(a, "user_id")}
         # A score stops counting when its attempt is reopened, cancelled or deleted.
         lost = any(removed or (a not in session.new and (a.submitted_at is None or a.cancelled_at is not None))
                    for a, removed in attempts)

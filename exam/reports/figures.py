@@ -62,7 +62,7 @@ from exam.people.models import (
     Town,
     enterprise_sector,
 )
-from exam.reports.candidacy import take_rosters
+from exam.reports.candidacy import COUNTS, take_rosters
 from exam.reports.hours import hours_totals
 from exam.reports.jsonsql import tune_for_reports
 from exam.reports.models import Candidacy
@@ -157,7 +157,6 @@ def _union_all(selects: list):
     return union_all(*selects) if len(selects) > 1 else selects[0]
 
 
-COUNT_COLUMNS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 INT_KEYS = ("exam", "sector", "enterprise", "town")
 
 
@@ -174,7 +173,7 @@ def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
     c = Candidacy
     closed = [r.id for r in roots if r.closes_at <= now]
     counted = or_(c.started == 1, and_(c.listed == 1, c.exam_id.in_(closed))) if closed else c.started == 1
-    query = (select(c.exam_id, c.person_id, *(getattr(c, name) for name in COUNT_COLUMNS), c.enterprise_id, c.role)
+    query = (select(c.exam_id, c.person_id, *(getattr(c, name) for name in COUNTS), c.enterprise_id, c.role)
              .where(c.exam_id.in_([r.id for r in roots]), counted))
     if month:
         zone = display_zone()
@@ -193,7 +192,7 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
     raw = {"exam": c.c.exam_id, "sector": es.sector_id, "role": c.c.role, "enterprise": c.c.enterprise_id,
            "town": Enterprise.town_id, "month": c.c.month if "month" in c.c else null(), "all": null()}[group_by]
     inner = (select(raw.label("raw"), func.count().label("candidates"), func.sum(1 - c.c.started).label("no_shows"),
-                    *(func.sum(getattr(c.c, name)).label(name) for name in COUNT_COLUMNS[1:]))
+                    *(func.sum(getattr(c.c, name)).label(name) for name in COUNTS[1:]))
              .select_from(c))
     if scoped or group_by == "town":
         inner = scope_enterprises(inner.outerjoin(Enterprise, Enterprise.id == c.c.enterprise_id), user)
@@ -212,7 +211,7 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
         "enterprise": (Enterprise, Enterprise.id, (Enterprise.name, text, number)),
         "town": (Town, Town.id, (Town.name, text, Town.sort_order)),
     }.get(group_by)
-    counts = [g.c.candidates, g.c.no_shows, *(getattr(g.c, name) for name in COUNT_COLUMNS[1:])]
+    counts = [g.c.candidates, g.c.no_shows, *(getattr(g.c, name) for name in COUNTS[1:])]
     columns = names[2] if names else (text, text, number)
     query = select(literal(group_by).label("grouping"), key.label("key"),
                    *(k.label(n) for k, n in zip(columns, ("name", "name_en", "sort"), strict=True)), *counts)

@@ -19,17 +19,15 @@ from sqlalchemy import (
     event,
     extract,
     func,
-    inspect,
     literal,
     select,
-    text,
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session
 
 from exam.extensions import db
+from exam.reports.candidacy import changed, lock, values
 from exam.reports.models import PersonHours
 from exam.reports.queries import local_date
 from exam.screenings.models import Screening, ScreeningAttendance
@@ -79,11 +77,8 @@ def refresh(person_ids, session: Session | None = None) -> None:
     person_ids = sorted({p for p in person_ids if p is not None})
     if not person_ids:
         return
+    lock(session, LOCK, person_ids)
     connection = session.connection()  # Core: no ORM bulk semantics
-    if session.get_bind().dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:lock, p) FROM unnest(:people) AS p ORDER BY p")
-                           .bindparams(bindparam("people", type_=ARRAY(INTEGER))),
-                           {"lock": LOCK, "people": person_ids})
     gone, fill = _refreshing()
     connection.execute(gone, {"people": person_ids})
     connection.execute(fill, {"people": person_ids})
@@ -97,31 +92,28 @@ def rebuild(session: Session | None = None) -> None:
         ["person_id", "year", "attended", "external"], _credited(lambda column: true())))
 
 
-def _changed(obj, fields) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in fields)
-
-
-def _both(obj, name) -> set:
-    """The value of ``name`` now and before this flush."""
-    history = inspect(obj).attrs[name].history
-    return {getattr(obj, name), *history.deleted}
-
-
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     people: set = set()
-    sessions, screenings = set(), set()
-    for obj in (*session.new, *session.deleted):
-        if isinstance(obj, (Enrolment, ScreeningAttendance, ExternalTraining)):
-            people |= _both(obj, "person_id")
-    for obj in session.dirty:
-        if type(obj) in ROW_FIELDS and _changed(obj, ROW_FIELDS[type(obj)]):
-            people |= _both(obj, "person_id")
-        elif isinstance(obj, TrainingSession) and _changed(obj, SESSION_FIELDS):
+    sessions, screenings = set(), set()  # edited: their attendees are counted again
+    attended = {TrainingSession: set(), Screening: set()}  # whose attendance changed
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj) in ROW_FIELDS and (obj not in session.dirty or changed(obj, ROW_FIELDS[type(obj)])):
+            people |= values(obj, "person_id")
+            if isinstance(obj, Enrolment):
+                attended[TrainingSession] |= values(obj, "session_id")
+            elif isinstance(obj, ScreeningAttendance):
+                attended[Screening] |= values(obj, "screening_id")
+        elif isinstance(obj, TrainingSession) and obj in session.dirty and changed(obj, SESSION_FIELDS):
             sessions.add(obj.id)
-        elif isinstance(obj, Screening) and _changed(obj, SCREENING_FIELDS):
+        elif isinstance(obj, Screening) and obj in session.dirty and changed(obj, SCREENING_FIELDS):
             screenings.add(obj.id)
+    if session.get_bind().dialect.name == "postgresql":
+        # The sessions' and screenings' rows, shared: an edit of their hours or dates (which
+        # counts their attendees again, below) waits for this attendance, or this for it.
+        for table, ids in attended.items():
+            if ids - {None}:
+                session.execute(select(table.id).where(table.id.in_(ids - {None})).with_for_update(read=True))
     if sessions:
         people |= set(session.scalars(select(Enrolment.person_id).where(Enrolment.session_id.in_(sessions))))
     if screenings:

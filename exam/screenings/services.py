@@ -328,9 +328,6 @@ def add_attendees(screening: Screening, text: str, people: Select, actor: User,
     result = AttendanceResult(not_found=not_found, ambiguous=ambiguous)
     if not_found or ambiguous:
         return result
-    # The screening's row, shared: an edit of its hours or date (which re-counts its
-    # attendees' hours, exam.reports.hourskept) waits for these names, or they for it.
-    db.session.execute(select(Screening.id).where(Screening.id == screening.id).with_for_update(read=True))
     named = set(db.session.scalars(select(ScreeningAttendance.person_id)
                                    .where(ScreeningAttendance.screening_id == screening.id)))
     for person in dict.fromkeys(found.values()):  # one person typed twice (ID and mobile) counts once

@@ -186,9 +186,6 @@ def signin_open(session: TrainingSession, now: datetime) -> bool:
 
 
 def _attend(session: TrainingSession, person: Person, how: str, now: datetime, actor: User | None) -> Enrolment:
-    # The session's row, shared: an edit of its hours or a cancellation (which re-counts its
-    # attendees' hours, exam.reports.hourskept) waits for this sign-in, or this for it.
-    db.session.execute(select(TrainingSession.id).where(TrainingSession.id == session.id).with_for_update(read=True))
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
                                                           Enrolment.person_id == person.id))
     if enrolment is None:
