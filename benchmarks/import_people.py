@@ -31,15 +31,46 @@ def build_file(people: int, rng: random.Random) -> bytes:
     workbook = Workbook()
     ent = workbook.active
     ent.title = "企业"
-    ent.append(["企业名称", "统一社会信用代码", "行业领域", "镇街", "地址", "联系人", "联系电话", "从业人数"])
+    ent.append(
+        [
+            "企业名称",
+            "统一社会信用代码",
+            "行业领域",
+            "镇街",
+            "地址",
+            "联系人",
+            "联系电话",
+            "从业人数",
+        ]
+    )
     codes = []
     for i in range(max(1, people // 3)):
         code = make_credit_code(rng)
         codes.append(code)
-        ent.append([f"基准测试企业{i:05d}有限公司", code, rng.choice(["危险化学品", "粉尘涉爆", "建筑施工"]),
-                    "城关街道", "工业路1号", "王五", make_mobile(rng), 100])
+        ent.append(
+            [
+                f"基准测试企业{i:05d}有限公司",
+                code,
+                rng.choice(["危险化学品", "粉尘涉爆", "建筑施工"]),
+                "城关街道",
+                "工业路1号",
+                "王五",
+                make_mobile(rng),
+                100,
+            ]
+        )
     ppl = workbook.create_sheet("人员")
-    ppl.append(["姓名", "身份证号", "手机号", "岗位", "所在企业统一社会信用代码", "所在企业名称", "任职日期"])
+    ppl.append(
+        [
+            "姓名",
+            "身份证号",
+            "手机号",
+            "岗位",
+            "所在企业统一社会信用代码",
+            "所在企业名称",
+            "任职日期",
+        ]
+    )
     seen = set()
     for i in range(people):
         while True:
@@ -48,8 +79,17 @@ def build_file(people: int, rng: random.Random) -> bytes:
             if id_number not in seen:
                 seen.add(id_number)
                 break
-        ppl.append([make_name(rng, True), id_number, make_mobile(rng),
-                    ["主要负责人", "安全总监", "安全生产管理人员"][i % 3], codes[i // 3 % len(codes)], "", "2023-01-01"])
+        ppl.append(
+            [
+                make_name(rng, True),
+                id_number,
+                make_mobile(rng),
+                ["主要负责人", "安全总监", "安全生产管理人员"][i % 3],
+                codes[i // 3 % len(codes)],
+                "",
+                "2023-01-01",
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -88,16 +128,22 @@ def main() -> None:
         report = services.apply_import(plan, local_today())
         db.session.commit()
         t3 = time.perf_counter()
-        again = services.apply_import(build_plan(read_spreadsheet("bench.xlsx", data),
-                                                 services.lookups(), local_today()), local_today())
+        again = services.apply_import(
+            build_plan(read_spreadsheet("bench.xlsx", data), services.lookups(), local_today()),
+            local_today(),
+        )
         db.session.commit()
         t4 = time.perf_counter()
-    print(f"backend={db.engine.dialect.name if False else url.split(':')[0]} people={args.people} "
-          f"enterprises={report.enterprises_created} file={len(data) / 1024:.0f}KiB")
+    print(
+        f"backend={db.engine.dialect.name if False else url.split(':')[0]} people={args.people} "
+        f"enterprises={report.enterprises_created} file={len(data) / 1024:.0f}KiB"
+    )
     print(f"read   {t1 - t0:7.2f} s")
     print(f"check  {t2 - t1:7.2f} s")
     print(f"import {t3 - t2:7.2f} s  ({report.people_created} people created)")
-    print(f"again  {t4 - t3:7.2f} s  ({again.people_unchanged} unchanged, {again.people_created} created)")
+    print(
+        f"again  {t4 - t3:7.2f} s  ({again.people_unchanged} unchanged, {again.people_created} created)"
+    )
 
 
 if __name__ == "__main__":

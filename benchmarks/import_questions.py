@@ -25,14 +25,28 @@ def build_questions(n: int, rng: random.Random) -> list:
     questions = []
     for i in range(n):
         kind = ("single", "multiple", "truefalse", "fill")[i % 4]
-        options = tuple(f"第{i}题的选项{c}" for c in "ABCD") if kind in ("single", "multiple") else ()
-        answer = {"single": rng.choice("ABCD"), "multiple": "".join(sorted(rng.sample("ABCD", 2))),
-                  "truefalse": rng.random() < 0.5, "fill": [[f"答案{i}", f"答案 {i}"]]}[kind]
-        questions.append(QuestionData(
-            kind=kind, stem=f"基准测试第{i}题：生产经营单位应当如何落实安全生产责任？____", options=options,
-            answer=answer, explanation=f"解析{i}：见《中华人民共和国安全生产法》相关条款。",
-            difficulty=("easy", "medium", "hard")[i % 3], legal_source="《中华人民共和国安全生产法》第二十一条",
-            topics=(f"G{i % 8 + 1}",), external_key=f"bench-{i:05d}"))
+        options = (
+            tuple(f"第{i}题的选项{c}" for c in "ABCD") if kind in ("single", "multiple") else ()
+        )
+        answer = {
+            "single": rng.choice("ABCD"),
+            "multiple": "".join(sorted(rng.sample("ABCD", 2))),
+            "truefalse": rng.random() < 0.5,
+            "fill": [[f"答案{i}", f"答案 {i}"]],
+        }[kind]
+        questions.append(
+            QuestionData(
+                kind=kind,
+                stem=f"基准测试第{i}题：生产经营单位应当如何落实安全生产责任？____",
+                options=options,
+                answer=answer,
+                explanation=f"解析{i}：见《中华人民共和国安全生产法》相关条款。",
+                difficulty=("easy", "medium", "hard")[i % 3],
+                legal_source="《中华人民共和国安全生产法》第二十一条",
+                topics=(f"G{i % 8 + 1}",),
+                external_key=f"bench-{i:05d}",
+            )
+        )
     return questions
 
 

@@ -68,8 +68,13 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
     from exam.api import api
 
-    app.config.update(API_TITLE="Anpei exam API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-                      OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json")
+    app.config.update(
+        API_TITLE="Anpei exam API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
     api.init_app(app)
     # Import the models so that metadata (and Alembic) know every table.
     import exam.audit.models  # noqa: F401
@@ -109,8 +114,24 @@ def _register_blueprints(app: Flask) -> None:
     from exam.screenings.views import bp as screenings_bp
     from exam.training.views import bp as training_bp
 
-    for bp in (home_bp, auth_bp, people_bp, accounts_bp, audit_bp, reference_bp, questions_bp,
-               practice_bp, exams_bp, manage_exams_bp, certificates_bp, verify_bp,
-               training_bp, screenings_bp, reports_bp, learning_bp, manage_learning_bp):
+    for bp in (
+        home_bp,
+        auth_bp,
+        people_bp,
+        accounts_bp,
+        audit_bp,
+        reference_bp,
+        questions_bp,
+        practice_bp,
+        exams_bp,
+        manage_exams_bp,
+        certificates_bp,
+        verify_bp,
+        training_bp,
+        screenings_bp,
+        reports_bp,
+        learning_bp,
+        manage_learning_bp,
+    ):
         app.register_blueprint(bp)
     api.register_blueprint(api_blp)

@@ -87,10 +87,14 @@ def import_people(path: Path, dry_run: bool):
         sys.exit(1)
     report = services.apply_import(plan, local_today())
     verb = _end_import(dry_run)
-    click.echo(f"Enterprises {verb}: {report.enterprises_created} added, "
-               f"{report.enterprises_updated} updated, {report.enterprises_unchanged} unchanged.")
-    click.echo(f"People {verb}: {report.people_created} added, {report.people_updated} updated, "
-               f"{report.people_unchanged} unchanged.")
+    click.echo(
+        f"Enterprises {verb}: {report.enterprises_created} added, "
+        f"{report.enterprises_updated} updated, {report.enterprises_unchanged} unchanged."
+    )
+    click.echo(
+        f"People {verb}: {report.people_created} added, {report.people_updated} updated, "
+        f"{report.people_unchanged} unchanged."
+    )
     if not dry_run:
         for account in report.new_accounts:
             click.echo(f"  {account.name}\t{account.login}\t{account.password}")
@@ -118,11 +122,18 @@ def questions_group():
 
 @questions_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "docx", "text", "moodle", "gift"]),
-              help="The file's format (default: recognised from the file).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "docx", "text", "moodle", "gift"]),
+    help="The file's format (default: recognised from the file).",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
-@click.option("--author", required=True,
-              help="Login of the editor the new questions are credited to (who may not approve them).")
+@click.option(
+    "--author",
+    required=True,
+    help="Login of the editor the new questions are credited to (who may not approve them).",
+)
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @with_appcontext
 def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, progress: bool):
@@ -149,8 +160,10 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
     with tqdm(total=len(plan.items), unit="q", disable=not progress, file=sys.stderr) as bar:
         report = apply_import(plan, editor, progress=lambda done: bar.update(done - bar.n))
         verb = _end_import(dry_run)
-    click.echo(f"Questions {verb}: {report.created} added, {report.updated} updated, "
-               f"{report.unchanged} unchanged.")
+    click.echo(
+        f"Questions {verb}: {report.created} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
 
 
 @click.command("scheduler")
@@ -173,14 +186,18 @@ def _demo_certificates() -> int:
     from exam.demo.seal import demo_seal
     from exam.timeutil import display_zone, utcnow
 
-    seal = demo_seal(current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None))
+    seal = demo_seal(
+        current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None)
+    )
     db.session.add(SiteSetting(key=services.SEAL_KEY, text_value="示例公章.png", blob_value=seal))
     issued = 0
     for attempt in services.uncertified_attempts():
         certificate = services.issue_for_attempt(attempt, attempt.submitted_at)
         # Issued the day they passed, as it would have been.
         certificate.issued_on = attempt.submitted_at.astimezone(display_zone()).date()
-        certificate.valid_until = services.valid_until(certificate.issued_on, current_app.config["CERTIFICATE_YEARS"])
+        certificate.valid_until = services.valid_until(
+            certificate.issued_on, current_app.config["CERTIFICATE_YEARS"]
+        )
         issued += 1
     db.session.flush()
     services.render_pending(now=utcnow())
@@ -225,8 +242,11 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
             load_demo_learning(rng)
             db.session.commit()
             certificates = _demo_certificates()
-            click.echo(f"Demo question bank: {questions} questions; demo exams: "
-                       + "; ".join(e.title for e in exams) + f"; {certificates} certificates; {sessions} training sessions")
+            click.echo(
+                f"Demo question bank: {questions} questions; demo exams: "
+                + "; ".join(e.title for e in exams)
+                + f"; {certificates} certificates; {sessions} training sessions"
+            )
             _print_logins(logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")

@@ -20,9 +20,17 @@ MESSAGES = {
 }
 
 
-API_CODES = {400: "bad_request", 401: "unauthenticated", 403: "not_found", 404: "not_found",
-             405: "bad_request", 413: "too_large", 422: "bad_request", 429: "throttled",
-             500: "server_error"}
+API_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "not_found",
+    404: "not_found",
+    405: "bad_request",
+    413: "too_large",
+    422: "bad_request",
+    429: "throttled",
+    500: "server_error",
+}
 
 
 def render_error(code: int, message: str | None = None):
@@ -41,13 +49,19 @@ def init_app(app: Flask) -> None:
             from exam.api.errors import api_error
 
             return api_error("csrf")
-        return render_error(400, _("The form has expired or did not come from this site. "
-                                   "Go back, reload the page and try again."))
+        return render_error(
+            400,
+            _(
+                "The form has expired or did not come from this site. "
+                "Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_error(413, _("The file is larger than the %(mb)s MB allowed.",
-                                   mb=app.config["MAX_UPLOAD_MB"]))
+        return render_error(
+            413, _("The file is larger than the %(mb)s MB allowed.", mb=app.config["MAX_UPLOAD_MB"])
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

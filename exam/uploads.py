@@ -8,18 +8,26 @@ from question_bank.spreadsheets import SpreadsheetError
 
 _MESSAGES = {
     "empty": lambda p: _("The file is empty."),
-    "old_xls": lambda p: _("Old .xls files are not accepted. In Excel choose “Save as” → "
-                           "“Excel workbook (.xlsx)” and upload that."),
-    "not_spreadsheet": lambda p: _("This file is not a spreadsheet. Upload an .xlsx or .csv file "
-                                   "made from the template."),
+    "old_xls": lambda p: _(
+        "Old .xls files are not accepted. In Excel choose “Save as” → "
+        "“Excel workbook (.xlsx)” and upload that."
+    ),
+    "not_spreadsheet": lambda p: _(
+        "This file is not a spreadsheet. Upload an .xlsx or .csv file made from the template."
+    ),
     "encoding": lambda p: _("The CSV file's text encoding is not recognised. Save it as UTF-8."),
     "too_many_rows": lambda p: _("The file has more than %(limit)s rows; split it.", **p),
-    "zip_bomb": lambda p: _("The file would unpack to far more data than a spreadsheet holds; "
-                            "it is refused."),
-    "formula": lambda p: _("Cell %(cell)s of sheet “%(sheet)s” holds a formula. Copy the sheet "
-                           "and paste it as values, then upload again.", **p),
-    "cell_too_long": lambda p: _("Cell %(cell)s of sheet “%(sheet)s” holds more than %(limit)s "
-                                 "characters.", **p),
+    "zip_bomb": lambda p: _(
+        "The file would unpack to far more data than a spreadsheet holds; it is refused."
+    ),
+    "formula": lambda p: _(
+        "Cell %(cell)s of sheet “%(sheet)s” holds a formula. Copy the sheet "
+        "and paste it as values, then upload again.",
+        **p,
+    ),
+    "cell_too_long": lambda p: _(
+        "Cell %(cell)s of sheet “%(sheet)s” holds more than %(limit)s characters.", **p
+    ),
 }
 
 
@@ -34,8 +42,11 @@ def download(data: bytes, filename: str, mimetype: str):
 
     from flask import Response
 
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 def keep_pending(user, purpose: str, filename: str, data: bytes):
@@ -48,8 +59,13 @@ def keep_pending(user, purpose: str, filename: str, data: bytes):
     from exam.timeutil import utcnow
 
     forget_pending_imports(utcnow() - PENDING_FOR)
-    pending = PendingImport(token=secrets.token_hex(16), user_id=user.id, purpose=purpose,
-                            filename=filename[-200:], data=data)
+    pending = PendingImport(
+        token=secrets.token_hex(16),
+        user_id=user.id,
+        purpose=purpose,
+        filename=filename[-200:],
+        data=data,
+    )
     db.session.add(pending)
     return pending
 
@@ -67,13 +83,26 @@ def claim_pending(token: str | None, user, purpose: str):
     from exam.people.services import PENDING_FOR
     from exam.timeutil import utcnow
 
-    pending = token and db.session.scalar(select(PendingImport).where(
-        PendingImport.token == token, PendingImport.user_id == user.id,
-        PendingImport.purpose == purpose, PendingImport.created_at >= utcnow() - PENDING_FOR))
-    if pending and db.session.execute(
-            delete(PendingImport).where(PendingImport.id == pending.id)).rowcount == 1:
+    pending = token and db.session.scalar(
+        select(PendingImport).where(
+            PendingImport.token == token,
+            PendingImport.user_id == user.id,
+            PendingImport.purpose == purpose,
+            PendingImport.created_at >= utcnow() - PENDING_FOR,
+        )
+    )
+    if (
+        pending
+        and db.session.execute(delete(PendingImport).where(PendingImport.id == pending.id)).rowcount
+        == 1
+    ):
         return pending
     db.session.rollback()
-    flash(_("That import is no longer waiting for confirmation (it may have been imported "
-            "already); upload the file again if needed."), "warning")
+    flash(
+        _(
+            "That import is no longer waiting for confirmation (it may have been imported "
+            "already); upload the file again if needed."
+        ),
+        "warning",
+    )
     return None

@@ -17,8 +17,13 @@ from exam.timeutil import format_datetime
 from question_bank.text import sanitise
 
 #: Endpoints a user who must change their password may still reach.
-OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "set_language",
-                               "bootstrap.static"}
+OPEN_DURING_PASSWORD_CHANGE = {
+    "auth.change_password",
+    "auth.logout",
+    "static",
+    "set_language",
+    "bootstrap.static",
+}
 #: Endpoints that check the account themselves, in the statement they run anyway (a pending
 #: password change included): loading the user first would cost a query per request.
 CHECKED_BY_THEIR_QUERY = {"api.attempt", "api.save"}
@@ -85,12 +90,17 @@ def init_app(app: Flask) -> None:
     def force_password_change():
         if request.endpoint in CHECKED_BY_THEIR_QUERY:
             return None
-        if (current_user.is_authenticated and current_user.must_change_password
-                and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE):
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE
+        ):
             if request.path.startswith("/api/"):
                 from exam.api.errors import api_error
 
-                return None if request.endpoint == "api.login" else api_error("must_change_password")
+                return (
+                    None if request.endpoint == "api.login" else api_error("must_change_password")
+                )
             return redirect(url_for("auth.change_password"))
         return None
 
@@ -107,10 +117,13 @@ def init_app(app: Flask) -> None:
     # protects against anything that reached the database another way.
     app.jinja_env.filters["rich"] = lambda html: Markup(sanitise(html or ""))  # noqa: S704 - sanitised
     app.jinja_env.filters["sector"] = lambda sector: sector.display_name(select_locale())
-    app.jinja_env.filters["sectors"] = lambda sectors: ("、" if select_locale() != "en" else ", ").join(
-        s.display_name(select_locale()) for s in sectors)
+    app.jinja_env.filters["sectors"] = lambda sectors: (
+        "、" if select_locale() != "en" else ", "
+    ).join(s.display_name(select_locale()) for s in sectors)
     app.jinja_env.filters["localdate"] = lambda v: format_datetime(v, "%Y-%m-%d")
-    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    app.jinja_env.filters["reject_page"] = lambda args: {
+        k: v for k, v in args.items() if k != "page"
+    }
 
     @app.context_processor
     def helpers():

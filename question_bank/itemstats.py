@@ -53,7 +53,7 @@ def upper_lower(totals: Mapping[Hashable, float]) -> tuple[list, list]:
     """The keys of the upper and lower groups, ranked by total score (high first), ties by key."""
     ranked = [key for key, _total in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
     k = group_size(len(ranked))
-    return ranked[:k], ranked[len(ranked) - k:] if k else []
+    return ranked[:k], ranked[len(ranked) - k :] if k else []
 
 
 def mean(values: Sequence[float]) -> float | None:
@@ -72,7 +72,9 @@ def discrimination(upper: Sequence[float], lower: Sequence[float]) -> float | No
     return mean(upper) - mean(lower)
 
 
-def discrimination_from_sums(upper_sum: float, upper_n: int, lower_sum: float, lower_n: int) -> float | None:
+def discrimination_from_sums(
+    upper_sum: float, upper_n: int, lower_sum: float, lower_n: int
+) -> float | None:
     """``discrimination`` from the groups' sums of fractions and sizes (what SQL returns)."""
     if not upper_n or not lower_n:
         return None
@@ -91,13 +93,25 @@ class Sums:
     xy: float = 0.0
 
     def __add__(self, other: Sums) -> Sums:
-        return Sums(self.n + other.n, self.x + other.x, self.y + other.y, self.xx + other.xx,
-                    self.yy + other.yy, self.xy + other.xy)
+        return Sums(
+            self.n + other.n,
+            self.x + other.x,
+            self.y + other.y,
+            self.xx + other.xx,
+            self.yy + other.yy,
+            self.xy + other.xy,
+        )
 
 
 def sums(xs: Sequence[float], ys: Sequence[float]) -> Sums:
-    return Sums(len(xs), sum(xs), sum(ys), sum(x * x for x in xs), sum(y * y for y in ys),
-                sum(x * y for x, y in zip(xs, ys, strict=True)))
+    return Sums(
+        len(xs),
+        sum(xs),
+        sum(ys),
+        sum(x * x for x in xs),
+        sum(y * y for y in ys),
+        sum(x * y for x, y in zip(xs, ys, strict=True)),
+    )
 
 
 def correlation(s: Sums) -> float | None:
@@ -118,8 +132,12 @@ def point_biserial(item: Sequence[float], rest: Sequence[float]) -> float | None
     return correlation(sums(item, rest))
 
 
-def flags(facility_index: float | None, discrimination_index: float | None,
-          point_biserial_r: float | None = None, candidates: int | None = None) -> tuple[str, ...]:
+def flags(
+    facility_index: float | None,
+    discrimination_index: float | None,
+    point_biserial_r: float | None = None,
+    candidates: int | None = None,
+) -> tuple[str, ...]:
     """The flags an item earns: too easy, too hard, negative discrimination (D below 0, or
     r_pb below 0 when there are too few candidates for upper and lower groups); none when
     fewer than ``MIN_CANDIDATES`` sat it."""

@@ -48,8 +48,9 @@ class Kind(ABC):
         """The answer as a clerk writes it (the inverse of ``parse_answer``)."""
 
     @abstractmethod
-    def grade(self, q: QuestionData, response: object,
-              policy: str = ScoringPolicy.ALL_OR_NOTHING) -> Grade: ...
+    def grade(
+        self, q: QuestionData, response: object, policy: str = ScoringPolicy.ALL_OR_NOTHING
+    ) -> Grade: ...
 
 
 class _Choice(Kind):
@@ -58,9 +59,17 @@ class _Choice(Kind):
     def _validate(self, q: QuestionData) -> list[Problem]:
         problems = []
         if not self.min_options <= len(q.options) <= MAX_OPTIONS:
-            problems.append(Problem(N_("a %(kind)s needs %(min)s to %(max)s options, not %(n)s"),
-                                    {"kind": self.chinese, "min": self.min_options,
-                                     "max": MAX_OPTIONS, "n": len(q.options)}))
+            problems.append(
+                Problem(
+                    N_("a %(kind)s needs %(min)s to %(max)s options, not %(n)s"),
+                    {
+                        "kind": self.chinese,
+                        "min": self.min_options,
+                        "max": MAX_OPTIONS,
+                        "n": len(q.options),
+                    },
+                )
+            )
         if any(not plain(o) for o in q.options):
             problems.append(Problem(N_("an option is empty")))
         normalised = [normalise_answer(plain(o)) for o in q.options]
@@ -71,8 +80,12 @@ class _Choice(Kind):
         if not answer:
             problems.append(Problem(N_("the answer is missing")))
         elif any(c not in letters for c in answer):
-            problems.append(Problem(N_("the answer %(answer)s names an option that does not exist"),
-                                    {"answer": answer}))
+            problems.append(
+                Problem(
+                    N_("the answer %(answer)s names an option that does not exist"),
+                    {"answer": answer},
+                )
+            )
         else:
             problems.extend(self._check_count(answer))
         return problems
@@ -103,8 +116,12 @@ class SingleChoice(_Choice):
 
     def _check_count(self, answer: str) -> list[Problem]:
         if len(answer) != 1:
-            return [Problem(N_("a single-choice question has exactly one right option, not %(answer)s"),
-                            {"answer": answer})]
+            return [
+                Problem(
+                    N_("a single-choice question has exactly one right option, not %(answer)s"),
+                    {"answer": answer},
+                )
+            ]
         return []
 
     def grade(self, q, response, policy=ScoringPolicy.ALL_OR_NOTHING) -> Grade:
@@ -200,17 +217,22 @@ class FillBlank(Kind):
         responses = [response] if isinstance(response, str) else list(response or ())
         blanks = list(q.answer)
         hits = sum(
-            1 for i, blank in enumerate(blanks)
+            1
+            for i, blank in enumerate(blanks)
             if i < len(responses)
             and normalise_answer(responses[i]) in {normalise_answer(a) for a in blank}
         )
         right = hits == len(blanks)
         # Each blank is worth its share; partial credit follows the exam's policy.
-        fraction = 1.0 if right else (hits / len(blanks) if policy == ScoringPolicy.PARTIAL else 0.0)
+        fraction = (
+            1.0 if right else (hits / len(blanks) if policy == ScoringPolicy.PARTIAL else 0.0)
+        )
         return Grade(fraction, right)
 
 
-KINDS: dict[str, Kind] = {k.code: k for k in (SingleChoice(), MultipleChoice(), TrueFalse(), FillBlank())}
+KINDS: dict[str, Kind] = {
+    k.code: k for k in (SingleChoice(), MultipleChoice(), TrueFalse(), FillBlank())
+}
 
 
 def get(code: str) -> Kind:

@@ -70,9 +70,16 @@ class QuestionData:
 
         Re-importing a file without external keys finds questions again by this.
         """
-        payload = json.dumps([self.kind, " ".join(self.stem.split()),
-                              [" ".join(o.split()) for o in self.options], self.answer],
-                             ensure_ascii=False, sort_keys=True)
+        payload = json.dumps(
+            [
+                self.kind,
+                " ".join(self.stem.split()),
+                [" ".join(o.split()) for o in self.options],
+                self.answer,
+            ],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         return hashlib.sha256(payload.encode()).hexdigest()
 
 

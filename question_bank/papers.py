@@ -30,10 +30,12 @@ class Rule:
     difficulty: str | None = None
 
     def matches(self, q: PoolQuestion) -> bool:
-        return (q.kind == self.kind
-                and (self.topic is None or self.topic in q.topics)
-                and (self.sector is None or self.sector in q.sectors)
-                and (self.difficulty is None or q.difficulty == self.difficulty))
+        return (
+            q.kind == self.kind
+            and (self.topic is None or self.topic in q.topics)
+            and (self.sector is None or self.sector in q.sectors)
+            and (self.difficulty is None or q.difficulty == self.difficulty)
+        )
 
 
 @dataclass(frozen=True)
@@ -105,22 +107,34 @@ def check_blueprint(blueprint: Blueprint, pool: list[PoolQuestion]) -> list[Prob
         if question_id not in by_id:
             problems.append(Problem(N_("question #%(id)s is not active"), {"id": question_id}))
         if points <= 0:
-            problems.append(Problem(N_("question #%(id)s must be worth more than 0 points"),
-                                    {"id": question_id}))
+            problems.append(
+                Problem(
+                    N_("question #%(id)s must be worth more than 0 points"), {"id": question_id}
+                )
+            )
     duplicates = [qid for qid, n in Counter(q for q, _p in blueprint.fixed).items() if n > 1]
     if duplicates:
         problems.append(Problem(N_("question #%(id)s is chosen twice"), {"id": duplicates[0]}))
     for number, rule in enumerate(blueprint.rules, start=1):
         if rule.count < 1 or rule.points <= 0:
-            problems.append(Problem(N_("rule %(n)s must ask for at least one question worth more "
-                                       "than 0 points"), {"n": number}))
+            problems.append(
+                Problem(
+                    N_("rule %(n)s must ask for at least one question worth more than 0 points"),
+                    {"n": number},
+                )
+            )
             continue
         available = sum(1 for q in pool if rule.matches(q) and q.id not in dict(blueprint.fixed))
         if available < rule.count:
-            problems.append(Problem(
-                N_("rule %(n)s asks for %(count)s questions but the bank has only %(available)s "
-                   "active ones that match"),
-                {"n": number, "count": rule.count, "available": available}))
+            problems.append(
+                Problem(
+                    N_(
+                        "rule %(n)s asks for %(count)s questions but the bank has only %(available)s "
+                        "active ones that match"
+                    ),
+                    {"n": number, "count": rule.count, "available": available},
+                )
+            )
     if not problems:
         try:  # rules can overlap: make sure they can all be served at once
             _pick(blueprint, pool, random.Random(0))
@@ -129,21 +143,35 @@ def check_blueprint(blueprint: Blueprint, pool: list[PoolQuestion]) -> list[Prob
     return problems
 
 
-def _pick(blueprint: Blueprint, pool: list[PoolQuestion], rng: random.Random) -> list[tuple[PoolQuestion, float]]:
+def _pick(
+    blueprint: Blueprint, pool: list[PoolQuestion], rng: random.Random
+) -> list[tuple[PoolQuestion, float]]:
     by_id = {q.id: q for q in pool}
     chosen = [(by_id[qid], points) for qid, points in blueprint.fixed if qid in by_id]
     used = {q.id for q, _p in chosen}
     # The narrowest rules choose first, so that broad rules do not take what they need.
-    order = sorted(range(len(blueprint.rules)),
-                   key=lambda i: sum(1 for q in pool if blueprint.rules[i].matches(q)))
+    order = sorted(
+        range(len(blueprint.rules)),
+        key=lambda i: sum(1 for q in pool if blueprint.rules[i].matches(q)),
+    )
     picked: dict[int, list[PoolQuestion]] = {}
     for index in order:
         rule = blueprint.rules[index]
-        candidates = sorted((q for q in pool if rule.matches(q) and q.id not in used), key=lambda q: q.id)
+        candidates = sorted(
+            (q for q in pool if rule.matches(q) and q.id not in used), key=lambda q: q.id
+        )
         if len(candidates) < rule.count:
-            raise BlueprintError([Problem(
-                N_("rule %(n)s shares questions with other rules: only %(available)s are left for "
-                   "its %(count)s"), {"n": index + 1, "available": len(candidates), "count": rule.count})])
+            raise BlueprintError(
+                [
+                    Problem(
+                        N_(
+                            "rule %(n)s shares questions with other rules: only %(available)s are left for "
+                            "its %(count)s"
+                        ),
+                        {"n": index + 1, "available": len(candidates), "count": rule.count},
+                    )
+                ]
+            )
         picked[index] = rng.sample(candidates, rule.count)
         used.update(q.id for q in picked[index])
     for index, rule in enumerate(blueprint.rules):
@@ -201,8 +229,13 @@ class PaperResult:
     by_topic: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def grade_paper(paper: Paper, questions: dict[int, QuestionData], responses: dict[int, object],
-                pass_mark: float, policy: str = ScoringPolicy.ALL_OR_NOTHING) -> PaperResult:
+def grade_paper(
+    paper: Paper,
+    questions: dict[int, QuestionData],
+    responses: dict[int, object],
+    pass_mark: float,
+    policy: str = ScoringPolicy.ALL_OR_NOTHING,
+) -> PaperResult:
     """Score every question of a paper, the total, pass/fail and the per-topic breakdown.
 
     ``questions`` maps version ids to the versions sat; ``responses`` maps question ids to
@@ -219,5 +252,10 @@ def grade_paper(paper: Paper, questions: dict[int, QuestionData], responses: dic
             by_topic[topic][0] += score
             by_topic[topic][1] += item.points
     score = round(sum(i.score for i in items), 2)
-    return PaperResult(tuple(items), score, paper.total_points, score >= pass_mark,
-                       {t: (round(s, 2), p) for t, (s, p) in by_topic.items()})
+    return PaperResult(
+        tuple(items),
+        score,
+        paper.total_points,
+        score >= pass_mark,
+        {t: (round(s, 2), p) for t, (s, p) in by_topic.items()},
+    )

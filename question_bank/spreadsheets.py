@@ -110,8 +110,11 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
     sheets = []
     try:
         for ws in workbook.worksheets:
-            sheet = Sheet(ws.title, hidden=ws.sheet_state != "visible",
-                          merged=_merged_ranges(archive, getattr(ws, "_worksheet_path", None)))
+            sheet = Sheet(
+                ws.title,
+                hidden=ws.sheet_state != "visible",
+                merged=_merged_ranges(archive, getattr(ws, "_worksheet_path", None)),
+            )
             for number, cells in enumerate(ws.iter_rows(), start=1):
                 texts = []
                 for cell in cells:
@@ -119,8 +122,12 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[Sheet]:
                         raise SpreadsheetError("formula", sheet=ws.title, cell=cell.coordinate)
                     text = cell_text(cell.value)
                     if len(text) > MAX_CELL_CHARS:
-                        raise SpreadsheetError("cell_too_long", sheet=ws.title, cell=cell.coordinate,
-                                               limit=MAX_CELL_CHARS)
+                        raise SpreadsheetError(
+                            "cell_too_long",
+                            sheet=ws.title,
+                            cell=cell.coordinate,
+                            limit=MAX_CELL_CHARS,
+                        )
                     texts.append(text)
                 if any(texts):
                     if len(sheet.rows) >= max_rows:
@@ -155,8 +162,9 @@ def _read_csv(data: bytes, max_rows: int) -> Sheet:
         for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
             texts = [v.strip() for v in values]
             if any(len(t) > MAX_CELL_CHARS for t in texts):
-                raise SpreadsheetError("cell_too_long", sheet="csv", cell=f"row {number}",
-                                       limit=MAX_CELL_CHARS)
+                raise SpreadsheetError(
+                    "cell_too_long", sheet="csv", cell=f"row {number}", limit=MAX_CELL_CHARS
+                )
             if any(texts):
                 if len(sheet.rows) >= max_rows:
                     raise SpreadsheetError("too_many_rows", limit=max_rows)
@@ -240,7 +248,11 @@ def write_xlsx(tables: list[Table]) -> bytes:
                     ws.cell(row=row_number, column=column).data_type = "s"
 
         for index, header in enumerate(table.headers, start=1):
-            width = table.widths[index - 1] if index <= len(table.widths) else max(10, len(header) * 2 + 4)
+            width = (
+                table.widths[index - 1]
+                if index <= len(table.widths)
+                else max(10, len(header) * 2 + 4)
+            )
             ws.column_dimensions[get_column_letter(index)].width = width
         last_row = max(header_row + len(table.rows), header_row + table.text_rows)
         # Identifier columns are formatted as text, or Excel turns an ID number into 3.7E+17.
@@ -258,8 +270,10 @@ def write_xlsx(tables: list[Table]) -> bytes:
             ws.page_setup.fitToHeight = 0
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             if table.headers and table.rows:
-                ws.auto_filter.ref = (f"A{header_row}:{get_column_letter(len(table.headers))}"
-                                      f"{header_row + len(table.rows)}")
+                ws.auto_filter.ref = (
+                    f"A{header_row}:{get_column_letter(len(table.headers))}"
+                    f"{header_row + len(table.rows)}"
+                )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -273,8 +287,9 @@ def _write_captions(ws, table: Table) -> None:
         cell = ws.cell(row=number, column=1)
         cell.data_type = "s"  # a caption is text, even one starting with '='
         cell.font = Font(bold=True, size=14) if number == 1 else Font(size=10, color="555555")
-        cell.alignment = Alignment(horizontal="center" if number == 1 else "left",
-                                   vertical="center")
+        cell.alignment = Alignment(
+            horizontal="center" if number == 1 else "left", vertical="center"
+        )
         if span > 1:
             ws.merge_cells(start_row=number, start_column=1, end_row=number, end_column=span)
     if table.captions:

@@ -25,8 +25,13 @@ def normalise_answer(text: str) -> str:
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and (
-            not value.startswith(MEDIA_PREFIX) or "/" in value[len(MEDIA_PREFIX):] or ".." in value):
+    if (
+        tag == "img"
+        and attribute == "src"
+        and (
+            not value.startswith(MEDIA_PREFIX) or "/" in value[len(MEDIA_PREFIX) :] or ".." in value
+        )
+    ):
         return None  # an image from anywhere but the bank's own storage is dropped
     return value
 
@@ -41,8 +46,14 @@ def strip_controls(text: str) -> str:
 
 def sanitise(html: str) -> str:
     """Reduce rich text to the safe subset: no scripts, event handlers or foreign links."""
-    cleaned = nh3.clean(strip_controls(html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                        attribute_filter=_keep_attribute, url_schemes=set(), link_rel=None)
+    cleaned = nh3.clean(
+        strip_controls(html),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
+        url_schemes=set(),
+        link_rel=None,
+    )
     return re.sub(r"<img(?![^>]*\bsrc=)[^>]*>", "", cleaned)  # an image left without a source
 
 

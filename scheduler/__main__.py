@@ -47,20 +47,47 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     # Attempts past their deadline are closed and graded even if their candidate never returns.
-    scheduler.add_job(run_job, "interval", args=[app, close_overdue_attempts], seconds=30,
-                      id="close_overdue_attempts", **common)
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, close_overdue_attempts],
+        seconds=30,
+        id="close_overdue_attempts",
+        **common,
+    )
     # Certificates not issued or not rendered at submission (a failure there never fails it).
-    scheduler.add_job(run_job, "interval", args=[app, certificate_sweep], seconds=60,
-                      id="certificate_sweep", **common)
-    scheduler.add_job(run_job, "interval", args=[app, purge_lookups], minutes=30,
-                      id="purge_lookups", **common)
-    scheduler.add_job(run_job, "cron", args=[app, purge_login_attempts], hour=3, minute=17,
-                      id="purge_login_attempts", **common)
-    scheduler.add_job(run_job, "interval", args=[app, forget_unconfirmed_imports], minutes=30,
-                      id="forget_unconfirmed_imports", **common)
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, certificate_sweep],
+        seconds=60,
+        id="certificate_sweep",
+        **common,
+    )
+    scheduler.add_job(
+        run_job, "interval", args=[app, purge_lookups], minutes=30, id="purge_lookups", **common
+    )
+    scheduler.add_job(
+        run_job,
+        "cron",
+        args=[app, purge_login_attempts],
+        hour=3,
+        minute=17,
+        id="purge_login_attempts",
+        **common,
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, forget_unconfirmed_imports],
+        minutes=30,
+        id="forget_unconfirmed_imports",
+        **common,
+    )
     # The no-shows of exams that have closed, for the reports (a report takes any still missing).
-    scheduler.add_job(run_job, "interval", args=[app, take_rosters_now], minutes=5,
-                      id="take_rosters", **common)
+    scheduler.add_job(
+        run_job, "interval", args=[app, take_rosters_now], minutes=5, id="take_rosters", **common
+    )
     return scheduler
 
 

@@ -29,7 +29,8 @@ class SchedulerLock:
         if self.engine.dialect.name == "postgresql":
             self._connection = self.engine.connect()
             got = self._connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            ).scalar()
             self._connection.commit()
             if not got:
                 self._connection.close()
@@ -51,7 +52,9 @@ class SchedulerLock:
 
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            self._connection.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
             self._connection.close()
             self._connection = None
         if self._file is not None:

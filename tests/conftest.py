@@ -19,8 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 # Tests never read a developer's own configuration.
-for _name in [n for n in os.environ if n.startswith("ANPEI_") and n not in (
-        "ANPEI_TEST_DATABASE_URL", "ANPEI_REQUIRE_BROWSER")]:
+for _name in [
+    n
+    for n in os.environ
+    if n.startswith("ANPEI_") and n not in ("ANPEI_TEST_DATABASE_URL", "ANPEI_REQUIRE_BROWSER")
+]:
     del os.environ[_name]
 _INSTANCE = tempfile.mkdtemp(prefix="anpei-test-instance-")
 os.environ["ANPEI_INSTANCE_PATH"] = _INSTANCE
@@ -92,16 +95,34 @@ def backend(request, tmp_path_factory):
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"))]
-        conn.execute(text(f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"))
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"
+                )
+            )
+        ]
+        conn.execute(
+            text(
+                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"
+            )
+        )
         for order, (code, name, name_en, high_risk) in enumerate(_seed_sectors(), start=1):
-            conn.execute(text("INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
-                              "VALUES (:c, :n, :e, :h, :o)"),
-                         {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10})
+            conn.execute(
+                text(
+                    "INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
+                    "VALUES (:c, :n, :e, :h, :o)"
+                ),
+                {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10},
+            )
         for order, name in enumerate(_migration("0003_question_bank").EIGHT_GRIPS, start=1):
-            conn.execute(text("INSERT INTO topic (level, code, name, sort_order) "
-                              "VALUES ('area', :c, :n, :o)"), {"c": f"G{order}", "n": name, "o": order * 10})
+            conn.execute(
+                text(
+                    "INSERT INTO topic (level, code, name, sort_order) VALUES ('area', :c, :n, :o)"
+                ),
+                {"c": f"G{order}", "n": name, "o": order * 10},
+            )
     engine.dispose()
 
 
@@ -130,8 +151,13 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "LEARNING_STORAGE": str(tmp_path / "learning")})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "LEARNING_STORAGE": str(tmp_path / "learning"),
+        }
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
@@ -175,12 +201,20 @@ def make_town(app):
 
 @pytest.fixture
 def make_enterprise(app, make_town):
-    def make(name: str | None = None, sectors=("hazardous_chemicals",), town: Town | None = None,
-             **fields) -> Enterprise:
+    def make(
+        name: str | None = None,
+        sectors=("hazardous_chemicals",),
+        town: Town | None = None,
+        **fields,
+    ) -> Enterprise:
         chosen = db.session.scalars(db.select(Sector).where(Sector.code.in_(sectors))).all()
-        enterprise = Enterprise(name=name or f"测试企业{next(_serial)}有限公司",
-                                credit_code=fields.pop("credit_code", None) or valid_credit_code(),
-                                town=town or make_town(), sectors=list(chosen), **fields)
+        enterprise = Enterprise(
+            name=name or f"测试企业{next(_serial)}有限公司",
+            credit_code=fields.pop("credit_code", None) or valid_credit_code(),
+            town=town or make_town(),
+            sectors=list(chosen),
+            **fields,
+        )
         db.session.add(enterprise)
         db.session.commit()
         return enterprise
@@ -190,10 +224,19 @@ def make_enterprise(app, make_town):
 
 @pytest.fixture
 def make_person(app, make_enterprise):
-    def make(name: str = "张伟", role: str = PersonRole.PRINCIPAL_LEADER,
-             enterprise: Enterprise | None = None, **fields) -> Person:
-        values = {"name": name, "role": role, "id_number": fields.pop("id_number", None) or valid_id_number(),
-                  "mobile": fields.pop("mobile", None) or f"139{next(_serial):08d}", **fields}
+    def make(
+        name: str = "张伟",
+        role: str = PersonRole.PRINCIPAL_LEADER,
+        enterprise: Enterprise | None = None,
+        **fields,
+    ) -> Person:
+        values = {
+            "name": name,
+            "role": role,
+            "id_number": fields.pop("id_number", None) or valid_id_number(),
+            "mobile": fields.pop("mobile", None) or f"139{next(_serial):08d}",
+            **fields,
+        }
         person, _password = add_person(values, enterprise or make_enterprise())
         db.session.commit()
         return person
@@ -212,8 +255,12 @@ def make_user(app, make_person, make_enterprise):
         else:
             if role == UserRole.CONTACT and "enterprise" not in fields:
                 fields["enterprise"] = make_enterprise()
-            user = User(username=username or f"{role}{next(_serial)}", role=role,
-                        display_name=f"{role} user", **fields)
+            user = User(
+                username=username or f"{role}{next(_serial)}",
+                role=role,
+                display_name=f"{role} user",
+                **fields,
+            )
             db.session.add(user)
         set_password(user, PASSWORD)
         db.session.commit()
@@ -237,8 +284,18 @@ def login_as(client, make_user):
 
 # --- exams -----------------------------------------------------------------------------
 
-KINDS = {"single": ("甲", "乙", "丙", "丁"), "multiple": ("甲", "乙", "丙", "丁"), "truefalse": (), "fill": ()}
-ANSWERS = {"single": "C", "multiple": "ABD", "truefalse": False, "fill": [["安全第一", "安全 第一"]]}
+KINDS = {
+    "single": ("甲", "乙", "丙", "丁"),
+    "multiple": ("甲", "乙", "丙", "丁"),
+    "truefalse": (),
+    "fill": (),
+}
+ANSWERS = {
+    "single": "C",
+    "multiple": "ABD",
+    "truefalse": False,
+    "fill": [["安全第一", "安全 第一"]],
+}
 
 
 @pytest.fixture
@@ -247,9 +304,18 @@ def active_bank(app, make_user):
     topic = db.session.scalar(db.select(Topic).where(Topic.code == "G1"))
     for kind, n in (("single", 8), ("multiple", 3), ("truefalse", 4), ("fill", 2)):
         for i in range(n):
-            question = bank.create_question(QuestionData(
-                kind=kind, stem=f"{kind} 第{i}题", options=KINDS[kind], answer=ANSWERS[kind],
-                explanation="秘密解析"), [topic], [], author)
+            question = bank.create_question(
+                QuestionData(
+                    kind=kind,
+                    stem=f"{kind} 第{i}题",
+                    options=KINDS[kind],
+                    answer=ANSWERS[kind],
+                    explanation="秘密解析",
+                ),
+                [topic],
+                [],
+                author,
+            )
             question.status = QuestionStatus.ACTIVE
     db.session.commit()
 
@@ -258,11 +324,22 @@ def active_bank(app, make_user):
 def make_exam(app, active_bank):
     def make(rules=None, opens=-1, closes=2, duration=60, **fields):
         now = utcnow()
-        exam = Exam(title="八抓20项专题考试", blueprint={"rules": rules or [
-            {"count": 5, "kind": "single", "points": 10}, {"count": 2, "kind": "multiple", "points": 10},
-            {"count": 2, "kind": "truefalse", "points": 10}, {"count": 1, "kind": "fill", "points": 10}]},
-            opens_at=now + timedelta(hours=opens), closes_at=now + timedelta(hours=closes),
-            duration_minutes=duration, **fields)
+        exam = Exam(
+            title="八抓20项专题考试",
+            blueprint={
+                "rules": rules
+                or [
+                    {"count": 5, "kind": "single", "points": 10},
+                    {"count": 2, "kind": "multiple", "points": 10},
+                    {"count": 2, "kind": "truefalse", "points": 10},
+                    {"count": 1, "kind": "fill", "points": 10},
+                ]
+            },
+            opens_at=now + timedelta(hours=opens),
+            closes_at=now + timedelta(hours=closes),
+            duration_minutes=duration,
+            **fields,
+        )
         db.session.add(exam)
         assert exam_services.publish(exam, now) == []
         db.session.commit()
@@ -274,8 +351,15 @@ def make_exam(app, active_bank):
 # --- the browser -----------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
 
 
@@ -302,7 +386,9 @@ def browser():
         _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
     import subprocess
 
-    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    fonts = subprocess.run(
+        ["fc-list", ":lang=zh"], capture_output=True, text=True, check=False
+    ).stdout
     if not fonts.strip():
         _browser_missing("no CJK font is installed (apt-get install fonts-wqy-microhei)")
     try:
@@ -326,9 +412,16 @@ def live_server(app, database_url, live_config):
     """The app served over HTTP on a free port, with CSRF on, as in production."""
     from werkzeug.serving import make_server
 
-    served = create_app({**BASE_CONFIG, "WTF_CSRF_ENABLED": True, "TESTING": False,
-                         "SQLALCHEMY_DATABASE_URI": database_url,
-                         "LEARNING_STORAGE": app.config["LEARNING_STORAGE"], **live_config})
+    served = create_app(
+        {
+            **BASE_CONFIG,
+            "WTF_CSRF_ENABLED": True,
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "LEARNING_STORAGE": app.config["LEARNING_STORAGE"],
+            **live_config,
+        }
+    )
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -6,8 +6,25 @@ import io
 
 from openpyxl import Workbook
 
-ENTERPRISE_HEADERS = ["企业名称*", "统一社会信用代码*", "行业领域*", "镇街*", "地址", "联系人", "联系电话", "从业人数"]
-PEOPLE_HEADERS = ["姓名*", "身份证号*", "手机号*", "岗位*", "所在企业统一社会信用代码*", "所在企业名称", "任职日期"]
+ENTERPRISE_HEADERS = [
+    "企业名称*",
+    "统一社会信用代码*",
+    "行业领域*",
+    "镇街*",
+    "地址",
+    "联系人",
+    "联系电话",
+    "从业人数",
+]
+PEOPLE_HEADERS = [
+    "姓名*",
+    "身份证号*",
+    "手机号*",
+    "岗位*",
+    "所在企业统一社会信用代码*",
+    "所在企业名称",
+    "任职日期",
+]
 
 
 def xlsx(enterprises: list[list] | None = None, people: list[list] | None = None) -> bytes:

@@ -18,8 +18,10 @@ CATALOGUE = ROOT / "exam" / "translations" / "zh" / "LC_MESSAGES"
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     with pytest.raises(ConfigError, match="ANPEI_SECRET_KEY"):
-        load_config(str(tmp_path), {"ANPEI_ENV": "production",
-                                    "ANPEI_DATABASE_URL": "postgresql+psycopg://x/y"})
+        load_config(
+            str(tmp_path),
+            {"ANPEI_ENV": "production", "ANPEI_DATABASE_URL": "postgresql+psycopg://x/y"},
+        )
     with pytest.raises(ConfigError, match="ANPEI_DATABASE_URL"):
         load_config(str(tmp_path), {"ANPEI_ENV": "production", "ANPEI_SECRET_KEY": "s"})
 
@@ -31,13 +33,22 @@ def test_local_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_environment_settings_are_read_with_the_prefix(tmp_path):
-    config = load_config(str(tmp_path), {"ANPEI_DATABASE_URL": "sqlite:///x.db",
-                                         "ANPEI_SESSION_COOKIE_SECURE": "1",
-                                         "ANPEI_MAX_UPLOAD_MB": "3", "ANPEI_TIMEZONE": "UTC"})
+    config = load_config(
+        str(tmp_path),
+        {
+            "ANPEI_DATABASE_URL": "sqlite:///x.db",
+            "ANPEI_SESSION_COOKIE_SECURE": "1",
+            "ANPEI_MAX_UPLOAD_MB": "3",
+            "ANPEI_TIMEZONE": "UTC",
+        },
+    )
     assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///x.db"
     assert config["SESSION_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_SECURE"] is True
     assert config["MAX_UPLOAD_MB"] == 3 and config["DISPLAY_TIMEZONE"] == "UTC"
-    assert config["SQLALCHEMY_DATABASE_URI"] != load_config(str(tmp_path), {})["SQLALCHEMY_DATABASE_URI"]
+    assert (
+        config["SQLALCHEMY_DATABASE_URI"]
+        != load_config(str(tmp_path), {})["SQLALCHEMY_DATABASE_URI"]
+    )
     with pytest.raises(ConfigError, match="whole number"):
         load_config(str(tmp_path), {"ANPEI_MAX_UPLOAD_MB": "ten"})
 
@@ -47,16 +58,30 @@ def test_every_message_is_translated_and_the_compiled_catalogue_is_current():
         catalogue = read_po(fh)
     with open(CATALOGUE / "messages.mo", "rb") as fh:
         compiled = read_mo(fh)
-    method_map = [("exam/**.py", "python"), ("question_bank/**.py", "python"),
-                  ("exam/templates/**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None,
-                "ngettext": (1, 2)}
-    used = {msg for _f, _l, msg, _c, _x in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
+    method_map = [
+        ("exam/**.py", "python"),
+        ("question_bank/**.py", "python"),
+        ("exam/templates/**.html", "jinja2"),
+    ]
+    keywords = {
+        "_": None,
+        "_l": None,
+        "N_": None,
+        "gettext": None,
+        "lazy_gettext": None,
+        "ngettext": (1, 2),
+    }
+    used = {
+        msg for _f, _l, msg, _c, _x in extract_from_dir(str(ROOT), method_map, keywords=keywords)
+    }
     used = {m[0] if isinstance(m, tuple) else m for m in used}
     missing = sorted(m for m in used if not (catalogue.get(m) and catalogue.get(m).string))
     assert not missing, f"untranslated messages (run pybabel extract/update): {missing[:10]}"
-    stale = sorted(m.id for m in catalogue if m.id and m.string != (compiled.get(m.id).string
-                                                                   if compiled.get(m.id) else None))
+    stale = sorted(
+        m.id
+        for m in catalogue
+        if m.id and m.string != (compiled.get(m.id).string if compiled.get(m.id) else None)
+    )
     assert not stale, f"messages.mo is older than messages.po (run pybabel compile): {stale[:5]}"
 
 
@@ -71,7 +96,10 @@ def test_language_switch_is_kept_per_user(client, login_as):
 
 
 def test_language_switch_refuses_external_next(client):
-    assert client.post("/language/en", data={"next": "https://evil.example/"}).headers["Location"] == "/"
+    assert (
+        client.post("/language/en", data={"next": "https://evil.example/"}).headers["Location"]
+        == "/"
+    )
 
 
 def test_unexpected_error_shows_a_page_without_a_stack_trace(app, client, login_as):
@@ -138,8 +166,13 @@ def test_demo_builds_a_believable_district(tmp_path, monkeypatch):
     from exam.people.identifiers import validate_credit_code, validate_id_number
     from exam.people.models import Enterprise, Person, PersonRole, Town
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite'}",
-                      "PASSWORD_METHOD": "pbkdf2:sha256:1000", "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite'}",
+            "PASSWORD_METHOD": "pbkdf2:sha256:1000",
+            "SECRET_KEY": "x",
+        }
+    )
     with app.app_context():
         upgrade()
         logins = build_demo(random.Random(1))
@@ -152,7 +185,12 @@ def test_demo_builds_a_believable_district(tmp_path, monkeypatch):
         assert {p.role for p in people} == set(PersonRole.ALL)
         assert all(validate_credit_code(e.credit_code) == e.credit_code for e in enterprises)
         assert all(validate_id_number(p.id_number) == p.id_number for p in people)
-        assert {row[1] for row in logins.rows} >= {"admin", "organiser", "organiser-hazchem", "contact"}
+        assert {row[1] for row in logins.rows} >= {
+            "admin",
+            "organiser",
+            "organiser-hazchem",
+            "contact",
+        }
         db.engine.dispose()
 
 

@@ -20,15 +20,20 @@ def _imported_modules(package: str) -> set[str]:
 
 
 def test_question_bank_imports_neither_flask_nor_exam():
-    assert not {"flask", "exam", "flask_sqlalchemy", "werkzeug"} & _imported_modules("question_bank")
+    assert not {"flask", "exam", "flask_sqlalchemy", "werkzeug"} & _imported_modules(
+        "question_bank"
+    )
 
 
 def test_question_bank_imports_in_a_process_without_flask():
-    code = ("import sys; import question_bank; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'exam')]; "
-            "assert not bad, bad; print('ok')")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    code = (
+        "import sys; import question_bank; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'exam')]; "
+        "assert not bad, bad; print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

@@ -21,13 +21,17 @@ REVERSED = [3, 2, 1, 0]  # the paper shows the options as written backwards
 
 
 def _rows(attempt_id: int) -> dict[int, tuple[float, float, str | None]]:
-    return {r.question_id: (r.score, r.points, r.answer) for r in db.session.scalars(
-        select(AttemptItem).where(AttemptItem.attempt_id == attempt_id))}
+    return {
+        r.question_id: (r.score, r.points, r.answer)
+        for r in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt_id))
+    }
 
 
 def _all_rows() -> list[tuple]:
-    return sorted((r.attempt_id, r.question_id, r.score, r.points, r.answer)
-                  for r in db.session.scalars(select(AttemptItem)))
+    return sorted(
+        (r.attempt_id, r.question_id, r.score, r.points, r.answer)
+        for r in db.session.scalars(select(AttemptItem))
+    )
 
 
 def _from_result(attempt: Attempt) -> dict[int, tuple[float, float]]:
@@ -45,8 +49,10 @@ def _sit(exam, candidate, answers, *, reverse: bool = True) -> Attempt:
     """Start, answer (kind -> answer as written, None: leave it) and submit."""
     attempt = services.start_attempt(exam, candidate, utcnow())
     if reverse:  # a known shuffle (the drawn one may happen to be the identity)
-        attempt.paper = [dict(i, option_order=REVERSED) if i["kind"] in ("single", "multiple") else i
-                         for i in attempt.paper]
+        attempt.paper = [
+            dict(i, option_order=REVERSED) if i["kind"] in ("single", "multiple") else i
+            for i in attempt.paper
+        ]
         db.session.flush()
     for seq, item in enumerate(attempt.paper, start=1):
         answer = answers.get(item["kind"])
@@ -84,7 +90,11 @@ def test_submitting_writes_the_result_items_with_the_answers_as_written(make_exa
     # Every candidate clicked other letters than the key's (the options were shown backwards);
     # the rows hold the key's letters.
     assert {kinds[q]: a for q, (_s, _p, a) in rows.items()} == {
-        "single": "C", "multiple": "ABD", "truefalse": "false", "fill": ""}
+        "single": "C",
+        "multiple": "ABD",
+        "truefalse": "false",
+        "fill": "",
+    }
     assert attempt.score == 100
 
 
@@ -94,7 +104,11 @@ def test_unanswered_questions_have_no_answer(make_exam, make_user):
     assert {q: (s, p) for q, (s, p, _a) in rows.items()} == _from_result(attempt)
     kinds = {i["question_id"]: i["kind"] for i in attempt.paper}
     assert {kinds[q]: a for q, (_s, _p, a) in rows.items()} == {
-        "single": "A", "multiple": "AC", "truefalse": "true", "fill": None}
+        "single": "A",
+        "multiple": "AC",
+        "truefalse": "true",
+        "fill": None,
+    }
     assert attempt.score == 0
 
 
@@ -103,10 +117,16 @@ def test_a_shuffled_choice_of_the_key_counts_on_the_keys_letter(make_exam, make_
     attempt = _sit(exam, make_user(UserRole.CANDIDATE), RIGHT)
     clicked = services.saved_answers(attempt)[attempt.paper[0]["question_id"]][0]
     assert clicked == "B"  # the key C, shown second
-    admin = db.session.scalar(select(User).where(User.role == UserRole.ADMIN)) or make_user(UserRole.ADMIN)
+    admin = db.session.scalar(select(User).where(User.role == UserRole.ADMIN)) or make_user(
+        UserRole.ADMIN
+    )
     (stats,) = items.exam_items(admin, exam.id)
     assert [(o.label, o.count, o.is_key) for o in stats.options] == [
-        ("A", 0, False), ("B", 0, False), ("C", 1, True), ("D", 0, False)]
+        ("A", 0, False),
+        ("B", 0, False),
+        ("C", 1, True),
+        ("D", 0, False),
+    ]
     assert stats.answered == 1 and stats.facility == 1.0
 
 
@@ -116,8 +136,13 @@ def test_regrading_a_question_rewrites_only_the_attempts_that_had_it(make_exam, 
     without = _sit(make_exam(rules=[{"count": 2, "kind": "single", "points": 50}]), other, RIGHT)
     item = next(i for i in attempt.paper if i["kind"] == "truefalse")
     question = db.session.get(Question, item["question_id"])
-    bank.update_question(question, QuestionData(kind="truefalse", stem=question.current.stem, answer=True),
-                         question.topics, [], make_user(UserRole.ORGANISER))
+    bank.update_question(
+        question,
+        QuestionData(kind="truefalse", stem=question.current.stem, answer=True),
+        question.topics,
+        [],
+        make_user(UserRole.ORGANISER),
+    )
     admin = make_user(UserRole.ADMIN)
     db.session.commit()
     attempt_id, without_id, question_id, admin_id = attempt.id, without.id, question.id, admin.id
@@ -144,13 +169,17 @@ def test_regrading_a_question_rewrites_only_the_attempts_that_had_it(make_exam, 
     assert rows[question_id] == (item["points"], item["points"], "true")
 
 
-def test_reopening_removes_the_rows_and_submitting_again_writes_the_new_answers(make_exam, make_user):
+def test_reopening_removes_the_rows_and_submitting_again_writes_the_new_answers(
+    make_exam, make_user
+):
     attempt = _sit(make_exam(), make_user(UserRole.CANDIDATE), WRONG)
     examday.reopen(attempt, 10, make_user(UserRole.ORGANISER), "停电", utcnow())
     db.session.commit()
     assert _rows(attempt.id) == {}
     single = next(i for i in attempt.paper if i["kind"] == "single")
-    services.save_answer(attempt, single["question_id"], _shown("C", single["option_order"]), 100, utcnow())
+    services.save_answer(
+        attempt, single["question_id"], _shown("C", single["option_order"]), 100, utcnow()
+    )
     services.submit(attempt, utcnow())
     db.session.commit()
     rows = _rows(attempt.id)
@@ -175,9 +204,16 @@ def _several_attempts(make_exam, make_user) -> list[Attempt]:
     exam, plain = make_exam(), make_exam()
     plain.blueprint = dict(plain.blueprint, shuffle_options=False)
     db.session.commit()
-    done = [_sit(exam, make_user(UserRole.CANDIDATE), RIGHT), _sit(exam, make_user(UserRole.CANDIDATE), WRONG),
-            _sit(plain, make_user(UserRole.CANDIDATE), RIGHT, reverse=False),
-            _sit(exam, make_user(UserRole.CANDIDATE), {"single": "D", "multiple": "ABCD", "fill": ["不知道"]})]
+    done = [
+        _sit(exam, make_user(UserRole.CANDIDATE), RIGHT),
+        _sit(exam, make_user(UserRole.CANDIDATE), WRONG),
+        _sit(plain, make_user(UserRole.CANDIDATE), RIGHT, reverse=False),
+        _sit(
+            exam,
+            make_user(UserRole.CANDIDATE),
+            {"single": "D", "multiple": "ABCD", "fill": ["不知道"]},
+        ),
+    ]
     cleared = services.start_attempt(exam, make_user(UserRole.CANDIDATE), utcnow())
     single = next(i for i in cleared.paper if i["kind"] == "single")
     services.save_answer(cleared, single["question_id"], "A", 1, utcnow())

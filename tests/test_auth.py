@@ -98,28 +98,51 @@ def test_admin_unlocks_a_locked_account(app, client, make_user, login_as):
     other = app.test_client()
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         _login(other, victim.username, "wrong", environ_base={"REMOTE_ADDR": "10.1.1.1"})
-    assert _login(other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 429
+    assert (
+        _login(
+            other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}
+        ).status_code
+        == 429
+    )
     login_as(UserRole.ADMIN)
     assert is_locked(db.session.get(User, victim.id))
     assert "因登录失败已锁定" in client.get(f"/accounts/{victim.id}").get_data(as_text=True)
     assert client.post(f"/accounts/{victim.id}/unlock").status_code == 302
-    assert _login(other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
+    assert (
+        _login(
+            other, victim.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.1"}
+        ).status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example",
-                                    "http:/evil.example", "javascript:alert(1)", "\\\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "\\\\evil.example",
+    ],
+)
 def test_login_refuses_open_redirects(client, make_user, target):
     user = make_user(UserRole.ADMIN)
-    response = client.post("/login", query_string={"next": target},
-                           data={"login": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"login": user.username, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
 def test_login_follows_a_local_next(client, make_user):
     user = make_user(UserRole.ADMIN)
-    response = client.post("/login", query_string={"next": "/people?role=safety_director"},
-                           data={"login": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login",
+        query_string={"next": "/people?role=safety_director"},
+        data={"login": user.username, "password": PASSWORD},
+    )
     assert response.headers["Location"] == "/people?role=safety_director"
 
 
@@ -146,18 +169,24 @@ def test_one_time_password_forces_a_change_before_anything_else(client, make_per
     assert _login(client, person.id_number, user.initial_password).status_code == 302
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/password")
-    weak = client.post("/password", data={"current": user.initial_password, "new": "12345678",
-                                          "confirm": "12345678"})
+    weak = client.post(
+        "/password",
+        data={"current": user.initial_password, "new": "12345678", "confirm": "12345678"},
+    )
     assert weak.status_code == 200 and client.get("/").status_code == 302
-    done = client.post("/password", data={"current": user.initial_password, "new": "Safe-pass-99",
-                                          "confirm": "Safe-pass-99"})
+    done = client.post(
+        "/password",
+        data={"current": user.initial_password, "new": "Safe-pass-99", "confirm": "Safe-pass-99"},
+    )
     assert done.status_code == 302
     assert client.get("/").status_code == 200
     user = db.session.get(User, user.id)
     assert user.initial_password is None and user.must_change_password is False
 
 
-def test_password_reset_ends_sessions_and_issues_a_new_one_time_password(app, client, make_user, login_as):
+def test_password_reset_ends_sessions_and_issues_a_new_one_time_password(
+    app, client, make_user, login_as
+):
     victim = make_user(UserRole.ORGANISER)
     victim_client = app.test_client()
     _login(victim_client, victim.username, PASSWORD)
@@ -167,7 +196,9 @@ def test_password_reset_ends_sessions_and_issues_a_new_one_time_password(app, cl
     victim = db.session.get(User, victim.id)
     assert victim.initial_password and victim.must_change_password
     assert victim_client.get("/").status_code == 302  # the old session is gone
-    assert _login(app.test_client(), victim.username, PASSWORD).status_code == 200  # old password dead
+    assert (
+        _login(app.test_client(), victim.username, PASSWORD).status_code == 200
+    )  # old password dead
     assert _login(app.test_client(), victim.username, victim.initial_password).status_code == 302
 
 
@@ -191,22 +222,30 @@ def test_session_cookie_flags(app, client, make_user):
 
 def test_purge_login_attempts_keeps_recent_ones(app):
     now = utcnow()
-    db.session.add_all([LoginAttempt(at=now - timedelta(days=100), login_key="a", address="x"),
-                        LoginAttempt(at=now - timedelta(days=1), login_key="b", address="x")])
+    db.session.add_all(
+        [
+            LoginAttempt(at=now - timedelta(days=100), login_key="a", address="x"),
+            LoginAttempt(at=now - timedelta(days=1), login_key="b", address="x"),
+        ]
+    )
     db.session.commit()
     assert purge_login_attempts(90, now=now) == 1
     assert [a.login_key for a in db.session.scalars(db.select(LoginAttempt))] == ["b"]
 
 
-def test_unknown_names_and_one_time_passwords_cost_a_real_password_hash(app, client, make_person,
-                                                                        monkeypatch):
+def test_unknown_names_and_one_time_passwords_cost_a_real_password_hash(
+    app, client, make_person, monkeypatch
+):
     """Timing must not tell whether an account exists or still has its one-time password."""
     import exam.auth.services as services
 
     hashes_checked = []
     real = services.check_password_hash
-    monkeypatch.setattr(services, "check_password_hash",
-                        lambda hashed, password: hashes_checked.append(hashed) or real(hashed, password))
+    monkeypatch.setattr(
+        services,
+        "check_password_hash",
+        lambda hashed, password: hashes_checked.append(hashed) or real(hashed, password),
+    )
     method = app.config["PASSWORD_METHOD"].split(":")[0]
     _login(client, "no-such-user", "whatever")
     person = make_person()
@@ -223,8 +262,9 @@ def test_parallel_guesses_cannot_exceed_the_failure_limit(app, make_user):
     limit = app.config["LOGIN_MAX_FAILURES"]
 
     def guess(i):
-        return _login(app.test_client(), username, f"wrong-{i}",
-                      environ_base={"REMOTE_ADDR": f"10.9.0.{i}"}).status_code
+        return _login(
+            app.test_client(), username, f"wrong-{i}", environ_base={"REMOTE_ADDR": f"10.9.0.{i}"}
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(guess, range(16)))

@@ -18,24 +18,46 @@ def _log_in(page, base, login, password):
 
 
 def test_admin_imports_people_and_a_new_candidate_changes_password(
-        browser, live_server, make_user, make_town, tmp_path, screenshot):
+    browser, live_server, make_user, make_town, tmp_path, screenshot
+):
     make_town("城关街道")
     admin = make_user(UserRole.ADMIN, username="bureau")
     code = valid_credit_code()
     leader_id, director_id = valid_id_number(born="19760315"), valid_id_number(born="19820101")
     bad_id = director_id[:-1] + ("0" if director_id[-1] != "0" else "1")
-    enterprise = [["鑫泰化工有限公司", code, "危险化学品", "城关街道", "工业路1号", "王五", "13800000000", 120]]
+    enterprise = [
+        [
+            "鑫泰化工有限公司",
+            code,
+            "危险化学品",
+            "城关街道",
+            "工业路1号",
+            "王五",
+            "13800000000",
+            120,
+        ]
+    ]
     bad = tmp_path / "名册-有错.xlsx"
-    bad.write_bytes(xlsx(enterprise, [
-        ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
-        ["陈静", bad_id, "13800000002", "安全总监", code, "", ""],
-        ["孙伟", valid_id_number(), "13800000003", "厂长", code, "", ""],
-    ]))
+    bad.write_bytes(
+        xlsx(
+            enterprise,
+            [
+                ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
+                ["陈静", bad_id, "13800000002", "安全总监", code, "", ""],
+                ["孙伟", valid_id_number(), "13800000003", "厂长", code, "", ""],
+            ],
+        )
+    )
     good = tmp_path / "名册.xlsx"
-    good.write_bytes(xlsx(enterprise, [
-        ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
-        ["陈静", director_id, "13800000002", "安全总监", code, "", ""],
-    ]))
+    good.write_bytes(
+        xlsx(
+            enterprise,
+            [
+                ["刘强", leader_id, "13800000001", "主要负责人", code, "", "2024-03-01"],
+                ["陈静", director_id, "13800000002", "安全总监", code, "", ""],
+            ],
+        )
+    )
 
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
@@ -46,8 +68,8 @@ def test_admin_imports_people_and_a_new_candidate_changes_password(
     page.click("main button[type=submit]")
     errors = page.locator("tr.import-error")
     assert errors.count() == 2
-    assert "校验" in errors.nth(0).inner_text()           # the bad ID number's check digit
-    assert "厂长" in errors.nth(1).inner_text()           # the unknown post, named
+    assert "校验" in errors.nth(0).inner_text()  # the bad ID number's check digit
+    assert "厂长" in errors.nth(1).inner_text()  # the unknown post, named
     assert page.locator("#import-errors").is_visible()
     screenshot(page, "import-errors")
     db.session.expire_all()
@@ -92,7 +114,8 @@ def test_admin_imports_people_and_a_new_candidate_changes_password(
 
 
 def test_editor_imports_questions_reviewer_approves_candidate_practises(
-        browser, live_server, make_user, tmp_path, screenshot):
+    browser, live_server, make_user, tmp_path, screenshot
+):
     from openpyxl import Workbook
 
     from question_bank.formats.template import COLUMNS
@@ -107,11 +130,23 @@ def test_editor_imports_questions_reviewer_approves_candidate_practises(
         ws = wb.active
         ws.append(headers)
         rows = [
-            {"题型": "单选题", "题干": "生产经营单位的主要负责人是本单位安全生产（　）。", "选项A": "第一责任人",
-             "选项B": "直接责任人", "选项C": "监督人", "答案": "A", "专题": "G2",
-             "解析": "《安全生产法》第五条：主要负责人是本单位安全生产第一责任人。"},
-            {"题型": "判断题", "题干": "从业人员有权拒绝违章指挥和强令冒险作业。", "答案": answer_of_second,
-             "专题": "G2", "解析": "《安全生产法》第五十四条。"},
+            {
+                "题型": "单选题",
+                "题干": "生产经营单位的主要负责人是本单位安全生产（　）。",
+                "选项A": "第一责任人",
+                "选项B": "直接责任人",
+                "选项C": "监督人",
+                "答案": "A",
+                "专题": "G2",
+                "解析": "《安全生产法》第五条：主要负责人是本单位安全生产第一责任人。",
+            },
+            {
+                "题型": "判断题",
+                "题干": "从业人员有权拒绝违章指挥和强令冒险作业。",
+                "答案": answer_of_second,
+                "专题": "G2",
+                "解析": "《安全生产法》第五十四条。",
+            },
         ]
         for row in rows:
             ws.append([row.get(h, "") for h in headers])
@@ -176,7 +211,9 @@ def test_editor_imports_questions_reviewer_approves_candidate_practises(
     phone.close()
 
 
-def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser, live_server, screenshot):
+def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(
+    browser, live_server, screenshot
+):
     import random
 
     from playwright.sync_api import expect
@@ -195,11 +232,16 @@ def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser,
 
     def answers_on_the_server() -> set[str]:
         db.session.expire_all()
-        return {str(a.question_id) for a in db.session.scalars(
-            db.select(AttemptAnswer).join(Attempt).where(Attempt.exam_id == exam_id))}
+        return {
+            str(a.question_id)
+            for a in db.session.scalars(
+                db.select(AttemptAnswer).join(Attempt).where(Attempt.exam_id == exam_id)
+            )
+        }
 
-    _role, login, password, _note = next(row for row in logins.rows if row[2] == "anpei-demo-2026"
-                                         and row[1][:1].isdigit())
+    _role, login, password, _note = next(
+        row for row in logins.rows if row[2] == "anpei-demo-2026" and row[1][:1].isdigit()
+    )
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, login, password)
@@ -219,8 +261,10 @@ def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser,
         return section.get_attribute("data-question")
 
     def shown_answered(section) -> bool:
-        return (section.locator(".list-group input:checked").count() == 1
-                or section.locator("input.blank").first.input_value() == "安全第一")
+        return (
+            section.locator(".list-group input:checked").count() == 1
+            or section.locator("input.blank").first.input_value() == "安全第一"
+        )
 
     online_ids = [answer(sections.nth(i)) for i in range(3)]
     state = page.locator("#save-state")
@@ -254,12 +298,19 @@ def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(browser,
 
 
 def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
-        browser, live_server, make_user, make_exam, screenshot):
+    browser, live_server, make_user, make_exam, screenshot
+):
     from playwright.sync_api import expect
 
     # Answers shown after the exam closes: an attempt whose right answers were shown is never reopened.
-    exam = make_exam(duration=30, review_policy="after_close", rules=[
-        {"count": 3, "kind": "single", "points": 20}, {"count": 2, "kind": "truefalse", "points": 20}])
+    exam = make_exam(
+        duration=30,
+        review_policy="after_close",
+        rules=[
+            {"count": 3, "kind": "single", "points": 20},
+            {"count": 2, "kind": "truefalse", "points": 20},
+        ],
+    )
     candidate = make_user(UserRole.CANDIDATE)
     organiser = make_user(UserRole.ORGANISER)
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
@@ -293,7 +344,9 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
 
     # The candidate's countdown grows by itself: no reload.
     page.wait_for_function(
-        "() => /剩余时间 (49|50):/.test(document.getElementById('countdown').textContent)", timeout=15000)
+        "() => /剩余时间 (49|50):/.test(document.getElementById('countdown').textContent)",
+        timeout=15000,
+    )
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#submit-exam")
     page.wait_for_selector("#exam-result")
@@ -308,7 +361,9 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
     page.click(f"#exam-{exam.id} a.btn-primary")  # 继续
     page.wait_for_selector("#questions section.question")
     for qid in answered:
-        assert page.locator(f"section[data-question='{qid}'] .list-group input:checked").count() == 1
+        assert (
+            page.locator(f"section[data-question='{qid}'] .list-group input:checked").count() == 1
+        )
     assert page.locator("#countdown").inner_text().startswith(("剩余时间 14:", "剩余时间 15:"))
     sections.nth(2).locator(".list-group input").first.check()
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
@@ -321,7 +376,8 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
 
 
 def test_an_organiser_schedules_training_for_those_short_and_they_sign_in_by_qr(
-        browser, live_server, make_user, screenshot, tmp_path):
+    browser, live_server, make_user, screenshot, tmp_path
+):
     import subprocess
     from datetime import timedelta
 
@@ -361,8 +417,9 @@ def test_an_organiser_schedules_training_for_those_short_and_they_sign_in_by_qr(
     # The phone "scans" the code on the organiser's screen.
     image = tmp_path / "qr.png"
     qr.screenshot(path=str(image))
-    link = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    link = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert "/signin?code=" in link
     mobile.goto(link)
     mobile.click("#signin-button")

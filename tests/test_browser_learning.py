@@ -15,8 +15,13 @@ from exam.learning.models import Course, Lesson, LessonKind
 from exam.people.models import PersonRole
 from exam.timeutil import utcnow
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2, "locale": "zh-CN"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "zh-CN",
+}
 
 
 @pytest.fixture
@@ -27,23 +32,38 @@ def live_config():
 
 
 def _set_visibility(page, state: str) -> None:
-    page.evaluate("""state => {
+    page.evaluate(
+        """state => {
         Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
         Object.defineProperty(document, "hidden", {value: state === "hidden", configurable: true});
         document.dispatchEvent(new Event("visibilitychange"));
-    }""", state)
+    }""",
+        state,
+    )
 
 
-def test_a_candidate_studies_a_lesson_on_a_phone_and_sees_the_hours(browser, live_server, make_user, screenshot):
+def test_a_candidate_studies_a_lesson_on_a_phone_and_sees_the_hours(
+    browser, live_server, make_user, screenshot
+):
     from playwright.sync_api import expect
 
     candidate = make_user(UserRole.CANDIDATE)
     assert candidate.person.role == PersonRole.PRINCIPAL_LEADER
-    course = Course(title="主要负责人安全生产职责", assignment={"roles": [PersonRole.PRINCIPAL_LEADER]},
-                    published_at=utcnow())
-    course.lessons.append(Lesson(title="第一课 第一责任人", kind=LessonKind.TEXT, minutes=1, position=0,
-                                 body="<p>《安全生产法》第五条：生产经营单位的主要负责人是本单位安全生产第一责任人，"
-                                      "对本单位的安全生产工作全面负责。</p>" * 6))
+    course = Course(
+        title="主要负责人安全生产职责",
+        assignment={"roles": [PersonRole.PRINCIPAL_LEADER]},
+        published_at=utcnow(),
+    )
+    course.lessons.append(
+        Lesson(
+            title="第一课 第一责任人",
+            kind=LessonKind.TEXT,
+            minutes=1,
+            position=0,
+            body="<p>《安全生产法》第五条：生产经营单位的主要负责人是本单位安全生产第一责任人，"
+            "对本单位的安全生产工作全面负责。</p>" * 6,
+        )
+    )
     db.session.add(course)
     db.session.commit()
 

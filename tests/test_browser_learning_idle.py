@@ -25,13 +25,26 @@ def test_an_untouched_page_stops_counting_until_someone_scrolls(browser, live_se
     from playwright.sync_api import expect
 
     candidate = make_user(UserRole.CANDIDATE)
-    course = Course(title="安全生产法", assignment={"roles": [PersonRole.PRINCIPAL_LEADER]}, published_at=utcnow())
-    course.lessons.append(Lesson(title="第一课", kind=LessonKind.TEXT, minutes=10, position=0,
-                                 body="<p>第二十一条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责。</p>" * 40))
+    course = Course(
+        title="安全生产法",
+        assignment={"roles": [PersonRole.PRINCIPAL_LEADER]},
+        published_at=utcnow(),
+    )
+    course.lessons.append(
+        Lesson(
+            title="第一课",
+            kind=LessonKind.TEXT,
+            minutes=10,
+            position=0,
+            body="<p>第二十一条 生产经营单位的主要负责人对本单位安全生产工作负有下列职责。</p>"
+            * 40,
+        )
+    )
     db.session.add(course)
     db.session.commit()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     _log_in(page, live_server, candidate.username, PASSWORD)
     page.goto(f"{live_server}/learning/lessons/{course.lessons[0].id}")

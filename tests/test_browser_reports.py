@@ -30,7 +30,8 @@ def _download(page, selector) -> bytes:
 
 
 def test_the_bureau_drills_from_a_sector_to_the_people_not_yet_passed_and_downloads(
-        browser, live_server, make_user, screenshot):
+    browser, live_server, make_user, screenshot
+):
     pdftotext = require_tool("pdftotext", "poppler-utils")
     hand_made()
     admin = make_user(UserRole.ADMIN, username="bureau")
@@ -38,7 +39,7 @@ def test_the_bureau_drills_from_a_sector_to_the_people_not_yet_passed_and_downlo
     page = context.new_page()
     _log_in(page, live_server, admin.username)
 
-    page.click("nav a[href=\"/reports/\"]")
+    page.click('nav a[href="/reports/"]')
     page.fill("#year", "2026")
     page.click("#year-form button")
     page.wait_for_url("**/reports/?year=2026")
@@ -64,24 +65,34 @@ def test_the_bureau_drills_from_a_sector_to_the_people_not_yet_passed_and_downlo
 
     book = load_workbook(io.BytesIO(_download(page, "#tracker-xlsx"))).active
     rows = [r for r in book.iter_rows(values_only=True)]
-    header = rows.index(("企业", "镇街", "姓名", "岗位", "状态", "考试", "最近成绩", "最近考试日期", "证书有效期至"))
-    assert sorted(r[2] for r in rows[header + 1:]) == names
-    assert "危险化学品" in " ".join(str(r[0]) for r in rows[:header])  # the filter is named above the table
+    header = rows.index(
+        ("企业", "镇街", "姓名", "岗位", "状态", "考试", "最近成绩", "最近考试日期", "证书有效期至")
+    )
+    assert sorted(r[2] for r in rows[header + 1 :]) == names
+    assert "危险化学品" in " ".join(
+        str(r[0]) for r in rows[:header]
+    )  # the filter is named above the table
 
     page.go_back()
     pdf = _download(page, "#summary-pdf")
     assert pdf.startswith(b"%PDF")
-    text = subprocess.run([pdftotext, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
     assert "62.5%" in text and "50.0%" in text
     context.close()
 
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, admin.username)
-    for url, name in (("/reports/?year=2026", "reports-dashboard-phone"),
-                      ("/reports/pass-rates?group_by=enterprise&from=2026-01-01&to=2026-12-31",
-                       "reports-passrates-phone"),
-                      ("/reports/tracker?status=not_passed", "reports-tracker-phone")):
+    for url, name in (
+        ("/reports/?year=2026", "reports-dashboard-phone"),
+        (
+            "/reports/pass-rates?group_by=enterprise&from=2026-01-01&to=2026-12-31",
+            "reports-passrates-phone",
+        ),
+        ("/reports/tracker?status=not_passed", "reports-tracker-phone"),
+    ):
         page.goto(f"{live_server}{url}")
         # Nothing sticks out sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, name

@@ -31,7 +31,9 @@ from exam.certificates.pdf import (
 
 LONG_NAME = "阿卜杜热合曼·买买提依明·艾力克斯·托马斯·长名字测试用的四十个字符姓名啊哈嘿嘿"
 assert len(LONG_NAME) == 40
-LONG_ENTERPRISE = "山东省济南市历城区港沟街道某某危险化学品仓储物流与安全技术服务股份有限公司第二分公司"
+LONG_ENTERPRISE = (
+    "山东省济南市历城区港沟街道某某危险化学品仓储物流与安全技术服务股份有限公司第二分公司"
+)
 VERIFY_URL = "https://anpei.example.gov.cn/verify/AP2026-7K3M-Q9XD"
 RULES = (
     "考生须在规定的考试时间内登录考试系统，逾期未参加考试的视为缺考。",
@@ -45,8 +47,13 @@ def tool(name: str) -> str:
 
 
 def run(*args: str | Path) -> str:
-    result = subprocess.run([tool(str(args[0])), *map(str, args[1:])], capture_output=True,
-                            text=True, check=False, timeout=60)
+    result = subprocess.run(
+        [tool(str(args[0])), *map(str, args[1:])],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -70,7 +77,9 @@ def seal_png(width: int = 300, height: int = 300) -> bytes:
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.ellipse((8, 8, width - 8, height - 8), outline=(200, 20, 30, 255), width=14)
-    draw.regular_polygon((width / 2, height / 2, min(width, height) / 6), 5, fill=(200, 20, 30, 255))
+    draw.regular_polygon(
+        (width / 2, height / 2, min(width, height) / 6), 5, fill=(200, 20, 30, 255)
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -79,20 +88,37 @@ def seal_png(width: int = 300, height: int = 300) -> bytes:
 @pytest.fixture
 def certificate() -> CertificateData:
     return CertificateData(
-        number="AP2026-7K3M-Q9XD", authority="济南市历城区应急管理局", holder_name="王小明",
-        id_number_masked="370102********1234", enterprise="济南华信化工有限公司", role="主要负责人",
-        exam_title="“八抓20项”专题考试（第二期）", score="92.0", issued_on=date(2026, 11, 27),
-        valid_until=date(2029, 11, 26), verify_url=VERIFY_URL)
+        number="AP2026-7K3M-Q9XD",
+        authority="济南市历城区应急管理局",
+        holder_name="王小明",
+        id_number_masked="370102********1234",
+        enterprise="济南华信化工有限公司",
+        role="主要负责人",
+        exam_title="“八抓20项”专题考试（第二期）",
+        score="92.0",
+        issued_on=date(2026, 11, 27),
+        valid_until=date(2029, 11, 26),
+        verify_url=VERIFY_URL,
+    )
 
 
 @pytest.fixture
 def notice() -> AdmissionData:
     return AdmissionData(
-        number="ZK20261201-0042", authority="济南市历城区应急管理局", candidate_name="李春燕",
-        id_number_masked="370102********5678", enterprise="济南华信化工有限公司", role="安全总监",
-        exam_title="“八抓20项”专题考试（第二期）", window="2026-12-01 09:00 至 2026-12-07 17:00",
-        duration_minutes=90, site_url="https://anpei.example.gov.cn", login="13912345678",
-        initial_password="Kp7-mZ42", rules=RULES)
+        number="ZK20261201-0042",
+        authority="济南市历城区应急管理局",
+        candidate_name="李春燕",
+        id_number_masked="370102********5678",
+        enterprise="济南华信化工有限公司",
+        role="安全总监",
+        exam_title="“八抓20项”专题考试（第二期）",
+        window="2026-12-01 09:00 至 2026-12-07 17:00",
+        duration_minutes=90,
+        site_url="https://anpei.example.gov.cn",
+        login="13912345678",
+        initial_password="Kp7-mZ42",
+        rules=RULES,
+    )
 
 
 # --- fonts --------------------------------------------------------------------------------
@@ -126,8 +152,10 @@ def test_the_font_is_registered_once(certificate):
 
 
 def test_the_chinese_font_is_embedded(tmp_path, certificate):
-    for name, data in (("cert.pdf", render_certificate(certificate)),
-                       ("notice.pdf", render_admission_notice(notice_for(certificate)))):
+    for name, data in (
+        ("cert.pdf", render_certificate(certificate)),
+        ("notice.pdf", render_admission_notice(notice_for(certificate))),
+    ):
         rows = run("pdffonts", write(tmp_path, data, name)).splitlines()[2:]
         assert rows, "no fonts listed"
         assert all("WenQuanYi" in row for row in rows), rows  # no Helvetica or other stray font
@@ -138,11 +166,20 @@ def test_the_chinese_font_is_embedded(tmp_path, certificate):
 
 def notice_for(data: CertificateData) -> AdmissionData:
     return AdmissionData(
-        number="ZK1", authority=data.authority, candidate_name=data.holder_name,
-        id_number_masked=data.id_number_masked, enterprise=data.enterprise, role=data.role,
-        exam_title=data.exam_title, window="2026-12-01 09:00 至 2026-12-07 17:00",
-        duration_minutes=90, site_url="https://anpei.example.gov.cn", login="13912345678",
-        initial_password=None, rules=RULES)
+        number="ZK1",
+        authority=data.authority,
+        candidate_name=data.holder_name,
+        id_number_masked=data.id_number_masked,
+        enterprise=data.enterprise,
+        role=data.role,
+        exam_title=data.exam_title,
+        window="2026-12-01 09:00 至 2026-12-07 17:00",
+        duration_minutes=90,
+        site_url="https://anpei.example.gov.cn",
+        login="13912345678",
+        initial_password=None,
+        rules=RULES,
+    )
 
 
 def test_missing_characters_are_reported():
@@ -163,11 +200,25 @@ def test_the_certificate_is_one_a4_landscape_page(tmp_path, certificate):
 
 def test_the_certificate_says_what_it_certifies(tmp_path, certificate):
     text = text_of(write(tmp_path, render_certificate(certificate)))
-    for expected in ("安全生产知识考试合格证明", "王小明", "370102********1234", "济南华信化工有限公司",
-                     "主要负责人", "“八抓20项”专题考试（第二期）", "92.0", "AP2026-7K3M-Q9XD",
-                     "济南市历城区应急管理局", "2026年11月27日", "2029年11月26日", "扫码验证真伪"):
+    for expected in (
+        "安全生产知识考试合格证明",
+        "王小明",
+        "370102********1234",
+        "济南华信化工有限公司",
+        "主要负责人",
+        "“八抓20项”专题考试（第二期）",
+        "92.0",
+        "AP2026-7K3M-Q9XD",
+        "济南市历城区应急管理局",
+        "2026年11月27日",
+        "2029年11月26日",
+        "扫码验证真伪",
+    ):
         assert expected in text, expected
-    assert "兹证明王小明（身份证号370102********1234），系济南华信化工有限公司的主要负责人" in squashed(text)
+    assert (
+        "兹证明王小明（身份证号370102********1234），系济南华信化工有限公司的主要负责人"
+        in squashed(text)
+    )
     assert "特发此证。" in text
 
 
@@ -187,9 +238,13 @@ def test_the_qr_code_scans_to_the_verify_url(tmp_path, certificate):
 
 
 def test_long_values_wrap_or_shrink_inside_the_page(tmp_path, certificate):
-    data = replace(certificate, holder_name=LONG_NAME, enterprise=LONG_ENTERPRISE,
-                   exam_title="“八抓20项”专题考试（第二期）暨危险化学品企业主要负责人安全生产知识和管理能力考核",
-                   seal=seal_png())
+    data = replace(
+        certificate,
+        holder_name=LONG_NAME,
+        enterprise=LONG_ENTERPRISE,
+        exam_title="“八抓20项”专题考试（第二期）暨危险化学品企业主要负责人安全生产知识和管理能力考核",
+        seal=seal_png(),
+    )
     path = write(tmp_path, render_certificate(data))
     text = squashed(text_of(path))
     assert text.count(LONG_NAME) >= 2  # the sentence and the table
@@ -202,8 +257,11 @@ def assert_inside_the_frame(path: Path, margin: float) -> None:
     html = run("pdftotext", "-bbox", path, "-")
     page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', html)
     width, height = float(page.group(1)), float(page.group(2))
-    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                       r"([^<]*)</word>", html)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+        r"([^<]*)</word>",
+        html,
+    )
     assert words
     for x_min, y_min, x_max, y_max, word in words:
         assert float(x_min) >= margin and float(x_max) <= width - margin, word
@@ -213,7 +271,9 @@ def assert_inside_the_frame(path: Path, margin: float) -> None:
 def test_the_seal_is_drawn_only_when_given(tmp_path, certificate):
     without = write(tmp_path, render_certificate(certificate), "without.pdf")
     assert images_in(without) == []
-    wide = write(tmp_path, render_certificate(replace(certificate, seal=seal_png(600, 300))), "w.pdf")
+    wide = write(
+        tmp_path, render_certificate(replace(certificate, seal=seal_png(600, 300))), "w.pdf"
+    )
     [(width, height)] = images_in(wide)
     assert width / height == pytest.approx(2, rel=0.02)  # downscaled, aspect ratio kept
     assert max(width, height) <= pdf.SEAL_MAX_PIXELS
@@ -246,9 +306,19 @@ def test_render_certificates_yields_one_pdf_each(certificate):
 
 def test_the_notice_shows_the_initial_password(tmp_path, notice):
     text = text_of(write(tmp_path, render_admission_notice(notice)))
-    for expected in ("准考证", "李春燕", "ZK20261201-0042", "登录方式", "https://anpei.example.gov.cn",
-                     "13912345678", "初始密码", "Kp7-mZ42", "2026-12-01 09:00 至 2026-12-07 17:00",
-                     "90 分钟", "考试须知"):
+    for expected in (
+        "准考证",
+        "李春燕",
+        "ZK20261201-0042",
+        "登录方式",
+        "https://anpei.example.gov.cn",
+        "13912345678",
+        "初始密码",
+        "Kp7-mZ42",
+        "2026-12-01 09:00 至 2026-12-07 17:00",
+        "90 分钟",
+        "考试须知",
+    ):
         assert expected in text, expected
     assert "请使用本人已设置的密码" not in text
     for number, rule in enumerate(RULES, start=1):
@@ -270,8 +340,15 @@ def test_the_notice_qr_code_scans_to_the_site(tmp_path, notice):
 
 def test_bulk_notices_have_one_page_per_candidate(tmp_path, notice):
     names = ["李春燕", "<b>王</b>&amp;", LONG_NAME]
-    items = [replace(notice, candidate_name=name, number=f"ZK-{i}",
-                     initial_password=None if i == 1 else f"pw-{i}") for i, name in enumerate(names)]
+    items = [
+        replace(
+            notice,
+            candidate_name=name,
+            number=f"ZK-{i}",
+            initial_password=None if i == 1 else f"pw-{i}",
+        )
+        for i, name in enumerate(names)
+    ]
     path = write(tmp_path, render_admission_notices(items))
     assert re.search(r"^Pages:\s+3$", run("pdfinfo", path), re.M)
     for page, name in enumerate(names, start=1):
@@ -299,8 +376,15 @@ def test_no_notices_is_an_error():
 
 def test_the_renderer_imports_no_flask():
     tree = ast.parse(Path(pdf.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not imported & {"flask", "werkzeug", "sqlalchemy", "flask_sqlalchemy", "exam"}

@@ -28,7 +28,10 @@ def needs_poppler():
 
 def _client(app, user):
     client = app.test_client()
-    assert client.post("/login", data={"login": user.username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"login": user.username, "password": PASSWORD}).status_code
+        == 302
+    )
     return client
 
 
@@ -43,7 +46,9 @@ def _passed(exam, user, now=None) -> Attempt:
 
 
 def _text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def _answer_everything_right(client, attempt_id):
@@ -59,12 +64,16 @@ def _answer_everything_right(client, attempt_id):
             right = "".join(sorted("ABCD"[order.index("ABCD".index(letter))] for letter in right))
         elif question["kind"] == "fill":
             right = [alternatives[0] for alternatives in right]
-        response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}",
-                              json={"answer": right, "seq": seq})
+        response = client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}",
+            json={"answer": right, "seq": seq},
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
 
 
-def test_passing_through_the_api_issues_a_certificate_after_the_submission(app, make_exam, make_user, needs_poppler):
+def test_passing_through_the_api_issues_a_certificate_after_the_submission(
+    app, make_exam, make_user, needs_poppler
+):
     exam = make_exam(review_policy="immediately")
     candidate = make_user(UserRole.CANDIDATE)
     client = _client(app, candidate)
@@ -72,9 +81,13 @@ def test_passing_through_the_api_issues_a_certificate_after_the_submission(app, 
     _answer_everything_right(client, attempt_id)
     result = client.post(f"/api/v1/attempts/{attempt_id}/submit").get_json()
     assert result["passed"] is True and result["score"] == 100
-    certificate = db.session.scalar(db.select(Certificate).where(Certificate.attempt_id == attempt_id))
+    certificate = db.session.scalar(
+        db.select(Certificate).where(Certificate.attempt_id == attempt_id)
+    )
     assert certificate.holder_name == candidate.person.name and certificate.role == "主要负责人"
-    assert certificate.valid_until == certificate.issued_on.replace(year=certificate.issued_on.year + 3) - timedelta(1)
+    assert certificate.valid_until == certificate.issued_on.replace(
+        year=certificate.issued_on.year + 3
+    ) - timedelta(1)
     assert certificate.number.startswith(f"AP{local_today().year}-")
     # The candidate downloads it (rendered on first download if the scheduler has not yet).
     page = client.get("/certificates").get_data(as_text=True)
@@ -84,7 +97,12 @@ def test_passing_through_the_api_issues_a_certificate_after_the_submission(app, 
     text = _text(pdf.data)
     assert candidate.person.name in text and certificate.number in text
     # Another candidate cannot.
-    assert _client(app, make_user(UserRole.CANDIDATE)).get(f"/certificates/{certificate.id}.pdf").status_code == 404
+    assert (
+        _client(app, make_user(UserRole.CANDIDATE))
+        .get(f"/certificates/{certificate.id}.pdf")
+        .status_code
+        == 404
+    )
 
 
 def test_a_failing_certificate_never_fails_the_submission(app, make_exam, make_user, monkeypatch):
@@ -117,7 +135,9 @@ def test_a_render_failure_is_kept_and_retried(app, make_exam, make_user, monkeyp
     monkeypatch.setattr(pdf, "render_certificate", broken)
     assert certificates.sweep() == (1, 0)
     db.session.commit()
-    certificate = db.session.scalar(db.select(Certificate).where(Certificate.attempt_id == attempt.id))
+    certificate = db.session.scalar(
+        db.select(Certificate).where(Certificate.attempt_id == attempt.id)
+    )
     assert certificate.render_failures == 1 and "font unreadable" in certificate.render_error
     monkeypatch.undo()
     assert certificates.sweep() == (0, 1)
@@ -136,9 +156,17 @@ def test_one_valid_certificate_per_person_a_new_one_supersedes(app, make_exam, m
     # The database itself refuses a second current certificate.
     from sqlalchemy.exc import IntegrityError
 
-    duplicate = Certificate(number="AP2026-XXXXX-XXXXX", person_id=candidate.person_id, holder_name="x",
-                            id_number="x", enterprise_name="x", role="x", exam_title="x",
-                            issued_on=local_today(), valid_until=local_today())
+    duplicate = Certificate(
+        number="AP2026-XXXXX-XXXXX",
+        person_id=candidate.person_id,
+        holder_name="x",
+        id_number="x",
+        enterprise_name="x",
+        role="x",
+        exam_title="x",
+        issued_on=local_today(),
+        valid_until=local_today(),
+    )
     db.session.add(duplicate)
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -151,7 +179,9 @@ def test_concurrent_issues_for_one_attempt_give_one_certificate(app, make_exam, 
     def issue(_):
         with app.app_context():
             try:
-                certificate = certificates.issue_for_attempt(db.session.get(Attempt, attempt_id), utcnow())
+                certificate = certificates.issue_for_attempt(
+                    db.session.get(Attempt, attempt_id), utcnow()
+                )
                 db.session.commit()
                 return certificate.number
             except Exception as error:  # noqa: BLE001 - a loser may see the winner's row
@@ -162,7 +192,9 @@ def test_concurrent_issues_for_one_attempt_give_one_certificate(app, make_exam, 
 
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(issue, range(6)))
-    numbers = db.session.scalars(db.select(Certificate.number).where(Certificate.attempt_id == attempt_id)).all()
+    numbers = db.session.scalars(
+        db.select(Certificate.number).where(Certificate.attempt_id == attempt_id)
+    ).all()
     assert len(numbers) == 1
 
 
@@ -175,7 +207,13 @@ def test_the_public_page_shows_each_status(app, client, make_exam, make_user):
     certificates.revoke(revoked, organiser, "证件造假", utcnow())
     newer = certificates.reissue(superseded, organiser, "姓名更正", utcnow())
     db.session.commit()
-    expect = {valid: "有效", expired: "已过期", revoked: "已吊销", superseded: "已被新证书取代", newer: "有效"}
+    expect = {
+        valid: "有效",
+        expired: "已过期",
+        revoked: "已吊销",
+        superseded: "已被新证书取代",
+        newer: "有效",
+    }
     for certificate, label in expect.items():
         response = client.get(f"/verify/{certificate.number}")  # no login
         page = response.get_data(as_text=True)
@@ -183,7 +221,11 @@ def test_the_public_page_shows_each_status(app, client, make_exam, make_user):
         assert certificate.holder_name not in page  # masked
         assert certificates.masked_name(certificate.holder_name) in page
     assert "吊销于" in client.get(f"/verify/{revoked.number}").get_data(as_text=True)
-    assert client.get(f"/verify?number={valid.number.lower()}").headers["Location"].endswith(valid.number)
+    assert (
+        client.get(f"/verify?number={valid.number.lower()}")
+        .headers["Location"]
+        .endswith(valid.number)
+    )
     missing = client.get("/verify/AP2026-00000-00000")
     assert missing.status_code == 404 and "不是真证" in missing.get_data(as_text=True)
 
@@ -202,13 +244,17 @@ def test_revoke_and_reissue_are_logged_and_need_a_reason(app, make_exam, make_us
     certificate = certificates.issue_for_attempt(_passed(make_exam(), candidate), utcnow())
     db.session.commit()
     manager = _client(app, make_user(UserRole.ORGANISER))
-    refused = manager.post(f"/manage/certificates/{certificate.id}/revoke", data={"reason": ""},
-                           follow_redirects=True)
+    refused = manager.post(
+        f"/manage/certificates/{certificate.id}/revoke", data={"reason": ""}, follow_redirects=True
+    )
     assert "请说明原因" in refused.get_data(as_text=True)
     candidate.person.name = "张伟强"
     db.session.commit()
-    response = manager.post(f"/manage/certificates/{certificate.id}/reissue", data={"reason": "姓名更正"},
-                            follow_redirects=True)
+    response = manager.post(
+        f"/manage/certificates/{certificate.id}/reissue",
+        data={"reason": "姓名更正"},
+        follow_redirects=True,
+    )
     assert "新编号" in response.get_data(as_text=True)
     fresh = certificates.current_certificate(candidate.person_id)
     assert fresh.holder_name == "张伟强" and fresh.number != certificate.number
@@ -224,13 +270,20 @@ def test_organisers_see_only_certificates_in_their_scope(app, make_exam, make_us
     from exam.people.models import Sector
 
     mines = db.session.scalar(db.select(Sector).where(Sector.code == "coal_mine"))
-    certificate = certificates.issue_for_attempt(_passed(make_exam(), make_user(UserRole.CANDIDATE)), utcnow())
+    certificate = certificates.issue_for_attempt(
+        _passed(make_exam(), make_user(UserRole.CANDIDATE)), utcnow()
+    )
     db.session.commit()
     outsider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[mines]))
     assert outsider.get(f"/manage/certificates/{certificate.id}").status_code == 404
     assert outsider.get(f"/certificates/{certificate.id}.pdf").status_code == 404
     assert certificate.number not in outsider.get("/manage/certificates").get_data(as_text=True)
-    assert outsider.post(f"/manage/certificates/{certificate.id}/revoke", data={"reason": "x"}).status_code == 404
+    assert (
+        outsider.post(
+            f"/manage/certificates/{certificate.id}/revoke", data={"reason": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_certificates_expiring_soon_are_listed_and_their_holders_told(app, make_exam, make_user):
@@ -243,7 +296,9 @@ def test_certificates_expiring_soon_are_listed_and_their_holders_told(app, make_
     page = manager.get("/manage/certificates?expiring=60").get_data(as_text=True)
     assert soon.number in page and later.number not in page
     assert "即将到期" in _client(app, soon_holder).get("/").get_data(as_text=True)
-    assert 'id="notice-certificate"' not in _client(app, later_holder).get("/").get_data(as_text=True)
+    assert 'id="notice-certificate"' not in _client(app, later_holder).get("/").get_data(
+        as_text=True
+    )
 
 
 def test_bulk_download_renders_in_steps_then_zips(app, make_exam, make_user):
@@ -256,10 +311,14 @@ def test_bulk_download_renders_in_steps_then_zips(app, make_exam, make_user):
     certificates.revoke(revoked, organiser, "违规", utcnow())
     db.session.commit()
     manager = _client(app, organiser)
-    assert "已发放 3 份" in manager.get(f"/manage/exams/{exam.id}/certificates").get_data(as_text=True)
+    assert "已发放 3 份" in manager.get(f"/manage/exams/{exam.id}/certificates").get_data(
+        as_text=True
+    )
     counts = manager.post(f"/manage/exams/{exam.id}/certificates/render").get_json()
     assert counts == {"total": 3, "pending": 0}
-    archive = zipfile.ZipFile(io.BytesIO(manager.get(f"/manage/exams/{exam.id}/certificates.zip").data))
+    archive = zipfile.ZipFile(
+        io.BytesIO(manager.get(f"/manage/exams/{exam.id}/certificates.zip").data)
+    )
     assert len(archive.namelist()) == 3 and all(n.endswith(".pdf") for n in archive.namelist())
     assert not any(revoked.number in n for n in archive.namelist())
     assert all(archive.read(n).startswith(b"%PDF") for n in archive.namelist())
@@ -276,7 +335,9 @@ def test_an_organiser_issues_missing_certificates_in_bulk(app, make_exam, make_u
     assert len(issued_by) == 2 and None not in issued_by
 
 
-def test_admission_notices_per_candidate_and_in_bulk(app, make_exam, make_user, make_person, needs_poppler):
+def test_admission_notices_per_candidate_and_in_bulk(
+    app, make_exam, make_user, make_person, needs_poppler
+):
     exam = make_exam()
     # One candidate never logged in: their one-time password goes on the notice.
     newcomer = make_person("赵敏", role="safety_director")
@@ -286,8 +347,12 @@ def test_admission_notices_per_candidate_and_in_bulk(app, make_exam, make_user, 
     manager = _client(app, make_user(UserRole.ORGANISER))
     bulk = manager.get(f"/manage/exams/{exam.id}/admission.pdf")
     assert bulk.status_code == 200
-    pages = subprocess.run(["pdfinfo", "-"], input=bulk.data, capture_output=True, check=True).stdout.decode()
-    candidates = db.session.scalar(db.select(db.func.count(User.id)).where(User.role == UserRole.CANDIDATE))
+    pages = subprocess.run(
+        ["pdfinfo", "-"], input=bulk.data, capture_output=True, check=True
+    ).stdout.decode()
+    candidates = db.session.scalar(
+        db.select(db.func.count(User.id)).where(User.role == UserRole.CANDIDATE)
+    )
     assert re.search(r"^Pages:\s+(\d+)$", pages, re.M).group(1) == str(candidates) == "2"
     one = _text(manager.get(f"/manage/exams/{exam.id}/admission/{newcomer.id}.pdf").data)
     assert "赵敏" in one and newcomer_user.initial_password in one
@@ -299,15 +364,21 @@ def test_admission_notices_per_candidate_and_in_bulk(app, make_exam, make_user, 
 
 def test_the_seal_is_checked_by_content(app, client, login_as):
     login_as(UserRole.ADMIN)
-    fake = client.post("/manage/certificates/seal", data={"seal": (io.BytesIO(b"<svg>not an image</svg>"),
-                                                                   "seal.png")}, follow_redirects=True)
+    fake = client.post(
+        "/manage/certificates/seal",
+        data={"seal": (io.BytesIO(b"<svg>not an image</svg>"), "seal.png")},
+        follow_redirects=True,
+    )
     assert "PNG 或 JPEG" in fake.get_data(as_text=True)
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGBA", (120, 120), (200, 0, 0, 200)).save(buffer, "PNG")
-    saved = client.post("/manage/certificates/seal", data={"seal": (io.BytesIO(buffer.getvalue()), "公章.png")},
-                        follow_redirects=True)
+    saved = client.post(
+        "/manage/certificates/seal",
+        data={"seal": (io.BytesIO(buffer.getvalue()), "公章.png")},
+        follow_redirects=True,
+    )
     assert "公章已保存" in saved.get_data(as_text=True)
     assert certificates.seal() == buffer.getvalue()
 
@@ -337,7 +408,9 @@ def test_validity_runs_to_the_day_before_the_anniversary(app):
     assert certificates.valid_until(date(2024, 3, 1), 3) == date(2027, 2, 28)
 
 
-def test_an_older_pass_certified_late_does_not_replace_the_newer_certificate(app, make_exam, make_user):
+def test_an_older_pass_certified_late_does_not_replace_the_newer_certificate(
+    app, make_exam, make_user
+):
     candidate = make_user(UserRole.CANDIDATE)
     old_exam = make_exam(opens=-800)
     old_exam.title = "旧考试"

@@ -19,11 +19,19 @@ def _start(client, exam):
 
 def test_openapi_document_lists_the_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert {"/api/v1/login", "/api/v1/me/exams", "/api/v1/exams/{exam_id}/attempts",
-            "/api/v1/attempts/{attempt_id}", "/api/v1/attempts/{attempt_id}/answers/{question_id}",
-            "/api/v1/attempts/{attempt_id}/submit", "/api/v1/attempts/{attempt_id}/result"} <= set(paths)
+    assert {
+        "/api/v1/login",
+        "/api/v1/me/exams",
+        "/api/v1/exams/{exam_id}/attempts",
+        "/api/v1/attempts/{attempt_id}",
+        "/api/v1/attempts/{attempt_id}/answers/{question_id}",
+        "/api/v1/attempts/{attempt_id}/submit",
+        "/api/v1/attempts/{attempt_id}/result",
+    } <= set(paths)
     save = paths["/api/v1/attempts/{attempt_id}/answers/{question_id}"]["put"]
-    assert save["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AnswerIn"}
+    assert save["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AnswerIn"
+    }
 
 
 def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
@@ -33,18 +41,23 @@ def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
     user = make_user(UserRole.CANDIDATE)
     ok = client.post("/api/v1/login", json={"login": user.username, "password": "Test-pass-2026"})
     assert ok.status_code == 200 and ok.get_json()["csrf_token"]
-    assert client.post("/api/v1/login", data="not json", content_type="text/plain").status_code in (400, 422)
+    assert client.post("/api/v1/login", data="not json", content_type="text/plain").status_code in (
+        400,
+        422,
+    )
 
 
 def test_answer_key_never_reaches_the_candidate_before_review(client, login_as, make_exam):
     exam = make_exam(review_policy="after_close")
     login_as(UserRole.CANDIDATE)
     attempt_id = _start(client, exam)
-    served = [client.get("/exams").get_data(as_text=True),
-              client.get(f"/attempts/{attempt_id}").get_data(as_text=True),
-              client.get("/static/exam.js").get_data(as_text=True),
-              client.get("/api/v1/me/exams").get_data(as_text=True),
-              client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True)]
+    served = [
+        client.get("/exams").get_data(as_text=True),
+        client.get(f"/attempts/{attempt_id}").get_data(as_text=True),
+        client.get("/static/exam.js").get_data(as_text=True),
+        client.get("/api/v1/me/exams").get_data(as_text=True),
+        client.get(f"/api/v1/attempts/{attempt_id}").get_data(as_text=True),
+    ]
     paper = json.loads(served[-1])["paper"]["questions"]
     assert {q["kind"] for q in paper} == {"single", "multiple", "truefalse", "fill"}
     for text in served:
@@ -71,9 +84,18 @@ def test_another_candidates_attempt_is_not_found(app, client, login_as, make_exa
     other_client.post("/login", data={"login": other.username, "password": "Test-pass-2026"})
     theirs = _start(other_client, exam)
     login_as(UserRole.CANDIDATE)
-    for url in (f"/api/v1/attempts/{theirs}", f"/api/v1/attempts/{theirs}/result", f"/attempts/{theirs}"):
+    for url in (
+        f"/api/v1/attempts/{theirs}",
+        f"/api/v1/attempts/{theirs}/result",
+        f"/attempts/{theirs}",
+    ):
         assert client.get(url).status_code == 404
-    assert client.put(f"/api/v1/attempts/{theirs}/answers/1", json={"answer": "A", "seq": 1}).status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/attempts/{theirs}/answers/1", json={"answer": "A", "seq": 1}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/api/v1/attempts/{theirs}/submit").status_code == 404
 
 
@@ -87,10 +109,20 @@ def test_saves_through_the_api_keep_the_newest_and_refuse_bad_input(client, logi
     assert client.put(url, json={"answer": "A", "seq": 4}).get_json()["stored"] is False
     saved = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["answers"][str(single)]
     assert saved == {"answer": "B", "seq": 5}
-    assert client.put(url, json={"answer": "AB", "seq": 6}).get_json()["error"]["code"] == "bad_answer"
+    assert (
+        client.put(url, json={"answer": "AB", "seq": 6}).get_json()["error"]["code"] == "bad_answer"
+    )
     assert client.put(url, json={"seq": 7}).status_code == 422
-    assert client.put(url, data="{not json", content_type="application/json").status_code in (400, 422)
-    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/999999", json={"answer": "A", "seq": 1}).status_code == 404
+    assert client.put(url, data="{not json", content_type="application/json").status_code in (
+        400,
+        422,
+    )
+    assert (
+        client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/999999", json={"answer": "A", "seq": 1}
+        ).status_code
+        == 404
+    )
     assert client.put(url, json={"answer": "C" * 100, "seq": 8}).status_code == 422
     assert client.put(url, json={"answer": "C" * 100000, "seq": 9}).status_code == 413
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 1
@@ -100,9 +132,13 @@ def test_tampered_deadline_fields_are_ignored(client, login_as, make_exam):
     login_as(UserRole.CANDIDATE)
     attempt_id = _start(client, make_exam(duration=30))
     deadline = db.session.get(Attempt, attempt_id).deadline
-    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
-    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{single}",
-                          json={"answer": None, "seq": 1, "deadline": "2099-01-01T00:00:00Z"})
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0][
+        "question_id"
+    ]
+    response = client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{single}",
+        json={"answer": None, "seq": 1, "deadline": "2099-01-01T00:00:00Z"},
+    )
     assert response.status_code in (200, 422)
     assert db.session.get(Attempt, attempt_id).deadline == deadline
 
@@ -122,8 +158,9 @@ def _count_statements(app, fetch):
     return len(statements)
 
 
-def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(app, client, login_as, make_exam,
-                                                                       make_user):
+def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(
+    app, client, login_as, make_exam, make_user
+):
     from exam.questions import services as bank
     from exam.questions.models import QuestionStatus, Topic
     from question_bank.model import QuestionData
@@ -134,8 +171,12 @@ def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(app, clie
     for size, code in ((10, "G2"), (100, "G3")):
         topic = db.session.scalar(db.select(Topic).where(Topic.code == code))
         for i in range(size):
-            question = bank.create_question(QuestionData(kind="truefalse", stem=f"{code}第{i}题", answer=True),
-                                            [topic], [], author)
+            question = bank.create_question(
+                QuestionData(kind="truefalse", stem=f"{code}第{i}题", answer=True),
+                [topic],
+                [],
+                author,
+            )
             question.status = QuestionStatus.ACTIVE
         db.session.commit()
         exam = make_exam(rules=[{"count": size, "kind": "truefalse", "points": 1, "topic": code}])
@@ -144,20 +185,28 @@ def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(app, clie
         assert len(paper) == size
         question_id = paper[-1]["question_id"]
         fetch = _count_statements(app, lambda a=attempt_id: client.get(f"/api/v1/attempts/{a}"))
-        save = _count_statements(app, lambda a=attempt_id, q=question_id: client.put(
-            f"/api/v1/attempts/{a}/answers/{q}", json={"answer": True, "seq": 1}))
+        save = _count_statements(
+            app,
+            lambda a=attempt_id, q=question_id: client.put(
+                f"/api/v1/attempts/{a}/answers/{q}", json={"answer": True, "seq": 1}
+            ),
+        )
         costs[size] = (fetch, save)
         client.post(f"/api/v1/attempts/{attempt_id}/submit")
     assert costs[10] == costs[100], costs
     assert candidate.id
 
 
-def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(app, client, login_as, make_exam, make_user):
+def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
+    app, client, login_as, make_exam, make_user
+):
     """Paper fetch and save skip loading the user, so their one statement must check it all."""
     exam = make_exam()
     user = login_as(UserRole.CANDIDATE)
     attempt_id = _start(client, exam)
-    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]  # warms the cache
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"][
+        "questions"
+    ]  # warms the cache
     single = next(q for q in paper if q["kind"] == "single")["question_id"]
     url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
     assert client.put(url, json={"answer": "A", "seq": 2}).get_json()["stored"] is True
@@ -165,7 +214,10 @@ def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(app, client, 
 
     # Another candidate, on the same process and with the paper cached, finds nothing.
     other = app.test_client()
-    other.post("/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": "Test-pass-2026"})
+    other.post(
+        "/login",
+        data={"login": make_user(UserRole.CANDIDATE).username, "password": "Test-pass-2026"},
+    )
     assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 404
     assert other.put(url, json={"answer": "C", "seq": 9}).status_code == 404
 
@@ -188,22 +240,34 @@ def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(app, client, 
     assert (answer.response, answer.seq) == ("A", 2)
 
 
-def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(app, client, login_as, make_exam):
+def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(
+    app, client, login_as, make_exam
+):
     login_as(UserRole.CANDIDATE)
     attempt_id = _start(client, make_exam())
-    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0][
+        "question_id"
+    ]
     assert client.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 200
-    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{single}", json={"answer": None, "seq": 1})
+    response = client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{single}", json={"answer": None, "seq": 1}
+    )
     assert response.get_json()["error"]["code"] == "submitted"
 
     attempt_id = _start(client, make_exam())
-    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0][
+        "question_id"
+    ]
     url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
     attempt = db.session.get(Attempt, attempt_id)
     attempt.deadline = attempt.deadline.replace(year=2000)
     db.session.commit()
-    assert client.put(url, json={"answer": None, "seq": 1}).get_json()["error"]["code"] == "too_late"
+    assert (
+        client.put(url, json={"answer": None, "seq": 1}).get_json()["error"]["code"] == "too_late"
+    )
     fetched = client.get(f"/api/v1/attempts/{attempt_id}").get_json()  # overdue: closed on access
     assert fetched["submitted"] is True
-    assert client.put(url, json={"answer": None, "seq": 2}).get_json()["error"]["code"] == "submitted"
+    assert (
+        client.put(url, json={"answer": None, "seq": 2}).get_json()["error"]["code"] == "submitted"
+    )
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0

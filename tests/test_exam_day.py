@@ -28,7 +28,9 @@ def _start(client, exam, **body):
 
 
 def _first_question(client, attempt_id):
-    return client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    return client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0][
+        "question_id"
+    ]
 
 
 def _sit(exam, user, right: bool, now):
@@ -56,27 +58,50 @@ def test_extra_time_for_one_person_moves_their_deadline_and_nobody_elses(app, ma
     before = {a.id: a.deadline for a in db.session.scalars(db.select(Attempt))}
 
     manager = _client(app, organiser)
-    response = manager.post(f"/manage/exams/{exam.id}/overrides", data={
-        "target": "person", "person_login": slow.person.id_number, "extra_minutes": 20, "extra_attempts": 0,
-        "reason": "视力障碍，需放大阅读"}, follow_redirects=True)
+    response = manager.post(
+        f"/manage/exams/{exam.id}/overrides",
+        data={
+            "target": "person",
+            "person_login": slow.person.id_number,
+            "extra_minutes": 20,
+            "extra_attempts": 0,
+            "reason": "视力障碍，需放大阅读",
+        },
+        follow_redirects=True,
+    )
     assert "新条件立即生效" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Attempt, slow_attempt).deadline == before[slow_attempt] + timedelta(minutes=20)
+    assert db.session.get(Attempt, slow_attempt).deadline == before[slow_attempt] + timedelta(
+        minutes=20
+    )
     assert db.session.get(Attempt, other_attempt).deadline == before[other_attempt]
     status = slow_client.post(f"/api/v1/attempts/{slow_attempt}/heartbeat").get_json()
-    assert status["deadline"].startswith((before[slow_attempt] + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"))
-    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "exam.override")) is not None
+    assert status["deadline"].startswith(
+        (before[slow_attempt] + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M")
+    )
+    assert (
+        db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "exam.override"))
+        is not None
+    )
 
 
-def test_a_town_override_gives_another_window_and_extra_attempts(app, make_exam, make_user, make_person,
-                                                                 make_enterprise, make_town):
+def test_a_town_override_gives_another_window_and_extra_attempts(
+    app, make_exam, make_user, make_person, make_enterprise, make_town
+):
     town = make_town("河口镇")
     person = make_person(enterprise=make_enterprise(town=town))
     user = make_user(UserRole.CANDIDATE, person=person)
     exam = make_exam(opens=-3, closes=-1)  # closed for everybody else
     now = utcnow()
-    examday.add_override(exam, make_user(UserRole.ORGANISER), reason="网络故障", town=town,
-                         closes_at=now + timedelta(hours=2), extra_attempts=1, now=now)
+    examday.add_override(
+        exam,
+        make_user(UserRole.ORGANISER),
+        reason="网络故障",
+        town=town,
+        closes_at=now + timedelta(hours=2),
+        extra_attempts=1,
+        now=now,
+    )
     db.session.commit()
     terms = examday.terms_for(exam, user)
     assert terms.status(exam, now) == "open" and terms.attempts_allowed == 2
@@ -85,16 +110,29 @@ def test_a_town_override_gives_another_window_and_extra_attempts(app, make_exam,
     assert db.session.get(Attempt, attempt_id).deadline <= now + timedelta(hours=2)
 
 
-def test_an_override_that_ends_before_it_starts_is_refused(app, client, login_as, make_exam, make_user):
+def test_an_override_that_ends_before_it_starts_is_refused(
+    app, client, login_as, make_exam, make_user
+):
     exam = make_exam()
     candidate = make_user(UserRole.CANDIDATE)
     login_as(UserRole.ORGANISER)
-    response = client.post(f"/manage/exams/{exam.id}/overrides", data={
-        "target": "person", "person_login": candidate.person.mobile, "opens_at": "2026-12-02T09:00",
-        "closes_at": "2026-12-01T09:00", "reason": "补测"}, follow_redirects=True)
+    response = client.post(
+        f"/manage/exams/{exam.id}/overrides",
+        data={
+            "target": "person",
+            "person_login": candidate.person.mobile,
+            "opens_at": "2026-12-02T09:00",
+            "closes_at": "2026-12-01T09:00",
+            "reason": "补测",
+        },
+        follow_redirects=True,
+    )
     assert "结束时间必须晚于开始时间" in response.get_data(as_text=True)
-    response = client.post(f"/manage/exams/{exam.id}/overrides", data={
-        "target": "person", "person_login": candidate.person.mobile, "reason": ""}, follow_redirects=True)
+    response = client.post(
+        f"/manage/exams/{exam.id}/overrides",
+        data={"target": "person", "person_login": candidate.person.mobile, "reason": ""},
+        follow_redirects=True,
+    )
     assert "请说明原因" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(db.text("exam_override"))) == 0
 
@@ -108,29 +146,46 @@ def test_a_new_device_is_blocked_until_an_organiser_allows_it(app, make_exam, ma
     phone = _client(app, candidate)
     attempt_id = _start(phone, exam)
     question = _first_question(phone, attempt_id)
-    assert phone.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                     json={"answer": None, "seq": 1}).status_code == 200
+    assert (
+        phone.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1}
+        ).status_code
+        == 200
+    )
 
     laptop = _client(app, candidate)  # the same person, another browser
     refused = laptop.get(f"/api/v1/attempts/{attempt_id}")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "device_blocked"
     assert "监考" in refused.get_json()["error"]["message"]
-    assert laptop.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                      json={"answer": None, "seq": 2}).get_json()["error"]["code"] == "device_blocked"
+    assert (
+        laptop.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 2}
+        ).get_json()["error"]["code"]
+        == "device_blocked"
+    )
     assert laptop.post(f"/api/v1/attempts/{attempt_id}/submit").status_code == 409
 
     manager = _client(app, make_user(UserRole.ORGANISER))
     rows = manager.get(f"/manage/exams/{exam.id}/invigilate.json").get_json()["rows"]
     assert next(r for r in rows if r["attempt_id"] == attempt_id)["device_waiting"] is True
-    response = manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/allow_device",
-                            data={"reason": "手机没电，换用电脑"}, follow_redirects=True)
+    response = manager.post(
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}/allow_device",
+        data={"reason": "手机没电，换用电脑"},
+        follow_redirects=True,
+    )
     assert "可以接续" in response.get_data(as_text=True)
 
     assert laptop.get(f"/api/v1/attempts/{attempt_id}").status_code == 200
     # Loading the paper alone moved the attempt: the phone is the other device now.
-    assert phone.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "device_blocked"
-    assert laptop.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                      json={"answer": None, "seq": 3}).status_code == 200
+    assert (
+        phone.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "device_blocked"
+    )
+    assert (
+        laptop.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 3}
+        ).status_code
+        == 200
+    )
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.device_changes == 1
     kinds = [e.kind for e in db.session.scalars(db.select(AttemptEvent).order_by(AttemptEvent.id))]
@@ -152,14 +207,21 @@ def test_focus_losses_are_recorded_and_a_limit_submits(app, make_exam, make_user
     question = _first_question(client, attempt_id)
     client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1})
     for expected in (1, 2):
-        status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+        status = client.post(
+            f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}
+        ).get_json()
         assert status == {**status, "focus_losses": expected, "submitted": False}
-    status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+    status = client.post(
+        f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}
+    ).get_json()
     assert status["submitted"] is True
     attempt = db.session.get(Attempt, attempt_id)
     assert attempt.auto_submitted and attempt.score is not None
     assert db.session.scalar(db.select(db.func.count()).select_from(db.text("attempt_answer"))) == 1
-    assert client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "nonsense"}).status_code == 422
+    assert (
+        client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "nonsense"}).status_code
+        == 422
+    )
 
 
 def test_focus_tracking_off_records_nothing(app, make_exam, make_user):
@@ -177,7 +239,10 @@ def test_the_access_code_and_the_network_are_checked_at_the_start(app, make_exam
     client = _client(app, make_user(UserRole.CANDIDATE))
     refused = client.post(f"/api/v1/exams/{exam.id}/attempts", json={"access_code": "1234"})
     assert refused.status_code == 403 and "考场" in refused.get_json()["error"]["message"]
-    assert client.post(f"/api/v1/exams/{exam.id}/attempts").get_json()["error"]["code"] == "access_code"
+    assert (
+        client.post(f"/api/v1/exams/{exam.id}/attempts").get_json()["error"]["code"]
+        == "access_code"
+    )
     assert _start(client, exam, access_code="7q4k")
 
     closed_room = make_exam(allowed_networks="10.8.0.0/16")
@@ -186,9 +251,14 @@ def test_the_access_code_and_the_network_are_checked_at_the_start(app, make_exam
     assert refused.get_json()["error"]["code"] == "network"
     room = app.test_client()
     room.environ_base["REMOTE_ADDR"] = "10.8.3.4"
-    room.post("/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": PASSWORD},
-              environ_base={"REMOTE_ADDR": "10.8.3.4"})
-    started = room.post(f"/api/v1/exams/{closed_room.id}/attempts", environ_base={"REMOTE_ADDR": "10.8.3.4"})
+    room.post(
+        "/login",
+        data={"login": make_user(UserRole.CANDIDATE).username, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.8.3.4"},
+    )
+    started = room.post(
+        f"/api/v1/exams/{closed_room.id}/attempts", environ_base={"REMOTE_ADDR": "10.8.3.4"}
+    )
     assert started.status_code == 201, started.get_data(as_text=True)
 
 
@@ -204,15 +274,24 @@ def test_reopening_a_closed_attempt_keeps_its_answers(app, make_exam, make_user)
     client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 4})
     client.post(f"/api/v1/attempts/{attempt_id}/submit")
     # A replayed save after the attempt closed: a clear JSON error.
-    replay = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 5})
+    replay = client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 5}
+    )
     assert replay.status_code == 409 and "已交卷" in replay.get_json()["error"]["message"]
 
     manager = _client(app, make_user(UserRole.ORGANISER))
-    manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen", data={"minutes": 15, "reason": "停电"})
+    manager.post(
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen",
+        data={"minutes": 15, "reason": "停电"},
+    )
     paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
     assert paper["submitted"] is False and paper["answers"][str(question)]["seq"] == 4
-    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                      json={"answer": None, "seq": 6}).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 6}
+        ).status_code
+        == 200
+    )
     entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "attempt.reopened"))
     assert entry.changes["reason"] == "停电" and entry.changes["minutes"] == 15
 
@@ -235,11 +314,14 @@ def test_cancelling_a_score_is_logged_and_left_out_of_the_pass_rate(app, make_ex
     db.session.expire_all()
     assert db.session.get(Attempt, cheat.id).score == 100.0  # kept, marked
     assert db.session.get(Attempt, passed.id).cancelled_at is None
-    assert "已作废" in manager.get(f"/manage/exams/{exam.id}/attempts/{cheat.id}").get_data(as_text=True)
+    assert "已作废" in manager.get(f"/manage/exams/{exam.id}/attempts/{cheat.id}").get_data(
+        as_text=True
+    )
 
 
-def test_the_console_lists_everyone_and_filters_by_enterprise(app, make_exam, make_user, make_person,
-                                                               make_enterprise):
+def test_the_console_lists_everyone_and_filters_by_enterprise(
+    app, make_exam, make_user, make_person, make_enterprise
+):
     exam = make_exam()
     first, second = make_enterprise("甲化工有限公司"), make_enterprise("乙化工有限公司")
     started = make_user(UserRole.CANDIDATE, person=make_person("李明", enterprise=first))
@@ -250,7 +332,9 @@ def test_the_console_lists_everyone_and_filters_by_enterprise(app, make_exam, ma
     client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1})
     paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]
     fill = next(q for q in paper if q["kind"] == "fill")["question_id"]
-    client.put(f"/api/v1/attempts/{attempt_id}/answers/{fill}", json={"answer": ["", " "], "seq": 1})
+    client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{fill}", json={"answer": ["", " "], "seq": 1}
+    )
     manager = _client(app, make_user(UserRole.ORGANISER))
     data = manager.get(f"/manage/exams/{exam.id}/invigilate.json").get_json()
     by_name = {r["name"]: r for r in data["rows"]}
@@ -258,7 +342,9 @@ def test_the_console_lists_everyone_and_filters_by_enterprise(app, make_exam, ma
     assert by_name["李明"]["answered"] == 0  # a cleared answer is no answer
     assert by_name["王芳"]["state"] == "not_started"
     assert data["counts"]["in_progress"] >= 1
-    only = manager.get(f"/manage/exams/{exam.id}/invigilate.json?enterprise={second.id}").get_json()["rows"]
+    only = manager.get(
+        f"/manage/exams/{exam.id}/invigilate.json?enterprise={second.id}"
+    ).get_json()["rows"]
     assert [r["name"] for r in only] == ["王芳"]
     assert "监考" in manager.get(f"/manage/exams/{exam.id}/invigilate").get_data(as_text=True)
 
@@ -271,22 +357,42 @@ def test_an_organiser_outside_the_exams_scope_can_neither_see_nor_act(app, make_
     exam = make_exam(eligibility={"sector_ids": [chemicals.id]})
     attempt_id = _start(_client(app, make_user(UserRole.CANDIDATE)), exam)
     outsider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[mines]))
-    for url in (f"/manage/exams/{exam.id}", f"/manage/exams/{exam.id}/invigilate.json",
-                f"/manage/exams/{exam.id}/attempts/{attempt_id}"):
+    for url in (
+        f"/manage/exams/{exam.id}",
+        f"/manage/exams/{exam.id}/invigilate.json",
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}",
+    ):
         assert outsider.get(url).status_code == 404
-    assert outsider.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
-                         data={"minutes": 30, "reason": "x"}).status_code == 404
+    assert (
+        outsider.post(
+            f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
+            data={"minutes": 30, "reason": "x"},
+        ).status_code
+        == 404
+    )
     assert exam.title not in outsider.get("/manage/exams/").get_data(as_text=True)
     insider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[chemicals]))
-    assert insider.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
-                        data={"minutes": 30, "reason": "网络慢"}).status_code == 302
+    assert (
+        insider.post(
+            f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
+            data={"minutes": 30, "reason": "网络慢"},
+        ).status_code
+        == 302
+    )
     # Creating an exam for sectors beyond one's scope is refused with a message.
     from test_manage_exams import _exam_form
 
-    response = insider.post("/manage/exams/new", data=_exam_form(title="越权考试", sector_ids=[mines.id]))
+    response = insider.post(
+        "/manage/exams/new", data=_exam_form(title="越权考试", sector_ids=[mines.id])
+    )
     assert "只能选择您负责范围内" in response.get_data(as_text=True)
-    assert insider.post("/manage/exams/new", data=_exam_form(title="本行业考试", sector_ids=[chemicals.id]),
-                        ).status_code == 302
+    assert (
+        insider.post(
+            "/manage/exams/new",
+            data=_exam_form(title="本行业考试", sector_ids=[chemicals.id]),
+        ).status_code
+        == 302
+    )
 
 
 # --- makeup exams ------------------------------------------------------------------------------
@@ -304,23 +410,42 @@ def test_the_makeup_enrols_exactly_the_failed_and_the_absent(app, make_exam, mak
     db.session.commit()
 
     manager = _client(app, organiser)
-    response = manager.post(f"/manage/exams/{exam.id}/makeup", data={
-        "opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"}, follow_redirects=True)
+    response = manager.post(
+        f"/manage/exams/{exam.id}/makeup",
+        data={"opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"},
+        follow_redirects=True,
+    )
     assert "已发布" in response.get_data(as_text=True)
     makeup = db.session.scalar(db.select(Exam).where(Exam.makeup_of_id == exam.id))
     enrolled = set(makeup.eligibility["person_ids"])
-    everyone = {u.person_id for u in db.session.scalars(db.select(User).where(User.role == UserRole.CANDIDATE))}
+    everyone = {
+        u.person_id
+        for u in db.session.scalars(db.select(User).where(User.role == UserRole.CANDIDATE))
+    }
     assert enrolled == {failed.person_id, absent.person_id}
-    assert passed.person_id not in enrolled and cancelled.person_id not in enrolled and enrolled < everyone
+    assert (
+        passed.person_id not in enrolled
+        and cancelled.person_id not in enrolled
+        and enrolled < everyone
+    )
     assert makeup.attempts_allowed == 1 and makeup.blueprint["rules"] == exam.blueprint["rules"]
 
-    again = manager.post(f"/manage/exams/{exam.id}/makeup", data={
-        "opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"}, follow_redirects=True)
+    again = manager.post(
+        f"/manage/exams/{exam.id}/makeup",
+        data={"opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"},
+        follow_redirects=True,
+    )
     assert "已有补考" in again.get_data(as_text=True)
-    of_makeup = manager.post(f"/manage/exams/{makeup.id}/makeup", data={
-        "opens_at": "2030-02-10T09:00", "closes_at": "2030-02-12T17:00"}, follow_redirects=True)
+    of_makeup = manager.post(
+        f"/manage/exams/{makeup.id}/makeup",
+        data={"opens_at": "2030-02-10T09:00", "closes_at": "2030-02-12T17:00"},
+        follow_redirects=True,
+    )
     assert "补考不再设补考" in of_makeup.get_data(as_text=True)
-    assert db.session.scalar(db.select(db.func.count(Exam.id)).where(Exam.makeup_of_id.is_not(None))) == 1
+    assert (
+        db.session.scalar(db.select(db.func.count(Exam.id)).where(Exam.makeup_of_id.is_not(None)))
+        == 1
+    )
 
 
 def test_a_makeup_can_include_cancelled_scores_when_asked(app, make_exam, make_user):
@@ -328,16 +453,20 @@ def test_a_makeup_can_include_cancelled_scores_when_asked(app, make_exam, make_u
     caught = _sit(exam, make_user(UserRole.CANDIDATE), True, exam.opens_at + timedelta(minutes=5))
     organiser = make_user(UserRole.ORGANISER)
     examday.cancel(caught, organiser, "夹带", utcnow())
-    makeup = examday.create_makeup(exam, organiser, utcnow(), utcnow() + timedelta(days=1), utcnow(),
-                                   include_cancelled=True)
+    makeup = examday.create_makeup(
+        exam, organiser, utcnow(), utcnow() + timedelta(days=1), utcnow(), include_cancelled=True
+    )
     assert makeup.eligibility["person_ids"] == [caught.user.person_id]
 
 
 def test_no_makeup_while_the_exam_is_open(app, client, login_as, make_exam):
     exam = make_exam()
     login_as(UserRole.ORGANISER)
-    response = client.post(f"/manage/exams/{exam.id}/makeup", data={
-        "opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"}, follow_redirects=True)
+    response = client.post(
+        f"/manage/exams/{exam.id}/makeup",
+        data={"opens_at": "2030-01-10T09:00", "closes_at": "2030-01-12T17:00"},
+        follow_redirects=True,
+    )
     assert "考试对所有人结束后" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count(Exam.id))) == 1
 
@@ -348,7 +477,9 @@ def test_failing_the_makeup_sends_a_person_back_to_training(app, make_exam, make
     _sit(exam, candidate, False, exam.opens_at + timedelta(minutes=5))
     now = utcnow()
     organiser = make_user(UserRole.ORGANISER)
-    makeup = examday.create_makeup(exam, organiser, now - timedelta(hours=1), now + timedelta(hours=1), now)
+    makeup = examday.create_makeup(
+        exam, organiser, now - timedelta(hours=1), now + timedelta(hours=1), now
+    )
     assert exams.publish(makeup, now) == []
     assert examday.back_to_training(candidate.person) == []
     _sit(makeup, candidate, False, now)
@@ -367,8 +498,13 @@ def test_a_candidates_home_shows_exams_makeups_and_results(app, make_exam, make_
     first = make_exam(opens=-5, closes=-1)
     _sit(first, candidate, False, first.opens_at + timedelta(minutes=5))
     now = utcnow()
-    makeup = examday.create_makeup(first, make_user(UserRole.ORGANISER), now - timedelta(hours=1),
-                                   now + timedelta(hours=3), now)
+    makeup = examday.create_makeup(
+        first,
+        make_user(UserRole.ORGANISER),
+        now - timedelta(hours=1),
+        now + timedelta(hours=3),
+        now,
+    )
     assert exams.publish(makeup, now) == []
     upcoming = make_exam(opens=24, closes=48)
     db.session.commit()
@@ -380,7 +516,9 @@ def test_a_candidates_home_shows_exams_makeups_and_results(app, make_exam, make_
     assert f'id="notice-exam-{makeup.id}"' not in other  # only those enrolled
 
 
-def test_organisers_are_warned_of_an_exam_about_to_open_that_cannot_be_drawn(app, make_exam, make_user):
+def test_organisers_are_warned_of_an_exam_about_to_open_that_cannot_be_drawn(
+    app, make_exam, make_user
+):
     from exam.questions.models import Question, QuestionStatus
 
     exam = make_exam(opens=20, closes=30)
@@ -400,14 +538,22 @@ def test_an_exam_limited_to_a_network_is_never_sat_from_outside_it(app, make_exa
     exam = make_exam(allowed_networks="10.8.0.0/16")
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "10.8.3.4"
-    client.post("/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": PASSWORD})
+    client.post(
+        "/login", data={"login": make_user(UserRole.CANDIDATE).username, "password": PASSWORD}
+    )
     attempt_id = _start(client, exam)
     question = _first_question(client, attempt_id)  # the paper is now cached by this process
-    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                      json={"answer": None, "seq": 1}).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 1}
+        ).status_code
+        == 200
+    )
     client.environ_base["REMOTE_ADDR"] = "203.0.113.9"  # the same session, outside the room
     assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == "network"
-    refused = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 2})
+    refused = client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{question}", json={"answer": None, "seq": 2}
+    )
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "network"
     assert db.session.scalar(db.select(AttemptEvent.id)) is None
 
@@ -425,7 +571,9 @@ def test_no_right_answers_are_shown_while_anybody_may_still_answer(app, make_exa
     db.session.commit()
     assert done_client.get(f"/api/v1/attempts/{done_attempt}/result").get_json()["review"] == []
     late_client.post(f"/api/v1/attempts/{late_attempt}/submit")
-    assert len(done_client.get(f"/api/v1/attempts/{done_attempt}/result").get_json()["review"]) == 10
+    assert (
+        len(done_client.get(f"/api/v1/attempts/{done_attempt}/result").get_json()["review"]) == 10
+    )
 
 
 def test_an_attempt_whose_answers_were_shown_is_not_reopened(app, make_exam, make_user):
@@ -434,8 +582,11 @@ def test_an_attempt_whose_answers_were_shown_is_not_reopened(app, make_exam, mak
     attempt_id = _start(client, exam)
     assert client.post(f"/api/v1/attempts/{attempt_id}/submit").get_json()["review"]
     manager = _client(app, make_user(UserRole.ORGANISER))
-    response = manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen",
-                            data={"minutes": 10, "reason": "停电"}, follow_redirects=True)
+    response = manager.post(
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen",
+        data={"minutes": 10, "reason": "停电"},
+        follow_redirects=True,
+    )
     assert "已看过" in response.get_data(as_text=True)
     assert db.session.get(Attempt, attempt_id).submitted_at is not None
 
@@ -449,35 +600,54 @@ def test_a_cancelled_score_reads_cancelled_everywhere(app, make_exam, make_user)
     client = _client(app, candidate)
     result = client.get(f"/api/v1/attempts/{attempt.id}/result").get_json()
     assert result["cancelled"] is True and result["passed"] is False
-    assert "成绩因违规作废：替考" in client.get(f"/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "成绩因违规作废：替考" in client.get(f"/attempts/{attempt.id}/result").get_data(
+        as_text=True
+    )
     from openpyxl import load_workbook
 
     manager = _client(app, make_user(UserRole.ORGANISER))
-    sheet = load_workbook(io.BytesIO(manager.get(f"/manage/exams/{exam.id}/attempts.xlsx").data)).active
+    sheet = load_workbook(
+        io.BytesIO(manager.get(f"/manage/exams/{exam.id}/attempts.xlsx").data)
+    ).active
     assert [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["已作废"]
 
 
-def test_overrides_combine_field_by_field(app, make_exam, make_user, make_person, make_enterprise, make_town):
+def test_overrides_combine_field_by_field(
+    app, make_exam, make_user, make_person, make_enterprise, make_town
+):
     town = make_town()
     user = make_user(UserRole.CANDIDATE, person=make_person(enterprise=make_enterprise(town=town)))
     exam = make_exam(opens=-3, closes=-1, duration=60)
     organiser, now = make_user(UserRole.ORGANISER), utcnow()
-    examday.add_override(exam, organiser, reason="网络故障", town=town, closes_at=now + timedelta(hours=2), now=now)
-    examday.add_override(exam, organiser, reason="视力障碍", person=user.person, extra_minutes=30, now=now)
+    examday.add_override(
+        exam, organiser, reason="网络故障", town=town, closes_at=now + timedelta(hours=2), now=now
+    )
+    examday.add_override(
+        exam, organiser, reason="视力障碍", person=user.person, extra_minutes=30, now=now
+    )
     terms = examday.terms_for(exam, user)
     assert terms.status(exam, now) == "open" and terms.duration_minutes == 90
 
 
-def test_reopening_after_a_forced_submission_starts_the_focus_count_again(app, make_exam, make_user):
+def test_reopening_after_a_forced_submission_starts_the_focus_count_again(
+    app, make_exam, make_user
+):
     exam = make_exam(focus_loss_limit=1)
     client = _client(app, make_user(UserRole.CANDIDATE))
     attempt_id = _start(client, exam)
     for _ in range(2):
-        status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+        status = client.post(
+            f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}
+        ).get_json()
     assert status["submitted"] is True
     manager = _client(app, make_user(UserRole.ORGANISER))
-    manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen", data={"minutes": 10, "reason": "误触"})
-    status = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}).get_json()
+    manager.post(
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}/reopen",
+        data={"minutes": 10, "reason": "误触"},
+    )
+    status = client.post(
+        f"/api/v1/attempts/{attempt_id}/events", json={"kind": "focus_lost"}
+    ).get_json()
     assert status["submitted"] is False and status["focus_losses"] == 1
 
 
@@ -489,9 +659,14 @@ def test_extending_an_attempt_already_past_its_deadline_is_refused(app, make_exa
     attempt.deadline = utcnow() - timedelta(minutes=10)
     db.session.commit()
     manager = _client(app, make_user(UserRole.ORGANISER))
-    response = manager.post(f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
-                            data={"minutes": 10, "reason": "网络慢"}, follow_redirects=True)
+    response = manager.post(
+        f"/manage/exams/{exam.id}/attempts/{attempt_id}/extend",
+        data={"minutes": 10, "reason": "网络慢"},
+        follow_redirects=True,
+    )
     assert "已交卷" in response.get_data(as_text=True)
     db.session.expire_all()
     attempt = db.session.get(Attempt, attempt_id)
-    assert attempt.submitted_at is not None and attempt.auto_submitted  # closed, to be reopened if need be
+    assert (
+        attempt.submitted_at is not None and attempt.auto_submitted
+    )  # closed, to be reopened if need be

@@ -22,8 +22,12 @@ def _answer_key_texts() -> list[str]:
 
 def test_publishing_names_the_rule_the_bank_cannot_serve(app, active_bank):
     now = utcnow()
-    exam = Exam(title="缺题考试", blueprint={"rules": [{"count": 9, "kind": "fill", "points": 10}]},
-                opens_at=now, closes_at=now + timedelta(hours=1))
+    exam = Exam(
+        title="缺题考试",
+        blueprint={"rules": [{"count": 9, "kind": "fill", "points": 10}]},
+        opens_at=now,
+        closes_at=now + timedelta(hours=1),
+    )
     db.session.add(exam)
     problems = services.publish(exam, now)
     assert problems[0].params == {"n": 1, "count": 9, "available": 2}
@@ -55,8 +59,10 @@ def test_the_paper_sent_to_the_page_carries_no_answer_key(make_exam, make_user):
     assert len(page["questions"]) == 10
     for text in _answer_key_texts():
         assert text not in attempt.paper_json
-    assert all(set(q) == {"number", "question_id", "kind", "stem", "points", "blanks", "options"}
-               for q in page["questions"])
+    assert all(
+        set(q) == {"number", "question_id", "kind", "stem", "points", "blanks", "options"}
+        for q in page["questions"]
+    )
 
 
 def test_out_of_order_saves_keep_the_newest(make_exam, make_user):
@@ -65,17 +71,27 @@ def test_out_of_order_saves_keep_the_newest(make_exam, make_user):
     single = next(i for i in attempt.paper if i["kind"] == "single")["question_id"]
     now = utcnow()
     assert services.save_answer(attempt, single, "B", 2, now) is True
-    assert services.save_answer(attempt, single, "A", 1, now) is False   # older, arrived late
-    assert services.save_answer(attempt, single, "D", 2, now) is False   # same sequence: kept
+    assert services.save_answer(attempt, single, "A", 1, now) is False  # older, arrived late
+    assert services.save_answer(attempt, single, "D", 2, now) is False  # same sequence: kept
     db.session.commit()
     assert services.saved_answers(attempt)[single] == ("B", 2)
     assert services.save_answer(attempt, single, "C", 3, now) is True
     assert services.saved_answers(attempt)[single] == ("C", 3)
 
 
-@pytest.mark.parametrize("kind, response", [("single", "AB"), ("single", "Z"), ("single", 1),
-                                            ("multiple", ["A"]), ("truefalse", "对"), ("fill", "安全第一"),
-                                            ("fill", ["a", "b"]), ("fill", ["长" * 201])])
+@pytest.mark.parametrize(
+    "kind, response",
+    [
+        ("single", "AB"),
+        ("single", "Z"),
+        ("single", 1),
+        ("multiple", ["A"]),
+        ("truefalse", "对"),
+        ("fill", "安全第一"),
+        ("fill", ["a", "b"]),
+        ("fill", ["长" * 201]),
+    ],
+)
 def test_answers_of_the_wrong_shape_are_refused(make_exam, make_user, kind, response):
     attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
     question = next(i for i in attempt.paper if i["kind"] == kind)["question_id"]
@@ -85,7 +101,9 @@ def test_answers_of_the_wrong_shape_are_refused(make_exam, make_user, kind, resp
 
 
 def test_unknown_questions_and_saves_past_the_grace_period_are_refused(app, make_exam, make_user):
-    attempt = services.start_attempt(make_exam(duration=10), make_user(UserRole.CANDIDATE), utcnow())
+    attempt = services.start_attempt(
+        make_exam(duration=10), make_user(UserRole.CANDIDATE), utcnow()
+    )
     question = attempt.paper[0]["question_id"]
     with pytest.raises(services.ExamError, match="unknown_question"):
         services.save_answer(attempt, 999999, "A", 1, utcnow())
@@ -93,7 +111,9 @@ def test_unknown_questions_and_saves_past_the_grace_period_are_refused(app, make
     late_but_in_grace = attempt.deadline + grace - timedelta(seconds=1)
     assert services.save_answer(attempt, question, None, 1, late_but_in_grace) is True
     with pytest.raises(services.ExamError, match="too_late"):
-        services.save_answer(attempt, question, None, 2, attempt.deadline + grace + timedelta(seconds=5))
+        services.save_answer(
+            attempt, question, None, 2, attempt.deadline + grace + timedelta(seconds=5)
+        )
 
 
 def _right_answer(item):
@@ -111,7 +131,9 @@ def test_a_fully_right_paper_scores_everything_and_passes(make_exam, make_user):
         services.save_answer(attempt, item["question_id"], _right_answer(item), seq, utcnow())
     services.submit(attempt, utcnow())
     db.session.commit()
-    assert attempt.score == 100 and attempt.passed and attempt.result["by_topic"]["G1"] == [100, 100]
+    assert (
+        attempt.score == 100 and attempt.passed and attempt.result["by_topic"]["G1"] == [100, 100]
+    )
 
 
 def test_submitting_twice_grades_once_and_refuses_later_saves(make_exam, make_user):
@@ -150,9 +172,18 @@ def test_only_eligible_candidates_may_start(make_exam, make_user, make_person):
     with pytest.raises(services.ExamError, match="not_eligible"):
         services.start_attempt(exam, make_user(UserRole.CANDIDATE, person=director), utcnow())
     named = make_exam(eligibility={"person_ids": [director.id]})
-    assert services.start_attempt(named, director_user := db.session.scalar(
-        db.select(type(make_user(UserRole.ADMIN))).where(db.text("person_id = :p")).params(p=director.id)),
-        utcnow()).user_id == director_user.id
+    assert (
+        services.start_attempt(
+            named,
+            director_user := db.session.scalar(
+                db.select(type(make_user(UserRole.ADMIN)))
+                .where(db.text("person_id = :p"))
+                .params(p=director.id)
+            ),
+            utcnow(),
+        ).user_id
+        == director_user.id
+    )
     only_named = make_exam(eligibility={"person_ids": [director.id]})
     with pytest.raises(services.ExamError, match="not_eligible"):
         services.start_attempt(only_named, make_user(UserRole.CANDIDATE), utcnow())
@@ -165,7 +196,9 @@ def test_ten_concurrent_starts_make_one_attempt(app, make_exam, make_user):
         with app.app_context():
             from exam.auth.models import User
 
-            attempt = services.start_attempt(db.session.get(Exam, exam_id), db.session.get(User, user_id), utcnow())
+            attempt = services.start_attempt(
+                db.session.get(Exam, exam_id), db.session.get(User, user_id), utcnow()
+            )
             db.session.commit()
             attempt_id = attempt.id
             db.session.remove()
@@ -201,7 +234,9 @@ def test_ten_concurrent_submits_give_one_result(app, make_exam, make_user):
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 1
 
 
-def test_regrading_after_a_correction_is_explicit_and_logged(app, client, login_as, make_exam, make_user):
+def test_regrading_after_a_correction_is_explicit_and_logged(
+    app, client, login_as, make_exam, make_user
+):
     from exam.audit.models import AuditEntry
     from exam.questions import services as bank
     from exam.questions.models import Question
@@ -209,13 +244,20 @@ def test_regrading_after_a_correction_is_explicit_and_logged(app, client, login_
 
     attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
     item = next(i for i in attempt.paper if i["kind"] == "truefalse")
-    services.save_answer(attempt, item["question_id"], True, 1, utcnow())  # "wrong" by the key: False
+    services.save_answer(
+        attempt, item["question_id"], True, 1, utcnow()
+    )  # "wrong" by the key: False
     services.submit(attempt, utcnow())
     db.session.commit()
     before = attempt.score
     question = db.session.get(Question, item["question_id"])
-    bank.update_question(question, QuestionData(kind="truefalse", stem=question.current.stem, answer=True),
-                         question.topics, [], make_user(UserRole.ORGANISER))
+    bank.update_question(
+        question,
+        QuestionData(kind="truefalse", stem=question.current.stem, answer=True),
+        question.topics,
+        [],
+        make_user(UserRole.ORGANISER),
+    )
     db.session.commit()
     assert db.session.get(Attempt, attempt.id).score == before  # nothing changes by itself
     login_as(UserRole.ADMIN)
@@ -233,7 +275,9 @@ def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_
 
     login_as(UserRole.CANDIDATE)
     attempt_id = client.post(f"/api/v1/exams/{make_exam().id}/attempts").get_json()["attempt_id"]
-    question = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]["question_id"]
+    question = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0][
+        "question_id"
+    ]
 
     def broken(conn, cursor, statement, *args):
         if "INSERT INTO attempt_answer" in statement:
@@ -246,9 +290,14 @@ def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_
         for seq in (1, 2):  # the quick path (the paper was fetched), then the full path
             if seq == 2:
                 app.extensions.pop("anpei_papers")
-            response = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
-                                  json={"answer": None, "seq": seq})
-            assert response.status_code == 500 and response.get_json()["error"]["code"] == "server_error"
+            response = client.put(
+                f"/api/v1/attempts/{attempt_id}/answers/{question}",
+                json={"answer": None, "seq": seq},
+            )
+            assert (
+                response.status_code == 500
+                and response.get_json()["error"]["code"] == "server_error"
+            )
     finally:
         event.remove(db.engine, "before_cursor_execute", broken)
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0

@@ -110,40 +110,72 @@ def test_gb18030_text_file_reads_like_the_word_file():
 
 
 def test_utf8_with_bom_and_kinds_inferred_without_sections():
-    text = "\n".join([
-        "1. 单选题干（　）", "A. 甲 B. 乙", "答案：B",
-        "2. 多选题干（　）", "A. 甲 B. 乙 C. 丙", "答案：AC",
-        "3. 判断题干", "答案：√",
-        "4. 填空题干（　）和（　）", "答案：甲；乙|丙",
-    ])
+    text = "\n".join(
+        [
+            "1. 单选题干（　）",
+            "A. 甲 B. 乙",
+            "答案：B",
+            "2. 多选题干（　）",
+            "A. 甲 B. 乙 C. 丙",
+            "答案：AC",
+            "3. 判断题干",
+            "答案：√",
+            "4. 填空题干（　）和（　）",
+            "答案：甲；乙|丙",
+        ]
+    )
     result = read_text("\ufeff".encode() + text.encode())
     assert result.ok
     assert [(q.data.kind, q.data.answer) for q in result.questions] == [
-        ("single", "B"), ("multiple", "AC"), ("truefalse", True), ("fill", [["甲"], ["乙", "丙"]])]
+        ("single", "B"),
+        ("multiple", "AC"),
+        ("truefalse", True),
+        ("fill", [["甲"], ["乙", "丙"]]),
+    ]
 
 
 def test_text_becomes_safe_html_with_its_line_breaks():
-    lines = ["1. 可燃气体浓度<5% & 通风良好时，下列说法正确的是（　）。", "①持证作业", "②单人作业",
-             "A. ① B. ② C. ①② D. 都不对", "答案：A", "解析：<script>x()</script>见规程。"]
+    lines = [
+        "1. 可燃气体浓度<5% & 通风良好时，下列说法正确的是（　）。",
+        "①持证作业",
+        "②单人作业",
+        "A. ① B. ② C. ①② D. 都不对",
+        "答案：A",
+        "解析：<script>x()</script>见规程。",
+    ]
     data = parse_lines(enumerate(lines, start=1)).questions[0].data
-    assert data.stem == "可燃气体浓度&lt;5% &amp; 通风良好时，下列说法正确的是（　）。<br>①持证作业<br>②单人作业"
+    assert (
+        data.stem
+        == "可燃气体浓度&lt;5% &amp; 通风良好时，下列说法正确的是（　）。<br>①持证作业<br>②单人作业"
+    )
     assert data.options == ("①", "②", "①②", "都不对")
     assert data.explanation == "见规程。"
 
 
 def test_problems_are_reported_on_their_question():
     lines = [
-        "1. 题干一（　）", "A. 甲 B. 乙", "答案：E",
-        "2. 题干二（　）", "A. 甲 B. 乙", "答案：K",
-        "3. 题干三（　）", "A. 甲 B. 乙", "答案：A", "难度：很难",
-        "五、简答题", "4. 简述安全生产方针。", "答案：略",
+        "1. 题干一（　）",
+        "A. 甲 B. 乙",
+        "答案：E",
+        "2. 题干二（　）",
+        "A. 甲 B. 乙",
+        "答案：K",
+        "3. 题干三（　）",
+        "A. 甲 B. 乙",
+        "答案：A",
+        "难度：很难",
+        "五、简答题",
+        "4. 简述安全生产方针。",
+        "答案：略",
     ]
     result = parse_lines(enumerate(lines, start=1))
     messages = {q.position: [p.message for p in q.problems] for q in result.questions}
     assert messages["question 1 (line 1)"] == [
-        "the answer %(answer)s names an option that does not exist"]
+        "the answer %(answer)s names an option that does not exist"
+    ]
     assert messages["question 2 (line 4)"] == [
-        "the answer “%(answer)s” cannot be read as the answer of a %(kind)s"]
+        "the answer “%(answer)s” cannot be read as the answer of a %(kind)s"
+    ]
     assert messages["question 3 (line 7)"] == ["unknown difficulty “%(value)s” (use 易, 中 or 难)"]
     unsupported = result.questions[3]
     assert unsupported.problems[0].render() == "unsupported question type: 简答题"
@@ -166,7 +198,9 @@ def test_tables_and_soft_line_breaks_in_word():
 
 def test_unreadable_files_are_problems_of_the_file():
     assert read_docx(b"not a zip").problems[0].message == "the Word file cannot be read: %(error)s"
-    assert read_text("只有标题".encode()).problems[0].message == "no questions were found in the file"
+    assert (
+        read_text("只有标题".encode()).problems[0].message == "no questions were found in the file"
+    )
     assert read("x.pdf", b"%PDF").problems[0].params == {"name": "x.pdf"}
 
 

@@ -90,7 +90,11 @@ def test_other_unsupported_types_are_reported_not_dropped():
     text = "数值 {#3:0.5}\n\n论述 {}\n\n仅是一段说明\n\n未闭合 {=甲"
     result = parse_gift(text)
     assert [q.problems[0].params.get("type") for q in result.questions] == [
-        "numerical", "essay", "description", None]
+        "numerical",
+        "essay",
+        "description",
+        None,
+    ]
     assert result.questions[3].problems[0].message == "the answer block is not closed with }"
     assert parse_gift("// 只有注释\n").problems[0].message == "no questions were found in the file"
 

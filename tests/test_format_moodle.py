@@ -79,17 +79,41 @@ def test_moodle_file_with_categories_supported_and_unsupported_types():
 
 
 QUESTIONS = [
-    QuestionData("single", "主要负责人是本单位安全生产的（　）。", ("第一责任人", "直接责任人", "监督人"),
-                 "A", "《安全生产法》第五条规定。", "easy", "《安全生产法》第五条",
-                 ("安全管理", "法律法规"), external_key="Q-1"),
+    QuestionData(
+        "single",
+        "主要负责人是本单位安全生产的（　）。",
+        ("第一责任人", "直接责任人", "监督人"),
+        "A",
+        "《安全生产法》第五条规定。",
+        "easy",
+        "《安全生产法》第五条",
+        ("安全管理", "法律法规"),
+        external_key="Q-1",
+    ),
     # The bank keeps safe HTML: "<" and "&" of the text arrive escaped by every reader.
-    QuestionData("multiple", "浓度 &lt;5% &amp; 通风良好时，下列做法正确的有（　）。",
-                 ("佩戴防护", "<b>持证</b>作业", "单人作业"), "AB", difficulty="hard",
-                 topics=("安全管理",)),
-    QuestionData("truefalse", "<b>安全第一</b>是方针之一。", answer=False, explanation="是。",
-                 sectors=("危险化学品",), roles=("principal_leader",), usage="exam"),
-    QuestionData("fill", "坚持（　　）的方针", answer=[["安全第一", "安全 第一"]], topics=("方针/政策",)),
-    QuestionData("fill", "坚持（　）、____、综合治理", answer=[["安全第一"], ["预防为主", "预防~为主}"]]),
+    QuestionData(
+        "multiple",
+        "浓度 &lt;5% &amp; 通风良好时，下列做法正确的有（　）。",
+        ("佩戴防护", "<b>持证</b>作业", "单人作业"),
+        "AB",
+        difficulty="hard",
+        topics=("安全管理",),
+    ),
+    QuestionData(
+        "truefalse",
+        "<b>安全第一</b>是方针之一。",
+        answer=False,
+        explanation="是。",
+        sectors=("危险化学品",),
+        roles=("principal_leader",),
+        usage="exam",
+    ),
+    QuestionData(
+        "fill", "坚持（　　）的方针", answer=[["安全第一", "安全 第一"]], topics=("方针/政策",)
+    ),
+    QuestionData(
+        "fill", "坚持（　）、____、综合治理", answer=[["安全第一"], ["预防为主", "预防~为主}"]]
+    ),
 ]
 
 
@@ -98,8 +122,19 @@ def test_written_moodle_xml_reads_back_unchanged():
     assert written.startswith(b"<?xml") and "安培题库".encode() in written
     result = read_moodle(written)
     assert result.ok, [(q.position, [str(p) for p in q.problems]) for q in result.questions]
-    fields = ("kind", "stem", "options", "answer", "explanation", "difficulty", "legal_source",
-              "topics", "sectors", "roles", "usage")
+    fields = (
+        "kind",
+        "stem",
+        "options",
+        "answer",
+        "explanation",
+        "difficulty",
+        "legal_source",
+        "topics",
+        "sectors",
+        "roles",
+        "usage",
+    )
     read_back = {q.data.stem: q.data for q in result.questions}
     for original in QUESTIONS:
         again = read_back[original.stem]
@@ -113,21 +148,31 @@ def test_cloze_with_other_sub_questions_is_unsupported():
       <questiontext format="html"><text>选{1:MULTICHOICE:=甲~乙}</text></questiontext>
       </question></quiz>"""
     result = read_moodle(xml.encode())
-    assert result.questions[0].problems[0].render() == "unsupported Moodle question type: multianswer"
+    assert (
+        result.questions[0].problems[0].render() == "unsupported Moodle question type: multianswer"
+    )
 
 
 def test_billion_laughs_is_refused_not_expanded():
     entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
-    bomb = (f'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY lol0 "lol">{entities}]>'
-            "<quiz><question type=\"truefalse\"><name><text>&lol9;</text></name></question></quiz>")
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY lol0 "lol">{entities}]>'
+        '<quiz><question type="truefalse"><name><text>&lol9;</text></name></question></quiz>'
+    )
     started = time.monotonic()
     result = read("bomb.xml", bomb.encode())
     assert time.monotonic() - started < 1
     assert not result.questions
     assert result.problems[0].message == (
-        "the XML file declares a DTD or entities, which are refused for safety")
+        "the XML file declares a DTD or entities, which are refused for safety"
+    )
 
 
 def test_broken_and_foreign_xml_are_problems_of_the_file():
-    assert read_moodle(b"<quiz><question>").problems[0].message == "the file is not valid XML: %(error)s"
-    assert read_moodle(b"<html/>").problems[0].message == "the file is not a Moodle XML question file"
+    assert (
+        read_moodle(b"<quiz><question>").problems[0].message
+        == "the file is not valid XML: %(error)s"
+    )
+    assert (
+        read_moodle(b"<html/>").problems[0].message == "the file is not a Moodle XML question file"
+    )

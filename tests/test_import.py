@@ -17,8 +17,11 @@ from exam.people.models import Employment, Enterprise, Person
 from question_bank.spreadsheets import SpreadsheetError, read_spreadsheet
 
 TODAY = date(2026, 11, 27)
-LOOKUPS = Lookups(sectors={"危险化学品": "hazardous_chemicals", "粉尘涉爆": "dust_explosion"},
-                  towns={"城关街道"}, credit_codes=set())
+LOOKUPS = Lookups(
+    sectors={"危险化学品": "hazardous_chemicals", "粉尘涉爆": "dust_explosion"},
+    towns={"城关街道"},
+    credit_codes=set(),
+)
 
 
 def _plan(data: bytes, lookups=LOOKUPS):
@@ -31,8 +34,22 @@ def _company(code, name="鑫泰化工有限公司", sectors="危险化学品、�
 
 def test_plan_reads_both_sheets_and_normalises_values():
     code = valid_credit_code()
-    plan = _plan(xlsx([_company(code.lower())],
-                      [["张伟", valid_id_number(born="19750315").lower(), "138 0000 1111", "主要负责人", code, "", "2024/3/1"]]))
+    plan = _plan(
+        xlsx(
+            [_company(code.lower())],
+            [
+                [
+                    "张伟",
+                    valid_id_number(born="19750315").lower(),
+                    "138 0000 1111",
+                    "主要负责人",
+                    code,
+                    "",
+                    "2024/3/1",
+                ]
+            ],
+        )
+    )
     assert plan.ok, plan.errors
     assert plan.enterprises[0].credit_code == code
     assert plan.enterprises[0].sector_codes == ["hazardous_chemicals", "dust_explosion"]
@@ -47,14 +64,22 @@ def test_every_bad_row_is_reported_with_row_number_and_reason():
     genuine = valid_id_number()
     bad_check = genuine[:-1] + ("0" if genuine[-1] != "0" else "1")
     good_id = valid_id_number()
-    plan = _plan(xlsx(
-        [_company(code), _company(code[:-1] + ("0" if code[-1] != "0" else "1"), name="坏代码公司"),
-         _company(valid_credit_code(), name="未知行业公司", sectors="造船")],
-        [["甲", bad_check, "13800000001", "主要负责人", code, "", ""],
-         ["乙", good_id, "13800000002", "厂长", code, "", ""],
-         ["丙", good_id, "13800000003", "安全总监", code, "", ""],
-         ["丁", valid_id_number(), "13800000004", "安全总监", valid_credit_code(), "", ""],
-         ["戊", valid_id_number(), "12345", "安全总监", code, "", "2099-01-01"]]))
+    plan = _plan(
+        xlsx(
+            [
+                _company(code),
+                _company(code[:-1] + ("0" if code[-1] != "0" else "1"), name="坏代码公司"),
+                _company(valid_credit_code(), name="未知行业公司", sectors="造船"),
+            ],
+            [
+                ["甲", bad_check, "13800000001", "主要负责人", code, "", ""],
+                ["乙", good_id, "13800000002", "厂长", code, "", ""],
+                ["丙", good_id, "13800000003", "安全总监", code, "", ""],
+                ["丁", valid_id_number(), "13800000004", "安全总监", valid_credit_code(), "", ""],
+                ["戊", valid_id_number(), "12345", "安全总监", code, "", "2099-01-01"],
+            ],
+        )
+    )
     assert not plan.ok
     # Outside a request the messages are the English originals.
     found = {(e.sheet, e.row): e.message for e in plan.errors}
@@ -81,13 +106,16 @@ def test_missing_required_column_is_named():
     assert "手机号" in messages and "所在企业统一社会信用代码" in messages
 
 
-@pytest.mark.parametrize("filename, data, reason", [
-    ("people.xlsx", b"this is not a zip file at all", "not_spreadsheet"),
-    ("people.xlsx", b"PK\x03\x04 broken zip", "not_spreadsheet"),
-    ("people.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old_xls"),
-    ("people.csv", b"", "empty"),
-    ("photo.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not_spreadsheet"),
-])
+@pytest.mark.parametrize(
+    "filename, data, reason",
+    [
+        ("people.xlsx", b"this is not a zip file at all", "not_spreadsheet"),
+        ("people.xlsx", b"PK\x03\x04 broken zip", "not_spreadsheet"),
+        ("people.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old_xls"),
+        ("people.csv", b"", "empty"),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "not_spreadsheet"),
+    ],
+)
 def test_files_that_are_not_spreadsheets_are_refused(filename, data, reason):
     with pytest.raises(SpreadsheetError) as excinfo:
         read_spreadsheet(filename, data)
@@ -104,8 +132,9 @@ def test_csv_saved_by_chinese_excel_in_gbk_is_read():
 
 
 def _upload(client, data: bytes, filename="register.xlsx"):
-    return client.post("/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def _confirm(client, upload_response):
@@ -120,11 +149,25 @@ def district(app, make_town):
 
 
 def _register_file(codes, ids):
-    return xlsx([_company(codes[0], name="鑫泰化工有限公司"), _company(codes[1], name="华源冶金有限公司",
-                                                              sectors="粉尘涉爆")],
-                [["张伟", ids[0], "13800000001", "主要负责人", codes[0], "鑫泰化工有限公司", "2023-05-01"],
-                 ["李娜", ids[1], "13800000002", "安全总监", codes[0], "", ""],
-                 ["王强", ids[2], "13800000003", "安全生产管理人员", codes[1], "", "2022-01-10"]])
+    return xlsx(
+        [
+            _company(codes[0], name="鑫泰化工有限公司"),
+            _company(codes[1], name="华源冶金有限公司", sectors="粉尘涉爆"),
+        ],
+        [
+            [
+                "张伟",
+                ids[0],
+                "13800000001",
+                "主要负责人",
+                codes[0],
+                "鑫泰化工有限公司",
+                "2023-05-01",
+            ],
+            ["李娜", ids[1], "13800000002", "安全总监", codes[0], "", ""],
+            ["王强", ids[2], "13800000003", "安全生产管理人员", codes[1], "", "2022-01-10"],
+        ],
+    )
 
 
 def test_import_writes_nothing_when_any_row_is_bad(client, login_as, district):
@@ -149,16 +192,22 @@ def test_import_then_reimport_changes_nothing(client, login_as, district):
     assert done.get_data(as_text=True).count('class="password"') == 3
     assert db.session.scalar(db.select(db.func.count(Person.id))) == 3
     accounts = db.session.scalars(db.select(User).where(User.role == UserRole.CANDIDATE)).all()
-    assert len(accounts) == 3 and all(a.must_change_password and a.initial_password for a in accounts)
-    snapshot = [(p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
-                for p in db.session.scalars(db.select(Person).order_by(Person.id))]
+    assert len(accounts) == 3 and all(
+        a.must_change_password and a.initial_password for a in accounts
+    )
+    snapshot = [
+        (p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
+        for p in db.session.scalars(db.select(Person).order_by(Person.id))
+    ]
     audit_count = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
 
     again = _confirm(client, _upload(client, data))
     page = again.get_data(as_text=True)
     assert 'class="password"' not in page
-    assert [(p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
-            for p in db.session.scalars(db.select(Person).order_by(Person.id))] == snapshot
+    assert [
+        (p.name, p.mobile, p.role, p.enterprise_id, p.appointed_on, p.updated_at)
+        for p in db.session.scalars(db.select(Person).order_by(Person.id))
+    ] == snapshot
     assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == audit_count
     assert db.session.scalar(db.select(db.func.count(Employment.id))) == 3
     assert db.session.scalar(db.select(db.func.count(User.id))) == 4  # 3 candidates + the admin
@@ -237,8 +286,22 @@ def test_cli_import_dry_run_writes_nothing_then_real_run_does(runner, district, 
 
 def test_cli_import_reports_bad_rows_and_fails(runner, district, tmp_path):
     path = tmp_path / "bad.xlsx"
-    path.write_bytes(xlsx(None, [["张伟", "110105194912310029", "13800000001", "主要负责人",
-                                  valid_credit_code(), "", ""]]))
+    path.write_bytes(
+        xlsx(
+            None,
+            [
+                [
+                    "张伟",
+                    "110105194912310029",
+                    "13800000001",
+                    "主要负责人",
+                    valid_credit_code(),
+                    "",
+                    "",
+                ]
+            ],
+        )
+    )
     result = runner.invoke(args=["people", "import", str(path)])
     assert result.exit_code == 1
     assert "row 2" in result.output
@@ -246,13 +309,20 @@ def test_cli_import_reports_bad_rows_and_fails(runner, district, tmp_path):
 
 def test_overlong_and_out_of_range_values_are_reported_not_crashed():
     code = valid_credit_code()
-    plan = _plan(xlsx(
-        [["长" * 201, code, "危险化学品", "城关街道", "", "", "1" * 40, 99999999999],
-         ["上标公司", valid_credit_code(), "危险化学品", "城关街道", "", "", "", "²"]],
-        [["名" * 61, valid_id_number(), "13800000001", "主要负责人", code, "", ""]]))
+    plan = _plan(
+        xlsx(
+            [
+                ["长" * 201, code, "危险化学品", "城关街道", "", "", "1" * 40, 99999999999],
+                ["上标公司", valid_credit_code(), "危险化学品", "城关街道", "", "", "", "²"],
+            ],
+            [["名" * 61, valid_id_number(), "13800000001", "主要负责人", code, "", ""]],
+        )
+    )
     found = {(e.sheet, e.row) for e in plan.errors}
     assert {("企业", 2), ("企业", 3), ("人员", 2)} <= found
-    assert len([e for e in plan.errors if (e.sheet, e.row) == ("企业", 2)]) == 3  # name, phone, count
+    assert (
+        len([e for e in plan.errors if (e.sheet, e.row) == ("企业", 2)]) == 3
+    )  # name, phone, count
 
 
 def test_english_sector_and_post_names_are_understood_whatever_the_language(app):
@@ -261,9 +331,21 @@ def test_english_sector_and_post_names_are_understood_whatever_the_language(app)
     make_lookups = services.lookups()
     make_lookups.towns.add("城关街道")
     code = valid_credit_code()
-    data = xlsx([["Acme Chemicals Ltd", code, "Hazardous chemicals, Dust-explosion risk", "城关街道",
-                  "", "", "", ""]],
-                [["Zhang Wei", valid_id_number(), "13800000001", "Principal leader", code, "", ""]])
+    data = xlsx(
+        [
+            [
+                "Acme Chemicals Ltd",
+                code,
+                "Hazardous chemicals, Dust-explosion risk",
+                "城关街道",
+                "",
+                "",
+                "",
+                "",
+            ]
+        ],
+        [["Zhang Wei", valid_id_number(), "13800000001", "Principal leader", code, "", ""]],
+    )
     plan = build_plan(read_spreadsheet("x.xlsx", data), make_lookups, TODAY)
     assert plan.ok, plan.errors
     assert plan.enterprises[0].sector_codes == ["hazardous_chemicals", "dust_explosion"]
@@ -272,14 +354,24 @@ def test_english_sector_and_post_names_are_understood_whatever_the_language(app)
 
 def test_a_mobile_shared_by_two_people_is_reported():
     code = valid_credit_code()
-    plan = _plan(xlsx([_company(code)],
-                      [["甲", valid_id_number(), "13800000009", "主要负责人", code, "", ""],
-                       ["乙", valid_id_number(), "13800000009", "安全总监", code, "", ""]]))
+    plan = _plan(
+        xlsx(
+            [_company(code)],
+            [
+                ["甲", valid_id_number(), "13800000009", "主要负责人", code, "", ""],
+                ["乙", valid_id_number(), "13800000009", "安全总监", code, "", ""],
+            ],
+        )
+    )
     assert [(e.sheet, e.row) for e in plan.errors] == [("人员", 3)]
     assert "13800000009" in plan.errors[0].message
     registered = Lookups(LOOKUPS.sectors, LOOKUPS.towns, set(), {"13800000009": "someone-else"})
-    plan = _plan(xlsx([_company(code)], [["甲", valid_id_number(), "13800000009", "主要负责人", code,
-                                          "", ""]]), registered)
+    plan = _plan(
+        xlsx(
+            [_company(code)], [["甲", valid_id_number(), "13800000009", "主要负责人", code, "", ""]]
+        ),
+        registered,
+    )
     assert "registered to another person" in plan.errors[0].message
 
 
@@ -302,7 +394,10 @@ def test_changing_a_town_by_reimport_is_applied(client, login_as, district, make
     _confirm(client, _upload(client, xlsx([_company(code)])))
     done = _confirm(client, _upload(client, xlsx([_company(code, town="乙镇")])))
     assert done.status_code == 200
-    assert db.session.scalar(db.select(Enterprise).where(Enterprise.credit_code == code)).town.name == "乙镇"
+    assert (
+        db.session.scalar(db.select(Enterprise).where(Enterprise.credit_code == code)).town.name
+        == "乙镇"
+    )
 
 
 def test_confirming_twice_imports_once(client, login_as, district):
@@ -320,9 +415,15 @@ def test_another_app_host_can_confirm_the_upload(app, client, login_as, district
     from exam import create_app
 
     admin = login_as(UserRole.ADMIN)
-    preview = _upload(client, _register_file([valid_credit_code(), valid_credit_code()],
-                                             [valid_id_number() for _ in range(3)]))
-    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    preview = _upload(
+        client,
+        _register_file(
+            [valid_credit_code(), valid_credit_code()], [valid_id_number() for _ in range(3)]
+        ),
+    )
+    token = re.search(
+        r'name="token" type="hidden" value="([0-9a-f]+)"', preview.get_data(as_text=True)
+    ).group(1)
     other_host = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": database_url})
     other_host.test_client_class = type(client)
     other_client = other_host.test_client()
@@ -333,10 +434,13 @@ def test_another_app_host_can_confirm_the_upload(app, client, login_as, district
     assert db.session.scalar(db.select(db.func.count(Person.id))) == 3
 
 
-
 def test_a_control_character_in_a_name_is_reported():
     """A CSV file can carry one (a worksheet cannot); it would break every report listing the name."""
-    text = ("姓名,身份证号,手机号,岗位,所在企业统一社会信用代码\n"
-            f"张\x0b伟,{valid_id_number()},13800000000,安全总监,{valid_credit_code()}\n")
+    text = (
+        "姓名,身份证号,手机号,岗位,所在企业统一社会信用代码\n"
+        f"张\x0b伟,{valid_id_number()},13800000000,安全总监,{valid_credit_code()}\n"
+    )
     plan = build_plan(read_spreadsheet("people.csv", text.encode("utf-8")), LOOKUPS, TODAY)
-    assert any("控制字符" in e.message or "control character" in e.message for e in plan.errors), plan.errors
+    assert any("控制字符" in e.message or "control character" in e.message for e in plan.errors), (
+        plan.errors
+    )

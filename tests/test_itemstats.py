@@ -10,8 +10,10 @@ from question_bank import itemstats
 from question_bank.itemstats import Flag
 
 
-@pytest.mark.parametrize(("n", "size"), [(0, 0), (1, 0), (2, 1), (3, 1), (10, 3), (11, 3), (13, 4),
-                                         (100, 27), (150, 41), (1000, 270)])
+@pytest.mark.parametrize(
+    ("n", "size"),
+    [(0, 0), (1, 0), (2, 1), (3, 1), (10, 3), (11, 3), (13, 4), (100, 27), (150, 41), (1000, 270)],
+)
 def test_group_size_is_27_percent_rounded_half_up(n, size):
     assert itemstats.group_size(n) == size
 
@@ -47,7 +49,8 @@ def test_sums_add_up_and_give_the_same_correlation():
     a = itemstats.sums([1, 0, 1], [10, 5, 7])
     b = itemstats.sums([0, 1], [3, 9])
     assert itemstats.correlation(a + b) == pytest.approx(
-        statistics.correlation([1, 0, 1, 0, 1], [10, 5, 7, 3, 9]))
+        statistics.correlation([1, 0, 1, 0, 1], [10, 5, 7, 3, 9])
+    )
 
 
 def test_no_correlation_without_variation_or_candidates():
@@ -56,21 +59,27 @@ def test_no_correlation_without_variation_or_candidates():
     assert itemstats.point_biserial([1], [10]) is None
 
 
-@pytest.mark.parametrize(("facility", "d", "r", "expected"), [
-    (0.95, 0.1, 0.2, (Flag.TOO_EASY,)),
-    (0.9, 0.1, 0.2, ()),  # the threshold itself is not "too easy"
-    (0.1, 0.3, 0.2, (Flag.TOO_HARD,)),
-    (0.2, 0.3, 0.2, ()),
-    (0.5, -0.2, 0.3, (Flag.NEGATIVE,)),  # D decides when there are groups
-    (0.5, 0.0, 0.0, ()),
-    (0.5, None, -0.4, (Flag.NEGATIVE,)),  # too few candidates for groups: r_pb decides
-    (0.15, -0.5, -0.5, (Flag.TOO_HARD, Flag.NEGATIVE)),
-    (None, None, None, ()),
-])
+@pytest.mark.parametrize(
+    ("facility", "d", "r", "expected"),
+    [
+        (0.95, 0.1, 0.2, (Flag.TOO_EASY,)),
+        (0.9, 0.1, 0.2, ()),  # the threshold itself is not "too easy"
+        (0.1, 0.3, 0.2, (Flag.TOO_HARD,)),
+        (0.2, 0.3, 0.2, ()),
+        (0.5, -0.2, 0.3, (Flag.NEGATIVE,)),  # D decides when there are groups
+        (0.5, 0.0, 0.0, ()),
+        (0.5, None, -0.4, (Flag.NEGATIVE,)),  # too few candidates for groups: r_pb decides
+        (0.15, -0.5, -0.5, (Flag.TOO_HARD, Flag.NEGATIVE)),
+        (None, None, None, ()),
+    ],
+)
 def test_flags(facility, d, r, expected):
     assert itemstats.flags(facility, d, r) == expected
 
 
 def test_no_flags_from_too_few_candidates():
     assert itemstats.flags(0.05, -0.5, -0.5, candidates=itemstats.MIN_CANDIDATES - 1) == ()
-    assert itemstats.flags(0.05, -0.5, -0.5, candidates=itemstats.MIN_CANDIDATES) == (Flag.TOO_HARD, Flag.NEGATIVE)
+    assert itemstats.flags(0.05, -0.5, -0.5, candidates=itemstats.MIN_CANDIDATES) == (
+        Flag.TOO_HARD,
+        Flag.NEGATIVE,
+    )

@@ -27,13 +27,25 @@ def at(seconds: float) -> datetime:
 
 @pytest.fixture
 def make_course(app):
-    def make(*lessons, assignment=None, published=True, topics=(), title="安全生产法要点") -> Course:
-        course = Course(title=title, assignment=assignment or {"roles": [PersonRole.PRINCIPAL_LEADER]},
-                        published_at=utcnow() if published else None,
-                        topics=list(db.session.scalars(select(Topic).where(Topic.code.in_(topics)))))
+    def make(
+        *lessons, assignment=None, published=True, topics=(), title="安全生产法要点"
+    ) -> Course:
+        course = Course(
+            title=title,
+            assignment=assignment or {"roles": [PersonRole.PRINCIPAL_LEADER]},
+            published_at=utcnow() if published else None,
+            topics=list(db.session.scalars(select(Topic).where(Topic.code.in_(topics)))),
+        )
         for position, (kind, minutes) in enumerate(lessons or [(LessonKind.TEXT, 10)]):
-            course.lessons.append(Lesson(title=f"第{position + 1}课", kind=kind, minutes=minutes,
-                                         position=position, body="<p>第五条 生产经营单位的主要负责人是本单位安全生产第一责任人。</p>"))
+            course.lessons.append(
+                Lesson(
+                    title=f"第{position + 1}课",
+                    kind=kind,
+                    minutes=minutes,
+                    position=position,
+                    body="<p>第五条 生产经营单位的主要负责人是本单位安全生产第一责任人。</p>",
+                )
+            )
         db.session.add(course)
         db.session.commit()
         return course
@@ -51,7 +63,9 @@ def beats(person, lesson, times, *, active=True, positions=None):
     total = 0.0
     for i, second in enumerate(times):
         position = positions[i] if positions else None
-        total += services.beat(person, lesson, at(second), active=active, position=position).credited
+        total += services.beat(
+            person, lesson, at(second), active=active, position=position
+        ).credited
     db.session.commit()
     return round(total, 2)
 
@@ -134,17 +148,23 @@ def test_a_video_cannot_skip_ahead_past_what_was_watched(leader, make_course):
 
 def test_study_time_converts_to_hours_with_a_daily_cap(app, leader):
     app.config.update(ONLINE_MINUTES_PER_HOUR=45, ONLINE_DAILY_CAP_HOURS=2)
-    db.session.add_all([
-        StudyDay(person_id=leader.id, day=date(2026, 3, 1), seconds=90 * 60),   # 2 hours
-        StudyDay(person_id=leader.id, day=date(2026, 3, 2), seconds=300 * 60),  # capped at 2
-        StudyDay(person_id=leader.id, day=date(2026, 3, 3), seconds=27 * 60),   # 0.6
-        StudyDay(person_id=leader.id, day=date(2025, 12, 31), seconds=45 * 60),  # last year
-    ])
+    db.session.add_all(
+        [
+            StudyDay(person_id=leader.id, day=date(2026, 3, 1), seconds=90 * 60),  # 2 hours
+            StudyDay(person_id=leader.id, day=date(2026, 3, 2), seconds=300 * 60),  # capped at 2
+            StudyDay(person_id=leader.id, day=date(2026, 3, 3), seconds=27 * 60),  # 0.6
+            StudyDay(person_id=leader.id, day=date(2025, 12, 31), seconds=45 * 60),  # last year
+        ]
+    )
     db.session.commit()
     assert services.online_hours([leader.id], 2026) == {leader.id: 4.6}
     assert services.online_hours([leader.id], 2025) == {leader.id: 1.0}
     days = services.study_days(leader, 2026)
-    assert [(d.day.day, d.hours, d.capped) for d in days] == [(3, 0.6, False), (2, 2.0, True), (1, 2.0, False)]
+    assert [(d.day.day, d.hours, d.capped) for d in days] == [
+        (3, 0.6, False),
+        (2, 2.0, True),
+        (1, 2.0, False),
+    ]
 
 
 def test_online_hours_are_credited_to_the_ledger_apart_from_hours_on_site(app, leader):
@@ -156,11 +176,14 @@ def test_online_hours_are_credited_to_the_ledger_apart_from_hours_on_site(app, l
 
 
 def test_a_forged_heartbeat_for_a_lesson_not_assigned_is_refused_and_nothing_stored(
-        client, login_as, make_person, make_course):
+    client, login_as, make_person, make_course
+):
     safety_manager = make_person(role=PersonRole.SAFETY_MANAGER)
     lesson = make_course(assignment={"roles": [PersonRole.SAFETY_DIRECTOR]}).lessons[0]
     login_as(UserRole.CANDIDATE, person=safety_manager)
-    response = client.post(f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0})
+    response = client.post(
+        f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0}
+    )
     assert response.status_code == 404
     assert response.json["error"]["message"] == "该课时不在您的课程中。"
     assert db.session.scalar(select(func.count(StudyProgress.id))) == 0
@@ -172,12 +195,22 @@ def test_a_forged_heartbeat_for_a_lesson_not_assigned_is_refused_and_nothing_sto
 def test_an_unpublished_course_is_not_studied(client, login_as, leader, make_course):
     lesson = make_course(published=False).lessons[0]
     login_as(UserRole.CANDIDATE, person=leader)
-    assert client.post(f"/learning/lessons/{lesson.id}/beat", json={"active": True}).status_code == 404
+    assert (
+        client.post(f"/learning/lessons/{lesson.id}/beat", json={"active": True}).status_code == 404
+    )
 
 
-@pytest.mark.parametrize("body", [None, {"active": "yes"}, {"active": True, "position": "x"},
-                                  {"active": True, "position": True}, [1, 2],
-                                  {"active": True, "position": 10**400}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"active": "yes"},
+        {"active": True, "position": "x"},
+        {"active": True, "position": True},
+        [1, 2],
+        {"active": True, "position": 10**400},
+    ],
+)
 def test_a_malformed_heartbeat_gets_a_clear_message(client, login_as, leader, make_course, body):
     lesson = make_course().lessons[0]
     login_as(UserRole.CANDIDATE, person=leader)
@@ -186,19 +219,25 @@ def test_a_malformed_heartbeat_gets_a_clear_message(client, login_as, leader, ma
     assert db.session.scalar(select(func.count(StudyDay.id))) == 0
 
 
-def test_heartbeats_over_http_credit_the_candidate(client, login_as, leader, make_course, monkeypatch):
+def test_heartbeats_over_http_credit_the_candidate(
+    client, login_as, leader, make_course, monkeypatch
+):
     lesson = make_course().lessons[0]
     login_as(UserRole.CANDIDATE, person=leader)
     clock = iter([at(0), at(15), at(30)])
     monkeypatch.setattr("exam.learning.views.utcnow", lambda: next(clock))
     for _ in range(3):
-        body = client.post(f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0.5}).json
+        body = client.post(
+            f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0.5}
+        ).json
     assert body["seconds"] == 30 and body["required"] == 600 and body["completed"] is False
     page = client.get("/learning/").get_data(as_text=True)
     assert "安全生产法要点" in page and "继续：第1课" in page
 
 
-def test_the_candidate_sees_courses_with_progress_and_due_dates(client, login_as, leader, make_course):
+def test_the_candidate_sees_courses_with_progress_and_due_dates(
+    client, login_as, leader, make_course
+):
     course = make_course((LessonKind.TEXT, 1), (LessonKind.TEXT, 1))
     course.due_on = date(2020, 1, 31)
     db.session.commit()
@@ -210,7 +249,8 @@ def test_the_candidate_sees_courses_with_progress_and_due_dates(client, login_as
 
 
 def test_an_exam_blocks_until_its_prerequisite_course_is_complete(
-        client, login_as, leader, make_course, make_exam):
+    client, login_as, leader, make_course, make_exam
+):
     course = make_course((LessonKind.TEXT, 1))
     exam = make_exam(prerequisite_course_id=course.id)
     user = login_as(UserRole.CANDIDATE, person=leader)
@@ -219,7 +259,9 @@ def test_an_exam_blocks_until_its_prerequisite_course_is_complete(
     assert refused.value.code == "course_required" and refused.value.params["lessons"] == 1
     page = client.get("/exams").get_data(as_text=True)
     assert "考试前请先学完在线课程“安全生产法要点”：已学完 0 / 1 课时。" in page
-    response = client.post(f"/exams/{exam.id}/start", data={"csrf_token": "x"}, follow_redirects=True)
+    response = client.post(
+        f"/exams/{exam.id}/start", data={"csrf_token": "x"}, follow_redirects=True
+    )
     assert "请先学完在线课程“安全生产法要点”" in response.get_data(as_text=True)
     api = client.post(f"/api/v1/exams/{exam.id}/attempts", json={})
     assert api.status_code == 403 and api.json["error"]["code"] == "course_required"
@@ -235,13 +277,16 @@ def test_weak_topics_point_to_the_lessons_on_them(leader, make_course):
     assert services.courses_on_topics(leader, weak) == [course]
 
 
-def test_the_video_is_served_with_206_partial_content(app, client, login_as, leader, make_person, make_course,
-                                                      tmp_path):
+def test_the_video_is_served_with_206_partial_content(
+    app, client, login_as, leader, make_person, make_course, tmp_path
+):
     from exam.learning.storage import file_path
 
     app.config["LEARNING_STORAGE"] = str(tmp_path)
     data = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
-    stored = LessonFile(sha256="ab" * 32, original_name="片.mp4", content_type="video/mp4", size=len(data))
+    stored = LessonFile(
+        sha256="ab" * 32, original_name="片.mp4", content_type="video/mp4", size=len(data)
+    )
     db.session.add(stored)
     db.session.flush()
     path = file_path(stored)
@@ -260,7 +305,12 @@ def test_the_video_is_served_with_206_partial_content(app, client, login_as, lea
     assert client.get(f"/learning/lessons/{lesson.id}/file").data == data
     client.post("/logout")
     login_as(UserRole.CANDIDATE, person=make_person(role=PersonRole.SAFETY_MANAGER))
-    assert client.get(f"/learning/lessons/{lesson.id}/file", headers={"Range": "bytes=0-9"}).status_code == 404
+    assert (
+        client.get(
+            f"/learning/lessons/{lesson.id}/file", headers={"Range": "bytes=0-9"}
+        ).status_code
+        == 404
+    )
 
 
 def test_two_tabs_reporting_at_the_same_moment_count_once(app, leader, make_course, monkeypatch):
@@ -304,7 +354,9 @@ def test_two_tabs_reporting_at_the_same_moment_count_once(app, leader, make_cour
     assert db.session.scalar(select(StudyDay.seconds)) == 10
 
 
-def test_a_failed_exam_points_to_the_courses_on_its_weak_topics(client, login_as, leader, make_course, make_exam):
+def test_a_failed_exam_points_to_the_courses_on_its_weak_topics(
+    client, login_as, leader, make_course, make_exam
+):
     course = make_course(topics=["G1"], title="教育培训专题课程")
     make_course(topics=["G7"], title="应急处置专题课程")
     exam = make_exam()
@@ -331,14 +383,19 @@ def test_reports_that_prove_no_watching_do_not_move_a_video_on(leader, make_cour
 def test_a_late_report_or_a_faster_playback_is_not_taken_for_a_jump(leader, make_course):
     lesson = make_course((LessonKind.VIDEO, 5)).lessons[0]
     # A report 3 s late, then two lost on a weak network, then 1.25x speed: all watched honestly.
-    credited = beats(leader, lesson, [0, 15, 33, 45, 90, 105, 120], positions=[0, 15, 30, 45, 90, 108.75, 127.5])
-    assert credited == 15 + 15 + 12 + 0 + 15 + 15  # never more than played, nor than the clock allows
+    credited = beats(
+        leader, lesson, [0, 15, 33, 45, 90, 105, 120], positions=[0, 15, 30, 45, 90, 108.75, 127.5]
+    )
+    assert (
+        credited == 15 + 15 + 12 + 0 + 15 + 15
+    )  # never more than played, nor than the clock allows
     progress = db.session.scalar(select(StudyProgress))
     assert progress.furthest == 127.5
 
 
 def test_a_prerequisite_course_can_be_studied_by_every_candidate_of_the_exam(
-        client, login_as, make_person, make_course, make_exam):
+    client, login_as, make_person, make_course, make_exam
+):
     manager = make_person(role=PersonRole.SAFETY_MANAGER)
     course = make_course((LessonKind.TEXT, 1), assignment={"roles": [PersonRole.PRINCIPAL_LEADER]})
     exam = make_exam(prerequisite_course_id=course.id)
@@ -349,7 +406,9 @@ def test_a_prerequisite_course_can_be_studied_by_every_candidate_of_the_exam(
     assert exam_services.start_attempt(exam, user, utcnow()).id
 
 
-def test_behind_nginx_a_video_is_handed_to_nginx_to_send(app, client, login_as, leader, make_course, tmp_path):
+def test_behind_nginx_a_video_is_handed_to_nginx_to_send(
+    app, client, login_as, leader, make_course, tmp_path
+):
     from exam.learning.storage import file_path
 
     app.config.update(LEARNING_STORAGE=str(tmp_path), LEARNING_ACCEL_PREFIX="/lesson-files/")

@@ -12,10 +12,22 @@ from exam.timeutil import utcnow
 
 
 def _exam_form(**overrides):
-    data = {"title": "专题考试", "opens_at": "2026-01-01T09:00", "closes_at": "2099-01-01T09:00",
-            "duration_minutes": 60, "pass_mark": 80, "attempts_allowed": 1, "review_policy": "after_close",
-            "scoring_policy": "all_or_nothing", "shuffle_questions": "y", "shuffle_options": "y",
-            "rules-0-count": 5, "rules-0-kind": "single", "rules-0-points": 20, "rules-0-topic": "G1"}
+    data = {
+        "title": "专题考试",
+        "opens_at": "2026-01-01T09:00",
+        "closes_at": "2099-01-01T09:00",
+        "duration_minutes": 60,
+        "pass_mark": 80,
+        "attempts_allowed": 1,
+        "review_policy": "after_close",
+        "scoring_policy": "all_or_nothing",
+        "shuffle_questions": "y",
+        "shuffle_options": "y",
+        "rules-0-count": 5,
+        "rules-0-kind": "single",
+        "rules-0-points": 20,
+        "rules-0-topic": "G1",
+    }
     for i in range(1, 6):
         data.update({f"rules-{i}-count": "", f"rules-{i}-kind": "single", f"rules-{i}-points": ""})
     data.update(overrides)
@@ -27,18 +39,30 @@ def test_organiser_composes_and_publishes_an_exam(client, login_as, active_bank)
     response = client.post("/manage/exams/new", data=_exam_form())
     assert response.status_code == 302, response.get_data(as_text=True)
     exam = db.session.scalar(db.select(Exam))
-    assert exam.blueprint["rules"] == [{"count": 5, "kind": "single", "points": 20.0, "topic": "G1",
-                                        "sector": None, "difficulty": None}]
+    assert exam.blueprint["rules"] == [
+        {
+            "count": 5,
+            "kind": "single",
+            "points": 20.0,
+            "topic": "G1",
+            "sector": None,
+            "difficulty": None,
+        }
+    ]
     assert exam.opens_at.hour == 1  # 09:00 in Beijing is 01:00 UTC
     client.post(f"/manage/exams/{exam.id}/publish")
     assert db.session.get(Exam, exam.id).published_at is not None
 
 
-def test_a_paper_the_bank_cannot_serve_is_not_published_and_the_rule_is_named(client, login_as, active_bank):
+def test_a_paper_the_bank_cannot_serve_is_not_published_and_the_rule_is_named(
+    client, login_as, active_bank
+):
     login_as(UserRole.ORGANISER)
     client.post("/manage/exams/new", data=_exam_form(**{"rules-0-count": 50}))
     exam = db.session.scalar(db.select(Exam))
-    page = client.post(f"/manage/exams/{exam.id}/publish", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/manage/exams/{exam.id}/publish", follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "第 1 条规则" in page and db.session.get(Exam, exam.id).published_at is None
 
 
@@ -48,7 +72,10 @@ def test_after_papers_are_drawn_the_paper_cannot_change(client, login_as, make_e
     db.session.commit()
     rules = exam.blueprint["rules"]
     login_as(UserRole.ORGANISER)
-    client.post(f"/manage/exams/{exam.id}/edit", data=_exam_form(title="改名后的考试", **{"rules-0-count": 1}))
+    client.post(
+        f"/manage/exams/{exam.id}/edit",
+        data=_exam_form(title="改名后的考试", **{"rules-0-count": 1}),
+    )
     exam = db.session.get(Exam, exam.id)
     assert exam.title == "改名后的考试" and exam.blueprint["rules"] == rules
 
@@ -60,7 +87,9 @@ def test_results_are_listed_and_exported(client, login_as, make_exam, make_user)
     db.session.commit()
     login_as(UserRole.ORGANISER)
     assert "不合格" in client.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
-    sheet = load_workbook(io.BytesIO(client.get(f"/manage/exams/{exam.id}/attempts.xlsx").data))["成绩"]
+    sheet = load_workbook(io.BytesIO(client.get(f"/manage/exams/{exam.id}/attempts.xlsx").data))[
+        "成绩"
+    ]
     assert sheet.max_row == 2 and sheet["H2"].value == "不合格"
 
 

@@ -22,16 +22,29 @@ def pool():
     questions = []
     for i in range(1, 41):
         kind = ("single", "multiple", "truefalse", "fill")[i % 4]
-        questions.append(PoolQuestion(
-            id=i, version_id=100 + i, kind=kind, difficulty=("easy", "hard")[i % 2],
-            topics=frozenset({"G1" if i <= 20 else "G3", "G1.1"} if i <= 10 else {"G1" if i <= 20 else "G3"}),
-            sectors=frozenset({"hazardous_chemicals"} if i % 3 == 0 else set()),
-            option_count=4 if kind in ("single", "multiple") else 0))
+        questions.append(
+            PoolQuestion(
+                id=i,
+                version_id=100 + i,
+                kind=kind,
+                difficulty=("easy", "hard")[i % 2],
+                topics=frozenset(
+                    {"G1" if i <= 20 else "G3", "G1.1"} if i <= 10 else {"G1" if i <= 20 else "G3"}
+                ),
+                sectors=frozenset({"hazardous_chemicals"} if i % 3 == 0 else set()),
+                option_count=4 if kind in ("single", "multiple") else 0,
+            )
+        )
     return questions
 
 
-RULES = Blueprint(rules=(Rule(3, "single", 2), Rule(2, "truefalse", 1, topic="G3"),
-                         Rule(1, "multiple", 4, sector="hazardous_chemicals")))
+RULES = Blueprint(
+    rules=(
+        Rule(3, "single", 2),
+        Rule(2, "truefalse", 1, topic="G3"),
+        Rule(1, "multiple", 4, sector="hazardous_chemicals"),
+    )
+)
 
 
 def test_a_sound_blueprint_has_no_problems_and_sums_its_points():
@@ -40,7 +53,9 @@ def test_a_sound_blueprint_has_no_problems_and_sums_its_points():
 
 
 def test_the_rule_that_lacks_questions_is_named_with_the_numbers():
-    blueprint = Blueprint(rules=(Rule(3, "single", 2), Rule(9, "fill", 1, topic="G1", difficulty="hard")))
+    blueprint = Blueprint(
+        rules=(Rule(3, "single", 2), Rule(9, "fill", 1, topic="G1", difficulty="hard"))
+    )
     problems = check_blueprint(blueprint, pool())
     assert len(problems) == 1
     assert problems[0].params == {"n": 2, "count": 9, "available": 5}
@@ -68,7 +83,9 @@ def test_a_drawn_paper_follows_every_rule_without_repeats():
         kinds = [by_id[i].kind for i in ids]
         assert kinds.count("single") == 3 and kinds.count("truefalse") == 2
         assert all("G3" in by_id[i].topics for i in ids if by_id[i].kind == "truefalse")
-        assert all("hazardous_chemicals" in by_id[i].sectors for i in ids if by_id[i].kind == "multiple")
+        assert all(
+            "hazardous_chemicals" in by_id[i].sectors for i in ids if by_id[i].kind == "multiple"
+        )
         assert all(item.version_id == 100 + item.question_id for item in paper.items)
 
 
@@ -83,15 +100,21 @@ def test_options_are_shuffled_per_candidate_and_mapped_back_for_grading():
 
 
 def test_no_shuffling_keeps_the_order_of_rules_and_options():
-    blueprint = Blueprint(fixed=((5, 10), (3, 10), (8, 10)), shuffle_questions=False, shuffle_options=False)
+    blueprint = Blueprint(
+        fixed=((5, 10), (3, 10), (8, 10)), shuffle_questions=False, shuffle_options=False
+    )
     paper = draw_paper(blueprint, pool(), seed=1)
-    assert [i.question_id for i in paper.items] == [5, 3, 8] and all(i.option_order == () for i in paper.items)
+    assert [i.question_id for i in paper.items] == [5, 3, 8] and all(
+        i.option_order == () for i in paper.items
+    )
 
 
 def test_a_fixed_paper_needs_active_questions_worth_points():
     problems = check_blueprint(Blueprint(fixed=((5, 10), (999, 10), (5, 0))), pool())
     messages = " ".join(p.message for p in problems)
-    assert "not active" in messages and "chosen twice" in messages and "more than 0 points" in messages
+    assert (
+        "not active" in messages and "chosen twice" in messages and "more than 0 points" in messages
+    )
     with pytest.raises(BlueprintError):
         draw_paper(Blueprint(rules=(Rule(50, "single", 1),)), pool(), seed=1)
 
@@ -102,24 +125,51 @@ QUESTIONS = {
     3: QuestionData("truefalse", "判断", (), False, topics=("G2",)),
     4: QuestionData("fill", "填空", (), [["安全第一"]], topics=("G3",)),
 }
-PAPER = Paper(7, (PaperItem(11, 1, 40, (2, 0, 3, 1)), PaperItem(12, 2, 30), PaperItem(13, 3, 20),
-                  PaperItem(14, 4, 10)))
+PAPER = Paper(
+    7,
+    (
+        PaperItem(11, 1, 40, (2, 0, 3, 1)),
+        PaperItem(12, 2, 30),
+        PaperItem(13, 3, 20),
+        PaperItem(14, 4, 10),
+    ),
+)
 
 
 def test_grading_a_paper_gives_scores_total_pass_and_topics():
-    result = grade_paper(PAPER, QUESTIONS, {11: "A", 12: "AB", 13: False, 14: "安全 第一"}, pass_mark=80)
+    result = grade_paper(
+        PAPER, QUESTIONS, {11: "A", 12: "AB", 13: False, 14: "安全 第一"}, pass_mark=80
+    )
     assert [i.score for i in result.items] == [40, 30, 20, 10]
     assert result.score == 100 and result.total_points == 100 and result.passed
     assert result.by_topic == {"G1": (70, 70), "G2": (50, 50), "G3": (10, 10)}
 
 
-@pytest.mark.parametrize("responses, policy, score, passed", [
-    ({11: "A", 12: "AB", 13: False}, ScoringPolicy.ALL_OR_NOTHING, 90, True),    # a blank left empty
-    ({11: "A", 12: "A", 13: False, 14: "安全第一"}, ScoringPolicy.ALL_OR_NOTHING, 70, False),
-    ({11: "A", 12: "A", 13: False, 14: "安全第一"}, ScoringPolicy.PARTIAL, 85, True),  # half of 30
-    ({11: "C", 12: "AB", 13: False, 14: "安全第一"}, ScoringPolicy.ALL_OR_NOTHING, 60, False),  # C shown is D
-    ({}, ScoringPolicy.ALL_OR_NOTHING, 0, False),
-])
+@pytest.mark.parametrize(
+    "responses, policy, score, passed",
+    [
+        (
+            {11: "A", 12: "AB", 13: False},
+            ScoringPolicy.ALL_OR_NOTHING,
+            90,
+            True,
+        ),  # a blank left empty
+        ({11: "A", 12: "A", 13: False, 14: "安全第一"}, ScoringPolicy.ALL_OR_NOTHING, 70, False),
+        (
+            {11: "A", 12: "A", 13: False, 14: "安全第一"},
+            ScoringPolicy.PARTIAL,
+            85,
+            True,
+        ),  # half of 30
+        (
+            {11: "C", 12: "AB", 13: False, 14: "安全第一"},
+            ScoringPolicy.ALL_OR_NOTHING,
+            60,
+            False,
+        ),  # C shown is D
+        ({}, ScoringPolicy.ALL_OR_NOTHING, 0, False),
+    ],
+)
 def test_grading_policies_and_the_pass_mark(responses, policy, score, passed):
     result = grade_paper(PAPER, QUESTIONS, responses, pass_mark=80, policy=policy)
     assert result.score == score and result.passed is passed

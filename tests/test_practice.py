@@ -19,11 +19,23 @@ def _topic(code):
 def bank(app, make_user):
     author = make_user(UserRole.ORGANISER)
 
-    def add(stem, answer="A", usage="both", status=QuestionStatus.ACTIVE, topic="G1", kind="single"):
+    def add(
+        stem, answer="A", usage="both", status=QuestionStatus.ACTIVE, topic="G1", kind="single"
+    ):
         options = ("第一责任人", "监督人", "协助人") if kind in ("single", "multiple") else ()
         question = services.create_question(
-            QuestionData(kind=kind, stem=stem, options=options, answer=answer,
-                         explanation=f"解析：{stem}", usage=usage), [_topic(topic)], [], author)
+            QuestionData(
+                kind=kind,
+                stem=stem,
+                options=options,
+                answer=answer,
+                explanation=f"解析：{stem}",
+                usage=usage,
+            ),
+            [_topic(topic)],
+            [],
+            author,
+        )
         question.status = status
         db.session.commit()
         return question
@@ -32,8 +44,10 @@ def bank(app, make_user):
 
 
 def _ids(page: str) -> tuple[str, str]:
-    return (re.search(r'name="question_id" type="hidden" value="(\d+)"', page).group(1),
-            re.search(r'name="version_id" type="hidden" value="(\d+)"', page).group(1))
+    return (
+        re.search(r'name="question_id" type="hidden" value="(\d+)"', page).group(1),
+        re.search(r'name="version_id" type="hidden" value="(\d+)"', page).group(1),
+    )
 
 
 def test_candidate_practises_a_topic_and_sees_the_explanation(client, login_as, bank):
@@ -44,14 +58,23 @@ def test_candidate_practises_a_topic_and_sees_the_explanation(client, login_as, 
     assert "解析：" not in page  # the explanation and answer come only after answering
     question_id, version_id = _ids(page)
     assert question_id == str(question.id)
-    result = client.post("/practice/answer", data={"question_id": question_id, "version_id": version_id,
-                                                   "mode": f"topic:{_topic('G1').id}", "choice": "A"})
+    result = client.post(
+        "/practice/answer",
+        data={
+            "question_id": question_id,
+            "version_id": version_id,
+            "mode": f"topic:{_topic('G1').id}",
+            "choice": "A",
+        },
+    )
     page = result.get_data(as_text=True)
     assert result.status_code == 200 and 'id="practice-verdict"' in page and "alert-success" in page
     assert "解析：主要负责人是本单位安全生产" in page
 
 
-def test_wrong_answers_go_to_the_list_and_leave_it_when_answered_right_there(client, login_as, bank):
+def test_wrong_answers_go_to_the_list_and_leave_it_when_answered_right_there(
+    client, login_as, bank
+):
     question = bank("题一")
     user = login_as(UserRole.CANDIDATE)
     data = {"question_id": question.id, "version_id": question.current_version_id}
@@ -74,8 +97,10 @@ def test_exam_only_drafts_and_retired_questions_are_never_practised(client, logi
     login_as(UserRole.CANDIDATE)
     page = client.get(f"/practice/topic/{_topic('G1').id}").get_data(as_text=True)
     assert "还没有可练习的题" in page or "no questions" in page
-    response = client.post("/practice/answer", data={"question_id": draft.id,
-                                                     "version_id": draft.current_version_id, "choice": "A"})
+    response = client.post(
+        "/practice/answer",
+        data={"question_id": draft.id, "version_id": draft.current_version_id, "choice": "A"},
+    )
     assert response.status_code == 404
 
 
@@ -94,12 +119,19 @@ def test_fill_in_and_multiple_choice_are_graded(client, login_as, bank):
     fill = bank("坚持____的方针", answer=[["安全第一"]], kind="fill")
     multiple = bank("哪些？", answer="AB", kind="multiple")
     login_as(UserRole.CANDIDATE)
-    right = client.post("/practice/answer", data={"question_id": fill.id, "version_id": fill.current_version_id,
-                                                  "blank": "安全 第一"}).get_data(as_text=True)
+    right = client.post(
+        "/practice/answer",
+        data={"question_id": fill.id, "version_id": fill.current_version_id, "blank": "安全 第一"},
+    ).get_data(as_text=True)
     assert "alert-success" in right
-    wrong = client.post("/practice/answer", data={"question_id": multiple.id,
-                                                  "version_id": multiple.current_version_id,
-                                                  "choice": ["A"]}).get_data(as_text=True)
+    wrong = client.post(
+        "/practice/answer",
+        data={
+            "question_id": multiple.id,
+            "version_id": multiple.current_version_id,
+            "choice": ["A"],
+        },
+    ).get_data(as_text=True)
     assert "alert-danger" in wrong  # a subset is not right in practice
 
 
@@ -111,20 +143,34 @@ def test_staff_do_not_practise(client, login_as):
 def test_only_the_version_in_use_can_be_practised(client, login_as, bank, make_user):
     question = bank("第一版题干")
     first_version = question.current_version_id
-    services.update_question(question, QuestionData(kind="single", stem="第二版题干",
-                                                     options=("第一责任人", "监督人", "协助人"), answer="B"),
-                             question.topics, [], make_user(UserRole.ORGANISER))
+    services.update_question(
+        question,
+        QuestionData(
+            kind="single", stem="第二版题干", options=("第一责任人", "监督人", "协助人"), answer="B"
+        ),
+        question.topics,
+        [],
+        make_user(UserRole.ORGANISER),
+    )
     question.status = QuestionStatus.ACTIVE
     db.session.commit()
     login_as(UserRole.CANDIDATE)
-    old = client.post("/practice/answer", data={"question_id": question.id, "version_id": first_version,
-                                                "choice": "A"})
+    old = client.post(
+        "/practice/answer",
+        data={"question_id": question.id, "version_id": first_version, "choice": "A"},
+    )
     assert old.status_code == 404
 
 
-@pytest.mark.parametrize("data", [
-    {"question_id": "²", "version_id": "1"}, {"question_id": "99999999999999999999", "version_id": "1"},
-    {"question_id": "", "version_id": ""}, {"question_id": "1", "version_id": "1", "mode": "topic:²"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"question_id": "²", "version_id": "1"},
+        {"question_id": "99999999999999999999", "version_id": "1"},
+        {"question_id": "", "version_id": ""},
+        {"question_id": "1", "version_id": "1", "mode": "topic:²"},
+    ],
+)
 def test_odd_practice_posts_are_refused_not_errors(client, login_as, data):
     login_as(UserRole.CANDIDATE)
     assert client.post("/practice/answer", data=data).status_code in (400, 404)
@@ -135,8 +181,13 @@ def test_exam_only_and_retired_questions_cannot_be_answered_by_posting(client, l
     retired = bank("停用", status=QuestionStatus.RETIRED)
     login_as(UserRole.CANDIDATE)
     for question in (exam_only, retired):
-        response = client.post("/practice/answer", data={"question_id": question.id,
-                                                         "version_id": question.current_version_id,
-                                                         "choice": "A"})
+        response = client.post(
+            "/practice/answer",
+            data={
+                "question_id": question.id,
+                "version_id": question.current_version_id,
+                "choice": "A",
+            },
+        )
         assert response.status_code == 404
     assert db.session.scalar(db.select(db.func.count(PracticeAnswer.id))) == 0

@@ -24,21 +24,40 @@ def bank(n: int) -> list[QuestionData]:
     for i in range(n):
         kind = KINDS[i % 4]
         options = tuple(f"第{i}题选项{c}" for c in "ABCD") if kind in ("single", "multiple") else ()
-        answer = {"single": "C", "multiple": "ABD", "truefalse": i % 8 == 2, "fill": [[f"答案{i}"]]}[kind]
-        questions.append(QuestionData(kind=kind, stem=f"第{i}题：关于安全生产的题目____", options=options,
-                                      answer=answer, explanation=f"解析{i}", difficulty="medium",
-                                      legal_source="《中华人民共和国安全生产法》第四条",
-                                      topics=(f"G{i % 8 + 1}",), sectors=("hazardous_chemicals",) if i % 5 == 0 else ()))
+        answer = {
+            "single": "C",
+            "multiple": "ABD",
+            "truefalse": i % 8 == 2,
+            "fill": [[f"答案{i}"]],
+        }[kind]
+        questions.append(
+            QuestionData(
+                kind=kind,
+                stem=f"第{i}题：关于安全生产的题目____",
+                options=options,
+                answer=answer,
+                explanation=f"解析{i}",
+                difficulty="medium",
+                legal_source="《中华人民共和国安全生产法》第四条",
+                topics=(f"G{i % 8 + 1}",),
+                sectors=("hazardous_chemicals",) if i % 5 == 0 else (),
+            )
+        )
     return questions
 
 
 def _upload(client, data: bytes, filename="bank.xlsx", fmt=""):
-    return client.post("/questions/import", data={"file": (io.BytesIO(data), filename), "format": fmt},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/questions/import",
+        data={"file": (io.BytesIO(data), filename), "format": fmt},
+        content_type="multipart/form-data",
+    )
 
 
 def _confirm(client, response):
-    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="token" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True)
+    ).group(1)
     return client.post("/questions/import/confirm", data={"token": token})
 
 
@@ -55,12 +74,18 @@ def test_a_thousand_question_workbook_imports_once(client, login_as):
     done = _confirm(client, preview)
     assert done.status_code == 200
     assert _count() == 1000
-    assert db.session.scalar(db.select(db.func.count(Question.id)).where(
-        Question.status == QuestionStatus.DRAFT)) == 1000
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(Question.id)).where(Question.status == QuestionStatus.DRAFT)
+        )
+        == 1000
+    )
     again = _confirm(client, _upload(client, data))
     assert _count() == 1000 and _count(QuestionVersion) == 1000  # no duplicates, no new versions
     client.post("/language/en")
-    assert "0 added, 0 updated, 1000 unchanged" in _confirm(client, _upload(client, data)).get_data(as_text=True)
+    assert "0 added, 0 updated, 1000 unchanged" in _confirm(client, _upload(client, data)).get_data(
+        as_text=True
+    )
     assert again.status_code == 200
 
 
@@ -84,9 +109,13 @@ def test_a_bad_row_is_named_and_nothing_is_written(client, login_as):
 
 def test_a_changed_question_with_the_same_number_gets_a_new_version(client, login_as):
     login_as(UserRole.ORGANISER)
-    original = QuestionData(kind="single", stem="原题", options=("甲", "乙"), answer="A", external_key="Q-1")
+    original = QuestionData(
+        kind="single", stem="原题", options=("甲", "乙"), answer="A", external_key="Q-1"
+    )
     _confirm(client, _upload(client, write_template([original])))
-    changed = QuestionData(kind="single", stem="改过的题", options=("甲", "乙"), answer="B", external_key="Q-1")
+    changed = QuestionData(
+        kind="single", stem="改过的题", options=("甲", "乙"), answer="B", external_key="Q-1"
+    )
     _confirm(client, _upload(client, write_template([changed])))
     question = db.session.scalar(db.select(Question))
     assert _count() == 1 and [v.number for v in question.versions] == [2, 1]
@@ -125,15 +154,24 @@ def test_moodle_and_word_files_import_through_the_app(client, login_as):
     _confirm(client, preview)
     assert _count() == 2
     document = Document()
-    for line in ["一、单选题", "1．主要负责人是本单位安全生产（　）。", "A．第一责任人", "B．监督人",
-                 "答案：A", "解析：第五条。"]:
+    for line in [
+        "一、单选题",
+        "1．主要负责人是本单位安全生产（　）。",
+        "A．第一责任人",
+        "B．监督人",
+        "答案：A",
+        "解析：第五条。",
+    ]:
         document.add_paragraph(line)
     out = io.BytesIO()
     document.save(out)
     preview = _upload(client, out.getvalue(), "题库.docx")
     assert preview.status_code == 200, preview.get_data(as_text=True)
     _confirm(client, preview)
-    assert db.session.scalar(db.select(QuestionVersion).order_by(QuestionVersion.id.desc())).answer == "A"
+    assert (
+        db.session.scalar(db.select(QuestionVersion).order_by(QuestionVersion.id.desc())).answer
+        == "A"
+    )
     assert _count() == 3
 
 
@@ -181,13 +219,16 @@ def _zip_bomb() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda: _xlsx_bytes(_formula), "公式"),
-    (lambda: _xlsx_bytes(_merged), "合并"),
-    (lambda: _xlsx_bytes(_huge_cell), "20000"),
-    (lambda: _xlsx_bytes(_only_hidden), "表头"),
-    (_zip_bomb, "解压"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: _xlsx_bytes(_formula), "公式"),
+        (lambda: _xlsx_bytes(_merged), "合并"),
+        (lambda: _xlsx_bytes(_huge_cell), "20000"),
+        (lambda: _xlsx_bytes(_only_hidden), "表头"),
+        (_zip_bomb, "解压"),
+    ],
+)
 def test_hostile_spreadsheets_are_refused_with_a_clear_message(client, login_as, make, expected):
     login_as(UserRole.ORGANISER)
     response = _upload(client, make())
@@ -214,9 +255,20 @@ def test_cli_import_dry_run_progress_and_real_run(runner, tmp_path, make_user):
 
 def test_cli_import_names_the_bad_question(runner, tmp_path, make_user):
     path = tmp_path / "bad.txt"
-    path.write_text("一、单选题\n1. 好题（　）\nA. 甲\nB. 乙\n答案：A\n\n2. 没有答案的题（　）\nA. 甲\nB. 乙\n",
-                    encoding="utf-8")
-    result = runner.invoke(args=["questions", "import", str(path), "--format", "text",
-                                 "--author", make_user(UserRole.ORGANISER).username])
+    path.write_text(
+        "一、单选题\n1. 好题（　）\nA. 甲\nB. 乙\n答案：A\n\n2. 没有答案的题（　）\nA. 甲\nB. 乙\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        args=[
+            "questions",
+            "import",
+            str(path),
+            "--format",
+            "text",
+            "--author",
+            make_user(UserRole.ORGANISER).username,
+        ]
+    )
     assert result.exit_code == 1
     assert "第 2 题（第 7 行）" in result.output and _count() == 0

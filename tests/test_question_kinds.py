@@ -28,20 +28,23 @@ def test_a_sound_question_of_each_kind_validates():
     assert problems(QuestionData("fill", "坚持____、预防为主。", (), [["安全第一"]])) == []
 
 
-@pytest.mark.parametrize("question, expected", [
-    (single(answer="E"), "names an option that does not exist"),
-    (single(answer="AB"), "exactly one right option"),
-    (single(answer=""), "the answer is missing"),
-    (single(options=("只有一个",)), "needs %(min)s to %(max)s options"),
-    (single(options=("同", "同", "异")), "two options are the same"),
-    (single(options=("甲", "  ", "丙")), "an option is empty"),
-    (single(stem="  "), "the question text is empty"),
-    (multiple(answer="A"), "at least two right options"),
-    (QuestionData("truefalse", "对吗", ("对", "错"), True), "has no options"),
-    (QuestionData("truefalse", "对吗", (), "对"), "must be 对 or 错"),
-    (QuestionData("fill", "____", (), [["  "]]), "at least one accepted answer"),
-    (QuestionData("essay", "论述", (), None), "unknown question kind"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        (single(answer="E"), "names an option that does not exist"),
+        (single(answer="AB"), "exactly one right option"),
+        (single(answer=""), "the answer is missing"),
+        (single(options=("只有一个",)), "needs %(min)s to %(max)s options"),
+        (single(options=("同", "同", "异")), "two options are the same"),
+        (single(options=("甲", "  ", "丙")), "an option is empty"),
+        (single(stem="  "), "the question text is empty"),
+        (multiple(answer="A"), "at least two right options"),
+        (QuestionData("truefalse", "对吗", ("对", "错"), True), "has no options"),
+        (QuestionData("truefalse", "对吗", (), "对"), "must be 对 or 错"),
+        (QuestionData("fill", "____", (), [["  "]]), "at least one accepted answer"),
+        (QuestionData("essay", "论述", (), None), "unknown question kind"),
+    ],
+)
 def test_invalid_definitions_are_reported(question, expected):
     assert any(expected in message for message in problems(question)), problems(question)
 
@@ -53,17 +56,20 @@ def test_single_choice_grading():
     assert kinds.grade(single(), "").fraction == 0.0
 
 
-@pytest.mark.parametrize("response, policy, fraction", [
-    ("ABD", ScoringPolicy.ALL_OR_NOTHING, 1.0),
-    ("DBA", ScoringPolicy.ALL_OR_NOTHING, 1.0),
-    ("AB", ScoringPolicy.ALL_OR_NOTHING, 0.0),   # a correct subset earns nothing by default
-    ("AB", ScoringPolicy.PARTIAL, 2 / 3),         # ... and its share under partial credit
-    ("A", ScoringPolicy.PARTIAL, 1 / 3),
-    ("ABC", ScoringPolicy.PARTIAL, 0.0),          # anything wrong earns nothing
-    ("C", ScoringPolicy.PARTIAL, 0.0),
-    ("", ScoringPolicy.PARTIAL, 0.0),             # nothing chosen is not a subset worth credit
-    ("ABCD", ScoringPolicy.PARTIAL, 0.0),
-])
+@pytest.mark.parametrize(
+    "response, policy, fraction",
+    [
+        ("ABD", ScoringPolicy.ALL_OR_NOTHING, 1.0),
+        ("DBA", ScoringPolicy.ALL_OR_NOTHING, 1.0),
+        ("AB", ScoringPolicy.ALL_OR_NOTHING, 0.0),  # a correct subset earns nothing by default
+        ("AB", ScoringPolicy.PARTIAL, 2 / 3),  # ... and its share under partial credit
+        ("A", ScoringPolicy.PARTIAL, 1 / 3),
+        ("ABC", ScoringPolicy.PARTIAL, 0.0),  # anything wrong earns nothing
+        ("C", ScoringPolicy.PARTIAL, 0.0),
+        ("", ScoringPolicy.PARTIAL, 0.0),  # nothing chosen is not a subset worth credit
+        ("ABCD", ScoringPolicy.PARTIAL, 0.0),
+    ],
+)
 def test_multiple_choice_scoring_policies(response, policy, fraction):
     grade = kinds.grade(multiple(), response, policy)
     assert grade.fraction == pytest.approx(fraction)
@@ -72,19 +78,24 @@ def test_multiple_choice_scoring_policies(response, policy, fraction):
 
 def test_true_false_grading_accepts_booleans_and_words():
     q = QuestionData("truefalse", "对吗", (), False)
-    assert kinds.grade(q, False).correct and kinds.grade(q, "错").correct and kinds.grade(q, "×").correct
+    assert (
+        kinds.grade(q, False).correct
+        and kinds.grade(q, "错").correct
+        and kinds.grade(q, "×").correct
+    )
     assert not kinds.grade(q, True).correct and not kinds.grade(q, "maybe").correct
 
 
 def test_fill_in_the_blank_normalises_width_spaces_and_case():
-    q = QuestionData("fill", "坚持____、____、综合治理的方针", (),
-                     [["安全第一"], ["预防为主", "预防 为主"]])
+    q = QuestionData(
+        "fill", "坚持____、____、综合治理的方针", (), [["安全第一"], ["预防为主", "预防 为主"]]
+    )
     assert kinds.grade(q, ["安全第一", "预防为主"]).correct
-    assert kinds.grade(q, [" 安全 第一。", "预防为主"]).correct        # spaces and a full stop
+    assert kinds.grade(q, [" 安全 第一。", "预防为主"]).correct  # spaces and a full stop
     assert kinds.grade(q, ["安全第一", "预防为主"]).correct
     assert not kinds.grade(q, ["安全第一", "综合治理"]).correct
     assert kinds.grade(q, ["安全第一", "综合治理"], ScoringPolicy.PARTIAL).fraction == 0.5
-    assert kinds.grade(q, ["安全第一"]).fraction == 0.0                 # a blank left out
+    assert kinds.grade(q, ["安全第一"]).fraction == 0.0  # a blank left out
 
 
 def test_normalise_answer_folds_full_width_and_case():
@@ -92,11 +103,18 @@ def test_normalise_answer_folds_full_width_and_case():
     assert normalise_answer("PPE。") == normalise_answer("ppe")
 
 
-@pytest.mark.parametrize("kind, text, answer", [
-    ("single", " b ", "B"), ("multiple", "D、B,A", "ABD"), ("multiple", "ａｂｄ", "ABD"),
-    ("truefalse", "正确", True), ("truefalse", "√", True), ("truefalse", "错误", False),
-    ("fill", "安全第一|安全 第一；预防为主", [["安全第一", "安全 第一"], ["预防为主"]]),
-])
+@pytest.mark.parametrize(
+    "kind, text, answer",
+    [
+        ("single", " b ", "B"),
+        ("multiple", "D、B,A", "ABD"),
+        ("multiple", "ａｂｄ", "ABD"),
+        ("truefalse", "正确", True),
+        ("truefalse", "√", True),
+        ("truefalse", "错误", False),
+        ("fill", "安全第一|安全 第一；预防为主", [["安全第一", "安全 第一"], ["预防为主"]]),
+    ],
+)
 def test_answers_as_clerks_write_them_are_parsed_and_formatted_back(kind, text, answer):
     k = kinds.get(kind)
     assert k.parse_answer(text) == answer
@@ -117,15 +135,18 @@ def test_kinds_are_found_by_the_names_files_use():
     assert kinds.by_name("论述题") is None
 
 
-@pytest.mark.parametrize("dirty, clean", [
-    ("<script>alert(1)</script>安全", "安全"),
-    ('<b onclick="x()">粗</b>', "<b>粗</b>"),
-    ('<a href="javascript:alert(1)">链接</a>', "链接"),
-    ('<img src="http://evil.example/x.png" onerror="x()">', ""),
-    ('<img src="/questions/media/a.png" onerror="x()">', '<img src="/questions/media/a.png">'),
-    ("<ul><li>一</li></ul>第一行<br>第二行", "<ul><li>一</li></ul>第一行<br>第二行"),
-    ('<p style="color:red">段</p>', "<p>段</p>"),
-])
+@pytest.mark.parametrize(
+    "dirty, clean",
+    [
+        ("<script>alert(1)</script>安全", "安全"),
+        ('<b onclick="x()">粗</b>', "<b>粗</b>"),
+        ('<a href="javascript:alert(1)">链接</a>', "链接"),
+        ('<img src="http://evil.example/x.png" onerror="x()">', ""),
+        ('<img src="/questions/media/a.png" onerror="x()">', '<img src="/questions/media/a.png">'),
+        ("<ul><li>一</li></ul>第一行<br>第二行", "<ul><li>一</li></ul>第一行<br>第二行"),
+        ('<p style="color:red">段</p>', "<p>段</p>"),
+    ],
+)
 def test_rich_text_is_reduced_to_the_safe_subset(dirty, clean):
     assert sanitise(dirty) == clean
 

@@ -15,10 +15,17 @@ def _topic(code="G1"):
 
 
 def _form(**overrides):
-    data = {"kind": "single", "stem": "生产经营单位的主要负责人是本单位安全生产（　）。",
-            "options": "第一责任人\n直接责任人\n监督人\n协助人", "answer": "A",
-            "explanation": "《安全生产法》第五条。", "legal_source": "《中华人民共和国安全生产法》第五条",
-            "difficulty": "easy", "usage": "both", "topics": [_topic().id]}
+    data = {
+        "kind": "single",
+        "stem": "生产经营单位的主要负责人是本单位安全生产（　）。",
+        "options": "第一责任人\n直接责任人\n监督人\n协助人",
+        "answer": "A",
+        "explanation": "《安全生产法》第五条。",
+        "legal_source": "《中华人民共和国安全生产法》第五条",
+        "difficulty": "easy",
+        "usage": "both",
+        "topics": [_topic().id],
+    }
     data.update(overrides)
     return data
 
@@ -27,8 +34,15 @@ def _form(**overrides):
 def make_question(app, make_user):
     def make(status=QuestionStatus.ACTIVE, usage="both", topic="G1", **fields):
         author = make_user(UserRole.ORGANISER)
-        values = {"kind": "single", "stem": "主要负责人是（　）。", "options": ("第一责任人", "监督人"),
-                  "answer": "A", "explanation": "第五条规定。", "usage": usage, **fields}
+        values = {
+            "kind": "single",
+            "stem": "主要负责人是（　）。",
+            "options": ("第一责任人", "监督人"),
+            "answer": "A",
+            "explanation": "第五条规定。",
+            "usage": usage,
+            **fields,
+        }
         question = services.create_question(QuestionData(**values), [_topic(topic)], [], author)
         question.status = status
         db.session.commit()
@@ -58,7 +72,10 @@ def test_a_bad_question_is_explained_and_what_was_typed_kept(client, login_as):
 
 def test_scripts_in_rich_text_never_reach_the_page(client, login_as):
     login_as(UserRole.ORGANISER)
-    client.post("/questions/new", data=_form(stem='<b>粗体</b><script>alert(1)</script><img src=x onerror=alert(2)>'))
+    client.post(
+        "/questions/new",
+        data=_form(stem="<b>粗体</b><script>alert(1)</script><img src=x onerror=alert(2)>"),
+    )
     question = db.session.scalar(db.select(Question))
     assert question.current.stem == "<b>粗体</b>"
     page = client.get(f"/questions/{question.id}/preview").get_data(as_text=True)
@@ -72,18 +89,29 @@ def test_review_needs_a_second_person(app, client, login_as, make_user):
     assert client.post(f"/questions/{question.id}/approve").status_code == 302
     assert db.session.get(Question, question.id).status == QuestionStatus.DRAFT  # own: refused
     assert client.post(f"/questions/{question.id}/activate").status_code == 302
-    assert db.session.get(Question, question.id).status == QuestionStatus.DRAFT  # needs review first
+    assert (
+        db.session.get(Question, question.id).status == QuestionStatus.DRAFT
+    )  # needs review first
 
     reviewer = make_user(UserRole.ADMIN)
     other = app.test_client()
     other.post("/login", data={"login": reviewer.username, "password": "Test-pass-2026"})
     other.post(f"/questions/{question.id}/approve")
     question = db.session.get(Question, question.id)
-    assert question.status == QuestionStatus.REVIEWED and question.current.reviewed_by_id == reviewer.id
+    assert (
+        question.status == QuestionStatus.REVIEWED
+        and question.current.reviewed_by_id == reviewer.id
+    )
     client.post(f"/questions/{question.id}/activate")  # the author may put it into use now
     assert db.session.get(Question, question.id).status == QuestionStatus.ACTIVE
-    actions = [e.action for e in db.session.scalars(
-        db.select(AuditEntry).where(AuditEntry.object_type == "question").order_by(AuditEntry.id))]
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            db.select(AuditEntry)
+            .where(AuditEntry.object_type == "question")
+            .order_by(AuditEntry.id)
+        )
+    ]
     assert actions == ["question.create", "question.approve", "question.activate"]
     assert author.id != reviewer.id
 
@@ -97,15 +125,20 @@ def test_with_review_off_a_draft_goes_straight_into_use(app, client, login_as):
     assert db.session.get(Question, question.id).status == QuestionStatus.ACTIVE
 
 
-def test_editing_an_active_question_makes_a_new_version_and_keeps_the_old(client, login_as, make_question,
-                                                                          make_user):
+def test_editing_an_active_question_makes_a_new_version_and_keeps_the_old(
+    client, login_as, make_question, make_user
+):
     question = make_question()
     first = question.current
     candidate = make_user(UserRole.CANDIDATE)
-    db.session.add(PracticeAnswer(user_id=candidate.id, version_id=first.id, response="A", correct=True))
+    db.session.add(
+        PracticeAnswer(user_id=candidate.id, version_id=first.id, response="A", correct=True)
+    )
     db.session.commit()
     login_as(UserRole.ORGANISER)
-    client.post(f"/questions/{question.id}/edit", data=_form(stem="主要负责人对本单位安全生产工作（　）。"))
+    client.post(
+        f"/questions/{question.id}/edit", data=_form(stem="主要负责人对本单位安全生产工作（　）。")
+    )
     question = db.session.get(Question, question.id)
     assert [v.number for v in question.versions] == [2, 1]
     assert question.current.stem.startswith("主要负责人对")
@@ -120,18 +153,33 @@ def test_changing_only_topics_or_usage_makes_no_new_version(client, login_as, ma
     question = make_question()
     login_as(UserRole.ORGANISER)
     v = question.current
-    client.post(f"/questions/{question.id}/edit", data=_form(
-        kind=v.kind, stem=v.stem, options="\n".join(v.options), answer=v.answer,
-        explanation=v.explanation, legal_source=v.legal_source, difficulty=v.difficulty,
-        usage="practice", topics=[_topic("G3").id]))
+    client.post(
+        f"/questions/{question.id}/edit",
+        data=_form(
+            kind=v.kind,
+            stem=v.stem,
+            options="\n".join(v.options),
+            answer=v.answer,
+            explanation=v.explanation,
+            legal_source=v.legal_source,
+            difficulty=v.difficulty,
+            usage="practice",
+            topics=[_topic("G3").id],
+        ),
+    )
     question = db.session.get(Question, question.id)
     assert len(question.versions) == 1 and question.usage == "practice"
     assert [t.code for t in question.topics] == ["G3"] and question.status == QuestionStatus.ACTIVE
 
 
 def test_preview_shows_the_question_but_never_the_answer(client, login_as, make_question):
-    question = make_question(kind="fill", stem="坚持____的方针。", options=(), answer=[["安全第一"]],
-                             explanation="第三条：秘密的解析")
+    question = make_question(
+        kind="fill",
+        stem="坚持____的方针。",
+        options=(),
+        answer=[["安全第一"]],
+        explanation="第三条：秘密的解析",
+    )
     login_as(UserRole.ORGANISER)
     page = client.get(f"/questions/{question.id}/preview").get_data(as_text=True)
     assert "坚持____的方针" in page
@@ -142,13 +190,13 @@ def test_counts_by_topic_kind_and_difficulty(client, login_as, make_question):
     make_question(difficulty="easy")
     make_question(difficulty="easy")
     make_question(difficulty="hard", topic="G2")
-    make_question(status=QuestionStatus.DRAFT)            # not in use: not counted
-    make_question(usage="practice")                       # practice only: not for papers
+    make_question(status=QuestionStatus.DRAFT)  # not in use: not counted
+    make_question(usage="practice")  # practice only: not for papers
     assert services.counts()[(_topic("G1").id, "single", "easy")] == 2
     login_as(UserRole.ORGANISER)
     table = client.get("/questions/counts").get_data(as_text=True).split('id="counts-table"')[1]
     g1_row = table.split("抓教育培训")[1].split("</tr>")[0]
-    assert "<td class=\"\">2</td>" in g1_row
+    assert '<td class="">2</td>' in g1_row
 
 
 def test_filters_find_questions(client, login_as, make_question):
@@ -159,24 +207,34 @@ def test_filters_find_questions(client, login_as, make_question):
     assert "关于培训的题" in page and "关于应急预案的题" not in page
     page = client.get("/questions/", query_string={"q": "应急预案"}).get_data(as_text=True)
     assert "关于应急预案的题" in page and "关于培训的题" not in page
-    page = client.get("/questions/", query_string={"difficulty": "hard", "kind": "single",
-                                                   "status": "active"}).get_data(as_text=True)
+    page = client.get(
+        "/questions/", query_string={"difficulty": "hard", "kind": "single", "status": "active"}
+    ).get_data(as_text=True)
     assert "关于培训的题" in page and "关于应急预案的题" not in page
 
 
 def test_admin_grows_the_topic_tree_and_codes_stay_unique(client, login_as):
     login_as(UserRole.ADMIN)
     g1 = _topic("G1")
-    assert client.post(f"/questions/topics/{g1.id}/new", data={"name": "警示教育", "code": "g1.1"}).status_code == 302
+    assert (
+        client.post(
+            f"/questions/topics/{g1.id}/new", data={"name": "警示教育", "code": "g1.1"}
+        ).status_code
+        == 302
+    )
     measure = _topic("G1.1")
     assert measure.level == "measure" and measure.parent_id == g1.id
-    client.post(f"/questions/topics/{measure.id}/new", data={"name": "警示教育片", "code": "G1.1.1"})
+    client.post(
+        f"/questions/topics/{measure.id}/new", data={"name": "警示教育片", "code": "G1.1.1"}
+    )
     point = _topic("G1.1.1")
     assert point.level == "point" and point.path == "抓教育培训 › 警示教育 › 警示教育片"
     assert client.get(f"/questions/topics/{point.id}/new").status_code == 404  # points are leaves
     clash = client.post(f"/questions/topics/{g1.id}/new", data={"name": "重复", "code": "G1.1"})
-    assert clash.status_code == 200 and db.session.scalar(
-        db.select(db.func.count(Topic.id)).where(Topic.name == "重复")) == 0
+    assert (
+        clash.status_code == 200
+        and db.session.scalar(db.select(db.func.count(Topic.id)).where(Topic.name == "重复")) == 0
+    )
 
 
 def test_organisers_cannot_change_the_topic_tree(client, login_as):
@@ -188,8 +246,13 @@ def test_candidates_and_contacts_cannot_open_the_bank(client, login_as):
     for role in (UserRole.CANDIDATE, UserRole.CONTACT):
         client.post("/logout")
         login_as(role)
-        for url in ("/questions/", "/questions/new", "/questions/counts", "/questions/import",
-                    "/questions/export.xlsx"):
+        for url in (
+            "/questions/",
+            "/questions/new",
+            "/questions/counts",
+            "/questions/import",
+            "/questions/export.xlsx",
+        ):
             assert client.get(url).status_code == 403, (role, url)
 
 
@@ -203,22 +266,34 @@ def test_bulk_approval_skips_ones_own_questions(app, client, login_as, make_ques
     assert db.session.get(Question, mine.id).status == QuestionStatus.DRAFT
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00"
-       b"IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
+    b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00"
+    b"IEND\xaeB`\x82"
+)
 
 
-def test_pictures_are_uploaded_checked_by_content_and_served_to_logged_in_users(app, client, login_as):
+def test_pictures_are_uploaded_checked_by_content_and_served_to_logged_in_users(
+    app, client, login_as
+):
     import io
 
     login_as(UserRole.ORGANISER)
-    fake = client.post("/questions/media", data={"image": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
-                       content_type="multipart/form-data")
+    fake = client.post(
+        "/questions/media",
+        data={"image": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
+        content_type="multipart/form-data",
+    )
     assert fake.status_code == 422
-    response = client.post("/questions/media", data={"image": (io.BytesIO(PNG), "图.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/questions/media",
+        data={"image": (io.BytesIO(PNG), "图.png")},
+        content_type="multipart/form-data",
+    )
     url = response.get_json()["url"]
-    assert response.status_code == 200 and url.startswith("/questions/media/") and url.endswith(".png")
+    assert (
+        response.status_code == 200 and url.startswith("/questions/media/") and url.endswith(".png")
+    )
     client.post("/questions/new", data=_form(stem=f'看图回答：<img src="{url}" alt="">'))
     question = db.session.scalar(db.select(Question))
     assert f'<img src="{url}"' in question.current.stem  # the bank's own pictures are kept
@@ -228,13 +303,19 @@ def test_pictures_are_uploaded_checked_by_content_and_served_to_logged_in_users(
     assert client.get(url).status_code == 302  # not for anonymous visitors
 
 
-def test_approval_is_refused_when_the_question_changed_since_it_was_opened(app, client, login_as,
-                                                                            make_question):
+def test_approval_is_refused_when_the_question_changed_since_it_was_opened(
+    app, client, login_as, make_question
+):
     question = make_question(status=QuestionStatus.DRAFT)
     login_as(UserRole.ADMIN)
     shown = question.current.number
-    services.update_question(question, QuestionData(kind="single", stem="作者刚改过的题", options=("甲", "乙"),
-                                                    answer="B"), question.topics, [], question.current.created_by)
+    services.update_question(
+        question,
+        QuestionData(kind="single", stem="作者刚改过的题", options=("甲", "乙"), answer="B"),
+        question.topics,
+        [],
+        question.current.created_by,
+    )
     db.session.commit()
     client.post(f"/questions/{question.id}/approve", data={"version": shown})
     assert db.session.get(Question, question.id).status == QuestionStatus.DRAFT
@@ -247,8 +328,9 @@ def test_approval_is_refused_when_the_question_changed_since_it_was_opened(app, 
 def test_odd_ids_in_bulk_and_filters_are_ignored(client, login_as, make_question):
     make_question(stem="某题")
     login_as(UserRole.ADMIN)
-    response = client.post("/questions/bulk", data={"action": "approve",
-                                                     "ids": ["²", "99999999999999999999:1", "x:y"]})
+    response = client.post(
+        "/questions/bulk", data={"action": "approve", "ids": ["²", "99999999999999999999:1", "x:y"]}
+    )
     assert response.status_code == 302
     assert "某题" not in client.get("/questions/?topic=99999999999").get_data(as_text=True)
     assert "某题" not in client.get("/questions/?topic=99999").get_data(as_text=True)

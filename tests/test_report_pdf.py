@@ -26,8 +26,9 @@ DAY = date(2026, 11, 27)
 def _text(pdf: bytes, page: int | None = None) -> str:
     tool = require_tool("pdftotext", "poppler-utils")
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run([tool, *pages, "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        [tool, *pages, "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def _pages(pdf: bytes) -> int:
@@ -40,7 +41,9 @@ def _fonts(pdf: bytes, tmp_path) -> list[list[str]]:
     tool = require_tool("pdffonts", "poppler-utils")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    lines = subprocess.run([tool, str(path)], capture_output=True, check=True, text=True).stdout.splitlines()
+    lines = subprocess.run(
+        [tool, str(path)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()
     return [line.split() for line in lines[2:]]
 
 
@@ -49,10 +52,21 @@ def _fonts(pdf: bytes, tmp_path) -> list[list[str]]:
 
 def test_bar_chart_svg_carries_its_labels_and_figures(app):
     with app.app_context():
-        svg = to_svg(bar_chart(["危险化学品", "金属冶炼", "<粉尘&涉爆>"], [92.5, 100, None],
-                               title="各行业通过率"), title="各行业通过率")
+        svg = to_svg(
+            bar_chart(
+                ["危险化学品", "金属冶炼", "<粉尘&涉爆>"], [92.5, 100, None], title="各行业通过率"
+            ),
+            title="各行业通过率",
+        )
     assert svg.startswith("<svg") and "<?xml" not in svg and "DOCTYPE" not in svg
-    for text in ("危险化学品", "金属冶炼", "&lt;粉尘&amp;涉爆&gt;", "92.5%", "100%", "各行业通过率"):
+    for text in (
+        "危险化学品",
+        "金属冶炼",
+        "&lt;粉尘&amp;涉爆&gt;",
+        "92.5%",
+        "100%",
+        "各行业通过率",
+    ):
         assert text in svg, text
     assert "<粉尘" not in svg  # labels are escaped: safe to embed with |safe
     # Right-aligned labels are aligned by the browser, whatever font it draws them in.
@@ -62,7 +76,7 @@ def test_bar_chart_svg_carries_its_labels_and_figures(app):
 def test_svg_scales_and_names_fonts_the_browser_has(app):
     with app.app_context():
         svg = to_svg(bar_chart(["甲"], [50.0]))
-    opening = svg[:svg.index(">")]
+    opening = svg[: svg.index(">")]
     assert 'width="100%"' in opening and 'viewBox="0 0 480 ' in opening and "height=" not in opening
     # Presentation attributes, not inline styles: the site's CSP (style-src 'self') drops those.
     assert "style=" not in svg and "<style" not in svg
@@ -75,9 +89,24 @@ def test_svg_scales_and_names_fonts_the_browser_has(app):
 
 def test_heat_map_shows_each_figure_and_marks_missing_cells(app):
     with app.app_context():
-        svg = to_svg(heat_map(["抓教育培训", "抓制度完善"], ["危险化学品", "主要负责人"],
-                              [[55.0, None], [90.25, 100.0]], title="薄弱环节"))
-    for text in ("抓教育培训", "抓制度完善", "危险化学品", "主要负责人", ">55<", ">90.2<", ">100<", ">—<"):
+        svg = to_svg(
+            heat_map(
+                ["抓教育培训", "抓制度完善"],
+                ["危险化学品", "主要负责人"],
+                [[55.0, None], [90.25, 100.0]],
+                title="薄弱环节",
+            )
+        )
+    for text in (
+        "抓教育培训",
+        "抓制度完善",
+        "危险化学品",
+        "主要负责人",
+        ">55<",
+        ">90.2<",
+        ">100<",
+        ">—<",
+    ):
         assert text in svg.replace("\n", "").replace("\t", ""), text
 
 
@@ -98,10 +127,18 @@ def test_an_empty_chart_says_there_is_no_data(app):
 def test_report_pdf_prints_title_figures_bureau_and_date_on_every_page(app, tmp_path):
     rows = [[f"张{i}", f"危化企业{i}", 80 + i % 20, 12.5] for i in range(120)]
     with app.test_request_context():
-        pdf = report_pdf("通过率报告 <b>&amp;</b>", [
-            Heading("一、总体情况"), Paragraph("全区共组织考试12场。"),
-            bar_chart(["危险化学品", "金属冶炼"], [92.5, 100], title="各行业通过率"),
-            TableBlock(["姓名", "企业", "得分", "学时"], rows)], subtitle="2026年", bureau=BUREAU, today=DAY)
+        pdf = report_pdf(
+            "通过率报告 <b>&amp;</b>",
+            [
+                Heading("一、总体情况"),
+                Paragraph("全区共组织考试12场。"),
+                bar_chart(["危险化学品", "金属冶炼"], [92.5, 100], title="各行业通过率"),
+                TableBlock(["姓名", "企业", "得分", "学时"], rows),
+            ],
+            subtitle="2026年",
+            bureau=BUREAU,
+            today=DAY,
+        )
     pages = _pages(pdf)
     assert pages >= 3
     first = _text(pdf, 1)
@@ -119,8 +156,12 @@ def test_report_pdf_prints_title_figures_bureau_and_date_on_every_page(app, tmp_
 
 def test_control_characters_and_lone_surrogates_do_not_break_a_report(app):
     with app.test_request_context():
-        pdf = report_pdf("名单\x00甲\ud800", [Paragraph("第一行\x07\n第二行"), TableBlock(["姓名"], [["王\x01五"]])],
-                         bureau=BUREAU, today=DAY)
+        pdf = report_pdf(
+            "名单\x00甲\ud800",
+            [Paragraph("第一行\x07\n第二行"), TableBlock(["姓名"], [["王\x01五"]])],
+            bureau=BUREAU,
+            today=DAY,
+        )
     text = _text(pdf)
     assert "名单 甲" in text and "第二行" in text and "王五" in re.sub(r"\s+", "", text)
 
@@ -134,18 +175,44 @@ def test_an_empty_table_still_renders(app, tmp_path):
 
 # --- the summary for the people's congress ---------------------------------------------------------
 
-SECTORS = ["危险化学品", "金属冶炼", "粉尘涉爆", "有限空间", "非煤矿山", "烟花爆竹", "建筑施工", "交通运输",
-           "工贸其他", "冶金", "涉氨制冷", "其他行业"]
+SECTORS = [
+    "危险化学品",
+    "金属冶炼",
+    "粉尘涉爆",
+    "有限空间",
+    "非煤矿山",
+    "烟花爆竹",
+    "建筑施工",
+    "交通运输",
+    "工贸其他",
+    "冶金",
+    "涉氨制冷",
+    "其他行业",
+]
 
 
 def _summary(sectors: int = 8) -> Summary:
     rates = [96.4, 100.0, 88.2, 92.0, None, 75.0, 98.1, 90.3, 85.7, 100.0, 93.3, 70.0]
     names = (SECTORS * 4)[:sectors]
-    return Summary(date(2026, 1, 1), DAY, exams_held=18, candidates=1243, first_pass_rate=82.6,
-                   final_pass_rate=96.9, not_passed=39, certificates_valid=1180, certificates_expiring=42,
-                   training_sessions=36, training_person_times=2105, screenings=24,
-                   screening_person_times=3320, onsite_hours=8450.5, online_hours=2310.0,
-                   sector_rates=tuple(zip(names, (rates * 4)[:sectors], strict=True)), no_shows=17)
+    return Summary(
+        date(2026, 1, 1),
+        DAY,
+        exams_held=18,
+        candidates=1243,
+        first_pass_rate=82.6,
+        final_pass_rate=96.9,
+        not_passed=39,
+        certificates_valid=1180,
+        certificates_expiring=42,
+        training_sessions=36,
+        training_person_times=2105,
+        screenings=24,
+        screening_person_times=3320,
+        onsite_hours=8450.5,
+        online_hours=2310.0,
+        sector_rates=tuple(zip(names, (rates * 4)[:sectors], strict=True)),
+        no_shows=17,
+    )
 
 
 def test_summary_is_one_page_with_the_figures_chart_and_totals(app, tmp_path):
@@ -154,8 +221,22 @@ def test_summary_is_one_page_with_the_figures_chart_and_totals(app, tmp_path):
         title = summary_title(_summary())
     assert _pages(pdf) == 1
     text = re.sub(r"\s+", "", _text(pdf))
-    for figure in ("18", "1243", "82.6%", "96.9%", "39", "1180", "42", "36", "2105", "24", "3320", "8450.5",
-                   "2310", "17"):
+    for figure in (
+        "18",
+        "1243",
+        "82.6%",
+        "96.9%",
+        "39",
+        "1180",
+        "42",
+        "36",
+        "2105",
+        "24",
+        "3320",
+        "8450.5",
+        "2310",
+        "17",
+    ):
         assert figure in text, figure
     for sector in SECTORS[:8]:
         assert sector in text, sector
@@ -174,10 +255,15 @@ def test_summary_stays_on_one_page_with_many_sectors(app, sectors):
 
 def test_summary_without_anybody_left_says_so(app):
     with app.test_request_context():
-        pdf = summary_pdf(Summary(date(2026, 1, 1), DAY, 1, 10, 100.0, 100.0, 0, 10, 0, 0, 0, 0, 0, 0.0, 0.0),
-                          bureau=BUREAU, today=DAY)
-        done = _("Every person required to sit the exam has passed; the bureau will keep "
-                 "certificates renewed and retraining hours complete.")
+        pdf = summary_pdf(
+            Summary(date(2026, 1, 1), DAY, 1, 10, 100.0, 100.0, 0, 10, 0, 0, 0, 0, 0, 0.0, 0.0),
+            bureau=BUREAU,
+            today=DAY,
+        )
+        done = _(
+            "Every person required to sit the exam has passed; the bureau will keep "
+            "certificates renewed and retraining hours complete."
+        )
     text = re.sub(r"\s+", "", _text(pdf))
     assert _pages(pdf) == 1 and "100.0%" in text
     assert re.sub(r"\s+", "", done) in text
@@ -187,13 +273,26 @@ def test_summary_without_anybody_left_says_so(app):
 
 
 def test_xlsx_captions_sit_above_the_header_and_columns_are_formatted():
-    data = write_xlsx([Table("通过率", ["行业", "人数", "通过率", "学时"],
-                             [["危险化学品", 12, 0.925, 12.5], ["=SUM(A1)", 3, 1.0, 4.0]],
-                             captions=["各行业通过率", f"{BUREAU}  2026年11月27日", "=期间：全年"],
-                             number_formats={2: PERCENT, 3: DECIMAL})])
+    data = write_xlsx(
+        [
+            Table(
+                "通过率",
+                ["行业", "人数", "通过率", "学时"],
+                [["危险化学品", 12, 0.925, 12.5], ["=SUM(A1)", 3, 1.0, 4.0]],
+                captions=["各行业通过率", f"{BUREAU}  2026年11月27日", "=期间：全年"],
+                number_formats={2: PERCENT, 3: DECIMAL},
+            )
+        ]
+    )
     sheet = load_workbook(io.BytesIO(data)).active
     assert [sheet.cell(row=r, column=1).value for r in range(1, 7)] == [
-        "各行业通过率", f"{BUREAU}  2026年11月27日", "=期间：全年", None, "行业", "危险化学品"]
+        "各行业通过率",
+        f"{BUREAU}  2026年11月27日",
+        "=期间：全年",
+        None,
+        "行业",
+        "危险化学品",
+    ]
     assert sheet.cell(row=3, column=1).data_type == "s"  # a caption is never a formula
     assert sheet.cell(row=7, column=1).data_type == "s"
     assert sheet.freeze_panes == "A6" and sheet.cell(row=5, column=1).font.bold
@@ -203,6 +302,8 @@ def test_xlsx_captions_sit_above_the_header_and_columns_are_formatted():
 
 
 def test_xlsx_without_captions_is_as_before():
-    sheet = load_workbook(io.BytesIO(write_xlsx([Table("t", ["a", "b"], [["x", 1]], text_columns=[0])]))).active
+    sheet = load_workbook(
+        io.BytesIO(write_xlsx([Table("t", ["a", "b"], [["x", 1]], text_columns=[0])]))
+    ).active
     assert sheet["A1"].value == "a" and sheet["A2"].value == "x" and sheet.freeze_panes == "A2"
     assert sheet["A2"].number_format == "@" and not sheet.merged_cells.ranges

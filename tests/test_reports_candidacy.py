@@ -29,10 +29,18 @@ from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 def kept() -> list[tuple]:
     """The candidacies, then each account's latest result, as kept."""
     db.session.expire_all()
-    rows = sorted(tuple(row) for row in db.session.execute(
-        select(*(getattr(Candidacy, name) for name in candidacy.COLUMNS))))
-    return rows + sorted(tuple(row) for row in db.session.execute(
-        select(LastResult.user_id, LastResult.attempt_id, LastResult.exam_id, LastResult.passed)))
+    rows = sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(*(getattr(Candidacy, name) for name in candidacy.COLUMNS))
+        )
+    )
+    return rows + sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(LastResult.user_id, LastResult.attempt_id, LastResult.exam_id, LastResult.passed)
+        )
+    )
 
 
 def rebuilt() -> list[tuple]:
@@ -59,13 +67,27 @@ def admin(make_user):
 
 
 def attempt_of(exam, person) -> Attempt:
-    return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_of(person).id))
+    return db.session.scalar(
+        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_of(person).id)
+    )
 
 
 def by_exam(admin) -> dict[int, tuple]:
-    rows = figures.pass_rates(admin, group_by="exam", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), now=NOW)
-    return {r.key: (r.candidates, r.no_shows, r.sat_first, r.passed_first, r.sat_final, r.passed_final, r.cancelled)
-            for r in rows}
+    rows = figures.pass_rates(
+        admin, group_by="exam", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), now=NOW
+    )
+    return {
+        r.key: (
+            r.candidates,
+            r.no_shows,
+            r.sat_first,
+            r.passed_first,
+            r.sat_final,
+            r.passed_final,
+            r.cancelled,
+        )
+        for r in rows
+    }
 
 
 def test_rows_follow_attempts_cancelled_reopened_started_and_deleted(data, admin):
@@ -92,16 +114,20 @@ def test_people_placed_again_when_they_move_or_their_history_is_corrected(data, 
     update_person(leader, {}, c, on=date(2026, 10, 1))  # moves to 丙 after both exams
     db.session.commit()
     assert kept() == rebuilt()
-    placed = {r.exam_id: r.enterprise_id for r in db.session.scalars(
-        select(Candidacy).where(Candidacy.person_id == leader.id))}
+    placed = {
+        r.exam_id: r.enterprise_id
+        for r in db.session.scalars(select(Candidacy).where(Candidacy.person_id == leader.id))
+    }
     assert placed == {e1.id: a.id, e2.id: a.id}
     # The move was in fact on 1 August, before E2: the corrected history places E2 at 丙.
     old, new = sorted(leader.employments, key=lambda stint: stint.id)[-2:]
     old.ended_on = new.started_on = date(2026, 8, 1)
     db.session.commit()
     assert kept() == rebuilt()
-    placed = {r.exam_id: r.enterprise_id for r in db.session.scalars(
-        select(Candidacy).where(Candidacy.person_id == leader.id))}
+    placed = {
+        r.exam_id: r.enterprise_id
+        for r in db.session.scalars(select(Candidacy).where(Candidacy.person_id == leader.id))
+    }
     assert placed == {e1.id: a.id, e2.id: c.id}
 
 
@@ -145,7 +171,9 @@ def test_two_transactions_changing_one_persons_two_attempts_both_count(app, data
 
                 if not hold:
                     flushed.wait(5)
-                examday.cancel(db.session.get(Attempt, attempt_id), db.session.get(User, admin_id), "违纪", NOW)
+                examday.cancel(
+                    db.session.get(Attempt, attempt_id), db.session.get(User, admin_id), "违纪", NOW
+                )
                 db.session.flush()
                 if hold:  # the other transaction starts its own meanwhile
                     flushed.set()
@@ -154,21 +182,32 @@ def test_two_transactions_changing_one_persons_two_attempts_both_count(app, data
         except Exception as error:  # reported below: a thread's exception would vanish
             errors.append(error)
 
-    threads = [threading.Thread(target=cancel, args=(makeup, True)), threading.Thread(target=cancel, args=(first, False))]
+    threads = [
+        threading.Thread(target=cancel, args=(makeup, True)),
+        threading.Thread(target=cancel, args=(first, False)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not errors
-    row = db.session.scalar(select(Candidacy).where(Candidacy.person_id == p2.id, Candidacy.exam_id == e1.id))
+    row = db.session.scalar(
+        select(Candidacy).where(Candidacy.person_id == p2.id, Candidacy.exam_id == e1.id)
+    )
     db.session.refresh(row)
     assert (row.sat_first, row.sat_final, row.passed_final, row.cancelled) == (0, 0, 0, 2)
 
 
 def hours_kept() -> list[tuple]:
     db.session.expire_all()
-    return sorted(tuple(row) for row in db.session.execute(
-        select(PersonHours.person_id, PersonHours.year, PersonHours.attended, PersonHours.external)))
+    return sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(
+                PersonHours.person_id, PersonHours.year, PersonHours.attended, PersonHours.external
+            )
+        )
+    )
 
 
 def hours_rebuilt() -> list[tuple]:
@@ -181,21 +220,40 @@ def hours_rebuilt() -> list[tuple]:
 
 def test_hours_follow_attendance_sessions_screenings_and_outside_training(data, admin):
     p = data.people
-    held = db.session.scalar(select(TrainingSession).where(TrainingSession.title == "危化品安全培训"))
+    held = db.session.scalar(
+        select(TrainingSession).where(TrainingSession.title == "危化品安全培训")
+    )
     film = db.session.scalar(select(Screening))
     assert hours_kept() == hours_rebuilt()
     assert (p.p1.id, 2026, 16.0, 0.0) in hours_kept()
     # A late sign-in, a screening's hours corrected, outside training, an attendance removed.
     db.session.add(Enrolment(session_id=held.id, person_id=p.p4.id, attended_at=held.starts_at))
     film.hours = 3
-    db.session.add(ExternalTraining(person_id=p.p5.id, title="外部培训", provider="市应急局", held_on=date(2026, 8, 1),
-                                    hours=8, evidence_name="证明.pdf", evidence_type="application/pdf", evidence=b"%PDF"))
+    db.session.add(
+        ExternalTraining(
+            person_id=p.p5.id,
+            title="外部培训",
+            provider="市应急局",
+            held_on=date(2026, 8, 1),
+            hours=8,
+            evidence_name="证明.pdf",
+            evidence_type="application/pdf",
+            evidence=b"%PDF",
+        )
+    )
     db.session.flush()
-    db.session.delete(db.session.scalar(select(ScreeningAttendance).where(ScreeningAttendance.person_id == p.p9.id)))
+    db.session.delete(
+        db.session.scalar(
+            select(ScreeningAttendance).where(ScreeningAttendance.person_id == p.p9.id)
+        )
+    )
     db.session.commit()
     assert hours_kept() == hours_rebuilt()
-    assert {(r[0], r[2], r[3]) for r in hours_kept()} >= {(p.p4.id, 16.0, 0.0), (p.p8.id, 3.0, 0.0),
-                                                          (p.p5.id, 0.0, 8.0)}
+    assert {(r[0], r[2], r[3]) for r in hours_kept()} >= {
+        (p.p4.id, 16.0, 0.0),
+        (p.p8.id, 3.0, 0.0),
+        (p.p5.id, 0.0, 8.0),
+    }
     assert p.p9.id not in {r[0] for r in hours_kept()}
     # The session is cancelled after all: nobody is credited its hours.
     held.cancelled_at = NOW
@@ -225,11 +283,26 @@ def test_taking_rosters_while_overdue_attempts_are_closed_does_not_deadlock(app,
 
     from exam.exams import services
 
-    x = make_exam("刚结束的考试", NOW - timedelta(hours=3), hours=2)  # closed an hour ago, for everybody
-    people = sorted([data.people.p1, data.people.p2, data.people.p3, data.people.p8], key=lambda p: p.id)
+    x = make_exam(
+        "刚结束的考试", NOW - timedelta(hours=3), hours=2
+    )  # closed an hour ago, for everybody
+    people = sorted(
+        [data.people.p1, data.people.p2, data.people.p3, data.people.p8], key=lambda p: p.id
+    )
     started = x.opens_at + timedelta(minutes=5)
-    attempts = [Attempt(exam_id=x.id, user_id=user_of(p).id, number=1, seed=1, paper=[], paper_json="[]",
-                        started_at=started, deadline=started + timedelta(minutes=30)) for p in people]
+    attempts = [
+        Attempt(
+            exam_id=x.id,
+            user_id=user_of(p).id,
+            number=1,
+            seed=1,
+            paper=[],
+            paper_json="[]",
+            started_at=started,
+            deadline=started + timedelta(minutes=30),
+        )
+        for p in people
+    ]
     db.session.add_all(attempts)
     db.session.commit()
     order, exam_id = [a.id for a in attempts][::-1], x.id

@@ -34,16 +34,16 @@ QUESTIONS = (
 )
 #: What ten candidates answered (original letters, as the question is written; None: nothing).
 ANSWERS = (
-    ("C", "B", True, "ABD", "安全"),   # c1: 90
-    ("C", "B", True, "ABD", None),     # c2: 90
-    ("C", "B", True, "AB", None),      # c3: 50
+    ("C", "B", True, "ABD", "安全"),  # c1: 90
+    ("C", "B", True, "ABD", None),  # c2: 90
+    ("C", "B", True, "AB", None),  # c3: 50
     ("C", "A", True, "ABD", "安全第一"),  # c4: 110
-    ("A", "A", True, "ABD", None),     # c5: 70
-    ("B", "A", True, None, None),      # c6: 30
-    ("D", "A", True, "C", None),       # c7: 30
-    ("C", "A", True, "AD", None),      # c8: 60
-    (None, "A", True, "ABD", None),    # c9: 70
-    ("B", "A", True, None, None),      # c10: 30
+    ("A", "A", True, "ABD", None),  # c5: 70
+    ("B", "A", True, None, None),  # c6: 30
+    ("D", "A", True, "C", None),  # c7: 30
+    ("C", "A", True, "AD", None),  # c8: 60
+    (None, "A", True, "ABD", None),  # c9: 70
+    ("B", "A", True, None, None),  # c10: 30
 )
 TOTALS = (90, 90, 50, 110, 70, 30, 30, 60, 70, 30)
 
@@ -70,44 +70,91 @@ class DataSet:
         author = make_user(UserRole.ADMIN)
         self.questions = []
         for _name, kind, options, key, _points, code in QUESTIONS:
-            question = bank.create_question(QuestionData(kind=kind, stem=f"{kind}题干", options=options,
-                                                         answer=key), [topics[code]], [], author)
+            question = bank.create_question(
+                QuestionData(kind=kind, stem=f"{kind}题干", options=options, answer=key),
+                [topics[code]],
+                [],
+                author,
+            )
             question.status = QuestionStatus.ACTIVE
             self.questions.append(question)
         db.session.flush()
         now = utcnow()
-        self.exam = Exam(title="专项考试", blueprint={"fixed": [[q.id, p[4]] for q, p in zip(
-            self.questions, QUESTIONS, strict=True)]}, opens_at=now - timedelta(days=20),
-            closes_at=now + timedelta(days=1), published_at=now - timedelta(days=21))
+        self.exam = Exam(
+            title="专项考试",
+            blueprint={
+                "fixed": [[q.id, p[4]] for q, p in zip(self.questions, QUESTIONS, strict=True)]
+            },
+            opens_at=now - timedelta(days=20),
+            closes_at=now + timedelta(days=1),
+            published_at=now - timedelta(days=21),
+        )
         db.session.add(self.exam)
         self.chemicals = make_enterprise(sectors=("hazardous_chemicals",))
         self.smelting = make_enterprise(sectors=("metal_smelting", "dust_explosion"))
         db.session.commit()
         self.attempts = []
 
-    def sit(self, make_person, answers, index: int, *, submitted_days_ago=10, cancelled=False,
-            submitted=True, enterprise=None):
+    def sit(
+        self,
+        make_person,
+        answers,
+        index: int,
+        *,
+        submitted_days_ago=10,
+        cancelled=False,
+        submitted=True,
+        enterprise=None,
+    ):
         role = PersonRole.PRINCIPAL_LEADER if index % 2 == 0 else PersonRole.SAFETY_MANAGER
-        person = make_person(name=f"考生{index}", role=role,
-                             enterprise=enterprise or (self.chemicals if index < 5 else self.smelting))
+        person = make_person(
+            name=f"考生{index}",
+            role=role,
+            enterprise=enterprise or (self.chemicals if index < 5 else self.smelting),
+        )
         user = db.session.scalar(select(User).where(User.person_id == person.id))
         order = [(j + index) % 4 for j in range(4)]  # each candidate sees the options rotated
-        paper = [{"question_id": q.id, "version_id": q.current_version_id, "points": spec[4],
-                  "option_order": order if spec[1] in ("single", "multiple") else [],
-                  "kind": spec[1], "options": len(spec[2]), "blanks": 1 if spec[1] == "fill" else 0}
-                 for q, spec in zip(self.questions, QUESTIONS, strict=True)]
+        paper = [
+            {
+                "question_id": q.id,
+                "version_id": q.current_version_id,
+                "points": spec[4],
+                "option_order": order if spec[1] in ("single", "multiple") else [],
+                "kind": spec[1],
+                "options": len(spec[2]),
+                "blanks": 1 if spec[1] == "fill" else 0,
+            }
+            for q, spec in zip(self.questions, QUESTIONS, strict=True)
+        ]
         at = utcnow() - timedelta(days=submitted_days_ago)
-        attempt = Attempt(exam_id=self.exam.id, user_id=user.id, seed=index, paper=paper, paper_json="{}",
-                          started_at=at - timedelta(minutes=30), deadline=at + timedelta(minutes=30))
+        attempt = Attempt(
+            exam_id=self.exam.id,
+            user_id=user.id,
+            seed=index,
+            paper=paper,
+            paper_json="{}",
+            started_at=at - timedelta(minutes=30),
+            deadline=at + timedelta(minutes=30),
+        )
         db.session.add(attempt)
         db.session.flush()
         for item, answer in zip(paper, answers, strict=True):
             if answer is None:
                 continue
-            response = _shown(answer, order) if item["kind"] in ("single", "multiple") else (
-                [answer] if item["kind"] == "fill" else answer)
-            db.session.add(AttemptAnswer(attempt_id=attempt.id, question_id=item["question_id"],
-                                         response=response, seq=1, saved_at=at))
+            response = (
+                _shown(answer, order)
+                if item["kind"] in ("single", "multiple")
+                else ([answer] if item["kind"] == "fill" else answer)
+            )
+            db.session.add(
+                AttemptAnswer(
+                    attempt_id=attempt.id,
+                    question_id=item["question_id"],
+                    response=response,
+                    seq=1,
+                    saved_at=at,
+                )
+            )
         db.session.flush()
         if submitted:
             attempt.submitted_at = at
@@ -164,12 +211,20 @@ def test_option_frequencies_map_shuffled_letters_back_to_the_options_as_written(
     stats = {s.question_id: s for s in items.exam_items(_admin(), data.exam.id)}
     q1, q2, q3, q4, q5 = (stats[q.id] for q in data.questions)
     assert [(o.label, o.count, o.is_key) for o in q1.options] == [
-        ("A", 1, False), ("B", 2, False), ("C", 5, True), ("D", 1, False)]
+        ("A", 1, False),
+        ("B", 2, False),
+        ("C", 5, True),
+        ("D", 1, False),
+    ]
     assert q1.answered == 9
     assert [(o.label, o.count) for o in q2.options] == [("A", 7), ("B", 3), ("C", 0), ("D", 0)]
     assert [(o.count, o.is_key) for o in q3.options] == [(10, True), (0, False)]
     assert [(o.label, o.count, o.is_key) for o in q4.options] == [
-        ("A", 7, True), ("B", 6, True), ("C", 1, False), ("D", 6, True)]
+        ("A", 7, True),
+        ("B", 6, True),
+        ("C", 1, False),
+        ("D", 6, True),
+    ]
     assert q4.answered == 8
     assert q5.options == () and q5.answered == 2
 
@@ -194,7 +249,11 @@ def _sector(code):
 
 def test_weakness_by_sector_rolls_points_up_to_measures_and_areas(data):
     heat = weakness.heat(_admin(), by="sector", date_from=None, date_to=None)
-    chem, smelt, dust = _sector("hazardous_chemicals"), _sector("metal_smelting"), _sector("dust_explosion")
+    chem, smelt, dust = (
+        _sector("hazardous_chemicals"),
+        _sector("metal_smelting"),
+        _sector("dust_explosion"),
+    )
     assert [c.key for c in heat.columns] == [chem, smelt, dust]
     # Point G1-1-1 holds q1 (30) and q5 (10): chemicals c1..c5 earned 30+30+30+40+0 of 200.
     assert _cell(heat, "G1-1-1", chem).percent == pytest.approx(65.0)
@@ -216,12 +275,18 @@ def test_weakness_by_role_and_filters(data):
     heat = weakness.heat(_admin(), by="role", date_from=None, date_to=None, exam_id=data.exam.id)
     assert [c.key for c in heat.columns] == [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_MANAGER]
     # Principal leaders are c1, c3, c5, c7, c9 (even indexes): q1 30+30+0+0+0, q5 0.
-    assert _cell(heat, "G1-1-1", PersonRole.PRINCIPAL_LEADER).percent == pytest.approx(100 * 60 / 200)
+    assert _cell(heat, "G1-1-1", PersonRole.PRINCIPAL_LEADER).percent == pytest.approx(
+        100 * 60 / 200
+    )
     g111 = db.session.scalar(select(Topic.id).where(Topic.code == "G1-1-1"))
     assert heat.totals[g111].percent == pytest.approx(40.0) and heat.totals[g111].attempts == 10
-    later = weakness.heat(_admin(), by="role", date_from=date.today() - timedelta(days=5), date_to=None)
+    later = weakness.heat(
+        _admin(), by="role", date_from=date.today() - timedelta(days=5), date_to=None
+    )
     assert later.rows == () and later.columns == ()
-    other = weakness.heat(_admin(), by="role", date_from=None, date_to=None, exam_id=data.exam.id + 1)
+    other = weakness.heat(
+        _admin(), by="role", date_from=None, date_to=None, exam_id=data.exam.id + 1
+    )
     assert other.rows == ()
 
 
@@ -257,21 +322,30 @@ def test_statement_count_does_not_grow_with_the_data(app, make_person, make_ente
     data = DataSet(make_person, make_enterprise, make_user)
     admin = _admin()
     organiser = make_user(UserRole.ORGANISER)  # no scope: manages the exam
-    scoped = make_user(UserRole.ORGANISER, scope_sectors=[db.session.scalar(
-        select(Sector).where(Sector.code == "hazardous_chemicals"))])
+    scoped = make_user(
+        UserRole.ORGANISER,
+        scope_sectors=[
+            db.session.scalar(select(Sector).where(Sector.code == "hazardous_chemicals"))
+        ],
+    )
     counts = []
     for size in (4, 12):
         while len(data.attempts) < size:
             index = len(data.attempts)
             data.sit(make_person, ANSWERS[index % 10], index)
-        counts.append([_statements(call) for call in (
-            lambda: items.exam_items(admin, data.exam.id),
-            lambda: items.exam_items(organiser, data.exam.id),
-            lambda: items.question_items(admin, data.questions[0].id),
-            lambda: items.question_items(organiser, data.questions[0].id),
-            lambda: weakness.heat(admin, by="sector", date_from=None, date_to=None),
-            lambda: weakness.heat(scoped, by="role", date_from=None, date_to=None),
-        )])
+        counts.append(
+            [
+                _statements(call)
+                for call in (
+                    lambda: items.exam_items(admin, data.exam.id),
+                    lambda: items.exam_items(organiser, data.exam.id),
+                    lambda: items.question_items(admin, data.questions[0].id),
+                    lambda: items.question_items(organiser, data.questions[0].id),
+                    lambda: weakness.heat(admin, by="sector", date_from=None, date_to=None),
+                    lambda: weakness.heat(scoped, by="role", date_from=None, date_to=None),
+                )
+            ]
+        )
     assert counts[0] == counts[1]
     assert max(counts[0]) <= 10, counts
 
@@ -282,8 +356,11 @@ def test_statement_count_does_not_grow_with_the_data(app, make_person, make_ente
 @pytest.mark.parametrize("role", [UserRole.CANDIDATE, UserRole.CONTACT])
 def test_only_the_bureau_and_organisers_see_these_reports(client, login_as, data, role):
     login_as(role)
-    for url in ("/reports/weakness", f"/reports/exams/{data.exam.id}/items",
-                f"/reports/questions/{data.questions[0].id}/items"):
+    for url in (
+        "/reports/weakness",
+        f"/reports/exams/{data.exam.id}/items",
+        f"/reports/questions/{data.questions[0].id}/items",
+    ):
         assert client.get(url).status_code == 403
 
 
@@ -303,7 +380,10 @@ def test_item_analysis_page_flags_and_links_to_the_question(client, login_as, da
     assert 'data-flag="negative_discrimination"' in page
     assert 'data-flag="too_easy"' in page and 'data-flag="too_hard"' in page
     flagged = client.get(f"/reports/exams/{data.exam.id}/items?show=flagged").get_data(as_text=True)
-    assert f'id="q{data.questions[1].id}"' in flagged and f'id="q{data.questions[0].id}"' not in flagged
+    assert (
+        f'id="q{data.questions[1].id}"' in flagged
+        and f'id="q{data.questions[0].id}"' not in flagged
+    )
     page = client.get(f"/reports/questions/{data.questions[1].id}/items").get_data(as_text=True)
     assert data.exam.title in page and 'data-flag="negative_discrimination"' in page
 
@@ -316,14 +396,25 @@ def test_weakness_page_draws_the_heat_map_and_links_weak_topics_to_training(clie
     assert "<svg" in page and "警示教育片" in page
     assert "/manage/training/new?topic=G1" in page
     sector = _sector("hazardous_chemicals")
-    assert f"/manage/training/new?topic=G1&amp;sector={sector}" in page  # a weak cell: its sector too
+    assert (
+        f"/manage/training/new?topic=G1&amp;sector={sector}" in page
+    )  # a weak cell: its sector too
     form = client.get(f"/manage/training/new?topic=G1&sector={sector}").get_data(as_text=True)
     assert re.search(r'<input checked[^>]*name="topic_codes"[^>]*value="G1"', form)
     assert re.search(rf'<input checked[^>]*name="sector_ids"[^>]*value="{sector}"', form)
 
 
-@pytest.mark.parametrize("query", ["by=colour", "from=2026-13-01", "exam=abc", "from=2026-05-01&to=2026-01-01",
-                                   "to=9999-12-31", "exam=99999999999"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "by=colour",
+        "from=2026-13-01",
+        "exam=abc",
+        "from=2026-05-01&to=2026-01-01",
+        "to=9999-12-31",
+        "exam=99999999999",
+    ],
+)
 def test_weakness_page_explains_bad_filters(client, login_as, data, query):
     login_as(UserRole.ADMIN)
     response = client.get(f"/reports/weakness?{query}")
@@ -344,7 +435,10 @@ def test_exports(client, login_as, data):
     assert "负区分度" in dict(zip(header, q2, strict=True))["提示"]
     response = client.get("/reports/weakness.xlsx?by=role")
     assert response.status_code == 200
-    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()]
+    rows = [
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()
+    ]
     assert "知识点薄弱环节分析（按岗位）" in rows[0]
     header = next(r for r in rows if r and r[0] == "知识点")
     point = next(r for r in rows if r and str(r[0]).endswith("警示教育片"))

@@ -31,12 +31,21 @@ YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 
 
 def _rates(user, group_by, **kw):
-    return figures.pass_rates(user, group_by=group_by, date_from=YEAR[0], date_to=YEAR[1], now=NOW, **kw)
+    return figures.pass_rates(
+        user, group_by=group_by, date_from=YEAR[0], date_to=YEAR[1], now=NOW, **kw
+    )
 
 
 def _counts(row) -> tuple:
-    return (row.candidates, row.no_shows, row.sat_first, row.passed_first, row.sat_final, row.passed_final,
-            row.cancelled)
+    return (
+        row.candidates,
+        row.no_shows,
+        row.sat_first,
+        row.passed_first,
+        row.sat_final,
+        row.passed_final,
+        row.cancelled,
+    )
 
 
 @pytest.fixture
@@ -57,10 +66,15 @@ def test_rate_arithmetic_without_an_app():
     assert (both.first_rate, both.final_rate, both.not_passed) == (50.0, 62.5, 7)
 
 
-def test_by_exam_counts_makeups_in_the_final_rate_and_keeps_no_shows_and_cancelled_apart(data, admin):
+def test_by_exam_counts_makeups_in_the_final_rate_and_keeps_no_shows_and_cancelled_apart(
+    data, admin
+):
     e1, m1, e2, _e3 = data.exams
     rows = _rates(admin, "exam")
-    assert [r.key for r in rows] == [e1.id, e2.id]  # the makeup is no row of its own; E3 has not opened
+    assert [r.key for r in rows] == [
+        e1.id,
+        e2.id,
+    ]  # the makeup is no row of its own; E3 has not opened
     first, second = rows
     assert _counts(first) == (8, 2, 5, 2, 5, 3, 1)
     assert (first.first_rate, first.final_rate) == (40.0, 60.0)
@@ -76,9 +90,17 @@ def test_people_who_moved_count_where_they_were_when_the_exam_opened(data, admin
     a, b, c = data.enterprises
     by_enterprise = {r.key: _counts(r) for r in _rates(admin, "enterprise")}
     # 王六 sat E1 at 甲 (as a safety manager) and E2 at 丙 (as principal leader).
-    assert by_enterprise == {a.id: (5, 0, 5, 3, 5, 4, 0), b.id: (4, 1, 2, 1, 2, 1, 1), c.id: (3, 2, 1, 0, 1, 0, 0)}
+    assert by_enterprise == {
+        a.id: (5, 0, 5, 3, 5, 4, 0),
+        b.id: (4, 1, 2, 1, 2, 1, 1),
+        c.id: (3, 2, 1, 0, 1, 0, 0),
+    }
     by_role = {r.key: r.candidates for r in _rates(admin, "role")}
-    assert by_role == {PersonRole.PRINCIPAL_LEADER: 7, PersonRole.SAFETY_DIRECTOR: 2, PersonRole.SAFETY_MANAGER: 3}
+    assert by_role == {
+        PersonRole.PRINCIPAL_LEADER: 7,
+        PersonRole.SAFETY_DIRECTOR: 2,
+        PersonRole.SAFETY_MANAGER: 3,
+    }
 
 
 def test_by_town_sector_and_month(data, admin):
@@ -87,18 +109,32 @@ def test_by_town_sector_and_month(data, admin):
     codes = {s.id: s.code for s in db.session.scalars(db.select(Sector))}
     by_sector = {codes[r.key]: _counts(r) for r in _rates(admin, "sector")}
     # 乙 is in two sectors: counted in each (so sectors do not add up to the total).
-    assert by_sector == {"hazardous_chemicals": (9, 1, 7, 4, 7, 5, 1), "metal_smelting": (4, 1, 2, 1, 2, 1, 1),
-                         "industry_trade": (3, 2, 1, 0, 1, 0, 0)}
-    assert [(r.key, r.candidates) for r in _rates(admin, "month")] == [("2026-03", 8), ("2026-09", 4)]
+    assert by_sector == {
+        "hazardous_chemicals": (9, 1, 7, 4, 7, 5, 1),
+        "metal_smelting": (4, 1, 2, 1, 2, 1, 1),
+        "industry_trade": (3, 2, 1, 0, 1, 0, 0),
+    }
+    assert [(r.key, r.candidates) for r in _rates(admin, "month")] == [
+        ("2026-03", 8),
+        ("2026-09", 4),
+    ]
     metal = next(k for k, v in codes.items() if v == "metal_smelting")
-    assert [_counts(r) for r in _rates(admin, "enterprise", sector_id=metal)] == [(4, 1, 2, 1, 2, 1, 1)]
+    assert [_counts(r) for r in _rates(admin, "enterprise", sector_id=metal)] == [
+        (4, 1, 2, 1, 2, 1, 1)
+    ]
 
 
 def test_period_filter(data, admin):
-    rows = figures.pass_rates(admin, group_by="exam", date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), now=NOW)
+    rows = figures.pass_rates(
+        admin, group_by="exam", date_from=date(2026, 9, 1), date_to=date(2026, 9, 30), now=NOW
+    )
     assert [r.candidates for r in rows] == [4]
-    assert figures.pass_rates(admin, group_by="exam", date_from=date(2025, 1, 1), date_to=date(2025, 12, 31),
-                              now=NOW) == []
+    assert (
+        figures.pass_rates(
+            admin, group_by="exam", date_from=date(2025, 1, 1), date_to=date(2025, 12, 31), now=NOW
+        )
+        == []
+    )
 
 
 def test_an_organiser_sees_only_their_towns(data, make_user):
@@ -117,7 +153,10 @@ def test_dashboard_figures(data, admin):
     assert (board.exams.first_rate, board.exams.final_rate) == (50.0, 62.5)
     assert (board.required_people, board.not_passed) == (9, 6)
     assert (board.certificates_valid, board.certificates_expiring) == (2, 1)
-    assert (board.training_sessions, board.training_person_times) == (1, 3)  # the cancelled one does not count
+    assert (board.training_sessions, board.training_person_times) == (
+        1,
+        3,
+    )  # the cancelled one does not count
     assert (board.screenings, board.screening_person_times) == (1, 50)
     # 16 hours for 张一, 张二, 张三 (high-risk: 16 needed); 王八 and 李九's 2 film hours are not enough.
     assert (board.hours_required, board.hours_met) == (9, 3)
@@ -154,8 +193,10 @@ def _all_reports(user) -> dict[str, int]:
     # The rosters of the exams closed since (the scheduler's job, or the first report's).
     result = {"rosters": statements(lambda: candidacy.take_rosters(NOW))}
     db.session.commit()
-    result |= {"dashboard": statements(lambda: figures.dashboard(user, 2026, NOW)),
-              "tracker": statements(lambda: tracker.page(user, status=tracker.NOT_PASSED, now=NOW))}
+    result |= {
+        "dashboard": statements(lambda: figures.dashboard(user, 2026, NOW)),
+        "tracker": statements(lambda: tracker.page(user, status=tracker.NOT_PASSED, now=NOW)),
+    }
     for group_by in (*figures.GROUP_BYS, "all"):
         result[group_by] = statements(lambda g=group_by: _rates(user, g))
     return result
@@ -163,8 +204,12 @@ def _all_reports(user) -> dict[str, int]:
 
 def test_statement_counts_do_not_grow_with_the_data(app, make_user, make_town):
     admin = make_user(UserRole.ADMIN)
-    organiser = make_user(UserRole.ORGANISER, scope_sectors=[db.session.scalar(
-        db.select(Sector).where(Sector.code == "hazardous_chemicals"))])
+    organiser = make_user(
+        UserRole.ORGANISER,
+        scope_sectors=[
+            db.session.scalar(db.select(Sector).where(Sector.code == "hazardous_chemicals"))
+        ],
+    )
     generated(1)
     small = {"admin": _all_reports(admin), "organiser": _all_reports(organiser)}
     people_small = tracker.page(admin, now=NOW).total
@@ -192,9 +237,13 @@ def test_a_control_character_in_an_imported_name_breaks_no_report(app, client, l
     data.enterprises[1].name = "乙冶炼\x0b有限公司"
     db.session.commit()
     login_as(UserRole.ADMIN)
-    for url in ("/reports/pass-rates?group_by=enterprise&from=2026-01-01&to=2026-12-31",
-                "/reports/pass-rates.xlsx?group_by=enterprise&from=2026-01-01&to=2026-12-31",
-                "/reports/tracker.xlsx", f"/reports/enterprise/{data.enterprises[1].id}.xlsx", "/reports/"):
+    for url in (
+        "/reports/pass-rates?group_by=enterprise&from=2026-01-01&to=2026-12-31",
+        "/reports/pass-rates.xlsx?group_by=enterprise&from=2026-01-01&to=2026-12-31",
+        "/reports/tracker.xlsx",
+        f"/reports/enterprise/{data.enterprises[1].id}.xlsx",
+        "/reports/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

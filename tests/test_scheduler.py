@@ -14,9 +14,14 @@ from scheduler.lock import AlreadyRunning, SchedulerLock
 
 def test_scheduler_registers_the_purge_job(app):
     scheduler = build_scheduler(app)
-    assert [job.id for job in scheduler.get_jobs()] == ["close_overdue_attempts", "certificate_sweep",
-                                                        "purge_lookups", "purge_login_attempts",
-                                                        "forget_unconfirmed_imports", "take_rosters"]
+    assert [job.id for job in scheduler.get_jobs()] == [
+        "close_overdue_attempts",
+        "certificate_sweep",
+        "purge_lookups",
+        "purge_login_attempts",
+        "forget_unconfirmed_imports",
+        "take_rosters",
+    ]
 
 
 def test_the_rosters_job_takes_the_no_shows_of_closed_exams(app, make_exam, make_user):
@@ -53,7 +58,10 @@ def test_failing_job_leaves_nothing_half_written_and_is_logged(app, caplog):
 
     assert run_job(app, failing) is None  # the scheduler's thread goes on
     assert "job failing failed" in caplog.text
-    assert db.session.scalar(db.select(LoginAttempt).where(LoginAttempt.login_key == "half-written")) is None
+    assert (
+        db.session.scalar(db.select(LoginAttempt).where(LoginAttempt.login_key == "half-written"))
+        is None
+    )
     assert run_job(app, purge_login_attempts) == 0  # the next job runs normally
 
 
@@ -62,9 +70,14 @@ def test_unconfirmed_imports_are_forgotten_after_an_hour(app, make_user):
     from scheduler.__main__ import forget_unconfirmed_imports
 
     user = make_user()
-    db.session.add_all([
-        PendingImport(token="old", user_id=user.id, data=b"x", created_at=utcnow() - timedelta(hours=2)),
-        PendingImport(token="new", user_id=user.id, data=b"x")])
+    db.session.add_all(
+        [
+            PendingImport(
+                token="old", user_id=user.id, data=b"x", created_at=utcnow() - timedelta(hours=2)
+            ),
+            PendingImport(token="new", user_id=user.id, data=b"x"),
+        ]
+    )
     db.session.commit()
     assert run_job(app, forget_unconfirmed_imports) == 1
     db.session.expire_all()

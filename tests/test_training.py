@@ -16,16 +16,26 @@ from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
 
 def _client(app, user):
     client = app.test_client()
-    assert client.post("/login", data={"login": user.username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"login": user.username, "password": PASSWORD}).status_code
+        == 302
+    )
     return client
 
 
 def _session(starts_in=timedelta(days=3), hours=4.0, capacity=None, **fields) -> TrainingSession:
     now = utcnow()
-    session = TrainingSession(title=fields.pop("title", "危险化学品企业主要负责人专题培训"), hours=hours,
-                              starts_at=now + starts_in, ends_at=now + starts_in + timedelta(hours=4),
-                              capacity=capacity, signin_secret=services.new_secret(),
-                              invitation=fields.pop("invitation", {}), venue="区应急局三楼会议室", **fields)
+    session = TrainingSession(
+        title=fields.pop("title", "危险化学品企业主要负责人专题培训"),
+        hours=hours,
+        starts_at=now + starts_in,
+        ends_at=now + starts_in + timedelta(hours=4),
+        capacity=capacity,
+        signin_secret=services.new_secret(),
+        invitation=fields.pop("invitation", {}),
+        venue="区应急局三楼会议室",
+        **fields,
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -36,13 +46,19 @@ def _earlier_this_year(days: int = 2):
     from exam.timeutil import display_zone
 
     now = utcnow()
-    start = now.astimezone(display_zone()).replace(month=1, day=1, hour=1, minute=0, second=0, microsecond=0)
+    start = now.astimezone(display_zone()).replace(
+        month=1, day=1, hour=1, minute=0, second=0, microsecond=0
+    )
     return max(now - timedelta(days=days), start)
 
 
 def _attended(person, hours, when):
     session = _session(starts_in=when - utcnow(), hours=hours)
-    db.session.add(Enrolment(session_id=session.id, person_id=person.id, attended_at=when, attended_by="rollcall"))
+    db.session.add(
+        Enrolment(
+            session_id=session.id, person_id=person.id, attended_at=when, attended_by="rollcall"
+        )
+    )
     db.session.commit()
     return session
 
@@ -50,21 +66,26 @@ def _attended(person, hours, when):
 # --- hour requirements ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "sectors", "appointed", "hours", "initial"), [
-    (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), "this year", 48, True),
-    (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), "earlier", 16, False),
-    (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), None, 16, False),
-    (PersonRole.SAFETY_DIRECTOR, ("metal_smelting",), "this year", 48, True),
-    (PersonRole.SAFETY_DIRECTOR, ("metal_smelting",), "earlier", 16, False),
-    (PersonRole.SAFETY_MANAGER, ("coal_mine",), "earlier", 16, False),
-    (PersonRole.PRINCIPAL_LEADER, ("dust_explosion",), "this year", 32, True),
-    (PersonRole.PRINCIPAL_LEADER, ("dust_explosion",), "earlier", 12, False),
-    (PersonRole.SAFETY_DIRECTOR, ("construction",), "this year", 32, True),
-    (PersonRole.SAFETY_MANAGER, ("construction",), "earlier", 12, False),
-    # An enterprise in a high-risk and a general sector is high-risk.
-    (PersonRole.SAFETY_MANAGER, ("construction", "fireworks"), "earlier", 16, False),
-])
-def test_the_hours_the_law_asks(app, make_person, make_enterprise, role, sectors, appointed, hours, initial):
+@pytest.mark.parametrize(
+    ("role", "sectors", "appointed", "hours", "initial"),
+    [
+        (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), "this year", 48, True),
+        (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), "earlier", 16, False),
+        (PersonRole.PRINCIPAL_LEADER, ("hazardous_chemicals",), None, 16, False),
+        (PersonRole.SAFETY_DIRECTOR, ("metal_smelting",), "this year", 48, True),
+        (PersonRole.SAFETY_DIRECTOR, ("metal_smelting",), "earlier", 16, False),
+        (PersonRole.SAFETY_MANAGER, ("coal_mine",), "earlier", 16, False),
+        (PersonRole.PRINCIPAL_LEADER, ("dust_explosion",), "this year", 32, True),
+        (PersonRole.PRINCIPAL_LEADER, ("dust_explosion",), "earlier", 12, False),
+        (PersonRole.SAFETY_DIRECTOR, ("construction",), "this year", 32, True),
+        (PersonRole.SAFETY_MANAGER, ("construction",), "earlier", 12, False),
+        # An enterprise in a high-risk and a general sector is high-risk.
+        (PersonRole.SAFETY_MANAGER, ("construction", "fireworks"), "earlier", 16, False),
+    ],
+)
+def test_the_hours_the_law_asks(
+    app, make_person, make_enterprise, role, sectors, appointed, hours, initial
+):
     year = local_today().year
     on = {"this year": date(year, 1, 15), "earlier": date(year - 3, 6, 1), None: None}[appointed]
     person = make_person(role=role, enterprise=make_enterprise(sectors=sectors), appointed_on=on)
@@ -105,7 +126,9 @@ def test_capacity_and_the_waiting_list(app, make_person):
     assert refused.value.code == "capacity_below_enrolled"
     services.set_capacity(session, 3)  # a seat more: the next on the waiting list gets it
     db.session.commit()
-    assert {e.person_id for e in session.enrolments if e.status == "enrolled"} == {p.id for p in people[1:]}
+    assert {e.person_id for e in session.enrolments if e.status == "enrolled"} == {
+        p.id for p in people[1:]
+    }
 
 
 def test_only_invited_people_enrol(app, make_person, make_enterprise):
@@ -135,16 +158,22 @@ def test_qr_sign_in_is_bound_to_the_session_and_its_time(app, make_user):
     code = services.signin_code(session, now)
     page = client.get(f"/training/{session.id}/signin?code={code}")
     assert page.status_code == 200 and "签到" in page.get_data(as_text=True)
-    assert "学时已计入" in client.post(f"/training/{session.id}/signin", data={"code": code}).get_data(as_text=True)
+    assert "学时已计入" in client.post(
+        f"/training/{session.id}/signin", data={"code": code}
+    ).get_data(as_text=True)
     client.post(f"/training/{session.id}/signin", data={"code": code})  # twice
-    enrolments = db.session.scalars(db.select(Enrolment).where(Enrolment.person_id == candidate.person_id)).all()
+    enrolments = db.session.scalars(
+        db.select(Enrolment).where(Enrolment.person_id == candidate.person_id)
+    ).all()
     assert len(enrolments) == 1 and enrolments[0].attended_by == "qr"
     assert services.ledger(candidate.person, local_today().year).sessions == 3
 
     forged = client.post(f"/training/{session.id}/signin", data={"code": "AAAAAAAAAAAAAAAA"})
     assert forged.status_code == 409 and "无效或已过期" in forged.get_data(as_text=True)
     other = _session(starts_in=timedelta(minutes=-10))
-    stolen = client.post(f"/training/{other.id}/signin", data={"code": code})  # another session's code
+    stolen = client.post(
+        f"/training/{other.id}/signin", data={"code": code}
+    )  # another session's code
     assert stolen.status_code == 409
     old = services.signin_code(session, now - timedelta(minutes=10))  # expired
     assert client.post(f"/training/{session.id}/signin", data={"code": old}).status_code == 409
@@ -170,12 +199,17 @@ def test_roll_call_marks_and_unmarks(app, make_user, make_person):
         services.enrol(session, person, utcnow())
     db.session.commit()
     manager = _client(app, organiser)
-    response = manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id, away.id]},
-                            follow_redirects=True)
+    response = manager.post(
+        f"/manage/training/{session.id}/rollcall",
+        data={"present": [here.id, away.id]},
+        follow_redirects=True,
+    )
     assert "2 人" in response.get_data(as_text=True)
     # The page listed both as present; now only one is ticked.
-    manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id],
-                                                                  "was_present": [here.id, away.id]})
+    manager.post(
+        f"/manage/training/{session.id}/rollcall",
+        data={"present": [here.id], "was_present": [here.id, away.id]},
+    )
     db.session.expire_all()
     attended = {e.person_id for e in db.session.scalars(db.select(Enrolment)) if e.attended_at}
     assert attended == {here.id}
@@ -184,9 +218,15 @@ def test_roll_call_marks_and_unmarks(app, make_user, make_person):
     services.enrol(session, late, utcnow())
     services.sign_in(session, late, services.signin_code(session, utcnow()), utcnow())
     db.session.commit()
-    manager.post(f"/manage/training/{session.id}/rollcall", data={"present": [here.id], "was_present": [here.id]})
+    manager.post(
+        f"/manage/training/{session.id}/rollcall",
+        data={"present": [here.id], "was_present": [here.id]},
+    )
     db.session.expire_all()
-    assert db.session.scalar(db.select(Enrolment).where(Enrolment.person_id == late.id)).attended_at is not None
+    assert (
+        db.session.scalar(db.select(Enrolment).where(Enrolment.person_id == late.id)).attended_at
+        is not None
+    )
 
 
 def test_an_organiser_limited_to_a_sector_manages_only_its_sessions(app, make_user, make_person):
@@ -194,14 +234,22 @@ def test_an_organiser_limited_to_a_sector_manages_only_its_sessions(app, make_us
 
     chemicals = db.session.scalar(db.select(Sector).where(Sector.code == "hazardous_chemicals"))
     mines = db.session.scalar(db.select(Sector).where(Sector.code == "coal_mine"))
-    session = _session(starts_in=timedelta(minutes=-5), invitation={"person_ids": [make_person().id]})
+    session = _session(
+        starts_in=timedelta(minutes=-5), invitation={"person_ids": [make_person().id]}
+    )
     session.sectors = [chemicals]
     db.session.commit()
     outsider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[mines]))
-    for url in (f"/manage/training/{session.id}", f"/manage/training/{session.id}/edit",
-                f"/manage/training/{session.id}/qr.svg"):
+    for url in (
+        f"/manage/training/{session.id}",
+        f"/manage/training/{session.id}/edit",
+        f"/manage/training/{session.id}/qr.svg",
+    ):
         assert outsider.get(url).status_code == 404, url
-    assert outsider.post(f"/manage/training/{session.id}/cancel", data={"reason": "x"}).status_code == 404
+    assert (
+        outsider.post(f"/manage/training/{session.id}/cancel", data={"reason": "x"}).status_code
+        == 404
+    )
     assert session.title not in outsider.get("/manage/training").get_data(as_text=True)
     insider = _client(app, make_user(UserRole.ORGANISER, scope_sectors=[chemicals]))
     assert insider.get(f"/manage/training/{session.id}").status_code == 200
@@ -220,20 +268,33 @@ def test_a_strange_sign_in_code_is_refused_not_an_error(app, make_user):
     client = _client(app, make_user(UserRole.CANDIDATE))
     session = _session(starts_in=timedelta(minutes=-5))
     assert client.get(f"/training/{session.id}/signin?code=é").status_code == 409
-    assert client.get("/manage/training/hours?year=10000").status_code == 403  # a candidate: not theirs
+    assert (
+        client.get("/manage/training/hours?year=10000").status_code == 403
+    )  # a candidate: not theirs
 
 
 # --- organisers' pages -------------------------------------------------------------------------------
 
 
-def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(app, client, login_as):
+def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(
+    app, client, login_as
+):
     login_as(UserRole.ORGANISER)
-    base = {"title": "有限空间作业专题培训", "starts_at": "2026-12-10T09:00", "ends_at": "2026-12-10T12:00",
-            "hours": 3, "mode": "onsite", "venue": "区应急局"}
-    for change, message in (({"ends_at": "2026-12-10T08:00"}, "结束时间必须晚于开始时间"),
-                            ({"hours": -2}, "0.5 至 40 学时"), ({"hours": 500}, "0.5 至 40 学时"),
-                            ({"person_logins": "370102000000000000"}, "未找到"),
-                            ({"mode": "online"}, "网络培训须填写链接")):
+    base = {
+        "title": "有限空间作业专题培训",
+        "starts_at": "2026-12-10T09:00",
+        "ends_at": "2026-12-10T12:00",
+        "hours": 3,
+        "mode": "onsite",
+        "venue": "区应急局",
+    }
+    for change, message in (
+        ({"ends_at": "2026-12-10T08:00"}, "结束时间必须晚于开始时间"),
+        ({"hours": -2}, "0.5 至 40 学时"),
+        ({"hours": 500}, "0.5 至 40 学时"),
+        ({"person_logins": "370102000000000000"}, "未找到"),
+        ({"mode": "online"}, "网络培训须填写链接"),
+    ):
         response = client.post("/manage/training/new", data={**base, **change})
         assert message in response.get_data(as_text=True), change
     assert db.session.scalar(db.select(db.func.count(TrainingSession.id))) == 0
@@ -250,10 +311,14 @@ def test_shortfall_lists_those_short_and_invites_them_in_one_action(app, make_us
     manager = _client(app, organiser)
     page = manager.get("/manage/training/hours").get_data(as_text=True)
     assert "钱短" in page and "孙足" not in page
-    manager.post("/manage/training/hours/invite", data={"person": [short.id], "session": session.id})
+    manager.post(
+        "/manage/training/hours/invite", data={"person": [short.id], "session": session.id}
+    )
     db.session.expire_all()
     assert db.session.get(TrainingSession, session.id).invitation["person_ids"] == [short.id]
-    new = manager.post("/manage/training/hours/invite", data={"person": [short.id], "session": "new"})
+    new = manager.post(
+        "/manage/training/hours/invite", data={"person": [short.id], "session": "new"}
+    )
     assert new.status_code == 302 and f"person={short.id}" in new.headers["Location"]
     assert short.id_number in manager.get(new.headers["Location"]).get_data(as_text=True)
 
@@ -270,8 +335,12 @@ def test_an_exam_can_require_the_training_hours(app, make_exam, make_user):
 
 
 def test_calendar_views_and_ics(app, client, make_user):
-    session = _session(starts_in=timedelta(days=1), title="粉尘涉爆企业专题培训", mode="online",
-                       link="https://meeting.example.gov.cn/room?pwd=secret")
+    session = _session(
+        starts_in=timedelta(days=1),
+        title="粉尘涉爆企业专题培训",
+        mode="online",
+        link="https://meeting.example.gov.cn/room?pwd=secret",
+    )
     manager = _client(app, make_user(UserRole.ORGANISER))
     from exam.timeutil import display_zone
 
@@ -280,7 +349,9 @@ def test_calendar_views_and_ics(app, client, make_user):
         page = manager.get(f"/manage/training?view={view}&date={day}").get_data(as_text=True)
         assert "粉尘涉爆企业专题培训" in page
     assert "meeting" not in client.get("/training/calendar.ics").get_data(as_text=True)
-    assert "粉尘涉爆企业专题培训" not in manager.get(f"/manage/training?date={day}&sector=coal_mine").get_data(as_text=True)
+    assert "粉尘涉爆企业专题培训" not in manager.get(
+        f"/manage/training?date={day}&sector=coal_mine"
+    ).get_data(as_text=True)
     from icalendar import Calendar
 
     feed = Calendar.from_ical(client.get("/training/calendar.ics").data)

@@ -55,23 +55,45 @@ def prepare(url: str, candidates: int) -> None:
         upgrade()
         topic = db.session.scalar(db.select(Topic).where(Topic.code == "G1"))
         for i in range(150):
-            question = bank.create_question(QuestionData(
-                kind="single", stem=f"基准题{i}：生产经营单位的主要负责人是本单位安全生产的（　）。",
-                options=("第一责任人", "直接责任人", "监督人", "协助人"), answer="A",
-                explanation="第五条"), [topic], [], None)
+            question = bank.create_question(
+                QuestionData(
+                    kind="single",
+                    stem=f"基准题{i}：生产经营单位的主要负责人是本单位安全生产的（　）。",
+                    options=("第一责任人", "直接责任人", "监督人", "协助人"),
+                    answer="A",
+                    explanation="第五条",
+                ),
+                [topic],
+                [],
+                None,
+            )
             question.status = QuestionStatus.ACTIVE
         town = Town(name="基准镇")
         sector = db.session.scalar(db.select(Sector).where(Sector.code == "hazardous_chemicals"))
-        enterprise = Enterprise(name="基准企业", credit_code=valid_credit_code(1), town=town, sectors=[sector])
+        enterprise = Enterprise(
+            name="基准企业", credit_code=valid_credit_code(1), town=town, sectors=[sector]
+        )
         db.session.add(enterprise)
         now = utcnow()
-        exam = Exam(title="基准考试", blueprint={"rules": [{"count": 100, "kind": "single", "points": 1}]},
-                    opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=6), duration_minutes=300)
+        exam = Exam(
+            title="基准考试",
+            blueprint={"rules": [{"count": 100, "kind": "single", "points": 1}]},
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(hours=6),
+            duration_minutes=300,
+        )
         db.session.add(exam)
         assert exams.publish(exam, now) == []
         for i in range(candidates):
-            person, _ = add_person({"name": f"考生{i}", "id_number": valid_id_number(i + 1),
-                                    "mobile": f"139{i:08d}", "role": "principal_leader"}, enterprise)
+            person, _ = add_person(
+                {
+                    "name": f"考生{i}",
+                    "id_number": valid_id_number(i + 1),
+                    "mobile": f"139{i:08d}",
+                    "role": "principal_leader",
+                },
+                enterprise,
+            )
             db.session.flush()
             user = db.session.scalar(db.select(User).where(User.person_id == person.id))
             set_password(user, PASSWORD)
@@ -90,26 +112,42 @@ def sessions(base: str, candidates: int) -> list[dict]:
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         body = json.dumps({"login": first + id_check_char(first), "password": PASSWORD}).encode()
-        me = json.load(opener.open(urllib.request.Request(f"{base}/api/v1/login", body,
-                                                          {"Content-Type": "application/json"})))
+        me = json.load(
+            opener.open(
+                urllib.request.Request(
+                    f"{base}/api/v1/login", body, {"Content-Type": "application/json"}
+                )
+            )
+        )
         exams = json.load(opener.open(f"{base}/api/v1/me/exams"))
         attempt = exams[0]["open_attempt_id"]
         paper = json.load(opener.open(f"{base}/api/v1/attempts/{attempt}"))
         cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
         # A candidate answers question after question: each save goes to the next one.
         questions = ",".join(str(q["question_id"]) for q in paper["paper"]["questions"])
-        rows.append({"cookie": cookie, "csrf": me["csrf_token"], "attempt": attempt, "questions": questions})
+        rows.append(
+            {"cookie": cookie, "csrf": me["csrf_token"], "attempt": attempt, "questions": questions}
+        )
     return rows
 
 
-def wrk(base: str, path_kind: str, connections: int, seconds: int, session_file: str) -> tuple[float, int]:
+def wrk(
+    base: str, path_kind: str, connections: int, seconds: int, session_file: str
+) -> tuple[float, int]:
     env = {**os.environ, "ANPEI_SESSIONS": session_file, "ANPEI_KIND": path_kind}
-    out = subprocess.run(["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "-s", str(LUA), base],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "-s", str(LUA), base],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    failed = (int(errors.group(1)) if errors else 0) + (
+        sum(map(int, socket.groups())) if socket else 0
+    )
     return rate, failed
 
 
@@ -126,13 +164,34 @@ def main() -> None:
     url = args.database_url
     if url is None:
         name = f"anpei_bench_{os.getpid()}"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {name}"],
+            check=True,
+        )
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     prepare(url, 64)
-    env = {**os.environ, "ANPEI_DATABASE_URL": url, "ANPEI_SECRET_KEY": "bench-secret", "ANPEI_ENV": "production"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b",
-                               f"127.0.0.1:{args.port}", "--log-level", "warning", "exam:create_app()"],
-                              env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "ANPEI_DATABASE_URL": url,
+        "ANPEI_SECRET_KEY": "bench-secret",
+        "ANPEI_ENV": "production",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+            "exam:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(60):
@@ -143,14 +202,18 @@ def main() -> None:
                 time.sleep(0.5)
         session_file = Path(instance) / "sessions.json"
         session_file.write_text(json.dumps(sessions(base, 64)))
-        print(f"gunicorn workers={args.workers}, {url.split(':')[0]}, 100-question paper, {args.seconds} s each")
+        print(
+            f"gunicorn workers={args.workers}, {url.split(':')[0]}, 100-question paper, {args.seconds} s each"
+        )
         for connections in map(int, args.connections.split(",")):
             health, h_err = wrk(base, "health", connections, args.seconds, str(session_file))
             fetch, f_err = wrk(base, "fetch", connections, args.seconds, str(session_file))
             save, s_err = wrk(base, "save", connections, args.seconds, str(session_file))
-            print(f"c={connections:>2}  /healthz {health:8.0f} req/s ({h_err} errors)  "
-                  f"paper fetch {fetch:7.0f} req/s ({f_err} errors, {fetch / health:5.1%})  "
-                  f"answer save {save:7.0f} req/s ({s_err} errors, {save / health:5.1%})")
+            print(
+                f"c={connections:>2}  /healthz {health:8.0f} req/s ({h_err} errors)  "
+                f"paper fetch {fetch:7.0f} req/s ({f_err} errors, {fetch / health:5.1%})  "
+                f"answer save {save:7.0f} req/s ({s_err} errors, {save / health:5.1%})"
+            )
     finally:
         server.terminate()
         server.wait()

@@ -30,7 +30,9 @@ from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 BENCH_DIR = Path(os.environ.get("ANPEI_BENCH_DIR", "."))
-PLAN = json.loads((BENCH_DIR / "plan.json").read_text()) if (BENCH_DIR / "plan.json").exists() else {}
+PLAN = (
+    json.loads((BENCH_DIR / "plan.json").read_text()) if (BENCH_DIR / "plan.json").exists() else {}
+)
 RETRIES = 6
 
 LOGIN = "POST /api/v1/login"
@@ -68,11 +70,24 @@ FILES = _Files()
 
 
 @events.request.add_listener
-def _timing(request_type, name, response_time, response_length, exception=None, response=None,
-            start_time=None, **_kwargs):
+def _timing(
+    request_type,
+    name,
+    response_time,
+    response_length,
+    exception=None,
+    response=None,
+    start_time=None,
+    **_kwargs,
+):
     status = getattr(response, "status_code", 0) or 0
-    FILES.timing(name, start_time or time.time() - response_time / 1000, response_time, exception is None,
-                 status)
+    FILES.timing(
+        name,
+        start_time or time.time() - response_time / 1000,
+        response_time,
+        exception is None,
+        status,
+    )
 
 
 class _Claims:
@@ -99,15 +114,22 @@ class _Claims:
 
 
 CLAIMS = _Claims()
-CANDIDATES = (json.loads((BENCH_DIR / "candidates.json").read_text())
-              if (BENCH_DIR / "candidates.json").exists() else [])
+CANDIDATES = (
+    json.loads((BENCH_DIR / "candidates.json").read_text())
+    if (BENCH_DIR / "candidates.json").exists()
+    else []
+)
 
 
 def _error(response) -> str:
     try:
         return response.json()["error"]["code"]
     except Exception:
-        return f"HTTP {response.status_code}" if response.status_code else f"connection: {response.error!r}"
+        return (
+            f"HTTP {response.status_code}"
+            if response.status_code
+            else f"connection: {response.error!r}"
+        )
 
 
 def _retryable(response) -> bool:
@@ -124,7 +146,9 @@ class Candidate(FastHttpUser):
         self.index = CLAIMS.claim(self.environment)
         self.rng = random.Random(PLAN.get("seed", 1) * 100_003 + self.index)
         t0 = PLAN["t0"]
-        login_s, start_s, answer_s, submit_s = (PLAN[k] for k in ("login_s", "start_s", "answer_s", "submit_s"))
+        login_s, start_s, answer_s, submit_s = (
+            PLAN[k] for k in ("login_s", "start_s", "answer_s", "submit_s")
+        )
         self.login_at = t0 + self.rng.uniform(0, login_s)
         self.start_at = t0 + login_s + self.rng.uniform(0, start_s)
         self.submit_at = t0 + login_s + start_s + answer_s + self.rng.uniform(0, submit_s)
@@ -155,7 +179,9 @@ class Candidate(FastHttpUser):
         return True
 
     def _start(self) -> bool:
-        response = self._call("POST", f"/api/v1/exams/{self.exam_id}/attempts", START, json={}, expect=201)
+        response = self._call(
+            "POST", f"/api/v1/exams/{self.exam_id}/attempts", START, json={}, expect=201
+        )
         if response is None:
             return False
         self.attempt_id = response.json()["attempt_id"]
@@ -196,26 +222,49 @@ class Candidate(FastHttpUser):
         seq, question_id = self.seq, question["question_id"]
         url = f"/api/v1/attempts/{self.attempt_id}/answers/{question_id}"
         for attempt in range(RETRIES):
-            with self.client.request("PUT", url, name=SAVE, json={"answer": answer, "seq": seq},
-                                     headers={"X-CSRFToken": self.csrf}, catch_response=True) as response:
+            with self.client.request(
+                "PUT",
+                url,
+                name=SAVE,
+                json={"answer": answer, "seq": seq},
+                headers={"X-CSRFToken": self.csrf},
+                catch_response=True,
+            ) as response:
                 if response.status_code == 200:
                     stored = response.json().get("stored")
                     if stored:
                         response.success()
                         self.current[question_id] = answer
-                        FILES.record(kind="ack", attempt=self.attempt_id, question=question_id, seq=seq,
-                                     answer=answer)
+                        FILES.record(
+                            kind="ack",
+                            attempt=self.attempt_id,
+                            question=question_id,
+                            seq=seq,
+                            answer=answer,
+                        )
                     elif attempt:  # a retry of a save that did reach the server before
                         response.success()
-                        FILES.record(kind="stale_retry", attempt=self.attempt_id, question=question_id, seq=seq)
+                        FILES.record(
+                            kind="stale_retry",
+                            attempt=self.attempt_id,
+                            question=question_id,
+                            seq=seq,
+                        )
                     else:
                         response.failure("stored: false for a fresh seq")
-                        FILES.record(kind="stale", attempt=self.attempt_id, question=question_id, seq=seq)
+                        FILES.record(
+                            kind="stale", attempt=self.attempt_id, question=question_id, seq=seq
+                        )
                     return
                 response.failure(_error(response))
                 if not _retryable(response):
-                    FILES.record(kind="refused", attempt=self.attempt_id, question=question_id, seq=seq,
-                                 error=_error(response))
+                    FILES.record(
+                        kind="refused",
+                        attempt=self.attempt_id,
+                        question=question_id,
+                        seq=seq,
+                        error=_error(response),
+                    )
                     return
             gevent.sleep(1 + attempt)
         FILES.record(kind="gave_up", attempt=self.attempt_id, question=question_id, seq=seq)
@@ -226,8 +275,14 @@ class Candidate(FastHttpUser):
             FILES.record(kind="submit_failed", candidate=self.index, attempt=self.attempt_id)
             return
         result = response.json()
-        FILES.record(kind="submit", candidate=self.index, attempt=self.attempt_id, at=time.time(),
-                     score=result["score"], passed=result["passed"])
+        FILES.record(
+            kind="submit",
+            candidate=self.index,
+            attempt=self.attempt_id,
+            at=time.time(),
+            score=result["score"],
+            passed=result["passed"],
+        )
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -253,14 +308,17 @@ class Candidate(FastHttpUser):
         """A request that a real page would retry on a 5xx or a dropped connection."""
         headers = {"X-CSRFToken": self.csrf} if method != "GET" and hasattr(self, "csrf") else {}
         for attempt in range(RETRIES):
-            with self.client.request(method, url, name=name, headers=headers, catch_response=True,
-                                     **kwargs) as response:
+            with self.client.request(
+                method, url, name=name, headers=headers, catch_response=True, **kwargs
+            ) as response:
                 if response.status_code == expect:
                     response.success()
                     return response
                 response.failure(_error(response))
                 if not _retryable(response):
-                    FILES.record(kind="refused", candidate=self.index, request=name, error=_error(response))
+                    FILES.record(
+                        kind="refused", candidate=self.index, request=name, error=_error(response)
+                    )
                     return None
             gevent.sleep(1 + attempt)
         FILES.record(kind="gave_up", candidate=self.index, request=name)

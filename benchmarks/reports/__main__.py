@@ -77,8 +77,10 @@ def keep_candidacies(url: str) -> None:
         started = time.perf_counter()
         exams = take_rosters(datetime.now(UTC))
         db.session.commit()
-        print(f"Candidacies, latest results and hours rebuilt in {built:.1f} s; "
-              f"rosters of {exams} closed exams taken in {time.perf_counter() - started:.1f} s")
+        print(
+            f"Candidacies, latest results and hours rebuilt in {built:.1f} s; "
+            f"rosters of {exams} closed exams taken in {time.perf_counter() - started:.1f} s"
+        )
         db.engine.dispose()
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:  # as autovacuum would, in time
         for table in ("candidacy", "last_result", "person_hours", "roster"):
@@ -88,27 +90,44 @@ def keep_candidacies(url: str) -> None:
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     try:
-        server = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+        server = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         server = "?"
-    return (f"{os.cpu_count()} CPUs, {memory:.0f} GiB RAM, Python {platform.python_version()}, "
-            f"PostgreSQL {server}")
+    return (
+        f"{os.cpu_count()} CPUs, {memory:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"PostgreSQL {server}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="an existing generated database (made with --keep): time only")
+    parser.add_argument(
+        "--url", help="an existing generated database (made with --keep): time only"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the new database for later runs")
     parser.add_argument("--drop", action="store_true", help="drop the --url database at the end")
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--enterprises", type=int, default=25_000)
     parser.add_argument("--attempts", type=int, default=500_000)
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per report (the median is shown)")
-    parser.add_argument("--explain", action="store_true", help="print the plans of reports over target")
-    parser.add_argument("--only", help="time only the reports whose name contains this (comma-separated)")
-    parser.add_argument("--jit-off", action="store_true",
-                        help="time with PostgreSQL's JIT compilation off for every connection (PGOPTIONS)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed runs per report (the median is shown)"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plans of reports over target"
+    )
+    parser.add_argument(
+        "--only", help="time only the reports whose name contains this (comma-separated)"
+    )
+    parser.add_argument(
+        "--jit-off",
+        action="store_true",
+        help="time with PostgreSQL's JIT compilation off for every connection (PGOPTIONS)",
+    )
     parser.add_argument("--no-timing", action="store_true", help="generate only")
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}")
@@ -120,14 +139,19 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             upgrade(url)
             print(f"Migrated in {time.perf_counter() - started:.1f} s; generating …")
-            result = generate(url, people=args.people, enterprises=args.enterprises,
-                              attempts_target=args.attempts)
-            print(f"Generated in {result['timings']['total']:.0f} s "
-                  f"({result['timings']['total'] / 60:.1f} min)")
+            result = generate(
+                url, people=args.people, enterprises=args.enterprises, attempts_target=args.attempts
+            )
+            print(
+                f"Generated in {result['timings']['total']:.0f} s "
+                f"({result['timings']['total'] / 60:.1f} min)"
+            )
             keep_candidacies(url)
         total, tables = database_size(url)
-        print(f"Database size: {total}; largest tables: "
-              + ", ".join(f"{name} {size}" for name, size in tables))
+        print(
+            f"Database size: {total}; largest tables: "
+            + ", ".join(f"{name} {size}" for name, size in tables)
+        )
         if not args.no_timing:
             from benchmarks.reports.timing import run_all
 

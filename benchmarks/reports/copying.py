@@ -13,7 +13,9 @@ CHUNK = 8 << 20  # bytes per write to the COPY stream
 
 def esc(value: str) -> str:
     """A string as COPY's text format wants it (backslash, tab and line breaks escaped)."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def field(value) -> str:
@@ -90,17 +92,23 @@ def take_off_keys(conn: psycopg.Connection, tables: list[str]) -> list[str]:
     """Drop the tables' constraints and indexes (and every foreign key pointing at them);
     return the statements that put them back exactly as the migrations made them."""
     names = tables
-    constraints = conn.execute("""
+    constraints = conn.execute(
+        """
         SELECT c.conname, c.conrelid::regclass::text, c.contype, pg_get_constraintdef(c.oid)
         FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
         WHERE n.nspname = 'public' AND c.contype IN ('p', 'u', 'f')
           AND (c.conrelid::regclass::text = ANY(%(t)s) OR c.confrelid::regclass::text = ANY(%(t)s))
-    """, {"t": [f'"{t}"' if t == "user" else t for t in names]}).fetchall()
+    """,
+        {"t": [f'"{t}"' if t == "user" else t for t in names]},
+    ).fetchall()
     owned = {name for name, *_ in constraints}
-    indexes = conn.execute("""
+    indexes = conn.execute(
+        """
         SELECT indexname, indexdef FROM pg_indexes
         WHERE schemaname = 'public' AND tablename = ANY(%(t)s)
-    """, {"t": names}).fetchall()
+    """,
+        {"t": names},
+    ).fetchall()
     restore_keys, restore_fks = [], []
     for name, table, kind, definition in constraints:
         statement = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
@@ -133,5 +141,7 @@ def reset_sequences(conn: psycopg.Connection) -> None:
         FROM information_schema.columns c
         WHERE c.table_schema = 'public' AND c.column_default LIKE 'nextval%'
     """).fetchall():
-        conn.execute(f'SELECT setval(%s, COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)',
-                     (sequence,))
+        conn.execute(
+            f'SELECT setval(%s, COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)',
+            (sequence,),
+        )

@@ -35,23 +35,40 @@ def index():
     if (role := request.args.get("role")) in UserRole.ALL:
         query = query.where(User.role == role)
     if q := request.args.get("q", "").strip():
-        query = query.where(or_(User.username.contains(q.lower()), User.display_name.contains(q),
-                                Person.name.contains(q), Person.mobile.contains(q)))
+        query = query.where(
+            or_(
+                User.username.contains(q.lower()),
+                User.display_name.contains(q),
+                Person.name.contains(q),
+                Person.mobile.contains(q),
+            )
+        )
     if request.args.get("status") == "disabled":
         query = query.where(User.disabled.is_(True))
-    page = db.paginate(page=page_arg(), select=query.order_by(User.role, User.username), per_page=50, error_out=False)
+    page = db.paginate(
+        page=page_arg(),
+        select=query.order_by(User.role, User.username),
+        per_page=50,
+        error_out=False,
+    )
     locked = auth.locked_user_ids([u.id for u in page.items])
     return render_template("accounts/index.html", page=page, locked=locked)
 
 
 def _staff_form(user: User | None) -> StaffAccountForm:
     form = StaffAccountForm(obj=user)
-    enterprises = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
+    enterprises = db.session.execute(
+        select(Enterprise.id, Enterprise.name).order_by(Enterprise.name)
+    )
     form.enterprise_id.choices = options([(0, "—"), *enterprises])
-    form.scope_sectors.choices = options((s.id, s.display_name(select_locale())) for s in db.session.scalars(
-        select(Sector).order_by(Sector.sort_order)))
-    form.scope_towns.choices = options((t.id, t.name) for t in db.session.scalars(
-        select(Town).order_by(Town.sort_order, Town.name)))
+    form.scope_sectors.choices = options(
+        (s.id, s.display_name(select_locale()))
+        for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    )
+    form.scope_towns.choices = options(
+        (t.id, t.name)
+        for t in db.session.scalars(select(Town).order_by(Town.sort_order, Town.name))
+    )
     if user is not None and not form.is_submitted():
         form.scope_sectors.data = [s.id for s in user.scope_sectors]
         form.scope_towns.data = [t.id for t in user.scope_towns]
@@ -71,8 +88,9 @@ def edit(user_id: int | None):
         username = form.username.data.lower()
         if form.role.data == UserRole.CONTACT and not form.enterprise_id.data:
             form.enterprise_id.errors.append(_("Choose the enterprise this contact looks after."))
-        elif db.session.scalar(select(User).where(User.username == username,
-                                                  User.id != (user.id if user else -1))):
+        elif db.session.scalar(
+            select(User).where(User.username == username, User.id != (user.id if user else -1))
+        ):
             form.username.errors.append(_("This login name is taken."))
         else:
             user = _save_staff(user, form, username)
@@ -84,23 +102,35 @@ def edit(user_id: int | None):
 
 def _snapshot(user: User) -> dict:
     """What the audit log compares when a staff account is edited."""
-    return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "enterprise_id": user.enterprise_id,
-            "scope_sectors": sorted(s.name for s in user.scope_sectors),
-            "scope_towns": sorted(t.name for t in user.scope_towns)}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "enterprise_id": user.enterprise_id,
+        "scope_sectors": sorted(s.name for s in user.scope_sectors),
+        "scope_towns": sorted(t.name for t in user.scope_towns),
+    }
 
 
 def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> User:
     is_organiser = form.role.data == UserRole.ORGANISER
     fields = {
         "enterprise_id": form.enterprise_id.data if form.role.data == UserRole.CONTACT else None,
-        "scope_sectors": db.session.scalars(select(Sector).where(
-            Sector.id.in_(form.scope_sectors.data or []))).all() if is_organiser else [],
-        "scope_towns": db.session.scalars(select(Town).where(
-            Town.id.in_(form.scope_towns.data or []))).all() if is_organiser else [],
+        "scope_sectors": db.session.scalars(
+            select(Sector).where(Sector.id.in_(form.scope_sectors.data or []))
+        ).all()
+        if is_organiser
+        else [],
+        "scope_towns": db.session.scalars(
+            select(Town).where(Town.id.in_(form.scope_towns.data or []))
+        ).all()
+        if is_organiser
+        else [],
     }
     if user is None:
-        user, _password = auth.create_account(username, form.role.data, form.display_name.data, **fields)
+        user, _password = auth.create_account(
+            username, form.role.data, form.display_name.data, **fields
+        )
         record("account.create", user, f"{username} ({form.role.data})")
         return user
     before = _snapshot(user)
@@ -118,8 +148,9 @@ def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> Use
 @roles_required(UserRole.ADMIN)
 def detail(user_id: int):
     user = get_user_or_404(user_id)
-    return render_template("accounts/detail.html", user=user, locked=auth.is_locked(user),
-                           action=ActionForm())
+    return render_template(
+        "accounts/detail.html", user=user, locked=auth.is_locked(user), action=ActionForm()
+    )
 
 
 def _act(user_id: int, action: str):
@@ -148,6 +179,9 @@ def _act(user_id: int, action: str):
 
 
 for _action in ("reset_password", "disable", "enable", "unlock"):
-    bp.add_url_rule(f"/<int:user_id>/{_action.replace('_', '-')}", _action,
-                    roles_required(UserRole.ADMIN)(lambda user_id, a=_action: _act(user_id, a)),
-                    methods=["POST"])
+    bp.add_url_rule(
+        f"/<int:user_id>/{_action.replace('_', '-')}",
+        _action,
+        roles_required(UserRole.ADMIN)(lambda user_id, a=_action: _act(user_id, a)),
+        methods=["POST"],
+    )

@@ -24,8 +24,10 @@ MESSAGES = {
     "csrf": lambda: _("The page has expired; reload it."),
     "too_large": lambda: _("The request is too large."),
     "server_error": lambda: _("Something went wrong on our side; the page will try again."),
-    "device_blocked": lambda: _("This attempt is open on another device. Your answers are kept here; "
-                                "ask the invigilator to allow this device."),
+    "device_blocked": lambda: _(
+        "This attempt is open on another device. Your answers are kept here; "
+        "ask the invigilator to allow this device."
+    ),
     "network": lambda: _("This exam can only be sat from the exam room's network."),
     "access_code": lambda: _("The access code is not right. Type the code shown in the exam room."),
     "override_target": lambda: _("Choose one person, one enterprise or one town."),
@@ -33,28 +35,61 @@ MESSAGES = {
     "override_empty": lambda: _("Give another window, extra minutes or extra attempts."),
     "bad_minutes": lambda: _("Give between 1 and 1440 minutes."),
     "not_submitted": lambda: _("This attempt is still under way."),
-    "review_shown": lambda: _("The candidate has already seen the right answers of this attempt: it cannot be "
-                              "reopened. Give an extra attempt with an override instead."),
-    "training_required": lambda: _("This exam is for those who have done this year's training hours; yours are "
-                                   "not complete yet. See My training."),
-    "course_required": lambda: _("This exam asks you to complete an online course first; see My courses."),
+    "review_shown": lambda: _(
+        "The candidate has already seen the right answers of this attempt: it cannot be "
+        "reopened. Give an extra attempt with an override instead."
+    ),
+    "training_required": lambda: _(
+        "This exam is for those who have done this year's training hours; yours are "
+        "not complete yet. See My training."
+    ),
+    "course_required": lambda: _(
+        "This exam asks you to complete an online course first; see My courses."
+    ),
     "other_open": lambda: _("The candidate has another attempt at this exam under way."),
     "cancelled": lambda: _("This attempt's score has been cancelled."),
-    "makeup_of_makeup": lambda: _("A makeup exam has no makeup of its own: whoever fails it goes back to "
-                                  "training."),
+    "makeup_of_makeup": lambda: _(
+        "A makeup exam has no makeup of its own: whoever fails it goes back to training."
+    ),
     "makeup_exists": lambda: _("This exam already has its makeup exam."),
-    "makeup_before_close": lambda: _("The makeup exam can be created once the exam has closed for everybody."),
+    "makeup_before_close": lambda: _(
+        "The makeup exam can be created once the exam has closed for everybody."
+    ),
     "makeup_nobody": lambda: _("Everybody passed: nobody needs a makeup exam."),
 }
-STATUS = {"unauthenticated": 401, "invalid_login": 401, "throttled": 429, "disabled": 403,
-          "must_change_password": 403, "not_found": 404, "not_open": 409, "not_eligible": 403,
-          "no_attempts_left": 409, "submitted": 409, "too_late": 409, "unknown_question": 404,
-          "bad_answer": 422, "bad_sequence": 422, "bad_request": 400, "csrf": 400,
-          "too_large": 413, "server_error": 500, "device_blocked": 409, "network": 403, "access_code": 403,
-          "bad_minutes": 422, "training_required": 403, "course_required": 403, "not_submitted": 409, "cancelled": 409}
+STATUS = {
+    "unauthenticated": 401,
+    "invalid_login": 401,
+    "throttled": 429,
+    "disabled": 403,
+    "must_change_password": 403,
+    "not_found": 404,
+    "not_open": 409,
+    "not_eligible": 403,
+    "no_attempts_left": 409,
+    "submitted": 409,
+    "too_late": 409,
+    "unknown_question": 404,
+    "bad_answer": 422,
+    "bad_sequence": 422,
+    "bad_request": 400,
+    "csrf": 400,
+    "too_large": 413,
+    "server_error": 500,
+    "device_blocked": 409,
+    "network": 403,
+    "access_code": 403,
+    "bad_minutes": 422,
+    "training_required": 403,
+    "course_required": 403,
+    "not_submitted": 409,
+    "cancelled": 409,
+}
 
 
 def api_error(code: str, status: int | None = None, **extra):
     """A JSON error response: ``{"error": {"code": ..., "message": ...}}``."""
-    body = {"error": {"code": code, "message": MESSAGES.get(code, MESSAGES["bad_request"])(), **extra}}
+    body = {
+        "error": {"code": code, "message": MESSAGES.get(code, MESSAGES["bad_request"])(), **extra}
+    }
     return jsonify(body), status or STATUS.get(code, 400)

@@ -38,8 +38,12 @@ from exam.timeutil import utcnow
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
 MAX_SAVE_BYTES = 64 * 1024
 
-blp = Blueprint("api", __name__, url_prefix="/api/v1",
-                description="What the exam page uses: log in, list exams, sit one, see the result.")
+blp = Blueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    description="What the exam page uses: log in, list exams, sit one, see the result.",
+)
 
 
 class LoginIn(Schema):
@@ -66,7 +70,9 @@ class ExamOut(Schema):
     attempts_allowed = fields.Integer()
     attempts_used = fields.Integer()
     open_attempt_id = fields.Integer(allow_none=True)
-    access_code_required = fields.Boolean(metadata={"description": "type the code shown in the exam room to start"})
+    access_code_required = fields.Boolean(
+        metadata={"description": "type the code shown in the exam room to start"}
+    )
     makeup = fields.Boolean(metadata={"description": "a makeup exam (补考)"})
 
 
@@ -76,15 +82,26 @@ class AttemptStartOut(Schema):
 
 
 class AnswerIn(Schema):
-    answer = fields.Raw(required=True, allow_none=True, metadata={
-        "description": "single: \"B\"; multiple: \"ABD\"; true/false: true or false; "
-                       "fill: [\"text of blank 1\", ...]; null clears the answer"})
-    seq = fields.Integer(required=True, metadata={
-        "description": "increases with every change on the page; an older save never overwrites a newer"})
+    answer = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": 'single: "B"; multiple: "ABD"; true/false: true or false; '
+            'fill: ["text of blank 1", ...]; null clears the answer'
+        },
+    )
+    seq = fields.Integer(
+        required=True,
+        metadata={
+            "description": "increases with every change on the page; an older save never overwrites a newer"
+        },
+    )
 
 
 class AnswerOut(Schema):
-    stored = fields.Boolean(metadata={"description": "false when a newer answer was already stored"})
+    stored = fields.Boolean(
+        metadata={"description": "false when a newer answer was already stored"}
+    )
     seq = fields.Integer()
     server_time = fields.DateTime()
 
@@ -99,9 +116,13 @@ class ResultOut(Schema):
     passed = fields.Boolean()
     cancelled = fields.Boolean(metadata={"description": "the score was cancelled for a violation"})
     by_topic = fields.Dict()
-    review = fields.List(fields.Dict(), metadata={
-        "description": "per question: your answer, the right answer and the explanation, when "
-                       "the exam's review policy allows"})
+    review = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "per question: your answer, the right answer and the explanation, when "
+            "the exam's review policy allows"
+        },
+    )
 
 
 def candidate_required(view):
@@ -121,8 +142,13 @@ def candidate_required(view):
 
 
 def _me(user: User) -> dict:
-    return {"id": user.id, "name": user.name, "role": user.role,
-            "must_change_password": user.must_change_password, "csrf_token": generate_csrf()}
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "must_change_password": user.must_change_password,
+        "csrf_token": generate_csrf(),
+    }
 
 
 @blp.route("/login", methods=["POST"])
@@ -133,9 +159,16 @@ def login(args):
     result = authenticate(args["login"], args["password"], request.remote_addr or "")
     db.session.commit()
     if result.user is None:
-        code = {"locked_account": "throttled", "locked_address": "throttled",
-                "disabled": "disabled"}.get(result.error, "invalid_login")
-        return api_error(code, retry_minutes=result.retry_minutes) if code == "throttled" else api_error(code)
+        code = {
+            "locked_account": "throttled",
+            "locked_address": "throttled",
+            "disabled": "disabled",
+        }.get(result.error, "invalid_login")
+        return (
+            api_error(code, retry_minutes=result.retry_minutes)
+            if code == "throttled"
+            else api_error(code)
+        )
     login_user(result.user)
     return _me(result.user)
 
@@ -150,8 +183,16 @@ def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
     """
     query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id)
     if columns:
-        query = query.options(load_only(Attempt.id, Attempt.user_id, Attempt.exam_id, Attempt.deadline,
-                                        Attempt.submitted_at, *columns))
+        query = query.options(
+            load_only(
+                Attempt.id,
+                Attempt.user_id,
+                Attempt.exam_id,
+                Attempt.deadline,
+                Attempt.submitted_at,
+                *columns,
+            )
+        )
     return db.session.scalar(query)
 
 
@@ -187,8 +228,9 @@ def own_attempt(*columns):
 def my_exams():
     """The published exams the candidate may sit, with their attempts."""
     now = utcnow()
-    exams = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None))
-                               .order_by(Exam.opens_at.desc())).all()
+    exams = db.session.scalars(
+        select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc())
+    ).all()
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)).all()
     rows = []
     for exam in exams:
@@ -197,18 +239,30 @@ def my_exams():
         mine = [a for a in attempts if a.exam_id == exam.id]
         open_attempt = next((a for a in mine if a.submitted_at is None), None)
         terms = terms_for(exam, current_user)
-        rows.append({"id": exam.id, "title": exam.title, "status": terms.status(exam, now),
-                     "opens_at": terms.opens_at, "closes_at": terms.closes_at,
-                     "duration_minutes": terms.duration_minutes, "pass_mark": exam.pass_mark,
-                     "attempts_allowed": terms.attempts_allowed, "attempts_used": len(mine),
-                     "open_attempt_id": open_attempt.id if open_attempt else None,
-                     "access_code_required": bool(exam.access_code), "makeup": exam.makeup_of_id is not None})
+        rows.append(
+            {
+                "id": exam.id,
+                "title": exam.title,
+                "status": terms.status(exam, now),
+                "opens_at": terms.opens_at,
+                "closes_at": terms.closes_at,
+                "duration_minutes": terms.duration_minutes,
+                "pass_mark": exam.pass_mark,
+                "attempts_allowed": terms.attempts_allowed,
+                "attempts_used": len(mine),
+                "open_attempt_id": open_attempt.id if open_attempt else None,
+                "access_code_required": bool(exam.access_code),
+                "makeup": exam.makeup_of_id is not None,
+            }
+        )
     return rows
 
 
 class StartIn(Schema):
-    access_code = fields.String(load_default=None, metadata={
-        "description": "the code shown in the exam room, when the exam has one"})
+    access_code = fields.String(
+        load_default=None,
+        metadata={"description": "the code shown in the exam room, when the exam has one"},
+    )
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
@@ -224,8 +278,14 @@ def start(exam_id: int):
     if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):
         return api_error("bad_request")
     try:
-        attempt = services.start_attempt(exam, current_user, utcnow(), device=current_device(),
-                                         address=request.remote_addr, access_code=body.get("access_code"))
+        attempt = services.start_attempt(
+            exam,
+            current_user,
+            utcnow(),
+            device=current_device(),
+            address=request.remote_addr,
+            access_code=body.get("access_code"),
+        )
     except services.ExamError as error:
         db.session.commit()  # an overdue attempt closed on the way stays closed
         return api_error(error.code)
@@ -238,8 +298,14 @@ def _iso(value) -> str:
 
 
 @blp.route("/attempts/<int:attempt_id>")
-@blp.doc(responses={200: {"description": "the paper (no answer key), the server's deadline and "
-                                          "time, and the answers saved so far with their seq"}})
+@blp.doc(
+    responses={
+        200: {
+            "description": "the paper (no answer key), the server's deadline and "
+            "time, and the answers saved so far with their seq"
+        }
+    }
+)
 def attempt(attempt_id: int):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
     now = utcnow()
@@ -256,15 +322,30 @@ def _full_attempt(attempt: Attempt):
     if services.close_if_overdue(attempt, now):
         db.session.commit()
     papers().put(attempt)
-    return _paper_response(Sitting(attempt.paper_json, attempt.deadline, attempt.submitted_at is not None,
-                                   services.saved_answers(attempt)), now)
+    return _paper_response(
+        Sitting(
+            attempt.paper_json,
+            attempt.deadline,
+            attempt.submitted_at is not None,
+            services.saved_answers(attempt),
+        ),
+        now,
+    )
 
 
 def _paper_response(sitting: Sitting, now) -> Response:
     answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in sitting.answers.items()}
-    head = json.dumps({"attempt_id": request.view_args["attempt_id"], "deadline": _iso(sitting.deadline),
-                       "server_time": _iso(now), "submitted": sitting.submitted, "answers": answers},
-                      ensure_ascii=False, separators=(",", ":"))
+    head = json.dumps(
+        {
+            "attempt_id": request.view_args["attempt_id"],
+            "deadline": _iso(sitting.deadline),
+            "server_time": _iso(now),
+            "submitted": sitting.submitted,
+            "answers": answers,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     # The paper's JSON was built once when the attempt started: it is spliced in as it is.
     body = head[:-1] + ',"paper":' + sitting.page_json + "}"
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
@@ -307,24 +388,38 @@ def _saved(stored: bool, seq: int, now) -> Response:
 
 
 class StatusOut(Schema):
-    deadline = fields.DateTime(metadata={"description": "may have moved: an organiser can give more time"})
+    deadline = fields.DateTime(
+        metadata={"description": "may have moved: an organiser can give more time"}
+    )
     server_time = fields.DateTime()
     submitted = fields.Boolean()
     focus_losses = fields.Integer()
 
 
 class EventIn(Schema):
-    kind = fields.String(required=True, metadata={"description": "focus_lost: the page was hidden or left"})
+    kind = fields.String(
+        required=True, metadata={"description": "focus_lost: the page was hidden or left"}
+    )
 
 
 def _status(attempt: Attempt, now) -> dict:
-    return {"deadline": attempt.deadline, "server_time": now, "submitted": attempt.submitted_at is not None,
-            "focus_losses": attempt.focus_losses}
+    return {
+        "deadline": attempt.deadline,
+        "server_time": now,
+        "submitted": attempt.submitted_at is not None,
+        "focus_losses": attempt.focus_losses,
+    }
 
 
 #: What the heartbeat and events need of an attempt (not its paper).
-STATUS_COLUMNS = (Attempt.device_id, Attempt.new_device_allowed, Attempt.device_changes, Attempt.focus_losses,
-                  Attempt.last_seen_at, Attempt.auto_submitted)
+STATUS_COLUMNS = (
+    Attempt.device_id,
+    Attempt.new_device_allowed,
+    Attempt.device_changes,
+    Attempt.focus_losses,
+    Attempt.last_seen_at,
+    Attempt.auto_submitted,
+)
 
 
 @blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
@@ -389,7 +484,8 @@ def result(attempt: Attempt):
 def review_allowed(attempt: Attempt, now) -> bool:
     policy = attempt.exam.review_policy
     return policy == ReviewPolicy.IMMEDIATELY or (
-        policy == ReviewPolicy.AFTER_CLOSE and closed_for_everybody(attempt.exam, now))
+        policy == ReviewPolicy.AFTER_CLOSE and closed_for_everybody(attempt.exam, now)
+    )
 
 
 def _result(attempt: Attempt) -> dict:
@@ -397,9 +493,15 @@ def _result(attempt: Attempt) -> dict:
     if review and attempt.review_shown_at is None:
         attempt.review_shown_at = utcnow()
         db.session.commit()
-    return {"attempt_id": attempt.id, "submitted_at": attempt.submitted_at,
-            "auto_submitted": attempt.auto_submitted, "score": attempt.score,
-            "total_points": attempt.total_points, "pass_mark": attempt.exam.pass_mark,
-            "passed": attempt.passed and attempt.cancelled_at is None, "cancelled": attempt.cancelled_at is not None,
-            "by_topic": (attempt.result or {}).get("by_topic", {}),
-            "review": review}
+    return {
+        "attempt_id": attempt.id,
+        "submitted_at": attempt.submitted_at,
+        "auto_submitted": attempt.auto_submitted,
+        "score": attempt.score,
+        "total_points": attempt.total_points,
+        "pass_mark": attempt.exam.pass_mark,
+        "passed": attempt.passed and attempt.cancelled_at is None,
+        "cancelled": attempt.cancelled_at is not None,
+        "by_topic": (attempt.result or {}).get("by_topic", {}),
+        "review": review,
+    }

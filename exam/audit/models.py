@@ -14,7 +14,9 @@ from exam.timeutil import UTCDateTime, utcnow
 class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     #: The actor's name at the time (kept if the account is later renamed).
     user_label: Mapped[str] = mapped_column(String(80), default="")
     address: Mapped[str] = mapped_column(String(64), default="")

@@ -34,8 +34,9 @@ def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, list]:
     return changes
 
 
-def record(action: str, obj: Any = None, summary: str = "", changes: dict | None = None,
-           actor: Any = None) -> AuditEntry:
+def record(
+    action: str, obj: Any = None, summary: str = "", changes: dict | None = None, actor: Any = None
+) -> AuditEntry:
     """Add an audit entry for the current user (or ``actor``) and request address."""
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()  # give a new object its id before it is named in the log

@@ -47,8 +47,16 @@ def index():
         query = query.where(AuditEntry.at >= start)
     if end := _local_day_start(args.get("to")):
         query = query.where(AuditEntry.at < end + timedelta(days=1))
-    page = db.paginate(page=page_arg(), select=query.order_by(AuditEntry.id.desc()), per_page=50, error_out=False)
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    types = db.session.scalars(select(AuditEntry.object_type).distinct()
-                               .where(AuditEntry.object_type != "").order_by(AuditEntry.object_type)).all()
+    page = db.paginate(
+        page=page_arg(), select=query.order_by(AuditEntry.id.desc()), per_page=50, error_out=False
+    )
+    actions = db.session.scalars(
+        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).all()
+    types = db.session.scalars(
+        select(AuditEntry.object_type)
+        .distinct()
+        .where(AuditEntry.object_type != "")
+        .order_by(AuditEntry.object_type)
+    ).all()
     return render_template("audit/index.html", page=page, actions=actions, types=types)

@@ -118,6 +118,8 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: What was typed as the login, normalised (so unknown names are throttled too).
     login_key: Mapped[str] = mapped_column(String(64), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     address: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(default=False)

@@ -57,7 +57,10 @@ def find_user_for_login(login: str) -> User | None:
     except InvalidIdentifier:
         return None
     users = db.session.scalars(
-        select(User).join(Person, User.person_id == Person.id).where(Person.mobile == mobile).limit(2)
+        select(User)
+        .join(Person, User.person_id == Person.id)
+        .where(Person.mobile == mobile)
+        .limit(2)
     ).all()
     # A mobile number shared by two people identifies nobody: they must use their ID number.
     return users[0] if len(users) == 1 else None
@@ -77,7 +80,9 @@ def _lock_account(user: User) -> None:
     guesses cannot all slip under the failure limit (a row lock on PostgreSQL, the write
     lock on SQLite)."""
     db.session.execute(
-        update(User).where(User.id == user.id).values(session_token=User.session_token)
+        update(User)
+        .where(User.id == user.id)
+        .values(session_token=User.session_token)
         .execution_options(synchronize_session=False)
     )
 
@@ -110,7 +115,9 @@ def check_password(user: User, password: str) -> bool:
     return False
 
 
-def authenticate(login: str, password: str, address: str, now: datetime | None = None) -> LoginResult:
+def authenticate(
+    login: str, password: str, address: str, now: datetime | None = None
+) -> LoginResult:
     """Check a login attempt against the throttle and the password, and record it."""
     now = now or utcnow()
     cfg = current_app.config
@@ -142,8 +149,13 @@ def authenticate(login: str, password: str, address: str, now: datetime | None =
     else:
         ok = check_password(user, password)
     db.session.add(
-        LoginAttempt(at=now, login_key=key, user_id=user.id if user else None,
-                     address=address[:64], success=ok)
+        LoginAttempt(
+            at=now,
+            login_key=key,
+            user_id=user.id if user else None,
+            address=address[:64],
+            success=ok,
+        )
     )
     if not ok:
         return LoginResult(None, "invalid")
@@ -155,7 +167,9 @@ def authenticate(login: str, password: str, address: str, now: datetime | None =
 
 def set_password(user: User, password: str) -> None:
     """Set the user's own password; ends the one-time password and other sessions."""
-    user.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_METHOD"])
+    user.password_hash = generate_password_hash(
+        password, method=current_app.config["PASSWORD_METHOD"]
+    )
     user.initial_password = None
     user.must_change_password = False
     user.password_changed_at = utcnow()
@@ -192,14 +206,20 @@ def locked_user_ids(user_ids: list[int], now: datetime | None = None) -> set[int
     cfg = current_app.config
     window_start = now - timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
     success = db.aliased(LoginAttempt)
-    last_success = (select(func.max(success.at))
-                    .where(success.user_id == LoginAttempt.user_id, success.success.is_(True))
-                    .correlate(LoginAttempt).scalar_subquery())
+    last_success = (
+        select(func.max(success.at))
+        .where(success.user_id == LoginAttempt.user_id, success.success.is_(True))
+        .correlate(LoginAttempt)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
         select(LoginAttempt.user_id)
-        .where(LoginAttempt.user_id.in_(user_ids), LoginAttempt.success.is_(False),
-               LoginAttempt.at >= window_start,
-               (last_success.is_(None)) | (LoginAttempt.at > last_success))
+        .where(
+            LoginAttempt.user_id.in_(user_ids),
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at >= window_start,
+            (last_success.is_(None)) | (LoginAttempt.at > last_success),
+        )
         .group_by(LoginAttempt.user_id)
         .having(func.count(LoginAttempt.id) >= cfg["LOGIN_MAX_FAILURES"])
     )
@@ -219,8 +239,19 @@ def purge_login_attempts(older_than_days: int = 90, now: datetime | None = None)
     return result.rowcount or 0
 
 
-COMMON_PASSWORDS = {"12345678", "123456789", "password", "password1", "abc12345", "a1234567",
-                    "qwerty123", "11111111", "88888888", "1qaz2wsx", "admin123"}
+COMMON_PASSWORDS = {
+    "12345678",
+    "123456789",
+    "password",
+    "password1",
+    "abc12345",
+    "a1234567",
+    "qwerty123",
+    "11111111",
+    "88888888",
+    "1qaz2wsx",
+    "admin123",
+}
 
 
 def password_problem(password: str, user: User) -> str | None:
@@ -244,8 +275,14 @@ def password_problem(password: str, user: User) -> str | None:
 def create_account(username: str, role: str, display_name: str = "", **fields) -> tuple[User, str]:
     """Create an account with a one-time password; returns the account and that password."""
     password = one_time_password()
-    user = User(username=username.strip().lower(), role=role, display_name=display_name,
-                initial_password=password, must_change_password=True, **fields)
+    user = User(
+        username=username.strip().lower(),
+        role=role,
+        display_name=display_name,
+        initial_password=password,
+        must_change_password=True,
+        **fields,
+    )
     db.session.add(user)
     return user, password
 

@@ -35,11 +35,16 @@ def safe_next(target: str | None) -> str | None:
 
 def login_error_message(result: services.LoginResult) -> str:
     if result.error == "locked_account":
-        return _("Too many failed logins for this account. Try again in %(minutes)s minutes, "
-                 "or ask an administrator to unlock it.", minutes=result.retry_minutes)
+        return _(
+            "Too many failed logins for this account. Try again in %(minutes)s minutes, "
+            "or ask an administrator to unlock it.",
+            minutes=result.retry_minutes,
+        )
     if result.error == "locked_address":
-        return _("Too many failed logins from your network. Try again in %(minutes)s minutes.",
-                 minutes=result.retry_minutes)
+        return _(
+            "Too many failed logins from your network. Try again in %(minutes)s minutes.",
+            minutes=result.retry_minutes,
+        )
     if result.error == "disabled":
         return _("This account is disabled. Please contact the bureau.")
     return _("Wrong login or password.")
@@ -51,7 +56,9 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.login.data, form.password.data, request.remote_addr or "")
+        result = services.authenticate(
+            form.login.data, form.password.data, request.remote_addr or ""
+        )
         db.session.commit()  # the attempt is recorded whatever the outcome
         if result.user is not None:
             login_user(result.user)

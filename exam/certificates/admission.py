@@ -28,22 +28,34 @@ ROLE_NAMES = {PersonRole.PRINCIPAL_LEADER: "主要负责人", PersonRole.SAFETY_
 
 def exam_rules(exam: Exam, duration_minutes: int) -> tuple[str, ...]:
     """The rules printed on the notice, from the exam's own settings."""
-    rules = [f"请在上述时间内任选时间登录参加考试，每次限时 {duration_minutes} 分钟，开始后计时不暂停，"
-             "时间到自动交卷。",
-             "请使用本人账号登录并独立作答；答案随时自动保存，网络中断时保存在本机，恢复后自动上传。"]
+    rules = [
+        f"请在上述时间内任选时间登录参加考试，每次限时 {duration_minutes} 分钟，开始后计时不暂停，"
+        "时间到自动交卷。",
+        "请使用本人账号登录并独立作答；答案随时自动保存，网络中断时保存在本机，恢复后自动上传。",
+    ]
     if exam.one_device:
         rules.append("一次考试只能在一台设备上进行；如需更换设备，须经监考老师允许。")
     if exam.focus_tracking:
         text = "考试中离开考试页面（切换应用、切换标签页）会被记录"
-        rules.append(text + (f"，超过 {exam.focus_loss_limit} 次将自动交卷。" if exam.focus_loss_limit else "。"))
+        rules.append(
+            text
+            + (f"，超过 {exam.focus_loss_limit} 次将自动交卷。" if exam.focus_loss_limit else "。")
+        )
     if exam.access_code:
         rules.append("开考时须输入考场内公布的准入码。")
     if exam.allowed_networks:
         rules.append("本场考试须在指定考场网络内参加。")
-    rules.append(f"满分 100 分，{exam.pass_mark:g} 分合格；交卷后即可查看成绩。"
-                 + ("不合格者可参加一次补考，补考不合格须回炉培训。" if exam.makeup_of_id is None
-                    else "补考不合格者须回炉培训后再参加考试。"))
-    rules.append(f"考试合格者获得合格证明，有效期 {current_app.config['CERTIFICATE_YEARS']} 年，可扫码验证真伪。")
+    rules.append(
+        f"满分 100 分，{exam.pass_mark:g} 分合格；交卷后即可查看成绩。"
+        + (
+            "不合格者可参加一次补考，补考不合格须回炉培训。"
+            if exam.makeup_of_id is None
+            else "补考不合格者须回炉培训后再参加考试。"
+        )
+    )
+    rules.append(
+        f"考试合格者获得合格证明，有效期 {current_app.config['CERTIFICATE_YEARS']} 年，可扫码验证真伪。"
+    )
     return tuple(rules)
 
 
@@ -55,20 +67,28 @@ def notice_data(exam: Exam, user: User):
     site = (current_app.config.get("SITE_URL") or request.host_url).rstrip("/")
     window = f"{format_datetime(terms.opens_at)} 至 {format_datetime(terms.closes_at)}"
     return AdmissionData(
-        number=f"{exam.id:04d}{person.id:07d}", authority=current_app.config["BUREAU_NAME"],
-        candidate_name=person.name, id_number_masked=mask_id_number(person.id_number),
+        number=f"{exam.id:04d}{person.id:07d}",
+        authority=current_app.config["BUREAU_NAME"],
+        candidate_name=person.name,
+        id_number_masked=mask_id_number(person.id_number),
         enterprise=person.enterprise.name if person.enterprise else "",
-        role=ROLE_NAMES.get(person.role, str(PersonRole.label(person.role))), exam_title=exam.title,
-        window=window, duration_minutes=terms.duration_minutes, site_url=site, login=person.id_number,
+        role=ROLE_NAMES.get(person.role, str(PersonRole.label(person.role))),
+        exam_title=exam.title,
+        window=window,
+        duration_minutes=terms.duration_minutes,
+        site_url=site,
+        login=person.id_number,
         initial_password=user.initial_password if user.password_hash is None else None,
-        rules=exam_rules(exam, terms.duration_minutes))
+        rules=exam_rules(exam, terms.duration_minutes),
+    )
 
 
 def _render(exam: Exam, users: list[User]) -> bytes:
     from exam.certificates.pdf import render_admission_notices
 
-    return render_admission_notices([notice_data(exam, u) for u in users],
-                                    current_app.config["CERTIFICATE_FONT"] or None)
+    return render_admission_notices(
+        [notice_data(exam, u) for u in users], current_app.config["CERTIFICATE_FONT"] or None
+    )
 
 
 def _manageable_exam(exam_id: int) -> Exam:
@@ -85,14 +105,18 @@ def admission_all(exam_id: int):
     users = [u for u in examday.candidates_of(exam) if u.person_id in visible]
     if not users:
         abort(404)
-    return download(_render(exam, users), f"准考证-{exam.title}-{local_today().isoformat()}.pdf", PDF)
+    return download(
+        _render(exam, users), f"准考证-{exam.title}-{local_today().isoformat()}.pdf", PDF
+    )
 
 
 @bp.route("/manage/exams/<int:exam_id>/admission/<int:person_id>.pdf")
 @roles_required(*MANAGERS)
 def admission_one(exam_id: int, person_id: int):
     exam = _manageable_exam(exam_id)
-    person = db.session.scalar(visible_people(current_user).where(Person.id == person_id)) or abort(404)
+    person = db.session.scalar(visible_people(current_user).where(Person.id == person_id)) or abort(
+        404
+    )
     user = db.session.scalar(select(User).where(User.person_id == person.id)) or abort(404)
     if not is_eligible(exam, user):
         abort(404)

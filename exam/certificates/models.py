@@ -25,8 +25,12 @@ class CertificateStatus:
     EXPIRED = "expired"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
-    LABELS = {VALID: _l("Valid"), EXPIRED: _l("Expired"), REVOKED: _l("Revoked"),
-              SUPERSEDED: _l("Superseded")}
+    LABELS = {
+        VALID: _l("Valid"),
+        EXPIRED: _l("Expired"),
+        REVOKED: _l("Revoked"),
+        SUPERSEDED: _l("Superseded"),
+    }
     COLOURS = {VALID: "success", EXPIRED: "secondary", REVOKED: "danger", SUPERSEDED: "secondary"}
 
 
@@ -36,16 +40,32 @@ class Certificate(db.Model):
 
     __table_args__ = (
         # One valid (not revoked, not superseded) certificate per person and kind, on both databases.
-        Index("uq_certificate_current", "person_id", "kind", unique=True,
-              postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
-              sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL")),
+        Index(
+            "uq_certificate_current",
+            "person_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
+        ),
         # The reports' 100% tracker reads every person's current certificate and latest
         # revocation from these alone (index only on PostgreSQL; migration 0011).
-        Index("ix_certificate_current_until", "person_id", "kind", postgresql_include=["valid_until"],
-              postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
-              sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL")),
-        Index("ix_certificate_revoked", "person_id", "kind", postgresql_include=["revoked_at"],
-              postgresql_where=text("revoked_at IS NOT NULL"), sqlite_where=text("revoked_at IS NOT NULL")),
+        Index(
+            "ix_certificate_current_until",
+            "person_id",
+            "kind",
+            postgresql_include=["valid_until"],
+            postgresql_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL AND superseded_at IS NULL"),
+        ),
+        Index(
+            "ix_certificate_revoked",
+            "person_id",
+            "kind",
+            postgresql_include=["revoked_at"],
+            postgresql_where=text("revoked_at IS NOT NULL"),
+            sqlite_where=text("revoked_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,12 +73,18 @@ class Certificate(db.Model):
     number: Mapped[str] = mapped_column(String(24), unique=True)
     kind: Mapped[str] = mapped_column(String(30), default=CertificateKind.SPECIAL_EXAM)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id", ondelete="SET NULL"), index=True)
-    exam_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="SET NULL"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attempt.id", ondelete="SET NULL"), index=True
+    )
+    exam_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exam.id", ondelete="SET NULL"), index=True
+    )
     holder_name: Mapped[str] = mapped_column(String(50))
     id_number: Mapped[str] = mapped_column(String(18))
     enterprise_name: Mapped[str] = mapped_column(String(200))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="SET NULL"), index=True
+    )
     role: Mapped[str] = mapped_column(String(30))
     exam_title: Mapped[str] = mapped_column(String(200))
     score: Mapped[float | None]
@@ -76,7 +102,9 @@ class Certificate(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id", ondelete="SET NULL"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate.id", ondelete="SET NULL")
+    )
 
     person = relationship("Person")
     exam = relationship("Exam")

@@ -130,18 +130,22 @@ def font_path(configured: str | None = None) -> str:
     packaged WenQuanYi Micro Hei, else Debian's ``fonts-wqy-microhei``."""
     if configured:
         if not Path(configured).is_file():
-            raise FontMissing(f"the configured certificate font {configured!r} does not exist "
-                              "(give the path of a TrueType .ttf/.ttc with Chinese glyphs, or "
-                              "leave it unset to use the packaged WenQuanYi Micro Hei)")
+            raise FontMissing(
+                f"the configured certificate font {configured!r} does not exist "
+                "(give the path of a TrueType .ttf/.ttc with Chinese glyphs, or "
+                "leave it unset to use the packaged WenQuanYi Micro Hei)"
+            )
         return str(configured)
     packaged = _packaged_font()
     if packaged:
         return packaged
     if SYSTEM_FONT.is_file():
         return str(SYSTEM_FONT)
-    raise FontMissing("no Chinese font for certificates: install the Python package "
-                      "paperang-p2-fonts-cjk (or Debian's fonts-wqy-microhei), or configure "
-                      "the path of a TrueType font with Chinese glyphs")
+    raise FontMissing(
+        "no Chinese font for certificates: install the Python package "
+        "paperang-p2-fonts-cjk (or Debian's fonts-wqy-microhei), or configure "
+        "the path of a TrueType font with Chinese glyphs"
+    )
 
 
 def _packaged_font() -> str | None:
@@ -169,9 +173,11 @@ def _registered_font(path: str) -> str:
         try:
             pdfmetrics.registerFont(TTFont(name, path, **options))
         except (TTFError, OSError) as error:
-            raise FontMissing(f"cannot use {path!r} as the certificate font: {error} "
-                              "(reportlab embeds TrueType outlines only, not CFF/OpenType-"
-                              "PostScript fonts such as Noto CJK)") from error
+            raise FontMissing(
+                f"cannot use {path!r} as the certificate font: {error} "
+                "(reportlab embeds TrueType outlines only, not CFF/OpenType-"
+                "PostScript fonts such as Noto CJK)"
+            ) from error
     return name
 
 
@@ -210,8 +216,9 @@ def _binary_streams() -> Iterator[None]:
 
 def _canvas(buffer: io.BytesIO, pagesize: tuple[float, float], font: str) -> Canvas:
     # The initial font is ours, so no (unembedded) Helvetica is referenced.
-    return Canvas(buffer, pagesize=pagesize, pageCompression=1, initialFontName=font,
-                  initialFontSize=10)
+    return Canvas(
+        buffer, pagesize=pagesize, pageCompression=1, initialFontName=font, initialFontSize=10
+    )
 
 
 # --- text helpers -------------------------------------------------------------------------
@@ -219,8 +226,9 @@ def _canvas(buffer: io.BytesIO, pagesize: tuple[float, float], font: str) -> Can
 
 def _clean(text: object) -> str:
     """``text`` as one printable line: control characters and lone surrogates become spaces."""
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
-                   for ch in str(text)).strip()
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in str(text)
+    ).strip()
 
 
 def chinese_date(day: date) -> str:
@@ -261,8 +269,14 @@ def _tokens(runs: Iterable[Run], font: str, size: float, width: float) -> list[_
     return tokens
 
 
-def _break_lines(runs: Iterable[Run], font: str, size: float, width: float,
-                 indent: float = 0.0, squeeze: bool = True) -> list[list[_Token]]:
+def _break_lines(
+    runs: Iterable[Run],
+    font: str,
+    size: float,
+    width: float,
+    indent: float = 0.0,
+    squeeze: bool = True,
+) -> list[list[_Token]]:
     """Greedy line breaking (between Chinese characters and between Latin words) that keeps
     closing punctuation off the start of a line and opening punctuation off its end. With
     ``squeeze`` a line may be a little too long, for a justified line closes it up."""
@@ -276,16 +290,26 @@ def _break_lines(runs: Iterable[Run], font: str, size: float, width: float,
         text, underlined, token_width = token
         if text.isspace() and not line:
             continue
-        if (line and used + token_width > width and len(text) > 1
-                and _LATIN_WORD.fullmatch(text) and width - used > size * 3):
+        if (
+            line
+            and used + token_width > width
+            and len(text) > 1
+            and _LATIN_WORD.fullmatch(text)
+            and width - used > size * 3
+        ):
             # A long number or word would leave a wide gap: break it (an ID number or a
             # URL may break anywhere in Chinese text).
             cut = _longest_prefix(text, font, size, width - used)
             pending.append((text[cut:], underlined, _width(text[cut:], font, size)))
             token = (text[:cut], underlined, _width(text[:cut], font, size))
             text, token_width = token[0], token[2]
-        if (squeeze and line and used + token_width > width and text in _NO_START
-                and used + token_width - width <= min(2 * size, 0.08 * size * len(line))):
+        if (
+            squeeze
+            and line
+            and used + token_width > width
+            and text in _NO_START
+            and used + token_width - width <= min(2 * size, 0.08 * size * len(line))
+        ):
             # Closing punctuation squeezes into the line (justification closes it up, by
             # less than a tenth of a character each) rather than pushing a word down.
             line.append(token)
@@ -325,12 +349,22 @@ def _longest_prefix(text: str, font: str, size: float, width: float) -> int:
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    return ["".join(token[0] for token in line)
-            for line in _break_lines([(text, False)], font, size, width, squeeze=False)]
+    return [
+        "".join(token[0] for token in line)
+        for line in _break_lines([(text, False)], font, size, width, squeeze=False)
+    ]
 
 
-def _draw_line(c: Canvas, line: list[_Token], font: str, size: float, x: float, y: float,
-               width: float, justify: bool) -> None:
+def _draw_line(
+    c: Canvas,
+    line: list[_Token],
+    font: str,
+    size: float,
+    x: float,
+    y: float,
+    width: float,
+    justify: bool,
+) -> None:
     """One laid-out line at (x, y); justified to ``width`` by spacing its characters."""
     natural = sum(token[2] for token in line)
     count = sum(len(token[0]) for token in line)
@@ -362,14 +396,28 @@ class _Block:
         return len(self.lines) * self.leading
 
 
-def _layout(runs: Sequence[Run], font: str, width: float, size: float, leading: float,
-            indent_chars: float = 0.0) -> _Block:
+def _layout(
+    runs: Sequence[Run],
+    font: str,
+    width: float,
+    size: float,
+    leading: float,
+    indent_chars: float = 0.0,
+) -> _Block:
     lines = _break_lines(runs, font, size, width, indent_chars * size)
     return _Block(size, lines, size * leading)
 
 
-def _draw_block(c: Canvas, block: _Block, font: str, x: float, top: float, width: float,
-                indent_chars: float = 0.0, color: Color = INK) -> None:
+def _draw_block(
+    c: Canvas,
+    block: _Block,
+    font: str,
+    x: float,
+    top: float,
+    width: float,
+    indent_chars: float = 0.0,
+    color: Color = INK,
+) -> None:
     """Draw ``block`` from ``top`` down, justified except its last line."""
     c.setFillColor(color)
     c.setStrokeColor(color)
@@ -377,8 +425,16 @@ def _draw_block(c: Canvas, block: _Block, font: str, x: float, top: float, width
     for index, line in enumerate(block.lines):
         shift = indent if index == 0 else 0.0
         baseline = top - block.size * 0.95 - index * block.leading
-        _draw_line(c, line, font, block.size, x + shift, baseline, width - shift,
-                   justify=index < len(block.lines) - 1)
+        _draw_line(
+            c,
+            line,
+            font,
+            block.size,
+            x + shift,
+            baseline,
+            width - shift,
+            justify=index < len(block.lines) - 1,
+        )
 
 
 def _ellipsize(text: str, font: str, size: float, width: float) -> str:
@@ -396,8 +452,9 @@ class _Fitted:
     leading: float
 
 
-def _fit(text: str, font: str, width: float, height: float, size: float,
-         min_single: float | None = None) -> _Fitted:
+def _fit(
+    text: str, font: str, width: float, height: float, size: float, min_single: float | None = None
+) -> _Fitted:
     """The largest size (from ``size`` down) at which ``text`` fits the box: on one line if
     possible down to ``min_single``, else wrapped; cut short at ``MIN_FONT_SIZE``."""
     min_single = size * 0.8 if min_single is None else min_single
@@ -420,9 +477,16 @@ def _fit(text: str, font: str, width: float, height: float, size: float,
     return _Fitted(MIN_FONT_SIZE, tuple(kept), MIN_FONT_SIZE * 1.2)
 
 
-def _draw_fitted(c: Canvas, text: str, font: str, box: tuple[float, float, float, float],
-                 size: float, align: str = "left", color: Color = INK,
-                 min_single: float | None = None) -> None:
+def _draw_fitted(
+    c: Canvas,
+    text: str,
+    font: str,
+    box: tuple[float, float, float, float],
+    size: float,
+    align: str = "left",
+    color: Color = INK,
+    min_single: float | None = None,
+) -> None:
     """Draw ``text`` fitted into ``box`` (x, y, width, height), vertically centred."""
     x, y, width, height = box
     fitted = _fit(text, font, width, height, size, min_single)
@@ -440,9 +504,19 @@ def _draw_fitted(c: Canvas, text: str, font: str, box: tuple[float, float, float
             c.drawString(x, line_y, line)
 
 
-def _draw_heading(c: Canvas, text: str, font: str, centre_x: float, baseline: float,
-                  size: float, max_width: float, spacing: float, color: Color) -> None:
+def _draw_heading(
+    c: Canvas,
+    text: str,
+    font: str,
+    centre_x: float,
+    baseline: float,
+    size: float,
+    max_width: float,
+    spacing: float,
+    color: Color,
+) -> None:
     """A centred heading in faux bold (filled and stroked), letter-spaced, shrunk to fit."""
+
     def measured(sz: float, sp: float) -> float:
         return _width(text, font, sz) + sp * max(len(text) - 1, 0)
 
@@ -450,7 +524,9 @@ def _draw_heading(c: Canvas, text: str, font: str, centre_x: float, baseline: fl
         spacing = max(0.0, spacing - 1)
     while measured(size, spacing) > max_width and size > MIN_FONT_SIZE:
         size -= 0.5
-    shown = text if measured(size, spacing) <= max_width else _ellipsize(text, font, size, max_width)
+    shown = (
+        text if measured(size, spacing) <= max_width else _ellipsize(text, font, size, max_width)
+    )
     c.saveState()
     c.setFillColor(color)
     c.setStrokeColor(color)
@@ -511,8 +587,12 @@ def _qr_modules(value: str) -> tuple[str, ...]:
     unmasked = [_row_bits(row) ^ flip for row, flip in zip(qr.modules, flips[0], strict=True)]
 
     def penalty(mask: int) -> int:
-        return _mask_penalty(tuple(format(bits ^ flip, f"0{size}b")
-                                   for bits, flip in zip(unmasked, flips[mask], strict=True)))
+        return _mask_penalty(
+            tuple(
+                format(bits ^ flip, f"0{size}b")
+                for bits, flip in zip(unmasked, flips[mask], strict=True)
+            )
+        )
 
     qr.makeImpl(False, min(range(8), key=penalty))
     return tuple(format(_row_bits(row), f"0{size}b") for row in qr.modules)
@@ -605,7 +685,9 @@ def render_certificate(data: CertificateData, font: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def render_certificates(items: Iterable[CertificateData], font: str | None = None) -> Iterator[bytes]:
+def render_certificates(
+    items: Iterable[CertificateData], font: str | None = None
+) -> Iterator[bytes]:
     """One PDF per certificate, lazily."""
     for item in items:
         yield render_certificate(item, font)
@@ -638,8 +720,12 @@ def _certificate_frame(c: Canvas, width: float, height: float) -> None:
     c.rect(34, 34, width - 68, height - 68, stroke=1, fill=0)
     c.setLineWidth(0.5)
     c.rect(38, 38, width - 76, height - 76, stroke=1, fill=0)
-    for cx, cy, sx, sy in ((38, 38, 1, 1), (width - 38, 38, -1, 1),
-                           (38, height - 38, 1, -1), (width - 38, height - 38, -1, -1)):
+    for cx, cy, sx, sy in (
+        (38, 38, 1, 1),
+        (width - 38, 38, -1, 1),
+        (38, height - 38, 1, -1),
+        (width - 38, height - 38, -1, -1),
+    ):
         _corner(c, cx, cy, sx, sy)
     _rosette(c, width / 2, height / 2 - 40)
 
@@ -678,10 +764,12 @@ def _rosette(c: Canvas, x: float, y: float) -> None:
 def _rosette_path(count: int = 30, rx: float = 170, ry: float = 58) -> str:
     """Stroked ellipses rotated about the origin, as PDF operators (computed once)."""
     k = 0.5523
-    ellipse = (f"{rx} 0 m {rx} {k * ry:.2f} {k * rx:.2f} {ry} 0 {ry} c "
-               f"{-k * rx:.2f} {ry} {-rx} {k * ry:.2f} {-rx} 0 c "
-               f"{-rx} {-k * ry:.2f} {-k * rx:.2f} {-ry} 0 {-ry} c "
-               f"{k * rx:.2f} {-ry} {rx} {-k * ry:.2f} {rx} 0 c S")
+    ellipse = (
+        f"{rx} 0 m {rx} {k * ry:.2f} {k * rx:.2f} {ry} 0 {ry} c "
+        f"{-k * rx:.2f} {ry} {-rx} {k * ry:.2f} {-rx} 0 c "
+        f"{-rx} {-k * ry:.2f} {-k * rx:.2f} {-ry} 0 {-ry} c "
+        f"{k * rx:.2f} {-ry} {rx} {-k * ry:.2f} {rx} 0 c S"
+    )
     ops = []
     for index in range(count):
         angle = math.pi * index / count
@@ -690,14 +778,31 @@ def _rosette_path(count: int = 30, rx: float = 170, ry: float = 58) -> str:
     return "\n".join(ops)
 
 
-def _certificate_header(c: Canvas, data: CertificateData, font: str, width: float,
-                        height: float) -> None:
+def _certificate_header(
+    c: Canvas, data: CertificateData, font: str, width: float, height: float
+) -> None:
     """The number (top right), the authority, the title and an ornamental rule."""
-    _draw_fitted(c, f"证书编号：{_clean(data.number)}", font, (width - 354, height - 68, 270, 14),
-                 10, align="right", color=GREY)
-    _draw_fitted(c, _clean(data.authority), font, (140, height - 84, width - 280, 20), 15,
-                 align="center", color=DARK_RED)
-    _draw_heading(c, _clean(data.title), font, width / 2, height - 124, 34, width - 200, 8, DARK_RED)
+    _draw_fitted(
+        c,
+        f"证书编号：{_clean(data.number)}",
+        font,
+        (width - 354, height - 68, 270, 14),
+        10,
+        align="right",
+        color=GREY,
+    )
+    _draw_fitted(
+        c,
+        _clean(data.authority),
+        font,
+        (140, height - 84, width - 280, 20),
+        15,
+        align="center",
+        color=DARK_RED,
+    )
+    _draw_heading(
+        c, _clean(data.title), font, width / 2, height - 124, 34, width - 200, 8, DARK_RED
+    )
     _ornament_rule(c, width / 2, height - 144, 230)
 
 
@@ -718,12 +823,12 @@ def _ornament_rule(c: Canvas, x: float, y: float, half: float) -> None:
     c.restoreState()
 
 
-def _certificate_body(c: Canvas, data: CertificateData, font: str,
-                      box: tuple[float, float, float, float]) -> float:
+def _certificate_body(
+    c: Canvas, data: CertificateData, font: str, box: tuple[float, float, float, float]
+) -> float:
     """The formal sentence, top-aligned in ``box`` and shrunk to fit; returns where it ends."""
     x, y, width, height = box
-    block = _fit_block(_body_runs(data), font, width, height, 16, 8, leading=1.75,
-                       indent_chars=2)
+    block = _fit_block(_body_runs(data), font, width, height, 16, 8, leading=1.75, indent_chars=2)
     _draw_block(c, block, font, x, y + height, width, indent_chars=2)
     return y + height - block.height
 
@@ -731,11 +836,14 @@ def _certificate_body(c: Canvas, data: CertificateData, font: str,
 def _body_runs(data: CertificateData) -> list[Run]:
     """兹证明 X（身份证号 …），系 Y 的 Z，参加 W，成绩合格（N 分），特发此证。 Clauses whose
     values are missing are left out rather than printed with blanks."""
+
     def value(text: str) -> Run:
         return (f" {text} ", True)
 
-    id_number, enterprise, role, exam, score = (_clean(v) for v in (
-        data.id_number_masked, data.enterprise, data.role, data.exam_title, data.score))
+    id_number, enterprise, role, exam, score = (
+        _clean(v)
+        for v in (data.id_number_masked, data.enterprise, data.role, data.exam_title, data.score)
+    )
     runs: list[Run] = [("兹证明", False), value(_clean(data.holder_name))]
     if id_number:
         runs += [("（身份证号", False), value(id_number), ("）", False)]
@@ -754,8 +862,16 @@ def _body_runs(data: CertificateData) -> list[Run]:
     return runs
 
 
-def _fit_block(runs: Sequence[Run], font: str, width: float, height: float, size: float,
-               min_size: float, leading: float, indent_chars: float = 0.0) -> _Block:
+def _fit_block(
+    runs: Sequence[Run],
+    font: str,
+    width: float,
+    height: float,
+    size: float,
+    min_size: float,
+    leading: float,
+    indent_chars: float = 0.0,
+) -> _Block:
     """``runs`` laid out at the largest size (in half points) that fits ``height``."""
     current = size
     while True:
@@ -765,8 +881,15 @@ def _fit_block(runs: Sequence[Run], font: str, width: float, height: float, size
         current -= 0.5
 
 
-def _certificate_table(c: Canvas, data: CertificateData, font: str, x: float, top: float,
-                       width: float, row_height: float) -> None:
+def _certificate_table(
+    c: Canvas,
+    data: CertificateData,
+    font: str,
+    x: float,
+    top: float,
+    width: float,
+    row_height: float,
+) -> None:
     """Nine fields in a ruled two-column table (label cells tinted)."""
     issued, valid = chinese_date(data.issued_on), chinese_date(data.valid_until)
     score = f"{_clean(data.score)} 分" if _clean(data.score) else "合格"
@@ -781,9 +904,17 @@ def _certificate_table(c: Canvas, data: CertificateData, font: str, x: float, to
     _field_table(c, font, rows, x, top, width, row_height, label_width=80.0, size=12)
 
 
-def _field_table(c: Canvas, font: str, rows: Sequence[tuple[tuple[str, str], ...]], x: float,
-                 top: float, width: float, row_height: float, label_width: float,
-                 size: float) -> float:
+def _field_table(
+    c: Canvas,
+    font: str,
+    rows: Sequence[tuple[tuple[str, str], ...]],
+    x: float,
+    top: float,
+    width: float,
+    row_height: float,
+    label_width: float,
+    size: float,
+) -> float:
     """Rows of (label, value) pairs, one or two per row; returns the table's bottom."""
     y = top
     c.setLineWidth(0.6)
@@ -796,10 +927,22 @@ def _field_table(c: Canvas, font: str, rows: Sequence[tuple[tuple[str, str], ...
             c.setStrokeColor(RULE)
             c.rect(cx, y, label_width, row_height, stroke=1, fill=1)
             c.rect(cx + label_width, y, cell - label_width, row_height, stroke=1, fill=0)
-            _draw_fitted(c, label, font, (cx + 4, y + 1, label_width - 8, row_height - 2), size,
-                         align="center", color=GREY)
-            _draw_fitted(c, _clean(value), font, (cx + label_width + 8, y + 1,
-                                                  cell - label_width - 14, row_height - 2), size)
+            _draw_fitted(
+                c,
+                label,
+                font,
+                (cx + 4, y + 1, label_width - 8, row_height - 2),
+                size,
+                align="center",
+                color=GREY,
+            )
+            _draw_fitted(
+                c,
+                _clean(value),
+                font,
+                (cx + label_width + 8, y + 1, cell - label_width - 14, row_height - 2),
+                size,
+            )
     c.setStrokeColor(GOLD)
     c.setLineWidth(1.2)
     c.rect(x, y, width, top - y, stroke=1, fill=0)
@@ -816,18 +959,26 @@ def _certificate_qr(c: Canvas, data: CertificateData, font: str, x: float, y: fl
     _draw_fitted(c, _clean(data.verify_url), font, (text_x, y + 2, 220, 14), 8.5, color=GREY)
 
 
-def _certificate_issuer(c: Canvas, data: CertificateData, font: str, centre_x: float,
-                        y: float) -> None:
+def _certificate_issuer(
+    c: Canvas, data: CertificateData, font: str, centre_x: float, y: float
+) -> None:
     """The issuing authority and the issue date, the seal (if any) stamped over them."""
-    _draw_fitted(c, _clean(data.authority), font, (centre_x - 130, y, 260, 22), 15,
-                 align="center")
-    _draw_fitted(c, chinese_date(data.issued_on), font, (centre_x - 130, y - 26, 260, 20), 13,
-                 align="center")
+    _draw_fitted(c, _clean(data.authority), font, (centre_x - 130, y, 260, 22), 15, align="center")
+    _draw_fitted(
+        c, chinese_date(data.issued_on), font, (centre_x - 130, y - 26, 260, 20), 13, align="center"
+    )
     if data.seal:
         c.saveState()
         c.setBlendMode("Multiply")
-        c.drawImage(_seal(data.seal), centre_x - SEAL_SIZE / 2, y - 2 - SEAL_SIZE / 2,
-                    SEAL_SIZE, SEAL_SIZE, preserveAspectRatio=True, anchor="c")
+        c.drawImage(
+            _seal(data.seal),
+            centre_x - SEAL_SIZE / 2,
+            y - 2 - SEAL_SIZE / 2,
+            SEAL_SIZE,
+            SEAL_SIZE,
+            preserveAspectRatio=True,
+            anchor="c",
+        )
         c.restoreState()
 
 
@@ -886,20 +1037,36 @@ def _notice_frame(c: Canvas, width: float, height: float) -> None:
 
 
 def _notice_header(c: Canvas, data: AdmissionData, font: str, width: float, height: float) -> None:
-    _draw_fitted(c, f"准考证号：{_clean(data.number)}", font, (width - 330, height - 64, 268, 14),
-                 10, align="right", color=GREY)
-    _draw_fitted(c, _clean(data.authority), font, (80, height - 96, width - 160, 22), 15,
-                 align="center")
+    _draw_fitted(
+        c,
+        f"准考证号：{_clean(data.number)}",
+        font,
+        (width - 330, height - 64, 268, 14),
+        10,
+        align="right",
+        color=GREY,
+    )
+    _draw_fitted(
+        c, _clean(data.authority), font, (80, height - 96, width - 160, 22), 15, align="center"
+    )
     _draw_heading(c, "准考证", font, width / 2, height - 140, 32, width - 160, 16, NAVY)
     c.setStrokeColor(NAVY)
     c.setLineWidth(1.2)
     c.line(width / 2 - 110, height - 154, width / 2 + 110, height - 154)
-    _draw_fitted(c, _clean(data.exam_title), font, (80, height - 184, width - 160, 26), 14,
-                 align="center", color=NAVY)
+    _draw_fitted(
+        c,
+        _clean(data.exam_title),
+        font,
+        (80, height - 184, width - 160, 26),
+        14,
+        align="center",
+        color=NAVY,
+    )
 
 
-def _notice_fields(c: Canvas, data: AdmissionData, font: str, x: float, top: float,
-                   width: float) -> float:
+def _notice_fields(
+    c: Canvas, data: AdmissionData, font: str, x: float, top: float, width: float
+) -> float:
     rows: list[tuple[tuple[str, str], ...]] = [
         (("姓　　名", data.candidate_name),),
         (("身份证号", data.id_number_masked),),
@@ -913,8 +1080,9 @@ def _notice_fields(c: Canvas, data: AdmissionData, font: str, x: float, top: flo
     return _field_table(c, font, rows, x, top, width, row_height=28.0, label_width=90.0, size=12.5)
 
 
-def _login_box(c: Canvas, data: AdmissionData, font: str, x: float, top: float,
-               width: float) -> float:
+def _login_box(
+    c: Canvas, data: AdmissionData, font: str, x: float, top: float, width: float
+) -> float:
     """The boxed 登录方式: address, login and password, with a QR code of the address."""
     height, qr = 128.0, 88.0
     bottom = top - height
@@ -926,16 +1094,25 @@ def _login_box(c: Canvas, data: AdmissionData, font: str, x: float, top: float,
     c.roundRect(x + 14, top - 10, 92, 20, 4, stroke=0, fill=1)
     _draw_fitted(c, "登录方式", font, (x + 14, top - 10, 92, 20), 12, align="center", color=white)
     _draw_qr(c, data.site_url, x + width - qr - 16, bottom + 22, qr)
-    _draw_fitted(c, "扫码打开考试网址", font, (x + width - qr - 26, bottom + 5, qr + 20, 14), 8.5,
-                 align="center", color=GREY)
+    _draw_fitted(
+        c,
+        "扫码打开考试网址",
+        font,
+        (x + width - qr - 26, bottom + 5, qr + 20, 14),
+        8.5,
+        align="center",
+        color=GREY,
+    )
     text_width = width - qr - 60
     if data.initial_password:
         password, note = _clean(data.initial_password), "首次登录后须立即修改密码，请勿告知他人。"
     else:
         password, note = "请使用本人已设置的密码", "忘记密码请联系所在企业或考试组织单位重置。"
-    lines = (("登录网址", _clean(data.site_url), 11.5, INK),
-             ("登录账号", _clean(data.login), 13, INK),
-             ("初始密码" if data.initial_password else "登录密码", password, 13, DARK_RED))
+    lines = (
+        ("登录网址", _clean(data.site_url), 11.5, INK),
+        ("登录账号", _clean(data.login), 13, INK),
+        ("初始密码" if data.initial_password else "登录密码", password, 13, DARK_RED),
+    )
     y = top - 40
     for label, value, size, color in lines:
         _draw_fitted(c, f"{label}：", font, (x + 18, y, 70, 20), 11.5, color=GREY)
@@ -945,8 +1122,9 @@ def _login_box(c: Canvas, data: AdmissionData, font: str, x: float, top: float,
     return bottom
 
 
-def _notice_rules(c: Canvas, data: AdmissionData, font: str, x: float, top: float,
-                  width: float, bottom: float) -> None:
+def _notice_rules(
+    c: Canvas, data: AdmissionData, font: str, x: float, top: float, width: float, bottom: float
+) -> None:
     """考试须知 as a numbered list, shrunk to fit above ``bottom``; rules that do not fit even
     at the smallest size are referred to, not silently dropped."""
     _draw_fitted(c, "考试须知", font, (x, top - 20, width, 20), 13, color=NAVY)
@@ -968,8 +1146,9 @@ def _notice_rules(c: Canvas, data: AdmissionData, font: str, x: float, top: floa
         top -= block.height + size * 0.4
 
 
-def _fit_rules(rules: Sequence[str], font: str, width: float,
-               height: float) -> tuple[float, list[_Block]]:
+def _fit_rules(
+    rules: Sequence[str], font: str, width: float, height: float
+) -> tuple[float, list[_Block]]:
     size = 12.0
     while True:
         blocks = [_layout([(rule, False)], font, width - size * 2, size, 1.5) for rule in rules]

@@ -61,10 +61,17 @@ def valid_until(issued_on: date, years: int) -> date:
     return end - timedelta(days=1)
 
 
-def current_certificate(person_id: int, kind: str = CertificateKind.SPECIAL_EXAM) -> Certificate | None:
-    return db.session.scalar(select(Certificate).where(
-        Certificate.person_id == person_id, Certificate.kind == kind,
-        Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None)))
+def current_certificate(
+    person_id: int, kind: str = CertificateKind.SPECIAL_EXAM
+) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(
+            Certificate.person_id == person_id,
+            Certificate.kind == kind,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_at.is_(None),
+        )
+    )
 
 
 def _snapshot(certificate: Certificate, person: Person) -> None:
@@ -101,35 +108,58 @@ def _add_current(certificate: Certificate, now: datetime, reissue: bool = False)
     raise CertificateError("conflict")
 
 
-def issue_for_attempt(attempt: Attempt, now: datetime, actor: User | None = None) -> Certificate | None:
+def issue_for_attempt(
+    attempt: Attempt, now: datetime, actor: User | None = None
+) -> Certificate | None:
     """The certificate for a passing, graded attempt (the same one if already issued)."""
     if attempt.submitted_at is None or not attempt.passed or attempt.cancelled_at is not None:
         return None
-    existing = db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt.id)
-                                 .order_by(Certificate.id.desc()).limit(1))
+    existing = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.attempt_id == attempt.id)
+        .order_by(Certificate.id.desc())
+        .limit(1)
+    )
     if existing is not None:
         return existing  # issued before (even if since revoked: that was a decision)
     person = attempt.user.person
     if person is None:
         return None
     today = local_today()
-    certificate = Certificate(number=new_number(today), kind=CertificateKind.SPECIAL_EXAM, person_id=person.id,
-                              attempt_id=attempt.id, exam_id=attempt.exam_id, exam_title=attempt.exam.title,
-                              score=attempt.score, issued_on=today,
-                              valid_until=valid_until(today, current_app.config["CERTIFICATE_YEARS"]),
-                              issued_at=now, issued_by_id=actor.id if actor else None)
+    certificate = Certificate(
+        number=new_number(today),
+        kind=CertificateKind.SPECIAL_EXAM,
+        person_id=person.id,
+        attempt_id=attempt.id,
+        exam_id=attempt.exam_id,
+        exam_title=attempt.exam.title,
+        score=attempt.score,
+        issued_on=today,
+        valid_until=valid_until(today, current_app.config["CERTIFICATE_YEARS"]),
+        issued_at=now,
+        issued_by_id=actor.id if actor else None,
+    )
     _snapshot(certificate, person)
     current = current_certificate(person.id, certificate.kind)
-    newer = current is not None and current.attempt_id is not None and db.session.scalar(
-        select(Attempt.submitted_at).where(Attempt.id == current.attempt_id)) > attempt.submitted_at
+    newer = (
+        current is not None
+        and current.attempt_id is not None
+        and db.session.scalar(select(Attempt.submitted_at).where(Attempt.id == current.attempt_id))
+        > attempt.submitted_at
+    )
     if newer:  # a later pass already holds the current certificate: this one is history
         certificate.superseded_at, certificate.superseded_by_id = now, current.id
         db.session.add(certificate)
         db.session.flush()
     else:
         certificate = _add_current(certificate, now)
-    record("certificate.issue", certificate, f"{certificate.number} {certificate.holder_name}",
-           {"attempt": attempt.id, "by": "organiser" if actor else "automatic"}, actor=actor)
+    record(
+        "certificate.issue",
+        certificate,
+        f"{certificate.number} {certificate.holder_name}",
+        {"attempt": attempt.id, "by": "organiser" if actor else "automatic"},
+        actor=actor,
+    )
     return certificate
 
 
@@ -142,15 +172,23 @@ def issue_after_submit(attempt_id: int) -> None:
             db.session.commit()
     except Exception:  # noqa: BLE001 - never let a certificate fail the candidate's request
         db.session.rollback()
-        log.exception("issuing the certificate of attempt %s failed; the sweep will retry", attempt_id)
+        log.exception(
+            "issuing the certificate of attempt %s failed; the sweep will retry", attempt_id
+        )
 
 
 def uncertified_attempts(exam_id: int | None = None) -> list[Attempt]:
     """Passing attempts (not cancelled) that have no certificate yet, oldest first."""
-    query = (select(Attempt).where(Attempt.submitted_at.is_not(None), Attempt.passed.is_(True),
-                                   Attempt.cancelled_at.is_(None),
-                                   ~select(Certificate.id).where(Certificate.attempt_id == Attempt.id).exists())
-             .order_by(Attempt.submitted_at))
+    query = (
+        select(Attempt)
+        .where(
+            Attempt.submitted_at.is_not(None),
+            Attempt.passed.is_(True),
+            Attempt.cancelled_at.is_(None),
+            ~select(Certificate.id).where(Certificate.attempt_id == Attempt.id).exists(),
+        )
+        .order_by(Attempt.submitted_at)
+    )
     if exam_id is not None:
         query = query.where(Attempt.exam_id == exam_id)
     return list(db.session.scalars(query))
@@ -161,14 +199,28 @@ def reissue(certificate: Certificate, actor: User, reason: str, now: datetime) -
     dates; the old one is superseded (e.g. after a name correction)."""
     if certificate.revoked_at is not None or certificate.superseded_at is not None:
         raise CertificateError("not_current")
-    fresh = Certificate(number=new_number(certificate.issued_on), kind=certificate.kind,
-                        person_id=certificate.person_id, attempt_id=certificate.attempt_id,
-                        exam_id=certificate.exam_id, exam_title=certificate.exam_title, score=certificate.score,
-                        issued_on=certificate.issued_on, valid_until=certificate.valid_until, issued_at=now,
-                        issued_by_id=actor.id)
+    fresh = Certificate(
+        number=new_number(certificate.issued_on),
+        kind=certificate.kind,
+        person_id=certificate.person_id,
+        attempt_id=certificate.attempt_id,
+        exam_id=certificate.exam_id,
+        exam_title=certificate.exam_title,
+        score=certificate.score,
+        issued_on=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        issued_at=now,
+        issued_by_id=actor.id,
+    )
     _snapshot(fresh, certificate.person)
     fresh = _add_current(fresh, now, reissue=True)
-    record("certificate.reissue", fresh, f"{certificate.number} → {fresh.number}", {"reason": reason}, actor=actor)
+    record(
+        "certificate.reissue",
+        fresh,
+        f"{certificate.number} → {fresh.number}",
+        {"reason": reason},
+        actor=actor,
+    )
     return fresh
 
 
@@ -176,8 +228,11 @@ def withdraw_for_attempt(attempt: Attempt, actor: User, reason: str, now: dateti
     """The attempt no longer passes (score cancelled, attempt reopened): revoke what was issued
     for it, so that the public page says so at once. The number revoked."""
     revoked = 0
-    for certificate in db.session.scalars(select(Certificate).where(
-            Certificate.attempt_id == attempt.id, Certificate.revoked_at.is_(None))):
+    for certificate in db.session.scalars(
+        select(Certificate).where(
+            Certificate.attempt_id == attempt.id, Certificate.revoked_at.is_(None)
+        )
+    ):
         revoke(certificate, actor, reason, now)
         revoked += 1
     return revoked
@@ -186,17 +241,29 @@ def withdraw_for_attempt(attempt: Attempt, actor: User, reason: str, now: dateti
 def revoke(certificate: Certificate, actor: User, reason: str, now: datetime) -> None:
     if certificate.revoked_at is not None:
         raise CertificateError("revoked")
-    certificate.revoked_at, certificate.revoke_reason, certificate.revoked_by_id = now, reason, actor.id
-    record("certificate.revoke", certificate, f"{certificate.number} {certificate.holder_name}",
-           {"reason": reason}, actor=actor)
+    certificate.revoked_at, certificate.revoke_reason, certificate.revoked_by_id = (
+        now,
+        reason,
+        actor.id,
+    )
+    record(
+        "certificate.revoke",
+        certificate,
+        f"{certificate.number} {certificate.holder_name}",
+        {"reason": reason},
+        actor=actor,
+    )
 
 
 # --- rendering ---------------------------------------------------------------------------
 
 
 def seal() -> bytes | None:
-    setting = db.session.scalar(select(SiteSetting).options(undefer(SiteSetting.blob_value))
-                                .where(SiteSetting.key == SEAL_KEY))
+    setting = db.session.scalar(
+        select(SiteSetting)
+        .options(undefer(SiteSetting.blob_value))
+        .where(SiteSetting.key == SEAL_KEY)
+    )
     return setting.blob_value if setting else None
 
 
@@ -214,16 +281,27 @@ def certificate_data(certificate: Certificate, seal_image: bytes | None):
     from exam.certificates.pdf import CertificateData
 
     return CertificateData(
-        number=certificate.number, authority=current_app.config["BUREAU_NAME"], holder_name=certificate.holder_name,
-        id_number_masked=mask_id_number(certificate.id_number), enterprise=certificate.enterprise_name,
-        role=certificate.role, exam_title=certificate.exam_title,
+        number=certificate.number,
+        authority=current_app.config["BUREAU_NAME"],
+        holder_name=certificate.holder_name,
+        id_number_masked=mask_id_number(certificate.id_number),
+        enterprise=certificate.enterprise_name,
+        role=certificate.role,
+        exam_title=certificate.exam_title,
         score=f"{certificate.score:.1f}" if certificate.score is not None else "",
-        issued_on=certificate.issued_on, valid_until=certificate.valid_until,
-        verify_url=verify_url(certificate.number), seal=seal_image,
-        title=CertificateKind.TITLES.get(certificate.kind, CertificateKind.TITLES[CertificateKind.SPECIAL_EXAM]))
+        issued_on=certificate.issued_on,
+        valid_until=certificate.valid_until,
+        verify_url=verify_url(certificate.number),
+        seal=seal_image,
+        title=CertificateKind.TITLES.get(
+            certificate.kind, CertificateKind.TITLES[CertificateKind.SPECIAL_EXAM]
+        ),
+    )
 
 
-def render(certificate: Certificate, now: datetime, seal_image: bytes | None | bool = False) -> bool:
+def render(
+    certificate: Certificate, now: datetime, seal_image: bytes | None | bool = False
+) -> bool:
     """Render and keep the PDF; on failure keep the error for the sweep and the organisers."""
     from exam.certificates.pdf import render_certificate
 
@@ -247,11 +325,16 @@ def pdf_of(certificate: Certificate, now: datetime) -> bytes | None:
     return certificate.pdf if render(certificate, now) else None
 
 
-def render_pending(limit: int = 200, now: datetime | None = None, exam_id: int | None = None) -> int:
+def render_pending(
+    limit: int = 200, now: datetime | None = None, exam_id: int | None = None
+) -> int:
     """Render certificates that have no PDF yet (a batch); the number rendered."""
     now = now or utcnow()
-    query = select(Certificate).where(Certificate.rendered_at.is_(None),
-                                      Certificate.render_failures < MAX_RENDER_FAILURES).order_by(Certificate.id)
+    query = (
+        select(Certificate)
+        .where(Certificate.rendered_at.is_(None), Certificate.render_failures < MAX_RENDER_FAILURES)
+        .order_by(Certificate.id)
+    )
     if exam_id is not None:
         query = query.where(Certificate.exam_id == exam_id)
     image = seal()
@@ -270,7 +353,9 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
             with db.session.begin_nested():  # one attempt's trouble never undoes the others
                 issued += issue_for_attempt(attempt, now) is not None
         except CertificateError:
-            log.warning("issuing the certificate of attempt %s met a conflict; next sweep", attempt.id)
+            log.warning(
+                "issuing the certificate of attempt %s met a conflict; next sweep", attempt.id
+            )
     db.session.flush()
     return issued, render_pending(now=now)
 
@@ -281,8 +366,11 @@ def sweep(now: datetime | None = None) -> tuple[int, int]:
 def lookup_allowed(address: str, now: datetime) -> bool:
     """Whether this address may look up another certificate now (and count this one)."""
     since = now - timedelta(minutes=1)
-    recent = db.session.scalar(select(func.count(PublicLookup.id)).where(
-        PublicLookup.address == address, PublicLookup.at > since))
+    recent = db.session.scalar(
+        select(func.count(PublicLookup.id)).where(
+            PublicLookup.address == address, PublicLookup.at > since
+        )
+    )
     if recent >= current_app.config["VERIFY_PER_MINUTE"]:
         return False
     db.session.add(PublicLookup(address=address, at=now))
@@ -291,7 +379,9 @@ def lookup_allowed(address: str, now: datetime) -> bool:
 
 def purge_lookups(now: datetime | None = None) -> int:
     now = now or utcnow()
-    return db.session.execute(delete(PublicLookup).where(PublicLookup.at < now - timedelta(hours=1))).rowcount
+    return db.session.execute(
+        delete(PublicLookup).where(PublicLookup.at < now - timedelta(hours=1))
+    ).rowcount
 
 
 def masked_name(name: str) -> str:
@@ -306,5 +396,8 @@ def masked_name(name: str) -> str:
 def expiring(within_days: int, today: date) -> select:
     """Current certificates whose validity ends within the next ``within_days`` days."""
     return select(Certificate).where(
-        Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None),
-        Certificate.valid_until >= today, Certificate.valid_until <= today + timedelta(days=within_days))
+        Certificate.revoked_at.is_(None),
+        Certificate.superseded_at.is_(None),
+        Certificate.valid_until >= today,
+        Certificate.valid_until <= today + timedelta(days=within_days),
+    )

@@ -65,15 +65,22 @@ def show(number: str):
     now = utcnow()
     if not services.lookup_allowed(request.remote_addr or "", now):
         db.session.commit()
-        return render_template("certificates/verify.html", certificate=None, number=number, throttled=True), 429
+        return render_template(
+            "certificates/verify.html", certificate=None, number=number, throttled=True
+        ), 429
     db.session.commit()
     number = services.normalise_number(number)
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
     today = local_today()
     return render_template(
-        "certificates/verify.html", certificate=certificate, number=number, today=today,
-        status=certificate.status(today) if certificate else None, masked=services.masked_name,
-        authority=None), (200 if certificate else 404)
+        "certificates/verify.html",
+        certificate=certificate,
+        number=number,
+        today=today,
+        status=certificate.status(today) if certificate else None,
+        masked=services.masked_name,
+        authority=None,
+    ), (200 if certificate else 404)
 
 
 # --- candidates ------------------------------------------------------------------------------
@@ -98,7 +105,9 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
 @bp.route("/certificates")
 @roles_required(UserRole.CANDIDATE)
 def mine():
-    certificates = db.session.scalars(_visible_certificates().order_by(Certificate.issued_at.desc())).all()
+    certificates = db.session.scalars(
+        _visible_certificates().order_by(Certificate.issued_at.desc())
+    ).all()
     return render_template("certificates/mine.html", certificates=certificates, today=local_today())
 
 
@@ -107,12 +116,17 @@ def mine():
 def pdf(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     if current_user.role == UserRole.CANDIDATE and certificate.status(local_today()) in (
-            CertificateStatus.REVOKED, CertificateStatus.SUPERSEDED):
+        CertificateStatus.REVOKED,
+        CertificateStatus.SUPERSEDED,
+    ):
         abort(404)  # a holder gets only certificates that still say something true
     data = services.pdf_of(certificate, utcnow())
     db.session.commit()
     if data is None:
-        flash(_("The certificate could not be prepared just now; it will be ready shortly."), "warning")
+        flash(
+            _("The certificate could not be prepared just now; it will be ready shortly."),
+            "warning",
+        )
         if current_user.role == UserRole.CANDIDATE:
             return redirect(url_for("certificates.mine"))
         return redirect(url_for("certificates.detail", certificate_id=certificate.id))
@@ -127,7 +141,10 @@ def pdf(certificate_id: int):
 def index():
     today = local_today()
     query = _visible_certificates()
-    exam_id, enterprise_id = parse_id(request.args.get("exam")), parse_id(request.args.get("enterprise"))
+    exam_id, enterprise_id = (
+        parse_id(request.args.get("exam")),
+        parse_id(request.args.get("enterprise")),
+    )
     status = request.args.get("status", "")
     expiring = int_arg("expiring")
     if expiring is not None:
@@ -137,25 +154,52 @@ def index():
     if enterprise_id:
         query = query.where(Certificate.enterprise_id == enterprise_id)
     if expiring is not None:
-        query = query.where(Certificate.id.in_(services.expiring(expiring, today).with_only_columns(Certificate.id)))
+        query = query.where(
+            Certificate.id.in_(services.expiring(expiring, today).with_only_columns(Certificate.id))
+        )
     if status == CertificateStatus.REVOKED:
         query = query.where(Certificate.revoked_at.is_not(None))
     elif status == CertificateStatus.SUPERSEDED:
-        query = query.where(Certificate.superseded_at.is_not(None), Certificate.revoked_at.is_(None))
+        query = query.where(
+            Certificate.superseded_at.is_not(None), Certificate.revoked_at.is_(None)
+        )
     elif status in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
-        query = query.where(Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None),
-                            Certificate.valid_until >= today if status == CertificateStatus.VALID
-                            else Certificate.valid_until < today)
-    page = db.paginate(query.order_by(Certificate.valid_until if expiring is not None else Certificate.id.desc()),
-                       page=page_arg(), per_page=50, error_out=False)
-    exams = db.session.scalars(select(Exam).where(Exam.id.in_(select(Certificate.exam_id).distinct()))
-                               .order_by(Exam.opens_at.desc())).all()
+        query = query.where(
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_at.is_(None),
+            Certificate.valid_until >= today
+            if status == CertificateStatus.VALID
+            else Certificate.valid_until < today,
+        )
+    page = db.paginate(
+        query.order_by(Certificate.valid_until if expiring is not None else Certificate.id.desc()),
+        page=page_arg(),
+        per_page=50,
+        error_out=False,
+    )
+    exams = db.session.scalars(
+        select(Exam)
+        .where(Exam.id.in_(select(Certificate.exam_id).distinct()))
+        .order_by(Exam.opens_at.desc())
+    ).all()
     enterprises = db.session.execute(
-        select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(
-            _visible_certificates().with_only_columns(Certificate.enterprise_id).distinct()))
-        .order_by(Enterprise.name)).all()
-    return render_template("certificates/index.html", page=page, today=today, exams=exams, enterprises=enterprises,
-                           notice_days=_notice_days(), mask=mask_id_number)
+        select(Enterprise.id, Enterprise.name)
+        .where(
+            Enterprise.id.in_(
+                _visible_certificates().with_only_columns(Certificate.enterprise_id).distinct()
+            )
+        )
+        .order_by(Enterprise.name)
+    ).all()
+    return render_template(
+        "certificates/index.html",
+        page=page,
+        today=today,
+        exams=exams,
+        enterprises=enterprises,
+        notice_days=_notice_days(),
+        mask=mask_id_number,
+    )
 
 
 def _notice_days() -> int:
@@ -169,12 +213,20 @@ def _notice_days() -> int:
 def detail(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     issuer = db.session.get(User, certificate.issued_by_id) if certificate.issued_by_id else None
-    return render_template("certificates/detail.html", certificate=certificate, today=local_today(),
-                           issuer=issuer, form=ReasonForm(), mask=mask_id_number,
-                           verify_url=services.verify_url(certificate.number))
+    return render_template(
+        "certificates/detail.html",
+        certificate=certificate,
+        today=local_today(),
+        issuer=issuer,
+        form=ReasonForm(),
+        mask=mask_id_number,
+        verify_url=services.verify_url(certificate.number),
+    )
 
 
-@bp.route("/manage/certificates/<int:certificate_id>/<any(revoke, reissue):action>", methods=["POST"])
+@bp.route(
+    "/manage/certificates/<int:certificate_id>/<any(revoke, reissue):action>", methods=["POST"]
+)
 @roles_required(*MANAGERS)
 def act(certificate_id: int, action: str):
     certificate = _certificate_or_404(certificate_id)
@@ -195,8 +247,12 @@ def act(certificate_id: int, action: str):
         flash(_("Only a current certificate can be revoked or re-issued."), "danger")
         return redirect(url_for("certificates.detail", certificate_id=certificate.id))
     db.session.commit()
-    flash(_("Revoked: the verification page now says so.") if action == "revoke"
-          else _("Re-issued with a new number; the old certificate is superseded."), "success")
+    flash(
+        _("Revoked: the verification page now says so.")
+        if action == "revoke"
+        else _("Re-issued with a new number; the old certificate is superseded."),
+        "success",
+    )
     return redirect(url_for("certificates.detail", certificate_id=target.id))
 
 
@@ -211,17 +267,27 @@ def _exam_or_404(exam_id: int) -> Exam:
 def for_exam(exam_id: int):
     exam = _exam_or_404(exam_id)
     counts = _exam_counts(exam)
-    return render_template("certificates/exam.html", exam=exam, counts=counts,
-                           missing=len(services.uncertified_attempts(exam.id)))
+    return render_template(
+        "certificates/exam.html",
+        exam=exam,
+        counts=counts,
+        missing=len(services.uncertified_attempts(exam.id)),
+    )
 
 
 def _exam_counts(exam: Exam) -> dict:
-    base = _visible_certificates().where(Certificate.exam_id == exam.id, Certificate.revoked_at.is_(None),
-                                         Certificate.superseded_at.is_(None))
+    base = _visible_certificates().where(
+        Certificate.exam_id == exam.id,
+        Certificate.revoked_at.is_(None),
+        Certificate.superseded_at.is_(None),
+    )
     total = db.session.scalar(base.with_only_columns(func.count(Certificate.id)))
-    pending = db.session.scalar(base.where(
-        Certificate.rendered_at.is_(None), Certificate.render_failures < services.MAX_RENDER_FAILURES)
-        .with_only_columns(func.count(Certificate.id)))
+    pending = db.session.scalar(
+        base.where(
+            Certificate.rendered_at.is_(None),
+            Certificate.render_failures < services.MAX_RENDER_FAILURES,
+        ).with_only_columns(func.count(Certificate.id))
+    )
     return {"total": total, "pending": pending}
 
 
@@ -235,7 +301,9 @@ def issue_missing(exam_id: int):
     issued = 0
     visible = set(db.session.scalars(visible_people(current_user).with_only_columns(Person.id)))
     for attempt in services.uncertified_attempts(exam.id):
-        if attempt.user.person_id in visible and services.issue_for_attempt(attempt, now, current_user):
+        if attempt.user.person_id in visible and services.issue_for_attempt(
+            attempt, now, current_user
+        ):
             issued += 1
     db.session.commit()
     flash(_("%(n)s certificates issued.", n=issued), "success")
@@ -259,13 +327,25 @@ def exam_zip(exam_id: int):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
         for certificate in db.session.scalars(  # the current ones only: not revoked, not superseded
-                _visible_certificates().options(undefer(Certificate.pdf))
-                .where(Certificate.exam_id == exam.id, Certificate.pdf.is_not(None),
-                       Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
-                .order_by(Certificate.id)):
-            archive.writestr(f"{certificate.enterprise_name}-{certificate.holder_name}-{certificate.number}.pdf",
-                             certificate.pdf)
-    return download(buffer.getvalue(), f"合格证明-{exam.title}-{local_today().isoformat()}.zip", "application/zip")
+            _visible_certificates()
+            .options(undefer(Certificate.pdf))
+            .where(
+                Certificate.exam_id == exam.id,
+                Certificate.pdf.is_not(None),
+                Certificate.revoked_at.is_(None),
+                Certificate.superseded_at.is_(None),
+            )
+            .order_by(Certificate.id)
+        ):
+            archive.writestr(
+                f"{certificate.enterprise_name}-{certificate.holder_name}-{certificate.number}.pdf",
+                certificate.pdf,
+            )
+    return download(
+        buffer.getvalue(),
+        f"合格证明-{exam.title}-{local_today().isoformat()}.zip",
+        "application/zip",
+    )
 
 
 @bp.route("/manage/certificates/seal", methods=["GET", "POST"])
@@ -278,7 +358,9 @@ def seal():
         if problem:
             flash(problem, "danger")
         else:
-            setting = db.session.get(SiteSetting, services.SEAL_KEY) or SiteSetting(key=services.SEAL_KEY)
+            setting = db.session.get(SiteSetting, services.SEAL_KEY) or SiteSetting(
+                key=services.SEAL_KEY
+            )
             setting.blob_value, setting.text_value = data, form.seal.data.filename[:200]
             db.session.add(setting)
             from exam.audit.services import record
@@ -289,7 +371,9 @@ def seal():
             return redirect(url_for("certificates.seal"))
     elif form.is_submitted():
         flash(_("Choose a PNG or JPEG image of the seal."), "danger")
-    return render_template("certificates/seal.html", form=form, has_seal=services.seal() is not None)
+    return render_template(
+        "certificates/seal.html", form=form, has_seal=services.seal() is not None
+    )
 
 
 @bp.route("/manage/certificates/seal.png")

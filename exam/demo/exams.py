@@ -17,8 +17,12 @@ from exam.people.models import Person, PersonRole
 from exam.timeutil import utcnow
 
 #: 100 points: 10 single × 4, 5 multiple × 6, 5 true/false × 2, 2 fill-in × 10.
-RULES = [{"count": 10, "kind": "single", "points": 4}, {"count": 5, "kind": "multiple", "points": 6},
-         {"count": 5, "kind": "truefalse", "points": 2}, {"count": 2, "kind": "fill", "points": 10}]
+RULES = [
+    {"count": 10, "kind": "single", "points": 4},
+    {"count": 5, "kind": "multiple", "points": 6},
+    {"count": 5, "kind": "truefalse", "points": 2},
+    {"count": 2, "kind": "fill", "points": 10},
+]
 
 
 def load_demo_exams(rng: random.Random) -> list[Exam]:
@@ -26,19 +30,35 @@ def load_demo_exams(rng: random.Random) -> list[Exam]:
     now = utcnow()
     author = db.session.scalar(select(User).where(User.username == "organiser"))
     leaders = {"roles": [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]}
-    open_exam = Exam(title="“八抓20项”专题考试（第二期）", blueprint={"rules": RULES}, eligibility=leaders,
-                     opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=14),
-                     duration_minutes=60, review_policy=ReviewPolicy.IMMEDIATELY, created_by_id=author.id if author else None)
-    closed_exam = Exam(title="“八抓20项”专题考试（第一期）", blueprint={"rules": RULES}, eligibility=leaders,
-                       opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=33),
-                       duration_minutes=60, review_policy=ReviewPolicy.AFTER_CLOSE, created_by_id=author.id if author else None)
+    open_exam = Exam(
+        title="“八抓20项”专题考试（第二期）",
+        blueprint={"rules": RULES},
+        eligibility=leaders,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=14),
+        duration_minutes=60,
+        review_policy=ReviewPolicy.IMMEDIATELY,
+        created_by_id=author.id if author else None,
+    )
+    closed_exam = Exam(
+        title="“八抓20项”专题考试（第一期）",
+        blueprint={"rules": RULES},
+        eligibility=leaders,
+        opens_at=now - timedelta(days=40),
+        closes_at=now - timedelta(days=33),
+        duration_minutes=60,
+        review_policy=ReviewPolicy.AFTER_CLOSE,
+        created_by_id=author.id if author else None,
+    )
     db.session.add_all([open_exam, closed_exam])
     for exam in (open_exam, closed_exam):
         assert services.publish(exam, exam.opens_at - timedelta(days=1)) == [], exam.title
     db.session.flush()
     _sit_closed_exam(closed_exam, rng)
     # Those who failed the first exam or did not come have its makeup open now.
-    makeup = create_makeup(closed_exam, author, now - timedelta(hours=1), now + timedelta(days=14), now)
+    makeup = create_makeup(
+        closed_exam, author, now - timedelta(hours=1), now + timedelta(days=14), now
+    )
     assert services.publish(makeup, now) == [], makeup.title
     return [open_exam, closed_exam, makeup]
 
@@ -46,10 +66,15 @@ def load_demo_exams(rng: random.Random) -> list[Exam]:
 def _sit_closed_exam(exam: Exam, rng: random.Random) -> None:
     """Leaders who sat the first exam: most passed, some failed, some never came."""
     candidates = db.session.scalars(
-        select(User).join(Person, Person.id == User.person_id)
-        .where(User.role == UserRole.CANDIDATE, User.password_hash.is_(None),
-               Person.role.in_([PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]))
-        .order_by(Person.id)).all()
+        select(User)
+        .join(Person, Person.id == User.person_id)
+        .where(
+            User.role == UserRole.CANDIDATE,
+            User.password_hash.is_(None),
+            Person.role.in_([PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]),
+        )
+        .order_by(Person.id)
+    ).all()
     sat_at = exam.opens_at + timedelta(hours=2)
     for user in candidates:
         if rng.random() < 0.12:
@@ -72,7 +97,11 @@ def _answer(item: dict, right: bool):
     letters = "ABCDEFGH"
     if version.kind in ("single", "multiple"):
         shown = "".join(sorted(letters[order.index(letters.index(c))] for c in version.answer))
-        return shown if right else letters[(order.index(letters.index(version.answer[0])) + 1) % len(order)]
+        return (
+            shown
+            if right
+            else letters[(order.index(letters.index(version.answer[0])) + 1) % len(order)]
+        )
     if version.kind == "truefalse":
         return version.answer if right else not version.answer
     return [blank[0] for blank in version.answer] if right else ["不知道"] * len(version.answer)

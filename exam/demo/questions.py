@@ -39,24 +39,48 @@ def load_demo_questions(rng: random.Random) -> int:
     now = utcnow()
     rows = demo_questions()
     for number, row in enumerate(rows, start=1):
-        data = QuestionData(kind=row["kind"], stem=row["stem"], options=tuple(row["options"]),
-                            answer=row["answer"], explanation=row["explanation"],
-                            difficulty=row["difficulty"], legal_source=row["source"],
-                            roles=tuple(row.get("roles", ())))
+        data = QuestionData(
+            kind=row["kind"],
+            stem=row["stem"],
+            options=tuple(row["options"]),
+            answer=row["answer"],
+            explanation=row["explanation"],
+            difficulty=row["difficulty"],
+            legal_source=row["source"],
+            roles=tuple(row.get("roles", ())),
+        )
         assert not kinds.validate(data), row["stem"]
         # Every seventh question is kept for exams only, so practice and exams differ.
         usage = Usage.EXAM if number % 7 == 0 else Usage.BOTH
-        status = (QuestionStatus.DRAFT if number % 40 == 1 else
-                  QuestionStatus.REVIEWED if number % 40 == 2 else QuestionStatus.ACTIVE)
-        question = Question(status=status, usage=usage, external_key=f"demo-{number:03d}",
-                            topics=[topics[f"G{row['grip']}"]],
-                            sectors=[sectors[c] for c in row.get("sectors", ()) if c in sectors])
+        status = (
+            QuestionStatus.DRAFT
+            if number % 40 == 1
+            else QuestionStatus.REVIEWED
+            if number % 40 == 2
+            else QuestionStatus.ACTIVE
+        )
+        question = Question(
+            status=status,
+            usage=usage,
+            external_key=f"demo-{number:03d}",
+            topics=[topics[f"G{row['grip']}"]],
+            sectors=[sectors[c] for c in row.get("sectors", ()) if c in sectors],
+        )
         version = QuestionVersion(
-            number=1, kind=data.kind, stem=data.stem, options=list(data.options), answer=data.answer,
-            explanation=data.explanation, difficulty=data.difficulty, legal_source=data.legal_source,
-            roles=list(data.roles), content_hash=data.content_hash(), created_by=author,
+            number=1,
+            kind=data.kind,
+            stem=data.stem,
+            options=list(data.options),
+            answer=data.answer,
+            explanation=data.explanation,
+            difficulty=data.difficulty,
+            legal_source=data.legal_source,
+            roles=list(data.roles),
+            content_hash=data.content_hash(),
+            created_by=author,
             reviewed_by=reviewer if status != QuestionStatus.DRAFT else None,
-            reviewed_at=now if status != QuestionStatus.DRAFT else None)
+            reviewed_at=now if status != QuestionStatus.DRAFT else None,
+        )
         question.versions.append(version)
         question.current = version
         db.session.add(question)
@@ -67,17 +91,25 @@ def load_demo_questions(rng: random.Random) -> int:
 
 def _practice_history(rng: random.Random) -> None:
     """A few practice answers, right and wrong, for the demo's candidate with a known password."""
-    candidate = db.session.scalar(select(User).where(User.role == UserRole.CANDIDATE,
-                                                     User.password_hash.is_not(None)))
+    candidate = db.session.scalar(
+        select(User).where(User.role == UserRole.CANDIDATE, User.password_hash.is_not(None))
+    )
     if candidate is None:
         return
     versions = db.session.scalars(
-        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.EXAM)).all()
+        select(QuestionVersion)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.EXAM)
+    ).all()
     for version in rng.sample(versions, min(12, len(versions))):
         right = rng.random() < 0.7
-        response = version.answer if right else ("" if version.kind != "truefalse" else not version.answer)
-        db.session.add(PracticeAnswer(user_id=candidate.id, version_id=version.id,
-                                      response=response, correct=right))
+        response = (
+            version.answer if right else ("" if version.kind != "truefalse" else not version.answer)
+        )
+        db.session.add(
+            PracticeAnswer(
+                user_id=candidate.id, version_id=version.id, response=response, correct=right
+            )
+        )
         if not right:
             db.session.add(WrongAnswer(user_id=candidate.id, question_id=version.question_id))

@@ -58,40 +58,67 @@ def load_demo_screenings(rng: random.Random) -> list[Screening]:
     now = utcnow()
     organiser = db.session.scalar(select(User).where(User.username == "organiser"))
     assert organiser is not None, "build the demo register first"
-    films = [Film(title=title, accident=accident, duration_minutes=minutes, source=source,
-                  description=f"警示教育片。反映：{accident}。")
-             for title, accident, minutes, source in FILMS]
+    films = [
+        Film(
+            title=title,
+            accident=accident,
+            duration_minutes=minutes,
+            source=source,
+            description=f"警示教育片。反映：{accident}。",
+        )
+        for title, accident, minutes, source in FILMS
+    ]
     db.session.add_all(films)
     db.session.flush()
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     hazchem = db.session.scalar(select(Sector).where(Sector.code == "hazardous_chemicals"))
     people = db.session.scalars(
-        select(Person).join(User, User.person_id == Person.id)
-        .where(Person.role.in_([PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]),
-               Person.enterprise_id.is_not(None)).order_by(Person.id)).all()
+        select(Person)
+        .join(User, User.person_id == Person.id)
+        .where(
+            Person.role.in_([PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]),
+            Person.enterprise_id.is_not(None),
+        )
+        .order_by(Person.id)
+    ).all()
     screenings = []
     for i, (days_ago, hour, film_indexes, for_hazchem, n_named, kind) in enumerate(PLAN):
-        town = towns[HAZCHEM_TOWNS[i % len(HAZCHEM_TOWNS)]] if for_hazchem else towns[i % len(towns)]
+        town = (
+            towns[HAZCHEM_TOWNS[i % len(HAZCHEM_TOWNS)]] if for_hazchem else towns[i % len(towns)]
+        )
         day = (now.astimezone(display_zone()) - timedelta(days=days_ago)).date()
-        starts_at = datetime.combine(day, time(hour, 30 if hour == 14 else 0), tzinfo=display_zone())
-        local = [p for p in people if p.enterprise is not None and p.enterprise.town_id == town.id
-                 and (not for_hazchem or hazchem in p.enterprise.sectors)]
+        starts_at = datetime.combine(
+            day, time(hour, 30 if hour == 14 else 0), tzinfo=display_zone()
+        )
+        local = [
+            p
+            for p in people
+            if p.enterprise is not None
+            and p.enterprise.town_id == town.id
+            and (not for_hazchem or hazchem in p.enterprise.sectors)
+        ]
         named = rng.sample(local, min(n_named, len(local)))
         cadres = workers = None
         if kind != "named":
             cadres = rng.randint(6, 25) + sum(p.role == PersonRole.PRINCIPAL_LEADER for p in named)
             workers = rng.randint(40, 160) + len(named)
         data = services.ScreeningData(
-            starts_at=starts_at, film_ids=[films[j].id for j in film_indexes],
+            starts_at=starts_at,
+            film_ids=[films[j].id for j in film_indexes],
             venue=f"{town.name}便民服务中心多功能厅" if i % 2 else "区应急管理局三楼会议室",
             organising_unit="区应急管理局危化科" if for_hazchem else f"区安委会办公室、{town.name}",
-            audience=AUDIENCES[2] if for_hazchem else rng.choice(AUDIENCES), hours=rng.choice((1.0, 1.5, 2.0)),
-            headcount_cadres=cadres, headcount_workers=workers,
-            sector_id=hazchem.id if for_hazchem and hazchem else None, town_id=town.id)
+            audience=AUDIENCES[2] if for_hazchem else rng.choice(AUDIENCES),
+            hours=rng.choice((1.0, 1.5, 2.0)),
+            headcount_cadres=cadres,
+            headcount_workers=workers,
+            sector_id=hazchem.id if for_hazchem and hazchem else None,
+            town_id=town.id,
+        )
         screening = services.save_screening(None, data, organiser, now)
         if named:
-            services.add_attendees(screening, "\n".join(p.id_number for p in named), select(Person),
-                                   organiser, now)
+            services.add_attendees(
+                screening, "\n".join(p.id_number for p in named), select(Person), organiser, now
+            )
         screenings.append(screening)
     db.session.flush()
     return screenings

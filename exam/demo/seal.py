@@ -36,8 +36,15 @@ def _star(draw: ImageDraw.ImageDraw, x: float, y: float, radius: float) -> None:
     draw.polygon(points, fill=RED)
 
 
-def _arc_text(image: Image.Image, text: str, font: ImageFont.FreeTypeFont, centre: float, radius: float,
-              start: float, end: float) -> None:
+def _arc_text(
+    image: Image.Image,
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    centre: float,
+    radius: float,
+    start: float,
+    end: float,
+) -> None:
     """Each character upright along a circle, from angle ``start`` to ``end`` (degrees)."""
     step = (end - start) / max(len(text) - 1, 1)
     for i, char in enumerate(text):

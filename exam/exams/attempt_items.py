@@ -35,9 +35,15 @@ from question_bank.papers import to_original
 
 #: The table as this module writes it (not the ORM model: the migration uses it too, and its
 #: code must not change with later models).
-TABLE = Table("attempt_item", MetaData(), Column("attempt_id", Integer, primary_key=True),
-              Column("question_id", Integer, primary_key=True), Column("score", Double), Column("points", Double),
-              Column("answer", String(20)))
+TABLE = Table(
+    "attempt_item",
+    MetaData(),
+    Column("attempt_id", Integer, primary_key=True),
+    Column("question_id", Integer, primary_key=True),
+    Column("score", Double),
+    Column("points", Double),
+    Column("answer", String(20)),
+)
 
 
 def answer_text(kind: str, response: object, option_order) -> str | None:
@@ -63,8 +69,13 @@ def chosen_options(answer: str) -> list[int | bool]:
     return [LETTERS.index(letter) for letter in answer if letter in LETTERS]
 
 
-def rows_for(attempt_id: int, paper: list[dict], items: Iterable[dict], responses: dict[int, object],
-             kinds: dict[int, str] | None = None) -> list[dict]:
+def rows_for(
+    attempt_id: int,
+    paper: list[dict],
+    items: Iterable[dict],
+    responses: dict[int, object],
+    kinds: dict[int, str] | None = None,
+) -> list[dict]:
     """The rows of one graded attempt: one per item of its result, with the answer mapped
     back through the option order its paper showed. ``kinds`` (question id -> kind) defaults
     to the kinds the paper records."""
@@ -74,9 +85,17 @@ def rows_for(attempt_id: int, paper: list[dict], items: Iterable[dict], response
         question_id = item["question_id"]
         on_paper = shown.get(question_id, {})
         kind = (kinds or {}).get(question_id) or on_paper.get("kind", "")
-        rows.append({"attempt_id": attempt_id, "question_id": question_id, "score": item["score"],
-                     "points": item["points"],
-                     "answer": answer_text(kind, responses.get(question_id), on_paper.get("option_order"))})
+        rows.append(
+            {
+                "attempt_id": attempt_id,
+                "question_id": question_id,
+                "score": item["score"],
+                "points": item["points"],
+                "answer": answer_text(
+                    kind, responses.get(question_id), on_paper.get("option_order")
+                ),
+            }
+        )
     return rows
 
 
@@ -85,7 +104,8 @@ def rows_for(attempt_id: int, paper: list[dict], items: Iterable[dict], response
 _INSERT_ARRAYS = text(
     "INSERT INTO attempt_item (attempt_id, question_id, score, points, answer) "
     "SELECT * FROM unnest(CAST(:attempt_id AS integer[]), CAST(:question_id AS integer[]), "
-    "CAST(:score AS double precision[]), CAST(:points AS double precision[]), CAST(:answer AS varchar[]))")
+    "CAST(:score AS double precision[]), CAST(:points AS double precision[]), CAST(:answer AS varchar[]))"
+)
 
 
 def write(connection: Connection, attempt_id: int, rows: list[dict]) -> None:
@@ -94,7 +114,13 @@ def write(connection: Connection, attempt_id: int, rows: list[dict]) -> None:
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_ARRAYS, {name: [row[name] for row in rows] for name in ("attempt_id", "question_id", "score", "points", "answer")})
+        connection.execute(
+            _INSERT_ARRAYS,
+            {
+                name: [row[name] for row in rows]
+                for name in ("attempt_id", "question_id", "score", "points", "answer")
+            },
+        )
     else:
         connection.execute(insert(TABLE).values(rows))
 
@@ -108,7 +134,11 @@ def write(connection: Connection, attempt_id: int, rows: list[dict]) -> None:
 #: positions stand for ("CADB") with ``translate``, and the answer's letters are mapped with
 #: that, once per row (``OFFSET 0`` keeps the subquery from being inlined into every use); a
 #: choice of several letters is then put in order (and any other character dropped).
-_SORTED = "concat(" + ", ".join(f"CASE WHEN strpos(o.mapped, '{c}') > 0 THEN '{c}' END" for c in LETTERS) + ")"
+_SORTED = (
+    "concat("
+    + ", ".join(f"CASE WHEN strpos(o.mapped, '{c}') > 0 THEN '{c}' END" for c in LETTERS)
+    + ")"
+)
 POSTGRES_BACKFILL = f"""
 INSERT INTO attempt_item (attempt_id, question_id, score, points, answer)
 SELECT x.attempt_id, x.question_id, x.score, x.points,
@@ -148,7 +178,9 @@ CROSS JOIN LATERAL (SELECT CASE
 # argument beyond the third's length are removed). Option indexes are below 8 (LETTERS).
 
 
-def backfill(connection: Connection, attempt_ids: list[int] | None = None, *, batch: int = 500) -> int:
+def backfill(
+    connection: Connection, attempt_ids: list[int] | None = None, *, batch: int = 500
+) -> int:
     """Write the rows of every submitted, graded attempt (or of those of ``attempt_ids``); the
     table must hold none of theirs yet (a new table, or their rows deleted first). Returns the
     number of rows written."""
@@ -156,7 +188,9 @@ def backfill(connection: Connection, attempt_ids: list[int] | None = None, *, ba
         where, params = "", {}
         if attempt_ids is not None:
             where, params = "AND a.id = ANY(:ids)", {"ids": list(attempt_ids)}
-        return connection.execute(text(POSTGRES_BACKFILL.replace("/* where */", where)), params).rowcount
+        return connection.execute(
+            text(POSTGRES_BACKFILL.replace("/* where */", where)), params
+        ).rowcount
     return _backfill_python(connection, attempt_ids, batch)
 
 
@@ -167,25 +201,31 @@ def _backfill_python(connection: Connection, attempt_ids: list[int] | None, batc
     def loaded(value):
         return json.loads(value) if isinstance(value, str) else value
 
-    query = "SELECT id FROM attempt WHERE submitted_at IS NOT NULL AND result IS NOT NULL ORDER BY id"
+    query = (
+        "SELECT id FROM attempt WHERE submitted_at IS NOT NULL AND result IS NOT NULL ORDER BY id"
+    )
     ids = [i for (i,) in connection.execute(text(query))]
     if attempt_ids is not None:
         wanted = set(attempt_ids)
         ids = [i for i in ids if i in wanted]
-    answers = text("SELECT attempt_id, question_id, response FROM attempt_answer WHERE attempt_id IN :ids")
+    answers = text(
+        "SELECT attempt_id, question_id, response FROM attempt_answer WHERE attempt_id IN :ids"
+    )
     attempts = text("SELECT id, paper, result FROM attempt WHERE id IN :ids")
     answers = answers.bindparams(bindparam("ids", expanding=True))
     attempts = attempts.bindparams(bindparam("ids", expanding=True))
     written = 0
     for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
+        chunk = ids[start : start + batch]
         responses: dict[int, dict[int, object]] = {}
         for attempt_id, question_id, response in connection.execute(answers, {"ids": chunk}):
             responses.setdefault(attempt_id, {})[question_id] = loaded(response)
         rows = []
         for attempt_id, paper, result in connection.execute(attempts, {"ids": chunk}):
             paper, result = loaded(paper) or [], loaded(result) or {}
-            rows += rows_for(attempt_id, paper, result.get("items", ()), responses.get(attempt_id, {}))
+            rows += rows_for(
+                attempt_id, paper, result.get("items", ()), responses.get(attempt_id, {})
+            )
         if rows:
             connection.execute(insert(TABLE), rows)
         written += len(rows)

@@ -51,13 +51,19 @@ def overrides_for(exam: Exam, person: Person | None) -> list[ExamOverride]:
     enterprise's, their town's (the latest first at each level)."""
     if person is None:
         return []
-    overrides = db.session.scalars(select(ExamOverride).where(ExamOverride.exam_id == exam.id)
-                                   .order_by(ExamOverride.id.desc())).all()
+    overrides = db.session.scalars(
+        select(ExamOverride).where(ExamOverride.exam_id == exam.id).order_by(ExamOverride.id.desc())
+    ).all()
     enterprise = person.enterprise
-    return ([o for o in overrides if o.person_id == person.id]
-            + [o for o in overrides if enterprise is not None and o.enterprise_id == enterprise.id]
-            + [o for o in overrides if enterprise is not None and o.town_id is not None
-               and o.town_id == enterprise.town_id])
+    return (
+        [o for o in overrides if o.person_id == person.id]
+        + [o for o in overrides if enterprise is not None and o.enterprise_id == enterprise.id]
+        + [
+            o
+            for o in overrides
+            if enterprise is not None and o.town_id is not None and o.town_id == enterprise.town_id
+        ]
+    )
 
 
 def terms_for(exam: Exam, user: User) -> Terms:
@@ -68,8 +74,13 @@ def terms_for(exam: Exam, user: User) -> Terms:
         return Terms(exam.opens_at, exam.closes_at, exam.duration_minutes, exam.attempts_allowed)
     opens = next((o.opens_at for o in overrides if o.opens_at), exam.opens_at)
     closes = next((o.closes_at for o in overrides if o.closes_at), exam.closes_at)
-    return Terms(opens, closes, exam.duration_minutes + max(o.extra_minutes for o in overrides),
-                 exam.attempts_allowed + max(o.extra_attempts for o in overrides), overrides[0])
+    return Terms(
+        opens,
+        closes,
+        exam.duration_minutes + max(o.extra_minutes for o in overrides),
+        exam.attempts_allowed + max(o.extra_attempts for o in overrides),
+        overrides[0],
+    )
 
 
 def last_close(exam: Exam) -> datetime:
@@ -78,9 +89,14 @@ def last_close(exam: Exam) -> datetime:
     given more time)."""
     from exam.exams.services import grace
 
-    later = db.session.scalar(select(func.max(ExamOverride.closes_at)).where(ExamOverride.exam_id == exam.id))
-    running = db.session.scalar(select(func.max(Attempt.deadline)).where(
-        Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None)))
+    later = db.session.scalar(
+        select(func.max(ExamOverride.closes_at)).where(ExamOverride.exam_id == exam.id)
+    )
+    running = db.session.scalar(
+        select(func.max(Attempt.deadline)).where(
+            Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None)
+        )
+    )
     return max(filter(None, [exam.closes_at, later, running + grace() if running else None]))
 
 
@@ -88,9 +104,20 @@ def closed_for_everybody(exam: Exam, now: datetime) -> bool:
     return exam.published_at is not None and now >= last_close(exam)
 
 
-def add_override(exam: Exam, actor: User, *, reason: str, person: Person | None = None, enterprise=None,
-                 town=None, opens_at: datetime | None = None, closes_at: datetime | None = None,
-                 extra_minutes: int = 0, extra_attempts: int = 0, now: datetime) -> ExamOverride:
+def add_override(
+    exam: Exam,
+    actor: User,
+    *,
+    reason: str,
+    person: Person | None = None,
+    enterprise=None,
+    town=None,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    extra_minutes: int = 0,
+    extra_attempts: int = 0,
+    now: datetime,
+) -> ExamOverride:
     """Give one person, an enterprise or a town other terms; attempts under way get the new
     deadline at once (and only theirs)."""
     if [person, enterprise, town].count(None) != 2:
@@ -100,26 +127,52 @@ def add_override(exam: Exam, actor: User, *, reason: str, person: Person | None 
         raise ExamError("override_ends_before_start")
     if not (opens_at or closes_at or extra_minutes or extra_attempts):
         raise ExamError("override_empty")
-    override = ExamOverride(exam_id=exam.id, person=person, enterprise=enterprise, town=town, opens_at=opens_at,
-                            closes_at=closes_at, extra_minutes=extra_minutes, extra_attempts=extra_attempts,
-                            reason=reason, created_by_id=actor.id)
+    override = ExamOverride(
+        exam_id=exam.id,
+        person=person,
+        enterprise=enterprise,
+        town=town,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        extra_minutes=extra_minutes,
+        extra_attempts=extra_attempts,
+        reason=reason,
+        created_by_id=actor.id,
+    )
     db.session.add(override)
     db.session.flush()
     target = person.name if person else (enterprise.name if enterprise else town.name)
-    record("exam.override", exam, f"{exam.title}: {target}", {
-        "reason": reason, "opens_at": str(opens_at or ""), "closes_at": str(closes_at or ""),
-        "extra_minutes": extra_minutes, "extra_attempts": extra_attempts}, actor=actor)
+    record(
+        "exam.override",
+        exam,
+        f"{exam.title}: {target}",
+        {
+            "reason": reason,
+            "opens_at": str(opens_at or ""),
+            "closes_at": str(closes_at or ""),
+            "extra_minutes": extra_minutes,
+            "extra_attempts": extra_attempts,
+        },
+        actor=actor,
+    )
     # Attempts under way whose terms now give more time get it (nobody else's deadline moves).
-    for attempt in db.session.scalars(select(Attempt).options(selectinload(Attempt.user))
-                                      .where(Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None))):
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .options(selectinload(Attempt.user))
+        .where(Attempt.exam_id == exam.id, Attempt.submitted_at.is_(None))
+    ):
         terms = terms_for(exam, attempt.user)
-        attempt.deadline = max(attempt.deadline, min(
-            attempt.started_at + timedelta(minutes=terms.duration_minutes), terms.closes_at))
+        attempt.deadline = max(
+            attempt.deadline,
+            min(attempt.started_at + timedelta(minutes=terms.duration_minutes), terms.closes_at),
+        )
     return override
 
 
 def remove_override(override: ExamOverride, actor: User) -> None:
-    record("exam.override_remove", db.session.get(Exam, override.exam_id), override.reason, actor=actor)
+    record(
+        "exam.override_remove", db.session.get(Exam, override.exam_id), override.reason, actor=actor
+    )
     db.session.delete(override)
 
 
@@ -127,8 +180,11 @@ def remove_override(override: ExamOverride, actor: User) -> None:
 
 
 def networks(exam: Exam) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(line.strip(), strict=False)
-            for line in (exam.allowed_networks or "").replace(",", "\n").splitlines() if line.strip()]
+    return [
+        ipaddress.ip_network(line.strip(), strict=False)
+        for line in (exam.allowed_networks or "").replace(",", "\n").splitlines()
+        if line.strip()
+    ]
 
 
 def check_network(exam: Exam, address: str | None) -> None:
@@ -161,12 +217,22 @@ def check_device(attempt: Attempt, device: str, now: datetime) -> bool:
     elif attempt.new_device_allowed:
         attempt.device_id, attempt.new_device_allowed = device, False
         attempt.device_changes += 1
-        db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_CHANGED, at=now))
+        db.session.add(
+            AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_CHANGED, at=now)
+        )
     else:
-        last = db.session.scalar(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt.id)
-                                 .order_by(AttemptEvent.id.desc()).limit(1))
-        if last is None or last.kind != AttemptEvent.DEVICE_BLOCKED:  # one event per episode, not per retry
-            db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_BLOCKED, at=now))
+        last = db.session.scalar(
+            select(AttemptEvent)
+            .where(AttemptEvent.attempt_id == attempt.id)
+            .order_by(AttemptEvent.id.desc())
+            .limit(1)
+        )
+        if (
+            last is None or last.kind != AttemptEvent.DEVICE_BLOCKED
+        ):  # one event per episode, not per retry
+            db.session.add(
+                AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.DEVICE_BLOCKED, at=now)
+            )
         raise ExamError("device_blocked")
     return True
 
@@ -179,10 +245,20 @@ def focus_lost(attempt: Attempt, now: datetime) -> bool:
         return False
     # Counted in the database: two events at once both count.
     attempt.focus_losses = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id).values(focus_losses=Attempt.focus_losses + 1)
-        .returning(Attempt.focus_losses).execution_options(synchronize_session=False)).scalar_one()
-    db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.FOCUS_LOST, at=now,
-                                detail={"count": attempt.focus_losses}))
+        update(Attempt)
+        .where(Attempt.id == attempt.id)
+        .values(focus_losses=Attempt.focus_losses + 1)
+        .returning(Attempt.focus_losses)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    db.session.add(
+        AttemptEvent(
+            attempt_id=attempt.id,
+            kind=AttemptEvent.FOCUS_LOST,
+            at=now,
+            detail={"count": attempt.focus_losses},
+        )
+    )
     if exam.focus_loss_limit is not None and attempt.focus_losses > exam.focus_loss_limit:
         db.session.add(AttemptEvent(attempt_id=attempt.id, kind=AttemptEvent.FORCED_SUBMIT, at=now))
         submit(attempt, now, auto=True)
@@ -194,10 +270,23 @@ def focus_lost(attempt: Attempt, now: datetime) -> bool:
 
 
 def _act(attempt: Attempt, kind: str, actor: User, reason: str, now: datetime, **detail) -> None:
-    db.session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now, actor_id=actor.id, reason=reason,
-                                detail=detail or None))
-    record(f"attempt.{kind}", attempt.exam, f"{attempt.exam.title}: {attempt.user.name}",
-           {"attempt": attempt.id, "reason": reason, **detail}, actor=actor)
+    db.session.add(
+        AttemptEvent(
+            attempt_id=attempt.id,
+            kind=kind,
+            at=now,
+            actor_id=actor.id,
+            reason=reason,
+            detail=detail or None,
+        )
+    )
+    record(
+        f"attempt.{kind}",
+        attempt.exam,
+        f"{attempt.exam.title}: {attempt.user.name}",
+        {"attempt": attempt.id, "reason": reason, **detail},
+        actor=actor,
+    )
 
 
 def extend(attempt: Attempt, minutes: int, actor: User, reason: str, now: datetime) -> None:
@@ -223,8 +312,14 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
         raise ExamError("review_shown")  # the candidate has seen the right answers
     if not 0 < minutes <= MAX_EXTRA_MINUTES:
         raise ExamError("bad_minutes")
-    if db.session.scalar(select(Attempt.id).where(Attempt.exam_id == attempt.exam_id, Attempt.user_id == attempt.user_id,
-                                                  Attempt.submitted_at.is_(None), Attempt.id != attempt.id)):
+    if db.session.scalar(
+        select(Attempt.id).where(
+            Attempt.exam_id == attempt.exam_id,
+            Attempt.user_id == attempt.user_id,
+            Attempt.submitted_at.is_(None),
+            Attempt.id != attempt.id,
+        )
+    ):
         raise ExamError("other_open")
     from exam.certificates.services import withdraw_for_attempt
 
@@ -262,10 +357,16 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
 def candidates_of(exam: Exam) -> list[User]:
     """Every candidate account the exam is for."""
     users = db.session.scalars(
-        select(User).join(Person, Person.id == User.person_id)
-        .options(selectinload(User.person).selectinload(Person.enterprise).options(
-            selectinload(Enterprise.sectors), selectinload(Enterprise.town)))
-        .where(User.role == UserRole.CANDIDATE, User.disabled.is_(False)).order_by(Person.id)).all()
+        select(User)
+        .join(Person, Person.id == User.person_id)
+        .options(
+            selectinload(User.person)
+            .selectinload(Person.enterprise)
+            .options(selectinload(Enterprise.sectors), selectinload(Enterprise.town))
+        )
+        .where(User.role == UserRole.CANDIDATE, User.disabled.is_(False))
+        .order_by(Person.id)
+    ).all()
     return [user for user in users if is_eligible(exam, user)]
 
 
@@ -289,8 +390,15 @@ def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
     return result
 
 
-def create_makeup(exam: Exam, actor: User, opens_at: datetime, closes_at: datetime, now: datetime, *,
-                  include_cancelled: bool = False) -> Exam:
+def create_makeup(
+    exam: Exam,
+    actor: User,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+    *,
+    include_cancelled: bool = False,
+) -> Exam:
     """The makeup exam (补考): same paper rules, new draws, for exactly those who failed or
     did not come (and those whose score was cancelled only if asked). One per exam."""
     if exam.makeup_of_id is not None:
@@ -301,28 +409,55 @@ def create_makeup(exam: Exam, actor: User, opens_at: datetime, closes_at: dateti
         raise ExamError("makeup_before_close")
     if closes_at <= opens_at:
         raise ExamError("override_ends_before_start")
-    enrolled = sorted(pid for pid, state in standing(exam, include_cancelled).items()
-                      if state in ("failed", "absent"))
+    enrolled = sorted(
+        pid
+        for pid, state in standing(exam, include_cancelled).items()
+        if state in ("failed", "absent")
+    )
     if not enrolled:
         raise ExamError("makeup_nobody")
-    makeup = Exam(title=f"{exam.title}（补考）", blueprint=dict(exam.blueprint), makeup_of_id=exam.id,
-                  eligibility={"person_ids": enrolled}, opens_at=opens_at, closes_at=closes_at,
-                  duration_minutes=exam.duration_minutes, pass_mark=exam.pass_mark, attempts_allowed=1,
-                  review_policy=exam.review_policy, scoring_policy=exam.scoring_policy,
-                  one_question_per_page=exam.one_question_per_page, focus_tracking=exam.focus_tracking,
-                  focus_loss_limit=exam.focus_loss_limit, one_device=exam.one_device,
-                  allowed_networks=exam.allowed_networks, access_code=exam.access_code, created_by_id=actor.id)
+    makeup = Exam(
+        title=f"{exam.title}（补考）",
+        blueprint=dict(exam.blueprint),
+        makeup_of_id=exam.id,
+        eligibility={"person_ids": enrolled},
+        opens_at=opens_at,
+        closes_at=closes_at,
+        duration_minutes=exam.duration_minutes,
+        pass_mark=exam.pass_mark,
+        attempts_allowed=1,
+        review_policy=exam.review_policy,
+        scoring_policy=exam.scoring_policy,
+        one_question_per_page=exam.one_question_per_page,
+        focus_tracking=exam.focus_tracking,
+        focus_loss_limit=exam.focus_loss_limit,
+        one_device=exam.one_device,
+        allowed_networks=exam.allowed_networks,
+        access_code=exam.access_code,
+        created_by_id=actor.id,
+    )
     db.session.add(makeup)
     db.session.flush()
-    record("exam.makeup", makeup, makeup.title, {"of": exam.id, "enrolled": len(enrolled),
-                                                 "include_cancelled": include_cancelled}, actor=actor)
+    record(
+        "exam.makeup",
+        makeup,
+        makeup.title,
+        {"of": exam.id, "enrolled": len(enrolled), "include_cancelled": include_cancelled},
+        actor=actor,
+    )
     return makeup
 
 
 def attempts_of(person: Person) -> list[Attempt]:
     """Every attempt of the person's account, newest first (their exam file)."""
-    return list(db.session.scalars(select(Attempt).join(User, User.id == Attempt.user_id)
-                                   .where(User.person_id == person.id).order_by(Attempt.started_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .join(User, User.id == Attempt.user_id)
+            .where(User.person_id == person.id)
+            .order_by(Attempt.started_at.desc())
+        )
+    )
 
 
 def back_to_training(person: Person) -> list[Exam]:
@@ -332,9 +467,16 @@ def back_to_training(person: Person) -> list[Exam]:
     if user is None:
         return []
     failed = []
-    rows = db.session.execute(select(Exam, Attempt).join(Attempt, Attempt.exam_id == Exam.id).where(
-        Exam.makeup_of_id.is_not(None), Attempt.user_id == user.id, Attempt.submitted_at.is_not(None),
-        Attempt.cancelled_at.is_(None))).all()
+    rows = db.session.execute(
+        select(Exam, Attempt)
+        .join(Attempt, Attempt.exam_id == Exam.id)
+        .where(
+            Exam.makeup_of_id.is_not(None),
+            Attempt.user_id == user.id,
+            Attempt.submitted_at.is_not(None),
+            Attempt.cancelled_at.is_(None),
+        )
+    ).all()
     for exam in {e for e, _a in rows}:
         if not any(a.passed for e, a in rows if e is exam):
             failed.append(exam)
@@ -359,8 +501,11 @@ class ExamNotice:
 
 def candidate_notices(user: User, now: datetime) -> tuple[list[ExamNotice], list[Attempt]]:
     """Exams the candidate may still start or continue (makeups marked), and recent results."""
-    exams = db.session.scalars(select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now - WARN_AHEAD)
-                               .order_by(Exam.opens_at)).all()
+    exams = db.session.scalars(
+        select(Exam)
+        .where(Exam.published_at.is_not(None), Exam.closes_at > now - WARN_AHEAD)
+        .order_by(Exam.opens_at)
+    ).all()
     mine = db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)).all()
     notices = []
     for exam in exams:
@@ -370,11 +515,15 @@ def candidate_notices(user: User, now: datetime) -> tuple[list[ExamNotice], list
         status = terms.status(exam, now)
         used = [a for a in mine if a.exam_id == exam.id]
         under_way = any(a.submitted_at is None for a in used)
-        if status == ExamStatus.UPCOMING or (status == ExamStatus.OPEN and (
-                under_way or len(used) < terms.attempts_allowed)):
+        if status == ExamStatus.UPCOMING or (
+            status == ExamStatus.OPEN and (under_way or len(used) < terms.attempts_allowed)
+        ):
             notices.append(ExamNotice(exam, terms, status, exam.makeup_of_id is not None))
-    results = sorted((a for a in mine if a.submitted_at is not None and a.submitted_at > now - RESULTS_SHOWN),
-                     key=lambda a: a.submitted_at, reverse=True)
+    results = sorted(
+        (a for a in mine if a.submitted_at is not None and a.submitted_at > now - RESULTS_SHOWN),
+        key=lambda a: a.submitted_at,
+        reverse=True,
+    )
     return notices, results
 
 
@@ -386,8 +535,22 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
     from exam.exams.manage import can_manage
     from exam.exams.services import check, question_pool
 
-    soon = [exam for exam in db.session.scalars(
-        select(Exam).where(Exam.published_at.is_not(None), Exam.closes_at > now, Exam.opens_at < now + WARN_AHEAD)
-        .order_by(Exam.opens_at)) if can_manage(user, exam)]
+    soon = [
+        exam
+        for exam in db.session.scalars(
+            select(Exam)
+            .where(
+                Exam.published_at.is_not(None),
+                Exam.closes_at > now,
+                Exam.opens_at < now + WARN_AHEAD,
+            )
+            .order_by(Exam.opens_at)
+        )
+        if can_manage(user, exam)
+    ]
     pool = question_pool() if soon else []
-    return [(exam, [p.render(gettext) for p in problems]) for exam in soon if (problems := check(exam, pool))]
+    return [
+        (exam, [p.render(gettext) for p in problems])
+        for exam in soon
+        if (problems := check(exam, pool))
+    ]

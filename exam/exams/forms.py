@@ -20,10 +20,15 @@ from exam.people.models import PersonRole
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS
 from question_bank.model import ScoringPolicy
 
-REVIEW_LABELS = {"never": _l("Never"), "after_close": _l("After the exam closes"),
-                 "immediately": _l("At once, after submitting")}
-SCORING_LABELS = {ScoringPolicy.ALL_OR_NOTHING: _l("All or nothing"),
-                  ScoringPolicy.PARTIAL: _l("Partial credit for a correct subset")}
+REVIEW_LABELS = {
+    "never": _l("Never"),
+    "after_close": _l("After the exam closes"),
+    "immediately": _l("At once, after submitting"),
+}
+SCORING_LABELS = {
+    ScoringPolicy.ALL_OR_NOTHING: _l("All or nothing"),
+    ScoringPolicy.PARTIAL: _l("Partial credit for a correct subset"),
+}
 
 
 class RuleForm(FlaskForm):
@@ -35,43 +40,70 @@ class RuleForm(FlaskForm):
     points = FloatField(_l("Points each"), validators=[Optional(), NumberRange(0, 100)])
     topic = SelectField(_l("Topic"), validators=[Optional()])
     sector = SelectField(_l("Sector"), validators=[Optional()])
-    difficulty = SelectField(_l("Difficulty"), validators=[Optional()],
-                             choices=choices_of([("", _l("Any")), *DIFFICULTY_LABELS.items()]))
+    difficulty = SelectField(
+        _l("Difficulty"),
+        validators=[Optional()],
+        choices=choices_of([("", _l("Any")), *DIFFICULTY_LABELS.items()]),
+    )
 
 
 class ExamForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), PlainText()])
     opens_at = DateTimeLocalField(_l("Opens (Beijing time)"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("Closes (Beijing time)"), validators=[DataRequired()])
-    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
-                                    validators=[DataRequired(), NumberRange(5, 600)])
-    pass_mark = FloatField(_l("Pass mark"), default=80, validators=[DataRequired(), NumberRange(0, 1000)])
-    attempts_allowed = IntegerField(_l("Attempts allowed"), default=1,
-                                    validators=[DataRequired(), NumberRange(1, 10)])
-    review_policy = SelectField(_l("Show the answers"), choices=choices_of(REVIEW_LABELS.items()),
-                                default="after_close")
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"), default=60, validators=[DataRequired(), NumberRange(5, 600)]
+    )
+    pass_mark = FloatField(
+        _l("Pass mark"), default=80, validators=[DataRequired(), NumberRange(0, 1000)]
+    )
+    attempts_allowed = IntegerField(
+        _l("Attempts allowed"), default=1, validators=[DataRequired(), NumberRange(1, 10)]
+    )
+    review_policy = SelectField(
+        _l("Show the answers"), choices=choices_of(REVIEW_LABELS.items()), default="after_close"
+    )
     scoring_policy = SelectField(_l("Multiple choice"), choices=choices_of(SCORING_LABELS.items()))
     one_question_per_page = BooleanField(_l("One question per page"))
     shuffle_questions = BooleanField(_l("Shuffle the questions for each candidate"), default=True)
     shuffle_options = BooleanField(_l("Shuffle the options for each candidate"), default=True)
-    roles = MultiCheckboxField(_l("For posts (none: all)"), choices=choices_of(PersonRole.choices()))
+    roles = MultiCheckboxField(
+        _l("For posts (none: all)"), choices=choices_of(PersonRole.choices())
+    )
     sector_ids = MultiCheckboxField(_l("For sectors (none: all)"), coerce=int)
     town_ids = MultiCheckboxField(_l("For towns/streets (none: all)"), coerce=int)
     rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=6)
-    requires_training = BooleanField(_l("Only people who have done this year's training hours may sit it"))
-    prerequisite_course_id = SelectField(_l("Course to complete first (online learning)"), coerce=int, default=0)
-    focus_tracking = BooleanField(_l("Record when the exam page loses focus (tab switch, another app, a call)"),
-                                  default=True)
-    focus_loss_limit = IntegerField(_l("Submit after this many focus losses (empty: never — phones report calls "
-                                       "and notifications as focus loss)"),
-                                    validators=[Optional(), NumberRange(1, 100)])
-    one_device = BooleanField(_l("One device per attempt (another device needs an organiser's permission)"),
-                              default=True)
-    allowed_networks = TextAreaField(_l("Allowed networks, one per line (e.g. 10.8.0.0/16; empty: anywhere)"),
-                                     validators=[Optional(), Length(max=2000)])
-    access_code = StringField(_l("Access code shown in the exam room (empty: none)"),
-                              validators=[Optional(), Length(max=20), Regexp(r"^[A-Za-z0-9]*$", message=_l(
-                                  "Letters and digits only."))])
+    requires_training = BooleanField(
+        _l("Only people who have done this year's training hours may sit it")
+    )
+    prerequisite_course_id = SelectField(
+        _l("Course to complete first (online learning)"), coerce=int, default=0
+    )
+    focus_tracking = BooleanField(
+        _l("Record when the exam page loses focus (tab switch, another app, a call)"), default=True
+    )
+    focus_loss_limit = IntegerField(
+        _l(
+            "Submit after this many focus losses (empty: never — phones report calls "
+            "and notifications as focus loss)"
+        ),
+        validators=[Optional(), NumberRange(1, 100)],
+    )
+    one_device = BooleanField(
+        _l("One device per attempt (another device needs an organiser's permission)"), default=True
+    )
+    allowed_networks = TextAreaField(
+        _l("Allowed networks, one per line (e.g. 10.8.0.0/16; empty: anywhere)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    access_code = StringField(
+        _l("Access code shown in the exam room (empty: none)"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9]*$", message=_l("Letters and digits only.")),
+        ],
+    )
     submit = SubmitField(_l("Save"))
 
     def validate_allowed_networks(self, field):
@@ -89,11 +121,21 @@ class ReasonForm(FlaskForm):
     """An invigilator's action on one attempt: why (always), and minutes where it gives time."""
 
     minutes = IntegerField(_l("Minutes"), default=10, validators=[Optional(), NumberRange(1, 1440)])
-    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why: it goes into the log.")),
-                                                   Length(max=500), PlainText()])
+    reason = StringField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Say why: it goes into the log.")),
+            Length(max=500),
+            PlainText(),
+        ],
+    )
 
 
-TARGET_LABELS = {"person": _l("One person"), "enterprise": _l("An enterprise"), "town": _l("A town/street")}
+TARGET_LABELS = {
+    "person": _l("One person"),
+    "enterprise": _l("An enterprise"),
+    "town": _l("A town/street"),
+}
 
 
 class OverrideForm(FlaskForm):
@@ -103,10 +145,20 @@ class OverrideForm(FlaskForm):
     town_id = SelectField(_l("Town/street"), coerce=int, validators=[Optional()])
     opens_at = DateTimeLocalField(_l("Opens instead (Beijing time)"), validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes instead (Beijing time)"), validators=[Optional()])
-    extra_minutes = IntegerField(_l("Extra minutes"), default=0, validators=[Optional(), NumberRange(0, 600)])
-    extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[Optional(), NumberRange(0, 10)])
-    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why: it goes into the log.")),
-                                                   Length(max=500), PlainText()])
+    extra_minutes = IntegerField(
+        _l("Extra minutes"), default=0, validators=[Optional(), NumberRange(0, 600)]
+    )
+    extra_attempts = IntegerField(
+        _l("Extra attempts"), default=0, validators=[Optional(), NumberRange(0, 10)]
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Say why: it goes into the log.")),
+            Length(max=500),
+            PlainText(),
+        ],
+    )
     submit = SubmitField(_l("Add"))
 
 

@@ -54,14 +54,26 @@ def get_exam_or_404(exam_id: int) -> Exam:
 @roles_required(*MANAGERS)
 def index():
     now = utcnow()
-    exams = [e for e in db.session.scalars(select(Exam).order_by(Exam.opens_at.desc()))
-             if can_manage(current_user, e)]
-    stats = {exam_id: (n, passed) for exam_id, n, passed in db.session.execute(
-        select(Attempt.exam_id, func.count(Attempt.id), func.count(Attempt.id).filter(Attempt.passed))
-        .where(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-        .group_by(Attempt.exam_id))}
-    return render_template("exams/manage_index.html", exams=exams, now=now, stats=stats,
-                           ExamStatus=ExamStatus)
+    exams = [
+        e
+        for e in db.session.scalars(select(Exam).order_by(Exam.opens_at.desc()))
+        if can_manage(current_user, e)
+    ]
+    stats = {
+        exam_id: (n, passed)
+        for exam_id, n, passed in db.session.execute(
+            select(
+                Attempt.exam_id,
+                func.count(Attempt.id),
+                func.count(Attempt.id).filter(Attempt.passed),
+            )
+            .where(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+            .group_by(Attempt.exam_id)
+        )
+    }
+    return render_template(
+        "exams/manage_index.html", exams=exams, now=now, stats=stats, ExamStatus=ExamStatus
+    )
 
 
 _local, _utc = to_form_time, from_form_time
@@ -69,24 +81,47 @@ _local, _utc = to_form_time, from_form_time
 
 def _form(exam: Exam | None) -> ExamForm:
     form = ExamForm()
-    topics = [("", "—")] + [(t.code, t.path) for t in db.session.scalars(select(Topic).order_by(Topic.code))]
+    topics = [("", "—")] + [
+        (t.code, t.path) for t in db.session.scalars(select(Topic).order_by(Topic.code))
+    ]
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
     for rule in form.rules:
         rule.form.topic.choices = options(topics)
-        rule.form.sector.choices = options([("", "—")] + [(s.code, s.display_name(select_locale())) for s in sectors])
+        rule.form.sector.choices = options(
+            [("", "—")] + [(s.code, s.display_name(select_locale())) for s in sectors]
+        )
     form.sector_ids.choices = options((s.id, s.display_name(select_locale())) for s in sectors)
-    form.town_ids.choices = options((t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order)))
-    form.prerequisite_course_id.choices = options([(0, "—")] + [(c.id, c.title) for c in db.session.scalars(
-        select(Course).where(Course.published_at.is_not(None) | (Course.id == (exam and exam.prerequisite_course_id)))
-        .order_by(Course.title))])
+    form.town_ids.choices = options(
+        (t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order))
+    )
+    form.prerequisite_course_id.choices = options(
+        [(0, "—")]
+        + [
+            (c.id, c.title)
+            for c in db.session.scalars(
+                select(Course)
+                .where(
+                    Course.published_at.is_not(None)
+                    | (Course.id == (exam and exam.prerequisite_course_id))
+                )
+                .order_by(Course.title)
+            )
+        ]
+    )
     if exam is not None and not form.is_submitted():
         form.title.data, form.duration_minutes.data = exam.title, exam.duration_minutes
         form.opens_at.data, form.closes_at.data = _local(exam.opens_at), _local(exam.closes_at)
         form.pass_mark.data, form.attempts_allowed.data = exam.pass_mark, exam.attempts_allowed
         form.review_policy.data, form.scoring_policy.data = exam.review_policy, exam.scoring_policy
         form.one_question_per_page.data = exam.one_question_per_page
-        form.focus_tracking.data, form.focus_loss_limit.data = exam.focus_tracking, exam.focus_loss_limit
-        form.one_device.data, form.allowed_networks.data = exam.one_device, exam.allowed_networks or ""
+        form.focus_tracking.data, form.focus_loss_limit.data = (
+            exam.focus_tracking,
+            exam.focus_loss_limit,
+        )
+        form.one_device.data, form.allowed_networks.data = (
+            exam.one_device,
+            exam.allowed_networks or "",
+        )
         form.access_code.data = exam.access_code or ""
         form.requires_training.data = exam.requires_training
         form.prerequisite_course_id.data = exam.prerequisite_course_id or 0
@@ -105,16 +140,30 @@ def _form(exam: Exam | None) -> ExamForm:
 
 
 def _blueprint(form: ExamForm) -> dict:
-    rules = [{"count": r.count.data, "kind": r.kind.data, "points": r.points.data,
-              "topic": r.topic.data or None, "sector": r.sector.data or None,
-              "difficulty": r.difficulty.data or None}
-             for r in (entry.form for entry in form.rules) if r.count.data and r.points.data]
-    return {"rules": rules, "shuffle_questions": form.shuffle_questions.data,
-            "shuffle_options": form.shuffle_options.data}
+    rules = [
+        {
+            "count": r.count.data,
+            "kind": r.kind.data,
+            "points": r.points.data,
+            "topic": r.topic.data or None,
+            "sector": r.sector.data or None,
+            "difficulty": r.difficulty.data or None,
+        }
+        for r in (entry.form for entry in form.rules)
+        if r.count.data and r.points.data
+    ]
+    return {
+        "rules": rules,
+        "shuffle_questions": form.shuffle_questions.data,
+        "shuffle_options": form.shuffle_options.data,
+    }
 
 
 def _integrity(exam: Exam, form: ExamForm) -> None:
-    exam.focus_tracking, exam.focus_loss_limit = form.focus_tracking.data, form.focus_loss_limit.data
+    exam.focus_tracking, exam.focus_loss_limit = (
+        form.focus_tracking.data,
+        form.focus_loss_limit.data,
+    )
     exam.one_device, exam.requires_training = form.one_device.data, form.requires_training.data
     exam.prerequisite_course_id = form.prerequisite_course_id.data or None
     exam.allowed_networks = (form.allowed_networks.data or "").strip() or None
@@ -126,22 +175,41 @@ def _integrity(exam: Exam, form: ExamForm) -> None:
 @roles_required(*MANAGERS)
 def edit(exam_id: int | None):
     exam = get_exam_or_404(exam_id) if exam_id else None
-    drawn = bool(exam and db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id)))
+    drawn = bool(
+        exam and db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id))
+    )
     form = _form(exam)
     if form.validate_on_submit():
         opens, closes = _utc(form.opens_at.data), _utc(form.closes_at.data)
-        scoped = Exam(eligibility={"sector_ids": form.sector_ids.data or [], "town_ids": form.town_ids.data or []})
+        scoped = Exam(
+            eligibility={
+                "sector_ids": form.sector_ids.data or [],
+                "town_ids": form.town_ids.data or [],
+            }
+        )
         if closes <= opens:
             form.closes_at.errors.append(_("The exam must close after it opens."))
         elif not drawn and not can_manage(current_user, scoped):
-            form.sector_ids.errors.append(_("Choose only sectors and towns/streets within your scope."))
+            form.sector_ids.errors.append(
+                _("Choose only sectors and towns/streets within your scope.")
+            )
         elif drawn:
             # Papers are drawn: only what leaves them as they are may change.
             exam.title, exam.closes_at = form.title.data, max(closes, exam.closes_at)
             _integrity(exam, form)
-            record("exam.update", exam, exam.title, {"title/closes_at/integrity": "changed after papers were drawn"})
+            record(
+                "exam.update",
+                exam,
+                exam.title,
+                {"title/closes_at/integrity": "changed after papers were drawn"},
+            )
             db.session.commit()
-            flash(_("Saved. Papers have been drawn, so only the title and a later closing time changed."), "info")
+            flash(
+                _(
+                    "Saved. Papers have been drawn, so only the title and a later closing time changed."
+                ),
+                "info",
+            )
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
         else:
             if exam is None:
@@ -149,13 +217,19 @@ def edit(exam_id: int | None):
                 db.session.add(exam)
             exam.title, exam.opens_at, exam.closes_at = form.title.data, opens, closes
             exam.duration_minutes, exam.pass_mark = form.duration_minutes.data, form.pass_mark.data
-            exam.attempts_allowed, exam.review_policy = form.attempts_allowed.data, form.review_policy.data
+            exam.attempts_allowed, exam.review_policy = (
+                form.attempts_allowed.data,
+                form.review_policy.data,
+            )
             exam.scoring_policy = form.scoring_policy.data
             exam.one_question_per_page = form.one_question_per_page.data
             exam.blueprint = _blueprint(form)
             _integrity(exam, form)
-            exam.eligibility = {"roles": form.roles.data or [], "sector_ids": form.sector_ids.data or [],
-                                "town_ids": form.town_ids.data or []}
+            exam.eligibility = {
+                "roles": form.roles.data or [],
+                "sector_ids": form.sector_ids.data or [],
+                "town_ids": form.town_ids.data or [],
+            }
             record("exam.save", exam, exam.title)
             db.session.commit()
             flash(_("Saved."), "success")
@@ -169,20 +243,32 @@ def detail(exam_id: int):
     exam = get_exam_or_404(exam_id)
     problems = services.check(exam)
     attempts = db.session.execute(
-        select(Attempt, User, Person).join(User, User.id == Attempt.user_id)
+        select(Attempt, User, Person)
+        .join(User, User.id == Attempt.user_id)
         .outerjoin(Person, Person.id == User.person_id)
-        .where(Attempt.exam_id == exam.id).order_by(Attempt.id)).all()
+        .where(Attempt.exam_id == exam.id)
+        .order_by(Attempt.id)
+    ).all()
     now = utcnow()
     makeup = db.session.scalar(select(Exam).where(Exam.makeup_of_id == exam.id))
     makeup_form = None
     if makeup is None and exam.makeup_of_id is None and examday.closed_for_everybody(exam, now):
         makeup_form = MakeupForm()
         if not makeup_form.is_submitted():
-            makeup_form.opens_at.data = _local(now).replace(second=0, microsecond=0) + timedelta(days=7)
+            makeup_form.opens_at.data = _local(now).replace(second=0, microsecond=0) + timedelta(
+                days=7
+            )
             makeup_form.closes_at.data = makeup_form.opens_at.data + timedelta(days=7)
-    return render_template("exams/manage_detail.html", exam=exam, now=now, attempts=attempts,
-                           problems=[p.render(_) for p in problems], ExamStatus=ExamStatus,
-                           makeup=makeup, makeup_form=makeup_form)
+    return render_template(
+        "exams/manage_detail.html",
+        exam=exam,
+        now=now,
+        attempts=attempts,
+        problems=[p.render(_) for p in problems],
+        ExamStatus=ExamStatus,
+        makeup=makeup,
+        makeup_form=makeup_form,
+    )
 
 
 @bp.route("/<int:exam_id>/publish", methods=["POST"])
@@ -209,15 +295,34 @@ def export(exam_id: int):
     exam = get_exam_or_404(exam_id)
     rows = []
     for attempt, user, person in db.session.execute(
-            select(Attempt, User, Person).join(User, User.id == Attempt.user_id)
-            .outerjoin(Person, Person.id == User.person_id)
-            .where(Attempt.exam_id == exam.id).order_by(Attempt.id)):
-        rows.append([person.name if person else user.name, person.id_number if person else user.username,
-                     person.enterprise.name if person and person.enterprise else "", attempt.number,
-                     _local(attempt.started_at), _local(attempt.submitted_at) if attempt.submitted_at else None,
-                     attempt.score, "已作废" if attempt.cancelled_at else (
-                         "合格" if attempt.passed else ("不合格" if attempt.passed is False else ""))])
-    table = Table("成绩", ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"], rows,
-                  [10, 22, 32, 8, 18, 18, 8, 8])
-    return download(write_xlsx([table]), f"安培-{exam.title}-成绩-{local_today().isoformat()}.xlsx",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        select(Attempt, User, Person)
+        .join(User, User.id == Attempt.user_id)
+        .outerjoin(Person, Person.id == User.person_id)
+        .where(Attempt.exam_id == exam.id)
+        .order_by(Attempt.id)
+    ):
+        rows.append(
+            [
+                person.name if person else user.name,
+                person.id_number if person else user.username,
+                person.enterprise.name if person and person.enterprise else "",
+                attempt.number,
+                _local(attempt.started_at),
+                _local(attempt.submitted_at) if attempt.submitted_at else None,
+                attempt.score,
+                "已作废"
+                if attempt.cancelled_at
+                else ("合格" if attempt.passed else ("不合格" if attempt.passed is False else "")),
+            ]
+        )
+    table = Table(
+        "成绩",
+        ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"],
+        rows,
+        [10, 22, 32, 8, 18, 18, 8, 8],
+    )
+    return download(
+        write_xlsx([table]),
+        f"安培-{exam.title}-成绩-{local_today().isoformat()}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -51,7 +51,9 @@ class Exam(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: A makeup exam (补考) names the exam it makes up for; an exam has at most one.
-    makeup_of_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="SET NULL"), unique=True)
+    makeup_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exam.id", ondelete="SET NULL"), unique=True
+    )
 
     # Integrity measures (each a setting of the exam; none may cost a candidate saved answers).
     #: Record when the page loses focus (a tab switch, another app, a call).
@@ -67,9 +69,13 @@ class Exam(db.Model):
     #: A code shown in the exam room that candidates type to start; empty: none.
     access_code: Mapped[str | None] = mapped_column(String(20))
     #: An online course candidates must complete before they may start.
-    prerequisite_course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
+    prerequisite_course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="SET NULL")
+    )
 
-    makeup_of: Mapped[Exam | None] = relationship(remote_side="Exam.id", foreign_keys=[makeup_of_id])
+    makeup_of: Mapped[Exam | None] = relationship(
+        remote_side="Exam.id", foreign_keys=[makeup_of_id]
+    )
     prerequisite_course = relationship("Course")
 
     def status(self, now: datetime) -> str:
@@ -87,8 +93,12 @@ class Attempt(db.Model):
     __table_args__ = (
         UniqueConstraint("exam_id", "user_id", "number"),
         # Reports add up outcomes per exam and person from this index alone (migration 0011).
-        Index("ix_attempt_exam_id_user_id", "exam_id", "user_id",
-              postgresql_include=["submitted_at", "cancelled_at", "passed", "score"]),
+        Index(
+            "ix_attempt_exam_id_user_id",
+            "exam_id",
+            "user_id",
+            postgresql_include=["submitted_at", "cancelled_at", "passed", "score"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +149,9 @@ class AttemptAnswer(db.Model):
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
     question_id: Mapped[int] = mapped_column(index=True)  # item analysis of one question
     response: Mapped[object] = mapped_column(JSON)
     seq: Mapped[int]
@@ -160,7 +172,9 @@ class AttemptItem(db.Model):
         Index("ix_attempt_item_question_id", "question_id"),
     )
 
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True
+    )
     question_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     score: Mapped[float]
     points: Mapped[float]
@@ -181,13 +195,21 @@ class AttemptEvent(db.Model):
     REOPENED = "reopened"
     CANCELLED = "cancelled"
     FORCED_SUBMIT = "forced_submit"
-    LABELS = {FOCUS_LOST: _l("Left the exam page"), DEVICE_BLOCKED: _l("Another device was refused"),
-              DEVICE_CHANGED: _l("Continued on another device"), DEVICE_ALLOWED: _l("Another device allowed"),
-              EXTENDED: _l("Time extended"), REOPENED: _l("Reopened"), CANCELLED: _l("Score cancelled"),
-              FORCED_SUBMIT: _l("Submitted: the page lost focus too often")}
+    LABELS = {
+        FOCUS_LOST: _l("Left the exam page"),
+        DEVICE_BLOCKED: _l("Another device was refused"),
+        DEVICE_CHANGED: _l("Continued on another device"),
+        DEVICE_ALLOWED: _l("Another device allowed"),
+        EXTENDED: _l("Time extended"),
+        REOPENED: _l("Reopened"),
+        CANCELLED: _l("Score cancelled"),
+        FORCED_SUBMIT: _l("Submitted: the page lost focus too often"),
+    }
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The organiser who acted (None for what the candidate's page reported).
@@ -203,7 +225,9 @@ class ExamOverride(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE")
+    )
     town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id", ondelete="CASCADE"))
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -64,7 +64,8 @@ def blueprint_of(exam: Exam) -> Blueprint:
         rules=tuple(Rule(**rule) for rule in data.get("rules", ())),
         fixed=tuple((int(q), float(p)) for q, p in data.get("fixed", ())),
         shuffle_questions=data.get("shuffle_questions", True),
-        shuffle_options=data.get("shuffle_options", True))
+        shuffle_options=data.get("shuffle_options", True),
+    )
 
 
 def _bank_fingerprint() -> tuple:
@@ -74,13 +75,15 @@ def _bank_fingerprint() -> tuple:
 
     qt, qs = question_topic.c, question_sector.c
     aggregates = [
-        select(func.count(Question.id)), select(func.max(Question.updated_at)),
+        select(func.count(Question.id)),
+        select(func.max(Question.updated_at)),
         select(func.coalesce(func.sum(Question.current_version_id), 0)),
         select(func.count()).select_from(question_topic),
         select(func.coalesce(func.sum(qt.topic_id * qt.question_id), 0)),
         select(func.count()).select_from(question_sector),
         select(func.coalesce(func.sum(qs.sector_id * qs.question_id), 0)),
-        select(func.count(Topic.id)), select(func.coalesce(func.sum(Topic.parent_id), 0)),
+        select(func.count(Topic.id)),
+        select(func.coalesce(func.sum(Topic.parent_id), 0)),
     ]
     return tuple(db.session.execute(select(*(a.scalar_subquery() for a in aggregates))).one())
 
@@ -112,13 +115,26 @@ def _load_pool() -> list[PoolQuestion]:
     from sqlalchemy.orm import selectinload
 
     questions = db.session.scalars(
-        select(Question).options(selectinload(Question.current), selectinload(Question.topics),
-                                 selectinload(Question.sectors))
-        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE))
-    return [PoolQuestion(q.id, q.current_version_id, q.current.kind, q.current.difficulty,
-                         with_ancestors(t.id for t in q.topics), frozenset(s.code for s in q.sectors),
-                         len(q.current.options or ()))
-            for q in questions]
+        select(Question)
+        .options(
+            selectinload(Question.current),
+            selectinload(Question.topics),
+            selectinload(Question.sectors),
+        )
+        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE)
+    )
+    return [
+        PoolQuestion(
+            q.id,
+            q.current_version_id,
+            q.current.kind,
+            q.current.difficulty,
+            with_ancestors(t.id for t in q.topics),
+            frozenset(s.code for s in q.sectors),
+            len(q.current.options or ()),
+        )
+        for q in questions
+    ]
 
 
 def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
@@ -162,32 +178,73 @@ def unfinished_prerequisite(exam: Exam, person):
 
 def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
     """The stored paper (with what grading needs) and the page's JSON (no answer key)."""
-    versions = {v.id: v for v in db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_([i.version_id for i in paper.items])))}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.id.in_([i.version_id for i in paper.items])
+            )
+        )
+    }
     stored, shown = [], []
     for number, item in enumerate(paper.items, start=1):
         version = versions[item.version_id]
         blanks = len(version.answer) if version.kind == "fill" else 0
-        stored.append({"question_id": item.question_id, "version_id": item.version_id,
-                       "points": item.points, "option_order": list(item.option_order),
-                       "kind": version.kind, "options": len(version.options or ()), "blanks": blanks})
+        stored.append(
+            {
+                "question_id": item.question_id,
+                "version_id": item.version_id,
+                "points": item.points,
+                "option_order": list(item.option_order),
+                "kind": version.kind,
+                "options": len(version.options or ()),
+                "blanks": blanks,
+            }
+        )
         # Sanitised again on the way out: the page puts these into the document as HTML.
-        shown.append({"number": number, "question_id": item.question_id, "kind": version.kind,
-                      "stem": sanitise(version.stem), "points": item.points, "blanks": blanks,
-                      "options": [{"letter": LETTERS[i], "text": sanitise(text)} for i, text in
-                                  enumerate(shown_options(tuple(version.options or ()), item.option_order))]})
-    page = {"exam_id": exam.id, "title": exam.title, "total_points": paper.total_points,
-            "one_question_per_page": exam.one_question_per_page, "questions": shown}
+        shown.append(
+            {
+                "number": number,
+                "question_id": item.question_id,
+                "kind": version.kind,
+                "stem": sanitise(version.stem),
+                "points": item.points,
+                "blanks": blanks,
+                "options": [
+                    {"letter": LETTERS[i], "text": sanitise(text)}
+                    for i, text in enumerate(
+                        shown_options(tuple(version.options or ()), item.option_order)
+                    )
+                ],
+            }
+        )
+    page = {
+        "exam_id": exam.id,
+        "title": exam.title,
+        "total_points": paper.total_points,
+        "one_question_per_page": exam.one_question_per_page,
+        "questions": shown,
+    }
     return stored, json.dumps(page, ensure_ascii=False, separators=(",", ":"))
 
 
 def open_attempt(exam: Exam, user: User) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(
-        Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None)))
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None)
+        )
+    )
 
 
-def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None = None,
-                  address: str | None = None, access_code: str | None = None) -> Attempt:
+def start_attempt(
+    exam: Exam,
+    user: User,
+    now: datetime,
+    *,
+    device: str | None = None,
+    address: str | None = None,
+    access_code: str | None = None,
+) -> Attempt:
     """Start (or, if one is under way, return) the candidate's attempt at an exam.
 
     The candidate's own terms apply (an override may give another window, more time or
@@ -215,11 +272,16 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
         return current  # an attempt under way goes on, whatever was added to the exam since
     unfinished = unfinished_prerequisite(exam, user.person)
     if unfinished is not None:
-        raise ExamError("course_required", course=unfinished.course.title, done=unfinished.lessons_done,
-                        lessons=unfinished.lessons)
+        raise ExamError(
+            "course_required",
+            course=unfinished.course.title,
+            done=unfinished.lessons_done,
+            lessons=unfinished.lessons,
+        )
     check_access_code(exam, access_code)
-    count = db.session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.exam_id == exam.id, Attempt.user_id == user.id))
+    count = db.session.scalar(
+        select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+    )
     if count >= terms.attempts_allowed:
         # A start racing this one may have just made the attempt: that one is ours too.
         current = open_attempt(exam, user)
@@ -229,15 +291,26 @@ def start_attempt(exam: Exam, user: User, now: datetime, *, device: str | None =
     seed = secrets.randbits(31)
     paper = draw_paper(blueprint_of(exam), question_pool(), seed)
     stored, page = _candidate_paper(exam, paper)
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=count + 1, seed=seed, paper=stored,
-                      paper_json=page, started_at=now, device_id=device if exam.one_device else None,
-                      deadline=min(now + timedelta(minutes=terms.duration_minutes), terms.closes_at))
+    attempt = Attempt(
+        exam_id=exam.id,
+        user_id=user.id,
+        number=count + 1,
+        seed=seed,
+        paper=stored,
+        paper_json=page,
+        started_at=now,
+        device_id=device if exam.one_device else None,
+        deadline=min(now + timedelta(minutes=terms.duration_minutes), terms.closes_at),
+    )
     try:
         with db.session.begin_nested():  # a concurrent start by the same candidate may win
             db.session.add(attempt)
     except IntegrityError:
-        winner = db.session.scalar(select(Attempt).where(
-            Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.number == count + 1))
+        winner = db.session.scalar(
+            select(Attempt).where(
+                Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.number == count + 1
+            )
+        )
         if winner is None:
             raise
         return winner
@@ -251,8 +324,11 @@ def checked_response(item: dict, response: object) -> object:
         return None  # a cleared answer is stored as no answer
     if kind in ("single", "multiple"):
         letters = LETTERS[: item["options"]]
-        if (not isinstance(response, str) or len(response) > len(letters)
-                or any(c not in letters for c in response.upper())):
+        if (
+            not isinstance(response, str)
+            or len(response) > len(letters)
+            or any(c not in letters for c in response.upper())
+        ):
             raise ExamError("bad_answer")
         response = "".join(sorted(set(response.upper())))
         if kind == "single" and len(response) > 1:
@@ -262,13 +338,18 @@ def checked_response(item: dict, response: object) -> object:
         if not isinstance(response, bool):
             raise ExamError("bad_answer")
         return response
-    if (not isinstance(response, list) or len(response) > item["blanks"]
-            or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)):
+    if (
+        not isinstance(response, list)
+        or len(response) > item["blanks"]
+        or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)
+    ):
         raise ExamError("bad_answer")
     return response if any(r.strip() for r in response) else None
 
 
-def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, now: datetime) -> bool:
+def save_answer(
+    attempt: Attempt, question_id: int, response: object, seq: int, now: datetime
+) -> bool:
     """Store an answer unless a newer one (higher ``seq``) is already stored.
 
     One guarded upsert whatever the paper's length. Returns False for a stale save (the
@@ -276,8 +357,10 @@ def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, 
     """
     # Read the attempt's state under a shared lock: a submission under way is waited for.
     submitted_at, deadline = db.session.execute(
-        select(Attempt.submitted_at, Attempt.deadline).where(Attempt.id == attempt.id)
-        .with_for_update(read=True)).one()
+        select(Attempt.submitted_at, Attempt.deadline)
+        .where(Attempt.id == attempt.id)
+        .with_for_update(read=True)
+    ).one()
     if submitted_at is not None:
         raise ExamError("submitted")
     if now > deadline + grace():
@@ -289,20 +372,29 @@ def save_answer(attempt: Attempt, question_id: int, response: object, seq: int, 
         raise ExamError("bad_sequence")
     value = checked_response(item, response)
     statement = upsert()(AttemptAnswer).values(
-        attempt_id=attempt.id, question_id=question_id, response=value, seq=seq, saved_at=now)
+        attempt_id=attempt.id, question_id=question_id, response=value, seq=seq, saved_at=now
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],
-        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
-              "saved_at": statement.excluded.saved_at},
-        where=AttemptAnswer.seq < statement.excluded.seq).returning(AttemptAnswer.id)
+        set_={
+            "response": statement.excluded.response,
+            "seq": statement.excluded.seq,
+            "saved_at": statement.excluded.saved_at,
+        },
+        where=AttemptAnswer.seq < statement.excluded.seq,
+    ).returning(AttemptAnswer.id)
     # A row comes back when the answer was inserted or replaced, none for a stale save.
     return db.session.execute(statement).first() is not None
 
 
 def saved_answers(attempt: Attempt) -> dict[int, tuple[object, int]]:
     """Question id -> (answer, sequence number) as stored."""
-    return {a.question_id: (a.response, a.seq) for a in db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    return {
+        a.question_id: (a.response, a.seq)
+        for a in db.session.scalars(
+            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+        )
+    }
 
 
 def grade(attempt: Attempt) -> None:
@@ -310,29 +402,59 @@ def grade(attempt: Attempt) -> None:
     # A question regraded after a correction is graded by its corrected version.
     graded_by = [i.get("graded_version_id", i["version_id"]) for i in attempt.paper]
     # The versions with their questions' topics and sectors in a few queries, not a few per question.
-    versions = {v.id: v.data() for v in db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_(graded_by)).options(
-            selectinload(QuestionVersion.question).options(selectinload(Question.topics),
-                                                           selectinload(Question.sectors))))}
-    paper = Paper(attempt.seed, tuple(PaperItem(i["question_id"], version_id, i["points"],
-                                                tuple(i["option_order"]))
-                                      for i, version_id in zip(attempt.paper, graded_by, strict=True)))
+    versions = {
+        v.id: v.data()
+        for v in db.session.scalars(
+            select(QuestionVersion)
+            .where(QuestionVersion.id.in_(graded_by))
+            .options(
+                selectinload(QuestionVersion.question).options(
+                    selectinload(Question.topics), selectinload(Question.sectors)
+                )
+            )
+        )
+    }
+    paper = Paper(
+        attempt.seed,
+        tuple(
+            PaperItem(i["question_id"], version_id, i["points"], tuple(i["option_order"]))
+            for i, version_id in zip(attempt.paper, graded_by, strict=True)
+        ),
+    )
     responses = {qid: answer for qid, (answer, _seq) in saved_answers(attempt).items()}
     exam = attempt.exam
     result = grade_paper(paper, versions, responses, exam.pass_mark, exam.scoring_policy)
-    attempt.score, attempt.total_points, attempt.passed = result.score, result.total_points, result.passed
+    attempt.score, attempt.total_points, attempt.passed = (
+        result.score,
+        result.total_points,
+        result.passed,
+    )
     attempt.result = {
-        "items": [{"question_id": i.question_id, "points": i.points, "score": i.score,
-                   "correct": i.correct} for i in result.items],
+        "items": [
+            {
+                "question_id": i.question_id,
+                "points": i.points,
+                "score": i.score,
+                "correct": i.correct,
+            }
+            for i in result.items
+        ],
         "by_topic": {topic: list(values) for topic, values in result.by_topic.items()},
     }
     # The same items as rows for item analysis (one DELETE, one INSERT), answers as written.
     kinds = {item.question_id: versions[item.version_id].kind for item in paper.items}
-    attempt_items.write(db.session.connection(), attempt.id,
-                        attempt_items.rows_for(attempt.id, attempt.paper, attempt.result["items"], responses, kinds))
+    attempt_items.write(
+        db.session.connection(),
+        attempt.id,
+        attempt_items.rows_for(
+            attempt.id, attempt.paper, attempt.result["items"], responses, kinds
+        ),
+    )
 
 
-def submit(attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bool = False) -> Attempt:
+def submit(
+    attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bool = False
+) -> Attempt:
     """Submit and grade once: of concurrent submissions only the first one grades.
 
     ``overdue_only``: close it only if it is still past its deadline and grace (an organiser
@@ -341,9 +463,15 @@ def submit(attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bo
     guard = [Attempt.id == attempt.id, Attempt.submitted_at.is_(None)]
     if overdue_only:
         guard.append(Attempt.deadline < now - grace())
-    claimed = db.session.execute(
-        update(Attempt).where(*guard).values(submitted_at=now, auto_submitted=auto)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    claimed = (
+        db.session.execute(
+            update(Attempt)
+            .where(*guard)
+            .values(submitted_at=now, auto_submitted=auto)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(attempt)
     if claimed:
         grade(attempt)
@@ -365,9 +493,12 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
     now = now or utcnow()
     # In the order the reports' kept rows are locked (original exam, account): two such
     # transactions, or one and a roster being taken, never wait on each other in a circle.
-    overdue = db.session.scalars(select(Attempt).join(Exam, Exam.id == Attempt.exam_id).where(
-        Attempt.submitted_at.is_(None), Attempt.deadline < now - grace())
-        .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)).all()
+    overdue = db.session.scalars(
+        select(Attempt)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(Attempt.submitted_at.is_(None), Attempt.deadline < now - grace())
+        .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)
+    ).all()
     closed = 0
     for attempt in overdue:
         before = attempt.submitted_at
@@ -382,8 +513,14 @@ def review(attempt: Attempt) -> list[dict]:
     from question_bank import kinds
     from question_bank.papers import to_original
 
-    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(
-        QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])))}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])
+            )
+        )
+    }
     answers = saved_answers(attempt)
     scores = {i["question_id"]: i for i in (attempt.result or {}).get("items", [])}
     rows = []
@@ -392,12 +529,21 @@ def review(attempt: Attempt) -> list[dict]:
         kind = kinds.get(version.kind)
         mine = answers.get(item["question_id"], (None, 0))[0]
         original = to_original(version.kind, mine, tuple(item["option_order"]))
-        rows.append({"number": number, "question_id": item["question_id"], "stem": version.stem,
-                     "your_answer": kind.format_answer(original) if original not in (None, "", []) else "",
-                     "right_answer": kind.format_answer(version.answer),
-                     "explanation": version.explanation, "legal_source": version.legal_source,
-                     "score": scores.get(item["question_id"], {}).get("score", 0),
-                     "points": item["points"]})
+        rows.append(
+            {
+                "number": number,
+                "question_id": item["question_id"],
+                "stem": version.stem,
+                "your_answer": kind.format_answer(original)
+                if original not in (None, "", [])
+                else "",
+                "right_answer": kind.format_answer(version.answer),
+                "explanation": version.explanation,
+                "legal_source": version.legal_source,
+                "score": scores.get(item["question_id"], {}).get("score", 0),
+                "points": item["points"],
+            }
+        )
     return rows
 
 
@@ -412,19 +558,31 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
     changed = []
     # Only the attempts graded with the question (its rows, by the question_id index).
     had_it = select(AttemptItem.attempt_id).where(AttemptItem.question_id == question.id)
-    for attempt in db.session.scalars(select(Attempt).join(Exam, Exam.id == Attempt.exam_id).where(
-            Attempt.submitted_at.is_not(None), Attempt.id.in_(had_it))  # in lock order, as close_overdue_attempts
-            .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)):
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            Attempt.submitted_at.is_not(None), Attempt.id.in_(had_it)
+        )  # in lock order, as close_overdue_attempts
+        .order_by(func.coalesce(Exam.makeup_of_id, Exam.id), Attempt.user_id, Attempt.id)
+    ):
         items = [i for i in attempt.paper if i["question_id"] == question.id]
         if not items or items[0].get("graded_version_id", items[0]["version_id"]) == current.id:
             continue
         if items[0]["kind"] != current.kind or items[0]["options"] != len(current.options or ()):
             continue
-        attempt.paper = [dict(i, graded_version_id=current.id) if i["question_id"] == question.id else i
-                         for i in attempt.paper]
+        attempt.paper = [
+            dict(i, graded_version_id=current.id) if i["question_id"] == question.id else i
+            for i in attempt.paper
+        ]
         before = attempt.score
         grade(attempt)
         changed.append((attempt.id, before, attempt.score))
-    record("exam.regrade", question, f"#{question.id} v{current.number}: {len(changed)} attempts",
-           {"attempts": [[a, old, new] for a, old, new in changed]}, actor=actor)
+    record(
+        "exam.regrade",
+        question,
+        f"#{question.id} v{current.number}: {len(changed)} attempts",
+        {"attempts": [[a, old, new] for a, old, new in changed]},
+        actor=actor,
+    )
     return changed

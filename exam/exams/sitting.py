@@ -59,8 +59,12 @@ class PaperCache:
             return entry
 
     def put(self, attempt: Attempt) -> None:
-        entry = CachedPaper(attempt.user_id, attempt.seed, attempt.paper_json,
-                            {item["question_id"]: item for item in attempt.paper})
+        entry = CachedPaper(
+            attempt.user_id,
+            attempt.seed,
+            attempt.paper_json,
+            {item["question_id"]: item for item in attempt.paper},
+        )
         with self._lock:
             self._entries[attempt.id] = entry
             while len(self._entries) > self.size:
@@ -85,8 +89,14 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def set_device_cookie(response):
         if "new_device" in g:
-            response.set_cookie(DEVICE_COOKIE, g.new_device, max_age=400 * 24 * 3600, httponly=True,
-                                samesite="Lax", secure=app.config.get("SESSION_COOKIE_SECURE", False))
+            response.set_cookie(
+                DEVICE_COOKIE,
+                g.new_device,
+                max_age=400 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+            )
         return response
 
 
@@ -100,41 +110,74 @@ def _owned() -> tuple:
     """Conditions: the attempt is this candidate's, whose session is still good, on the device
     it is bound to (if it is bound to one), at an exam open to any network (an exam limited
     to some networks always takes the full path, which checks the address)."""
-    return (Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"),
-            Attempt.seed == bindparam("seed"), User.id == Attempt.user_id,
-            User.session_token == bindparam("token"), User.disabled.is_(False),
-            User.must_change_password.is_(False), User.role == UserRole.CANDIDATE,
-            or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")),
-            Exam.id == Attempt.exam_id, Exam.allowed_networks.is_(None))
+    return (
+        Attempt.id == bindparam("attempt_id"),
+        Attempt.user_id == bindparam("user_id"),
+        Attempt.seed == bindparam("seed"),
+        User.id == Attempt.user_id,
+        User.session_token == bindparam("token"),
+        User.disabled.is_(False),
+        User.must_change_password.is_(False),
+        User.role == UserRole.CANDIDATE,
+        or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")),
+        Exam.id == Attempt.exam_id,
+        Exam.allowed_networks.is_(None),
+    )
 
 
 @cache
 def _sitting_query():
-    return (select(Attempt.deadline, Attempt.submitted_at, AttemptAnswer.question_id, AttemptAnswer.response,
-                   AttemptAnswer.seq)
-            .select_from(Attempt).join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
-            .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id).where(*_owned()))
+    return (
+        select(
+            Attempt.deadline,
+            Attempt.submitted_at,
+            AttemptAnswer.question_id,
+            AttemptAnswer.response,
+            AttemptAnswer.seq,
+        )
+        .select_from(Attempt)
+        .join(User, User.id == Attempt.user_id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
+        .where(*_owned())
+    )
 
 
 @cache
 def _save_statement(dialect: str):
     """The guarded upsert, built once (building it costs more than running it)."""
-    source = (select(Attempt.id, bindparam("question_id", type_=Integer),
-                     bindparam("response", type_=AttemptAnswer.response.type),
-                     bindparam("seq", type_=Integer), bindparam("now", type_=AttemptAnswer.saved_at.type))
-              .select_from(Attempt).join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
-              .where(*_owned(), Attempt.submitted_at.is_(None),
-                     Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type))
-              # A submission under way holds the attempt's row: wait for it, then see it
-              # submitted (PostgreSQL; SQLite runs one writer at a time anyway).
-              .with_for_update(read=True, of=Attempt))
+    source = (
+        select(
+            Attempt.id,
+            bindparam("question_id", type_=Integer),
+            bindparam("response", type_=AttemptAnswer.response.type),
+            bindparam("seq", type_=Integer),
+            bindparam("now", type_=AttemptAnswer.saved_at.type),
+        )
+        .select_from(Attempt)
+        .join(User, User.id == Attempt.user_id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            *_owned(),
+            Attempt.submitted_at.is_(None),
+            Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type),
+        )
+        # A submission under way holds the attempt's row: wait for it, then see it
+        # submitted (PostgreSQL; SQLite runs one writer at a time anyway).
+        .with_for_update(read=True, of=Attempt)
+    )
     statement = upsert(dialect)(AttemptAnswer).from_select(
-        ["attempt_id", "question_id", "response", "seq", "saved_at"], source)
+        ["attempt_id", "question_id", "response", "seq", "saved_at"], source
+    )
     return statement.on_conflict_do_update(
         index_elements=[AttemptAnswer.attempt_id, AttemptAnswer.question_id],
-        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
-              "saved_at": statement.excluded.saved_at},
-        where=AttemptAnswer.seq < statement.excluded.seq).returning(AttemptAnswer.id)
+        set_={
+            "response": statement.excluded.response,
+            "seq": statement.excluded.seq,
+            "saved_at": statement.excluded.saved_at,
+        },
+        where=AttemptAnswer.seq < statement.excluded.seq,
+    ).returning(AttemptAnswer.id)
 
 
 def _run(statement, params: dict):
@@ -142,7 +185,11 @@ def _run(statement, params: dict):
     session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
     round trip to the database instead of three."""
     with db.engine.connect() as connection:
-        return connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params).all()
+        return (
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            .execute(statement, params)
+            .all()
+        )
 
 
 def _cached(attempt_id: int) -> tuple[tuple[int, str], CachedPaper] | None:
@@ -167,17 +214,28 @@ def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
     if cached is None:
         return None
     identity, paper = cached
-    rows = _run(_sitting_query(), {
-        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed,
-        "device": current_device()})
+    rows = _run(
+        _sitting_query(),
+        {
+            "attempt_id": attempt_id,
+            "user_id": identity[0],
+            "token": identity[1],
+            "seed": paper.seed,
+            "device": current_device(),
+        },
+    )
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
     deadline, submitted_at = rows[0].deadline, rows[0].submitted_at
-    answers = {row.question_id: (row.response, row.seq) for row in rows if row.question_id is not None}
+    answers = {
+        row.question_id: (row.response, row.seq) for row in rows if row.question_id is not None
+    }
     return Sitting(paper.page_json, deadline, submitted_at is not None, answers)
 
 
-def quick_save(attempt_id: int, question_id: int, response: object, seq: object, now: datetime) -> bool:
+def quick_save(
+    attempt_id: int, question_id: int, response: object, seq: object, now: datetime
+) -> bool:
     """Store the answer with one guarded upsert; False when the full path must decide."""
     cached = _cached(attempt_id)
     if cached is None:
@@ -190,7 +248,20 @@ def quick_save(attempt_id: int, question_id: int, response: object, seq: object,
         value = checked_response(item, response)
     except ExamError:
         return False
-    return bool(_run(_save_statement(db.engine.dialect.name), {
-        "attempt_id": attempt_id, "user_id": identity[0], "token": identity[1], "seed": paper.seed,
-        "device": current_device(), "question_id": question_id, "response": value, "seq": seq, "now": now,
-        "earliest_deadline": now - grace()}))
+    return bool(
+        _run(
+            _save_statement(db.engine.dialect.name),
+            {
+                "attempt_id": attempt_id,
+                "user_id": identity[0],
+                "token": identity[1],
+                "seed": paper.seed,
+                "device": current_device(),
+                "question_id": question_id,
+                "response": value,
+                "seq": seq,
+                "now": now,
+                "earliest_deadline": now - grace(),
+            },
+        )
+    )

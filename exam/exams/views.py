@@ -25,22 +25,39 @@ bp = Blueprint("exams", __name__)
 @roles_required(UserRole.CANDIDATE)
 def index():
     now = utcnow()
-    exams = [(e, terms_for(e, current_user)) for e in db.session.scalars(
-        select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc()))
-        if services.is_eligible(e, current_user)]
-    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)
-                                  .order_by(Attempt.id)).all()
+    exams = [
+        (e, terms_for(e, current_user))
+        for e in db.session.scalars(
+            select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc())
+        )
+        if services.is_eligible(e, current_user)
+    ]
+    attempts = db.session.scalars(
+        select(Attempt).where(Attempt.user_id == current_user.id).order_by(Attempt.id)
+    ).all()
     shortfalls = {}
     if any(e.requires_training for e, _terms in exams):
         from exam.timeutil import local_today
         from exam.training.services import meets_requirement
 
         short = meets_requirement(current_user.person, local_today())
-        shortfalls = {e.id: short for e, _terms in exams if e.requires_training and short is not None}
-    prerequisites = {e.id: state for e, _terms in exams
-                     if (state := services.unfinished_prerequisite(e, current_user.person)) is not None}
-    return render_template("exams/index.html", exams=exams, now=now, attempts=attempts,
-                           ExamStatus=ExamStatus, shortfalls=shortfalls, prerequisites=prerequisites)
+        shortfalls = {
+            e.id: short for e, _terms in exams if e.requires_training and short is not None
+        }
+    prerequisites = {
+        e.id: state
+        for e, _terms in exams
+        if (state := services.unfinished_prerequisite(e, current_user.person)) is not None
+    }
+    return render_template(
+        "exams/index.html",
+        exams=exams,
+        now=now,
+        attempts=attempts,
+        ExamStatus=ExamStatus,
+        shortfalls=shortfalls,
+        prerequisites=prerequisites,
+    )
 
 
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])
@@ -54,8 +71,14 @@ def start(exam_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        attempt = services.start_attempt(exam, current_user, utcnow(), device=current_device(),
-                                         address=request.remote_addr, access_code=request.form.get("access_code"))
+        attempt = services.start_attempt(
+            exam,
+            current_user,
+            utcnow(),
+            device=current_device(),
+            address=request.remote_addr,
+            access_code=request.form.get("access_code"),
+        )
     except services.ExamError as error:
         db.session.commit()
         flash(_start_refusal(error), "warning")
@@ -66,8 +89,10 @@ def start(exam_id: int):
 
 def _start_refusal(error) -> str:
     if error.code == "course_required":
-        return _("Complete the online course “%(course)s” first: %(done)s of %(lessons)s lessons done.",
-                 **error.params)
+        return _(
+            "Complete the online course “%(course)s” first: %(done)s of %(lessons)s lessons done.",
+            **error.params,
+        )
     return MESSAGES[error.code]()
 
 
@@ -99,9 +124,17 @@ def result(attempt_id: int):
     from exam.learning.views import suggested_courses
 
     share = 100 * attempt.exam.pass_mark / attempt.total_points if attempt.total_points else 80.0
-    suggested = suggested_courses(current_user.person, (attempt.result or {}).get("by_topic", {}), share)
-    return render_template("exams/result.html", attempt=attempt, review=review, topics=topics, suggested=suggested,
-                           note=None if review else _("The answers are shown as the exam's rules allow."))
+    suggested = suggested_courses(
+        current_user.person, (attempt.result or {}).get("by_topic", {}), share
+    )
+    return render_template(
+        "exams/result.html",
+        attempt=attempt,
+        review=review,
+        topics=topics,
+        suggested=suggested,
+        note=None if review else _("The answers are shown as the exam's rules allow."),
+    )
 
 
 def _topic_names() -> dict[str, str]:

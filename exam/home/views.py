@@ -25,13 +25,23 @@ def index():
     if current_user.role == UserRole.CANDIDATE:
         notices, results = examday.candidate_notices(current_user, now)
         back = examday.back_to_training(current_user.person) if current_user.person else []
-        return render_template("home/candidate.html", person=current_user.person, notices=notices,
-                               results=results, back_to_training=back, now=now,
-                               expiring=_expiring_certificate(current_user), sessions=_sessions_for(current_user, now))
+        return render_template(
+            "home/candidate.html",
+            person=current_user.person,
+            notices=notices,
+            results=results,
+            back_to_training=back,
+            now=now,
+            expiring=_expiring_certificate(current_user),
+            sessions=_sessions_for(current_user, now),
+        )
     if current_user.role == UserRole.CONTACT:
         return render_template("home/contact.html", enterprise=current_user.enterprise)
-    return render_template("home/staff.html", **_register_figures(current_user),
-                           exams_at_risk=examday.exams_at_risk(current_user, now))
+    return render_template(
+        "home/staff.html",
+        **_register_figures(current_user),
+        exams_at_risk=examday.exams_at_risk(current_user, now),
+    )
 
 
 def _sessions_for(user: User, now):
@@ -61,15 +71,22 @@ def _register_figures(user: User) -> dict:
     enterprises = visible_enterprises(user).subquery()
     people = visible_people(user).where(Person.enterprise_id.is_not(None)).subquery()
     sectors, person_counts = counts_by_sector_and_role(user)
-    enterprise_counts = dict(db.session.execute(
-        select(enterprise_sector.c.sector_id, func.count())
-        .join(enterprises, enterprises.c.id == enterprise_sector.c.enterprise_id)
-        .group_by(enterprise_sector.c.sector_id)).all())
+    enterprise_counts = dict(
+        db.session.execute(
+            select(enterprise_sector.c.sector_id, func.count())
+            .join(enterprises, enterprises.c.id == enterprise_sector.c.enterprise_id)
+            .group_by(enterprise_sector.c.sector_id)
+        ).all()
+    )
     by_town = db.session.execute(
-        select(Town.name, func.count(enterprises.c.id)).join(enterprises, enterprises.c.town_id == Town.id)
-        .group_by(Town.id, Town.name).order_by(Town.sort_order, Town.name)).all()
-    role_totals = dict(db.session.execute(
-        select(people.c.role, func.count()).group_by(people.c.role)).all())
+        select(Town.name, func.count(enterprises.c.id))
+        .join(enterprises, enterprises.c.town_id == Town.id)
+        .group_by(Town.id, Town.name)
+        .order_by(Town.sort_order, Town.name)
+    ).all()
+    role_totals = dict(
+        db.session.execute(select(people.c.role, func.count()).group_by(people.c.role)).all()
+    )
     return {
         "enterprise_total": db.session.scalar(select(func.count()).select_from(enterprises)),
         "people_total": db.session.scalar(select(func.count()).select_from(people)),
@@ -79,9 +96,12 @@ def _register_figures(user: User) -> dict:
         "role_totals": role_totals,
         "by_town": by_town,
         "pending_first_login": db.session.scalar(
-            select(func.count()).select_from(User).where(
-                User.role == UserRole.CANDIDATE, User.password_hash.is_(None),
-                User.person_id.in_(select(people.c.id)))),
+            select(func.count())
+            .select_from(User)
+            .where(
+                User.role == UserRole.CANDIDATE,
+                User.password_hash.is_(None),
+                User.person_id.in_(select(people.c.id)),
+            )
+        ),
     }
-
-

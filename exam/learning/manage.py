@@ -47,11 +47,16 @@ MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 UPLOAD_ERRORS = {
     "empty": lambda p: _("The file is empty."),
     "too_big": lambda p: _("The file is larger than the %(mb)s MB allowed for a lesson.", **p),
-    "not_pdf": lambda p: _("This file is not a PDF document that can be opened (whatever its name says). "
-                           "Save it as PDF again and upload that."),
-    "not_video": lambda p: _("This file is not an MP4 or WebM video. Convert it to MP4 (H.264) and upload that."),
-    "too_many_pages": lambda p: _("The document has more than %(limit)s pages; split it into several lessons.",
-                                  **p),
+    "not_pdf": lambda p: _(
+        "This file is not a PDF document that can be opened (whatever its name says). "
+        "Save it as PDF again and upload that."
+    ),
+    "not_video": lambda p: _(
+        "This file is not an MP4 or WebM video. Convert it to MP4 (H.264) and upload that."
+    ),
+    "too_many_pages": lambda p: _(
+        "The document has more than %(limit)s pages; split it into several lessons.", **p
+    ),
 }
 
 
@@ -84,9 +89,11 @@ def get_lesson_or_404(course: Course, lesson_id: int) -> Lesson:
 
 
 def managed_courses() -> list[Course]:
-    courses = db.session.scalars(select(Course).options(selectinload(Course.lessons))
-                                 .order_by(Course.published_at.is_(None), Course.due_on.is_(None),
-                                           Course.due_on, Course.id))
+    courses = db.session.scalars(
+        select(Course)
+        .options(selectinload(Course.lessons))
+        .order_by(Course.published_at.is_(None), Course.due_on.is_(None), Course.due_on, Course.id)
+    )
     return [c for c in courses if can_manage(current_user, c)]
 
 
@@ -107,16 +114,24 @@ def _lesson_upload_limit(endpoint: str | None, values: dict | None) -> None:
     """Lesson files may be far larger than other uploads (the app-wide limit is set for those).
     Raised before any before_request function reads the form (the CSRF check does), and only
     for organisers, so nobody else can make the server take in hundreds of megabytes."""
-    if (endpoint == "manage_learning.lesson" and current_user.is_authenticated
-            and current_user.role in MANAGERS):
+    if (
+        endpoint == "manage_learning.lesson"
+        and current_user.is_authenticated
+        and current_user.role in MANAGERS
+    ):
         request.max_content_length = current_app.config["LESSON_MAX_MB"] * 1024 * 1024 + 1024 * 1024
 
 
 @bp.errorhandler(413)
 def too_large(error):
     """An upload past the lesson limit (the request was refused before the view ran)."""
-    return render_error(413, _("The file is larger than the %(mb)s MB allowed for a lesson.",
-                               mb=current_app.config["LESSON_MAX_MB"]))
+    return render_error(
+        413,
+        _(
+            "The file is larger than the %(mb)s MB allowed for a lesson.",
+            mb=current_app.config["LESSON_MAX_MB"],
+        ),
+    )
 
 
 # --- courses ----------------------------------------------------------------------------------
@@ -132,23 +147,41 @@ def index():
 def _course_form(course: Course | None) -> CourseForm:
     form = CourseForm()
     locale = select_locale()
-    sectors = options((s.id, s.display_name(locale)) for s in
-                      db.session.scalars(select(Sector).order_by(Sector.sort_order)))
+    sectors = options(
+        (s.id, s.display_name(locale))
+        for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    )
     form.sector_ids.choices = form.assign_sector_ids.choices = sectors
-    form.town_ids.choices = options((t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order)))
-    form.topic_ids.choices = options((t.id, t.path) for t in db.session.scalars(
-        select(Topic).order_by(Topic.code)))
-    form.enterprise_ids.choices = options((e.id, e.name) for e in db.session.scalars(
-        visible_enterprises(current_user).order_by(Enterprise.name)))
+    form.town_ids.choices = options(
+        (t.id, t.name) for t in db.session.scalars(select(Town).order_by(Town.sort_order))
+    )
+    form.topic_ids.choices = options(
+        (t.id, t.path) for t in db.session.scalars(select(Topic).order_by(Topic.code))
+    )
+    form.enterprise_ids.choices = options(
+        (e.id, e.name)
+        for e in db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name))
+    )
     if course is not None and not form.is_submitted():
-        form.title.data, form.description.data, form.due_on.data = course.title, course.description, course.due_on
+        form.title.data, form.description.data, form.due_on.data = (
+            course.title,
+            course.description,
+            course.due_on,
+        )
         form.topic_ids.data = [t.id for t in course.topics]
         form.sector_ids.data = [s.id for s in course.sectors]
         rules = course.assignment or {}
-        form.roles.data, form.assign_sector_ids.data = rules.get("roles", []), rules.get("sector_ids", [])
-        form.town_ids.data, form.enterprise_ids.data = rules.get("town_ids", []), rules.get("enterprise_ids", [])
-        people = db.session.scalars(visible_people(current_user).where(
-            Person.id.in_(rules.get("person_ids") or []))).all()
+        form.roles.data, form.assign_sector_ids.data = (
+            rules.get("roles", []),
+            rules.get("sector_ids", []),
+        )
+        form.town_ids.data, form.enterprise_ids.data = (
+            rules.get("town_ids", []),
+            rules.get("enterprise_ids", []),
+        )
+        people = db.session.scalars(
+            visible_people(current_user).where(Person.id.in_(rules.get("person_ids") or []))
+        ).all()
         form.person_logins.data = "\n".join(f"{p.id_number} {p.name}" for p in people)
     return form
 
@@ -162,8 +195,13 @@ def _named_people(text: str) -> tuple[list[int], list[str]]:
         if not words:
             continue
         first = words[0].upper()
-        found = db.session.scalars(visible_people(current_user).where(
-            (Person.id_number == first) | (Person.mobile == first) | (Person.name == words[0])).limit(2)).all()
+        found = db.session.scalars(
+            visible_people(current_user)
+            .where(
+                (Person.id_number == first) | (Person.mobile == first) | (Person.name == words[0])
+            )
+            .limit(2)
+        ).all()
         if len(found) != 1:
             problems.append(line.strip())
         elif found[0].id not in ids:
@@ -179,28 +217,50 @@ def edit(course_id: int | None):
     form = _course_form(course)
     if form.validate_on_submit():
         person_ids, problems = _named_people(form.person_logins.data)
-        rules = {"roles": form.roles.data or [], "sector_ids": form.assign_sector_ids.data or [],
-                 "town_ids": form.town_ids.data or [], "enterprise_ids": form.enterprise_ids.data or []}
+        rules = {
+            "roles": form.roles.data or [],
+            "sector_ids": form.assign_sector_ids.data or [],
+            "town_ids": form.town_ids.data or [],
+            "enterprise_ids": form.enterprise_ids.data or [],
+        }
         if problems:
-            form.person_logins.errors.append(_("Not found among the people you may see, or several people have "
-                                               "this name (give the ID number): %(lines)s",
-                                               lines="、".join(problems[:10])))
+            form.person_logins.errors.append(
+                _(
+                    "Not found among the people you may see, or several people have "
+                    "this name (give the ID number): %(lines)s",
+                    lines="、".join(problems[:10]),
+                )
+            )
         elif not can_manage(current_user, Course(assignment=rules)):
-            form.assign_sector_ids.errors.append(_("Choose only sectors and towns/streets within your scope."))
+            form.assign_sector_ids.errors.append(
+                _("Choose only sectors and towns/streets within your scope.")
+            )
         else:
             # Named people this organiser may not see stay assigned (they cannot be shown here).
             before = ((course.assignment if course else None) or {}).get("person_ids") or []
-            visible = set(db.session.scalars(visible_people(current_user).with_only_columns(Person.id).where(
-                Person.id.in_(before))))
+            visible = set(
+                db.session.scalars(
+                    visible_people(current_user)
+                    .with_only_columns(Person.id)
+                    .where(Person.id.in_(before))
+                )
+            )
             fresh = course is None
             if fresh:
                 course = Course(created_by_id=current_user.id)
                 db.session.add(course)
-            course.assignment = {**rules, "person_ids": [pid for pid in before if pid not in visible] + person_ids}
+            course.assignment = {
+                **rules,
+                "person_ids": [pid for pid in before if pid not in visible] + person_ids,
+            }
             course.title, course.due_on = form.title.data, form.due_on.data
             course.description = (form.description.data or "").strip()
-            course.topics = db.session.scalars(select(Topic).where(Topic.id.in_(form.topic_ids.data or []))).all()
-            course.sectors = db.session.scalars(select(Sector).where(Sector.id.in_(form.sector_ids.data or []))).all()
+            course.topics = db.session.scalars(
+                select(Topic).where(Topic.id.in_(form.topic_ids.data or []))
+            ).all()
+            course.sectors = db.session.scalars(
+                select(Sector).where(Sector.id.in_(form.sector_ids.data or []))
+            ).all()
             record("course.create" if fresh else "course.update", course, course.title)
             db.session.commit()
             flash(_("Saved."), "success")
@@ -212,17 +272,25 @@ def edit(course_id: int | None):
 @roles_required(*MANAGERS)
 def course(course_id: int):
     course = get_course_or_404(course_id)
-    learners = dict(db.session.execute(
-        select(StudyProgress.lesson_id, func.count(StudyProgress.id))
-        .where(StudyProgress.lesson_id.in_([lesson.id for lesson in course.lessons]))
-        .group_by(StudyProgress.lesson_id)).all())
+    learners = dict(
+        db.session.execute(
+            select(StudyProgress.lesson_id, func.count(StudyProgress.id))
+            .where(StudyProgress.lesson_id.in_([lesson.id for lesson in course.lessons]))
+            .group_by(StudyProgress.lesson_id)
+        ).all()
+    )
     rules = course.assignment or {}
-    return render_template("learning/manage_course.html", course=course, learners=learners,
-                           named=len(rules.get("person_ids") or []),
-                           roles=[PersonRole.label(role) for role in rules.get("roles") or []],
-                           LessonKind=LessonKind, sectors=_names(Sector, rules.get("sector_ids")),
-                           towns=_names(Town, rules.get("town_ids")),
-                           enterprises=_names(Enterprise, rules.get("enterprise_ids")))
+    return render_template(
+        "learning/manage_course.html",
+        course=course,
+        learners=learners,
+        named=len(rules.get("person_ids") or []),
+        roles=[PersonRole.label(role) for role in rules.get("roles") or []],
+        LessonKind=LessonKind,
+        sectors=_names(Sector, rules.get("sector_ids")),
+        towns=_names(Town, rules.get("town_ids")),
+        enterprises=_names(Enterprise, rules.get("enterprise_ids")),
+    )
 
 
 def _names(model, ids) -> list[str]:
@@ -261,7 +329,11 @@ def _lesson_problem(form: LessonForm, lesson: Lesson | None, upload) -> str | No
     if kind == LessonKind.TEXT and not lesson_html(form.body.data):
         form.body.errors.append(_("Write the text of the page."))
         return "body"
-    if kind != LessonKind.TEXT and not upload and not (lesson and lesson.file and lesson.kind == kind):
+    if (
+        kind != LessonKind.TEXT
+        and not upload
+        and not (lesson and lesson.file and lesson.kind == kind)
+    ):
         form.file.errors.append(_("Choose the file to upload."))
         return "file"
     return None
@@ -276,7 +348,11 @@ def lesson(course_id: int, lesson_id: int | None):
     form = LessonForm()
     if not form.is_submitted():
         if lesson is not None:
-            form.title.data, form.kind.data, form.minutes.data = lesson.title, lesson.kind, lesson.minutes
+            form.title.data, form.kind.data, form.minutes.data = (
+                lesson.title,
+                lesson.kind,
+                lesson.minutes,
+            )
             form.body.data = editable_text(lesson.body)
         elif request.args.get("kind") in LessonKind.LABELS:
             form.kind.data = request.args["kind"]
@@ -288,7 +364,9 @@ def lesson(course_id: int, lesson_id: int | None):
                 if upload:
                     from exam.learning.storage import store_upload
 
-                    stored = store_upload(upload.stream, upload.filename or "", form.kind.data, current_user)
+                    stored = store_upload(
+                        upload.stream, upload.filename or "", form.kind.data, current_user
+                    )
             except LearningError as error:
                 db.session.rollback()
                 form.file.errors.append(UPLOAD_ERRORS[error.code](error.params))
@@ -296,18 +374,34 @@ def lesson(course_id: int, lesson_id: int | None):
                 lesson = _save_lesson(course, lesson, form, stored)
                 db.session.commit()
                 flash(_("Saved."), "success")
-                return redirect(url_for("manage_learning.course", course_id=course.id, _anchor=f"lesson-{lesson.id}"))
-    response = make_response(render_template("learning/lesson_form.html", form=form, course=course, lesson=lesson,
-                                             LessonKind=LessonKind, max_mb=current_app.config["LESSON_MAX_MB"]))
+                return redirect(
+                    url_for(
+                        "manage_learning.course", course_id=course.id, _anchor=f"lesson-{lesson.id}"
+                    )
+                )
+    response = make_response(
+        render_template(
+            "learning/lesson_form.html",
+            form=form,
+            course=course,
+            lesson=lesson,
+            LessonKind=LessonKind,
+            max_mb=current_app.config["LESSON_MAX_MB"],
+        )
+    )
     # The page reads a chosen video's length from the file itself (a blob: address).
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + "; media-src 'self' blob:"
+    response.headers["Content-Security-Policy"] = (
+        CONTENT_SECURITY_POLICY + "; media-src 'self' blob:"
+    )
     return response
 
 
 def _save_lesson(course: Course, lesson: Lesson | None, form: LessonForm, stored) -> Lesson:
     fresh = lesson is None
     if fresh:
-        lesson = Lesson(course=course, position=1 + max((item.position for item in course.lessons), default=-1))
+        lesson = Lesson(
+            course=course, position=1 + max((item.position for item in course.lessons), default=-1)
+        )
         db.session.add(lesson)
     lesson.title, lesson.kind, lesson.minutes = form.title.data, form.kind.data, form.minutes.data
     if lesson.kind == LessonKind.TEXT:
@@ -335,7 +429,9 @@ def move(course_id: int, lesson_id: int):
     for position, item in enumerate(order):
         item.position = position
     db.session.commit()
-    return redirect(url_for("manage_learning.course", course_id=course.id, _anchor=f"lesson-{lesson.id}"))
+    return redirect(
+        url_for("manage_learning.course", course_id=course.id, _anchor=f"lesson-{lesson.id}")
+    )
 
 
 @bp.route("/<int:course_id>/lessons/<int:lesson_id>/delete", methods=["POST"])

@@ -12,12 +12,14 @@ from exam.extensions import db
 from exam.timeutil import UTCDateTime, utcnow
 
 course_topic = Table(
-    "course_topic", db.metadata,
+    "course_topic",
+    db.metadata,
     Column("course_id", ForeignKey("course.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
 )
 course_sector = Table(
-    "course_sector", db.metadata,
+    "course_sector",
+    db.metadata,
     Column("course_id", ForeignKey("course.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -47,7 +49,8 @@ class Course(db.Model):
     topics = relationship("Topic", secondary=course_topic)
     sectors = relationship("Sector", secondary=course_sector)
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan")
+        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
 
     @property
     def required_seconds(self) -> int:

@@ -47,10 +47,14 @@ def _required_by_exams(person: Person) -> set[int]:
     person must be able to study them, whoever the course itself is assigned to."""
     from exam.exams.models import Exam
 
-    exams = db.session.scalars(select(Exam).where(Exam.prerequisite_course_id.is_not(None),
-                                                  Exam.published_at.is_not(None)))
-    return {e.prerequisite_course_id for e in exams if person.enterprise is not None
-            and matches(e.eligibility, person)}
+    exams = db.session.scalars(
+        select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.published_at.is_not(None))
+    )
+    return {
+        e.prerequisite_course_id
+        for e in exams
+        if person.enterprise is not None and matches(e.eligibility, person)
+    }
 
 
 def is_assigned(course: Course, person: Person | None) -> bool:
@@ -61,8 +65,11 @@ def is_assigned(course: Course, person: Person | None) -> bool:
 
 def courses_for(person: Person) -> list[Course]:
     """The published courses assigned to the person (or asked for by their exams), due first."""
-    courses = db.session.scalars(select(Course).where(Course.published_at.is_not(None))
-                                 .order_by(Course.due_on.is_(None), Course.due_on, Course.id))
+    courses = db.session.scalars(
+        select(Course)
+        .where(Course.published_at.is_not(None))
+        .order_by(Course.due_on.is_(None), Course.due_on, Course.id)
+    )
     required = _required_by_exams(person)
     return [c for c in courses if c.id in required or matches(c.assignment, person)]
 
@@ -70,8 +77,14 @@ def courses_for(person: Person) -> list[Course]:
 def progress_of(person: Person, lesson_ids: list[int]) -> dict[int, StudyProgress]:
     if not lesson_ids:
         return {}
-    return {p.lesson_id: p for p in db.session.scalars(select(StudyProgress).where(
-        StudyProgress.person_id == person.id, StudyProgress.lesson_id.in_(lesson_ids)))}
+    return {
+        p.lesson_id: p
+        for p in db.session.scalars(
+            select(StudyProgress).where(
+                StudyProgress.person_id == person.id, StudyProgress.lesson_id.in_(lesson_ids)
+            )
+        )
+    }
 
 
 @dataclass(frozen=True)
@@ -93,8 +106,11 @@ class CourseProgress:
     def percent(self) -> int:
         if self.complete:
             return 100  # complete at the configured share, which may be under 100 %
-        return round(100 * min(self.seconds, self.required_seconds) / self.required_seconds) \
-            if self.required_seconds else 0
+        return (
+            round(100 * min(self.seconds, self.required_seconds) / self.required_seconds)
+            if self.required_seconds
+            else 0
+        )
 
 
 def course_progress(person: Person, courses: list[Course]) -> dict[int, CourseProgress]:
@@ -104,12 +120,27 @@ def course_progress(person: Person, courses: list[Course]) -> dict[int, CoursePr
     for course in courses:
         rows = [progress.get(lesson.id) for lesson in course.lessons]
         done = sum(1 for row in rows if row and row.completed_at)
-        following = next((lesson for lesson, row in zip(course.lessons, rows, strict=True) if not (row and row.completed_at)),
-                          None)
+        following = next(
+            (
+                lesson
+                for lesson, row in zip(course.lessons, rows, strict=True)
+                if not (row and row.completed_at)
+            ),
+            None,
+        )
         result[course.id] = CourseProgress(
-            course, done, len(course.lessons), sum(min(r.seconds, lesson.required_seconds) for lesson, r in
-                                                  zip(course.lessons, rows, strict=True) if r),
-            course.required_seconds, following, any(rows))
+            course,
+            done,
+            len(course.lessons),
+            sum(
+                min(r.seconds, lesson.required_seconds)
+                for lesson, r in zip(course.lessons, rows, strict=True)
+                if r
+            ),
+            course.required_seconds,
+            following,
+            any(rows),
+        )
     return result
 
 
@@ -148,16 +179,29 @@ def _study_day(person: Person, day: date) -> StudyDay:
     """The person's row for the day, locked until the request commits (two tabs, two workers)."""
     return _locked_row(
         select(StudyDay).where(StudyDay.person_id == person.id, StudyDay.day == day),
-        upsert()(StudyDay).values(person_id=person.id, day=day, seconds=0.0, last_beat_active=False)
-        .on_conflict_do_nothing(index_elements=[StudyDay.person_id, StudyDay.day]))
+        upsert()(StudyDay)
+        .values(person_id=person.id, day=day, seconds=0.0, last_beat_active=False)
+        .on_conflict_do_nothing(index_elements=[StudyDay.person_id, StudyDay.day]),
+    )
 
 
 def _progress(person: Person, lesson: Lesson, now: datetime) -> StudyProgress:
     return _locked_row(
-        select(StudyProgress).where(StudyProgress.person_id == person.id, StudyProgress.lesson_id == lesson.id),
-        upsert()(StudyProgress).values(person_id=person.id, lesson_id=lesson.id, seconds=0.0, position=0.0,
-                                        furthest=0.0, started_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=[StudyProgress.person_id, StudyProgress.lesson_id]))
+        select(StudyProgress).where(
+            StudyProgress.person_id == person.id, StudyProgress.lesson_id == lesson.id
+        ),
+        upsert()(StudyProgress)
+        .values(
+            person_id=person.id,
+            lesson_id=lesson.id,
+            seconds=0.0,
+            position=0.0,
+            furthest=0.0,
+            started_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[StudyProgress.person_id, StudyProgress.lesson_id]),
+    )
 
 
 def max_gap() -> float:
@@ -165,8 +209,9 @@ def max_gap() -> float:
     return current_app.config["STUDY_BEAT_SECONDS"] * 2 + 5
 
 
-def beat(person: Person, lesson: Lesson, now: datetime, *, active: bool,
-         position: float | None = None) -> Beat:
+def beat(
+    person: Person, lesson: Lesson, now: datetime, *, active: bool, position: float | None = None
+) -> Beat:
     """Record a heartbeat from a lesson page and credit the study time it proves."""
     if not is_assigned(lesson.course, person):
         raise LearningError("not_assigned")
@@ -184,7 +229,9 @@ def beat(person: Person, lesson: Lesson, now: datetime, *, active: bool,
     progress = _progress(person, lesson, now)
     seek_to = None
     if lesson.kind == LessonKind.VIDEO:
-        credit, position, seek_to = _watched(progress, credit, position, max(elapsed, 0.0) if was_active else 0.0)
+        credit, position, seek_to = _watched(
+            progress, credit, position, max(elapsed, 0.0) if was_active else 0.0
+        )
     credit = max(0.0, min(credit, lesson.required_seconds - progress.seconds))
     progress.seconds += credit
     clock.seconds += credit
@@ -195,11 +242,14 @@ def beat(person: Person, lesson: Lesson, now: datetime, *, active: bool,
     if newly_complete:
         progress.completed_at = now
     db.session.flush()
-    return Beat(round(credit, 2), round(progress.seconds, 2), progress.completed_at is not None, seek_to)
+    return Beat(
+        round(credit, 2), round(progress.seconds, 2), progress.completed_at is not None, seek_to
+    )
 
 
-def _watched(progress: StudyProgress, credit: float, position: float | None,
-             playing_for: float) -> tuple[float, float | None, float | None]:
+def _watched(
+    progress: StudyProgress, credit: float, position: float | None, playing_for: float
+) -> tuple[float, float | None, float | None]:
     """A video's heartbeat: the credit it earns, the position kept, and where the page must go back
     to after a jump past what was watched. ``playing_for``: seconds the video may have played
     since the previous report (none unless that report said it was playing)."""
@@ -245,11 +295,18 @@ def online_hours(person_ids: list[int], year: int) -> dict[int, float]:
     """Hours credited from online study in ``year``, per person (one query)."""
     if not person_ids:
         return {}
-    return {pid: hours_from_seconds(float(seconds or 0)) for pid, seconds in db.session.execute(
-        select(StudyDay.person_id, func.sum(_capped()))
-        .where(StudyDay.person_id.in_(person_ids), StudyDay.day >= date(year, 1, 1),
-               StudyDay.day < date(year + 1, 1, 1))
-        .group_by(StudyDay.person_id))}
+    return {
+        pid: hours_from_seconds(float(seconds or 0))
+        for pid, seconds in db.session.execute(
+            select(StudyDay.person_id, func.sum(_capped()))
+            .where(
+                StudyDay.person_id.in_(person_ids),
+                StudyDay.day >= date(year, 1, 1),
+                StudyDay.day < date(year + 1, 1, 1),
+            )
+            .group_by(StudyDay.person_id)
+        )
+    }
 
 
 @dataclass(frozen=True)
@@ -263,11 +320,25 @@ class StudyDayHours:
 def study_days(person: Person, year: int) -> list[StudyDayHours]:
     """The person's days of online study in ``year``, newest first, with the hours each earned."""
     cap = _cap_seconds()
-    rows = db.session.scalars(select(StudyDay).where(
-        StudyDay.person_id == person.id, StudyDay.seconds > 0, StudyDay.day >= date(year, 1, 1),
-        StudyDay.day < date(year + 1, 1, 1)).order_by(StudyDay.day.desc()))
-    return [StudyDayHours(r.day, round(r.seconds / 60, 1), hours_from_seconds(min(r.seconds, cap)),
-                          r.seconds > cap) for r in rows]
+    rows = db.session.scalars(
+        select(StudyDay)
+        .where(
+            StudyDay.person_id == person.id,
+            StudyDay.seconds > 0,
+            StudyDay.day >= date(year, 1, 1),
+            StudyDay.day < date(year + 1, 1, 1),
+        )
+        .order_by(StudyDay.day.desc())
+    )
+    return [
+        StudyDayHours(
+            r.day,
+            round(r.seconds / 60, 1),
+            hours_from_seconds(min(r.seconds, cap)),
+            r.seconds > cap,
+        )
+        for r in rows
+    ]
 
 
 # --- the link to exams ----------------------------------------------------------------------------
@@ -288,11 +359,18 @@ def courses_on_topics(person: Person, topic_codes: list[str]) -> list[Course]:
             ancestor = ancestor.parent
     if not related:
         return []
-    ids = set(db.session.scalars(select(course_topic.c.course_id).where(course_topic.c.topic_id.in_(related))))
+    ids = set(
+        db.session.scalars(
+            select(course_topic.c.course_id).where(course_topic.c.topic_id.in_(related))
+        )
+    )
     return [c for c in courses_for(person) if c.id in ids]
 
 
 def weak_topics(by_topic: dict, threshold_percent: float) -> list[str]:
     """Topic codes where the share of points scored is below the threshold."""
-    return [code for code, (score, points) in (by_topic or {}).items()
-            if points and 100 * score / points < threshold_percent]
+    return [
+        code
+        for code, (score, points) in (by_topic or {}).items()
+        if points and 100 * score / points < threshold_percent
+    ]

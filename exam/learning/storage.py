@@ -161,7 +161,19 @@ def _video_type(path: Path) -> str:
 
 
 #: What may follow the ``ftyp`` box of an MP4 file.
-MP4_BOXES = {b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"pdin", b"moof", b"styp", b"sidx", b"meta"}
+MP4_BOXES = {
+    b"moov",
+    b"mdat",
+    b"free",
+    b"skip",
+    b"wide",
+    b"uuid",
+    b"pdin",
+    b"moof",
+    b"styp",
+    b"sidx",
+    b"meta",
+}
 
 
 def _mp4_boxes_ok(head: bytes) -> bool:
@@ -171,7 +183,7 @@ def _mp4_boxes_ok(head: bytes) -> bool:
     brand = head[8:12]
     if not 16 <= size <= 256 or len(head) < size + 8 or not all(32 <= b < 127 for b in brand):
         return False
-    return head[size + 4:size + 8] in MP4_BOXES
+    return head[size + 4 : size + 8] in MP4_BOXES
 
 
 def _render_page(pdf: Path, sha: str, folder: Path, number: int) -> Path:
@@ -211,10 +223,18 @@ def page_image(lesson_file: LessonFile, page: int) -> Path:
     return path
 
 
-def _add_row(sha: str, original_name: str, content_type: str, size: int, pages: int, user) -> LessonFile:
+def _add_row(
+    sha: str, original_name: str, content_type: str, size: int, pages: int, user
+) -> LessonFile:
     """The row, added once its files are in place; a parallel upload of the same file wins."""
-    row = LessonFile(sha256=sha, original_name=(original_name or "")[-200:], content_type=content_type,
-                     size=size, pages=pages, created_by_id=getattr(user, "id", None))
+    row = LessonFile(
+        sha256=sha,
+        original_name=(original_name or "")[-200:],
+        content_type=content_type,
+        size=size,
+        pages=pages,
+        created_by_id=getattr(user, "id", None),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)

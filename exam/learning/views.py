@@ -25,9 +25,16 @@ STAFF = (UserRole.ADMIN, UserRole.ORGANISER)
 
 BEAT_ERRORS = {
     "not_assigned": (lambda: _("This lesson is not among your courses."), 404),
-    "bad_position": (lambda: _("The lesson page sent a position it cannot have; reload the page."), 422),
-    "bad_request": (lambda: _("The lesson page sent something the server does not understand; reload "
-                              "the page."), 400),
+    "bad_position": (
+        lambda: _("The lesson page sent a position it cannot have; reload the page."),
+        422,
+    ),
+    "bad_request": (
+        lambda: _(
+            "The lesson page sent something the server does not understand; reload the page."
+        ),
+        400,
+    ),
 }
 
 
@@ -37,7 +44,9 @@ def _person():
 
 def get_course_or_404(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
-    if course is None or not (current_user.role in STAFF or services.is_assigned(course, _person())):
+    if course is None or not (
+        current_user.role in STAFF or services.is_assigned(course, _person())
+    ):
         abort(404)
     return course
 
@@ -56,15 +65,19 @@ def mine():
     """My courses with progress and due dates, and the hours my online study earned."""
     person = _person()
     if person is None:
-        return render_template("learning/mine.html", courses=[], progress={}, days=[], hours=0.0,
-                               today=local_today())
+        return render_template(
+            "learning/mine.html", courses=[], progress={}, days=[], hours=0.0, today=local_today()
+        )
     courses = services.courses_for(person)
     today = local_today()
-    return render_template("learning/mine.html", courses=courses,
-                           progress=services.course_progress(person, courses),
-                           days=services.study_days(person, today.year),
-                           hours=services.online_hours([person.id], today.year).get(person.id, 0.0),
-                           today=today)
+    return render_template(
+        "learning/mine.html",
+        courses=courses,
+        progress=services.course_progress(person, courses),
+        days=services.study_days(person, today.year),
+        hours=services.online_hours([person.id], today.year).get(person.id, 0.0),
+        today=today,
+    )
 
 
 @bp.route("/courses/<int:course_id>")
@@ -72,10 +85,18 @@ def mine():
 def course(course_id: int):
     course = get_course_or_404(course_id)
     person = _person()
-    progress = services.progress_of(person, [lesson.id for lesson in course.lessons]) if person else {}
+    progress = (
+        services.progress_of(person, [lesson.id for lesson in course.lessons]) if person else {}
+    )
     state = services.course_progress(person, [course])[course.id] if person else None
-    return render_template("learning/course.html", course=course, progress=progress, state=state,
-                           LessonKind=LessonKind, today=local_today())
+    return render_template(
+        "learning/course.html",
+        course=course,
+        progress=progress,
+        state=state,
+        LessonKind=LessonKind,
+        today=local_today(),
+    )
 
 
 @bp.route("/lessons/<int:lesson_id>")
@@ -87,9 +108,15 @@ def lesson(lesson_id: int):
     lessons = lesson.course.lessons
     index = lessons.index(lesson)
     following = lessons[index + 1] if index + 1 < len(lessons) else None
-    return render_template("learning/lesson.html", lesson=lesson, progress=progress, following=following,
-                           LessonKind=LessonKind, tracked=person is not None,
-                           complete_percent=current_app.config["LESSON_COMPLETE_PERCENT"])
+    return render_template(
+        "learning/lesson.html",
+        lesson=lesson,
+        progress=progress,
+        following=following,
+        LessonKind=LessonKind,
+        tracked=person is not None,
+        complete_percent=current_app.config["LESSON_COMPLETE_PERCENT"],
+    )
 
 
 @bp.route("/lessons/<int:lesson_id>/beat", methods=["POST"])
@@ -100,20 +127,33 @@ def beat(lesson_id: int):
     person = _person()
     lesson = db.session.get(Lesson, lesson_id)
     try:
-        if not isinstance(body, dict) or not isinstance(body.get("active"), bool) or not _is_position(
-                body.get("position")):
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("active"), bool)
+            or not _is_position(body.get("position"))
+        ):
             raise services.LearningError("bad_request")
         if lesson is None or person is None:
             raise services.LearningError("not_assigned")
-        result = services.beat(person, lesson, utcnow(), active=body["active"],
-                               position=None if body.get("position") is None else float(body["position"]))
+        result = services.beat(
+            person,
+            lesson,
+            utcnow(),
+            active=body["active"],
+            position=None if body.get("position") is None else float(body["position"]),
+        )
     except services.LearningError as error:
         db.session.rollback()
         message, status = BEAT_ERRORS[error.code]
         return jsonify(error={"code": error.code, "message": message()}), status
     db.session.commit()
-    return jsonify(credited=result.credited, seconds=result.seconds, required=lesson.required_seconds,
-                   completed=result.completed, seek_to=result.seek_to)
+    return jsonify(
+        credited=result.credited,
+        seconds=result.seconds,
+        required=lesson.required_seconds,
+        completed=result.completed,
+        seek_to=result.seek_to,
+    )
 
 
 def _is_position(value) -> bool:
@@ -149,8 +189,14 @@ def lesson_file(lesson_id: int):
         relative = path.relative_to(storage_root()).as_posix()
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
     else:
-        response = send_file(path, mimetype=lesson.file.content_type, conditional=True, etag=lesson.file.sha256,
-                             download_name=f"{lesson.title}{extension}", max_age=3600)
+        response = send_file(
+            path,
+            mimetype=lesson.file.content_type,
+            conditional=True,
+            etag=lesson.file.sha256,
+            download_name=f"{lesson.title}{extension}",
+            max_age=3600,
+        )
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -164,7 +210,11 @@ def lesson_page(lesson_id: int, page: int):
     from exam.learning.storage import file_path, page_image
 
     lesson = get_lesson_or_404(lesson_id)
-    if lesson.file is None or not 1 <= page <= lesson.file.pages or not file_path(lesson.file).is_file():
+    if (
+        lesson.file is None
+        or not 1 <= page <= lesson.file.pages
+        or not file_path(lesson.file).is_file()
+    ):
         abort(404)
     path = page_image(lesson.file, page)
     response = send_file(path, mimetype="image/png", conditional=True, max_age=3600)
@@ -177,4 +227,3 @@ def suggested_courses(person, by_topic: dict, pass_percent: float) -> list[Cours
     if person is None:
         return []
     return services.courses_on_topics(person, services.weak_topics(by_topic, pass_percent))
-

@@ -48,13 +48,19 @@ def visible_people(user: User) -> Select:
     """People currently at an enterprise the user may see (admins also see those who left)."""
     if user.role == UserRole.ADMIN:
         return select(Person).outerjoin(Enterprise, Person.enterprise_id == Enterprise.id)
-    return scope_enterprises(select(Person).join(Enterprise, Person.enterprise_id == Enterprise.id), user)
+    return scope_enterprises(
+        select(Person).join(Enterprise, Person.enterprise_id == Enterprise.id), user
+    )
 
 
 def can_edit_people_of(user: User, enterprise_id: int | None) -> bool:
     if user.role == UserRole.ADMIN:
         return True
-    return user.role == UserRole.CONTACT and enterprise_id is not None and enterprise_id == user.enterprise_id
+    return (
+        user.role == UserRole.CONTACT
+        and enterprise_id is not None
+        and enterprise_id == user.enterprise_id
+    )
 
 
 def get_enterprise_or_404(enterprise_id: int, user: User) -> Enterprise:

@@ -18,7 +18,10 @@ CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 #: GB 11714 organisation-code weights for characters 9-16 of the credit code.
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
-_FULL_WIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹｘ"}
+_FULL_WIDTH = {
+    ord(c): ord(c) - 0xFEE0
+    for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹｘ"
+}
 
 
 class InvalidIdentifier(ValueError):
@@ -95,7 +98,13 @@ def validate_mobile(raw: str) -> str:
     if value.startswith("+86"):
         value = value[3:]
     value = value.replace("-", "")
-    if len(value) != 11 or not value.isascii() or not value.isdigit() or value[0] != "1" or value[1] not in "3456789":
+    if (
+        len(value) != 11
+        or not value.isascii()
+        or not value.isdigit()
+        or value[0] != "1"
+        or value[1] not in "3456789"
+    ):
         raise InvalidIdentifier("mobile")
     return value
 

@@ -49,16 +49,29 @@ PEOPLE_COLUMNS = (
     Column("id_number", "身份证号", ("idnumber", "id", "身份证号码", "公民身份号码"), True, 22),
     Column("mobile", "手机号", ("mobile", "phone", "手机号码", "联系电话"), True, 16),
     Column("role", "岗位", ("role", "职务", "人员类型"), True, 18),
-    Column("credit_code", "所在企业统一社会信用代码", ("enterprisecreditcode", "creditcode", "统一社会信用代码", "企业信用代码"), True, 26),
-    Column("enterprise_name", "所在企业名称", ("enterprisename", "enterprise", "企业名称"), False, 32),
+    Column(
+        "credit_code",
+        "所在企业统一社会信用代码",
+        ("enterprisecreditcode", "creditcode", "统一社会信用代码", "企业信用代码"),
+        True,
+        26,
+    ),
+    Column(
+        "enterprise_name", "所在企业名称", ("enterprisename", "enterprise", "企业名称"), False, 32
+    ),
     Column("appointed_on", "任职日期", ("appointedon", "appointed", "任职时间"), False, 14),
 )
 
 #: Sectors in one cell are separated by these (not by spaces: English names contain them).
 SECTOR_SEPARATORS = re.compile(r"[、,，;；/|\n]+")
 #: Longest text each column may hold (the database's column sizes).
-MAX_LENGTHS = {"name": 200, "address": 300, "contact_name": 60, "contact_phone": 30,
-               "person_name": 60}
+MAX_LENGTHS = {
+    "name": 200,
+    "address": 300,
+    "contact_name": 60,
+    "contact_phone": 30,
+    "person_name": 60,
+}
 MAX_EMPLOYEES = 1_000_000
 DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -183,7 +196,9 @@ class _SheetReader:
         self.ok = True
         for column in spec:
             if column.required and column.key not in columns:
-                self.error(sheet.rows[0][0], _("the column “%(column)s” is missing", column=column.header))
+                self.error(
+                    sheet.rows[0][0], _("the column “%(column)s” is missing", column=column.header)
+                )
                 self.ok = False
 
     def error(self, row: int, message: str) -> None:
@@ -191,7 +206,10 @@ class _SheetReader:
 
     def rows(self):
         for number, values in self.sheet.rows[1:]:
-            yield number, {k: (values[i] if i < len(values) else "") for k, i in self.columns.items()}
+            yield (
+                number,
+                {k: (values[i] if i < len(values) else "") for k, i in self.columns.items()},
+            )
 
     def required(self, number: int, values: dict, key: str) -> str | None:
         value = values.get(key, "").strip()
@@ -203,24 +221,40 @@ class _SheetReader:
 
     def text(self, number: int, values: dict, key: str, limit: int, required: bool = False) -> str:
         """A text cell, checked for length and for a formula-like start."""
-        value = (self.required(number, values, key) if required else values.get(key, "").strip()) or ""
+        value = (
+            self.required(number, values, key) if required else values.get(key, "").strip()
+        ) or ""
         header = next(c.header for c in self.spec if c.key == key)
         if len(value) > limit:
-            self.error(number, _("“%(column)s” is longer than %(limit)s characters",
-                                 column=header, limit=limit))
+            self.error(
+                number,
+                _("“%(column)s” is longer than %(limit)s characters", column=header, limit=limit),
+            )
         elif value.startswith(("=", "+", "@")):
             self.error(number, _("“%(column)s” must not start with =, + or @", column=header))
         elif any(unicodedata.category(ch) == "Cc" for ch in value):
-            self.error(number, _("“%(column)s” holds an invisible control character; retype the text",
-                                 column=header))
+            self.error(
+                number,
+                _(
+                    "“%(column)s” holds an invisible control character; retype the text",
+                    column=header,
+                ),
+            )
         return value
 
     def identifier(self, number: int, raw: str, validate, label: str) -> str | None:
         try:
             return validate(raw)
         except InvalidIdentifier as exc:
-            self.error(number, _("%(label)s %(value)s %(reason)s", label=label, value=raw,
-                                 reason=IDENTIFIER_REASONS[exc.reason]))
+            self.error(
+                number,
+                _(
+                    "%(label)s %(value)s %(reason)s",
+                    label=label,
+                    value=raw,
+                    reason=IDENTIFIER_REASONS[exc.reason],
+                ),
+            )
             return None
 
 
@@ -242,8 +276,16 @@ def build_plan(sheets: list[Sheet], lookups: Lookups, today: date) -> ImportPlan
     recognised = [(s, *classify(s)) for s in sheets if not s.hidden]
     recognised = [(s, kind, cols) for s, kind, cols in recognised if kind]
     if not recognised:
-        plan.errors.append(RowError("", 0, _("No sheet has the template's header row. "
-                                             "Download the template and keep its first row.")))
+        plan.errors.append(
+            RowError(
+                "",
+                0,
+                _(
+                    "No sheet has the template's header row. "
+                    "Download the template and keep its first row."
+                ),
+            )
+        )
         return plan
     for sheet, kind, columns in sorted(recognised, key=lambda r: r[1] != "enterprises"):
         if kind == "enterprises":
@@ -264,10 +306,14 @@ def _read_enterprises(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups)
         before = len(plan.errors)
         name = reader.text(number, values, "name", MAX_LENGTHS["name"], required=True)
         raw_code = reader.required(number, values, "credit_code")
-        code = raw_code and reader.identifier(number, raw_code, validate_credit_code, _("Credit code"))
+        code = raw_code and reader.identifier(
+            number, raw_code, validate_credit_code, _("Credit code")
+        )
         if code and code in seen:
-            reader.error(number, _("credit code %(code)s already appears in row %(row)s",
-                                   code=code, row=seen[code]))
+            reader.error(
+                number,
+                _("credit code %(code)s already appears in row %(row)s", code=code, row=seen[code]),
+            )
         elif code:
             seen[code] = number
         sector_codes = []
@@ -279,20 +325,44 @@ def _read_enterprises(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups)
                 sector_codes.append(lookups.sectors[part.lower()])
         town = reader.required(number, values, "town")
         if town and town not in lookups.towns:
-            reader.error(number, _("unknown town/street “%(town)s” (an administrator adds towns "
-                                   "under Reference data)", town=town))
-        texts = {key: reader.text(number, values, key, MAX_LENGTHS[key])
-                 for key in ("address", "contact_name", "contact_phone")}
+            reader.error(
+                number,
+                _(
+                    "unknown town/street “%(town)s” (an administrator adds towns "
+                    "under Reference data)",
+                    town=town,
+                ),
+            )
+        texts = {
+            key: reader.text(number, values, key, MAX_LENGTHS[key])
+            for key in ("address", "contact_name", "contact_phone")
+        }
         employees = values.get("employee_count", "").strip()
-        if employees and not (employees.isascii() and employees.isdigit()
-                              and int(employees) <= MAX_EMPLOYEES):
-            reader.error(number, _("number of employees “%(value)s” is not a whole number "
-                                   "up to %(max)s", value=employees, max=MAX_EMPLOYEES))
+        if employees and not (
+            employees.isascii() and employees.isdigit() and int(employees) <= MAX_EMPLOYEES
+        ):
+            reader.error(
+                number,
+                _(
+                    "number of employees “%(value)s” is not a whole number up to %(max)s",
+                    value=employees,
+                    max=MAX_EMPLOYEES,
+                ),
+            )
         if len(plan.errors) == before:
-            plan.enterprises.append(EnterpriseRow(
-                number, name, code, list(dict.fromkeys(sector_codes)), town, texts["address"],
-                texts["contact_name"], texts["contact_phone"], int(employees) if employees else None,
-            ))
+            plan.enterprises.append(
+                EnterpriseRow(
+                    number,
+                    name,
+                    code,
+                    list(dict.fromkeys(sector_codes)),
+                    town,
+                    texts["address"],
+                    texts["contact_name"],
+                    texts["contact_phone"],
+                    int(employees) if employees else None,
+                )
+            )
 
 
 def _read_people(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups, today: date) -> None:
@@ -308,8 +378,14 @@ def _read_people(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups, toda
         raw_id = reader.required(number, values, "id_number")
         id_number = raw_id and reader.identifier(number, raw_id, validate_id_number, _("ID number"))
         if id_number and id_number in seen:
-            reader.error(number, _("ID number %(id)s already appears in row %(row)s",
-                                   id=id_number, row=seen[id_number]))
+            reader.error(
+                number,
+                _(
+                    "ID number %(id)s already appears in row %(row)s",
+                    id=id_number,
+                    row=seen[id_number],
+                ),
+            )
         elif id_number:
             seen[id_number] = number
         raw_mobile = reader.required(number, values, "mobile")
@@ -318,32 +394,60 @@ def _read_people(plan: ImportPlan, sheet: Sheet, columns, lookups: Lookups, toda
             # A mobile shared by two people would identify neither of them at login.
             holder = lookups.mobiles.get(mobile)
             if mobile in seen_mobiles and seen_mobiles[mobile][1] != id_number:
-                reader.error(number, _("mobile %(mobile)s already appears in row %(row)s",
-                                       mobile=mobile, row=seen_mobiles[mobile][0]))
+                reader.error(
+                    number,
+                    _(
+                        "mobile %(mobile)s already appears in row %(row)s",
+                        mobile=mobile,
+                        row=seen_mobiles[mobile][0],
+                    ),
+                )
             elif holder is not None and holder != id_number:
-                reader.error(number, _("mobile %(mobile)s is registered to another person",
-                                       mobile=mobile))
+                reader.error(
+                    number, _("mobile %(mobile)s is registered to another person", mobile=mobile)
+                )
             seen_mobiles.setdefault(mobile, (number, id_number))
         raw_role = reader.required(number, values, "role")
         role = ROLE_SPELLINGS.get((raw_role or "").strip().lower())
         if raw_role and role is None:
-            reader.error(number, _("unknown post “%(role)s”; use one of: %(roles)s", role=raw_role,
-                                   roles="、".join(PersonRole.CHINESE.values())))
+            reader.error(
+                number,
+                _(
+                    "unknown post “%(role)s”; use one of: %(roles)s",
+                    role=raw_role,
+                    roles="、".join(PersonRole.CHINESE.values()),
+                ),
+            )
         raw_code = reader.required(number, values, "credit_code")
-        code = raw_code and reader.identifier(number, raw_code, validate_credit_code, _("Credit code"))
+        code = raw_code and reader.identifier(
+            number, raw_code, validate_credit_code, _("Credit code")
+        )
         if code and code not in lookups.credit_codes and code not in in_file:
-            reader.error(number, _("the enterprise with credit code %(code)s is not registered; "
-                                   "import the enterprise first or add it to the file", code=code))
+            reader.error(
+                number,
+                _(
+                    "the enterprise with credit code %(code)s is not registered; "
+                    "import the enterprise first or add it to the file",
+                    code=code,
+                ),
+            )
         appointed = values.get("appointed_on", "").strip()
         appointed_on = None
         if appointed:
             try:
                 appointed_on = parse_date(appointed)
             except ValueError:
-                reader.error(number, _("appointment date “%(value)s” is not a date like 2024-03-01",
-                                       value=appointed))
+                reader.error(
+                    number,
+                    _(
+                        "appointment date “%(value)s” is not a date like 2024-03-01",
+                        value=appointed,
+                    ),
+                )
             else:
                 if appointed_on > today:
-                    reader.error(number, _("appointment date %(value)s is in the future", value=appointed))
+                    reader.error(
+                        number, _("appointment date %(value)s is in the future", value=appointed)
+                    )
         if len(plan.errors) == before:
             plan.people.append(PersonRow(number, name, id_number, mobile, role, code, appointed_on))

@@ -35,6 +35,7 @@ from question_bank.spreadsheets import (
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+
 def plan_for_upload(filename: str, data: bytes) -> ImportPlan:
     try:
         sheets = read_spreadsheet(filename, data)
@@ -46,8 +47,11 @@ def plan_for_upload(filename: str, data: bytes) -> ImportPlan:
 def _preview_counts(plan: ImportPlan) -> dict:
     """How many rows of the plan are new and how many already registered."""
     known_codes = services.lookups().credit_codes
-    known_ids = set(db.session.scalars(
-        select(Person.id_number).where(Person.id_number.in_([p.id_number for p in plan.people]))))
+    known_ids = set(
+        db.session.scalars(
+            select(Person.id_number).where(Person.id_number.in_([p.id_number for p in plan.people]))
+        )
+    )
     return {
         "enterprises_new": sum(e.credit_code not in known_codes for e in plan.enterprises),
         "enterprises_known": sum(e.credit_code in known_codes for e in plan.enterprises),
@@ -65,19 +69,28 @@ def import_upload():
         limit = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
         data = upload.read(limit + 1)
         if len(data) > limit:
-            form.file.errors.append(_("The file is larger than the %(mb)s MB allowed.",
-                                      mb=current_app.config["MAX_UPLOAD_MB"]))
+            form.file.errors.append(
+                _(
+                    "The file is larger than the %(mb)s MB allowed.",
+                    mb=current_app.config["MAX_UPLOAD_MB"],
+                )
+            )
             return render_template("people/import.html", form=form)
         filename = (upload.filename or "")[:200]
         plan = plan_for_upload(filename, data)
         if not plan.ok:
-            return render_template("people/import.html", form=form, plan=plan,
-                                   filename=filename), 422
+            return render_template(
+                "people/import.html", form=form, plan=plan, filename=filename
+            ), 422
         pending = keep_pending(current_user, "people", filename, data)
         db.session.commit()
-        return render_template("people/import_preview.html", plan=plan, filename=filename,
-                               counts=_preview_counts(plan),
-                               confirm=ConfirmImportForm(token=pending.token))
+        return render_template(
+            "people/import_preview.html",
+            plan=plan,
+            filename=filename,
+            counts=_preview_counts(plan),
+            confirm=ConfirmImportForm(token=pending.token),
+        )
     return render_template("people/import.html", form=form)
 
 
@@ -93,15 +106,21 @@ def import_confirm():
     plan = plan_for_upload(filename, data)
     if not plan.ok:
         db.session.commit()  # the upload is used up either way
-        return render_template("people/import.html", form=ImportForm(), plan=plan,
-                               filename=filename), 422
+        return render_template(
+            "people/import.html", form=ImportForm(), plan=plan, filename=filename
+        ), 422
     report = services.apply_import(plan, local_today())
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        flash(_("Someone else changed the same records at the same moment; nothing was "
-                "imported. Upload the file again."), "warning")
+        flash(
+            _(
+                "Someone else changed the same records at the same moment; nothing was "
+                "imported. Upload the file again."
+            ),
+            "warning",
+        )
         return redirect(url_for("people.import_upload"))
     return render_template("people/import_done.html", report=report, filename=filename)
 
@@ -109,19 +128,37 @@ def import_confirm():
 def _template_tables() -> list[Table]:
     notes = [
         _("How to fill in this template"),
-        _("1. Sheet “企业”: one row per enterprise. Sectors: one or more of %(sectors)s, separated by 、",
-          sectors="、".join(db.session.scalars(select(Sector.name).order_by(Sector.sort_order)))),
-        _("2. Sheet “人员”: one row per person. Post: 主要负责人, 安全总监 or 安全生产管理人员. "
-          "The enterprise is named by its credit code."),
-        _("3. Keep the first row of each sheet. Rows are matched by credit code and ID number, "
-          "so importing the same file again changes nothing."),
+        _(
+            "1. Sheet “企业”: one row per enterprise. Sectors: one or more of %(sectors)s, separated by 、",
+            sectors="、".join(db.session.scalars(select(Sector.name).order_by(Sector.sort_order))),
+        ),
+        _(
+            "2. Sheet “人员”: one row per person. Post: 主要负责人, 安全总监 or 安全生产管理人员. "
+            "The enterprise is named by its credit code."
+        ),
+        _(
+            "3. Keep the first row of each sheet. Rows are matched by credit code and ID number, "
+            "so importing the same file again changes nothing."
+        ),
         _("4. Columns marked * must be filled in. Dates like 2024-03-01."),
     ]
     return [
-        Table("企业", [c.header + ("*" if c.required else "") for c in ENTERPRISE_COLUMNS], [],
-              [c.width for c in ENTERPRISE_COLUMNS], text_columns=[1, 6], text_rows=500),
-        Table("人员", [c.header + ("*" if c.required else "") for c in PEOPLE_COLUMNS], [],
-              [c.width for c in PEOPLE_COLUMNS], text_columns=[1, 2, 4], text_rows=1000),
+        Table(
+            "企业",
+            [c.header + ("*" if c.required else "") for c in ENTERPRISE_COLUMNS],
+            [],
+            [c.width for c in ENTERPRISE_COLUMNS],
+            text_columns=[1, 6],
+            text_rows=500,
+        ),
+        Table(
+            "人员",
+            [c.header + ("*" if c.required else "") for c in PEOPLE_COLUMNS],
+            [],
+            [c.width for c in PEOPLE_COLUMNS],
+            text_columns=[1, 2, 4],
+            text_rows=1000,
+        ),
         Table("说明", [], [], notes=[str(n) for n in notes]),
     ]
 
@@ -146,16 +183,49 @@ def import_template_csv(kind: str):
 def export_tables(user) -> list[Table]:
     """The register as the user may see it, in the import template's columns."""
     enterprises = db.session.scalars(visible_enterprises(user).order_by("name")).all()
-    ent_rows = [[e.name, e.credit_code, "、".join(s.name for s in e.sectors), e.town.name, e.address,
-                 e.contact_name, e.contact_phone, e.employee_count] for e in enterprises]
-    people = db.session.scalars(visible_people(user).where(Person.enterprise_id.is_not(None))
-                                .order_by(Person.enterprise_id, Person.role, Person.name)).all()
-    person_rows = [[p.name, p.id_number, p.mobile, PersonRole.CHINESE[p.role], p.enterprise.credit_code,
-                    p.enterprise.name, p.appointed_on] for p in people]
+    ent_rows = [
+        [
+            e.name,
+            e.credit_code,
+            "、".join(s.name for s in e.sectors),
+            e.town.name,
+            e.address,
+            e.contact_name,
+            e.contact_phone,
+            e.employee_count,
+        ]
+        for e in enterprises
+    ]
+    people = db.session.scalars(
+        visible_people(user)
+        .where(Person.enterprise_id.is_not(None))
+        .order_by(Person.enterprise_id, Person.role, Person.name)
+    ).all()
+    person_rows = [
+        [
+            p.name,
+            p.id_number,
+            p.mobile,
+            PersonRole.CHINESE[p.role],
+            p.enterprise.credit_code,
+            p.enterprise.name,
+            p.appointed_on,
+        ]
+        for p in people
+    ]
     return [
-        Table("企业", [c.header for c in ENTERPRISE_COLUMNS], ent_rows,
-              [c.width for c in ENTERPRISE_COLUMNS]),
-        Table("人员", [c.header for c in PEOPLE_COLUMNS], person_rows, [c.width for c in PEOPLE_COLUMNS]),
+        Table(
+            "企业",
+            [c.header for c in ENTERPRISE_COLUMNS],
+            ent_rows,
+            [c.width for c in ENTERPRISE_COLUMNS],
+        ),
+        Table(
+            "人员",
+            [c.header for c in PEOPLE_COLUMNS],
+            person_rows,
+            [c.width for c in PEOPLE_COLUMNS],
+        ),
     ]
 
 

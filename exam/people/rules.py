@@ -25,13 +25,20 @@ def matches(rules: dict | None, person: Person | None) -> bool:
     enterprise = person.enterprise
     if enterprise is None:
         return False
-    checks = [ok for listed, ok in (
-        (rules.get("roles"), person.role in (rules.get("roles") or ())),
-        (rules.get("enterprise_ids"), enterprise.id in (rules.get("enterprise_ids") or ())),
-        (rules.get("town_ids"), enterprise.town_id in (rules.get("town_ids") or ())),
-        (rules.get("sector_ids"), bool(rules.get("sector_ids"))
-         and any(s.id in rules["sector_ids"] for s in enterprise.sectors)),
-    ) if listed]
+    checks = [
+        ok
+        for listed, ok in (
+            (rules.get("roles"), person.role in (rules.get("roles") or ())),
+            (rules.get("enterprise_ids"), enterprise.id in (rules.get("enterprise_ids") or ())),
+            (rules.get("town_ids"), enterprise.town_id in (rules.get("town_ids") or ())),
+            (
+                rules.get("sector_ids"),
+                bool(rules.get("sector_ids"))
+                and any(s.id in rules["sector_ids"] for s in enterprise.sectors),
+            ),
+        )
+        if listed
+    ]
     if not checks:
         return not rules.get("person_ids")
     return all(checks)
@@ -48,10 +55,18 @@ def matching_people(rules: dict | None) -> Select:
     if rules.get("town_ids"):
         conditions.append(Enterprise.town_id.in_(rules["town_ids"]))
     if rules.get("sector_ids"):
-        conditions.append(Person.enterprise_id.in_(select(enterprise_sector.c.enterprise_id).where(
-            enterprise_sector.c.sector_id.in_(rules["sector_ids"]))))
+        conditions.append(
+            Person.enterprise_id.in_(
+                select(enterprise_sector.c.enterprise_id).where(
+                    enterprise_sector.c.sector_id.in_(rules["sector_ids"])
+                )
+            )
+        )
     # Nothing listed: everybody, unless the rules only name people.
     by_rules = and_(*conditions) if conditions else (false() if rules.get("person_ids") else true())
     named = Person.id.in_(rules["person_ids"]) if rules.get("person_ids") else false()
-    return (select(Person.id).outerjoin(Enterprise, Person.enterprise_id == Enterprise.id)
-            .where(or_(named, and_(Person.enterprise_id.is_not(None), by_rules))))
+    return (
+        select(Person.id)
+        .outerjoin(Enterprise, Person.enterprise_id == Enterprise.id)
+        .where(or_(named, and_(Person.enterprise_id.is_not(None), by_rules)))
+    )

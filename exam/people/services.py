@@ -24,7 +24,9 @@ def lookups() -> Lookups:
                 sectors[spelling.lower()] = sector.code
     towns = set(db.session.scalars(select(Town.name)))
     codes = set(db.session.scalars(select(Enterprise.credit_code)))
-    mobiles = dict(db.session.execute(select(Person.mobile, Person.id_number).where(Person.mobile != "")).all())
+    mobiles = dict(
+        db.session.execute(select(Person.mobile, Person.id_number).where(Person.mobile != "")).all()
+    )
     return Lookups(sectors, towns, codes, mobiles)
 
 
@@ -47,11 +49,17 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.enterprises_created or self.enterprises_updated
-                    or self.people_created or self.people_updated)
+        return bool(
+            self.enterprises_created
+            or self.enterprises_updated
+            or self.people_created
+            or self.people_updated
+        )
 
 
-def save_enterprise(enterprise: Enterprise | None, values: dict, sectors: list[Sector]) -> tuple[Enterprise, bool]:
+def save_enterprise(
+    enterprise: Enterprise | None, values: dict, sectors: list[Sector]
+) -> tuple[Enterprise, bool]:
     """Create or update an enterprise; returns it and whether anything changed."""
     if enterprise is None:
         enterprise = Enterprise(**values, sectors=sectors)
@@ -72,16 +80,20 @@ def save_enterprise(enterprise: Enterprise | None, values: dict, sectors: list[S
 def _new_person(values: dict, enterprise: Enterprise) -> tuple[Person, str]:
     """A person with their first stint and a candidate account (one-time password), unflushed."""
     person = Person(**values, enterprise=enterprise)
-    person.employments.append(Employment(enterprise=enterprise, role=person.role,
-                                         started_on=person.appointed_on))
+    person.employments.append(
+        Employment(enterprise=enterprise, role=person.role, started_on=person.appointed_on)
+    )
     db.session.add(person)
     _account, password = create_account(person.id_number, UserRole.CANDIDATE, person=person)
     return person, password
 
 
 def _record_new_person(person: Person) -> None:
-    record("person.create", person,
-           f"{person.name} {person.masked_id_number} @ {person.enterprise.name}")
+    record(
+        "person.create",
+        person,
+        f"{person.name} {person.masked_id_number} @ {person.enterprise.name}",
+    )
 
 
 def add_person(values: dict, enterprise: Enterprise) -> tuple[Person, str]:
@@ -121,8 +133,11 @@ def update_person(person: Person, values: dict, enterprise: Enterprise | None, o
         if "appointed_on" not in changes or person.appointed_on is None:
             # Appointed to the new post on the day of the change, unless a date was given.
             changes.update(apply_changes(person, {"appointed_on": on}))
-        person.employments.append(Employment(enterprise=person.enterprise, role=person.role,
-                                             started_on=person.appointed_on))
+        person.employments.append(
+            Employment(
+                enterprise=person.enterprise, role=person.role, started_on=person.appointed_on
+            )
+        )
     elif "appointed_on" in changes and current is not None:
         current.started_on = person.appointed_on  # a corrected date corrects the stint too
     if "id_number" in changes:
@@ -140,8 +155,12 @@ def mark_left(person: Person, on: date, reason: str = "") -> None:
         current.end_reason = "left"
     name = person.enterprise.name if person.enterprise else ""
     person.enterprise = None
-    record("person.left", person, f"{person.name} @ {name}",
-           {"enterprise": [name, None], "left_on": [None, on.isoformat()], "note": reason})
+    record(
+        "person.left",
+        person,
+        f"{person.name} @ {name}",
+        {"enterprise": [name, None], "left_on": [None, on.isoformat()], "note": reason},
+    )
 
 
 def _load_by(column, keys: list[str]) -> dict:
@@ -150,7 +169,7 @@ def _load_by(column, keys: list[str]) -> dict:
     model = column.class_
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 500):
-        for row in db.session.scalars(select(model).where(column.in_(unique[start:start + 500]))):
+        for row in db.session.scalars(select(model).where(column.in_(unique[start : start + 500]))):
             found[getattr(row, column.key)] = row
     return found
 
@@ -171,13 +190,15 @@ def apply_import(plan: ImportPlan, today: date) -> ImportReport:
     with db.session.no_autoflush:
         for row in plan.enterprises:
             enterprises[row.credit_code] = _import_enterprise(
-                row, enterprises.get(row.credit_code), sectors, towns, report)
+                row, enterprises.get(row.credit_code), sectors, towns, report
+            )
     db.session.flush()
     created: list[tuple[Person, str]] = []
     with db.session.no_autoflush:
         for row in plan.people:
-            new = _import_person(row, people.get(row.id_number), enterprises[row.credit_code],
-                                 today, report)
+            new = _import_person(
+                row, people.get(row.id_number), enterprises[row.credit_code], today, report
+            )
             if new is not None:
                 created.append(new)
     db.session.flush()
@@ -185,14 +206,20 @@ def apply_import(plan: ImportPlan, today: date) -> ImportReport:
         _record_new_person(person)
         report.new_accounts.append(NewAccount(person.name, person.id_number, password))
     if report.changed:
-        record("people.import", None, (
-            f"enterprises +{report.enterprises_created} ~{report.enterprises_updated}, "
-            f"people +{report.people_created} ~{report.people_updated}"))
+        record(
+            "people.import",
+            None,
+            (
+                f"enterprises +{report.enterprises_created} ~{report.enterprises_updated}, "
+                f"people +{report.people_created} ~{report.people_updated}"
+            ),
+        )
     return report
 
 
-def _import_enterprise(row: EnterpriseRow, existing: Enterprise | None, sectors, towns,
-                       report: ImportReport) -> Enterprise:
+def _import_enterprise(
+    row: EnterpriseRow, existing: Enterprise | None, sectors, towns, report: ImportReport
+) -> Enterprise:
     values = {"name": row.name, "credit_code": row.credit_code, "town": towns[row.town]}
     # Optional columns left empty do not erase what the register already knows.
     for key in ("address", "contact_name", "contact_phone", "employee_count"):
@@ -209,8 +236,9 @@ def _import_enterprise(row: EnterpriseRow, existing: Enterprise | None, sectors,
     return enterprise
 
 
-def _import_person(row: PersonRow, person: Person | None, enterprise: Enterprise, today: date,
-                   report: ImportReport) -> tuple[Person, str] | None:
+def _import_person(
+    row: PersonRow, person: Person | None, enterprise: Enterprise, today: date, report: ImportReport
+) -> tuple[Person, str] | None:
     """Update a known person, or make a new one (returned, to be recorded once flushed)."""
     values = {"name": row.name, "id_number": row.id_number, "mobile": row.mobile, "role": row.role}
     if row.appointed_on is not None or person is None:

@@ -40,8 +40,13 @@ def _filter_options():
 
 def _apply_common_filters(query):
     if sector := int_arg("sector"):
-        query = query.where(Enterprise.id.in_(
-            select(enterprise_sector.c.enterprise_id).where(enterprise_sector.c.sector_id == sector)))
+        query = query.where(
+            Enterprise.id.in_(
+                select(enterprise_sector.c.enterprise_id).where(
+                    enterprise_sector.c.sector_id == sector
+                )
+            )
+        )
     if town := int_arg("town"):
         query = query.where(Enterprise.town_id == town)
     return query
@@ -52,8 +57,12 @@ def _apply_common_filters(query):
 def enterprises():
     query = _apply_common_filters(visible_enterprises(current_user))
     if q := request.args.get("q", "").strip():
-        query = query.where(or_(Enterprise.name.contains(q), Enterprise.credit_code.contains(q.upper())))
-    page = db.paginate(page=page_arg(), select=query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False)
+        query = query.where(
+            or_(Enterprise.name.contains(q), Enterprise.credit_code.contains(q.upper()))
+        )
+    page = db.paginate(
+        page=page_arg(), select=query.order_by(Enterprise.name), per_page=PER_PAGE, error_out=False
+    )
     sectors, towns = _filter_options()
     return render_template("people/enterprises.html", page=page, sectors=sectors, towns=towns)
 
@@ -68,8 +77,12 @@ def enterprise(enterprise_id: int):
         .where(or_(Person.enterprise_id.is_(None), Person.enterprise_id != ent.id))
         .order_by(Person.name)
     ).all()
-    return render_template("people/enterprise.html", enterprise=ent, former=former,
-                           can_edit=can_edit_people_of(current_user, ent.id))
+    return render_template(
+        "people/enterprise.html",
+        enterprise=ent,
+        former=former,
+        can_edit=can_edit_people_of(current_user, ent.id),
+    )
 
 
 def _enterprise_form(ent: Enterprise | None) -> EnterpriseForm:
@@ -89,17 +102,32 @@ def edit_enterprise(enterprise_id: int | None):
     ent = get_enterprise_or_404(enterprise_id, current_user) if enterprise_id else None
     form = _enterprise_form(ent)
     if form.validate_on_submit():
-        clash = db.session.scalar(select(Enterprise).where(
-            Enterprise.credit_code == form.credit_code.data,
-            Enterprise.id != (ent.id if ent else -1)))
+        clash = db.session.scalar(
+            select(Enterprise).where(
+                Enterprise.credit_code == form.credit_code.data,
+                Enterprise.id != (ent.id if ent else -1),
+            )
+        )
         if clash is not None:
-            form.credit_code.errors.append(_("Another enterprise (%(name)s) has this credit code.",
-                                             name=clash.name))
+            form.credit_code.errors.append(
+                _("Another enterprise (%(name)s) has this credit code.", name=clash.name)
+            )
         else:
-            values = {f: getattr(form, f).data for f in (
-                "name", "credit_code", "address", "contact_name", "contact_phone", "employee_count")}
+            values = {
+                f: getattr(form, f).data
+                for f in (
+                    "name",
+                    "credit_code",
+                    "address",
+                    "contact_name",
+                    "contact_phone",
+                    "employee_count",
+                )
+            }
             values["town"] = db.session.get(Town, form.town_id.data)
-            chosen = db.session.scalars(select(Sector).where(Sector.id.in_(form.sectors.data))).all()
+            chosen = db.session.scalars(
+                select(Sector).where(Sector.id.in_(form.sectors.data))
+            ).all()
             ent, _changed = services.save_enterprise(ent, values, list(chosen))
             if _commit_or_explain(form.credit_code):
                 flash(_("Saved."), "success")
@@ -123,14 +151,24 @@ def _commit_or_explain(field) -> bool:
 def people():
     query = _apply_common_filters(visible_people(current_user))
     if q := request.args.get("q", "").strip():
-        query = query.where(or_(Person.name.contains(q), Person.id_number.contains(q.upper()),
-                                Person.mobile.contains(q), Enterprise.name.contains(q)))
+        query = query.where(
+            or_(
+                Person.name.contains(q),
+                Person.id_number.contains(q.upper()),
+                Person.mobile.contains(q),
+                Enterprise.name.contains(q),
+            )
+        )
     if (role := request.args.get("role")) in PersonRole.ALL:
         query = query.where(Person.role == role)
     if request.args.get("status") == "left" and current_user.role == UserRole.ADMIN:
         query = query.where(Person.enterprise_id.is_(None))
-    page = db.paginate(page=page_arg(), select=query.order_by(Enterprise.name, Person.role, Person.name),
-                       per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        page=page_arg(),
+        select=query.order_by(Enterprise.name, Person.role, Person.name),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     sectors, towns = _filter_options()
     return render_template("people/people.html", page=page, sectors=sectors, towns=towns)
 
@@ -142,24 +180,37 @@ def person(person_id: int):
     from exam.screenings.services import screenings_of
 
     p = get_person_or_404(person_id, current_user)
-    return render_template("people/person.html", person=p, account=services.account_of(p),
-                           can_edit=can_edit_people_of(current_user, p.enterprise_id),
-                           attempts=attempts_of(p), back_to_training=back_to_training(p),
-                           certificates=_certificates_of(p), today=local_today(),
-                           screenings=screenings_of(p.id))
+    return render_template(
+        "people/person.html",
+        person=p,
+        account=services.account_of(p),
+        can_edit=can_edit_people_of(current_user, p.enterprise_id),
+        attempts=attempts_of(p),
+        back_to_training=back_to_training(p),
+        certificates=_certificates_of(p),
+        today=local_today(),
+        screenings=screenings_of(p.id),
+    )
 
 
 def _certificates_of(p: Person) -> list:
     from exam.certificates.models import Certificate
 
-    return list(db.session.scalars(db.select(Certificate).where(Certificate.person_id == p.id)
-                                   .order_by(Certificate.issued_at.desc())))
+    return list(
+        db.session.scalars(
+            db.select(Certificate)
+            .where(Certificate.person_id == p.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
 
 
 def _person_form(p: Person | None) -> PersonForm:
     form = PersonForm(obj=p)
     if current_user.role == UserRole.CONTACT:
-        form.enterprise_id.choices = options([(current_user.enterprise.id, current_user.enterprise.name)])
+        form.enterprise_id.choices = options(
+            [(current_user.enterprise.id, current_user.enterprise.name)]
+        )
         if not form.is_submitted():
             form.enterprise_id.data = current_user.enterprise_id
     else:
@@ -176,15 +227,24 @@ def _person_clashes(form: PersonForm, p: Person | None) -> bool:
     clash = db.session.scalar(others.where(Person.id_number == form.id_number.data))
     if clash is not None:
         if current_user.role == UserRole.ADMIN:
-            form.id_number.errors.append(_("This ID number is already registered (%(name)s).",
-                                           name=clash.name))
+            form.id_number.errors.append(
+                _("This ID number is already registered (%(name)s).", name=clash.name)
+            )
         else:  # a contact learns only that the person exists, not who or where
-            form.id_number.errors.append(_("This person is already registered at another "
-                                           "enterprise; ask the bureau to move them to yours."))
+            form.id_number.errors.append(
+                _(
+                    "This person is already registered at another "
+                    "enterprise; ask the bureau to move them to yours."
+                )
+            )
         return True
     if db.session.scalar(others.where(Person.mobile == form.mobile.data)) is not None:
-        form.mobile.errors.append(_("This mobile number is registered to another person; "
-                                    "candidates log in with it, so it must be their own."))
+        form.mobile.errors.append(
+            _(
+                "This mobile number is registered to another person; "
+                "candidates log in with it, so it must be their own."
+            )
+        )
         return True
     return False
 
@@ -200,8 +260,10 @@ def edit_person(person_id: int | None):
         if ent is None or not can_edit_people_of(current_user, ent.id):
             abort(403)
         if not _person_clashes(form, p):
-            values = {f: getattr(form, f).data for f in ("name", "id_number", "mobile", "role",
-                                                         "appointed_on")}
+            values = {
+                f: getattr(form, f).data
+                for f in ("name", "id_number", "mobile", "role", "appointed_on")
+            }
             if p is None:
                 p, _password = services.add_person(values, ent)
             else:
@@ -226,8 +288,12 @@ def leave(person_id: int):
         if form.left_on.data > local_today():
             form.left_on.errors.append(_("The date cannot be in the future."))
         elif started is not None and form.left_on.data < started:
-            form.left_on.errors.append(_("The date cannot be before the person started here (%(date)s).",
-                                         date=started.isoformat()))
+            form.left_on.errors.append(
+                _(
+                    "The date cannot be before the person started here (%(date)s).",
+                    date=started.isoformat(),
+                )
+            )
         else:
             enterprise_id = p.enterprise_id
             services.mark_left(p, form.left_on.data, form.reason.data or "")

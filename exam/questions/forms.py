@@ -11,51 +11,91 @@ from exam.questions.models import USAGE_LABELS
 from question_bank import kinds
 from question_bank.model import Difficulty, Usage
 
-DIFFICULTY_LABELS = {Difficulty.EASY: _l("Easy"), Difficulty.MEDIUM: _l("Medium"),
-                     Difficulty.HARD: _l("Hard")}
-KIND_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
-               "truefalse": _l("True/false"), "fill": _l("Fill in the blank")}
+DIFFICULTY_LABELS = {
+    Difficulty.EASY: _l("Easy"),
+    Difficulty.MEDIUM: _l("Medium"),
+    Difficulty.HARD: _l("Hard"),
+}
+KIND_LABELS = {
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+    "truefalse": _l("True/false"),
+    "fill": _l("Fill in the blank"),
+}
 
 
 class QuestionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices_of((k, KIND_LABELS[k]) for k in kinds.KINDS))
-    stem = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)],
-                         render_kw={"rows": 4},
-                         description=_l("For a blank, type ____. Bold, lists and line breaks are kept."))
-    options = TextAreaField(_l("Options, one per line (choice questions)"),
-                            validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
-    answer = StringField(_l("Answer"), validators=[DataRequired(), Length(max=500)],
-                         description=_l("A or ABD for choices; 对 or 错; for blanks: 安全第一|安全 第一; "
-                                        "预防为主 (blanks split by ;, accepted variants by |)"))
-    explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)],
-                                render_kw={"rows": 3})
-    legal_source = StringField(_l("Legal source (law and article)"),
-                               validators=[Optional(), Length(max=300), PlainText()])
-    difficulty = SelectField(_l("Difficulty"), choices=choices_of(DIFFICULTY_LABELS.items()),
-                             default=Difficulty.MEDIUM)
+    stem = TextAreaField(
+        _l("Question"),
+        validators=[DataRequired(), Length(max=5000)],
+        render_kw={"rows": 4},
+        description=_l("For a blank, type ____. Bold, lists and line breaks are kept."),
+    )
+    options = TextAreaField(
+        _l("Options, one per line (choice questions)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 5},
+    )
+    answer = StringField(
+        _l("Answer"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l(
+            "A or ABD for choices; 对 or 错; for blanks: 安全第一|安全 第一; "
+            "预防为主 (blanks split by ;, accepted variants by |)"
+        ),
+    )
+    explanation = TextAreaField(
+        _l("Explanation"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
+    )
+    legal_source = StringField(
+        _l("Legal source (law and article)"), validators=[Optional(), Length(max=300), PlainText()]
+    )
+    difficulty = SelectField(
+        _l("Difficulty"), choices=choices_of(DIFFICULTY_LABELS.items()), default=Difficulty.MEDIUM
+    )
     usage = SelectField(_l("Use in"), choices=choices_of(USAGE_LABELS.items()), default=Usage.BOTH)
     topics = MultiCheckboxField(_l("Topics"), coerce=int)
     sectors = MultiCheckboxField(_l("Sectors (none: all sectors)"), coerce=int)
-    roles = MultiCheckboxField(_l("Suits (none: every post)"), choices=choices_of(PersonRole.choices()))
+    roles = MultiCheckboxField(
+        _l("Suits (none: every post)"), choices=choices_of(PersonRole.choices())
+    )
     submit = SubmitField(_l("Save"))
 
 
 class TopicForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), PlainText()])
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
-                       description=_l("Short and stable, used by imports, e.g. G3.2"))
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)])
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("Short and stable, used by imports, e.g. G3.2"),
+    )
+    sort_order = IntegerField(
+        _l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)]
+    )
     submit = SubmitField(_l("Save"))
 
 
 class QuestionImportForm(FlaskForm):
-    file = FileField(_l("File (.xlsx, .csv, .docx, .txt, Moodle XML or GIFT)"),
-                     validators=[FileRequired(message=_l("Choose a file to import."))],
-                     render_kw={"accept": ".xlsx,.csv,.docx,.txt,.xml,.gift"})
-    format = SelectField(_l("Format"), default="", choices=choices_of([
-        ("", _l("Recognise from the file")), ("xlsx", _l("Excel/CSV template")),
-        ("docx", _l("Word (clerks' layout)")), ("text", _l("Plain text (clerks' layout)")),
-        ("moodle", "Moodle XML"), ("gift", "GIFT")]))
+    file = FileField(
+        _l("File (.xlsx, .csv, .docx, .txt, Moodle XML or GIFT)"),
+        validators=[FileRequired(message=_l("Choose a file to import."))],
+        render_kw={"accept": ".xlsx,.csv,.docx,.txt,.xml,.gift"},
+    )
+    format = SelectField(
+        _l("Format"),
+        default="",
+        choices=choices_of(
+            [
+                ("", _l("Recognise from the file")),
+                ("xlsx", _l("Excel/CSV template")),
+                ("docx", _l("Word (clerks' layout)")),
+                ("text", _l("Plain text (clerks' layout)")),
+                ("moodle", "Moodle XML"),
+                ("gift", "GIFT"),
+            ]
+        ),
+    )
     submit = SubmitField(_l("Check the file"))
 
 

@@ -30,9 +30,14 @@ PURPOSE = "questions"
 
 _POSITIONS = [
     (re.compile(r"^row (\d+)$"), lambda m: _("row %(n)s", n=m[1])),
-    (re.compile(r"^question (\d+) \(line (\d+)\)$"),
-     lambda m: _("question %(n)s (line %(line)s)", n=m[1], line=m[2])),
-    (re.compile(r"^question (\d+) \((.*)\)$"), lambda m: _("question %(n)s (%(name)s)", n=m[1], name=m[2])),
+    (
+        re.compile(r"^question (\d+) \(line (\d+)\)$"),
+        lambda m: _("question %(n)s (line %(line)s)", n=m[1], line=m[2]),
+    ),
+    (
+        re.compile(r"^question (\d+) \((.*)\)$"),
+        lambda m: _("question %(n)s (%(name)s)", n=m[1], name=m[2]),
+    ),
     (re.compile(r"^question (\d+)$"), lambda m: _("question %(n)s", n=m[1])),
 ]
 
@@ -66,18 +71,28 @@ def import_upload():
         data = form.file.data.read(limit + 1)
         filename = (form.file.data.filename or "")[:200]
         if len(data) > limit:
-            form.file.errors.append(_("The file is larger than the %(mb)s MB allowed.",
-                                      mb=current_app.config["MAX_UPLOAD_MB"]))
+            form.file.errors.append(
+                _(
+                    "The file is larger than the %(mb)s MB allowed.",
+                    mb=current_app.config["MAX_UPLOAD_MB"],
+                )
+            )
             return render_template("questions/import.html", form=form), 413
         plan = parse_upload(filename, data, form.format.data)
         if not plan.ok:
-            return render_template("questions/import.html", form=form, problems=_problems(plan),
-                                   filename=filename), 422
+            return render_template(
+                "questions/import.html", form=form, problems=_problems(plan), filename=filename
+            ), 422
         # The format travels with the name; a long name keeps its end (the extension matters).
         pending = keep_pending(current_user, PURPOSE, f"{form.format.data}:{filename[-150:]}", data)
         db.session.commit()
-        return render_template("questions/import_preview.html", plan=plan, filename=filename,
-                               confirm=ConfirmForm(token=pending.token), where=where)
+        return render_template(
+            "questions/import_preview.html",
+            plan=plan,
+            filename=filename,
+            confirm=ConfirmForm(token=pending.token),
+            where=where,
+        )
     return render_template("questions/import.html", form=form)
 
 
@@ -92,8 +107,12 @@ def import_confirm():
     plan = parse_upload(filename, pending.data, fmt)
     if not plan.ok:
         db.session.commit()
-        return render_template("questions/import.html", form=QuestionImportForm(),
-                               problems=_problems(plan), filename=filename), 422
+        return render_template(
+            "questions/import.html",
+            form=QuestionImportForm(),
+            problems=_problems(plan),
+            filename=filename,
+        ), 422
     report = services.apply_import(plan, current_user)
     db.session.commit()
     return render_template("questions/import_done.html", report=report, filename=filename)
@@ -122,8 +141,15 @@ def import_template_csv():
 
 
 def _export_questions() -> list:
-    query = select(Question).order_by(Question.id).options(
-        selectinload(Question.current), selectinload(Question.topics), selectinload(Question.sectors))
+    query = (
+        select(Question)
+        .order_by(Question.id)
+        .options(
+            selectinload(Question.current),
+            selectinload(Question.topics),
+            selectinload(Question.sectors),
+        )
+    )
     if (status := request.args.get("status")) in QuestionStatus.ALL:
         query = query.where(Question.status == status)
     return [q.current.data() for q in db.session.scalars(query)]
@@ -132,12 +158,18 @@ def _export_questions() -> list:
 @bp.route("/export.xlsx")
 @roles_required(*EDITORS)
 def export_xlsx():
-    return download(write_template(_export_questions(), TEMPLATE_NOTES),
-                     f"安培-题库-{local_today().isoformat()}.xlsx", XLSX_MIME)
+    return download(
+        write_template(_export_questions(), TEMPLATE_NOTES),
+        f"安培-题库-{local_today().isoformat()}.xlsx",
+        XLSX_MIME,
+    )
 
 
 @bp.route("/export.xml")
 @roles_required(*EDITORS)
 def export_moodle():
-    return download(write_moodle(_export_questions()), f"anpei-questions-{local_today().isoformat()}.xml",
-                     "application/xml")
+    return download(
+        write_moodle(_export_questions()),
+        f"anpei-questions-{local_today().isoformat()}.xml",
+        "application/xml",
+    )

@@ -17,8 +17,12 @@ from exam.questions.views import EDITORS, bp
 from question_bank.text import MEDIA_PREFIX
 
 #: What a picture's first bytes say it is; nothing else is accepted, whatever its name.
-SIGNATURES = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-              b"GIF87a": ("image/gif", "gif"), b"GIF89a": ("image/gif", "gif")}
+SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+    b"GIF87a": ("image/gif", "gif"),
+    b"GIF89a": ("image/gif", "gif"),
+}
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
@@ -40,8 +44,9 @@ def upload_media():
     content_type, extension = kind
     name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
     if db.session.scalar(select(QuestionMedia.id).where(QuestionMedia.name == name)) is None:
-        media = QuestionMedia(name=name, content_type=content_type, data=data,
-                              created_by_id=current_user.id)
+        media = QuestionMedia(
+            name=name, content_type=content_type, data=data, created_by_id=current_user.id
+        )
         db.session.add(media)
         record("question_media.upload", media, name)
         db.session.commit()
@@ -57,5 +62,3 @@ def media(name: str):
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
-
-

@@ -35,7 +35,9 @@ class Topic(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     parent: Mapped[Topic | None] = relationship(remote_side="Topic.id", back_populates="children")
-    children: Mapped[list[Topic]] = relationship(back_populates="parent", order_by="Topic.sort_order")
+    children: Mapped[list[Topic]] = relationship(
+        back_populates="parent", order_by="Topic.sort_order"
+    )
 
     @property
     def path(self) -> str:
@@ -56,12 +58,14 @@ class Topic(db.Model):
 
 
 question_topic = Table(
-    "question_topic", db.metadata,
+    "question_topic",
+    db.metadata,
     Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 question_sector = Table(
-    "question_sector", db.metadata,
+    "question_sector",
+    db.metadata,
     Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -73,12 +77,19 @@ class QuestionStatus:
     ACTIVE = "active"  # the only status exams draw from
     RETIRED = "retired"
     ALL = (DRAFT, REVIEWED, ACTIVE, RETIRED)
-    LABELS = {DRAFT: _l("Draft"), REVIEWED: _l("Reviewed"), ACTIVE: _l("Active"),
-              RETIRED: _l("Retired")}
+    LABELS = {
+        DRAFT: _l("Draft"),
+        REVIEWED: _l("Reviewed"),
+        ACTIVE: _l("Active"),
+        RETIRED: _l("Retired"),
+    }
 
 
-USAGE_LABELS = {Usage.BOTH: _l("Practice and exams"), Usage.PRACTICE: _l("Practice only"),
-                Usage.EXAM: _l("Exams only")}
+USAGE_LABELS = {
+    Usage.BOTH: _l("Practice and exams"),
+    Usage.PRACTICE: _l("Practice only"),
+    Usage.EXAM: _l("Exams only"),
+}
 
 
 class Question(db.Model):
@@ -91,17 +102,24 @@ class Question(db.Model):
     #: The source system's key (Moodle id, the bureau's own number), for re-imports.
     external_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version"))
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     current: Mapped[QuestionVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
+        foreign_keys=[current_version_id], post_update=True
+    )
     versions: Mapped[list[QuestionVersion]] = relationship(
-        back_populates="question", foreign_keys="QuestionVersion.question_id",
-        order_by="QuestionVersion.number.desc()", cascade="all, delete-orphan")
+        back_populates="question",
+        foreign_keys="QuestionVersion.question_id",
+        order_by="QuestionVersion.number.desc()",
+        cascade="all, delete-orphan",
+    )
     topics: Mapped[list[Topic]] = relationship(secondary=question_topic, order_by="Topic.code")
-    sectors: Mapped[list[Sector]] = relationship(secondary=question_sector, order_by="Sector.sort_order")
+    sectors: Mapped[list[Sector]] = relationship(
+        secondary=question_sector, order_by="Sector.sort_order"
+    )
 
     @property
     def status_label(self) -> str:
@@ -114,7 +132,9 @@ class QuestionVersion(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     #: Sanitised rich text (a small safe subset of HTML).
@@ -142,11 +162,17 @@ class QuestionVersion(db.Model):
         """This version as the pure domain sees it."""
         question = self.question
         return QuestionData(
-            kind=self.kind, stem=self.stem, options=tuple(self.options), answer=self.answer,
-            explanation=self.explanation, difficulty=self.difficulty, legal_source=self.legal_source,
+            kind=self.kind,
+            stem=self.stem,
+            options=tuple(self.options),
+            answer=self.answer,
+            explanation=self.explanation,
+            difficulty=self.difficulty,
+            legal_source=self.legal_source,
             topics=tuple(t.code for t in question.topics) if question else (),
             sectors=tuple(s.code for s in question.sectors) if question else (),
-            roles=tuple(self.roles or ()), usage=question.usage if question else Usage.BOTH,
+            roles=tuple(self.roles or ()),
+            usage=question.usage if question else Usage.BOTH,
             external_key=(question.external_key or "") if question else "",
         )
 

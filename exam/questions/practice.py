@@ -31,56 +31,99 @@ RECENT = 20
 
 def practice_pool():
     """Questions a candidate may practise on: in use, and not kept for exams only."""
-    return select(Question).where(Question.status == QuestionStatus.ACTIVE,
-                                  Question.usage != Usage.EXAM)
+    return select(Question).where(
+        Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.EXAM
+    )
 
 
 def _in_topic(query, topic: Topic):
-    return query.where(Question.id.in_(select(question_topic.c.question_id)
-                                       .where(question_topic.c.topic_id.in_(topic.subtree_ids()))))
+    return query.where(
+        Question.id.in_(
+            select(question_topic.c.question_id).where(
+                question_topic.c.topic_id.in_(topic.subtree_ids())
+            )
+        )
+    )
 
 
 @bp.route("/")
 @roles_required(UserRole.CANDIDATE)
 def index():
-    areas = db.session.scalars(select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)).all()
-    counts = {a.id: db.session.scalar(select(func.count()).select_from(_in_topic(practice_pool(), a).subquery()))
-              for a in areas}
-    wrong = db.session.scalar(select(func.count(WrongAnswer.id)).where(WrongAnswer.user_id == current_user.id))
+    areas = db.session.scalars(
+        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)
+    ).all()
+    counts = {
+        a.id: db.session.scalar(
+            select(func.count()).select_from(_in_topic(practice_pool(), a).subquery())
+        )
+        for a in areas
+    }
+    wrong = db.session.scalar(
+        select(func.count(WrongAnswer.id)).where(WrongAnswer.user_id == current_user.id)
+    )
     answered, right = db.session.execute(
-        select(func.count(PracticeAnswer.id), func.count(PracticeAnswer.id).filter(PracticeAnswer.correct))
-        .where(PracticeAnswer.user_id == current_user.id)).one()
-    return render_template("practice/index.html", areas=areas, counts=counts, wrong=wrong,
-                           answered=answered, right=right)
+        select(
+            func.count(PracticeAnswer.id),
+            func.count(PracticeAnswer.id).filter(PracticeAnswer.correct),
+        ).where(PracticeAnswer.user_id == current_user.id)
+    ).one()
+    return render_template(
+        "practice/index.html",
+        areas=areas,
+        counts=counts,
+        wrong=wrong,
+        answered=answered,
+        right=right,
+    )
 
 
 def _next_question(query):
-    recent = select(QuestionVersion.question_id).join(PracticeAnswer, PracticeAnswer.version_id == QuestionVersion.id) \
-        .where(PracticeAnswer.user_id == current_user.id).order_by(PracticeAnswer.id.desc()).limit(RECENT)
-    fresh = db.session.scalar(query.where(Question.id.not_in(recent)).order_by(func.random()).limit(1))
+    recent = (
+        select(QuestionVersion.question_id)
+        .join(PracticeAnswer, PracticeAnswer.version_id == QuestionVersion.id)
+        .where(PracticeAnswer.user_id == current_user.id)
+        .order_by(PracticeAnswer.id.desc())
+        .limit(RECENT)
+    )
+    fresh = db.session.scalar(
+        query.where(Question.id.not_in(recent)).order_by(func.random()).limit(1)
+    )
     return fresh or db.session.scalar(query.order_by(func.random()).limit(1))
 
 
 def _ask(question: Question | None, mode: str, title: str):
     if question is None:
         return render_template("practice/empty.html", title=title)
-    form = PracticeAnswerForm(question_id=question.id, version_id=question.current_version_id, mode=mode)
-    return render_template("practice/question.html", question=question, version=question.current,
-                           form=form, title=title, letters=LETTERS)
+    form = PracticeAnswerForm(
+        question_id=question.id, version_id=question.current_version_id, mode=mode
+    )
+    return render_template(
+        "practice/question.html",
+        question=question,
+        version=question.current,
+        form=form,
+        title=title,
+        letters=LETTERS,
+    )
 
 
 @bp.route("/topic/<int:topic_id>")
 @roles_required(UserRole.CANDIDATE)
 def topic(topic_id: int):
     chosen = db.session.get(Topic, topic_id) or abort(404)
-    return _ask(_next_question(_in_topic(practice_pool(), chosen)), f"topic:{chosen.id}", chosen.path)
+    return _ask(
+        _next_question(_in_topic(practice_pool(), chosen)), f"topic:{chosen.id}", chosen.path
+    )
 
 
 @bp.route("/wrong")
 @roles_required(UserRole.CANDIDATE)
 def wrong():
-    query = practice_pool().where(Question.id.in_(
-        select(WrongAnswer.question_id).where(WrongAnswer.user_id == current_user.id)))
+    query = practice_pool().where(
+        Question.id.in_(
+            select(WrongAnswer.question_id).where(WrongAnswer.user_id == current_user.id)
+        )
+    )
     from flask_babel import gettext as _
 
     return _ask(_next_question(query), "wrong", _("My wrong answers"))
@@ -112,10 +155,16 @@ def answer():
     version = question.current
     response = _response(version.kind)
     grade = kinds.grade(version.data(), response)
-    db.session.add(PracticeAnswer(user_id=current_user.id, version_id=version.id,
-                                  response=response, correct=grade.correct))
-    entry = db.session.scalar(select(WrongAnswer).where(WrongAnswer.user_id == current_user.id,
-                                                        WrongAnswer.question_id == question.id))
+    db.session.add(
+        PracticeAnswer(
+            user_id=current_user.id, version_id=version.id, response=response, correct=grade.correct
+        )
+    )
+    entry = db.session.scalar(
+        select(WrongAnswer).where(
+            WrongAnswer.user_id == current_user.id, WrongAnswer.question_id == question.id
+        )
+    )
     if not grade.correct:
         if entry is None:
             db.session.add(WrongAnswer(user_id=current_user.id, question_id=question.id))
@@ -128,16 +177,33 @@ def answer():
     db.session.commit()
     mode = form.mode.data or ""
     topic_id = parse_id(mode.removeprefix("topic:")) if mode.startswith("topic:") else None
-    next_url = (url_for("practice.wrong") if mode == "wrong" else
-                url_for("practice.topic", topic_id=topic_id) if topic_id else url_for("practice.index"))
+    next_url = (
+        url_for("practice.wrong")
+        if mode == "wrong"
+        else url_for("practice.topic", topic_id=topic_id)
+        if topic_id
+        else url_for("practice.index")
+    )
     kind = kinds.get(version.kind)
     from exam.learning.services import courses_on_topics
 
-    suggested = [] if grade.correct else courses_on_topics(current_user.person, [t.code for t in question.topics])
-    return render_template("practice/result.html", question=question, version=version, grade=grade,
-                           suggested=suggested,
-                           response=response, right_answer=kind.format_answer(version.answer),
-                           your_answer=_describe(kind, response), next_url=next_url, letters=LETTERS)
+    suggested = (
+        []
+        if grade.correct
+        else courses_on_topics(current_user.person, [t.code for t in question.topics])
+    )
+    return render_template(
+        "practice/result.html",
+        question=question,
+        version=version,
+        grade=grade,
+        suggested=suggested,
+        response=response,
+        right_answer=kind.format_answer(version.answer),
+        your_answer=_describe(kind, response),
+        next_url=next_url,
+        letters=LETTERS,
+    )
 
 
 def _describe(kind, response) -> str:

@@ -19,8 +19,16 @@ from question_bank.problems import N_, Problem
 from question_bank.text import sanitise, strip_controls
 
 #: The fields of a version: a change to any of them makes a new version.
-VERSION_FIELDS = ("kind", "stem", "options", "answer", "explanation", "difficulty",
-                  "legal_source", "roles")
+VERSION_FIELDS = (
+    "kind",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "difficulty",
+    "legal_source",
+    "roles",
+)
 
 
 class TransitionError(ValueError):
@@ -39,33 +47,51 @@ def clean(data: QuestionData) -> QuestionData:
     """The data with its rich text reduced to the safe subset."""
     from dataclasses import replace
 
-    return replace(data, stem=sanitise(data.stem), options=tuple(sanitise(o) for o in data.options),
-                   explanation=sanitise(data.explanation),
-                   legal_source=strip_controls(data.legal_source).strip(),
-                   external_key=strip_controls(data.external_key).strip())
+    return replace(
+        data,
+        stem=sanitise(data.stem),
+        options=tuple(sanitise(o) for o in data.options),
+        explanation=sanitise(data.explanation),
+        legal_source=strip_controls(data.legal_source).strip(),
+        external_key=strip_controls(data.external_key).strip(),
+    )
 
 
 def _version_values(data: QuestionData) -> dict:
-    return {"kind": data.kind, "stem": data.stem, "options": list(data.options),
-            "answer": data.answer, "explanation": data.explanation, "difficulty": data.difficulty,
-            "legal_source": data.legal_source, "roles": list(data.roles)}
+    return {
+        "kind": data.kind,
+        "stem": data.stem,
+        "options": list(data.options),
+        "answer": data.answer,
+        "explanation": data.explanation,
+        "difficulty": data.difficulty,
+        "legal_source": data.legal_source,
+        "roles": list(data.roles),
+    }
 
 
 def _new_version(question: Question, data: QuestionData, author: User | None) -> QuestionVersion:
     number = max((v.number for v in question.versions), default=0) + 1
-    version = QuestionVersion(number=number, content_hash=data.content_hash(),
-                              created_by=author, **_version_values(data))
+    version = QuestionVersion(
+        number=number, content_hash=data.content_hash(), created_by=author, **_version_values(data)
+    )
     question.versions.append(version)
     question.current = version
     return version
 
 
-def create_question(data: QuestionData, topics: list[Topic], sectors: list[Sector],
-                    author: User | None) -> Question:
+def create_question(
+    data: QuestionData, topics: list[Topic], sectors: list[Sector], author: User | None
+) -> Question:
     """A new draft question with its first version."""
     data = clean(data)
-    question = Question(status=QuestionStatus.DRAFT, usage=data.usage,
-                        external_key=data.external_key or None, topics=topics, sectors=sectors)
+    question = Question(
+        status=QuestionStatus.DRAFT,
+        usage=data.usage,
+        external_key=data.external_key or None,
+        topics=topics,
+        sectors=sectors,
+    )
     db.session.add(question)
     _new_version(question, data, author)
     db.session.flush()
@@ -80,24 +106,37 @@ def own_key(question_id: int) -> str:
     return f"anpei-{question_id}"
 
 
-def update_question(question: Question, data: QuestionData, topics: list[Topic],
-                    sectors: list[Sector], author: User | None) -> bool:
+def update_question(
+    question: Question,
+    data: QuestionData,
+    topics: list[Topic],
+    sectors: list[Sector],
+    author: User | None,
+) -> bool:
     """Change a question. New wording makes a new version (papers keep the old one); an
     active question whose wording changed goes back to review when review is on."""
     data = clean(data)
     current = question.current
     new_values = _version_values(data)
-    changes = {k: [getattr(current, k), v] for k, v in new_values.items() if getattr(current, k) != v}
+    changes = {
+        k: [getattr(current, k), v] for k, v in new_values.items() if getattr(current, k) != v
+    }
     if changes:
         _new_version(question, data, author)
-        if question.status in (QuestionStatus.ACTIVE, QuestionStatus.REVIEWED) and review_required():
+        if (
+            question.status in (QuestionStatus.ACTIVE, QuestionStatus.REVIEWED)
+            and review_required()
+        ):
             changes["status"] = [question.status, QuestionStatus.DRAFT]
             question.status = QuestionStatus.DRAFT
     old_topics, new_topics = sorted(t.code for t in question.topics), sorted(t.code for t in topics)
     if old_topics != new_topics:
         changes["topics"] = [old_topics, new_topics]
         question.topics = list(topics)
-    old_sectors, new_sectors = sorted(s.code for s in question.sectors), sorted(s.code for s in sectors)
+    old_sectors, new_sectors = (
+        sorted(s.code for s in question.sectors),
+        sorted(s.code for s in sectors),
+    )
     if old_sectors != new_sectors:
         changes["sectors"] = [old_sectors, new_sectors]
         question.sectors = list(sectors)
@@ -106,8 +145,12 @@ def update_question(question: Question, data: QuestionData, topics: list[Topic],
         question.usage = data.usage
     if changes:
         db.session.flush()
-        record("question.update", question, _summary(question),
-               {k: [_short(v[0]), _short(v[1])] for k, v in changes.items()})
+        record(
+            "question.update",
+            question,
+            _summary(question),
+            {k: [_short(v[0]), _short(v[1])] for k, v in changes.items()},
+        )
     return bool(changes)
 
 
@@ -126,8 +169,10 @@ def _summary(question: Question) -> str:
 TRANSITIONS = {
     "approve": ((QuestionStatus.DRAFT,), QuestionStatus.REVIEWED),
     "activate": ((QuestionStatus.REVIEWED, QuestionStatus.DRAFT), QuestionStatus.ACTIVE),
-    "retire": ((QuestionStatus.DRAFT, QuestionStatus.REVIEWED, QuestionStatus.ACTIVE),
-               QuestionStatus.RETIRED),
+    "retire": (
+        (QuestionStatus.DRAFT, QuestionStatus.REVIEWED, QuestionStatus.ACTIVE),
+        QuestionStatus.RETIRED,
+    ),
     "restore": ((QuestionStatus.RETIRED,), QuestionStatus.DRAFT),
 }
 
@@ -154,7 +199,9 @@ def _check(question: Question, action: str, user: User) -> None:
         raise TransitionError("own_question")
 
 
-def transition(question: Question, action: str, user: User, now, version: int | None = None) -> None:
+def transition(
+    question: Question, action: str, user: User, now, version: int | None = None
+) -> None:
     """Take a lifecycle step (approve, activate, retire, restore) or raise TransitionError.
 
     ``version`` is the version the user looked at: approving is refused if the question has
@@ -205,6 +252,56 @@ def sector_lookup() -> dict[str, Sector]:
     return lookup
 
 
+def _resolve_tags(data, topics: dict, sectors: dict, problems: list) -> tuple[list, list]:
+    """The file's topic and sector names as Topic and Sector rows; unknown names are problems."""
+    chosen_topics, chosen_sectors = [], []
+    for ref in data.topics:
+        topic = topics.get(ref.strip().lower())
+        if topic is None:
+            problems.append(Problem(N_("unknown topic “%(topic)s”"), {"topic": ref}))
+        elif topic not in chosen_topics:
+            chosen_topics.append(topic)
+    for ref in data.sectors:
+        sector = sectors.get(ref.strip().lower())
+        if sector is None:
+            problems.append(Problem(N_("unknown sector “%(sector)s”"), {"sector": ref}))
+        elif sector not in chosen_sectors:
+            chosen_sectors.append(sector)
+    return chosen_topics, chosen_sectors
+
+
+def _check_lengths(data, problems: list) -> None:
+    for value, limit, message in (
+        (data.legal_source, 300, N_("the legal source is longer than %(limit)s characters")),
+        (data.external_key, 120, N_("the number is longer than %(limit)s characters")),
+    ):
+        if len(value) > limit:
+            problems.append(Problem(message, {"limit": limit}))
+
+
+def _check_repeats(data, position: str, seen_keys: dict, seen_hashes: dict, problems: list):
+    """A number used twice in the file, or (without numbers) the same question twice."""
+    key, digest = data.external_key, data.content_hash()
+    if key and key in seen_keys:
+        problems.append(
+            Problem(
+                N_("number %(key)s is used again (first at %(where)s)"),
+                {"key": key, "where": seen_keys[key]},
+            )
+        )
+    elif not key and digest in seen_hashes:
+        problems.append(
+            Problem(
+                N_("the same question appears again (first at %(where)s)"),
+                {"where": seen_hashes[digest]},
+            )
+        )
+    if key:
+        seen_keys.setdefault(key, position)
+    else:
+        seen_hashes.setdefault(digest, position)
+
+
 def plan_import(result: ParseResult) -> QuestionImportPlan:
     """Check parsed questions against the topic tree and sectors, and against each other."""
     plan = QuestionImportPlan()
@@ -217,33 +314,10 @@ def plan_import(result: ParseResult) -> QuestionImportPlan:
         data = parsed.data
         chosen_topics, chosen_sectors = [], []
         if data is not None:
-            for ref in data.topics:
-                topic = topics.get(ref.strip().lower())
-                if topic is None:
-                    problems.append(Problem(N_("unknown topic “%(topic)s”"), {"topic": ref}))
-                elif topic not in chosen_topics:
-                    chosen_topics.append(topic)
-            for ref in data.sectors:
-                sector = sectors.get(ref.strip().lower())
-                if sector is None:
-                    problems.append(Problem(N_("unknown sector “%(sector)s”"), {"sector": ref}))
-                elif sector not in chosen_sectors:
-                    chosen_sectors.append(sector)
+            chosen_topics, chosen_sectors = _resolve_tags(data, topics, sectors, problems)
             data = clean(data)
-            for value, limit, message in (
-                    (data.legal_source, 300, N_("the legal source is longer than %(limit)s characters")),
-                    (data.external_key, 120, N_("the number is longer than %(limit)s characters"))):
-                if len(value) > limit:
-                    problems.append(Problem(message, {"limit": limit}))
-            key, digest = data.external_key, data.content_hash()
-            if key and key in seen_keys:
-                problems.append(Problem(N_("number %(key)s is used again (first at %(where)s)"),
-                                        {"key": key, "where": seen_keys[key]}))
-            elif not key and digest in seen_hashes:
-                problems.append(Problem(N_("the same question appears again (first at %(where)s)"),
-                                        {"where": seen_hashes[digest]}))
-            seen_keys.setdefault(key, parsed.position) if key else seen_hashes.setdefault(
-                digest, parsed.position)
+            _check_lengths(data, problems)
+            _check_repeats(data, parsed.position, seen_keys, seen_hashes, problems)
         if problems:
             plan.problems.extend((parsed.position, p) for p in problems)
         elif data is not None:
@@ -262,25 +336,40 @@ class QuestionImportReport:
 
 def _load_existing(plan: QuestionImportPlan) -> tuple[dict, dict]:
     """Questions the plan may update, by external key and by content hash, in a few queries."""
-    eager = (selectinload(Question.current), selectinload(Question.topics),
-             selectinload(Question.sectors))
+    eager = (
+        selectinload(Question.current),
+        selectinload(Question.topics),
+        selectinload(Question.sectors),
+    )
     keys = list({d.external_key for _p, d, _t, _s in plan.items if d.external_key})
     by_key: dict[str, Question] = {}
     for start in range(0, len(keys), 500):
-        by_key.update({q.external_key: q for q in db.session.scalars(
-            select(Question).options(*eager).where(Question.external_key.in_(keys[start:start + 500])))})
+        by_key.update(
+            {
+                q.external_key: q
+                for q in db.session.scalars(
+                    select(Question)
+                    .options(*eager)
+                    .where(Question.external_key.in_(keys[start : start + 500]))
+                )
+            }
+        )
     hashes = list({d.content_hash() for _p, d, _t, _s in plan.items if not d.external_key})
     by_hash: dict[str, Question] = {}
     for start in range(0, len(hashes), 500):
         rows = db.session.execute(
-            select(QuestionVersion.content_hash, Question).options(*eager)
+            select(QuestionVersion.content_hash, Question)
+            .options(*eager)
             .join(Question, Question.current_version_id == QuestionVersion.id)
-            .where(QuestionVersion.content_hash.in_(hashes[start:start + 500])))
+            .where(QuestionVersion.content_hash.in_(hashes[start : start + 500]))
+        )
         by_hash.update({digest: question for digest, question in rows})
     return by_key, by_hash
 
 
-def _bulk_create(new: list[tuple[QuestionData, list[Topic], list[Sector]]], author: User | None) -> None:
+def _bulk_create(
+    new: list[tuple[QuestionData, list[Topic], list[Sector]]], author: User | None
+) -> None:
     """Insert many new draft questions with a few multi-row statements instead of the
     unit of work's row-by-row inserts and post-updates (10,000 questions in seconds)."""
     from flask import has_request_context, request
@@ -293,34 +382,75 @@ def _bulk_create(new: list[tuple[QuestionData, list[Topic], list[Sector]]], auth
     now, author_id = utcnow(), getattr(author, "id", None)
     question_ids = db.session.scalars(
         insert(Question).returning(Question.id, sort_by_parameter_order=True),
-        [{"status": QuestionStatus.DRAFT, "usage": d.usage, "external_key": d.external_key or None,
-          "created_at": now, "updated_at": now} for d, _t, _s in new]).all()
+        [
+            {
+                "status": QuestionStatus.DRAFT,
+                "usage": d.usage,
+                "external_key": d.external_key or None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for d, _t, _s in new
+        ],
+    ).all()
     version_ids = db.session.scalars(
         insert(QuestionVersion).returning(QuestionVersion.id, sort_by_parameter_order=True),
-        [{"question_id": qid, "number": 1, "content_hash": d.content_hash(), "created_at": now,
-          "created_by_id": author_id, **_version_values(d)}
-         for qid, (d, _t, _s) in zip(question_ids, new, strict=True)]).all()
-    db.session.execute(update(Question), [
-        {"id": qid, "current_version_id": vid, "external_key": d.external_key or own_key(qid)}
-        for qid, vid, (d, _t, _s) in zip(question_ids, version_ids, new, strict=True)])
-    topic_rows = [{"question_id": qid, "topic_id": t.id}
-                  for qid, (_d, topics, _s) in zip(question_ids, new, strict=True) for t in topics]
-    sector_rows = [{"question_id": qid, "sector_id": s.id}
-                   for qid, (_d, _t, sectors) in zip(question_ids, new, strict=True) for s in sectors]
+        [
+            {
+                "question_id": qid,
+                "number": 1,
+                "content_hash": d.content_hash(),
+                "created_at": now,
+                "created_by_id": author_id,
+                **_version_values(d),
+            }
+            for qid, (d, _t, _s) in zip(question_ids, new, strict=True)
+        ],
+    ).all()
+    db.session.execute(
+        update(Question),
+        [
+            {"id": qid, "current_version_id": vid, "external_key": d.external_key or own_key(qid)}
+            for qid, vid, (d, _t, _s) in zip(question_ids, version_ids, new, strict=True)
+        ],
+    )
+    topic_rows = [
+        {"question_id": qid, "topic_id": t.id}
+        for qid, (_d, topics, _s) in zip(question_ids, new, strict=True)
+        for t in topics
+    ]
+    sector_rows = [
+        {"question_id": qid, "sector_id": s.id}
+        for qid, (_d, _t, sectors) in zip(question_ids, new, strict=True)
+        for s in sectors
+    ]
     if topic_rows:
         db.session.execute(insert(question_topic), topic_rows)
     if sector_rows:
         db.session.execute(insert(question_sector), sector_rows)
     label = (f"{author.name} ({author.username})" if author is not None else "system")[:80]
     address = (request.remote_addr or "")[:64] if has_request_context() else ""
-    db.session.execute(insert(AuditEntry), [
-        {"at": now, "user_id": author_id, "user_label": label, "address": address,
-         "action": "question.create", "object_type": "question", "object_id": qid,
-         "summary": f"#{qid} v1 {plain(d.stem)[:80]}"}
-        for qid, (d, _t, _s) in zip(question_ids, new, strict=True)])
+    db.session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": now,
+                "user_id": author_id,
+                "user_label": label,
+                "address": address,
+                "action": "question.create",
+                "object_type": "question",
+                "object_id": qid,
+                "summary": f"#{qid} v1 {plain(d.stem)[:80]}",
+            }
+            for qid, (d, _t, _s) in zip(question_ids, new, strict=True)
+        ],
+    )
 
 
-def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -> QuestionImportReport:
+def apply_import(
+    plan: QuestionImportPlan, author: User | None, progress=None
+) -> QuestionImportReport:
     """Write a valid plan: match by external key, else by content; new questions are drafts.
 
     ``progress`` (optional) is called with the number of questions done so far.
@@ -331,7 +461,11 @@ def apply_import(plan: QuestionImportPlan, author: User | None, progress=None) -
     new = []
     with db.session.no_autoflush:
         for done, (_position, data, topics, sectors) in enumerate(plan.items, start=1):
-            existing = by_key.get(data.external_key) if data.external_key else by_hash.get(data.content_hash())
+            existing = (
+                by_key.get(data.external_key)
+                if data.external_key
+                else by_hash.get(data.content_hash())
+            )
             if existing is None:
                 new.append((data, topics, sectors))
             elif update_question(existing, data, topics, sectors, author):
@@ -355,12 +489,18 @@ def counts(topic_ids: list[int] | None = None) -> dict:
     """Active questions per (topic id, kind, difficulty), as the paper builder will draw them."""
     from exam.questions.models import question_topic
 
-    query = (select(question_topic.c.topic_id, QuestionVersion.kind, QuestionVersion.difficulty,
-                    func.count())
-             .join(Question, Question.id == question_topic.c.question_id)
-             .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-             .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE)
-             .group_by(question_topic.c.topic_id, QuestionVersion.kind, QuestionVersion.difficulty))
+    query = (
+        select(
+            question_topic.c.topic_id,
+            QuestionVersion.kind,
+            QuestionVersion.difficulty,
+            func.count(),
+        )
+        .join(Question, Question.id == question_topic.c.question_id)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE)
+        .group_by(question_topic.c.topic_id, QuestionVersion.kind, QuestionVersion.difficulty)
+    )
     if topic_ids is not None:
         query = query.where(question_topic.c.topic_id.in_(topic_ids))
     return {(t, k, d): n for t, k, d, n in db.session.execute(query)}

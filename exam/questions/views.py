@@ -36,13 +36,21 @@ EDITORS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 TRANSITION_ERRORS = {
     "wrong_status": lambda: _("That step is not possible in the question's present status."),
-    "needs_review": lambda: _("Review is switched on: another person must approve the question first."),
+    "needs_review": lambda: _(
+        "Review is switched on: another person must approve the question first."
+    ),
     "own_question": lambda: _("You wrote this version; another person must approve it."),
     "unknown": lambda: _("Unknown step."),
-    "changed": lambda: _("The question has been changed since you opened it; look at the new version first."),
+    "changed": lambda: _(
+        "The question has been changed since you opened it; look at the new version first."
+    ),
 }
-ACTION_LABELS = {"approve": lambda: _("Approve"), "activate": lambda: _("Put into use"),
-                 "retire": lambda: _("Retire"), "restore": lambda: _("Restore as draft")}
+ACTION_LABELS = {
+    "approve": lambda: _("Approve"),
+    "activate": lambda: _("Put into use"),
+    "retire": lambda: _("Retire"),
+    "restore": lambda: _("Restore as draft"),
+}
 
 
 def render_problem(problem: Problem) -> str:
@@ -58,7 +66,9 @@ def get_question_or_404(question_id: int) -> Question:
 
 def topic_tree() -> list[tuple[Topic, int]]:
     """Every topic with its depth, areas first, in order."""
-    areas = db.session.scalars(select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order))
+    areas = db.session.scalars(
+        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)
+    )
     rows, stack = [], [(a, 0) for a in reversed(list(areas))]
     while stack:
         topic, depth = stack.pop()
@@ -70,17 +80,27 @@ def topic_tree() -> list[tuple[Topic, int]]:
 @bp.route("/")
 @roles_required(*EDITORS)
 def index():
-    query = select(Question).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    query = select(Question).join(
+        QuestionVersion, QuestionVersion.id == Question.current_version_id
+    )
     args = request.args
     if request.args.get("topic"):
         topic_id = int_arg("topic")
         topic = db.session.get(Topic, topic_id) if topic_id else None
         ids = topic.subtree_ids() if topic else [-1]  # an unknown topic matches nothing
-        query = query.where(Question.id.in_(select(question_topic.c.question_id)
-                                            .where(question_topic.c.topic_id.in_(ids))))
+        query = query.where(
+            Question.id.in_(
+                select(question_topic.c.question_id).where(question_topic.c.topic_id.in_(ids))
+            )
+        )
     if sector_id := int_arg("sector"):
-        query = query.where(Question.id.in_(select(question_sector.c.question_id)
-                                            .where(question_sector.c.sector_id == sector_id)))
+        query = query.where(
+            Question.id.in_(
+                select(question_sector.c.question_id).where(
+                    question_sector.c.sector_id == sector_id
+                )
+            )
+        )
     if (kind := args.get("kind")) in kinds.KINDS:
         query = query.where(QuestionVersion.kind == kind)
     if (difficulty := args.get("difficulty")) in DIFFICULTY_LABELS:
@@ -90,26 +110,45 @@ def index():
     if (usage := args.get("usage")) in Usage.ALL:
         query = query.where(Question.usage == usage)
     if q := args.get("q", "").strip()[:100]:
-        query = query.where(or_(QuestionVersion.stem.contains(q), QuestionVersion.explanation.contains(q),
-                                QuestionVersion.legal_source.contains(q), Question.external_key == q))
-    page = db.paginate(page=page_arg(), select=query.order_by(Question.id.desc()), per_page=30,
-                       error_out=False)
+        query = query.where(
+            or_(
+                QuestionVersion.stem.contains(q),
+                QuestionVersion.explanation.contains(q),
+                QuestionVersion.legal_source.contains(q),
+                Question.external_key == q,
+            )
+        )
+    page = db.paginate(
+        page=page_arg(), select=query.order_by(Question.id.desc()), per_page=30, error_out=False
+    )
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
-    return render_template("questions/index.html", page=page, tree=topic_tree(), sectors=sectors,
-                           kinds=KIND_LABELS, difficulties=DIFFICULTY_LABELS)
+    return render_template(
+        "questions/index.html",
+        page=page,
+        tree=topic_tree(),
+        sectors=sectors,
+        kinds=KIND_LABELS,
+        difficulties=DIFFICULTY_LABELS,
+    )
 
 
 def _form(question: Question | None) -> QuestionForm:
     form = QuestionForm()
     form.topics.choices = options((t.id, "　" * depth + t.name) for t, depth in topic_tree())
-    form.sectors.choices = options((s.id, s.display_name(select_locale())) for s in db.session.scalars(
-        select(Sector).order_by(Sector.sort_order)))
+    form.sectors.choices = options(
+        (s.id, s.display_name(select_locale()))
+        for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    )
     if question is not None and not form.is_submitted():
         v = question.current
         form.kind.data, form.stem.data, form.options.data = v.kind, v.stem, "\n".join(v.options)
         form.answer.data = kinds.get(v.kind).format_answer(v.answer)
         form.explanation.data, form.legal_source.data = v.explanation, v.legal_source
-        form.difficulty.data, form.usage.data, form.roles.data = v.difficulty, question.usage, v.roles
+        form.difficulty.data, form.usage.data, form.roles.data = (
+            v.difficulty,
+            question.usage,
+            v.roles,
+        )
         form.topics.data = [t.id for t in question.topics]
         form.sectors.data = [s.id for s in question.sectors]
     elif question is None and not form.is_submitted() and (topic := int_arg("topic")):
@@ -119,16 +158,25 @@ def _form(question: Question | None) -> QuestionForm:
 
 def _data_from(form: QuestionForm) -> tuple[QuestionData | None, list[Problem]]:
     kind = kinds.get(form.kind.data)
-    option_lines = tuple(line.strip() for line in (form.options.data or "").splitlines() if line.strip())
+    option_lines = tuple(
+        line.strip() for line in (form.options.data or "").splitlines() if line.strip()
+    )
     try:
         answer = kind.parse_answer(form.answer.data)
     except ValueError:
         form.answer.errors.append(_("This answer cannot be read for this kind of question."))
         return None, []
-    data = QuestionData(kind=kind.code, stem=form.stem.data, options=option_lines, answer=answer,
-                        explanation=form.explanation.data or "", difficulty=form.difficulty.data,
-                        legal_source=form.legal_source.data or "", roles=tuple(form.roles.data or ()),
-                        usage=form.usage.data)
+    data = QuestionData(
+        kind=kind.code,
+        stem=form.stem.data,
+        options=option_lines,
+        answer=answer,
+        explanation=form.explanation.data or "",
+        difficulty=form.difficulty.data,
+        legal_source=form.legal_source.data or "",
+        roles=tuple(form.roles.data or ()),
+        usage=form.usage.data,
+    )
     return data, kinds.validate(services.clean(data))
 
 
@@ -143,8 +191,12 @@ def edit(question_id: int | None):
         for problem in problems:
             form.stem.errors.append(render_problem(problem))
         if data is not None and not problems:
-            topics = db.session.scalars(select(Topic).where(Topic.id.in_(form.topics.data or []))).all()
-            sectors = db.session.scalars(select(Sector).where(Sector.id.in_(form.sectors.data or []))).all()
+            topics = db.session.scalars(
+                select(Topic).where(Topic.id.in_(form.topics.data or []))
+            ).all()
+            sectors = db.session.scalars(
+                select(Sector).where(Sector.id.in_(form.sectors.data or []))
+            ).all()
             if question is None:
                 question = services.create_question(data, list(topics), list(sectors), current_user)
             else:
@@ -159,10 +211,14 @@ def edit(question_id: int | None):
 @roles_required(*EDITORS)
 def detail(question_id: int):
     question = get_question_or_404(question_id)
-    return render_template("questions/detail.html", question=question,
-                           actions=services.allowed_actions(question, current_user),
-                           action_labels=ACTION_LABELS, letters=LETTERS,
-                           review=services.review_required())
+    return render_template(
+        "questions/detail.html",
+        question=question,
+        actions=services.allowed_actions(question, current_user),
+        action_labels=ACTION_LABELS,
+        letters=LETTERS,
+        review=services.review_required(),
+    )
 
 
 @bp.route("/<int:question_id>/preview")
@@ -173,8 +229,9 @@ def preview(question_id: int):
     version = question.current
     if (number := int_arg("version")) is not None:
         version = next((v for v in question.versions if v.number == number), None) or abort(404)
-    return render_template("questions/preview.html", question=question, version=version,
-                           letters=LETTERS)
+    return render_template(
+        "questions/preview.html", question=question, version=version, letters=LETTERS
+    )
 
 
 @bp.route("/<int:question_id>/<action>", methods=["POST"])
@@ -186,8 +243,13 @@ def act(question_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(question, action, current_user, utcnow(),
-                            version=parse_id(request.form.get("version", "")))
+        services.transition(
+            question,
+            action,
+            current_user,
+            utcnow(),
+            version=parse_id(request.form.get("version", "")),
+        )
     except services.TransitionError as exc:
         flash(TRANSITION_ERRORS[exc.reason](), "warning")
         return redirect(url_for("questions.detail", question_id=question.id))
@@ -230,15 +292,27 @@ def bulk():
     done = skipped = 0
     for question in db.session.scalars(select(Question).where(Question.id.in_(list(shown)))):
         try:
-            services.transition(question, action, current_user, utcnow(), version=shown[question.id])
+            services.transition(
+                question, action, current_user, utcnow(), version=shown[question.id]
+            )
             done += 1
         except services.TransitionError:
             skipped += 1
     db.session.commit()
-    flash(_("%(done)s questions done, %(skipped)s skipped (not possible for them or not yours "
-            "to approve).", done=done, skipped=skipped), "success" if done else "warning")
-    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
-                    else url_for("questions.index"))
+    flash(
+        _(
+            "%(done)s questions done, %(skipped)s skipped (not possible for them or not yours "
+            "to approve).",
+            done=done,
+            skipped=skipped,
+        ),
+        "success" if done else "warning",
+    )
+    return redirect(
+        request.referrer
+        if (request.referrer or "").startswith(request.host_url)
+        else url_for("questions.index")
+    )
 
 
 @bp.route("/counts")
@@ -250,17 +324,29 @@ def counts():
     totals = {}
     for topic, _depth in tree:
         ids = topic.subtree_ids()
-        totals[topic.id] = {(k, d): sum(per_topic.get((i, k, d), 0) for i in ids)
-                            for k in kinds.KINDS for d in DIFFICULTY_LABELS}
-    return render_template("questions/counts.html", tree=tree, totals=totals, kinds=KIND_LABELS,
-                           difficulties=DIFFICULTY_LABELS)
+        totals[topic.id] = {
+            (k, d): sum(per_topic.get((i, k, d), 0) for i in ids)
+            for k in kinds.KINDS
+            for d in DIFFICULTY_LABELS
+        }
+    return render_template(
+        "questions/counts.html",
+        tree=tree,
+        totals=totals,
+        kinds=KIND_LABELS,
+        difficulties=DIFFICULTY_LABELS,
+    )
 
 
 @bp.route("/topics")
 @roles_required(*EDITORS)
 def topics():
-    return render_template("questions/topics.html", tree=topic_tree(), levels=TopicLevel.LABELS,
-                           child_level=TopicLevel.CHILD)
+    return render_template(
+        "questions/topics.html",
+        tree=topic_tree(),
+        levels=TopicLevel.LABELS,
+        child_level=TopicLevel.CHILD,
+    )
 
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
@@ -269,16 +355,24 @@ def topics():
 def edit_topic(topic_id: int | None, parent_id: int | None = None):
     topic = db.session.get(Topic, topic_id) if topic_id else None
     parent = db.session.get(Topic, parent_id) if parent_id else None
-    if (topic_id and topic is None) or (parent_id and (parent is None or parent.level not in TopicLevel.CHILD)):
+    if (topic_id and topic is None) or (
+        parent_id and (parent is None or parent.level not in TopicLevel.CHILD)
+    ):
         abort(404)
     form = TopicForm(obj=topic)
     if form.validate_on_submit():
         code = form.code.data.strip().upper()
-        clash = db.session.scalar(select(Topic).where(Topic.code == code, Topic.id != (topic.id if topic else -1)))
+        clash = db.session.scalar(
+            select(Topic).where(Topic.code == code, Topic.id != (topic.id if topic else -1))
+        )
         if clash is not None:
             form.code.errors.append(_("This code is already used by “%(name)s”.", name=clash.name))
         else:
-            values = {"name": form.name.data.strip(), "code": code, "sort_order": form.sort_order.data or 0}
+            values = {
+                "name": form.name.data.strip(),
+                "code": code,
+                "sort_order": form.sort_order.data or 0,
+            }
             if topic is None:
                 topic = Topic(parent=parent, level=TopicLevel.CHILD[parent.level], **values)
                 db.session.add(topic)

@@ -22,21 +22,33 @@ bp = Blueprint("reference", __name__, url_prefix="/reference")
 class SectorForm(FlaskForm):
     name = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=60)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=80)])
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), Regexp(
-        r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and underscores."))])
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=40),
+            Regexp(r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and underscores.")),
+        ],
+    )
     high_risk = BooleanField(_l("High-risk sector (stricter training hours)"))
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)])
+    sort_order = IntegerField(
+        _l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)]
+    )
     submit = SubmitField(_l("Save"))
 
 
 class TownForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
-    sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)])
+    sort_order = IntegerField(
+        _l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)]
+    )
     submit = SubmitField(_l("Save"))
 
 
-KINDS = {"sector": (Sector, SectorForm, ("name", "name_en", "code", "high_risk", "sort_order")),
-         "town": (Town, TownForm, ("name", "sort_order"))}
+KINDS = {
+    "sector": (Sector, SectorForm, ("name", "name_en", "code", "high_risk", "sort_order")),
+    "town": (Town, TownForm, ("name", "sort_order")),
+}
 
 
 @bp.route("/")
@@ -59,10 +71,22 @@ def edit(kind: str, item_id: int | None):
         abort(404)
     form = form_class(obj=item)
     if form.validate_on_submit():
-        values = {f: getattr(form, f).data if getattr(form, f).data is not None else 0 for f in fields}
+        values = {
+            f: getattr(form, f).data if getattr(form, f).data is not None else 0 for f in fields
+        }
         unique = [f for f in ("name", "code") if f in values]
-        clash = next((f for f in unique if db.session.scalar(select(model).where(
-            getattr(model, f) == values[f], model.id != (item.id if item else -1)))), None)
+        clash = next(
+            (
+                f
+                for f in unique
+                if db.session.scalar(
+                    select(model).where(
+                        getattr(model, f) == values[f], model.id != (item.id if item else -1)
+                    )
+                )
+            ),
+            None,
+        )
         if clash:
             getattr(form, clash).errors.append(_("This is already in use."))
         else:

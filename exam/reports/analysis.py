@@ -31,8 +31,11 @@ KIND_NAMES = {code: kind.chinese for code, kind in KINDS.items()}
 
 
 def flag_labels() -> dict[str, str]:
-    return {Flag.TOO_EASY: _("Too easy"), Flag.TOO_HARD: _("Too hard"),
-            Flag.NEGATIVE: _("Negative discrimination: check the key")}
+    return {
+        Flag.TOO_EASY: _("Too easy"),
+        Flag.TOO_HARD: _("Too hard"),
+        Flag.NEGATIVE: _("Negative discrimination: check the key"),
+    }
 
 
 def kind_names() -> dict[str, str]:
@@ -42,7 +45,11 @@ def kind_names() -> dict[str, str]:
 
 
 LEVEL_CHINESE = {"area": "抓手", "measure": "措施", "point": "要点"}
-FLAG_CHINESE = {Flag.TOO_EASY: "过易", Flag.TOO_HARD: "过难", Flag.NEGATIVE: "负区分度（请核对答案）"}
+FLAG_CHINESE = {
+    Flag.TOO_EASY: "过易",
+    Flag.TOO_HARD: "过难",
+    Flag.NEGATIVE: "负区分度（请核对答案）",
+}
 
 
 # --- topic weaknesses ------------------------------------------------------------------------
@@ -61,7 +68,11 @@ class Filters:
     def args(self) -> dict:
         """The filters as query arguments (for the export links)."""
         values = {"by": self.by, "from": self.date_from, "to": self.date_to, "exam": self.exam_id}
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items() if v is not None}
+        return {
+            k: v.isoformat() if isinstance(v, date) else v
+            for k, v in values.items()
+            if v is not None
+        }
 
 
 def _date_arg(name: str, filters: Filters, label: str) -> date | None:
@@ -100,12 +111,20 @@ def read_filters() -> Filters:
 
 
 def _heat(filters: Filters) -> weakness.Heat:
-    return weakness.heat(current_user, by=filters.by, date_from=filters.date_from,
-                         date_to=filters.date_to, exam_id=filters.exam_id, locale=select_locale())
+    return weakness.heat(
+        current_user,
+        by=filters.by,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        exam_id=filters.exam_id,
+        locale=select_locale(),
+    )
 
 
 def _row_label(row: weakness.TopicRow) -> str:
-    return "›" * row.depth + (" " if row.depth else "") + row.name  # measures and points marked by depth
+    return (
+        "›" * row.depth + (" " if row.depth else "") + row.name
+    )  # measures and points marked by depth
 
 
 def heat_drawing(heat: weakness.Heat, title: str = ""):
@@ -113,8 +132,13 @@ def heat_drawing(heat: weakness.Heat, title: str = ""):
     from exam.reports.charts import heat_map
 
     width = max(480, 200 + 64 * len(heat.columns))
-    return heat_map([_row_label(r) for r in heat.rows], [c.label for c in heat.columns], heat.matrix(),
-                    title=title, width=width)
+    return heat_map(
+        [_row_label(r) for r in heat.rows],
+        [c.label for c in heat.columns],
+        heat.matrix(),
+        title=title,
+        width=width,
+    )
 
 
 def training_link(row: weakness.TopicRow, column_key: str | None = None) -> str:
@@ -133,9 +157,15 @@ def weakness_page():
     filters = read_filters()
     heat = _heat(filters)
     svg = to_svg(heat_drawing(heat), title=_("Average score by topic")) if heat.rows else ""
-    return render_template("reports/weakness.html", heat=heat, filters=filters, svg=svg,
-                           exams=weakness.exams_sat(current_user), weak_below=weakness.WEAK_BELOW,
-                           training_link=training_link)
+    return render_template(
+        "reports/weakness.html",
+        heat=heat,
+        filters=filters,
+        svg=svg,
+        exams=weakness.exams_sat(current_user),
+        weak_below=weakness.WEAK_BELOW,
+        training_link=training_link,
+    )
 
 
 def _heat_table(heat: weakness.Heat) -> tuple[list[str], list[list]]:
@@ -144,15 +174,29 @@ def _heat_table(heat: weakness.Heat) -> tuple[list[str], list[list]]:
     rows = []
     for row in heat.rows:
         total = heat.totals[row.id]
-        rows.append([_row_label(row), LEVEL_CHINESE.get(row.level, row.level), _pct(total.percent), total.attempts]
-                    + [_pct(c.percent) if (c := heat.cell(row.id, col.key)) else None for col in heat.columns])
+        rows.append(
+            [
+                _row_label(row),
+                LEVEL_CHINESE.get(row.level, row.level),
+                _pct(total.percent),
+                total.attempts,
+            ]
+            + [
+                _pct(c.percent) if (c := heat.cell(row.id, col.key)) else None
+                for col in heat.columns
+            ]
+        )
     return headers, rows
 
 
 def _captions(title: str, *lines: str) -> list[str]:
     """The lines above a spreadsheet's header: the report, the bureau, what it covers, the date."""
     bureau = current_app.config.get("BUREAU_NAME", "")
-    return [title, *(line for line in (bureau, *lines) if line), f"生成日期：{local_today().isoformat()}"]
+    return [
+        title,
+        *(line for line in (bureau, *lines) if line),
+        f"生成日期：{local_today().isoformat()}",
+    ]
 
 
 def _pct(value: float | None) -> float | None:
@@ -182,10 +226,17 @@ def weakness_xlsx():
     heat = _heat(filters)
     headers, rows = _heat_table(heat)
     by = "按行业领域" if filters.by == "sector" else "按岗位"
-    table = Table("知识点得分率", headers, rows, [30, 8, 14, 8], captions=_captions(
-        f"知识点薄弱环节分析（{by}）", f"统计期间：{_period_chinese(filters)}"),
-        number_formats={i: DECIMAL for i in [2, *range(4, len(headers))]})
-    return download(write_xlsx([table]), f"安培-知识点薄弱环节-{local_today().isoformat()}.xlsx", XLSX)
+    table = Table(
+        "知识点得分率",
+        headers,
+        rows,
+        [30, 8, 14, 8],
+        captions=_captions(f"知识点薄弱环节分析（{by}）", f"统计期间：{_period_chinese(filters)}"),
+        number_formats={i: DECIMAL for i in [2, *range(4, len(headers))]},
+    )
+    return download(
+        write_xlsx([table]), f"安培-知识点薄弱环节-{local_today().isoformat()}.xlsx", XLSX
+    )
 
 
 @bp.route("/weakness.pdf")
@@ -197,20 +248,42 @@ def weakness_pdf():
     heat = _heat(filters)
     headers, rows = _heat_table(heat)
     by = _("by sector") if filters.by == "sector" else _("by role")
-    blocks = [Paragraph(_("Average percent of the points available on each topic in graded exam "
-                          "attempts, %(by)s. Cancelled scores are left out; a point counts in its "
-                          "measure and area too.", by=by))]
+    blocks = [
+        Paragraph(
+            _(
+                "Average percent of the points available on each topic in graded exam "
+                "attempts, %(by)s. Cancelled scores are left out; a point counts in its "
+                "measure and area too.",
+                by=by,
+            )
+        )
+    ]
     if heat.rows:
         weak = heat.weak()
         blocks += [heat_drawing(heat, _("Average score by topic")), Heading(_("Weak topics"))]
-        blocks.append(TableBlock(["知识点", "总体得分率(%)", "人次"],
-                                 [[r.name, _pct(heat.totals[r.id].percent), heat.totals[r.id].attempts]
-                                  for r in weak]) if weak else Paragraph(_("No topic is below the pass mark.")))
-        blocks += [Heading(_("Figures")), TableBlock(headers, rows, widths=[3, 1, 1.3, 1] + [1.2] * len(heat.columns))]
+        blocks.append(
+            TableBlock(
+                ["知识点", "总体得分率(%)", "人次"],
+                [
+                    [r.name, _pct(heat.totals[r.id].percent), heat.totals[r.id].attempts]
+                    for r in weak
+                ],
+            )
+            if weak
+            else Paragraph(_("No topic is below the pass mark."))
+        )
+        blocks += [
+            Heading(_("Figures")),
+            TableBlock(headers, rows, widths=[3, 1, 1.3, 1] + [1.2] * len(heat.columns)),
+        ]
     else:
         blocks.append(Paragraph(_("No graded attempts match these filters.")))
-    data = report_pdf(_("Topic weaknesses"), blocks, subtitle=_subtitle(filters),
-                      landscape_pages=len(heat.columns) > 6)
+    data = report_pdf(
+        _("Topic weaknesses"),
+        blocks,
+        subtitle=_subtitle(filters),
+        landscape_pages=len(heat.columns) > 6,
+    )
     return download(data, f"安培-知识点薄弱环节-{local_today().isoformat()}.pdf", "application/pdf")
 
 
@@ -242,20 +315,49 @@ def exam_items_page(exam_id: int):
     stats = items.exam_items(current_user, exam_id)
     flagged_only = request.args.get("show") == "flagged"
     shown = [s for s in stats if s.flags] if flagged_only else stats
-    return render_template("reports/items.html", exam=exam, stats=stats, shown=shown, flagged_only=flagged_only,
-                           attempts=items.counted_attempts(exam_id),
-                           flags=flag_labels(), too_easy=TOO_EASY, too_hard=TOO_HARD, kinds=kind_names(),
-                           min_candidates=MIN_CANDIDATES)
+    return render_template(
+        "reports/items.html",
+        exam=exam,
+        stats=stats,
+        shown=shown,
+        flagged_only=flagged_only,
+        attempts=items.counted_attempts(exam_id),
+        flags=flag_labels(),
+        too_easy=TOO_EASY,
+        too_hard=TOO_HARD,
+        kinds=kind_names(),
+        min_candidates=MIN_CANDIDATES,
+    )
 
 
 def _item_rows(stats: list[items.ItemStats]) -> tuple[list[str], list[list]]:
-    headers = ["题号", "题型", "题干", "作答人数", "难度系数", "区分度", "点二列相关", "各选项选择人数", "提示"]
+    headers = [
+        "题号",
+        "题型",
+        "题干",
+        "作答人数",
+        "难度系数",
+        "区分度",
+        "点二列相关",
+        "各选项选择人数",
+        "提示",
+    ]
     rows = []
     for s in stats:
         options = "；".join(f"{o.label}{'(答案)' if o.is_key else ''}:{o.count}" for o in s.options)
-        rows.append([s.question_id, KIND_NAMES.get(s.kind, s.kind), s.stem[:200], s.candidates,
-                     _round(s.facility), _round(s.discrimination), _round(s.point_biserial), options,
-                     "、".join(FLAG_CHINESE[f] for f in s.flags)])
+        rows.append(
+            [
+                s.question_id,
+                KIND_NAMES.get(s.kind, s.kind),
+                s.stem[:200],
+                s.candidates,
+                _round(s.facility),
+                _round(s.discrimination),
+                _round(s.point_biserial),
+                options,
+                "、".join(FLAG_CHINESE[f] for f in s.flags),
+            ]
+        )
     return headers, rows
 
 
@@ -268,10 +370,17 @@ def _round(value: float | None) -> float | None:
 def exam_items_xlsx(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
     headers, rows = _item_rows(items.exam_items(current_user, exam_id))
-    table = Table("试题分析", headers, rows, [8, 8, 50, 10, 10, 10, 12, 36, 24],
-                  captions=_captions(f"{exam.title} 试题分析", "仅统计已交卷且成绩未作废的考试记录"),
-                  number_formats={4: "0.00", 5: "0.00", 6: "0.00"})
-    return download(write_xlsx([table]), f"安培-{exam.title}-试题分析-{local_today().isoformat()}.xlsx", XLSX)
+    table = Table(
+        "试题分析",
+        headers,
+        rows,
+        [8, 8, 50, 10, 10, 10, 12, 36, 24],
+        captions=_captions(f"{exam.title} 试题分析", "仅统计已交卷且成绩未作废的考试记录"),
+        number_formats={4: "0.00", 5: "0.00", 6: "0.00"},
+    )
+    return download(
+        write_xlsx([table]), f"安培-{exam.title}-试题分析-{local_today().isoformat()}.xlsx", XLSX
+    )
 
 
 @bp.route("/exams/<int:exam_id>/items.pdf")
@@ -282,24 +391,61 @@ def exam_items_pdf(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
     stats = items.exam_items(current_user, exam_id)
     flagged = [s for s in stats if s.flags]
-    blocks = [Paragraph(_("Facility: the mean share of a question's points earned. Discrimination: "
-                          "facility among the top 27 percent of candidates minus the bottom 27 percent. "
-                          "Only submitted attempts whose score was not cancelled count."))]
+    blocks = [
+        Paragraph(
+            _(
+                "Facility: the mean share of a question's points earned. Discrimination: "
+                "facility among the top 27 percent of candidates minus the bottom 27 percent. "
+                "Only submitted attempts whose score was not cancelled count."
+            )
+        )
+    ]
     blocks.append(Heading(_("Questions to review")))
-    blocks.append(TableBlock(["题号", "题干", "难度系数", "区分度", "提示"],
-                             [[s.question_id, s.stem[:60], _fixed(s.facility), _fixed(s.discrimination),
-                               "、".join(FLAG_CHINESE[f] for f in s.flags)] for s in flagged],
-                             widths=[0.8, 4, 1, 1, 2]) if flagged else Paragraph(_("No question is flagged.")))
+    blocks.append(
+        TableBlock(
+            ["题号", "题干", "难度系数", "区分度", "提示"],
+            [
+                [
+                    s.question_id,
+                    s.stem[:60],
+                    _fixed(s.facility),
+                    _fixed(s.discrimination),
+                    "、".join(FLAG_CHINESE[f] for f in s.flags),
+                ]
+                for s in flagged
+            ],
+            widths=[0.8, 4, 1, 1, 2],
+        )
+        if flagged
+        else Paragraph(_("No question is flagged."))
+    )
     blocks.append(Heading(_("All questions")))
-    blocks.append(TableBlock(
-        ["题号", "题型", "作答人数", "难度系数", "区分度", "点二列相关", "各选项选择人数"],
-        [[s.question_id, KIND_NAMES.get(s.kind, s.kind), s.candidates, _fixed(s.facility),
-          _fixed(s.discrimination), _fixed(s.point_biserial),
-          " ".join(f"{o.label}{'✓' if o.is_key else ''}:{o.count}" for o in s.options)] for s in stats],
-        widths=[0.8, 1, 1, 1, 1, 1.1, 3]))
-    data = report_pdf(_("Item analysis: %(exam)s", exam=exam.title), blocks,
-                      subtitle=_("%(n)s graded attempts", n=items.counted_attempts(exam_id)))
-    return download(data, f"安培-{exam.title}-试题分析-{local_today().isoformat()}.pdf", "application/pdf")
+    blocks.append(
+        TableBlock(
+            ["题号", "题型", "作答人数", "难度系数", "区分度", "点二列相关", "各选项选择人数"],
+            [
+                [
+                    s.question_id,
+                    KIND_NAMES.get(s.kind, s.kind),
+                    s.candidates,
+                    _fixed(s.facility),
+                    _fixed(s.discrimination),
+                    _fixed(s.point_biserial),
+                    " ".join(f"{o.label}{'✓' if o.is_key else ''}:{o.count}" for o in s.options),
+                ]
+                for s in stats
+            ],
+            widths=[0.8, 1, 1, 1, 1, 1.1, 3],
+        )
+    )
+    data = report_pdf(
+        _("Item analysis: %(exam)s", exam=exam.title),
+        blocks,
+        subtitle=_("%(n)s graded attempts", n=items.counted_attempts(exam_id)),
+    )
+    return download(
+        data, f"安培-{exam.title}-试题分析-{local_today().isoformat()}.pdf", "application/pdf"
+    )
 
 
 def _fixed(value: float | None) -> str:
@@ -314,5 +460,11 @@ def question_items_page(question_id: int):
 
     question = get_question_or_404(question_id)
     report = items.question_items(current_user, question_id)
-    return render_template("reports/item.html", question=question, report=report, flags=flag_labels(),
-                           too_easy=TOO_EASY, too_hard=TOO_HARD)
+    return render_template(
+        "reports/item.html",
+        question=question,
+        report=report,
+        flags=flag_labels(),
+        too_easy=TOO_EASY,
+        too_hard=TOO_HARD,
+    )

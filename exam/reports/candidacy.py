@@ -77,17 +77,28 @@ def _placed(person_id, day, now_enterprise, now_role):
     stint), the stint covering that day, the latest if stints overlap; otherwise, or without
     such a stint, where they are now."""
     history = aliased(Employment)
-    moved = exists(select(history.id).where(history.person_id == person_id, history.ended_on.is_not(None)))
+    moved = exists(
+        select(history.id).where(history.person_id == person_id, history.ended_on.is_not(None))
+    )
     stint = aliased(Employment)
 
     def then(column):
-        found = (select(column).where(stint.person_id == person_id,
-                                      or_(stint.started_on.is_(None), stint.started_on <= day),
-                                      or_(stint.ended_on.is_(None), stint.ended_on > day))
-                 .order_by(stint.id.desc()).limit(1).scalar_subquery())
+        found = (
+            select(column)
+            .where(
+                stint.person_id == person_id,
+                or_(stint.started_on.is_(None), stint.started_on <= day),
+                or_(stint.ended_on.is_(None), stint.ended_on > day),
+            )
+            .order_by(stint.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
         return case((moved, found), else_=None)
 
-    return func.coalesce(then(stint.enterprise_id), now_enterprise), func.coalesce(then(stint.role), now_role)
+    return func.coalesce(then(stint.enterprise_id), now_enterprise), func.coalesce(
+        then(stint.role), now_role
+    )
 
 
 # --- transaction locks --------------------------------------------------------------------
@@ -102,11 +113,15 @@ def lock(session: Session, key: int, ids: Iterable[int], *, shared: bool = False
     if not ids or session.get_bind().dialect.name != "postgresql":
         return
     statement = SHARED_LOCKS if shared else LOCKS
-    session.execute(statement.bindparams(bindparam("ids", type_=ARRAY(INTEGER))), {"key": key, "ids": ids})
+    session.execute(
+        statement.bindparams(bindparam("ids", type_=ARRAY(INTEGER))), {"key": key, "ids": ids}
+    )
 
 
 LOCKS = text("SELECT pg_advisory_xact_lock(:key, i) FROM unnest(:ids) AS i ORDER BY i")
-SHARED_LOCKS = text("SELECT pg_advisory_xact_lock_shared(:key, i) FROM unnest(:ids) AS i ORDER BY i")
+SHARED_LOCKS = text(
+    "SELECT pg_advisory_xact_lock_shared(:key, i) FROM unnest(:ids) AS i ORDER BY i"
+)
 
 
 # --- rows from the attempts ------------------------------------------------------------------
@@ -123,19 +138,46 @@ def _from_attempts(condition):
     def flag(condition):
         return func.max(case((condition, 1), else_=0))
 
-    grouped = (select(root.label("exam_id"), Attempt.user_id.label("user_id"),
-                      flag(and_(counted, first)).label("sat_first"), flag(and_(passed, first)).label("passed_first"),
-                      flag(counted).label("sat_final"), flag(passed).label("passed_final"),
-                      func.sum(case((Attempt.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"))
-               .join(Exam, Exam.id == Attempt.exam_id).where(condition)
-               .group_by(root, Attempt.user_id).subquery("grouped"))
+    grouped = (
+        select(
+            root.label("exam_id"),
+            Attempt.user_id.label("user_id"),
+            flag(and_(counted, first)).label("sat_first"),
+            flag(and_(passed, first)).label("passed_first"),
+            flag(counted).label("sat_final"),
+            flag(passed).label("passed_final"),
+            func.sum(case((Attempt.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"),
+        )
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(condition)
+        .group_by(root, Attempt.user_id)
+        .subquery("grouped")
+    )
     g, opened = grouped.c, aliased(Exam)
-    enterprise_id, role = _placed(Person.id, local_date(opened.opens_at), Person.enterprise_id, Person.role)
-    return (select(g.exam_id, Person.id, g.user_id, enterprise_id, role, literal(0), literal(1),
-                   g.sat_first, g.passed_first, g.sat_final, g.passed_final, g.cancelled)
-            .select_from(grouped).join(User, User.id == g.user_id).join(Person, Person.id == User.person_id)
-            .join(opened, opened.id == g.exam_id)
-            .where(true()))  # SQLite's upsert after a SELECT with a join needs a WHERE
+    enterprise_id, role = _placed(
+        Person.id, local_date(opened.opens_at), Person.enterprise_id, Person.role
+    )
+    return (
+        select(
+            g.exam_id,
+            Person.id,
+            g.user_id,
+            enterprise_id,
+            role,
+            literal(0),
+            literal(1),
+            g.sat_first,
+            g.passed_first,
+            g.sat_final,
+            g.passed_final,
+            g.cancelled,
+        )
+        .select_from(grouped)
+        .join(User, User.id == g.user_id)
+        .join(Person, Person.id == User.person_id)
+        .join(opened, opened.id == g.exam_id)
+        .where(true())
+    )  # SQLite's upsert after a SELECT with a join needs a WHERE
 
 
 def _storing(dialect: str, rows):
@@ -145,7 +187,8 @@ def _storing(dialect: str, rows):
     keep = ("exam_id", "person_id", "listed")
     return insert.on_conflict_do_update(
         index_elements=["exam_id", "person_id"],
-        set_={name: getattr(insert.excluded, name) for name in COLUMNS if name not in keep})
+        set_={name: getattr(insert.excluded, name) for name in COLUMNS if name not in keep},
+    )
 
 
 def _store(session: Session, rows) -> None:
@@ -161,8 +204,13 @@ def _refreshing(dialect: str):
     last = _last_results(dialect, users)
     gone = _stale_results(users)
     c = Candidacy
-    none_left = ~exists(select(Attempt.id).join(Exam, Exam.id == Attempt.exam_id).where(
-        Attempt.user_id == c.user_id, or_(Exam.id == c.exam_id, Exam.makeup_of_id == c.exam_id)))
+    none_left = ~exists(
+        select(Attempt.id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            Attempt.user_id == c.user_id, or_(Exam.id == c.exam_id, Exam.makeup_of_id == c.exam_id)
+        )
+    )
     mine = and_(c.exam_id.in_(roots), c.user_id.in_(users))
     emptied = update(c).where(mine, none_left).values(**dict.fromkeys(COUNTS, 0))
     dropped = delete(c).where(mine, c.started == 0, c.listed == 0)
@@ -174,8 +222,14 @@ def _attempts_at(roots, users):
     return and_(Attempt.user_id.in_(users), or_(Exam.id.in_(roots), Exam.makeup_of_id.in_(roots)))
 
 
-def refresh(roots: Iterable[int], users: Iterable[int], *, removed: bool = False, lost: bool = True,
-            session: Session | None = None) -> None:
+def refresh(
+    roots: Iterable[int],
+    users: Iterable[int],
+    *,
+    removed: bool = False,
+    lost: bool = True,
+    session: Session | None = None,
+) -> None:
     """Work the candidacies of ``users`` at the exams ``roots`` and their latest results out
     again from their attempts (``removed``: some attempts were deleted, so some may have none
     left; ``lost``: some scores may no longer count)."""
@@ -189,13 +243,20 @@ def refresh(roots: Iterable[int], users: Iterable[int], *, removed: bool = False
     # after they are held.
     lock(session, ROSTER_LOCK, roots, shared=True)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(
-            "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
-            "ORDER BY r, u) AS pairs").bindparams(bindparam("roots", type_=ARRAY(INTEGER)),
-                                                  bindparam("users", type_=ARRAY(INTEGER))),
-            {"roots": [0, *roots], "users": users})
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
+                "ORDER BY r, u) AS pairs"
+            ).bindparams(
+                bindparam("roots", type_=ARRAY(INTEGER)), bindparam("users", type_=ARRAY(INTEGER))
+            ),
+            {"roots": [0, *roots], "users": users},
+        )
     candidacies, last, gone, emptied, dropped = _refreshing(session.get_bind().dialect.name)
-    values, connection = {"roots": roots, "users": users}, session.connection()  # Core: no ORM bulk insert
+    values, connection = (
+        {"roots": roots, "users": users},
+        session.connection(),
+    )  # Core: no ORM bulk insert
     connection.execute(candidacies, values)
     connection.execute(last, values)
     if lost or removed:
@@ -214,19 +275,30 @@ def place(person_ids: Iterable[int], session: Session | None = None) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Their accounts' locks (``refresh`` takes them): a submission at the same moment
         # either sees the move or is placed again by it, never overwrites it.
-        session.execute(select(func.pg_advisory_xact_lock(0, User.id)).where(User.person_id.in_(person_ids))
-                        .order_by(User.id))
+        session.execute(
+            select(func.pg_advisory_xact_lock(0, User.id))
+            .where(User.person_id.in_(person_ids))
+            .order_by(User.id)
+        )
     _place(session, Candidacy.person_id.in_(person_ids))
 
 
 def _place(session: Session, condition) -> None:
     c = Candidacy
-    day = select(local_date(Exam.opens_at)).where(Exam.id == c.exam_id).correlate(c).scalar_subquery()
-    now_enterprise = select(Person.enterprise_id).where(Person.id == c.person_id).correlate(c).scalar_subquery()
+    day = (
+        select(local_date(Exam.opens_at)).where(Exam.id == c.exam_id).correlate(c).scalar_subquery()
+    )
+    now_enterprise = (
+        select(Person.enterprise_id).where(Person.id == c.person_id).correlate(c).scalar_subquery()
+    )
     now_role = select(Person.role).where(Person.id == c.person_id).correlate(c).scalar_subquery()
     enterprise_id, role = _placed(c.person_id, day, now_enterprise, now_role)
-    session.execute(update(c).where(condition).values(enterprise_id=enterprise_id, role=role)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(c)
+        .where(condition)
+        .values(enterprise_id=enterprise_id, role=role)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def rebuild(roots: Iterable[int] | None = None, session: Session | None = None) -> None:
@@ -237,15 +309,25 @@ def rebuild(roots: Iterable[int] | None = None, session: Session | None = None) 
         roots = sorted(set(roots))
         if not roots:
             return
-    where_roots = (lambda column: column.in_(roots)) if roots is not None else (lambda column: true())
+    where_roots = (
+        (lambda column: column.in_(roots)) if roots is not None else (lambda column: true())
+    )
     session.execute(delete(Candidacy).where(where_roots(Candidacy.exam_id)))
     session.execute(delete(Roster).where(where_roots(Roster.exam_id)))
-    condition = or_(Exam.id.in_(roots), Exam.makeup_of_id.in_(roots)) if roots is not None else true()
+    condition = (
+        or_(Exam.id.in_(roots), Exam.makeup_of_id.in_(roots)) if roots is not None else true()
+    )
     _store(session, _from_attempts(condition))
     # The accounts whose latest result may have been at one of these exams (all, if None).
-    _store_last_results(session, None if roots is None else
-                        select(Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id).where(condition)
-                        .correlate(None))
+    _store_last_results(
+        session,
+        None
+        if roots is None
+        else select(Attempt.user_id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(condition)
+        .correlate(None),
+    )
 
 
 def _last_results(dialect: str, users=None):
@@ -253,27 +335,49 @@ def _last_results(dialect: str, users=None):
     failed makeup before a failed exam), for ``users`` (a parameter, or a SELECT of ids;
     None: everybody)."""
     counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-    rank = func.row_number().over(partition_by=Attempt.user_id, order_by=(
-        Attempt.submitted_at.desc(), case((Attempt.passed.is_(True), 1), else_=0).desc(),
-        case((Exam.makeup_of_id.is_not(None), 1), else_=0).desc(), Attempt.id.desc()))
-    ranked = (select(Attempt.user_id, Attempt.id.label("attempt_id"), Attempt.exam_id, Attempt.submitted_at,
-                     Attempt.passed, rank.label("rank"))
-              .join(Exam, Exam.id == Attempt.exam_id)
-              .where(counted, Attempt.user_id.in_(users) if users is not None else true()).subquery("ranked"))
+    rank = func.row_number().over(
+        partition_by=Attempt.user_id,
+        order_by=(
+            Attempt.submitted_at.desc(),
+            case((Attempt.passed.is_(True), 1), else_=0).desc(),
+            case((Exam.makeup_of_id.is_not(None), 1), else_=0).desc(),
+            Attempt.id.desc(),
+        ),
+    )
+    ranked = (
+        select(
+            Attempt.user_id,
+            Attempt.id.label("attempt_id"),
+            Attempt.exam_id,
+            Attempt.submitted_at,
+            Attempt.passed,
+            rank.label("rank"),
+        )
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(counted, Attempt.user_id.in_(users) if users is not None else true())
+        .subquery("ranked")
+    )
     r = ranked.c
     names = ["user_id", "attempt_id", "exam_id", "submitted_at", "passed"]
     insert = upsert(dialect)(LastResult).from_select(
-        names, select(r.user_id, r.attempt_id, r.exam_id, r.submitted_at, func.coalesce(r.passed, False))
-        .where(r.rank == 1))
-    return insert.on_conflict_do_update(index_elements=["user_id"],
-                                        set_={name: getattr(insert.excluded, name) for name in names[1:]})
+        names,
+        select(
+            r.user_id, r.attempt_id, r.exam_id, r.submitted_at, func.coalesce(r.passed, False)
+        ).where(r.rank == 1),
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={name: getattr(insert.excluded, name) for name in names[1:]},
+    )
 
 
 def _stale_results(users=None):
     """The statement deleting the latest results of ``users`` with no score that counts any
     more (an attempt cancelled, reopened or deleted)."""
     counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-    stale = delete(LastResult).where(~exists(select(Attempt.id).where(Attempt.user_id == LastResult.user_id, counted)))
+    stale = delete(LastResult).where(
+        ~exists(select(Attempt.id).where(Attempt.user_id == LastResult.user_id, counted))
+    )
     return stale.where(LastResult.user_id.in_(users)) if users is not None else stale
 
 
@@ -295,11 +399,19 @@ class _Due:
 
 
 def _due(session: Session, now: datetime) -> list[_Due]:
-    return [_Due(*row) for row in session.execute(
-        select(Exam.id, Exam.eligibility, Exam.opens_at, Exam.closes_at)
-        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.closes_at <= now,
-               ~exists(select(Roster.exam_id).where(Roster.exam_id == Exam.id)))
-        .order_by(Exam.id))]
+    return [
+        _Due(*row)
+        for row in session.execute(
+            select(Exam.id, Exam.eligibility, Exam.opens_at, Exam.closes_at)
+            .where(
+                Exam.makeup_of_id.is_(None),
+                Exam.published_at.is_not(None),
+                Exam.closes_at <= now,
+                ~exists(select(Roster.exam_id).where(Roster.exam_id == Exam.id)),
+            )
+            .order_by(Exam.id)
+        )
+    ]
 
 
 def take_rosters(now: datetime, session: Session | None = None) -> int:
@@ -324,14 +436,28 @@ def take_rosters(now: datetime, session: Session | None = None) -> int:
     for exam in due:
         day = literal(exam.opens_at.astimezone(zone).date(), Date)
         enterprise_id, role = _placed(Person.id, day, Person.enterprise_id, Person.role)
-        parts.append(select(literal(exam.id), Person.id, User.id, enterprise_id, role, literal(1),
-                            *(literal(0) for _ in COUNTS))
-                     .select_from(User).join(Person, Person.id == User.person_id)
-                     .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
-                     .where(eligible(exam.eligibility), Person.created_at <= exam.closes_at))
+        parts.append(
+            select(
+                literal(exam.id),
+                Person.id,
+                User.id,
+                enterprise_id,
+                role,
+                literal(1),
+                *(literal(0) for _ in COUNTS),
+            )
+            .select_from(User)
+            .join(Person, Person.id == User.person_id)
+            .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+            .where(eligible(exam.eligibility), Person.created_at <= exam.closes_at)
+        )
     rows = union_all(*parts) if len(parts) > 1 else parts[0]
-    insert = upsert(dialect)(Candidacy).from_select(list(COLUMNS), select(rows.subquery()).where(true()))
-    session.execute(insert.on_conflict_do_update(index_elements=["exam_id", "person_id"], set_={"listed": 1}))
+    insert = upsert(dialect)(Candidacy).from_select(
+        list(COLUMNS), select(rows.subquery()).where(true())
+    )
+    session.execute(
+        insert.on_conflict_do_update(index_elements=["exam_id", "person_id"], set_={"listed": 1})
+    )
     marks = upsert(dialect)(Roster).values([{"exam_id": exam.id, "taken_at": now} for exam in due])
     session.execute(marks.on_conflict_do_nothing(index_elements=["exam_id"]))
     return len(due)
@@ -384,7 +510,9 @@ def values(obj, name) -> set:
 def _after_flush(session: Session, _context) -> None:
     new_people = {p.id for p in session.new if isinstance(p, Person)}
     attempts = [(a, False) for a in session.new if isinstance(a, Attempt)]
-    attempts += [(a, False) for a in session.dirty if isinstance(a, Attempt) and changed(a, ATTEMPT_FIELDS)]
+    attempts += [
+        (a, False) for a in session.dirty if isinstance(a, Attempt) and changed(a, ATTEMPT_FIELDS)
+    ]
     attempts += [(a, True) for a in session.deleted if isinstance(a, Attempt)]
     people = {p.id for p in session.dirty if isinstance(p, Person) and changed(p, PERSON_FIELDS)}
     for e in (*session.new, *session.dirty, *session.deleted):
@@ -403,8 +531,14 @@ def _after_flush(session: Session, _context) -> None:
         roots = {of or e.id for e in (*relinked, *gone) for of in values(e, "makeup_of_id")}
         rebuild(roots - {e.id for e in gone}, session=session)
         if gone:  # their attempts went with them: some accounts' latest result is an older one
-            _store_last_results(session, select(Attempt.user_id).where(~exists(
-                select(LastResult.user_id).where(LastResult.user_id == Attempt.user_id))).correlate(None))
+            _store_last_results(
+                session,
+                select(Attempt.user_id)
+                .where(
+                    ~exists(select(LastResult.user_id).where(LastResult.user_id == Attempt.user_id))
+                )
+                .correlate(None),
+            )
     drop_rosters({e.id for e in reruled}, session=session)
     place_exams({e.id for e in moved}, session=session)
     if attempts:
@@ -416,8 +550,17 @@ def _after_flush(session: Session, _context) -> None:
                 roots.add(exam.makeup_of_id or exam.id)
         users = {user_id for a, _ in attempts for user_id in values(a, "user_id")}
         # A score stops counting when its attempt is reopened, cancelled or deleted.
-        lost = any(removed or (a not in session.new and (a.submitted_at is None or a.cancelled_at is not None))
-                   for a, removed in attempts)
-        refresh(roots, users, removed=any(removed for _, removed in attempts), lost=lost, session=session)
+        lost = any(
+            removed
+            or (a not in session.new and (a.submitted_at is None or a.cancelled_at is not None))
+            for a, removed in attempts
+        )
+        refresh(
+            roots,
+            users,
+            removed=any(removed for _, removed in attempts),
+            lost=lost,
+            session=session,
+        )
     if people:
         place(people, session=session)

@@ -35,8 +35,10 @@ SCALE = (HexColor("#E8797A"), HexColor("#F7D774"), HexColor("#7CC48A"))
 
 #: What the browser is asked to use for the chart text: Chinese fonts common on Linux,
 #: Windows, macOS, Android, then whatever sans-serif font it has.
-BROWSER_FONTS = ('"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", '
-                 '"PingFang SC", "Source Han Sans SC", sans-serif')
+BROWSER_FONTS = (
+    '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", '
+    '"PingFang SC", "Source Han Sans SC", sans-serif'
+)
 
 TITLE_SIZE = 12.0
 LABEL_SIZE = 10.0
@@ -79,8 +81,17 @@ def _title(drawing: Drawing, title: str, font: str, width: float, top: float) ->
     """Draw ``title`` centred at the top; return the height it takes."""
     if not title:
         return 0.0
-    drawing.add(String(width / 2, top - TITLE_SIZE, _fit(title, font, TITLE_SIZE, width - 2 * PAD),
-                       fontName=font, fontSize=TITLE_SIZE, fillColor=INK, textAnchor="middle"))
+    drawing.add(
+        String(
+            width / 2,
+            top - TITLE_SIZE,
+            _fit(title, font, TITLE_SIZE, width - 2 * PAD),
+            fontName=font,
+            fontSize=TITLE_SIZE,
+            fillColor=INK,
+            textAnchor="middle",
+        )
+    )
     return TITLE_SIZE + PAD
 
 
@@ -101,8 +112,15 @@ def _label(value: object) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in str(value))
 
 
-def bar_chart(labels: list[str], values: list[float], *, title: str = "", unit: str = "%",
-              width: int = 480, height: int = 240) -> Drawing:
+def bar_chart(
+    labels: list[str],
+    values: list[float],
+    *,
+    title: str = "",
+    unit: str = "%",
+    width: int = 480,
+    height: int = 240,
+) -> Drawing:
     """Horizontal bars, one per label, each with its value at its end; a ``%`` chart runs
     from 0 to 100. A value of None draws no bar and a dash. The drawing grows taller when
     there are more labels than ``height`` fits."""
@@ -116,8 +134,17 @@ def bar_chart(labels: list[str], values: list[float], *, title: str = "", unit: 
     drawing = _new_drawing(width, height, font)
     top = height - PAD - _title(drawing, title, font, width, height - PAD / 2)
     if not labels:
-        drawing.add(String(width / 2, top / 2, _("No data"), fontName=font, fontSize=LABEL_SIZE,
-                           fillColor=MUTED, textAnchor="middle"))
+        drawing.add(
+            String(
+                width / 2,
+                top / 2,
+                _("No data"),
+                fontName=font,
+                fontSize=LABEL_SIZE,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
         return drawing
 
     present = [v for v in values if v is not None]
@@ -135,21 +162,48 @@ def bar_chart(labels: list[str], values: list[float], *, title: str = "", unit: 
         tick = scale_max * step / 4
         x = left + (right - left) * step / 4
         drawing.add(Line(x, bottom, x, top, strokeColor=GRID, strokeWidth=0.6))
-        drawing.add(String(x, PAD, _number(tick) + suffix, fontName=font, fontSize=LABEL_SIZE - 1,
-                           fillColor=MUTED, textAnchor="middle"))
+        drawing.add(
+            String(
+                x,
+                PAD,
+                _number(tick) + suffix,
+                fontName=font,
+                fontSize=LABEL_SIZE - 1,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
     for index, (label, value) in enumerate(zip(labels, values, strict=False)):
         middle = top - pitch * (index + 0.5)
         baseline = middle - LABEL_SIZE * 0.35
-        drawing.add(String(left - PAD, baseline, _fit(label, font, LABEL_SIZE, label_width),
-                           fontName=font, fontSize=LABEL_SIZE, fillColor=INK, textAnchor="end"))
+        drawing.add(
+            String(
+                left - PAD,
+                baseline,
+                _fit(label, font, LABEL_SIZE, label_width),
+                fontName=font,
+                fontSize=LABEL_SIZE,
+                fillColor=INK,
+                textAnchor="end",
+            )
+        )
         if value is None:
-            drawing.add(String(left + 4, baseline, "—", fontName=font, fontSize=LABEL_SIZE,
-                               fillColor=MUTED))
+            drawing.add(
+                String(left + 4, baseline, "—", fontName=font, fontSize=LABEL_SIZE, fillColor=MUTED)
+            )
             continue
         length = (right - left) * max(0.0, min(float(value), scale_max)) / scale_max
         drawing.add(Rect(left, middle - bar / 2, length, bar, fillColor=BAR, strokeColor=None))
-        drawing.add(String(left + length + 4, baseline, _number(value) + suffix, fontName=font,
-                           fontSize=LABEL_SIZE, fillColor=INK))
+        drawing.add(
+            String(
+                left + length + 4,
+                baseline,
+                _number(value) + suffix,
+                fontName=font,
+                fontSize=LABEL_SIZE,
+                fillColor=INK,
+            )
+        )
     drawing.add(Line(left, bottom, left, top, strokeColor=MUTED, strokeWidth=0.8))
     return drawing
 
@@ -182,9 +236,16 @@ def _wrap_chars(text: str, font: str, size: float, width: float, lines: int = 2)
     return result
 
 
-def heat_map(rows: list[str], columns: list[str], values: list[list[float | None]], *,
-             title: str = "", width: int = 480, low: float = 60.0, high: float = 100.0
-             ) -> Drawing:
+def heat_map(
+    rows: list[str],
+    columns: list[str],
+    values: list[list[float | None]],
+    *,
+    title: str = "",
+    width: int = 480,
+    low: float = 60.0,
+    high: float = 100.0,
+) -> Drawing:
     """A grid of ``rows`` by ``columns`` coloured from red (``low``, weak) to green
     (``high``), each cell showing its figure; a None cell (no data) is grey with a dash.
     Below, a legend of the scale."""
@@ -198,68 +259,155 @@ def heat_map(rows: list[str], columns: list[str], values: list[list[float | None
     header_height = (LABEL_SIZE + 1) * max((len(lines) for lines in header_lines), default=1) + 4
     legend_height = 2 * LABEL_SIZE + PAD
     title_height = TITLE_SIZE + PAD if title else 0.0
-    height = (PAD + title_height + header_height + cell_height * len(rows) + PAD
-              + legend_height + PAD)
+    height = (
+        PAD + title_height + header_height + cell_height * len(rows) + PAD + legend_height + PAD
+    )
     drawing = _new_drawing(width, height, font)
     top = height - PAD - _title(drawing, title, font, width, height - PAD / 2)
     if not rows or not columns:
-        drawing.add(String(width / 2, top / 2, _("No data"), fontName=font, fontSize=LABEL_SIZE,
-                           fillColor=MUTED, textAnchor="middle"))
+        drawing.add(
+            String(
+                width / 2,
+                top / 2,
+                _("No data"),
+                fontName=font,
+                fontSize=LABEL_SIZE,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
         return drawing
 
     for index, lines in enumerate(header_lines):
         middle = left + cell_width * (index + 0.5)
         first = top - (header_height - 4 - (LABEL_SIZE + 1) * len(lines)) - LABEL_SIZE
         for number, line in enumerate(lines):
-            drawing.add(String(middle, first - number * (LABEL_SIZE + 1), line, fontName=font,
-                               fontSize=LABEL_SIZE - 0.5, fillColor=INK, textAnchor="middle"))
+            drawing.add(
+                String(
+                    middle,
+                    first - number * (LABEL_SIZE + 1),
+                    line,
+                    fontName=font,
+                    fontSize=LABEL_SIZE - 0.5,
+                    fillColor=INK,
+                    textAnchor="middle",
+                )
+            )
     grid_top = top - header_height
-    for r, (row, cells) in enumerate(itertools.zip_longest(rows, values[: len(rows)], fillvalue=())):
+    for r, (row, cells) in enumerate(
+        itertools.zip_longest(rows, values[: len(rows)], fillvalue=())
+    ):
         y = grid_top - cell_height * (r + 1)
-        drawing.add(String(left - PAD, y + cell_height / 2 - LABEL_SIZE * 0.35,
-                           _fit(row, font, LABEL_SIZE, label_width), fontName=font,
-                           fontSize=LABEL_SIZE, fillColor=INK, textAnchor="end"))
+        drawing.add(
+            String(
+                left - PAD,
+                y + cell_height / 2 - LABEL_SIZE * 0.35,
+                _fit(row, font, LABEL_SIZE, label_width),
+                fontName=font,
+                fontSize=LABEL_SIZE,
+                fillColor=INK,
+                textAnchor="end",
+            )
+        )
         cells = list(cells) + [None] * (len(columns) - len(cells))
         for c, value in enumerate(cells[: len(columns)]):
             x = left + cell_width * c
             fill = NO_DATA if value is None else score_color(value, low, high)
-            drawing.add(Rect(x, y, cell_width, cell_height, fillColor=fill,
-                             strokeColor=HexColor("#FFFFFF"), strokeWidth=1))
+            drawing.add(
+                Rect(
+                    x,
+                    y,
+                    cell_width,
+                    cell_height,
+                    fillColor=fill,
+                    strokeColor=HexColor("#FFFFFF"),
+                    strokeWidth=1,
+                )
+            )
             text = "—" if value is None else _number(round(float(value), 1))
-            drawing.add(String(x + cell_width / 2, y + cell_height / 2 - LABEL_SIZE * 0.35,
-                               _fit(text, font, LABEL_SIZE, cell_width - 2), fontName=font,
-                               fontSize=LABEL_SIZE, fillColor=MUTED if value is None else INK,
-                               textAnchor="middle"))
+            drawing.add(
+                String(
+                    x + cell_width / 2,
+                    y + cell_height / 2 - LABEL_SIZE * 0.35,
+                    _fit(text, font, LABEL_SIZE, cell_width - 2),
+                    fontName=font,
+                    fontSize=LABEL_SIZE,
+                    fillColor=MUTED if value is None else INK,
+                    textAnchor="middle",
+                )
+            )
     _legend(drawing, font, left, PAD, min(160.0, width - left - PAD), low, high)
     return drawing
 
 
-def _legend(drawing: Drawing, font: str, x: float, y: float, width: float, low: float,
-            high: float) -> None:
+def _legend(
+    drawing: Drawing, font: str, x: float, y: float, width: float, low: float, high: float
+) -> None:
     """A strip of the colour scale with its two ends labelled, and the no-data swatch."""
     steps = 20
     bar_y = y + LABEL_SIZE + 2
     for step in range(steps):
         value = low + (high - low) * (step + 0.5) / steps
-        drawing.add(Rect(x + width * step / steps, bar_y, width / steps + 0.3, 7,
-                         fillColor=score_color(value, low, high), strokeColor=None))
+        drawing.add(
+            Rect(
+                x + width * step / steps,
+                bar_y,
+                width / steps + 0.3,
+                7,
+                fillColor=score_color(value, low, high),
+                strokeColor=None,
+            )
+        )
     small = LABEL_SIZE - 1
-    drawing.add(String(x, y, _("%(value)s or less (weak)", value=_number(low)), fontName=font,
-                       fontSize=small, fillColor=MUTED))
-    drawing.add(String(x + width, y, _number(high), fontName=font, fontSize=small,
-                       fillColor=MUTED, textAnchor="end"))
-    drawing.add(Rect(x + width + 12, bar_y, 10, 7, fillColor=NO_DATA, strokeColor=GRID,
-                     strokeWidth=0.5))
-    drawing.add(String(x + width + 26, bar_y, _("no data"), fontName=font, fontSize=small,
-                       fillColor=MUTED))
+    drawing.add(
+        String(
+            x,
+            y,
+            _("%(value)s or less (weak)", value=_number(low)),
+            fontName=font,
+            fontSize=small,
+            fillColor=MUTED,
+        )
+    )
+    drawing.add(
+        String(
+            x + width,
+            y,
+            _number(high),
+            fontName=font,
+            fontSize=small,
+            fillColor=MUTED,
+            textAnchor="end",
+        )
+    )
+    drawing.add(
+        Rect(x + width + 12, bar_y, 10, 7, fillColor=NO_DATA, strokeColor=GRID, strokeWidth=0.5)
+    )
+    drawing.add(
+        String(x + width + 26, bar_y, _("no data"), fontName=font, fontSize=small, fillColor=MUTED)
+    )
 
 
 #: Style properties written as SVG presentation attributes instead: the site's Content
 #: Security Policy (style-src 'self') makes browsers ignore inline ``style`` attributes.
-PRESENTATION = frozenset((
-    "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
-    "stroke-linejoin", "stroke-opacity", "stroke-dasharray", "stroke-dashoffset", "font-family",
-    "font-size", "font-weight", "font-style"))
+PRESENTATION = frozenset(
+    (
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "stroke",
+        "stroke-width",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-opacity",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "font-family",
+        "font-size",
+        "font-weight",
+        "font-style",
+    )
+)
 
 
 def to_svg(drawing: Drawing, *, title: str = "") -> str:
@@ -269,14 +417,21 @@ def to_svg(drawing: Drawing, *, title: str = "") -> str:
     font = cjk_font()
     _anchor_in_browser(drawing)
     # Parsing our own renderer's output, not anything a user sent.
-    document = minidom.parseString(renderSVG.drawToString(  # noqa: S318
-        drawing, useClip=True, fontHacks={font: {"family": BROWSER_FONTS}}).encode("utf-8"))
+    svg = renderSVG.drawToString(
+        drawing, useClip=True, fontHacks={font: {"family": BROWSER_FONTS}}
+    ).encode("utf-8")
+    document = minidom.parseString(svg)  # noqa: S318
     root = document.documentElement
     for name in list(root.attributes.keys()):
         root.removeAttribute(name)
-    attributes = {"xmlns": "http://www.w3.org/2000/svg",
-                  "viewBox": f"0 0 {drawing.width:g} {drawing.height:g}", "width": "100%",
-                  "preserveAspectRatio": "xMinYMin meet", "role": "img", "class": "report-chart"}
+    attributes = {
+        "xmlns": "http://www.w3.org/2000/svg",
+        "viewBox": f"0 0 {drawing.width:g} {drawing.height:g}",
+        "width": "100%",
+        "preserveAspectRatio": "xMinYMin meet",
+        "role": "img",
+        "class": "report-chart",
+    }
     if title:
         attributes["aria-label"] = title
     for name, value in attributes.items():

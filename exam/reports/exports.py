@@ -22,12 +22,34 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows a tracker PDF prints (the .xlsx holds every row).
 PDF_ROWS = 2000
 
-GROUP_CHINESE = {"exam": "考试", "sector": "行业领域", "role": "岗位", "enterprise": "企业", "town": "镇街",
-                 "month": "月份"}
-STATUS_CHINESE = {"not_scheduled": "未安排考试", "scheduled": "已安排考试", "failed": "未通过（补考已过）",
-                  "makeup_pending": "待补考", "back_to_training": "补考未过，回炉培训", "expiring": "证书即将到期",
-                  "passed": "已通过"}
-RATE_HEADERS = ["应考人次", "缺考", "初考参考", "初考通过", "一次通过率", "最终参考", "最终通过", "最终通过率", "作废成绩"]
+GROUP_CHINESE = {
+    "exam": "考试",
+    "sector": "行业领域",
+    "role": "岗位",
+    "enterprise": "企业",
+    "town": "镇街",
+    "month": "月份",
+}
+STATUS_CHINESE = {
+    "not_scheduled": "未安排考试",
+    "scheduled": "已安排考试",
+    "failed": "未通过（补考已过）",
+    "makeup_pending": "待补考",
+    "back_to_training": "补考未过，回炉培训",
+    "expiring": "证书即将到期",
+    "passed": "已通过",
+}
+RATE_HEADERS = [
+    "应考人次",
+    "缺考",
+    "初考参考",
+    "初考通过",
+    "一次通过率",
+    "最终参考",
+    "最终通过",
+    "最终通过率",
+    "作废成绩",
+]
 
 
 def _captions(title: str, lines: list[str], today: date) -> list[str]:
@@ -48,42 +70,87 @@ def _same(value: float | None) -> float | None:
 
 
 def _rate_cells(row: Counts, percent=_fraction) -> list:
-    return [row.candidates, row.no_shows, row.sat_first, row.passed_first, percent(row.first_rate),
-            row.sat_final, row.passed_final, percent(row.final_rate), row.cancelled]
+    return [
+        row.candidates,
+        row.no_shows,
+        row.sat_first,
+        row.passed_first,
+        percent(row.first_rate),
+        row.sat_final,
+        row.passed_final,
+        percent(row.final_rate),
+        row.cancelled,
+    ]
 
 
 RATE_FORMATS = {5: PERCENT, 8: PERCENT}
 
 
-def passrates_xlsx(rows: list[PassRateRow], total: Counts, group_by: str, filters: list[str], today: date) -> bytes:
+def passrates_xlsx(
+    rows: list[PassRateRow], total: Counts, group_by: str, filters: list[str], today: date
+) -> bytes:
     """The pass-rate report as a workbook: one row per group and the total."""
     title = f"安全生产专题考试通过率（按{GROUP_CHINESE[group_by]}）"
     body = [[r.label, *_rate_cells(r)] for r in rows] + [["合计", *_rate_cells(total)]]
-    return write_xlsx([Table("通过率", [GROUP_CHINESE[group_by], *RATE_HEADERS], body,
-                             [34, 10, 8, 10, 10, 12, 10, 10, 12, 10], captions=_captions(title, filters, today),
-                             number_formats=RATE_FORMATS)])
+    return write_xlsx(
+        [
+            Table(
+                "通过率",
+                [GROUP_CHINESE[group_by], *RATE_HEADERS],
+                body,
+                [34, 10, 8, 10, 10, 12, 10, 10, 12, 10],
+                captions=_captions(title, filters, today),
+                number_formats=RATE_FORMATS,
+            )
+        ]
+    )
 
 
 def _sector_drawing(rows: list[PassRateRow], title: str):
     # As tall as the bars need (the chart grows itself when there are many), so that a short
     # report stays on one page.
-    return bar_chart([r.label for r in rows], [r.final_rate for r in rows], title=title, unit="%", width=460,
-                     height=min(240, 50 + 22 * len(rows)))
+    return bar_chart(
+        [r.label for r in rows],
+        [r.final_rate for r in rows],
+        title=title,
+        unit="%",
+        width=460,
+        height=min(240, 50 + 22 * len(rows)),
+    )
 
 
-def passrates_pdf(rows: list[PassRateRow], total: Counts, group_by: str, filters: list[str], title: str) -> bytes:
+def passrates_pdf(
+    rows: list[PassRateRow], total: Counts, group_by: str, filters: list[str], title: str
+) -> bytes:
     """The pass-rate report as PDF: a chart of final pass rates and the table."""
-    headers = [str(_l_group(group_by)), _("Candidates"), _("No-shows"), _("Sat, first"), _("Passed, first"),
-               _("First-attempt rate (%)"), _("Sat (with makeup)"), _("Passed (with makeup)"), _("Final rate (%)"),
-               _("Cancelled scores")]
-    body = [[r.label, *_rate_cells(r, _same)] for r in rows] + [[_("Total"), *_rate_cells(total, _same)]]
+    headers = [
+        str(_l_group(group_by)),
+        _("Candidates"),
+        _("No-shows"),
+        _("Sat, first"),
+        _("Passed, first"),
+        _("First-attempt rate (%)"),
+        _("Sat (with makeup)"),
+        _("Passed (with makeup)"),
+        _("Final rate (%)"),
+        _("Cancelled scores"),
+    ]
+    body = [[r.label, *_rate_cells(r, _same)] for r in rows] + [
+        [_("Total"), *_rate_cells(total, _same)]
+    ]
     blocks = [Paragraph("；".join(filters))] if filters else []
     if rows and len(rows) <= 40:
         blocks.append(_sector_drawing(rows, _("Final pass rate")))
     blocks.append(TableBlock(headers, body, [3, 1, 1, 1, 1, 1.2, 1.2, 1.2, 1.2, 1]))
-    blocks.append(Paragraph(_("Rates are over candidates with a score that counts; no-shows and cancelled "
-                              "scores are shown apart and counted in no rate. Makeup exams count in the "
-                              "final rate of the exam they make up for.")))
+    blocks.append(
+        Paragraph(
+            _(
+                "Rates are over candidates with a score that counts; no-shows and cancelled "
+                "scores are shown apart and counted in no rate. Makeup exams count in the "
+                "final rate of the exam they make up for."
+            )
+        )
+    )
     return report_pdf(title, blocks, landscape_pages=True)
 
 
@@ -97,71 +164,156 @@ def dashboard_lines(board: Dashboard) -> list[tuple[str, object, str]]:
     """The dashboard's figures as (Chinese name, value, unit) lines."""
     exams = board.exams
     return [
-        ("举办考试", board.exams_held, "场"), ("应考人次", exams.candidates, "人次"), ("缺考", exams.no_shows, "人次"),
-        ("一次通过率", _rate(exams.first_rate), "%"), ("最终通过率（含补考）", _rate(exams.final_rate), "%"),
-        ("作废成绩", exams.cancelled, "份"), ("应考核人员", board.required_people, "人"),
-        ("尚未通过", board.not_passed, "人"), ("有效证书", board.certificates_valid, "本"),
-        ("即将到期证书", board.certificates_expiring, "本"), ("培训场次", board.training_sessions, "场"),
-        ("培训人次", board.training_person_times, "人次"), ("警示教育片放映", board.screenings, "场"),
-        ("观看人次", board.screening_person_times, "人次"), ("学时达标人数", board.hours_met, "人"),
-        ("应达标人数", board.hours_required, "人"), ("学时达标率", _rate(board.hours_rate), "%"),
-        ("现场培训学时", board.hours_onsite, "学时"), ("线上学习学时", board.hours_online, "学时"),
+        ("举办考试", board.exams_held, "场"),
+        ("应考人次", exams.candidates, "人次"),
+        ("缺考", exams.no_shows, "人次"),
+        ("一次通过率", _rate(exams.first_rate), "%"),
+        ("最终通过率（含补考）", _rate(exams.final_rate), "%"),
+        ("作废成绩", exams.cancelled, "份"),
+        ("应考核人员", board.required_people, "人"),
+        ("尚未通过", board.not_passed, "人"),
+        ("有效证书", board.certificates_valid, "本"),
+        ("即将到期证书", board.certificates_expiring, "本"),
+        ("培训场次", board.training_sessions, "场"),
+        ("培训人次", board.training_person_times, "人次"),
+        ("警示教育片放映", board.screenings, "场"),
+        ("观看人次", board.screening_person_times, "人次"),
+        ("学时达标人数", board.hours_met, "人"),
+        ("应达标人数", board.hours_required, "人"),
+        ("学时达标率", _rate(board.hours_rate), "%"),
+        ("现场培训学时", board.hours_onsite, "学时"),
+        ("线上学习学时", board.hours_online, "学时"),
     ]
 
 
 def dashboard_xlsx(board: Dashboard, today: date) -> bytes:
     """The dashboard as a workbook: the figures, and pass rates by sector."""
     title = f"{board.year}年安全生产专题考试和培训情况"
-    figures = Table("总览", ["指标", "数值", "单位"], [list(line) for line in dashboard_lines(board)], [26, 14, 8],
-                    captions=_captions(title, [], today))
-    sectors = Table("分行业通过率", ["行业领域", *RATE_HEADERS],
-                    [[r.label, *_rate_cells(r)] for r in board.by_sector], [20, 10, 8, 10, 10, 12, 10, 10, 12, 10],
-                    captions=_captions(f"{board.year}年分行业通过率", [], today), number_formats=RATE_FORMATS)
+    figures = Table(
+        "总览",
+        ["指标", "数值", "单位"],
+        [list(line) for line in dashboard_lines(board)],
+        [26, 14, 8],
+        captions=_captions(title, [], today),
+    )
+    sectors = Table(
+        "分行业通过率",
+        ["行业领域", *RATE_HEADERS],
+        [[r.label, *_rate_cells(r)] for r in board.by_sector],
+        [20, 10, 8, 10, 10, 12, 10, 10, 12, 10],
+        captions=_captions(f"{board.year}年分行业通过率", [], today),
+        number_formats=RATE_FORMATS,
+    )
     return write_xlsx([figures, sectors])
 
 
 def dashboard_pdf(board: Dashboard, title: str) -> bytes:
     """The dashboard as PDF: the figures, the chart and the table by sector."""
-    lines = TableBlock([_("Figure"), _("Value"), _("Unit")], [list(line) for line in dashboard_lines(board)],
-                       [3, 1.2, 0.8])
+    lines = TableBlock(
+        [_("Figure"), _("Value"), _("Unit")],
+        [list(line) for line in dashboard_lines(board)],
+        [3, 1.2, 0.8],
+    )
     blocks = [Heading(_("The year at a glance")), lines]
     if board.by_sector:
-        blocks += [Heading(_("Pass rates by sector")), _sector_drawing(list(board.by_sector), _("Final pass rate")),
-                   TableBlock([_("Sector"), _("Candidates"), _("First-attempt rate (%)"), _("Final rate (%)"),
-                               _("People not yet passed")],
-                              [[r.label, r.candidates, r.first_rate, r.final_rate,
-                                board.not_passed_by_sector.get(r.key, 0)]
-                               for r in board.by_sector], [3, 1, 1.2, 1.2, 1])]
+        blocks += [
+            Heading(_("Pass rates by sector")),
+            _sector_drawing(list(board.by_sector), _("Final pass rate")),
+            TableBlock(
+                [
+                    _("Sector"),
+                    _("Candidates"),
+                    _("First-attempt rate (%)"),
+                    _("Final rate (%)"),
+                    _("People not yet passed"),
+                ],
+                [
+                    [
+                        r.label,
+                        r.candidates,
+                        r.first_rate,
+                        r.final_rate,
+                        board.not_passed_by_sector.get(r.key, 0),
+                    ]
+                    for r in board.by_sector
+                ],
+                [3, 1, 1.2, 1.2, 1],
+            ),
+        ]
     return report_pdf(title, blocks)
 
 
 def _tracker_cells(row: TrackerRow, status: str) -> list:
-    return [row.enterprise_name, row.town_name, row.name, PersonRole.CHINESE.get(row.role, row.role), status,
-            row.upcoming_exam_title or row.last_exam_title, row.last_score,
-            format_datetime(row.last_at, "%Y-%m-%d") if row.last_at else "",
-            row.certificate_until.isoformat() if row.certificate_until else ""]
+    return [
+        row.enterprise_name,
+        row.town_name,
+        row.name,
+        PersonRole.CHINESE.get(row.role, row.role),
+        status,
+        row.upcoming_exam_title or row.last_exam_title,
+        row.last_score,
+        format_datetime(row.last_at, "%Y-%m-%d") if row.last_at else "",
+        row.certificate_until.isoformat() if row.certificate_until else "",
+    ]
 
 
-TRACKER_HEADERS = ["企业", "镇街", "姓名", "岗位", "状态", "考试", "最近成绩", "最近考试日期", "证书有效期至"]
+TRACKER_HEADERS = [
+    "企业",
+    "镇街",
+    "姓名",
+    "岗位",
+    "状态",
+    "考试",
+    "最近成绩",
+    "最近考试日期",
+    "证书有效期至",
+]
 
 
 def tracker_xlsx(rows: list[TrackerRow], filters: list[str], today: date) -> bytes:
     """The tracker as a workbook: every person matching the filters."""
     body = [_tracker_cells(r, STATUS_CHINESE[r.status]) for r in rows]
-    return write_xlsx([Table("100%跟踪", TRACKER_HEADERS, body, [30, 12, 10, 16, 18, 30, 10, 14, 14],
-                             captions=_captions("安全生产专题考试100%通过跟踪表", filters, today))])
+    return write_xlsx(
+        [
+            Table(
+                "100%跟踪",
+                TRACKER_HEADERS,
+                body,
+                [30, 12, 10, 16, 18, 30, 10, 14, 14],
+                captions=_captions("安全生产专题考试100%通过跟踪表", filters, today),
+            )
+        ]
+    )
 
 
-def tracker_pdf(rows: list[TrackerRow], total: int, filters: list[str], title: str, labels: dict) -> bytes:
+def tracker_pdf(
+    rows: list[TrackerRow], total: int, filters: list[str], title: str, labels: dict
+) -> bytes:
     """The tracker as PDF (the first ``PDF_ROWS`` rows)."""
-    headers = [_("Enterprise"), _("Town/street"), _("Name"), _("Post"), _("Standing"), _("Exam"), _("Score"),
-               _("Date"), _("Certificate until")]
+    headers = [
+        _("Enterprise"),
+        _("Town/street"),
+        _("Name"),
+        _("Post"),
+        _("Standing"),
+        _("Exam"),
+        _("Score"),
+        _("Date"),
+        _("Certificate until"),
+    ]
     body = [_tracker_cells(r, str(labels[r.status])) for r in rows[:PDF_ROWS]]
     for cells, row in zip(body, rows, strict=False):
         cells[3] = PersonRole.label(row.role)
     blocks = [Paragraph("；".join(filters))] if filters else []
     if total > len(body):
-        blocks.append(Paragraph(_("The first %(n)s of %(total)s people; the .xlsx file lists them all.",
-                                  n=len(body), total=total)))
+        blocks.append(
+            Paragraph(
+                _(
+                    "The first %(n)s of %(total)s people; the .xlsx file lists them all.",
+                    n=len(body),
+                    total=total,
+                )
+            )
+        )
     blocks.append(TableBlock(headers, body, [3, 1.2, 1, 1.3, 1.6, 2.6, 0.8, 1.2, 1.2]))
     return report_pdf(title, blocks, landscape_pages=True)

@@ -132,14 +132,18 @@ class _Root:
     makeup_id: int | None
 
 
-def _roots(date_from: date | None, date_to: date | None, exam_id: int | None, now: datetime) -> list[_Root]:
+def _roots(
+    date_from: date | None, date_to: date | None, exam_id: int | None, now: datetime
+) -> list[_Root]:
     """The original exams (not makeups) that opened in the period by ``now``, oldest first,
     with their makeup's id."""
     start, end = period_bounds(date_from, date_to)
     makeup = aliased(Exam)
-    query = (select(Exam.id, Exam.title, Exam.eligibility, Exam.opens_at, Exam.closes_at, makeup.id)
-             .outerjoin(makeup, makeup.makeup_of_id == Exam.id)
-             .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.opens_at <= now))
+    query = (
+        select(Exam.id, Exam.title, Exam.eligibility, Exam.opens_at, Exam.closes_at, makeup.id)
+        .outerjoin(makeup, makeup.makeup_of_id == Exam.id)
+        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.opens_at <= now)
+    )
     if start is not None:
         query = query.where(Exam.opens_at >= start)
     if end is not None:
@@ -152,7 +156,7 @@ def _roots(date_from: date | None, date_to: date | None, exam_id: int | None, no
 def _union_all(selects: list):
     """UNION ALL of many SELECTs, nested so that no compound has more than ``UNION_CHUNK`` parts."""
     while len(selects) > UNION_CHUNK:
-        chunks = [selects[i:i + UNION_CHUNK] for i in range(0, len(selects), UNION_CHUNK)]
+        chunks = [selects[i : i + UNION_CHUNK] for i in range(0, len(selects), UNION_CHUNK)]
         selects = [select(sub) for sub in (union_all(*chunk).subquery() for chunk in chunks)]
     return union_all(*selects) if len(selects) > 1 else selects[0]
 
@@ -172,9 +176,14 @@ def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
     day the exam opened (kept in ``Candidacy``), with the month it opened if asked."""
     c = Candidacy
     closed = [r.id for r in roots if r.closes_at <= now]
-    counted = or_(c.started == 1, and_(c.listed == 1, c.exam_id.in_(closed))) if closed else c.started == 1
-    query = (select(c.exam_id, c.person_id, *(getattr(c, name) for name in COUNTS), c.enterprise_id, c.role)
-             .where(c.exam_id.in_([r.id for r in roots]), counted))
+    counted = (
+        or_(c.started == 1, and_(c.listed == 1, c.exam_id.in_(closed)))
+        if closed
+        else c.started == 1
+    )
+    query = select(
+        c.exam_id, c.person_id, *(getattr(c, name) for name in COUNTS), c.enterprise_id, c.role
+    ).where(c.exam_id.in_([r.id for r in roots]), counted)
     if month:
         zone = display_zone()
         months = {r.id: r.opens_at.astimezone(zone).strftime("%Y-%m") for r in roots}
@@ -189,18 +198,35 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
     grouping or the user's scope needs it."""
     es = enterprise_sector.c
     scoped = user.role != UserRole.ADMIN
-    raw = {"exam": c.c.exam_id, "sector": es.sector_id, "role": c.c.role, "enterprise": c.c.enterprise_id,
-           "town": Enterprise.town_id, "month": c.c.month if "month" in c.c else null(), "all": null()}[group_by]
-    inner = (select(raw.label("raw"), func.count().label("candidates"), func.sum(1 - c.c.started).label("no_shows"),
-                    *(func.sum(getattr(c.c, name)).label(name) for name in COUNTS[1:]))
-             .select_from(c))
+    raw = {
+        "exam": c.c.exam_id,
+        "sector": es.sector_id,
+        "role": c.c.role,
+        "enterprise": c.c.enterprise_id,
+        "town": Enterprise.town_id,
+        "month": c.c.month if "month" in c.c else null(),
+        "all": null(),
+    }[group_by]
+    inner = select(
+        raw.label("raw"),
+        func.count().label("candidates"),
+        func.sum(1 - c.c.started).label("no_shows"),
+        *(func.sum(getattr(c.c, name)).label(name) for name in COUNTS[1:]),
+    ).select_from(c)
     if scoped or group_by == "town":
-        inner = scope_enterprises(inner.outerjoin(Enterprise, Enterprise.id == c.c.enterprise_id), user)
+        inner = scope_enterprises(
+            inner.outerjoin(Enterprise, Enterprise.id == c.c.enterprise_id), user
+        )
     if group_by == "sector":
         inner = inner.outerjoin(enterprise_sector, es.enterprise_id == c.c.enterprise_id)
     if sector_id is not None:
-        inner = inner.where(exists(select(es.enterprise_id).where(
-            es.enterprise_id == c.c.enterprise_id, es.sector_id == sector_id)))
+        inner = inner.where(
+            exists(
+                select(es.enterprise_id).where(
+                    es.enterprise_id == c.c.enterprise_id, es.sector_id == sector_id
+                )
+            )
+        )
     if group_by != "all":
         inner = inner.group_by(raw)
     g = inner.subquery(f"by_{group_by}")
@@ -213,16 +239,28 @@ def _grouping(group_by: str, c, user: User, sector_id: int | None):
     }.get(group_by)
     counts = [g.c.candidates, g.c.no_shows, *(getattr(g.c, name) for name in COUNTS[1:])]
     columns = names[2] if names else (text, text, number)
-    query = select(literal(group_by).label("grouping"), key.label("key"),
-                   *(k.label(n) for k, n in zip(columns, ("name", "name_en", "sort"), strict=True)), *counts)
+    query = select(
+        literal(group_by).label("grouping"),
+        key.label("key"),
+        *(k.label(n) for k, n in zip(columns, ("name", "name_en", "sort"), strict=True)),
+        *counts,
+    )
     if names:
         query = query.select_from(g).outerjoin(names[0], names[1] == g.c.raw)
     return query
 
 
-def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | None, date_to: date | None,
-                  exam_id: int | None = None, sector_id: int | None = None,
-                  now: datetime | None = None, tuned: bool = False) -> dict[str, list[PassRateRow]]:
+def pass_rates_by(
+    user: User,
+    group_bys: tuple[str, ...],
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    exam_id: int | None = None,
+    sector_id: int | None = None,
+    now: datetime | None = None,
+    tuned: bool = False,
+) -> dict[str, list[PassRateRow]]:
     """``pass_rates`` for several groupings at once (three statements in all on PostgreSQL:
     the transaction tuned for reports, unless ``tuned`` says the caller did)."""
     for group_by in group_bys:
@@ -238,22 +276,42 @@ def pass_rates_by(user: User, group_bys: tuple[str, ...], *, date_from: date | N
         return result
     candidacies = _candidacies(roots, now, month="month" in group_bys)
     # Each grouping reads the table itself: a plain scan is cheaper than materialising the rows.
-    query = _union_all([_grouping(group_by, candidacies.subquery(f"candidacies_{group_by}"), user, sector_id)
-                        for group_by in group_bys])
+    query = _union_all(
+        [
+            _grouping(group_by, candidacies.subquery(f"candidacies_{group_by}"), user, sector_id)
+            for group_by in group_bys
+        ]
+    )
     labels = _Labels(roots)
     for record in db.session.execute(query):
         result[record[0]].append(labels.row(record))
-    return {group_by: [row for _rank, row in sorted(rows, key=lambda pair: pair[0])]
-            for group_by, rows in result.items()}
+    return {
+        group_by: [row for _rank, row in sorted(rows, key=lambda pair: pair[0])]
+        for group_by, rows in result.items()
+    }
 
 
-def pass_rates(user: User, *, group_by: str, date_from: date | None, date_to: date | None,
-               exam_id: int | None = None, sector_id: int | None = None,
-               now: datetime | None = None) -> list[PassRateRow]:
+def pass_rates(
+    user: User,
+    *,
+    group_by: str,
+    date_from: date | None,
+    date_to: date | None,
+    exam_id: int | None = None,
+    sector_id: int | None = None,
+    now: datetime | None = None,
+) -> list[PassRateRow]:
     """Pass rates of the exams opened in the period (both dates included, Beijing time), one
     row per group; ``group_by`` is one of ``GROUP_BYS`` or ``all`` (one row: the total)."""
-    return pass_rates_by(user, (group_by,), date_from=date_from, date_to=date_to, exam_id=exam_id,
-                         sector_id=sector_id, now=now)[group_by]
+    return pass_rates_by(
+        user,
+        (group_by,),
+        date_from=date_from,
+        date_to=date_to,
+        exam_id=exam_id,
+        sector_id=sector_id,
+        now=now,
+    )[group_by]
 
 
 class _Labels:
@@ -271,9 +329,23 @@ class _Labels:
     def row(self, record) -> tuple[tuple, PassRateRow]:
         """(sort key, row): exams by date, sectors and towns as the bureau sorts them, posts by
         rank, months in order, enterprises by name; unknowns last."""
-        (group_by, raw, name, name_en, sort, candidates, no_shows, sat_first, passed_first, sat_final,
-         passed_final, cancelled) = record
-        key = None if raw is None or group_by == "all" else int(raw) if group_by in INT_KEYS else raw
+        (
+            group_by,
+            raw,
+            name,
+            name_en,
+            sort,
+            candidates,
+            no_shows,
+            sat_first,
+            passed_first,
+            sat_final,
+            passed_final,
+            cancelled,
+        ) = record
+        key = (
+            None if raw is None or group_by == "all" else int(raw) if group_by in INT_KEYS else raw
+        )
         if group_by == "exam":
             label, rank = self.titles[key], (0, self.order[key], "")
         elif group_by == "role":
@@ -289,10 +361,17 @@ class _Labels:
             else:
                 label = self.total
             rank = (key is None, sort or 0, name or str(key or ""))
-        return rank, PassRateRow(candidates=int(candidates or 0), no_shows=int(no_shows or 0),
-                                 sat_first=int(sat_first or 0), passed_first=int(passed_first or 0),
-                                 sat_final=int(sat_final or 0), passed_final=int(passed_final or 0),
-                                 cancelled=int(cancelled or 0), key=key, label=label)
+        return rank, PassRateRow(
+            candidates=int(candidates or 0),
+            no_shows=int(no_shows or 0),
+            sat_first=int(sat_first or 0),
+            passed_first=int(passed_first or 0),
+            sat_final=int(sat_final or 0),
+            passed_final=int(passed_final or 0),
+            cancelled=int(cancelled or 0),
+            key=key,
+            label=label,
+        )
 
 
 def _locale() -> str | None:
@@ -316,25 +395,40 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     first, last = date(year, 1, 1), date(year, 12, 31)
     _take_rosters(now)
     tune_for_reports()  # once for every statement below
-    rates = pass_rates_by(user, ("exam", "sector"), date_from=first, date_to=last, now=now, tuned=True)
+    rates = pass_rates_by(
+        user, ("exam", "sector"), date_from=first, date_to=last, now=now, tuned=True
+    )
     by_exam, by_sector = rates["exam"], rates["sector"]
     standing, left_by_sector = tracker.standing_counts(user, now=now, tuned=True)
     valid, expiring = _certificates(user, now)
     sessions, person_times = _training(user, year, now)
     scoped = user.role != UserRole.ADMIN
-    screenings = screening_totals(year, now=now,
-                                  sector_ids=[s.id for s in user.scope_sectors] if scoped and user.scope_sectors else None,
-                                  town_ids=[t.id for t in user.scope_towns] if scoped and user.scope_towns else None)
+    screenings = screening_totals(
+        year,
+        now=now,
+        sector_ids=[s.id for s in user.scope_sectors] if scoped and user.scope_sectors else None,
+        town_ids=[t.id for t in user.scope_towns] if scoped and user.scope_towns else None,
+    )
     required, met, onsite, online = hours_totals(user, year)
     return Dashboard(
-        year=year, exams_held=len(by_exam), exams=total(by_exam), by_sector=tuple(by_sector),
+        year=year,
+        exams_held=len(by_exam),
+        exams=total(by_exam),
+        by_sector=tuple(by_sector),
         required_people=sum(standing.values()),
         not_passed=sum(n for status, n in standing.items() if status not in tracker.PASSED),
         not_passed_by_sector=left_by_sector,
-        certificates_valid=valid, certificates_expiring=expiring,
-        training_sessions=sessions, training_person_times=person_times,
-        screenings=screenings.screenings, screening_person_times=screenings.person_times,
-        hours_required=required, hours_met=met, hours_onsite=onsite, hours_online=online)
+        certificates_valid=valid,
+        certificates_expiring=expiring,
+        training_sessions=sessions,
+        training_person_times=person_times,
+        screenings=screenings.screenings,
+        screening_person_times=screenings.person_times,
+        hours_required=required,
+        hours_met=met,
+        hours_onsite=onsite,
+        hours_online=online,
+    )
 
 
 def _today(now: datetime) -> date:
@@ -346,12 +440,21 @@ def _certificates(user: User, now: datetime) -> tuple[int, int]:
     (the bureau's count read from the partial index of current certificates alone)."""
     today = _today(now)
     soon = today + timedelta(days=current_app.config["CERTIFICATE_NOTICE_DAYS"])
-    query = (select(func.count(Certificate.id), func.sum(case((Certificate.valid_until <= soon, 1), else_=0)))
-             .where(Certificate.kind == CertificateKind.SPECIAL_EXAM, Certificate.revoked_at.is_(None),
-                    Certificate.superseded_at.is_(None), Certificate.valid_until >= today))
+    query = select(
+        func.count(Certificate.id), func.sum(case((Certificate.valid_until <= soon, 1), else_=0))
+    ).where(
+        Certificate.kind == CertificateKind.SPECIAL_EXAM,
+        Certificate.revoked_at.is_(None),
+        Certificate.superseded_at.is_(None),
+        Certificate.valid_until >= today,
+    )
     if user.role != UserRole.ADMIN:
-        query = scope_enterprises(query.join(Person, Person.id == Certificate.person_id)
-                                  .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id), user)
+        query = scope_enterprises(
+            query.join(Person, Person.id == Certificate.person_id).outerjoin(
+                Enterprise, Enterprise.id == Person.enterprise_id
+            ),
+            user,
+        )
     valid, expiring = db.session.execute(query).one()
     return int(valid or 0), int(expiring or 0)
 
@@ -360,13 +463,26 @@ def _training(user: User, year: int, now: datetime) -> tuple[int, int]:
     """Sessions held in the year (not cancelled, started by now) and their attendance (人次).
     A scoped organiser sees the sessions people of their scope attended."""
     start, end = year_bounds(year)
-    query = (select(func.count(func.distinct(TrainingSession.id)), func.count(Enrolment.id))
-             .select_from(TrainingSession)
-             .outerjoin(Enrolment, and_(Enrolment.session_id == TrainingSession.id, Enrolment.attended_at.is_not(None)))
-             .where(TrainingSession.cancelled_at.is_(None), TrainingSession.starts_at >= start,
-                    TrainingSession.starts_at < end, TrainingSession.starts_at <= now))
+    query = (
+        select(func.count(func.distinct(TrainingSession.id)), func.count(Enrolment.id))
+        .select_from(TrainingSession)
+        .outerjoin(
+            Enrolment,
+            and_(Enrolment.session_id == TrainingSession.id, Enrolment.attended_at.is_not(None)),
+        )
+        .where(
+            TrainingSession.cancelled_at.is_(None),
+            TrainingSession.starts_at >= start,
+            TrainingSession.starts_at < end,
+            TrainingSession.starts_at <= now,
+        )
+    )
     if user.role != UserRole.ADMIN:
-        query = scope_enterprises(query.outerjoin(Person, Person.id == Enrolment.person_id)
-                                  .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id), user)
+        query = scope_enterprises(
+            query.outerjoin(Person, Person.id == Enrolment.person_id).outerjoin(
+                Enterprise, Enterprise.id == Person.enterprise_id
+            ),
+            user,
+        )
     sessions, person_times = db.session.execute(query).one()
     return int(sessions or 0), int(person_times or 0)

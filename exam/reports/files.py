@@ -63,22 +63,37 @@ def person_file_data(person: Person) -> File:
     today = local_today()
     records = records_of([person], today)
     enterprise = person.enterprise
-    facts = [(_("Name"), person.name), (_("ID number"), _id_number(person)),
-             (_("Post"), person.role_label),
-             (_("Enterprise"), enterprise.name if enterprise else _("none (left)")),
-             (_("Date appointed"), str(person.appointed_on or "—"))]
+    facts = [
+        (_("Name"), person.name),
+        (_("ID number"), _id_number(person)),
+        (_("Post"), person.role_label),
+        (_("Enterprise"), enterprise.name if enterprise else _("none (left)")),
+        (_("Date appointed"), str(person.appointed_on or "—")),
+    ]
     sections = dossier.record_sections(records, [person])
-    return File(_("Personal file: %(name)s", name=person.name), _("Personal file"), person.name,
-                facts, sections, today, [])
+    return File(
+        _("Personal file: %(name)s", name=person.name),
+        _("Personal file"),
+        person.name,
+        facts,
+        sections,
+        today,
+        [],
+    )
 
 
 def _former(enterprise: Enterprise) -> list[str]:
     """Who held a post here and has since left or moved (named only)."""
     rows = db.session.execute(
-        select(Person.name, Employment.ended_on).join(Employment, Employment.person_id == Person.id)
-        .where(Employment.enterprise_id == enterprise.id, Employment.ended_on.is_not(None),
-               (Person.enterprise_id.is_(None)) | (Person.enterprise_id != enterprise.id))
-        .order_by(Employment.ended_on.desc(), Person.name))
+        select(Person.name, Employment.ended_on)
+        .join(Employment, Employment.person_id == Person.id)
+        .where(
+            Employment.enterprise_id == enterprise.id,
+            Employment.ended_on.is_not(None),
+            (Person.enterprise_id.is_(None)) | (Person.enterprise_id != enterprise.id),
+        )
+        .order_by(Employment.ended_on.desc(), Person.name)
+    )
     return [_("%(name)s (until %(day)s)", name=name, day=ended) for name, ended in rows]
 
 
@@ -89,16 +104,27 @@ def enterprise_file_data(enterprise: Enterprise) -> File:
     records = records_of(people, today)
     names = {p.id: Link(p.name, url_for("reports.person_file", person_id=p.id)) for p in people}
     ids = {p.id: _id_number(p) for p in people}
-    facts = [(_("Enterprise"), enterprise.name), (_("Credit code"), enterprise.credit_code),
-             (_("Sectors"), "、".join(s.name for s in enterprise.sectors) or "—"),
-             (_("Town / street"), enterprise.town.name), (_("Address"), enterprise.address or "—"),
-             (_("Contact"), f"{enterprise.contact_name} {enterprise.contact_phone}".strip() or "—")]
+    facts = [
+        (_("Enterprise"), enterprise.name),
+        (_("Credit code"), enterprise.credit_code),
+        (_("Sectors"), "、".join(s.name for s in enterprise.sectors) or "—"),
+        (_("Town / street"), enterprise.town.name),
+        (_("Address"), enterprise.address or "—"),
+        (_("Contact"), f"{enterprise.contact_name} {enterprise.contact_phone}".strip() or "—"),
+    ]
     sections = [dossier.overview_section(records, people, names, ids, today.year)]
     sections += dossier.record_sections(records, people, names)
     former = _former(enterprise)
     notes = [_("Formerly at this enterprise: %(names)s", names="；".join(former))] if former else []
-    return File(_("Enterprise file: %(name)s", name=enterprise.name), _("Enterprise file"),
-                enterprise.name, facts, sections, today, notes)
+    return File(
+        _("Enterprise file: %(name)s", name=enterprise.name),
+        _("Enterprise file"),
+        enterprise.name,
+        facts,
+        sections,
+        today,
+        notes,
+    )
 
 
 # --- exports ------------------------------------------------------------------------------
@@ -110,12 +136,18 @@ def file_pdf(file: File) -> bytes:
     blocks += [Paragraph(note) for note in file.notes]
     for section in file.sections:
         blocks.append(PdfHeading(section.title))
-        blocks.append(TableBlock(section.headers, [[dossier.plain(v) for v in row]
-                                                   for row in section.rows], section.widths))
+        blocks.append(
+            TableBlock(
+                section.headers,
+                [[dossier.plain(v) for v in row] for row in section.rows],
+                section.widths,
+            )
+        )
     subtitle = _("As of %(date)s", date=chinese_date(file.today))
     # An enterprise's tables carry a name column more: landscape keeps ID numbers on one line.
-    return report_pdf(file.title, blocks, subtitle=subtitle,
-                      landscape_pages=file.kind == _("Enterprise file"))
+    return report_pdf(
+        file.title, blocks, subtitle=subtitle, landscape_pages=file.kind == _("Enterprise file")
+    )
 
 
 def file_xlsx(file: File) -> bytes:
@@ -126,18 +158,32 @@ def file_xlsx(file: File) -> bytes:
     captions = [file.title, f"{bureau}  {chinese_date(file.today)}", about]
     tables = []
     for section in file.sections:
-        widths = [_width([h, *(row[i] for row in section.rows)]) for i, h in enumerate(section.headers)]
-        tables.append(Table(section.title[:31], section.headers,
-                            [[_cell(v) for v in row] for row in section.rows], widths,
-                            text_columns=section.text_columns, captions=captions,
-                            number_formats=section.number_formats))
+        widths = [
+            _width([h, *(row[i] for row in section.rows)]) for i, h in enumerate(section.headers)
+        ]
+        tables.append(
+            Table(
+                section.title[:31],
+                section.headers,
+                [[_cell(v) for v in row] for row in section.rows],
+                widths,
+                text_columns=section.text_columns,
+                captions=captions,
+                number_formats=section.number_formats,
+            )
+        )
     return write_xlsx(tables)
 
 
 def _width(values: list) -> int:
     """A column's width in characters: its longest value (Chinese characters count twice)."""
-    longest = max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
-                      for ch in str(dossier.plain(v) or "")) for v in values)
+    longest = max(
+        sum(
+            2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            for ch in str(dossier.plain(v) or "")
+        )
+        for v in values
+    )
     return max(8, min(50, longest + 2))
 
 
@@ -163,9 +209,14 @@ def _export(file: File, fmt: str):
 def person_file(person_id: int):
     """A person's file as a page."""
     person = get_person_or_404(person_id, current_user)
-    return render_template("reports/file.html", file=person_file_data(person),
-                           export_endpoint="reports.person_file_export", subject={"person_id": person.id},
-                           back_url=url_for("people.person", person_id=person.id), back_label=_("Back to the person"))
+    return render_template(
+        "reports/file.html",
+        file=person_file_data(person),
+        export_endpoint="reports.person_file_export",
+        subject={"person_id": person.id},
+        back_url=url_for("people.person", person_id=person.id),
+        back_label=_("Back to the person"),
+    )
 
 
 @bp.route("/person/<int:person_id>.<any(pdf, xlsx):fmt>")
@@ -180,10 +231,14 @@ def person_file_export(person_id: int, fmt: str):
 def enterprise_file(enterprise_id: int):
     """An enterprise's file as a page."""
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
-    return render_template("reports/file.html", file=enterprise_file_data(enterprise),
-                           export_endpoint="reports.enterprise_file_export", subject={"enterprise_id": enterprise.id},
-                           back_url=url_for("people.enterprise", enterprise_id=enterprise.id),
-                           back_label=_("Back to the enterprise"))
+    return render_template(
+        "reports/file.html",
+        file=enterprise_file_data(enterprise),
+        export_endpoint="reports.enterprise_file_export",
+        subject={"enterprise_id": enterprise.id},
+        back_url=url_for("people.enterprise", enterprise_id=enterprise.id),
+        back_label=_("Back to the enterprise"),
+    )
 
 
 @bp.route("/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>")

@@ -25,16 +25,27 @@ def online_hours(year: int):
     config = current_app.config
     cap = config["ONLINE_DAILY_CAP_HOURS"] * config["ONLINE_MINUTES_PER_HOUR"] * 60
     seconds = case((StudyDay.seconds > cap, cap), else_=StudyDay.seconds)
-    return (select(StudyDay.person_id, func.sum(seconds / (config["ONLINE_MINUTES_PER_HOUR"] * 60.0)).label("online"))
-            .where(StudyDay.day >= date(year, 1, 1), StudyDay.day <= date(year, 12, 31))
-            .group_by(StudyDay.person_id).subquery("online"))
+    return (
+        select(
+            StudyDay.person_id,
+            func.sum(seconds / (config["ONLINE_MINUTES_PER_HOUR"] * 60.0)).label("online"),
+        )
+        .where(StudyDay.day >= date(year, 1, 1), StudyDay.day <= date(year, 12, 31))
+        .group_by(StudyDay.person_id)
+        .subquery("online")
+    )
 
 
 def high_risk_enterprises():
     """The enterprises in a high-risk sector, as a subquery (joined once, not asked per person)."""
     es = enterprise_sector.c
-    return (select(es.enterprise_id).join(Sector, Sector.id == es.sector_id).where(Sector.high_risk.is_(True))
-            .group_by(es.enterprise_id).subquery("high_risk"))
+    return (
+        select(es.enterprise_id)
+        .join(Sector, Sector.id == es.sector_id)
+        .where(Sector.high_risk.is_(True))
+        .group_by(es.enterprise_id)
+        .subquery("high_risk")
+    )
 
 
 def required_hours(year: int, high_risk_column):
@@ -44,10 +55,15 @@ def required_hours(year: int, high_risk_column):
     high-risk sectors)."""
     config = current_app.config
     high_risk = high_risk_column.is_not(None)
-    initial = and_(Person.appointed_on >= date(year, 1, 1), Person.appointed_on <= date(year, 12, 31))
-    return case((and_(initial, high_risk), config["HOURS_INITIAL_HIGH_RISK"]),
-                (initial, config["HOURS_INITIAL_GENERAL"]),
-                (high_risk, config["HOURS_ANNUAL_HIGH_RISK"]), else_=config["HOURS_ANNUAL_GENERAL"])
+    initial = and_(
+        Person.appointed_on >= date(year, 1, 1), Person.appointed_on <= date(year, 12, 31)
+    )
+    return case(
+        (and_(initial, high_risk), config["HOURS_INITIAL_HIGH_RISK"]),
+        (initial, config["HOURS_INITIAL_GENERAL"]),
+        (high_risk, config["HOURS_ANNUAL_HIGH_RISK"]),
+        else_=config["HOURS_ANNUAL_GENERAL"],
+    )
 
 
 def hours_totals(user: User, year: int) -> tuple[int, int, float, float]:
@@ -57,17 +73,33 @@ def hours_totals(user: User, year: int) -> tuple[int, int, float, float]:
     ``PersonHours`` (one row a person: joined, not grouped); online: ``online_hours``."""
     risky, studied, kept = high_risk_enterprises(), online_hours(year), PersonHours
     attended = func.coalesce(kept.attended, 0)
-    onsite = attended + func.coalesce(kept.external, 0) if current_app.config["EXTERNAL_HOURS"] else attended
+    onsite = (
+        attended + func.coalesce(kept.external, 0)
+        if current_app.config["EXTERNAL_HOURS"]
+        else attended
+    )
     online = func.coalesce(studied.c.online, 0)
-    done = case((onsite + online >= required_hours(year, risky.c.enterprise_id) - 0.005, 1), else_=0)
-    query = (select(func.count(Person.id), func.sum(done), func.sum(onsite), func.sum(online))
-             .join(Enterprise, Enterprise.id == Person.enterprise_id)
-             .outerjoin(risky, risky.c.enterprise_id == Enterprise.id)
-             .outerjoin(kept, and_(kept.person_id == Person.id, kept.year == year))
-             .outerjoin(studied, studied.c.person_id == Person.id)
-             .where(Person.role.in_(PersonRole.ALL),
-                    # Nothing is asked of a year before the person took the post (as the ledger).
-                    or_(Person.appointed_on.is_(None), Person.appointed_on <= date(year, 12, 31))))
-    required, met, onsite_hours, online_hours_ = db.session.execute(scope_enterprises(query, user)).one()
-    return (int(required or 0), int(met or 0), round(float(onsite_hours or 0), 2),
-            round(float(online_hours_ or 0), 2))
+    done = case(
+        (onsite + online >= required_hours(year, risky.c.enterprise_id) - 0.005, 1), else_=0
+    )
+    query = (
+        select(func.count(Person.id), func.sum(done), func.sum(onsite), func.sum(online))
+        .join(Enterprise, Enterprise.id == Person.enterprise_id)
+        .outerjoin(risky, risky.c.enterprise_id == Enterprise.id)
+        .outerjoin(kept, and_(kept.person_id == Person.id, kept.year == year))
+        .outerjoin(studied, studied.c.person_id == Person.id)
+        .where(
+            Person.role.in_(PersonRole.ALL),
+            # Nothing is asked of a year before the person took the post (as the ledger).
+            or_(Person.appointed_on.is_(None), Person.appointed_on <= date(year, 12, 31)),
+        )
+    )
+    required, met, onsite_hours, online_hours_ = db.session.execute(
+        scope_enterprises(query, user)
+    ).one()
+    return (
+        int(required or 0),
+        int(met or 0),
+        round(float(onsite_hours or 0), 2),
+        round(float(online_hours_ or 0), 2),
+    )

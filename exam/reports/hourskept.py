@@ -36,9 +36,11 @@ from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 SESSION_FIELDS = ("hours", "cancelled_at", "starts_at")
 SCREENING_FIELDS = ("hours", "starts_at")
 #: What, when it changes on an attendance row, changes its person's hours.
-ROW_FIELDS = {Enrolment: ("attended_at", "person_id", "session_id"),
-              ScreeningAttendance: ("person_id", "screening_id"),
-              ExternalTraining: ("hours", "held_on", "person_id")}
+ROW_FIELDS = {
+    Enrolment: ("attended_at", "person_id", "session_id"),
+    ScreeningAttendance: ("person_id", "screening_id"),
+    ExternalTraining: ("hours", "held_on", "person_id"),
+}
 #: Exam -2 with the person's id: the advisory lock of a person's hours.
 LOCK = -2
 
@@ -46,20 +48,40 @@ LOCK = -2
 def _credited(people):
     """(person, year, attended, external) rows of ``people`` (a condition on a person id column)."""
     zero = literal(0.0)
-    sessions = (select(Enrolment.person_id.label("person_id"), extract("year", local_date(TrainingSession.starts_at))
-                       .label("year"), TrainingSession.hours.label("attended"), zero.label("external"))
-                .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
-                .where(Enrolment.attended_at.is_not(None), TrainingSession.cancelled_at.is_(None),
-                       people(Enrolment.person_id)))
-    screenings = (select(ScreeningAttendance.person_id, extract("year", local_date(Screening.starts_at)),
-                         Screening.hours, zero)
-                  .join(Screening, Screening.id == ScreeningAttendance.screening_id)
-                  .where(people(ScreeningAttendance.person_id)))
-    outside = (select(ExternalTraining.person_id, extract("year", ExternalTraining.held_on), zero,
-                      ExternalTraining.hours).where(people(ExternalTraining.person_id)))
+    sessions = (
+        select(
+            Enrolment.person_id.label("person_id"),
+            extract("year", local_date(TrainingSession.starts_at)).label("year"),
+            TrainingSession.hours.label("attended"),
+            zero.label("external"),
+        )
+        .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+        .where(
+            Enrolment.attended_at.is_not(None),
+            TrainingSession.cancelled_at.is_(None),
+            people(Enrolment.person_id),
+        )
+    )
+    screenings = (
+        select(
+            ScreeningAttendance.person_id,
+            extract("year", local_date(Screening.starts_at)),
+            Screening.hours,
+            zero,
+        )
+        .join(Screening, Screening.id == ScreeningAttendance.screening_id)
+        .where(people(ScreeningAttendance.person_id))
+    )
+    outside = select(
+        ExternalTraining.person_id,
+        extract("year", ExternalTraining.held_on),
+        zero,
+        ExternalTraining.hours,
+    ).where(people(ExternalTraining.person_id))
     every = union_all(sessions, screenings, outside).subquery("credited")
-    return (select(every.c.person_id, every.c.year, func.sum(every.c.attended), func.sum(every.c.external))
-            .group_by(every.c.person_id, every.c.year))
+    return select(
+        every.c.person_id, every.c.year, func.sum(every.c.attended), func.sum(every.c.external)
+    ).group_by(every.c.person_id, every.c.year)
 
 
 @functools.cache
@@ -67,7 +89,8 @@ def _refreshing():
     people = bindparam("people", expanding=True)
     gone = delete(PersonHours).where(PersonHours.person_id.in_(people))
     fill = PersonHours.__table__.insert().from_select(
-        ["person_id", "year", "attended", "external"], _credited(lambda column: column.in_(people)))
+        ["person_id", "year", "attended", "external"], _credited(lambda column: column.in_(people))
+    )
     return gone, fill
 
 
@@ -88,8 +111,11 @@ def rebuild(session: Session | None = None) -> None:
     """Everybody's hours, from scratch."""
     session = session or db.session()
     session.execute(delete(PersonHours))
-    session.execute(PersonHours.__table__.insert().from_select(
-        ["person_id", "year", "attended", "external"], _credited(lambda column: true())))
+    session.execute(
+        PersonHours.__table__.insert().from_select(
+            ["person_id", "year", "attended", "external"], _credited(lambda column: true())
+        )
+    )
 
 
 @event.listens_for(Session, "after_flush")
@@ -98,13 +124,19 @@ def _after_flush(session: Session, _context) -> None:
     sessions, screenings = set(), set()  # edited: their attendees are counted again
     attended = {TrainingSession: set(), Screening: set()}  # whose attendance changed
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if type(obj) in ROW_FIELDS and (obj not in session.dirty or changed(obj, ROW_FIELDS[type(obj)])):
+        if type(obj) in ROW_FIELDS and (
+            obj not in session.dirty or changed(obj, ROW_FIELDS[type(obj)])
+        ):
             people |= values(obj, "person_id")
             if isinstance(obj, Enrolment):
                 attended[TrainingSession] |= values(obj, "session_id")
             elif isinstance(obj, ScreeningAttendance):
                 attended[Screening] |= values(obj, "screening_id")
-        elif isinstance(obj, TrainingSession) and obj in session.dirty and changed(obj, SESSION_FIELDS):
+        elif (
+            isinstance(obj, TrainingSession)
+            and obj in session.dirty
+            and changed(obj, SESSION_FIELDS)
+        ):
             sessions.add(obj.id)
         elif isinstance(obj, Screening) and obj in session.dirty and changed(obj, SCREENING_FIELDS):
             screenings.add(obj.id)
@@ -113,11 +145,20 @@ def _after_flush(session: Session, _context) -> None:
         # counts their attendees again, below) waits for this attendance, or this for it.
         for table, ids in attended.items():
             if ids - {None}:
-                session.execute(select(table.id).where(table.id.in_(ids - {None})).with_for_update(read=True))
+                session.execute(
+                    select(table.id).where(table.id.in_(ids - {None})).with_for_update(read=True)
+                )
     if sessions:
-        people |= set(session.scalars(select(Enrolment.person_id).where(Enrolment.session_id.in_(sessions))))
+        people |= set(
+            session.scalars(select(Enrolment.person_id).where(Enrolment.session_id.in_(sessions)))
+        )
     if screenings:
-        people |= set(session.scalars(select(ScreeningAttendance.person_id)
-                                      .where(ScreeningAttendance.screening_id.in_(screenings))))
+        people |= set(
+            session.scalars(
+                select(ScreeningAttendance.person_id).where(
+                    ScreeningAttendance.screening_id.in_(screenings)
+                )
+            )
+        )
     if people - {None}:
         refresh(people, session=session)

@@ -115,8 +115,11 @@ UPPER, LOWER = 1, -1
 
 def counted() -> ColumnElement:
     """Attempts that count in item analysis: submitted, graded, score not cancelled."""
-    return and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None),
-                Attempt.result.is_not(None))
+    return and_(
+        Attempt.submitted_at.is_not(None),
+        Attempt.cancelled_at.is_(None),
+        Attempt.result.is_not(None),
+    )
 
 
 # --- SQL ---------------------------------------------------------------------------------
@@ -125,14 +128,25 @@ def counted() -> ColumnElement:
 def _edges(exam_ids: list[int]) -> dict[int, tuple[tuple[float, int], tuple[float, int]]]:
     """Exam id -> the (score, id) of the last attempt of the upper group and of the first of
     the lower group, attempts ranked by score (high first) then id; in one statement."""
-    ranked = (select(Attempt.exam_id, Attempt.score, Attempt.id,
-                     func.row_number().over(partition_by=Attempt.exam_id,
-                                            order_by=(Attempt.score.desc(), Attempt.id)).label("r"),
-                     func.count().over(partition_by=Attempt.exam_id).label("n"))
-              .where(counted(), Attempt.exam_id.in_(exam_ids)).subquery("ranked"))
+    ranked = (
+        select(
+            Attempt.exam_id,
+            Attempt.score,
+            Attempt.id,
+            func.row_number()
+            .over(partition_by=Attempt.exam_id, order_by=(Attempt.score.desc(), Attempt.id))
+            .label("r"),
+            func.count().over(partition_by=Attempt.exam_id).label("n"),
+        )
+        .where(counted(), Attempt.exam_id.in_(exam_ids))
+        .subquery("ranked")
+    )
     k = (itemstats.GROUP_SHARE_PERCENT * ranked.c.n + 50) // 100  # itemstats.group_size
-    rows = db.session.execute(select(ranked.c.exam_id, ranked.c.r, ranked.c.n, ranked.c.score, ranked.c.id)
-                              .where(k > 0, or_(ranked.c.r == k, ranked.c.r == ranked.c.n - k + 1))).all()
+    rows = db.session.execute(
+        select(ranked.c.exam_id, ranked.c.r, ranked.c.n, ranked.c.score, ranked.c.id).where(
+            k > 0, or_(ranked.c.r == k, ranked.c.r == ranked.c.n - k + 1)
+        )
+    ).all()
     edges: dict[int, list] = {}
     for exam_id, r, n, score, attempt_id in rows:
         found = edges.setdefault(exam_id, [None, None])
@@ -149,10 +163,30 @@ def _band(edges) -> ColumnElement:
     whens = []
     for exam_id, ((upper_score, upper_id), (lower_score, lower_id)) in edges.items():
         this_exam = Attempt.exam_id == exam_id
-        whens.append((and_(this_exam, or_(Attempt.score > upper_score,
-                                          and_(Attempt.score == upper_score, Attempt.id <= upper_id))), UPPER))
-        whens.append((and_(this_exam, or_(Attempt.score < lower_score,
-                                          and_(Attempt.score == lower_score, Attempt.id >= lower_id))), LOWER))
+        whens.append(
+            (
+                and_(
+                    this_exam,
+                    or_(
+                        Attempt.score > upper_score,
+                        and_(Attempt.score == upper_score, Attempt.id <= upper_id),
+                    ),
+                ),
+                UPPER,
+            )
+        )
+        whens.append(
+            (
+                and_(
+                    this_exam,
+                    or_(
+                        Attempt.score < lower_score,
+                        and_(Attempt.score == lower_score, Attempt.id >= lower_id),
+                    ),
+                ),
+                LOWER,
+            )
+        )
     return case(*whens, else_=0) if whens else literal(0)
 
 
@@ -171,34 +205,66 @@ def _item_rows(exam_ids: list[int], question_id: int | None):
     select from, and its conditions."""
     joined = AttemptItem.__table__.join(Attempt.__table__, Attempt.id == AttemptItem.attempt_id)
     # Rows exist only for graded attempts (grade() writes them): no need to look at the result.
-    conditions = [Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None), Attempt.exam_id.in_(exam_ids)]
+    conditions = [
+        Attempt.submitted_at.is_not(None),
+        Attempt.cancelled_at.is_(None),
+        Attempt.exam_id.in_(exam_ids),
+    ]
     if question_id is not None:
         conditions.append(AttemptItem.question_id == question_id)
     return joined, conditions
 
 
-def _sums(exam_ids: list[int], question_id: int | None = None) -> tuple[dict[tuple[int, int], _Raw],
-                                                                         list[tuple[int, str, int]]]:
+def _sums(
+    exam_ids: list[int], question_id: int | None = None
+) -> tuple[dict[tuple[int, int], _Raw], list[tuple[int, str, int]]]:
     """(exam id, question id) -> the sums of its item scores, and the choices: (question id,
     answer as the question is written, how many gave it), unanswered left out. In two
     statements (the group edges, then one pass over the rows grouped by exam, question and
     answer: a few groups a question, added up here)."""
     band = _band(_edges(exam_ids))
-    x = AttemptItem.score / func.nullif(AttemptItem.points, 0.0, type_=Float)  # the share of the points earned
+    x = AttemptItem.score / func.nullif(
+        AttemptItem.points, 0.0, type_=Float
+    )  # the share of the points earned
     y = cast(Attempt.score, Float) - AttemptItem.score  # the score on the rest of the paper
     upper, lower = band == UPPER, band == LOWER
     joined, conditions = _item_rows(exam_ids, question_id)
-    statement = (select(Attempt.exam_id, AttemptItem.question_id, AttemptItem.answer, func.count(), func.sum(x),
-                        func.sum(y), func.sum(x * x), func.sum(y * y), func.sum(x * y), func.count(case((upper, 1))),
-                        func.sum(case((upper, x))), func.count(case((lower, 1))), func.sum(case((lower, x))))
-                 .select_from(joined).where(*conditions)
-                 .group_by(Attempt.exam_id, AttemptItem.question_id, AttemptItem.answer))
+    statement = (
+        select(
+            Attempt.exam_id,
+            AttemptItem.question_id,
+            AttemptItem.answer,
+            func.count(),
+            func.sum(x),
+            func.sum(y),
+            func.sum(x * x),
+            func.sum(y * y),
+            func.sum(x * y),
+            func.count(case((upper, 1))),
+            func.sum(case((upper, x))),
+            func.count(case((lower, 1))),
+            func.sum(case((lower, x))),
+        )
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(Attempt.exam_id, AttemptItem.question_id, AttemptItem.answer)
+    )
     found: dict[tuple[int, int], _Raw] = {}
     choices: list[tuple[int, str, int]] = []
-    for exam_id, question, answer, n, sx, sy, sxx, syy, sxy, un, us, ln, ls in db.session.execute(statement):
+    for exam_id, question, answer, n, sx, sy, sxx, syy, sxy, un, us, ln, ls in db.session.execute(
+        statement
+    ):
         raw = found.setdefault((exam_id, question), _Raw())
-        raw += _Raw(n, un, float(us or 0), ln, float(ls or 0), itemstats.Sums(
-            n, float(sx or 0), float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0)))
+        raw += _Raw(
+            n,
+            un,
+            float(us or 0),
+            ln,
+            float(ls or 0),
+            itemstats.Sums(
+                n, float(sx or 0), float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0)
+            ),
+        )
         if answer is not None:
             choices.append((question, answer, n))
     return found, choices
@@ -206,9 +272,14 @@ def _sums(exam_ids: list[int], question_id: int | None = None) -> tuple[dict[tup
 
 def _versions(question_ids) -> dict[int, QuestionVersion]:
     """Each question's current version, in one statement."""
-    return {v.question_id: v for v in db.session.scalars(
-        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.id.in_(list(question_ids))))}
+    return {
+        v.question_id: v
+        for v in db.session.scalars(
+            select(QuestionVersion)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(Question.id.in_(list(question_ids)))
+        )
+    }
 
 
 # --- from sums to figures ------------------------------------------------------------------
@@ -230,23 +301,42 @@ def _options(version: QuestionVersion | None, counts: dict) -> tuple[OptionCount
         return ()
     if version.kind in ("single", "multiple"):
         key = str(version.answer or "")
-        return tuple(OptionCount(LETTERS[i], plain(text), counts.get(i, 0), LETTERS[i] in key)
-                     for i, text in enumerate(version.options or ()))
+        return tuple(
+            OptionCount(LETTERS[i], plain(text), counts.get(i, 0), LETTERS[i] in key)
+            for i, text in enumerate(version.options or ())
+        )
     if version.kind == "truefalse":
-        return (OptionCount("对", "", counts.get(True, 0), version.answer is True),
-                OptionCount("错", "", counts.get(False, 0), version.answer is False))
+        return (
+            OptionCount("对", "", counts.get(True, 0), version.answer is True),
+            OptionCount("错", "", counts.get(False, 0), version.answer is False),
+        )
     return ()
 
 
-def _stats(question_id: int, raw: _Raw, version: QuestionVersion | None, chosen: tuple[int, dict]) -> ItemStats:
+def _stats(
+    question_id: int, raw: _Raw, version: QuestionVersion | None, chosen: tuple[int, dict]
+) -> ItemStats:
     answered, counts = chosen
     facility = raw.moments.x / raw.n if raw.n else None
-    discrimination = itemstats.discrimination_from_sums(raw.upper_sum, raw.upper_n, raw.lower_sum, raw.lower_n)
+    discrimination = itemstats.discrimination_from_sums(
+        raw.upper_sum, raw.upper_n, raw.lower_sum, raw.lower_n
+    )
     r_pb = itemstats.correlation(raw.moments)
     stem = plain(version.stem) if version is not None else ""
-    return ItemStats(question_id, version.kind if version is not None else "", stem, raw.n, answered,
-                     facility, discrimination, r_pb, raw.upper_n, raw.lower_n,
-                     _options(version, counts), itemstats.flags(facility, discrimination, r_pb, raw.n))
+    return ItemStats(
+        question_id,
+        version.kind if version is not None else "",
+        stem,
+        raw.n,
+        answered,
+        facility,
+        discrimination,
+        r_pb,
+        raw.upper_n,
+        raw.lower_n,
+        _options(version, counts),
+        itemstats.flags(facility, discrimination, r_pb, raw.n),
+    )
 
 
 # --- the reports -----------------------------------------------------------------------------
@@ -267,13 +357,17 @@ def exam_items(user: User, exam_id: int) -> list[ItemStats]:
     sums, choices = _sums([exam_id])
     chosen = _chosen(choices)
     versions = _versions({q for _e, q in sums})
-    return [_stats(q, raw, versions.get(q), chosen.get(q, (0, {})))
-            for (_e, q), raw in sorted(sums.items())]
+    return [
+        _stats(q, raw, versions.get(q), chosen.get(q, (0, {})))
+        for (_e, q), raw in sorted(sums.items())
+    ]
 
 
 def counted_attempts(exam_id: int) -> int:
     """How many of the exam's attempts count (submitted, graded, not cancelled)."""
-    return db.session.scalar(select(func.count(Attempt.id)).where(counted(), Attempt.exam_id == exam_id))
+    return db.session.scalar(
+        select(func.count(Attempt.id)).where(counted(), Attempt.exam_id == exam_id)
+    )
 
 
 def question_items(user: User, question_id: int) -> QuestionReport:
@@ -282,10 +376,22 @@ def question_items(user: User, question_id: int) -> QuestionReport:
     totals are comparable; the overall point-biserial is the mean of the exams' weighted by
     candidates)."""
     _tune()
-    exams = {e.id: e for e in db.session.scalars(select(Exam).where(Exam.id.in_(
-        select(Attempt.exam_id).join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .where(AttemptItem.question_id == question_id).distinct())).options(selectinload(Exam.makeup_of)))
-        if can_manage(user, e)}
+    exams = {
+        e.id: e
+        for e in db.session.scalars(
+            select(Exam)
+            .where(
+                Exam.id.in_(
+                    select(Attempt.exam_id)
+                    .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+                    .where(AttemptItem.question_id == question_id)
+                    .distinct()
+                )
+            )
+            .options(selectinload(Exam.makeup_of))
+        )
+        if can_manage(user, e)
+    }
     sums, choices = _sums(list(exams), question_id) if exams else ({}, [])
     chosen = _chosen(choices)
     version = _versions([question_id]).get(question_id)
@@ -299,14 +405,22 @@ def question_items(user: User, question_id: int) -> QuestionReport:
             weighted, weight = weighted + stats.point_biserial * raw.n, weight + raw.n
     overall = _stats(question_id, total, version, chosen.get(question_id, (0, {})))
     r_pb = weighted / weight if weight else None
-    overall = replace(overall, point_biserial=r_pb,
-                      flags=itemstats.flags(overall.facility, overall.discrimination, r_pb, total.n))
+    overall = replace(
+        overall,
+        point_biserial=r_pb,
+        flags=itemstats.flags(overall.facility, overall.discrimination, r_pb, total.n),
+    )
     return QuestionReport(question_id, overall, tuple(uses))
 
 
 def exams_analysable(user: User) -> list[tuple[Exam, int]]:
     """Exams with counted attempts that the user manages, newest first, with the number counted."""
-    rows = db.session.execute(select(Exam, func.count(Attempt.id)).join(Attempt, Attempt.exam_id == Exam.id)
-                              .where(counted()).group_by(Exam.id).order_by(Exam.opens_at.desc())
-                              .options(selectinload(Exam.makeup_of))).all()
+    rows = db.session.execute(
+        select(Exam, func.count(Attempt.id))
+        .join(Attempt, Attempt.exam_id == Exam.id)
+        .where(counted())
+        .group_by(Exam.id)
+        .order_by(Exam.opens_at.desc())
+        .options(selectinload(Exam.makeup_of))
+    ).all()
     return [(exam, n) for exam, n in rows if can_manage(user, exam)]

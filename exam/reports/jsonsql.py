@@ -27,9 +27,12 @@ def tune_for_reports() -> None:
     group in memory, and cheaper parallel workers (reading thousands of JSON documents is worth
     splitting over the cores; the defaults assume it is not). One statement; none on SQLite."""
     if postgres():
-        db.session.execute(text(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
-            "set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)"))
+        db.session.execute(
+            text(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+                "set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)"
+            )
+        )
 
 
 def records(document: ColumnElement, key: str | None, fields: dict[str, str]):
@@ -37,11 +40,15 @@ def records(document: ColumnElement, key: str | None, fields: dict[str, str]):
     (``ON true``; it may refer to the tables before it) and {field: column expression}."""
     if postgres():
         array = document[key] if key else document
-        source = func.json_to_recordset(array).table_valued(
-            *(column(name, TYPES[kind]) for name, kind in fields.items())).render_derived(with_types=True)
+        source = (
+            func.json_to_recordset(array)
+            .table_valued(*(column(name, TYPES[kind]) for name, kind in fields.items()))
+            .render_derived(with_types=True)
+        )
         return source, {name: source.c[name] for name in fields}
-    source = (func.json_each(document, f"$.{key}") if key else func.json_each(document)).table_valued(
-        column("value", JSON))
+    source = (
+        func.json_each(document, f"$.{key}") if key else func.json_each(document)
+    ).table_valued(column("value", JSON))
     value = source.c.value
     columns = {}
     for name, kind in fields.items():

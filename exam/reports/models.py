@@ -24,12 +24,17 @@ from exam.timeutil import UTCDateTime
 class Candidacy(db.Model):
     """One person at one original exam (not a makeup) together with its makeup (人次)."""
 
-    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    exam_id: Mapped[int] = mapped_column(
+        ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: Where the person was on the day the exam opened (their stint then; else as now).
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="SET NULL")
+    )
     role: Mapped[str | None] = mapped_column(String(32))
     #: On the exam's roster, taken when it closed: the people it was for (1) or not (0).
     listed: Mapped[int] = mapped_column(SmallInteger, default=0)
@@ -47,8 +52,12 @@ class LastResult(db.Model):
     """Each account's latest score that counts (submitted, not cancelled): where the 100%
     tracker starts from (passed, failed at an exam or at its makeup)."""
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempt.id", ondelete="CASCADE"), index=True
+    )
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     passed: Mapped[bool]
@@ -59,7 +68,9 @@ class PersonHours(db.Model):
     screenings attended, and outside training apart (the bureau may not count it). Kept in
     step by ``exam.reports.hourskept``; online study is read as it is."""
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     attended: Mapped[float] = mapped_column(default=0.0)
     external: Mapped[float] = mapped_column(default=0.0)
@@ -68,5 +79,7 @@ class PersonHours(db.Model):
 class Roster(db.Model):
     """An exam whose roster has been taken (its listed candidacies are in ``Candidacy``)."""
 
-    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    exam_id: Mapped[int] = mapped_column(
+        ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True
+    )
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)

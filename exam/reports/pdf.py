@@ -70,26 +70,43 @@ class TableBlock:
 
 def styles(font: str) -> dict[str, ParagraphStyle]:
     """The paragraph styles of a report, in ``font``; Chinese wraps between characters."""
-    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, textColor=INK,
-                          wordWrap="CJK")
+    base = ParagraphStyle(
+        "body", fontName=font, fontSize=10, leading=15, textColor=INK, wordWrap="CJK"
+    )
     return {
         "body": base,
         "indented": ParagraphStyle("indented", base, firstLineIndent=20),
-        "title": ParagraphStyle("title", base, fontSize=17, leading=24, alignment=TA_CENTER,
-                                spaceAfter=4),
-        "subtitle": ParagraphStyle("subtitle", base, fontSize=10, leading=14, textColor=GREY,
-                                   alignment=TA_CENTER, spaceAfter=6),
-        "h1": ParagraphStyle("h1", base, fontSize=13, leading=19, spaceBefore=10, spaceAfter=5,
-                             textColor=HexColor("#1F3A5F")),
+        "title": ParagraphStyle(
+            "title", base, fontSize=17, leading=24, alignment=TA_CENTER, spaceAfter=4
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle",
+            base,
+            fontSize=10,
+            leading=14,
+            textColor=GREY,
+            alignment=TA_CENTER,
+            spaceAfter=6,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            base,
+            fontSize=13,
+            leading=19,
+            spaceBefore=10,
+            spaceAfter=5,
+            textColor=HexColor("#1F3A5F"),
+        ),
         "h2": ParagraphStyle("h2", base, fontSize=11, leading=16, spaceBefore=6, spaceAfter=3),
         "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=11),
-        "cell_right": ParagraphStyle("cell_right", base, fontSize=8.5, leading=11,
-                                     alignment=TA_RIGHT),
+        "cell_right": ParagraphStyle(
+            "cell_right", base, fontSize=8.5, leading=11, alignment=TA_RIGHT
+        ),
         "head": ParagraphStyle("head", base, fontSize=8.5, leading=11),
-        "cell_centre": ParagraphStyle("cell_centre", base, fontSize=8.5, leading=11,
-                                      alignment=TA_CENTER),
-        "signature": ParagraphStyle("signature", base, fontSize=11, leading=18,
-                                    alignment=TA_RIGHT),
+        "cell_centre": ParagraphStyle(
+            "cell_centre", base, fontSize=8.5, leading=11, alignment=TA_CENTER
+        ),
+        "signature": ParagraphStyle("signature", base, fontSize=11, leading=18, alignment=TA_RIGHT),
     }
 
 
@@ -97,8 +114,10 @@ def clean(value: object) -> str:
     """``value`` as printable text: control characters and lone surrogates (which would
     break the PDF) become spaces; line breaks are kept."""
     lines = str(value).replace("\r\n", "\n").split("\n")
-    return "\n".join("".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
-                             for ch in line) for line in lines)
+    return "\n".join(
+        "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in line)
+        for line in lines
+    )
 
 
 def text(value: object) -> str:
@@ -125,12 +144,24 @@ def _table(block: TableBlock, style: dict[str, ParagraphStyle], width: float) ->
     weights += [1.0] * (columns - len(weights))
     widths = [width * w / sum(weights) for w in weights]
     # A column of numbers has its header right-aligned over them.
-    numeric = [any(_is_number(row[i]) for row in block.rows if i < len(row))
-               and all(_is_number(row[i]) or row[i] is None for row in block.rows if i < len(row))
-               for i in range(len(block.headers))]
-    data = [[RLParagraph(text(h), style["cell_centre"] if block.centred else
-                         style["cell_right"] if numeric[i] else style["head"])
-             for i, h in enumerate(block.headers)]]
+    numeric = [
+        any(_is_number(row[i]) for row in block.rows if i < len(row))
+        and all(_is_number(row[i]) or row[i] is None for row in block.rows if i < len(row))
+        for i in range(len(block.headers))
+    ]
+    data = [
+        [
+            RLParagraph(
+                text(h),
+                style["cell_centre"]
+                if block.centred
+                else style["cell_right"]
+                if numeric[i]
+                else style["head"],
+            )
+            for i, h in enumerate(block.headers)
+        ]
+    ]
     cell = style["cell"]
     room = [w - 6 for w in widths]  # less the cell padding
     for row in block.rows:
@@ -161,8 +192,11 @@ def _table(block: TableBlock, style: dict[str, ParagraphStyle], width: float) ->
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     commands += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(2, len(data), 2)]
-    commands += [("ALIGN", (i, 1), (i, -1), "CENTER" if block.centred else "RIGHT")
-                 for i in range(columns) if block.centred or (i < len(numeric) and numeric[i])]
+    commands += [
+        ("ALIGN", (i, 1), (i, -1), "CENTER" if block.centred else "RIGHT")
+        for i in range(columns)
+        if block.centred or (i < len(numeric) and numeric[i])
+    ]
     if not block.rows and columns > 1:
         commands.append(("SPAN", (0, 1), (-1, 1)))
     table.setStyle(TableStyle(commands))
@@ -217,8 +251,9 @@ def flowables(blocks: list, style: dict[str, ParagraphStyle], width: float) -> l
             result.append(CondPageBreak(70))
             result.append(RLParagraph(text(block.text), style["h1" if block.level <= 1 else "h2"]))
         elif isinstance(block, Paragraph):
-            result.append(RLParagraph(text(block.text),
-                                      style["indented" if block.indent else "body"]))
+            result.append(
+                RLParagraph(text(block.text), style["indented" if block.indent else "body"])
+            )
         elif isinstance(block, TableBlock):
             result.append(_table(block, style, width))
             result.append(Spacer(1, 6))
@@ -261,12 +296,15 @@ def _numbered_canvas(font: str, bureau: str, today: date):
             self.setLineWidth(0.5)
             top = page_height - MARGIN + 6 * mm
             self.drawString(MARGIN, top, bureau)
-            self.drawRightString(page_width - MARGIN, top,
-                                 _("Generated on %(date)s", date=chinese_date(today)))
+            self.drawRightString(
+                page_width - MARGIN, top, _("Generated on %(date)s", date=chinese_date(today))
+            )
             self.line(MARGIN, top - 2.5 * mm, page_width - MARGIN, top - 2.5 * mm)
-            self.drawCentredString(page_width / 2, MARGIN - 9 * mm,
-                                   _("Page %(page)s of %(pages)s", page=self._pageNumber,
-                                     pages=total))
+            self.drawCentredString(
+                page_width / 2,
+                MARGIN - 9 * mm,
+                _("Page %(page)s of %(pages)s", page=self._pageNumber, pages=total),
+            )
             self.restoreState()
 
     return NumberedCanvas
@@ -283,16 +321,35 @@ def context_defaults(bureau: str | None, today: date | None) -> tuple[str, date]
     return bureau, today
 
 
-def render(story_for, *, title: str, landscape_pages: bool = False, bureau: str | None = None,
-           today: date | None = None, decorate: bool = True) -> bytes:
+def render(
+    story_for,
+    *,
+    title: str,
+    landscape_pages: bool = False,
+    bureau: str | None = None,
+    today: date | None = None,
+    decorate: bool = True,
+) -> bytes:
     """Lay out the story ``story_for(font, styles, frame_width)`` returns on A4 pages."""
-    return render_counted(story_for, title=title, landscape_pages=landscape_pages,
-                          bureau=bureau, today=today, decorate=decorate)[0]
+    return render_counted(
+        story_for,
+        title=title,
+        landscape_pages=landscape_pages,
+        bureau=bureau,
+        today=today,
+        decorate=decorate,
+    )[0]
 
 
-def render_counted(story_for, *, title: str, landscape_pages: bool = False,
-                   bureau: str | None = None, today: date | None = None,
-                   decorate: bool = True) -> tuple[bytes, int]:
+def render_counted(
+    story_for,
+    *,
+    title: str,
+    landscape_pages: bool = False,
+    bureau: str | None = None,
+    today: date | None = None,
+    decorate: bool = True,
+) -> tuple[bytes, int]:
     """``render``, and how many pages it took."""
     bureau, today = context_defaults(bureau, today)
     bureau, title = clean(bureau), clean(title)
@@ -301,17 +358,34 @@ def render_counted(story_for, *, title: str, landscape_pages: bool = False,
     pagesize = landscape(A4) if landscape_pages else A4
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-        topMargin=MARGIN + 4 * mm, bottomMargin=MARGIN, title=title, author=bureau,
-        creator="Anpei", initialFontName=font, initialFontSize=10, pageCompression=1)
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN,
+        title=title,
+        author=bureau,
+        creator="Anpei",
+        initialFontName=font,
+        initialFontSize=10,
+        pageCompression=1,
+    )
     story = story_for(font, style, document.width)
     canvasmaker = _numbered_canvas(font, bureau, today) if decorate else Canvas
     document.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue(), document.page
 
 
-def report_pdf(title: str, blocks: list, *, subtitle: str = "", landscape_pages: bool = False,
-               bureau: str | None = None, today: date | None = None) -> bytes:
+def report_pdf(
+    title: str,
+    blocks: list,
+    *,
+    subtitle: str = "",
+    landscape_pages: bool = False,
+    bureau: str | None = None,
+    today: date | None = None,
+) -> bytes:
     """A report as PDF: ``title`` (and ``subtitle``) on top, then ``blocks`` (``Heading``,
     ``Paragraph``, ``TableBlock`` or a reportlab ``Drawing``). The bureau's name and the
     date (default: the configured bureau, today) head every page."""
@@ -323,5 +397,4 @@ def report_pdf(title: str, blocks: list, *, subtitle: str = "", landscape_pages:
         head.append(Spacer(1, 4))
         return head + flowables(blocks, style, width)
 
-    return render(story, title=title, landscape_pages=landscape_pages, bureau=bureau,
-                  today=today)
+    return render(story, title=title, landscape_pages=landscape_pages, bureau=bureau, today=today)

@@ -20,13 +20,19 @@ from exam.people.models import Enterprise, Person, enterprise_sector
 from exam.timeutil import display_zone
 
 
-def eligible(rules: dict | None, person=Person, enterprise=Enterprise, user=User) -> ColumnElement[bool]:
+def eligible(
+    rules: dict | None, person=Person, enterprise=Enterprise, user=User
+) -> ColumnElement[bool]:
     """The SQL form of ``is_eligible``: the exam's rules over a row holding the person, their
     current enterprise and their account (named people always; else every listed condition;
     nothing listed: everybody; only named people listed: nobody else)."""
     rules = rules or {}
-    account = and_(user.id.is_not(None), user.role == UserRole.CANDIDATE, user.disabled.is_(False),
-                   person.enterprise_id.is_not(None))
+    account = and_(
+        user.id.is_not(None),
+        user.role == UserRole.CANDIDATE,
+        user.disabled.is_(False),
+        person.enterprise_id.is_not(None),
+    )
     named = [int(pid) for pid in rules.get("person_ids") or ()]
     conditions = []
     if rules.get("roles"):
@@ -37,8 +43,14 @@ def eligible(rules: dict | None, person=Person, enterprise=Enterprise, user=User
         conditions.append(enterprise.town_id.in_([int(i) for i in rules["town_ids"]]))
     if rules.get("sector_ids"):
         es = enterprise_sector.c
-        conditions.append(exists(select(literal(1)).where(
-            es.enterprise_id == enterprise.id, es.sector_id.in_([int(i) for i in rules["sector_ids"]]))))
+        conditions.append(
+            exists(
+                select(literal(1)).where(
+                    es.enterprise_id == enterprise.id,
+                    es.sector_id.in_([int(i) for i in rules["sector_ids"]]),
+                )
+            )
+        )
     if not named:
         return and_(account, *conditions)
     is_named = person.id.in_(named)
@@ -102,7 +114,9 @@ def _local_month_sqlite(element, compiler, **kw):
     return f"strftime('%Y-%m', {column}, {_sqlite_shift()})"
 
 
-def period_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+def period_bounds(
+    date_from: date | None, date_to: date | None
+) -> tuple[datetime | None, datetime | None]:
     """The UTC instants a period of local dates (both days included) starts and ends."""
     zone = display_zone()
     start = datetime.combine(date_from, time(), tzinfo=zone) if date_from else None

@@ -55,7 +55,9 @@ class Counts:
         return self.candidates - self.passed_final
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(Counts)})
+        return Counts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(Counts)}
+        )
 
 
 def total(rows: Iterable[Counts]) -> Counts:

@@ -103,68 +103,146 @@ class Records:
 def attempts(person_ids: list[int]) -> list[AttemptRow]:
     """Every attempt of the people's accounts (submitted or not), newest first."""
     rows = db.session.execute(
-        select(User.person_id, Exam.id, Exam.title, Exam.makeup_of_id, Attempt.number,
-               Attempt.started_at, Attempt.submitted_at, Attempt.score, Attempt.total_points,
-               Attempt.passed, Attempt.cancelled_at, Attempt.cancel_reason)
-        .join(User, User.id == Attempt.user_id).join(Exam, Exam.id == Attempt.exam_id)
+        select(
+            User.person_id,
+            Exam.id,
+            Exam.title,
+            Exam.makeup_of_id,
+            Attempt.number,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Attempt.score,
+            Attempt.total_points,
+            Attempt.passed,
+            Attempt.cancelled_at,
+            Attempt.cancel_reason,
+        )
+        .join(User, User.id == Attempt.user_id)
+        .join(Exam, Exam.id == Attempt.exam_id)
         .where(User.person_id.in_(person_ids))
-        .order_by(Attempt.started_at.desc(), Attempt.id.desc()))
-    return [AttemptRow(pid, exam_id, title, makeup_of is not None, number, started, submitted,
-                       score, total, passed, cancelled is not None, reason)
-            for (pid, exam_id, title, makeup_of, number, started, submitted, score, total, passed,
-                 cancelled, reason) in rows]
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    )
+    return [
+        AttemptRow(
+            pid,
+            exam_id,
+            title,
+            makeup_of is not None,
+            number,
+            started,
+            submitted,
+            score,
+            total,
+            passed,
+            cancelled is not None,
+            reason,
+        )
+        for (
+            pid,
+            exam_id,
+            title,
+            makeup_of,
+            number,
+            started,
+            submitted,
+            score,
+            total,
+            passed,
+            cancelled,
+            reason,
+        ) in rows
+    ]
 
 
 def certificates(person_ids: list[int], today: date) -> list[CertificateRow]:
     """Every certificate issued to the people (revoked and superseded ones too), newest first."""
     rows = db.session.scalars(
-        select(Certificate).where(Certificate.person_id.in_(person_ids))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
-    return [CertificateRow(c.person_id, c.id, c.number, c.exam_title, c.score, c.issued_on,
-                           c.valid_until, c.status(today)) for c in rows]
+        select(Certificate)
+        .where(Certificate.person_id.in_(person_ids))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    return [
+        CertificateRow(
+            c.person_id,
+            c.id,
+            c.number,
+            c.exam_title,
+            c.score,
+            c.issued_on,
+            c.valid_until,
+            c.status(today),
+        )
+        for c in rows
+    ]
 
 
 def sessions(person_ids: list[int]) -> list[SessionRow]:
     """The training sessions the people attended (cancelled sessions credit nothing and are
     left out, as in the hours ledger), newest first."""
     rows = db.session.execute(
-        select(Enrolment.person_id, TrainingSession.id, TrainingSession.title,
-               TrainingSession.organising_unit, TrainingSession.starts_at, TrainingSession.mode,
-               TrainingSession.hours)
+        select(
+            Enrolment.person_id,
+            TrainingSession.id,
+            TrainingSession.title,
+            TrainingSession.organising_unit,
+            TrainingSession.starts_at,
+            TrainingSession.mode,
+            TrainingSession.hours,
+        )
         .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
-        .where(Enrolment.person_id.in_(person_ids), Enrolment.attended_at.is_not(None),
-               TrainingSession.cancelled_at.is_(None))
-        .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc()))
+        .where(
+            Enrolment.person_id.in_(person_ids),
+            Enrolment.attended_at.is_not(None),
+            TrainingSession.cancelled_at.is_(None),
+        )
+        .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
+    )
     return [SessionRow(*row[:6], float(row[6])) for row in rows]
 
 
 def screenings(person_ids: list[int]) -> list[ScreeningRow]:
     """The warning-film screenings the people attended by name, newest first, with the films."""
     rows = db.session.execute(
-        select(ScreeningAttendance.person_id, Screening.id, Screening.starts_at, Screening.venue,
-               Screening.organising_unit, Screening.hours)
+        select(
+            ScreeningAttendance.person_id,
+            Screening.id,
+            Screening.starts_at,
+            Screening.venue,
+            Screening.organising_unit,
+            Screening.hours,
+        )
         .join(Screening, Screening.id == ScreeningAttendance.screening_id)
         .where(ScreeningAttendance.person_id.in_(person_ids))
-        .order_by(Screening.starts_at.desc(), Screening.id.desc())).all()
+        .order_by(Screening.starts_at.desc(), Screening.id.desc())
+    ).all()
     films: dict[int, list[str]] = defaultdict(list)
     # Run even when there are no rows, so a file always costs the same statements.
     for screening_id, title in db.session.execute(
-            select(screening_film.c.screening_id, Film.title)
-            .join(Film, Film.id == screening_film.c.film_id)
-            .where(screening_film.c.screening_id.in_(sorted({row[1] for row in rows})))
-            .order_by(Film.title)):
+        select(screening_film.c.screening_id, Film.title)
+        .join(Film, Film.id == screening_film.c.film_id)
+        .where(screening_film.c.screening_id.in_(sorted({row[1] for row in rows})))
+        .order_by(Film.title)
+    ):
         films[screening_id].append(title)
-    return [ScreeningRow(pid, sid, starts, "、".join(films[sid]), venue, unit, float(hours))
-            for pid, sid, starts, venue, unit, hours in rows]
+    return [
+        ScreeningRow(pid, sid, starts, "、".join(films[sid]), venue, unit, float(hours))
+        for pid, sid, starts, venue, unit, hours in rows
+    ]
 
 
 def external(person_ids: list[int]) -> list[ExternalRow]:
     """Training elsewhere entered with evidence, newest first."""
     rows = db.session.execute(
-        select(ExternalTraining.person_id, ExternalTraining.title, ExternalTraining.provider,
-               ExternalTraining.held_on, ExternalTraining.hours)
+        select(
+            ExternalTraining.person_id,
+            ExternalTraining.title,
+            ExternalTraining.provider,
+            ExternalTraining.held_on,
+            ExternalTraining.hours,
+        )
         .where(ExternalTraining.person_id.in_(person_ids))
-        .order_by(ExternalTraining.held_on.desc(), ExternalTraining.id.desc()))
+        .order_by(ExternalTraining.held_on.desc(), ExternalTraining.id.desc())
+    )
     return [ExternalRow(*row[:4], float(row[4])) for row in rows]
 
 
@@ -179,8 +257,15 @@ def records_of(people: list[Person], today: date) -> Records:
     for year in years:
         for person_id, ledger in ledgers(people, year).items():
             hours[(person_id, year)] = ledger
-    return Records(attempts(ids), certificates(ids, today), sessions(ids), screenings(ids),
-                   external(ids), hours, years)
+    return Records(
+        attempts(ids),
+        certificates(ids, today),
+        sessions(ids),
+        screenings(ids),
+        external(ids),
+        hours,
+        years,
+    )
 
 
 def online_hours(ledger: Ledger) -> float | None:

@@ -70,24 +70,37 @@ def hours(value: float) -> str:
 
 
 def _period(summary: Summary) -> str:
-    return _("from %(start)s to %(end)s", start=chinese_date(summary.date_from),
-             end=chinese_date(summary.date_to))
+    return _(
+        "from %(start)s to %(end)s",
+        start=chinese_date(summary.date_from),
+        end=chinese_date(summary.date_to),
+    )
 
 
 def _exam_paragraph(summary: Summary) -> str:
-    held = _("%(period)s, the district held %(exams)s special safety-production exams for "
-             "principal leaders, safety directors and safety managers, with %(candidates)s "
-             "candidacies", period=_period(summary), exams=summary.exams_held,
-             candidates=summary.candidates)
+    held = _(
+        "%(period)s, the district held %(exams)s special safety-production exams for "
+        "principal leaders, safety directors and safety managers, with %(candidates)s "
+        "candidacies",
+        period=_period(summary),
+        exams=summary.exams_held,
+        candidates=summary.candidates,
+    )
     if summary.no_shows:
         held += _(", of which %(count)s were no-shows", count=summary.no_shows)
-    rates = _("The first-attempt pass rate was %(first)s and the final pass rate after makeup "
-              "exams %(final)s; %(left)s people have not yet passed. ",
-              first=percent(summary.first_pass_rate), final=percent(summary.final_pass_rate),
-              left=summary.not_passed)
-    certificates = _("%(valid)s certificates are valid, of which %(expiring)s expire soon and "
-                     "are being renewed.", valid=summary.certificates_valid,
-                     expiring=summary.certificates_expiring)
+    rates = _(
+        "The first-attempt pass rate was %(first)s and the final pass rate after makeup "
+        "exams %(final)s; %(left)s people have not yet passed. ",
+        first=percent(summary.first_pass_rate),
+        final=percent(summary.final_pass_rate),
+        left=summary.not_passed,
+    )
+    certificates = _(
+        "%(valid)s certificates are valid, of which %(expiring)s expire soon and "
+        "are being renewed.",
+        valid=summary.certificates_valid,
+        expiring=summary.certificates_expiring,
+    )
     return held + _(". ") + rates + certificates
 
 
@@ -97,9 +110,13 @@ def _training_paragraph(summary: Summary) -> str:
         "(%(session_people)s person-times) and %(screenings)s warning-education film "
         "screenings (%(screening_people)s person-times of cadres and workers). Training hours "
         "credited: %(onsite)s hours on site and %(online)s hours of online study.",
-        sessions=summary.training_sessions, session_people=summary.training_person_times,
-        screenings=summary.screenings, screening_people=summary.screening_person_times,
-        onsite=hours(summary.onsite_hours), online=hours(summary.online_hours))
+        sessions=summary.training_sessions,
+        session_people=summary.training_person_times,
+        screenings=summary.screenings,
+        screening_people=summary.screening_person_times,
+        onsite=hours(summary.onsite_hours),
+        online=hours(summary.online_hours),
+    )
 
 
 def _next_steps(summary: Summary) -> str:
@@ -107,24 +124,49 @@ def _next_steps(summary: Summary) -> str:
         return _(
             "Each of the %(left)s people not yet passed will be followed up and enrolled in "
             "training and the next exam, so that principal leaders, safety directors and "
-            "safety managers reach the province's 100%% pass target.", left=summary.not_passed)
-    return _("Every person required to sit the exam has passed; the bureau will keep "
-             "certificates renewed and retraining hours complete.")
+            "safety managers reach the province's 100%% pass target.",
+            left=summary.not_passed,
+        )
+    return _(
+        "Every person required to sit the exam has passed; the bureau will keep "
+        "certificates renewed and retraining hours complete."
+    )
 
 
 def summary_blocks(summary: Summary, width: float, chart_height: float = 360) -> list:
     """The body of the summary as report blocks; the chart at most ``chart_height`` high."""
     labels = [sector for sector, _rate in summary.sector_rates]
     values = [rate for _sector, rate in summary.sector_rates]
-    drawing = bar_chart(labels, values, title=_("Final pass rate by sector"), unit="%",
-                        width=int(width * 0.85), height=min(200, 40 + 18 * max(1, len(labels))))
+    drawing = bar_chart(
+        labels,
+        values,
+        title=_("Final pass rate by sector"),
+        unit="%",
+        width=int(width * 0.85),
+        height=min(200, 40 + 18 * max(1, len(labels))),
+    )
     # (bar_chart makes the drawing taller for many sectors; Chart shrinks it to fit.)
     totals = TableBlock(
-        [_("Sessions held"), _("Training person-times"), _("Film screenings"),
-         _("Screening person-times"), _("On-site hours"), _("Online hours")],
-        [[summary.training_sessions, summary.training_person_times, summary.screenings,
-          summary.screening_person_times, float(summary.onsite_hours),
-          float(summary.online_hours)]], centred=True)
+        [
+            _("Sessions held"),
+            _("Training person-times"),
+            _("Film screenings"),
+            _("Screening person-times"),
+            _("On-site hours"),
+            _("Online hours"),
+        ],
+        [
+            [
+                summary.training_sessions,
+                summary.training_person_times,
+                summary.screenings,
+                summary.screening_person_times,
+                float(summary.onsite_hours),
+                float(summary.online_hours),
+            ]
+        ],
+        centred=True,
+    )
     return [
         Heading(_("I. The special exams")),
         Paragraph(_exam_paragraph(summary), indent=True),
@@ -139,8 +181,10 @@ def summary_blocks(summary: Summary, width: float, chart_height: float = 360) ->
 
 def summary_title(summary: Summary) -> str:
     """The report's title, naming its year."""
-    return _("Report on the district's special safety-production exams and training in "
-             "%(year)s", year=summary.date_to.year)
+    return _(
+        "Report on the district's special safety-production exams and training in %(year)s",
+        year=summary.date_to.year,
+    )
 
 
 #: Sizes tried in turn until the summary fits one page (many sectors make a tall chart).
@@ -152,8 +196,13 @@ def summary_pdf(summary: Summary, *, bureau: str | None = None, today: date | No
     bureau, today = context_defaults(bureau, today)
     title = summary_title(summary)
     for scale in SCALES:
-        pdf, pages = render_counted(_story(summary, title, bureau, today, scale), title=title,
-                                    bureau=bureau, today=today, decorate=False)
+        pdf, pages = render_counted(
+            _story(summary, title, bureau, today, scale),
+            title=title,
+            bureau=bureau,
+            today=today,
+            decorate=False,
+        )
         if pages == 1:
             break
     return pdf
@@ -168,29 +217,59 @@ def _story(summary: Summary, title: str, bureau: str, today: date, scale: float)
     def story(font, style, width):
         # Official reports: a red masthead, justified paragraphs, first lines and headings
         # indented by two characters, the issuer and date at the foot on the right.
-        body = ParagraphStyle("summary", style["indented"], **size(12),
-                              firstLineIndent=24 * scale, alignment=TA_JUSTIFY)
-        style = {**style, "indented": body,
-                 "h1": ParagraphStyle("h1", style["h1"], **size(13), firstLineIndent=24 * scale,
-                                      spaceBefore=6 * scale, spaceAfter=2,
-                                      textColor=HexColor("#1E1E1E"))}
-        masthead = ParagraphStyle("masthead", style["title"], fontSize=22, leading=28,
-                                  textColor=RED, spaceAfter=2)
+        body = ParagraphStyle(
+            "summary",
+            style["indented"],
+            **size(12),
+            firstLineIndent=24 * scale,
+            alignment=TA_JUSTIFY,
+        )
+        style = {
+            **style,
+            "indented": body,
+            "h1": ParagraphStyle(
+                "h1",
+                style["h1"],
+                **size(13),
+                firstLineIndent=24 * scale,
+                spaceBefore=6 * scale,
+                spaceAfter=2,
+                textColor=HexColor("#1E1E1E"),
+            ),
+        }
+        masthead = ParagraphStyle(
+            "masthead", style["title"], fontSize=22, leading=28, textColor=RED, spaceAfter=2
+        )
         signature = ParagraphStyle("sig", style["signature"], **size(12), rightIndent=24)
         head = [
             RLParagraph(text(bureau), masthead),
             HRFlowable(width="100%", thickness=1.6, color=RED, spaceBefore=2, spaceAfter=1),
             HRFlowable(width="100%", thickness=0.5, color=RED, spaceAfter=10 * scale),
-            RLParagraph(text(title), ParagraphStyle("t", style["title"], **size(16),
-                                                    spaceAfter=10 * scale)),
-            RLParagraph(text(_("To the Standing Committee of the District People's Congress:")),
-                        ParagraphStyle("to", style["body"], **size(12))),
-            RLParagraph(text(_("The bureau reports on the special safety-production exams and "
-                               "training %(period)s as follows.", period=_period(summary))),
-                        body),
+            RLParagraph(
+                text(title), ParagraphStyle("t", style["title"], **size(16), spaceAfter=10 * scale)
+            ),
+            RLParagraph(
+                text(_("To the Standing Committee of the District People's Congress:")),
+                ParagraphStyle("to", style["body"], **size(12)),
+            ),
+            RLParagraph(
+                text(
+                    _(
+                        "The bureau reports on the special safety-production exams and "
+                        "training %(period)s as follows.",
+                        period=_period(summary),
+                    )
+                ),
+                body,
+            ),
         ]
-        tail = KeepTogether([Spacer(1, 14 * scale), RLParagraph(text(bureau), signature),
-                             RLParagraph(text(chinese_date(today)), signature)])
+        tail = KeepTogether(
+            [
+                Spacer(1, 14 * scale),
+                RLParagraph(text(bureau), signature),
+                RLParagraph(text(chinese_date(today)), signature),
+            ]
+        )
         blocks = summary_blocks(summary, width, chart_height=360 * scale)
         return head + flowables(blocks, style, width) + [tail]
 

@@ -53,7 +53,15 @@ from exam.reports.models import LastResult
 from exam.reports.queries import eligible
 from exam.timeutil import display_zone, utcnow
 
-STATUSES = ("not_scheduled", "scheduled", "failed", "makeup_pending", "back_to_training", "expiring", "passed")
+STATUSES = (
+    "not_scheduled",
+    "scheduled",
+    "failed",
+    "makeup_pending",
+    "back_to_training",
+    "expiring",
+    "passed",
+)
 PASSED = ("passed", "expiring")
 #: The filter for everybody who has not (or no longer) passed.
 NOT_PASSED = "not_passed"
@@ -126,15 +134,31 @@ class _OpenExam:
 
 def open_exams(now: datetime) -> list[_OpenExam]:
     """Published exams that have not closed, soonest first (what people can be scheduled for)."""
-    rows = db.session.execute(select(Exam.id, Exam.title, Exam.makeup_of_id, Exam.eligibility).where(
-        Exam.published_at.is_not(None), Exam.closes_at > now).order_by(Exam.opens_at, Exam.id))
-    return [_OpenExam(id_, title, makeup_of is not None, rules or {}) for id_, title, makeup_of, rules in rows]
+    rows = db.session.execute(
+        select(Exam.id, Exam.title, Exam.makeup_of_id, Exam.eligibility)
+        .where(Exam.published_at.is_not(None), Exam.closes_at > now)
+        .order_by(Exam.opens_at, Exam.id)
+    )
+    return [
+        _OpenExam(id_, title, makeup_of is not None, rules or {})
+        for id_, title, makeup_of, rules in rows
+    ]
 
 
 def _upcoming(exams: list[_OpenExam]):
     """The first of ``exams`` the row's person may sit and has not started, as a SQL CASE."""
-    whens = [(and_(eligible(e.eligibility), ~exists(select(Attempt.id).where(
-        Attempt.exam_id == e.id, Attempt.user_id == User.id))), e.id) for e in exams]
+    whens = [
+        (
+            and_(
+                eligible(e.eligibility),
+                ~exists(
+                    select(Attempt.id).where(Attempt.exam_id == e.id, Attempt.user_id == User.id)
+                ),
+            ),
+            e.id,
+        )
+        for e in exams
+    ]
     return case(*whens, else_=null()) if whens else null()
 
 
@@ -150,16 +174,26 @@ def _results(now: datetime):
     def when(condition):
         return case((condition, last.submitted_at))
 
-    return (select(last.user_id, last.submitted_at.label("last_at"), when(last.passed.is_(True)).label("pass_at"),
-                   when(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
-                   when(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label("fail_open_at"),
-                   when(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"))
-            .join(Exam, Exam.id == last.exam_id)
-            .outerjoin(makeup, makeup.makeup_of_id == last.exam_id)
-            .subquery("results"))
+    return (
+        select(
+            last.user_id,
+            last.submitted_at.label("last_at"),
+            when(last.passed.is_(True)).label("pass_at"),
+            when(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
+            when(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label(
+                "fail_open_at"
+            ),
+            when(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"),
+        )
+        .join(Exam, Exam.id == last.exam_id)
+        .outerjoin(makeup, makeup.makeup_of_id == last.exam_id)
+        .subquery("results")
+    )
 
 
-def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *, slim: bool = False):
+def _standing(
+    user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *, slim: bool = False
+):
     """Every person in scope matching ``filters`` (but the status) with their standing
     (``slim``: only what the standing and the counts need, no names)."""
     results = _results(now)
@@ -167,32 +201,62 @@ def _standing(user: User, filters: Filters, now: datetime, exams: list[_OpenExam
     # partial index rather than by grouping the whole certificate table (migration 0011).
     special = Certificate.kind == CertificateKind.SPECIAL_EXAM
     # At most one current certificate a person and kind (uq_certificate_current): no grouping.
-    certificate = (select(Certificate.person_id, Certificate.valid_until.label("until"))
-                   .where(special, Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
-                   .subquery("certificate"))
-    revoked = (select(Certificate.person_id, func.max(Certificate.revoked_at).label("revoked_at"))
-               .where(special, Certificate.revoked_at.is_not(None))
-               .group_by(Certificate.person_id).subquery("revoked"))
+    certificate = (
+        select(Certificate.person_id, Certificate.valid_until.label("until"))
+        .where(special, Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
+        .subquery("certificate")
+    )
+    revoked = (
+        select(Certificate.person_id, func.max(Certificate.revoked_at).label("revoked_at"))
+        .where(special, Certificate.revoked_at.is_not(None))
+        .group_by(Certificate.person_id)
+        .subquery("revoked")
+    )
     makeups = [e for e in exams if e.makeup]
     regular = [e for e in exams if not e.makeup]
-    post = case(*((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)), else_=len(PersonRole.ALL))
-    named = () if slim else (Person.name, Person.role, post.label("post"),
-                             Enterprise.name.label("enterprise_name"), Town.name.label("town_name"))
-    query = (select(Person.id.label("person_id"), Enterprise.id.label("enterprise_id"), *named,
-                    User.id.label("user_id"), results.c.last_at, results.c.pass_at,
-                    results.c.makeup_fail_at, results.c.fail_open_at, results.c.fail_over_at,
-                    certificate.c.until.label("certificate_until"), revoked.c.revoked_at,
-                    _upcoming(makeups).label("upcoming_makeup"), _upcoming(regular).label("upcoming_exam"))
-             .select_from(Person)
-             .join(Enterprise, Enterprise.id == Person.enterprise_id))
+    post = case(
+        *((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)),
+        else_=len(PersonRole.ALL),
+    )
+    named = (
+        ()
+        if slim
+        else (
+            Person.name,
+            Person.role,
+            post.label("post"),
+            Enterprise.name.label("enterprise_name"),
+            Town.name.label("town_name"),
+        )
+    )
+    query = (
+        select(
+            Person.id.label("person_id"),
+            Enterprise.id.label("enterprise_id"),
+            *named,
+            User.id.label("user_id"),
+            results.c.last_at,
+            results.c.pass_at,
+            results.c.makeup_fail_at,
+            results.c.fail_open_at,
+            results.c.fail_over_at,
+            certificate.c.until.label("certificate_until"),
+            revoked.c.revoked_at,
+            _upcoming(makeups).label("upcoming_makeup"),
+            _upcoming(regular).label("upcoming_exam"),
+        )
+        .select_from(Person)
+        .join(Enterprise, Enterprise.id == Person.enterprise_id)
+    )
     if not slim:  # every enterprise has a town
         query = query.join(Town, Town.id == Enterprise.town_id)
-    query = (query
-             .outerjoin(User, User.person_id == Person.id)
-             .outerjoin(results, results.c.user_id == User.id)
-             .outerjoin(certificate, certificate.c.person_id == Person.id)
-             .outerjoin(revoked, revoked.c.person_id == Person.id)
-             .where(Person.role.in_(PersonRole.ALL)))
+    query = (
+        query.outerjoin(User, User.person_id == Person.id)
+        .outerjoin(results, results.c.user_id == User.id)
+        .outerjoin(certificate, certificate.c.person_id == Person.id)
+        .outerjoin(revoked, revoked.c.person_id == Person.id)
+        .where(Person.role.in_(PersonRole.ALL))
+    )
     query = _filtered(scope_enterprises(query, user), filters)
     inner = query.subquery("inner")
     return select(inner, _status(inner, now).label("status"))
@@ -207,11 +271,18 @@ def _filtered(query, filters: Filters):
         query = query.where(Enterprise.town_id == filters.town_id)
     if filters.sector_id:
         es = enterprise_sector.c
-        query = query.where(exists(select(es.enterprise_id).where(
-            es.enterprise_id == Enterprise.id, es.sector_id == filters.sector_id)))
+        query = query.where(
+            exists(
+                select(es.enterprise_id).where(
+                    es.enterprise_id == Enterprise.id, es.sector_id == filters.sector_id
+                )
+            )
+        )
     text = (filters.q or "").strip()
     if text:
-        query = query.where(or_(Person.name.contains(text, autoescape=True), Person.id_number == text.upper()))
+        query = query.where(
+            or_(Person.name.contains(text, autoescape=True), Person.id_number == text.upper())
+        )
     return query
 
 
@@ -225,15 +296,22 @@ def _status(inner, now: datetime):
         (c.certificate_until > soon, "passed"),
         (c.certificate_until >= today, "expiring"),
         # A pass whose certificate is still to come (not one revoked since).
-        (and_(c.pass_at == c.last_at, c.pass_at >= recent,
-              or_(c.revoked_at.is_(None), c.revoked_at < c.pass_at)), "passed"),
+        (
+            and_(
+                c.pass_at == c.last_at,
+                c.pass_at >= recent,
+                or_(c.revoked_at.is_(None), c.revoked_at < c.pass_at),
+            ),
+            "passed",
+        ),
         (c.upcoming_makeup.is_not(None), "makeup_pending"),
         # Before "scheduled": an exam open to everybody must not hide who goes back to training.
         (c.makeup_fail_at == c.last_at, "back_to_training"),
         (c.upcoming_exam.is_not(None), "scheduled"),
         (c.fail_open_at == c.last_at, "makeup_pending"),
         (c.fail_over_at == c.last_at, "failed"),
-        else_="not_scheduled")
+        else_="not_scheduled",
+    )
 
 
 def _status_filter(standing, status: str | None):
@@ -250,13 +328,16 @@ def _total(counts: dict[str, int], status: str | None) -> int:
     return counts.get(status, 0) if status in STATUSES else sum(counts.values())
 
 
-def status_counts(user: User, filters: Filters = Filters(), *, now: datetime | None = None) -> dict[str, int]:
+def status_counts(
+    user: User, filters: Filters = Filters(), *, now: datetime | None = None
+) -> dict[str, int]:
     """People in scope per status (every status present, zeros included)."""
     return standing_counts(user, filters, now=now)[0]
 
 
-def standing_counts(user: User, filters: Filters = Filters(), *, now: datetime | None = None,
-                    tuned: bool = False) -> tuple[dict[str, int], dict[int, int]]:
+def standing_counts(
+    user: User, filters: Filters = Filters(), *, now: datetime | None = None, tuned: bool = False
+) -> tuple[dict[str, int], dict[int, int]]:
     """People in scope per status, and those not yet passed per sector of their enterprise
     (the figures the dashboard's sector links lead to): one statement after the open exams
     (and one tuning the transaction for reports, unless ``tuned`` says the caller did)."""
@@ -265,11 +346,16 @@ def standing_counts(user: User, filters: Filters = Filters(), *, now: datetime |
         tune_for_reports()
     standing = _standing(user, filters, now, open_exams(now), slim=True).cte("standing")
     es = enterprise_sector.c
-    everybody = select(standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
-                       ).group_by(standing.c.status)
-    by_sector = (select(literal(NOT_PASSED).label("status"), es.sector_id, func.count().label("n"))
-                 .select_from(standing).join(enterprise_sector, es.enterprise_id == standing.c.enterprise_id)
-                 .where(standing.c.status.not_in(PASSED)).group_by(es.sector_id))
+    everybody = select(
+        standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
+    ).group_by(standing.c.status)
+    by_sector = (
+        select(literal(NOT_PASSED).label("status"), es.sector_id, func.count().label("n"))
+        .select_from(standing)
+        .join(enterprise_sector, es.enterprise_id == standing.c.enterprise_id)
+        .where(standing.c.status.not_in(PASSED))
+        .group_by(es.sector_id)
+    )
     counts, sectors = dict.fromkeys(STATUSES, 0), {}
     for status, sector_id, n in db.session.execute(union_all(everybody, by_sector)):
         if sector_id is None:
@@ -279,9 +365,19 @@ def standing_counts(user: User, filters: Filters = Filters(), *, now: datetime |
     return counts, sectors
 
 
-def page(user: User, *, status: str | None = None, sector_id: int | None = None, town_id: int | None = None,
-         enterprise_id: int | None = None, role: str | None = None, q: str = "", page: int = 1,
-         per_page: int = 50, now: datetime | None = None) -> TrackerPage:
+def page(
+    user: User,
+    *,
+    status: str | None = None,
+    sector_id: int | None = None,
+    town_id: int | None = None,
+    enterprise_id: int | None = None,
+    role: str | None = None,
+    q: str = "",
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> TrackerPage:
     """One page of the tracker, ordered by enterprise, post and name, with the people per
     status: two statements, after one tuning the transaction for reports on PostgreSQL (a
     third only for a page past the end)."""
@@ -299,18 +395,30 @@ def page(user: User, *, status: str | None = None, sector_id: int | None = None,
     return TrackerPage(tuple(rows), total, counts, number, per_page)
 
 
-def _page(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], per_page: int,
-          number: int) -> tuple[dict[str, int], list[TrackerRow]]:
+def _page(
+    user: User, filters: Filters, now: datetime, exams: list[_OpenExam], per_page: int, number: int
+) -> tuple[dict[str, int], list[TrackerRow]]:
     """The counts per status and one page of rows, in one statement: the standing is
     computed once (a CTE) for both."""
     standing = _standing(user, filters, now, exams).cte("standing")
-    counts = select(*(func.coalesce(func.sum(case((standing.c.status == s, 1), else_=0)), 0).label(f"n_{s}")
-                      for s in STATUSES)).subquery("counts")
+    counts = select(
+        *(
+            func.coalesce(func.sum(case((standing.c.status == s, 1), else_=0)), 0).label(f"n_{s}")
+            for s in STATUSES
+        )
+    ).subquery("counts")
     chosen = _chosen(standing, filters, limit=per_page, offset=(number - 1) * per_page)
-    query = (select(counts, *_shown(chosen)).select_from(counts.outerjoin(chosen, true()))
-             .order_by(*_order(chosen)))
+    query = (
+        select(counts, *_shown(chosen))
+        .select_from(counts.outerjoin(chosen, true()))
+        .order_by(*_order(chosen))
+    )
     found = db.session.execute(query).all()
-    tally = {s: int(getattr(found[0], f"n_{s}")) for s in STATUSES} if found else dict.fromkeys(STATUSES, 0)
+    tally = (
+        {s: int(getattr(found[0], f"n_{s}")) for s in STATUSES}
+        if found
+        else dict.fromkeys(STATUSES, 0)
+    )
     return tally, [_row(r, exams) for r in found if r.person_id is not None]
 
 
@@ -320,7 +428,9 @@ def _order(table):
 
 
 def _chosen(standing, filters: Filters, *, limit: int | None, offset: int = 0):
-    chosen = select(standing).where(_status_filter(standing, filters.status)).order_by(*_order(standing))
+    chosen = (
+        select(standing).where(_status_filter(standing, filters.status)).order_by(*_order(standing))
+    )
     if limit is not None:
         chosen = chosen.limit(limit)
     return chosen.offset(offset).subquery("chosen")
@@ -329,27 +439,59 @@ def _chosen(standing, filters: Filters, *, limit: int | None, offset: int = 0):
 def _shown(chosen) -> list:
     """The chosen rows' columns and their latest score's exam and mark (looked up for the
     rows shown only)."""
-    latest = (select(Attempt).select_from(LastResult).join(Attempt, Attempt.id == LastResult.attempt_id)
-              .join(Exam, Exam.id == Attempt.exam_id).where(LastResult.user_id == chosen.c.user_id))
-    return [*chosen.c, latest.with_only_columns(Exam.title).scalar_subquery().label("last_exam_title"),
-            latest.with_only_columns(Attempt.score).scalar_subquery().label("last_score")]
+    latest = (
+        select(Attempt)
+        .select_from(LastResult)
+        .join(Attempt, Attempt.id == LastResult.attempt_id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(LastResult.user_id == chosen.c.user_id)
+    )
+    return [
+        *chosen.c,
+        latest.with_only_columns(Exam.title).scalar_subquery().label("last_exam_title"),
+        latest.with_only_columns(Attempt.score).scalar_subquery().label("last_score"),
+    ]
 
 
 def _row(r, exams: list[_OpenExam]) -> TrackerRow:
-    upcoming = r.upcoming_makeup or r.upcoming_exam if r.status in ("scheduled", "makeup_pending") else None
+    upcoming = (
+        r.upcoming_makeup or r.upcoming_exam
+        if r.status in ("scheduled", "makeup_pending")
+        else None
+    )
     title = next((e.title for e in exams if e.id == upcoming), "")
-    return TrackerRow(r.person_id, r.name, r.role, r.enterprise_id, r.enterprise_name, r.town_name, r.status,
-                      upcoming, title, r.last_exam_title or "", r.last_score, r.last_at, r.certificate_until)
+    return TrackerRow(
+        r.person_id,
+        r.name,
+        r.role,
+        r.enterprise_id,
+        r.enterprise_name,
+        r.town_name,
+        r.status,
+        upcoming,
+        title,
+        r.last_exam_title or "",
+        r.last_score,
+        r.last_at,
+        r.certificate_until,
+    )
 
 
-def _rows(user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *,
-          limit: int | None) -> list[TrackerRow]:
-    chosen = _chosen(_standing(user, filters, now, exams).subquery("standing"), filters, limit=limit)
-    return [_row(r, exams) for r in db.session.execute(select(*_shown(chosen)).order_by(*_order(chosen)))]
+def _rows(
+    user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *, limit: int | None
+) -> list[TrackerRow]:
+    chosen = _chosen(
+        _standing(user, filters, now, exams).subquery("standing"), filters, limit=limit
+    )
+    return [
+        _row(r, exams)
+        for r in db.session.execute(select(*_shown(chosen)).order_by(*_order(chosen)))
+    ]
 
 
-def all_rows(user: User, filters: Filters, *, now: datetime | None = None,
-             limit: int | None = None) -> list[TrackerRow]:
+def all_rows(
+    user: User, filters: Filters, *, now: datetime | None = None, limit: int | None = None
+) -> list[TrackerRow]:
     """Every row matching ``filters`` (exports and "enrol everybody left"), three statements."""
     now = now or utcnow()
     tune_for_reports()
@@ -371,11 +513,15 @@ def enrol_in_exam(exam: Exam, person_ids: list[int], actor: User) -> int:
     if added:
         rules["person_ids"] = named + added
         exam.eligibility = rules
-        record("exam.enrol", exam, f"{exam.title}: +{len(added)}", {"person_ids": added}, actor=actor)
+        record(
+            "exam.enrol", exam, f"{exam.title}: +{len(added)}", {"person_ids": added}, actor=actor
+        )
     return len(added)
 
 
-def enrol_in_session(session, people: list[Person], actor: User, now: datetime) -> tuple[int, int, int]:
+def enrol_in_session(
+    session, people: list[Person], actor: User, now: datetime
+) -> tuple[int, int, int]:
     """Invite and enrol these people in a training session: (seats, waiting list, refused)."""
     from exam.training.models import EnrolmentStatus
     from exam.training.services import TrainingError, enrol, invite

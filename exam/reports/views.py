@@ -33,19 +33,37 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
 REPORTERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
-GROUP_LABELS = {"exam": _l("Exam"), "sector": _l("Sector"), "role": _l("Post"), "enterprise": _l("Enterprise"),
-                "town": _l("Town/street"), "month": _l("Month")}
+GROUP_LABELS = {
+    "exam": _l("Exam"),
+    "sector": _l("Sector"),
+    "role": _l("Post"),
+    "enterprise": _l("Enterprise"),
+    "town": _l("Town/street"),
+    "month": _l("Month"),
+}
 STATUS_LABELS = {
-    "not_scheduled": _l("Not scheduled"), "scheduled": _l("Scheduled"), "failed": _l("Failed, makeup missed"),
-    "makeup_pending": _l("Makeup pending"), "back_to_training": _l("Back to training"),
-    "expiring": _l("Certificate expiring"), "passed": _l("Passed"), tracker.NOT_PASSED: _l("Not yet passed"),
+    "not_scheduled": _l("Not scheduled"),
+    "scheduled": _l("Scheduled"),
+    "failed": _l("Failed, makeup missed"),
+    "makeup_pending": _l("Makeup pending"),
+    "back_to_training": _l("Back to training"),
+    "expiring": _l("Certificate expiring"),
+    "passed": _l("Passed"),
+    tracker.NOT_PASSED: _l("Not yet passed"),
 }
 #: Titles holding a percent sign: given to the templates ready-made, since Jinja's gettext
 #: treats "%" as a placeholder.
 TRACKER_TITLE = _l("The 100% tracker")
 TARGET_TITLE = _l("The 100% target")
-STATUS_COLOURS = {"not_scheduled": "secondary", "scheduled": "info", "failed": "danger", "makeup_pending": "warning",
-                  "back_to_training": "danger", "expiring": "warning", "passed": "success"}
+STATUS_COLOURS = {
+    "not_scheduled": "secondary",
+    "scheduled": "info",
+    "failed": "danger",
+    "makeup_pending": "warning",
+    "back_to_training": "danger",
+    "expiring": "warning",
+    "passed": "success",
+}
 
 
 def _year() -> int:
@@ -60,7 +78,14 @@ def _date_arg(name: str, default: date) -> date:
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        flash(_("“%(text)s” is not a date; the report uses %(default)s.", text=text[:20], default=default), "warning")
+        flash(
+            _(
+                "“%(text)s” is not a date; the report uses %(default)s.",
+                text=text[:20],
+                default=default,
+            ),
+            "warning",
+        )
         return default
     return value if 2000 <= value.year <= 2100 else default
 
@@ -78,8 +103,12 @@ def _rate_chart(rows, title: str) -> str:
 
     if not rows:
         return ""
-    return to_svg(bar_chart([r.label for r in rows], [r.final_rate for r in rows], title=title, unit="%",
-                            width=520), title=title)
+    return to_svg(
+        bar_chart(
+            [r.label for r in rows], [r.final_rate for r in rows], title=title, unit="%", width=520
+        ),
+        title=title,
+    )
 
 
 @bp.route("/")
@@ -89,9 +118,15 @@ def dashboard():
     year = _year()
     board = figures.dashboard(current_user, year, utcnow())
     chart = _rate_chart(board.by_sector, _("Final pass rate by sector"))
-    return render_template("reports/dashboard.html", board=board, year=year, chart=chart,
-                           tracker_title=TRACKER_TITLE, target_title=TARGET_TITLE,
-                           period={"from": date(year, 1, 1).isoformat(), "to": date(year, 12, 31).isoformat()})
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        year=year,
+        chart=chart,
+        tracker_title=TRACKER_TITLE,
+        target_title=TARGET_TITLE,
+        period={"from": date(year, 1, 1).isoformat(), "to": date(year, 12, 31).isoformat()},
+    )
 
 
 def _dashboard_title(year: int) -> str:
@@ -106,7 +141,9 @@ def dashboard_export(fmt: str):
     name = f"{year}年考试和培训情况-{_today().isoformat()}"
     if fmt == "xlsx":
         return download(exports.dashboard_xlsx(board, _today()), f"{name}.xlsx", exports.XLSX)
-    return download(exports.dashboard_pdf(board, _dashboard_title(year)), f"{name}.pdf", "application/pdf")
+    return download(
+        exports.dashboard_pdf(board, _dashboard_title(year)), f"{name}.pdf", "application/pdf"
+    )
 
 
 @bp.route("/summary.pdf")
@@ -120,15 +157,27 @@ def summary():
     board = figures.dashboard(current_user, year, utcnow())
     exams = board.exams
     data = Summary(
-        date_from=date(year, 1, 1), date_to=min(date(year, 12, 31), max(date(year, 1, 1), _today())),
-        exams_held=board.exams_held, candidates=exams.candidates, first_pass_rate=exams.first_rate,
-        final_pass_rate=exams.final_rate, not_passed=board.not_passed, certificates_valid=board.certificates_valid,
-        certificates_expiring=board.certificates_expiring, training_sessions=board.training_sessions,
-        training_person_times=board.training_person_times, screenings=board.screenings,
-        screening_person_times=board.screening_person_times, onsite_hours=board.hours_onsite,
-        online_hours=board.hours_online, sector_rates=tuple((r.label, r.final_rate) for r in board.by_sector),
-        no_shows=exams.no_shows)
-    return download(summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf")
+        date_from=date(year, 1, 1),
+        date_to=min(date(year, 12, 31), max(date(year, 1, 1), _today())),
+        exams_held=board.exams_held,
+        candidates=exams.candidates,
+        first_pass_rate=exams.first_rate,
+        final_pass_rate=exams.final_rate,
+        not_passed=board.not_passed,
+        certificates_valid=board.certificates_valid,
+        certificates_expiring=board.certificates_expiring,
+        training_sessions=board.training_sessions,
+        training_person_times=board.training_person_times,
+        screenings=board.screenings,
+        screening_person_times=board.screening_person_times,
+        onsite_hours=board.hours_onsite,
+        online_hours=board.hours_online,
+        sector_rates=tuple((r.label, r.final_rate) for r in board.by_sector),
+        no_shows=exams.no_shows,
+    )
+    return download(
+        summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf"
+    )
 
 
 # --- pass rates -------------------------------------------------------------------------------
@@ -144,8 +193,13 @@ def _passrate_args() -> dict:
     if date_to < date_from:
         flash(_("The period ends before it starts: the dates were swapped."), "warning")
         date_from, date_to = date_to, date_from
-    return {"group_by": group_by, "date_from": date_from, "date_to": date_to,
-            "exam_id": parse_id(request.args.get("exam")), "sector_id": parse_id(request.args.get("sector"))}
+    return {
+        "group_by": group_by,
+        "date_from": date_from,
+        "date_to": date_to,
+        "exam_id": parse_id(request.args.get("exam")),
+        "sector_id": parse_id(request.args.get("sector")),
+    }
 
 
 def _passrates(args: dict):
@@ -155,13 +209,20 @@ def _passrates(args: dict):
     if group_by != "sector":
         rows = figures.pass_rates(current_user, **args)
         return rows, total(rows)
-    found = figures.pass_rates_by(current_user, ("sector", "all"),
-                                  **{k: v for k, v in args.items() if k != "group_by"})
+    found = figures.pass_rates_by(
+        current_user, ("sector", "all"), **{k: v for k, v in args.items() if k != "group_by"}
+    )
     return found["sector"], found["all"][0] if found["all"] else total([])
 
 
 def _filter_lines(args: dict) -> list[str]:
-    lines = [_("Period: %(start)s to %(end)s", start=args["date_from"].isoformat(), end=args["date_to"].isoformat())]
+    lines = [
+        _(
+            "Period: %(start)s to %(end)s",
+            start=args["date_from"].isoformat(),
+            end=args["date_to"].isoformat(),
+        )
+    ]
     if args.get("exam_id"):
         title = db.session.scalar(select(Exam.title).where(Exam.id == args["exam_id"]))
         lines.append(_("Exam: %(title)s", title=title or "—"))
@@ -176,11 +237,19 @@ def drill_down(group_by: str, key, args: dict) -> str | None:
     if key is None:
         return None
     if group_by == "exam":
-        return url_for("reports.pass_rates", group_by="enterprise", exam=key, **{"from": args["date_from"].isoformat(),
-                                                                                 "to": args["date_to"].isoformat()})
+        return url_for(
+            "reports.pass_rates",
+            group_by="enterprise",
+            exam=key,
+            **{"from": args["date_from"].isoformat(), "to": args["date_to"].isoformat()},
+        )
     if group_by == "month":
-        return url_for("reports.pass_rates", group_by="exam", **{"from": f"{key}-01", "to": _month_end(key)})
-    target = {"sector": "sector", "role": "role", "enterprise": "enterprise", "town": "town"}[group_by]
+        return url_for(
+            "reports.pass_rates", group_by="exam", **{"from": f"{key}-01", "to": _month_end(key)}
+        )
+    target = {"sector": "sector", "role": "role", "enterprise": "enterprise", "town": "town"}[
+        group_by
+    ]
     return url_for("reports.tracker_page", status=tracker.NOT_PASSED, **{target: key})
 
 
@@ -196,13 +265,29 @@ def pass_rates():
     """Pass rates grouped by exam, sector, post, enterprise, town or month."""
     args = _passrate_args()
     rows, overall = _passrates(args)
-    exams = db.session.execute(select(Exam.id, Exam.title).where(
-        Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc()).limit(300)).all()
+    exams = db.session.execute(
+        select(Exam.id, Exam.title)
+        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None))
+        .order_by(Exam.opens_at.desc())
+        .limit(300)
+    ).all()
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
-    return render_template("reports/passrates.html", rows=rows, overall=overall, args=args, exams=exams,
-                           sectors=sectors, group_labels=GROUP_LABELS, drill_down=drill_down,
-                           chart=_rate_chart(rows, _("Final pass rate by %(group)s", group=GROUP_LABELS[args["group_by"]]))
-                           if len(rows) <= 40 else "", query=request.args.to_dict())
+    return render_template(
+        "reports/passrates.html",
+        rows=rows,
+        overall=overall,
+        args=args,
+        exams=exams,
+        sectors=sectors,
+        group_labels=GROUP_LABELS,
+        drill_down=drill_down,
+        chart=_rate_chart(
+            rows, _("Final pass rate by %(group)s", group=GROUP_LABELS[args["group_by"]])
+        )
+        if len(rows) <= 40
+        else "",
+        query=request.args.to_dict(),
+    )
 
 
 @bp.route("/pass-rates.<any(xlsx, pdf):fmt>")
@@ -213,11 +298,17 @@ def pass_rates_export(fmt: str):
     lines = _filter_lines(args)
     name = f"通过率-按{exports.GROUP_CHINESE[args['group_by']]}-{_today().isoformat()}"
     if fmt == "xlsx":
-        return download(exports.passrates_xlsx(rows, overall, args["group_by"], lines, _today()), f"{name}.xlsx",
-                        exports.XLSX)
+        return download(
+            exports.passrates_xlsx(rows, overall, args["group_by"], lines, _today()),
+            f"{name}.xlsx",
+            exports.XLSX,
+        )
     title = _("Pass rates by %(group)s", group=GROUP_LABELS[args["group_by"]])
-    return download(exports.passrates_pdf(rows, overall, args["group_by"], lines, title), f"{name}.pdf",
-                    "application/pdf")
+    return download(
+        exports.passrates_pdf(rows, overall, args["group_by"], lines, title),
+        f"{name}.pdf",
+        "application/pdf",
+    )
 
 
 # --- the 100% tracker ---------------------------------------------------------------------------
@@ -227,23 +318,33 @@ def _tracker_filters(source) -> tracker.Filters:
     """The tracker's filters from the query string (the page) or the form (the action)."""
     status = source.get("status") or None
     role = source.get("role") or None
-    return tracker.Filters(status=status if status in (*tracker.STATUSES, tracker.NOT_PASSED) else None,
-                           sector_id=parse_id(source.get("sector")), town_id=parse_id(source.get("town")),
-                           enterprise_id=parse_id(source.get("enterprise")),
-                           role=role if role in PersonRole.ALL else None, q=(source.get("q") or "")[:40])
+    return tracker.Filters(
+        status=status if status in (*tracker.STATUSES, tracker.NOT_PASSED) else None,
+        sector_id=parse_id(source.get("sector")),
+        town_id=parse_id(source.get("town")),
+        enterprise_id=parse_id(source.get("enterprise")),
+        role=role if role in PersonRole.ALL else None,
+        q=(source.get("q") or "")[:40],
+    )
 
 
 def _tracker_lines(filters: tracker.Filters) -> list[str]:
     lines = []
     if filters.status:
         lines.append(_("Standing: %(s)s", s=STATUS_LABELS[filters.status]))
-    for label, model, key in ((_("Sector"), Sector, filters.sector_id), (_("Town/street"), Town, filters.town_id)):
+    for label, model, key in (
+        (_("Sector"), Sector, filters.sector_id),
+        (_("Town/street"), Town, filters.town_id),
+    ):
         if key:
             found = db.session.get(model, key)
             lines.append(f"{label}：{found.name if found else '—'}")
     if filters.enterprise_id:  # named only if the user may see it
-        name = db.session.scalar(visible_enterprises(current_user).with_only_columns(Enterprise.name)
-                                 .where(Enterprise.id == filters.enterprise_id))
+        name = db.session.scalar(
+            visible_enterprises(current_user)
+            .with_only_columns(Enterprise.name)
+            .where(Enterprise.id == filters.enterprise_id)
+        )
         lines.append(f"{_('Enterprise')}：{name or '—'}")
     if filters.role:
         lines.append(f"{_('Post')}：{PersonRole.label(filters.role)}")
@@ -257,12 +358,25 @@ def _targets(now: datetime):
     from exam.training.services import can_manage as manages_session
 
     # Not makeups: naming someone who never sat the original would count them in its final rate only.
-    exams = [e for e in db.session.scalars(select(Exam).where(Exam.closes_at > now, Exam.makeup_of_id.is_(None))
-                                           .order_by(Exam.opens_at))
-             if manages_exam(current_user, e)][:50]
-    sessions = [s for s in db.session.scalars(select(TrainingSession).where(
-        TrainingSession.starts_at > now, TrainingSession.cancelled_at.is_(None))
-        .order_by(TrainingSession.starts_at).limit(50)) if manages_session(current_user, s)]
+    exams = [
+        e
+        for e in db.session.scalars(
+            select(Exam)
+            .where(Exam.closes_at > now, Exam.makeup_of_id.is_(None))
+            .order_by(Exam.opens_at)
+        )
+        if manages_exam(current_user, e)
+    ][:50]
+    sessions = [
+        s
+        for s in db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.starts_at > now, TrainingSession.cancelled_at.is_(None))
+            .order_by(TrainingSession.starts_at)
+            .limit(50)
+        )
+        if manages_session(current_user, s)
+    ]
     return exams, sessions
 
 
@@ -272,18 +386,43 @@ def tracker_page():
     """Every person in a required post with where they stand, by enterprise."""
     filters = _tracker_filters(request.args)
     now = utcnow()
-    result = tracker.page(current_user, status=filters.status, sector_id=filters.sector_id, town_id=filters.town_id,
-                          enterprise_id=filters.enterprise_id, role=filters.role, q=filters.q,
-                          page=int_arg("page", 1) or 1, now=now)
+    result = tracker.page(
+        current_user,
+        status=filters.status,
+        sector_id=filters.sector_id,
+        town_id=filters.town_id,
+        enterprise_id=filters.enterprise_id,
+        role=filters.role,
+        q=filters.q,
+        page=int_arg("page", 1) or 1,
+        now=now,
+    )
     exams, sessions = _targets(now)
-    enterprise = (db.session.scalar(visible_enterprises(current_user).where(Enterprise.id == filters.enterprise_id))
-                  if filters.enterprise_id else None)
+    enterprise = (
+        db.session.scalar(
+            visible_enterprises(current_user).where(Enterprise.id == filters.enterprise_id)
+        )
+        if filters.enterprise_id
+        else None
+    )
     return render_template(
-        "reports/tracker.html", tracker_title=TRACKER_TITLE, result=result, filters=filters, labels=STATUS_LABELS, colours=STATUS_COLOURS,
-        statuses=tracker.STATUSES, not_passed=tracker.NOT_PASSED, exams=exams, sessions=sessions,
-        enterprise=enterprise, query=request.args.to_dict(), form=ActionForm(),
+        "reports/tracker.html",
+        tracker_title=TRACKER_TITLE,
+        result=result,
+        filters=filters,
+        labels=STATUS_LABELS,
+        colours=STATUS_COLOURS,
+        statuses=tracker.STATUSES,
+        not_passed=tracker.NOT_PASSED,
+        exams=exams,
+        sessions=sessions,
+        enterprise=enterprise,
+        query=request.args.to_dict(),
+        form=ActionForm(),
         sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
-        towns=db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all(), roles=PersonRole.ALL)
+        towns=db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all(),
+        roles=PersonRole.ALL,
+    )
 
 
 @bp.route("/tracker.<any(xlsx, pdf):fmt>")
@@ -295,32 +434,53 @@ def tracker_export(fmt: str):
     name = f"100%跟踪表-{_today().isoformat()}"
     if fmt == "xlsx":
         return download(exports.tracker_xlsx(rows, lines, _today()), f"{name}.xlsx", exports.XLSX)
-    return download(exports.tracker_pdf(rows, len(rows), lines, str(TRACKER_TITLE), STATUS_LABELS),
-                    f"{name}.pdf", "application/pdf")
+    return download(
+        exports.tracker_pdf(rows, len(rows), lines, str(TRACKER_TITLE), STATUS_LABELS),
+        f"{name}.pdf",
+        "application/pdf",
+    )
 
 
 def _chosen_people(filters: tracker.Filters, now: datetime) -> list[Person]:
     """The people the enrol action is for: those ticked, or everybody left under the filters."""
     if request.form.get("who") == "all":
-        status = filters.status if filters.status not in (None, *tracker.PASSED) else tracker.NOT_PASSED
+        status = (
+            filters.status if filters.status not in (None, *tracker.PASSED) else tracker.NOT_PASSED
+        )
         left = dataclasses.replace(filters, status=status)
-        ids = [r.person_id for r in tracker.all_rows(current_user, left, now=now, limit=tracker.MAX_ENROL)]
+        ids = [
+            r.person_id
+            for r in tracker.all_rows(current_user, left, now=now, limit=tracker.MAX_ENROL)
+        ]
     else:
-        ids = [pid for pid in (parse_id(v) for v in request.form.getlist("person")) if pid][:tracker.MAX_ENROL]
+        ids = [pid for pid in (parse_id(v) for v in request.form.getlist("person")) if pid][
+            : tracker.MAX_ENROL
+        ]
     if not ids:
         return []
-    return list(db.session.scalars(visible_people(current_user).where(Person.id.in_(ids)).order_by(Person.id)))
+    return list(
+        db.session.scalars(
+            visible_people(current_user).where(Person.id.in_(ids)).order_by(Person.id)
+        )
+    )
 
 
-def _ready_for_an_exam(people: list[Person], filters: tracker.Filters, now: datetime) -> tuple[list[Person], int]:
+def _ready_for_an_exam(
+    people: list[Person], filters: tracker.Filters, now: datetime
+) -> tuple[list[Person], int]:
     """Those of ``people`` who may be put into an exam: not those who failed the makeup (back to
     training first, DOMAIN.md) and, when everybody left is enrolled, not those already booked."""
-    rows = tracker.all_rows(current_user, dataclasses.replace(filters, status=None), now=now,
-                            limit=tracker.MAX_ENROL)
+    rows = tracker.all_rows(
+        current_user, dataclasses.replace(filters, status=None), now=now, limit=tracker.MAX_ENROL
+    )
     standing = {r.person_id: r.status for r in rows}
     everybody = request.form.get("who") == "all"
-    ready = [p for p in people if standing.get(p.id) != "back_to_training"
-             and not (everybody and standing.get(p.id) in ("scheduled", "makeup_pending"))]
+    ready = [
+        p
+        for p in people
+        if standing.get(p.id) != "back_to_training"
+        and not (everybody and standing.get(p.id) in ("scheduled", "makeup_pending"))
+    ]
     skipped = sum(1 for p in people if standing.get(p.id) == "back_to_training")
     return ready, skipped
 
@@ -336,8 +496,14 @@ def tracker_enrol():
     if not ActionForm().validate_on_submit():
         abort(400)
     now = utcnow()
-    back = url_for("reports.tracker_page", **{k: v for k, v in request.form.items()
-                                              if k in ("status", "sector", "town", "enterprise", "role", "q")})
+    back = url_for(
+        "reports.tracker_page",
+        **{
+            k: v
+            for k, v in request.form.items()
+            if k in ("status", "sector", "town", "enterprise", "role", "q")
+        },
+    )
     kind, _sep, target = request.form.get("target", "").partition(":")
     target_id = parse_id(target)
     filters = _tracker_filters(request.form)
@@ -347,30 +513,62 @@ def tracker_enrol():
         return redirect(back)
     if kind == "exam" and target_id:
         exam = db.session.get(Exam, target_id)
-        if exam is None or not manages_exam(current_user, exam) or exam.closes_at <= now or exam.makeup_of_id:
+        if (
+            exam is None
+            or not manages_exam(current_user, exam)
+            or exam.closes_at <= now
+            or exam.makeup_of_id
+        ):
             abort(404)
         people, skipped = _ready_for_an_exam(people, filters, now)
         added = tracker.enrol_in_exam(exam, [p.id for p in people], current_user) if people else 0
         db.session.commit()
         if skipped:
-            flash(_("%(n)s of them failed their makeup exam and go back to training before another exam: "
-                    "they were not added.", n=skipped), "warning")
+            flash(
+                _(
+                    "%(n)s of them failed their makeup exam and go back to training before another exam: "
+                    "they were not added.",
+                    n=skipped,
+                ),
+                "warning",
+            )
         if added:
-            flash(_("%(n)s people added to “%(exam)s”; they see it on their home page.", n=added, exam=exam.title),
-                  "success")
+            flash(
+                _(
+                    "%(n)s people added to “%(exam)s”; they see it on their home page.",
+                    n=added,
+                    exam=exam.title,
+                ),
+                "success",
+            )
         else:
-            flash(_("“%(exam)s” is already open to them: nobody needed adding.", exam=exam.title), "info")
+            flash(
+                _("“%(exam)s” is already open to them: nobody needed adding.", exam=exam.title),
+                "info",
+            )
         return redirect(back)
     if kind == "session" and target_id:
         session = db.session.get(TrainingSession, target_id)
-        if (session is None or not manages_session(current_user, session) or session.cancelled_at is not None
-                or session.starts_at <= now):
+        if (
+            session is None
+            or not manages_session(current_user, session)
+            or session.cancelled_at is not None
+            or session.starts_at <= now
+        ):
             abort(404)
         seats, waiting, refused = tracker.enrol_in_session(session, people, current_user, now)
         db.session.commit()
-        flash(_("Enrolled in “%(title)s”: %(seats)s with a seat, %(waiting)s on the waiting list, %(refused)s "
-                "could not be enrolled.", title=session.title, seats=seats, waiting=waiting, refused=refused),
-              "success" if not refused else "warning")
+        flash(
+            _(
+                "Enrolled in “%(title)s”: %(seats)s with a seat, %(waiting)s on the waiting list, %(refused)s "
+                "could not be enrolled.",
+                title=session.title,
+                seats=seats,
+                waiting=waiting,
+                refused=refused,
+            ),
+            "success" if not refused else "warning",
+        )
         return redirect(back)
     flash(_("Choose an exam or a training session."), "warning")
     return redirect(back)

@@ -84,17 +84,27 @@ class Heat:
 
     def matrix(self) -> list[list[float | None]]:
         """Percentages, rows by columns (None where nobody sat the topic)."""
-        return [[c.percent if (c := self.cells.get((row.id, col.key))) else None for col in self.columns]
-                for row in self.rows]
+        return [
+            [
+                c.percent if (c := self.cells.get((row.id, col.key))) else None
+                for col in self.columns
+            ]
+            for row in self.rows
+        ]
 
     def weak(self) -> list[TopicRow]:
         """Topics below ``WEAK_BELOW`` overall, weakest first."""
-        rows = [r for r in self.rows if (t := self.totals.get(r.id)) and t.percent is not None
-                and t.percent < WEAK_BELOW]
+        rows = [
+            r
+            for r in self.rows
+            if (t := self.totals.get(r.id)) and t.percent is not None and t.percent < WEAK_BELOW
+        ]
         return sorted(rows, key=lambda r: self.totals[r.id].percent)
 
 
-def utc_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+def utc_bounds(
+    date_from: date | None, date_to: date | None
+) -> tuple[datetime | None, datetime | None]:
     """Local calendar days [from, to] as UTC instants [start, end)."""
     zone = display_zone()
     start = datetime.combine(date_from, time(), zone) if date_from else None
@@ -108,7 +118,8 @@ def _closure():
     return union_all(
         select(Topic.code.label("code"), Topic.id.label("ancestor_id")),
         select(Topic.code, Topic.parent_id).where(Topic.parent_id.is_not(None)),
-        select(Topic.code, parent.parent_id).join(parent, parent.id == Topic.parent_id)
+        select(Topic.code, parent.parent_id)
+        .join(parent, parent.id == Topic.parent_id)
         .where(parent.parent_id.is_not(None)),
     ).subquery("closure")
 
@@ -117,18 +128,31 @@ def _attempts(user: User, date_from, date_to, exam_id):
     """Counted attempts with the enterprise and role of the post held when they were sat."""
     from exam.auth.models import User as Account
 
-    stint = (select(func.max(Employment.id)).where(
-        Employment.person_id == Person.id,
-        or_(Employment.started_on.is_(None), Employment.started_on <= Attempt.submitted_at),
-        or_(Employment.ended_on.is_(None), Employment.ended_on > Attempt.submitted_at))
-        .correlate(Person, Attempt).scalar_subquery())
+    stint = (
+        select(func.max(Employment.id))
+        .where(
+            Employment.person_id == Person.id,
+            or_(Employment.started_on.is_(None), Employment.started_on <= Attempt.submitted_at),
+            or_(Employment.ended_on.is_(None), Employment.ended_on > Attempt.submitted_at),
+        )
+        .correlate(Person, Attempt)
+        .scalar_subquery()
+    )
     post = aliased(Employment)
     enterprise_id = func.coalesce(post.enterprise_id, Person.enterprise_id)
-    query = (select(Attempt.id.label("attempt_id"), Attempt.result.label("result"),
-                    func.coalesce(post.role, Person.role).label("role"), Enterprise.id.label("enterprise_id"))
-             .join(Account, Account.id == Attempt.user_id).join(Person, Person.id == Account.person_id)
-             .outerjoin(post, post.id == stint).outerjoin(Enterprise, Enterprise.id == enterprise_id)
-             .where(counted()))
+    query = (
+        select(
+            Attempt.id.label("attempt_id"),
+            Attempt.result.label("result"),
+            func.coalesce(post.role, Person.role).label("role"),
+            Enterprise.id.label("enterprise_id"),
+        )
+        .join(Account, Account.id == Attempt.user_id)
+        .join(Person, Person.id == Account.person_id)
+        .outerjoin(post, post.id == stint)
+        .outerjoin(Enterprise, Enterprise.id == enterprise_id)
+        .where(counted())
+    )
     query = scope_enterprises(query, user)
     start, end = utc_bounds(date_from, date_to)
     if start is not None:
@@ -142,9 +166,16 @@ def _attempts(user: User, date_from, date_to, exam_id):
 
 def _sector_sets():
     """Enterprise id -> its sector ids joined by commas (an enterprise may be in several)."""
-    return (select(enterprise_sector.c.enterprise_id,
-                   func.aggregate_strings(cast(enterprise_sector.c.sector_id, String), ",").label("sectors"))
-            .group_by(enterprise_sector.c.enterprise_id).subquery("sector_sets"))
+    return (
+        select(
+            enterprise_sector.c.enterprise_id,
+            func.aggregate_strings(cast(enterprise_sector.c.sector_id, String), ",").label(
+                "sectors"
+            ),
+        )
+        .group_by(enterprise_sector.c.enterprise_id)
+        .subquery("sector_sets")
+    )
 
 
 def _sums(attempts, by: str) -> dict[tuple[int, str], Cell]:
@@ -154,22 +185,31 @@ def _sums(attempts, by: str) -> dict[tuple[int, str], Cell]:
     closure = _closure()
     score = cast(entry.c.value[0].as_float(), Float)
     points = cast(entry.c.value[1].as_float(), Float)
-    statement = (select(closure.c.ancestor_id).select_from(attempts).join(entry, literal(True))
-                 .join(closure, closure.c.code == entry.c.key))
+    statement = (
+        select(closure.c.ancestor_id)
+        .select_from(attempts)
+        .join(entry, literal(True))
+        .join(closure, closure.c.code == entry.c.key)
+    )
     if by == "role":
         key = attempts.c.role
     else:
         sets = _sector_sets()
         key = func.coalesce(sets.c.sectors, literal(NONE))
         statement = statement.outerjoin(sets, sets.c.enterprise_id == attempts.c.enterprise_id)
-    statement = statement.add_columns(key, func.sum(score), func.sum(points),
-                                      func.count(func.distinct(attempts.c.attempt_id)))
+    statement = statement.add_columns(
+        key, func.sum(score), func.sum(points), func.count(func.distinct(attempts.c.attempt_id))
+    )
     statement = statement.group_by(closure.c.ancestor_id, key)
-    return {(topic_id, str(k)): Cell(float(s or 0), float(p or 0), n)
-            for topic_id, k, s, p, n in db.session.execute(statement)}
+    return {
+        (topic_id, str(k)): Cell(float(s or 0), float(p or 0), n)
+        for topic_id, k, s, p, n in db.session.execute(statement)
+    }
 
 
-def _by_column(groups: dict[tuple[int, str], Cell]) -> tuple[dict[tuple[int, str], Cell], dict[int, Cell]]:
+def _by_column(
+    groups: dict[tuple[int, str], Cell],
+) -> tuple[dict[tuple[int, str], Cell], dict[int, Cell]]:
     """Cells per (topic, column) and totals per topic from the groups of ``_sums``: a group of
     several sectors counts in each of its columns, and once in the total (groups are disjoint)."""
     cells: dict[tuple[int, str], Cell] = {}
@@ -184,7 +224,9 @@ def _by_column(groups: dict[tuple[int, str], Cell]) -> tuple[dict[tuple[int, str
 def _plus(before: Cell | None, cell: Cell) -> Cell:
     if before is None:
         return cell
-    return Cell(before.score + cell.score, before.points + cell.points, before.attempts + cell.attempts)
+    return Cell(
+        before.score + cell.score, before.points + cell.points, before.attempts + cell.attempts
+    )
 
 
 def _topic_rows(present: set[int]) -> tuple[TopicRow, ...]:
@@ -210,8 +252,11 @@ def _columns(by: str, keys: set[str], locale: str | None) -> tuple[Column, ...]:
     if by == "role":
         known = [Column(r, PersonRole.label(r)) for r in PersonRole.ALL if r in keys]
         return tuple(known + [Column(k, k) for k in sorted(keys - set(PersonRole.ALL))])
-    sectors = db.session.scalars(select(Sector).where(
-        Sector.id.in_([int(k) for k in keys if k.isdigit()])).order_by(Sector.sort_order))
+    sectors = db.session.scalars(
+        select(Sector)
+        .where(Sector.id.in_([int(k) for k in keys if k.isdigit()]))
+        .order_by(Sector.sort_order)
+    )
     columns = [Column(str(s.id), s.display_name(locale)) for s in sectors]
     if NONE in keys:
         from flask_babel import gettext as _
@@ -220,8 +265,15 @@ def _columns(by: str, keys: set[str], locale: str | None) -> tuple[Column, ...]:
     return tuple(columns)
 
 
-def heat(user: User, *, by: str, date_from: date | None, date_to: date | None,
-         exam_id: int | None = None, locale: str | None = None) -> Heat:
+def heat(
+    user: User,
+    *,
+    by: str,
+    date_from: date | None,
+    date_to: date | None,
+    exam_id: int | None = None,
+    locale: str | None = None,
+) -> Heat:
     """Average percent of points per topic (rows) by sector or role (columns), in at most
     four statements whatever the number of attempts."""
     if by not in BY:
@@ -238,6 +290,8 @@ def exams_sat(user: User) -> list[tuple[int, str]]:
     from exam.exams.models import Exam
 
     # Every exam is listed: an organiser's people may have sat exams the bureau manages.
-    return db.session.execute(select(Exam.id, Exam.title).where(Exam.id.in_(
-        select(Attempt.exam_id).where(counted()).distinct())).order_by(Exam.opens_at.desc())).all()
-
+    return db.session.execute(
+        select(Exam.id, Exam.title)
+        .where(Exam.id.in_(select(Attempt.exam_id).where(counted()).distinct()))
+        .order_by(Exam.opens_at.desc())
+    ).all()

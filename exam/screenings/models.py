@@ -50,10 +50,14 @@ class Screening(db.Model):
 
     __table_args__ = (
         CheckConstraint(f"hours >= 0 AND hours <= {MAX_HOURS}", name="hours_range"),
-        CheckConstraint(f"headcount_cadres IS NULL OR (headcount_cadres >= 0 AND headcount_cadres <= {MAX_HEADCOUNT})",
-                        name="cadres_range"),
-        CheckConstraint(f"headcount_workers IS NULL OR (headcount_workers >= 0 AND headcount_workers <= {MAX_HEADCOUNT})",
-                        name="workers_range"),
+        CheckConstraint(
+            f"headcount_cadres IS NULL OR (headcount_cadres >= 0 AND headcount_cadres <= {MAX_HEADCOUNT})",
+            name="cadres_range",
+        ),
+        CheckConstraint(
+            f"headcount_workers IS NULL OR (headcount_workers >= 0 AND headcount_workers <= {MAX_HEADCOUNT})",
+            name="workers_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,8 +74,12 @@ class Screening(db.Model):
     #: Workers (职工) present, named people included; None: not counted.
     headcount_workers: Mapped[int | None]
     #: The sector and town/street it was held for, for reports and organisers' scope.
-    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id", ondelete="SET NULL"), index=True)
-    town_id: Mapped[int | None] = mapped_column(ForeignKey("town.id", ondelete="SET NULL"), index=True)
+    sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sector.id", ondelete="SET NULL"), index=True
+    )
+    town_id: Mapped[int | None] = mapped_column(
+        ForeignKey("town.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
@@ -79,7 +87,8 @@ class Screening(db.Model):
     sector = relationship("Sector")
     town = relationship("Town")
     attendances: Mapped[list[ScreeningAttendance]] = relationship(
-        back_populates="screening", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="screening", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def headcount(self) -> int | None:

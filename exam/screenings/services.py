@@ -111,22 +111,32 @@ def count_person_times(cadres: int | None, workers: int | None, named: int) -> i
 
 
 def named_count(screening: Screening) -> int:
-    return db.session.scalar(select(func.count(ScreeningAttendance.id))
-                             .where(ScreeningAttendance.screening_id == screening.id)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(ScreeningAttendance.id)).where(
+                ScreeningAttendance.screening_id == screening.id
+            )
+        )
+        or 0
+    )
 
 
 def person_times(screening: Screening) -> int:
     """Person-times of ``screening``, without counting a named person twice."""
-    return count_person_times(screening.headcount_cadres, screening.headcount_workers, named_count(screening))
+    return count_person_times(
+        screening.headcount_cadres, screening.headcount_workers, named_count(screening)
+    )
 
 
 def named_counts(screening_ids: Collection[int]) -> dict[int, int]:
     """Named attendees per screening, for a page of screenings in one query."""
     if not screening_ids:
         return {}
-    rows = db.session.execute(select(ScreeningAttendance.screening_id, func.count(ScreeningAttendance.id))
-                              .where(ScreeningAttendance.screening_id.in_(screening_ids))
-                              .group_by(ScreeningAttendance.screening_id))
+    rows = db.session.execute(
+        select(ScreeningAttendance.screening_id, func.count(ScreeningAttendance.id))
+        .where(ScreeningAttendance.screening_id.in_(screening_ids))
+        .group_by(ScreeningAttendance.screening_id)
+    )
     return {screening_id: n for screening_id, n in rows}
 
 
@@ -136,14 +146,25 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
-def totals(year: int | None = None, *, sector_ids: Collection[int] | None = None,
-           town_ids: Collection[int] | None = None, now: datetime | None = None) -> ScreeningTotals:
+def totals(
+    year: int | None = None,
+    *,
+    sector_ids: Collection[int] | None = None,
+    town_ids: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> ScreeningTotals:
     """Screenings held (started by ``now``) in ``year`` (Beijing time; None: ever) and their
     person-times; ``sector_ids``/``town_ids`` keep only screenings held for those."""
-    query = (select(Screening.headcount_cadres, Screening.headcount_workers, func.count(ScreeningAttendance.id))
-             .outerjoin(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
-             .where(Screening.starts_at <= (now or utcnow()))
-             .group_by(Screening.id, Screening.headcount_cadres, Screening.headcount_workers))
+    query = (
+        select(
+            Screening.headcount_cadres,
+            Screening.headcount_workers,
+            func.count(ScreeningAttendance.id),
+        )
+        .outerjoin(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
+        .where(Screening.starts_at <= (now or utcnow()))
+        .group_by(Screening.id, Screening.headcount_cadres, Screening.headcount_workers)
+    )
     if year is not None:
         start, end = year_bounds(year)
         query = query.where(Screening.starts_at >= start, Screening.starts_at < end)
@@ -167,26 +188,44 @@ def named_hours(person_id: int, year: int) -> float:
     total = db.session.scalar(
         select(func.sum(Screening.hours))
         .join(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
-        .where(ScreeningAttendance.person_id == person_id, Screening.starts_at >= start, Screening.starts_at < end))
+        .where(
+            ScreeningAttendance.person_id == person_id,
+            Screening.starts_at >= start,
+            Screening.starts_at < end,
+        )
+    )
     return float(total or 0.0)
 
 
 def named_hours_of(person_ids: list[int], year: int) -> dict[int, float]:
     """``named_hours`` for many people in one query (the shortfall list)."""
     start, end = year_bounds(year)
-    return {pid: float(total or 0.0) for pid, total in db.session.execute(
-        select(ScreeningAttendance.person_id, func.sum(Screening.hours))
-        .join(Screening, ScreeningAttendance.screening_id == Screening.id)
-        .where(ScreeningAttendance.person_id.in_(person_ids), Screening.starts_at >= start, Screening.starts_at < end)
-        .group_by(ScreeningAttendance.person_id))}
+    return {
+        pid: float(total or 0.0)
+        for pid, total in db.session.execute(
+            select(ScreeningAttendance.person_id, func.sum(Screening.hours))
+            .join(Screening, ScreeningAttendance.screening_id == Screening.id)
+            .where(
+                ScreeningAttendance.person_id.in_(person_ids),
+                Screening.starts_at >= start,
+                Screening.starts_at < end,
+            )
+            .group_by(ScreeningAttendance.person_id)
+        )
+    }
 
 
 def screenings_of(person_id: int) -> list[Screening]:
     """The screenings a person attended by name, newest first (for the personal file)."""
-    return list(db.session.scalars(
-        select(Screening).join(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
-        .where(ScreeningAttendance.person_id == person_id)
-        .options(selectinload(Screening.films)).order_by(Screening.starts_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Screening)
+            .join(ScreeningAttendance, ScreeningAttendance.screening_id == Screening.id)
+            .where(ScreeningAttendance.person_id == person_id)
+            .options(selectinload(Screening.films))
+            .order_by(Screening.starts_at.desc())
+        )
+    )
 
 
 # --- the film library ------------------------------------------------------------------------
@@ -199,14 +238,21 @@ def save_film(film: Film | None, data: FilmData) -> Film:
     problems = []
     if not title:
         problems.append(Problem("title", "required"))
-    elif db.session.scalar(select(Film.id).where(Film.title == title, Film.id != (film.id if film else None))):
+    elif db.session.scalar(
+        select(Film.id).where(Film.title == title, Film.id != (film.id if film else None))
+    ):
         problems.append(Problem("title", "duplicate_title"))
     if data.duration_minutes is None or not 0 < data.duration_minutes <= MAX_FILM_MINUTES:
         problems.append(Problem("duration_minutes", "duration"))
     if problems:
         raise InvalidInput(problems)
-    values = {"title": title, "accident": data.accident.strip(), "duration_minutes": data.duration_minutes,
-              "source": data.source.strip(), "description": data.description.strip()}
+    values = {
+        "title": title,
+        "accident": data.accident.strip(),
+        "duration_minutes": data.duration_minutes,
+        "source": data.source.strip(),
+        "description": data.description.strip(),
+    }
     if film is None:
         film = Film(**values)
         db.session.add(film)
@@ -222,11 +268,15 @@ def save_film(film: Film | None, data: FilmData) -> Film:
 # --- screenings ------------------------------------------------------------------------------
 
 
-def _screening_problems(screening: Screening | None, data: ScreeningData, now: datetime) -> list[Problem]:
+def _screening_problems(
+    screening: Screening | None, data: ScreeningData, now: datetime
+) -> list[Problem]:
     problems = []
     if not data.film_ids:
         problems.append(Problem("film_ids", "no_film"))
-    elif len(set(data.film_ids)) != db.session.scalar(select(func.count(Film.id)).where(Film.id.in_(data.film_ids))):
+    elif len(set(data.film_ids)) != db.session.scalar(
+        select(func.count(Film.id)).where(Film.id.in_(data.film_ids))
+    ):
         problems.append(Problem("film_ids", "unknown_film"))
     if data.hours is None or not 0 <= data.hours <= MAX_HOURS:
         problems.append(Problem("hours", "hours"))
@@ -248,18 +298,28 @@ def _screening_problems(screening: Screening | None, data: ScreeningData, now: d
     return problems
 
 
-def save_screening(screening: Screening | None, data: ScreeningData, actor: User,
-                   now: datetime | None = None) -> Screening:
+def save_screening(
+    screening: Screening | None, data: ScreeningData, actor: User, now: datetime | None = None
+) -> Screening:
     """Add a screening (``screening`` None) or change one, after checking every field."""
     now = now or utcnow()
     problems = _screening_problems(screening, data, now)
     if problems:
         raise InvalidInput(problems)
-    films = list(db.session.scalars(select(Film).where(Film.id.in_(data.film_ids)).order_by(Film.title)))
-    values = {"starts_at": data.starts_at, "venue": data.venue.strip(),
-              "organising_unit": data.organising_unit.strip(), "audience": data.audience.strip(),
-              "hours": float(data.hours), "headcount_cadres": data.headcount_cadres,
-              "headcount_workers": data.headcount_workers, "sector_id": data.sector_id, "town_id": data.town_id}
+    films = list(
+        db.session.scalars(select(Film).where(Film.id.in_(data.film_ids)).order_by(Film.title))
+    )
+    values = {
+        "starts_at": data.starts_at,
+        "venue": data.venue.strip(),
+        "organising_unit": data.organising_unit.strip(),
+        "audience": data.audience.strip(),
+        "hours": float(data.hours),
+        "headcount_cadres": data.headcount_cadres,
+        "headcount_workers": data.headcount_workers,
+        "sector_id": data.sector_id,
+        "town_id": data.town_id,
+    }
     if screening is None:
         screening = Screening(**values, films=films, created_by_id=actor.id)
         db.session.add(screening)
@@ -295,14 +355,20 @@ def parse_lines(text: str) -> list[str]:
     return keys
 
 
-def find_people(keys: Iterable[str], people: Select) -> tuple[dict[str, Person], list[str], list[str]]:
+def find_people(
+    keys: Iterable[str], people: Select
+) -> tuple[dict[str, Person], list[str], list[str]]:
     """Look up each key as an ID number or a mobile among ``people`` (a query of the people
     the user may see): (found by key, keys not found, mobiles shared by several people)."""
     keys = list(keys)
-    candidates = db.session.scalars(people.where(Person.id_number.in_(keys) | Person.mobile.in_(keys))).all()
+    candidates = db.session.scalars(
+        people.where(Person.id_number.in_(keys) | Person.mobile.in_(keys))
+    ).all()
     found, not_found, ambiguous = {}, [], []
     for key in keys:
-        matches = [p for p in candidates if p.id_number == key] or [p for p in candidates if p.mobile == key]
+        matches = [p for p in candidates if p.id_number == key] or [
+            p for p in candidates if p.mobile == key
+        ]
         if len(matches) == 1:
             found[key] = matches[0]
         elif matches:
@@ -312,8 +378,9 @@ def find_people(keys: Iterable[str], people: Select) -> tuple[dict[str, Person],
     return found, not_found, ambiguous
 
 
-def add_attendees(screening: Screening, text: str, people: Select, actor: User,
-                  now: datetime | None = None) -> AttendanceResult:
+def add_attendees(
+    screening: Screening, text: str, people: Select, actor: User, now: datetime | None = None
+) -> AttendanceResult:
     """Name the people on ``text``'s lines as attendees. Any line not found among ``people``
     (or ambiguous) refuses the whole list: the result says which, and nothing is added."""
     now = now or utcnow()
@@ -328,30 +395,57 @@ def add_attendees(screening: Screening, text: str, people: Select, actor: User,
     result = AttendanceResult(not_found=not_found, ambiguous=ambiguous)
     if not_found or ambiguous:
         return result
-    named = set(db.session.scalars(select(ScreeningAttendance.person_id)
-                                   .where(ScreeningAttendance.screening_id == screening.id)))
-    for person in dict.fromkeys(found.values()):  # one person typed twice (ID and mobile) counts once
+    named = set(
+        db.session.scalars(
+            select(ScreeningAttendance.person_id).where(
+                ScreeningAttendance.screening_id == screening.id
+            )
+        )
+    )
+    for person in dict.fromkeys(
+        found.values()
+    ):  # one person typed twice (ID and mobile) counts once
         if person.id in named:
             result.already.append(person)
             continue
-        db.session.add(ScreeningAttendance(screening_id=screening.id, person_id=person.id, recorded_at=now,
-                                           recorded_by_id=actor.id))
+        db.session.add(
+            ScreeningAttendance(
+                screening_id=screening.id,
+                person_id=person.id,
+                recorded_at=now,
+                recorded_by_id=actor.id,
+            )
+        )
         result.added.append(person)
     if result.added:
-        record("screening.attendance_add", screening, describe(screening),
-               {"added": [f"{p.name} {p.masked_id_number}" for p in result.added]}, actor=actor)
+        record(
+            "screening.attendance_add",
+            screening,
+            describe(screening),
+            {"added": [f"{p.name} {p.masked_id_number}" for p in result.added]},
+            actor=actor,
+        )
     db.session.flush()
     return result
 
 
 def remove_attendee(screening: Screening, person: Person, actor: User) -> bool:
     """Take a named person off a screening (their hours go with it); False if not named."""
-    attendance = db.session.scalar(select(ScreeningAttendance).where(
-        ScreeningAttendance.screening_id == screening.id, ScreeningAttendance.person_id == person.id))
+    attendance = db.session.scalar(
+        select(ScreeningAttendance).where(
+            ScreeningAttendance.screening_id == screening.id,
+            ScreeningAttendance.person_id == person.id,
+        )
+    )
     if attendance is None:
         return False
     db.session.delete(attendance)
-    record("screening.attendance_remove", screening, describe(screening),
-           {"removed": f"{person.name} {person.masked_id_number}"}, actor=actor)
+    record(
+        "screening.attendance_remove",
+        screening,
+        describe(screening),
+        {"removed": f"{person.name} {person.masked_id_number}"},
+        actor=actor,
+    )
     db.session.flush()
     return True

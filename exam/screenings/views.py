@@ -51,11 +51,17 @@ MESSAGES = {
     "hours": _l("Hours must be from 0 to %(max)s.", max=int(MAX_HOURS)),
     "headcount": HEADCOUNT_RANGE,
     "unknown": _l("Choose from the list."),
-    "date": _l("Enter a date from the year %(year)s up to a year from now.", year=services.EARLIEST_YEAR),
-    "future_attendance": _l("This screening has not started yet: nobody can have attended it. Leave the "
-                            "headcounts empty until it has been held."),
+    "date": _l(
+        "Enter a date from the year %(year)s up to a year from now.", year=services.EARLIEST_YEAR
+    ),
+    "future_attendance": _l(
+        "This screening has not started yet: nobody can have attended it. Leave the "
+        "headcounts empty until it has been held."
+    ),
     "too_many": _l("At most %(n)s lines at a time.", n=services.MAX_LINES),
-    "not_started": _l("This screening has not started yet: record who attended once it has been held."),
+    "not_started": _l(
+        "This screening has not started yet: record who attended once it has been held."
+    ),
 }
 
 
@@ -110,30 +116,50 @@ def index():
     if not services.EARLIEST_YEAR <= year <= this_year + 1:
         year = this_year
     start, end = services.year_bounds(year)
-    query = (_visible_screenings().where(Screening.starts_at >= start, Screening.starts_at < end)
-             .options(selectinload(Screening.films), selectinload(Screening.town))
-             .order_by(Screening.starts_at.desc(), Screening.id.desc()))
+    query = (
+        _visible_screenings()
+        .where(Screening.starts_at >= start, Screening.starts_at < end)
+        .options(selectinload(Screening.films), selectinload(Screening.town))
+        .order_by(Screening.starts_at.desc(), Screening.id.desc())
+    )
     page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     named = services.named_counts([s.id for s in page.items])
     sectors, towns = _scope_ids(current_user)
     totals = services.totals(year, sector_ids=sectors, town_ids=towns)
-    return render_template("screenings/index.html", page=page, named=named, totals=totals, year=year,
-                           this_year=this_year, now=utcnow(), person_times=services.count_person_times)
+    return render_template(
+        "screenings/index.html",
+        page=page,
+        named=named,
+        totals=totals,
+        year=year,
+        this_year=this_year,
+        now=utcnow(),
+        person_times=services.count_person_times,
+    )
 
 
 def _screening_form(screening: Screening | None) -> ScreeningForm:
     form = ScreeningForm()
     films = db.session.scalars(select(Film).order_by(Film.title)).all()
-    form.film_ids.choices = options((f.id, _("%(title)s (%(n)s min)", title=f.title, n=f.duration_minutes))
-                                    for f in films)
+    form.film_ids.choices = options(
+        (f.id, _("%(title)s (%(n)s min)", title=f.title, n=f.duration_minutes)) for f in films
+    )
     sector_scope, town_scope = _scope_ids(current_user)
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     # A limited organiser must say which of their sectors/towns it was for; others may leave it open.
-    form.sector_id.choices = options(([] if sector_scope else [(0, "—")]) + [
-        (s.id, s.display_name(select_locale())) for s in sectors if sector_scope is None or s.id in sector_scope])
-    form.town_id.choices = options(([] if town_scope else [(0, "—")]) + [
-        (t.id, t.name) for t in towns if town_scope is None or t.id in town_scope])
+    form.sector_id.choices = options(
+        ([] if sector_scope else [(0, "—")])
+        + [
+            (s.id, s.display_name(select_locale()))
+            for s in sectors
+            if sector_scope is None or s.id in sector_scope
+        ]
+    )
+    form.town_id.choices = options(
+        ([] if town_scope else [(0, "—")])
+        + [(t.id, t.name) for t in towns if town_scope is None or t.id in town_scope]
+    )
     if screening is not None and not form.is_submitted():
         form.film_ids.data = [f.id for f in screening.films]
         form.starts_at.data = _local(screening.starts_at)
@@ -149,10 +175,17 @@ def _screening_form(screening: Screening | None) -> ScreeningForm:
 
 def _screening_data(form: ScreeningForm) -> services.ScreeningData:
     return services.ScreeningData(
-        starts_at=_utc(form.starts_at.data), film_ids=list(form.film_ids.data or []), venue=form.venue.data,
-        organising_unit=form.organising_unit.data, audience=form.audience.data or "", hours=form.hours.data,
-        headcount_cadres=form.headcount_cadres.data, headcount_workers=form.headcount_workers.data,
-        sector_id=form.sector_id.data or None, town_id=form.town_id.data or None)
+        starts_at=_utc(form.starts_at.data),
+        film_ids=list(form.film_ids.data or []),
+        venue=form.venue.data,
+        organising_unit=form.organising_unit.data,
+        audience=form.audience.data or "",
+        hours=form.hours.data,
+        headcount_cadres=form.headcount_cadres.data,
+        headcount_workers=form.headcount_workers.data,
+        sector_id=form.sector_id.data or None,
+        town_id=form.town_id.data or None,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"screening_id": None})
@@ -164,7 +197,9 @@ def edit(screening_id: int | None):
     if form.validate_on_submit():
         data = _screening_data(form)
         if not can_manage(current_user, data.sector_id, data.town_id):
-            form.sector_id.errors.append(_("Choose only sectors and towns/streets within your scope."))
+            form.sector_id.errors.append(
+                _("Choose only sectors and towns/streets within your scope.")
+            )
         else:
             try:
                 screening = services.save_screening(screening, data, current_user)
@@ -174,23 +209,43 @@ def edit(screening_id: int | None):
                 db.session.commit()
                 flash(_("Saved."), "success")
                 return redirect(url_for("screenings.detail", screening_id=screening.id))
-    return render_template("screenings/form.html", form=form, screening=screening,
-                           has_films=bool(form.film_ids.choices))
+    return render_template(
+        "screenings/form.html",
+        form=form,
+        screening=screening,
+        has_films=bool(form.film_ids.choices),
+    )
 
 
 def _detail(screening: Screening, form: AttendanceForm) -> str:
     visible = visible_people(current_user).with_only_columns(Person.id)
     attendees = db.session.execute(
-        select(ScreeningAttendance, Person).join(Person, Person.id == ScreeningAttendance.person_id)
+        select(ScreeningAttendance, Person)
+        .join(Person, Person.id == ScreeningAttendance.person_id)
         .where(ScreeningAttendance.screening_id == screening.id, Person.id.in_(visible))
-        .order_by(ScreeningAttendance.recorded_at.desc(), Person.name)).all()
+        .order_by(ScreeningAttendance.recorded_at.desc(), Person.name)
+    ).all()
     named = services.named_count(screening)
-    recorders = {u.id: u.name for u in db.session.scalars(select(User).where(
-        User.id.in_({a.recorded_by_id for a, _person in attendees if a.recorded_by_id})))}
+    recorders = {
+        u.id: u.name
+        for u in db.session.scalars(
+            select(User).where(
+                User.id.in_({a.recorded_by_id for a, _person in attendees if a.recorded_by_id})
+            )
+        )
+    }
     return render_template(
-        "screenings/detail.html", screening=screening, form=form, attendees=attendees, named=named,
-        hidden=named - len(attendees), person_times=services.person_times(screening), recorders=recorders,
-        started=screening.starts_at <= utcnow(), year=_local(screening.starts_at).year)
+        "screenings/detail.html",
+        screening=screening,
+        form=form,
+        attendees=attendees,
+        named=named,
+        hidden=named - len(attendees),
+        person_times=services.person_times(screening),
+        recorders=recorders,
+        started=screening.starts_at <= utcnow(),
+        year=_local(screening.starts_at).year,
+    )
 
 
 @bp.route("/<int:screening_id>")
@@ -207,19 +262,31 @@ def add_attendance(screening_id: int):
     if not form.validate_on_submit():
         return _detail(screening, form)
     try:
-        result = services.add_attendees(screening, form.lines.data, visible_people(current_user), current_user)
+        result = services.add_attendees(
+            screening, form.lines.data, visible_people(current_user), current_user
+        )
     except services.InvalidInput as refused:
         _refuse(form, refused.problems)
         return _detail(screening, form)
     if result.not_found or result.ambiguous:
         db.session.rollback()
         if result.not_found:
-            form.lines.errors.append(_("Not found among the people you may see: %(lines)s",
-                                       lines="、".join(result.not_found)))
+            form.lines.errors.append(
+                _(
+                    "Not found among the people you may see: %(lines)s",
+                    lines="、".join(result.not_found),
+                )
+            )
         if result.ambiguous:
-            form.lines.errors.append(_("These mobiles belong to more than one person; use the ID number: %(lines)s",
-                                       lines="、".join(result.ambiguous)))
-        form.lines.errors.append(_("Nobody was added: correct or remove these lines and add again."))
+            form.lines.errors.append(
+                _(
+                    "These mobiles belong to more than one person; use the ID number: %(lines)s",
+                    lines="、".join(result.ambiguous),
+                )
+            )
+        form.lines.errors.append(
+            _("Nobody was added: correct or remove these lines and add again.")
+        )
         return _detail(screening, form)
     try:
         db.session.commit()
@@ -229,7 +296,9 @@ def add_attendance(screening_id: int):
         return redirect(url_for("screenings.detail", screening_id=screening.id))
     flash(_("%(n)s added.", n=len(result.added)), "success")
     if result.already:
-        flash(_("Named already: %(names)s", names="、".join(p.name for p in result.already)), "info")
+        flash(
+            _("Named already: %(names)s", names="、".join(p.name for p in result.already)), "info"
+        )
     return redirect(url_for("screenings.detail", screening_id=screening.id))
 
 
@@ -242,7 +311,10 @@ def remove_attendance(screening_id: int, person_id: int):
         abort(400)
     if services.remove_attendee(screening, person, current_user):
         db.session.commit()
-        flash(_("%(name)s is no longer named; the hours are taken off their file.", name=person.name), "success")
+        flash(
+            _("%(name)s is no longer named; the hours are taken off their file.", name=person.name),
+            "success",
+        )
     return redirect(url_for("screenings.detail", screening_id=screening.id))
 
 
@@ -252,8 +324,11 @@ def remove_attendance(screening_id: int, person_id: int):
 @bp.route("/films")
 @roles_required(*MANAGERS)
 def films():
-    shown = dict(db.session.execute(select(screening_film.c.film_id, func.count())
-                                    .group_by(screening_film.c.film_id)).all())
+    shown = dict(
+        db.session.execute(
+            select(screening_film.c.film_id, func.count()).group_by(screening_film.c.film_id)
+        ).all()
+    )
     library = db.session.scalars(select(Film).order_by(Film.title)).all()
     return render_template("screenings/films.html", films=library, shown=shown)
 
@@ -267,9 +342,13 @@ def edit_film(film_id: int | None):
         abort(404)
     form = FilmForm(obj=film)
     if form.validate_on_submit():
-        data = services.FilmData(title=form.title.data, duration_minutes=form.duration_minutes.data,
-                                 accident=form.accident.data or "", source=form.source.data or "",
-                                 description=form.description.data or "")
+        data = services.FilmData(
+            title=form.title.data,
+            duration_minutes=form.duration_minutes.data,
+            accident=form.accident.data or "",
+            source=form.source.data or "",
+            description=form.description.data or "",
+        )
         try:
             services.save_film(film, data)
         except services.InvalidInput as refused:

@@ -22,12 +22,14 @@ from exam.extensions import db
 from exam.timeutil import UTCDateTime, utcnow
 
 session_sector = Table(
-    "training_session_sector", db.metadata,
+    "training_session_sector",
+    db.metadata,
     Column("session_id", ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True),
 )
 session_topic = Table(
-    "training_session_topic", db.metadata,
+    "training_session_topic",
+    db.metadata,
     Column("session_id", ForeignKey("training_session.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -70,7 +72,9 @@ class TrainingSession(db.Model):
 
     sectors = relationship("Sector", secondary=session_sector)
     topics = relationship("Topic", secondary=session_topic)
-    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
 
 
 class EnrolmentStatus:
@@ -86,7 +90,9 @@ class Enrolment(db.Model):
     __table_args__ = (UniqueConstraint("session_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("training_session.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(12), default=EnrolmentStatus.ENROLLED)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,13 +69,18 @@ def is_invited(session: TrainingSession, person: Person) -> bool:
 
 
 def enrolled_count(session: TrainingSession) -> int:
-    return db.session.scalar(select(func.count(Enrolment.id)).where(
-        Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.ENROLLED))
+    return db.session.scalar(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.ENROLLED
+        )
+    )
 
 
 def _lock(session: TrainingSession) -> None:
     """Serialise enrolments of one session (PostgreSQL; SQLite has one writer anyway)."""
-    db.session.execute(select(TrainingSession.id).where(TrainingSession.id == session.id).with_for_update())
+    db.session.execute(
+        select(TrainingSession.id).where(TrainingSession.id == session.id).with_for_update()
+    )
 
 
 def enrol(session: TrainingSession, person: Person, now: datetime) -> Enrolment:
@@ -87,14 +92,19 @@ def enrol(session: TrainingSession, person: Person, now: datetime) -> Enrolment:
     if not is_invited(session, person):
         raise TrainingError("not_invited")
     _lock(session)
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
-                                                          Enrolment.person_id == person.id))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.session_id == session.id, Enrolment.person_id == person.id
+        )
+    )
     if enrolment is not None and enrolment.status != EnrolmentStatus.WITHDRAWN:
         return enrolment
     full = session.capacity is not None and enrolled_count(session) >= session.capacity
     status = EnrolmentStatus.WAITING if full else EnrolmentStatus.ENROLLED
     if enrolment is None:
-        enrolment = Enrolment(session_id=session.id, person_id=person.id, status=status, enrolled_at=now)
+        enrolment = Enrolment(
+            session_id=session.id, person_id=person.id, status=status, enrolled_at=now
+        )
         db.session.add(enrolment)
     else:
         enrolment.status, enrolment.enrolled_at = status, now
@@ -118,9 +128,12 @@ def withdraw(enrolment: Enrolment, now: datetime) -> Enrolment | None:
 def _promote(session: TrainingSession) -> Enrolment | None:
     if session.capacity is not None and enrolled_count(session) >= session.capacity:
         return None
-    first = db.session.scalar(select(Enrolment).where(
-        Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.enrolled_at, Enrolment.id).limit(1))
+    first = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.WAITING)
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
+        .limit(1)
+    )
     if first is not None:
         first.status = EnrolmentStatus.ENROLLED
         db.session.flush()
@@ -146,7 +159,13 @@ def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
     added = [pid for pid in person_ids if pid not in named]
     rules["person_ids"] = named + added
     session.invitation = rules
-    record("training.invite", session, f"{session.title}: +{len(added)}", {"person_ids": added}, actor=actor)
+    record(
+        "training.invite",
+        session,
+        f"{session.title}: +{len(added)}",
+        {"person_ids": added},
+        actor=actor,
+    )
     return len(added)
 
 
@@ -159,8 +178,12 @@ def can_manage(user: User, session: TrainingSession) -> bool:
         return True
     if session.created_by_id == user.id:
         return True
-    return bool(user.scope_sectors and not user.scope_towns and session.sectors
-                and {s.id for s in session.sectors} <= {s.id for s in user.scope_sectors})
+    return bool(
+        user.scope_sectors
+        and not user.scope_towns
+        and session.sectors
+        and {s.id for s in session.sectors} <= {s.id for s in user.scope_sectors}
+    )
 
 
 # --- attendance -------------------------------------------------------------------------------
@@ -170,7 +193,9 @@ def signin_code(session: TrainingSession, now: datetime, slots_back: int = 0) ->
     """The code in the room's QR code now: signed with the session's secret, bound to the
     session and to a two-minute slot of time, so it cannot be guessed, forged or reused later."""
     slot = int(now.timestamp()) // CODE_SECONDS - slots_back
-    digest = hmac.new(session.signin_secret.encode(), f"{session.id}:{slot}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        session.signin_secret.encode(), f"{session.id}:{slot}".encode(), hashlib.sha256
+    ).digest()
     return base64.b32encode(digest[:10]).decode().rstrip("=")
 
 
@@ -182,12 +207,19 @@ def code_valid(session: TrainingSession, code: str, now: datetime) -> bool:
 
 
 def signin_open(session: TrainingSession, now: datetime) -> bool:
-    return session.cancelled_at is None and session.starts_at - EARLY_SIGNIN <= now <= session.ends_at
+    return (
+        session.cancelled_at is None and session.starts_at - EARLY_SIGNIN <= now <= session.ends_at
+    )
 
 
-def _attend(session: TrainingSession, person: Person, how: str, now: datetime, actor: User | None) -> Enrolment:
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
-                                                          Enrolment.person_id == person.id))
+def _attend(
+    session: TrainingSession, person: Person, how: str, now: datetime, actor: User | None
+) -> Enrolment:
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.session_id == session.id, Enrolment.person_id == person.id
+        )
+    )
     if enrolment is None:
         enrolment = Enrolment(session_id=session.id, person_id=person.id, enrolled_at=now)
         db.session.add(enrolment)
@@ -205,19 +237,30 @@ def sign_in(session: TrainingSession, person: Person, code: str, now: datetime) 
         raise TrainingError("bad_code")
     if not signin_open(session, now):
         raise TrainingError("signin_closed")
-    if not is_invited(session, person) and not db.session.scalar(select(Enrolment.id).where(
-            Enrolment.session_id == session.id, Enrolment.person_id == person.id)):
+    if not is_invited(session, person) and not db.session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.session_id == session.id, Enrolment.person_id == person.id
+        )
+    ):
         raise TrainingError("not_invited")
     try:
         with db.session.begin_nested():
             return _attend(session, person, "qr", now, None)
     except IntegrityError:  # the same person signed in twice at once: the other one counted
-        return db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
-                                                         Enrolment.person_id == person.id))
+        return db.session.scalar(
+            select(Enrolment).where(
+                Enrolment.session_id == session.id, Enrolment.person_id == person.id
+            )
+        )
 
 
-def roll_call(session: TrainingSession, present: set[int], actor: User, now: datetime,
-              shown_present: set[int] | None = None) -> tuple[int, int]:
+def roll_call(
+    session: TrainingSession,
+    present: set[int],
+    actor: User,
+    now: datetime,
+    shown_present: set[int] | None = None,
+) -> tuple[int, int]:
     """The organiser's roll call: ``present`` are the person ids ticked; only those that were
     shown ticked (``shown_present``) and are no longer are unmarked, so that a QR sign-in made
     while the list was open is kept. (marked, unmarked)"""
@@ -297,22 +340,37 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
 
 def session_hours(person_ids: list[int], year: int) -> dict[int, float]:
     start, end = _year_bounds(year)
-    return {pid: float(hours or 0) for pid, hours in db.session.execute(
-        select(Enrolment.person_id, func.sum(TrainingSession.hours))
-        .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
-        .where(Enrolment.person_id.in_(person_ids), Enrolment.attended_at.is_not(None),
-               TrainingSession.cancelled_at.is_(None), TrainingSession.starts_at >= start,
-               TrainingSession.starts_at < end)
-        .group_by(Enrolment.person_id))}
+    return {
+        pid: float(hours or 0)
+        for pid, hours in db.session.execute(
+            select(Enrolment.person_id, func.sum(TrainingSession.hours))
+            .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+            .where(
+                Enrolment.person_id.in_(person_ids),
+                Enrolment.attended_at.is_not(None),
+                TrainingSession.cancelled_at.is_(None),
+                TrainingSession.starts_at >= start,
+                TrainingSession.starts_at < end,
+            )
+            .group_by(Enrolment.person_id)
+        )
+    }
 
 
 def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
     if not current_app.config["EXTERNAL_HOURS"]:
         return {}
-    return {pid: float(hours or 0) for pid, hours in db.session.execute(
-        select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
-        .where(ExternalTraining.person_id.in_(person_ids), extract("year", ExternalTraining.held_on) == year)
-        .group_by(ExternalTraining.person_id))}
+    return {
+        pid: float(hours or 0)
+        for pid, hours in db.session.execute(
+            select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
+            .where(
+                ExternalTraining.person_id.in_(person_ids),
+                extract("year", ExternalTraining.held_on) == year,
+            )
+            .group_by(ExternalTraining.person_id)
+        )
+    }
 
 
 def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
@@ -326,10 +384,23 @@ def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
     from exam.learning.services import online_hours
 
     ids = [p.id for p in people]
-    sessions, external, screenings = session_hours(ids, year), external_hours(ids, year), screening_hours(ids, year)
+    sessions, external, screenings = (
+        session_hours(ids, year),
+        external_hours(ids, year),
+        screening_hours(ids, year),
+    )
     online = online_hours(ids, year)
-    return {p.id: Ledger(year, sessions.get(p.id, 0.0), screenings.get(p.id, 0.0), external.get(p.id, 0.0),
-                         requirement(p, year), online.get(p.id, 0.0)) for p in people}
+    return {
+        p.id: Ledger(
+            year,
+            sessions.get(p.id, 0.0),
+            screenings.get(p.id, 0.0),
+            external.get(p.id, 0.0),
+            requirement(p, year),
+            online.get(p.id, 0.0),
+        )
+        for p in people
+    }
 
 
 def ledger(person: Person, year: int) -> Ledger:
@@ -338,9 +409,14 @@ def ledger(person: Person, year: int) -> Ledger:
 
 def attended(person: Person) -> list[Enrolment]:
     """Every session the person came to, newest first (their training file)."""
-    return list(db.session.scalars(select(Enrolment).join(TrainingSession).where(
-        Enrolment.person_id == person.id, Enrolment.attended_at.is_not(None))
-        .order_by(TrainingSession.starts_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(TrainingSession)
+            .where(Enrolment.person_id == person.id, Enrolment.attended_at.is_not(None))
+            .order_by(TrainingSession.starts_at.desc())
+        )
+    )
 
 
 def meets_requirement(person: Person, today: date) -> Ledger | None:
@@ -352,15 +428,33 @@ def meets_requirement(person: Person, today: date) -> Ledger | None:
     return current
 
 
-def add_external(person: Person, actor: User, *, title: str, provider: str, held_on: date, hours: float,
-                 evidence: bytes, evidence_name: str, evidence_type: str) -> ExternalTraining:
+def add_external(
+    person: Person,
+    actor: User,
+    *,
+    title: str,
+    provider: str,
+    held_on: date,
+    hours: float,
+    evidence: bytes,
+    evidence_name: str,
+    evidence_type: str,
+) -> ExternalTraining:
     if not current_app.config["EXTERNAL_HOURS"]:
         raise TrainingError("external_off")
     if not 0 < hours <= MAX_SESSION_HOURS:
         raise TrainingError("bad_hours")
-    entry = ExternalTraining(person_id=person.id, title=title, provider=provider, held_on=held_on, hours=hours,
-                             evidence=evidence, evidence_name=evidence_name, evidence_type=evidence_type,
-                             created_by_id=actor.id)
+    entry = ExternalTraining(
+        person_id=person.id,
+        title=title,
+        provider=provider,
+        held_on=held_on,
+        hours=hours,
+        evidence=evidence,
+        evidence_name=evidence_name,
+        evidence_type=evidence_type,
+        created_by_id=actor.id,
+    )
     db.session.add(entry)
     record("training.external", person, f"{person.name}: {title} {hours}", actor=actor)
     return entry

@@ -45,13 +45,19 @@ MESSAGES = {
     "cancelled": lambda: _("This session has been cancelled."),
     "over": lambda: _("This session is over."),
     "not_invited": lambda: _("This session is not for you."),
-    "bad_code": lambda: _("This sign-in code is not valid or has expired: scan the code on the screen again."),
-    "signin_closed": lambda: _("Sign-in is open only from half an hour before the session until it ends."),
+    "bad_code": lambda: _(
+        "This sign-in code is not valid or has expired: scan the code on the screen again."
+    ),
+    "signin_closed": lambda: _(
+        "Sign-in is open only from half an hour before the session until it ends."
+    ),
     "not_started": lambda: _("The roll can be taken from half an hour before the session starts."),
     "capacity_below_enrolled": lambda: _("More people are already enrolled than these seats."),
     "external_off": lambda: _("The bureau does not count outside training."),
     "bad_hours": lambda: _("Between 0.5 and 40 hours."),
-    "started": lambda: _("The session has started (or you have signed in): the place can no longer be given up."),
+    "started": lambda: _(
+        "The session has started (or you have signed in): the place can no longer be given up."
+    ),
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
@@ -84,7 +90,11 @@ def index():
     """Sessions as a month or week calendar (filterable by sector), with the list below."""
     view = "week" if request.args.get("view") == "week" else "month"
     try:
-        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else local_today()
+        day = (
+            date.fromisoformat(request.args.get("date", ""))
+            if request.args.get("date")
+            else local_today()
+        )
     except ValueError:
         day = local_today()
     sector = db.session.scalar(select(Sector).where(Sector.code == request.args.get("sector", "")))
@@ -99,41 +109,80 @@ def index():
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     start = datetime.combine(days[0], datetime.min.time(), display_zone())
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), display_zone())
-    query = select(TrainingSession).where(TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
+    query = select(TrainingSession).where(
+        TrainingSession.starts_at >= start, TrainingSession.starts_at < end
+    )
     if sector is not None:
         query = query.where(TrainingSession.sectors.any(id=sector.id))
-    sessions = [s for s in db.session.scalars(query.options(selectinload(TrainingSession.sectors))
-                                              .order_by(TrainingSession.starts_at))
-                if services.can_manage(current_user, s)]
+    sessions = [
+        s
+        for s in db.session.scalars(
+            query.options(selectinload(TrainingSession.sectors)).order_by(TrainingSession.starts_at)
+        )
+        if services.can_manage(current_user, s)
+    ]
     by_day: dict[date, list[TrainingSession]] = {}
     for session in sessions:
         by_day.setdefault(_local(session.starts_at).date(), []).append(session)
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
-    return render_template("training/index.html", view=view, day=day, days=days, by_day=by_day, sessions=sessions,
-                           previous=previous, following=following, sectors=sectors, sector=sector,
-                           today=local_today(), local=_local, Mode=Mode)
+    return render_template(
+        "training/index.html",
+        view=view,
+        day=day,
+        days=days,
+        by_day=by_day,
+        sessions=sessions,
+        previous=previous,
+        following=following,
+        sectors=sectors,
+        sector=sector,
+        today=local_today(),
+        local=_local,
+        Mode=Mode,
+    )
 
 
 def _form(session: TrainingSession | None) -> SessionForm:
     form = SessionForm()
     locale = select_locale()
-    form.sector_ids.choices = options((s.id, s.display_name(locale)) for s in
-                                      db.session.scalars(select(Sector).order_by(Sector.sort_order)))
-    form.topic_codes.choices = options((t.code, t.path) for t in db.session.scalars(
-        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.code)))
-    form.enterprise_ids.choices = options((e.id, e.name) for e in db.session.scalars(
-        visible_enterprises(current_user).order_by(Enterprise.name)))
+    form.sector_ids.choices = options(
+        (s.id, s.display_name(locale))
+        for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    )
+    form.topic_codes.choices = options(
+        (t.code, t.path)
+        for t in db.session.scalars(
+            select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.code)
+        )
+    )
+    form.enterprise_ids.choices = options(
+        (e.id, e.name)
+        for e in db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name))
+    )
     if session is not None and not form.is_submitted():
-        for name in ("title", "lecturer", "organising_unit", "hours", "mode", "venue", "link", "capacity",
-                     "description"):
+        for name in (
+            "title",
+            "lecturer",
+            "organising_unit",
+            "hours",
+            "mode",
+            "venue",
+            "link",
+            "capacity",
+            "description",
+        ):
             getattr(form, name).data = getattr(session, name)
         form.starts_at.data, form.ends_at.data = _local(session.starts_at), _local(session.ends_at)
         form.sector_ids.data = [s.id for s in session.sectors]
         form.topic_codes.data = [t.code for t in session.topics]
         rules = session.invitation or {}
-        form.roles.data, form.enterprise_ids.data = rules.get("roles", []), rules.get("enterprise_ids", [])
-        people = db.session.scalars(visible_people(current_user).where(
-            Person.id.in_(rules.get("person_ids") or []))).all()
+        form.roles.data, form.enterprise_ids.data = (
+            rules.get("roles", []),
+            rules.get("enterprise_ids", []),
+        )
+        people = db.session.scalars(
+            visible_people(current_user).where(Person.id.in_(rules.get("person_ids") or []))
+        ).all()
         form.person_logins.data = "\n".join(p.id_number for p in people)
     elif session is None and not form.is_submitted():
         invite = [pid for pid in request.args.getlist("person", type=int)]
@@ -153,8 +202,11 @@ def _named_people(text: str) -> tuple[list[int], list[str]]:
         login = line.strip().upper()
         if not login:
             continue
-        person = db.session.scalar(visible_people(current_user).where(
-            (Person.id_number == login) | (Person.mobile == login)))
+        person = db.session.scalar(
+            visible_people(current_user).where(
+                (Person.id_number == login) | (Person.mobile == login)
+            )
+        )
         if person is None:
             missing.append(line.strip())
         elif person.id not in ids:
@@ -174,14 +226,20 @@ def edit(session_id: int | None):
         if ends <= starts:
             form.ends_at.errors.append(_("The session must end after it starts."))
         elif missing:
-            form.person_logins.errors.append(_("Not found among the people you may see: %(lines)s",
-                                               lines="、".join(missing[:10])))
+            form.person_logins.errors.append(
+                _(
+                    "Not found among the people you may see: %(lines)s",
+                    lines="、".join(missing[:10]),
+                )
+            )
         elif form.mode.data == Mode.ONLINE and not form.link.data:
             form.link.errors.append(_("An online session needs its link."))
         else:
             fresh = session is None
             if fresh:
-                session = TrainingSession(created_by_id=current_user.id, signin_secret=services.new_secret())
+                session = TrainingSession(
+                    created_by_id=current_user.id, signin_secret=services.new_secret()
+                )
                 db.session.add(session)
             try:
                 services.set_capacity(session, form.capacity.data)
@@ -189,16 +247,35 @@ def edit(session_id: int | None):
                 db.session.rollback()
                 form.capacity.errors.append(MESSAGES[error.code]())
                 return render_template("training/form.html", form=form, session=session)
-            for name in ("title", "lecturer", "organising_unit", "hours", "mode", "venue", "link", "description"):
+            for name in (
+                "title",
+                "lecturer",
+                "organising_unit",
+                "hours",
+                "mode",
+                "venue",
+                "link",
+                "description",
+            ):
                 setattr(session, name, getattr(form, name).data or ("" if name != "hours" else 0))
             session.starts_at, session.ends_at = starts, ends
-            session.sectors = db.session.scalars(select(Sector).where(Sector.id.in_(form.sector_ids.data or []))).all()
-            session.topics = db.session.scalars(select(Topic).where(Topic.code.in_(form.topic_codes.data or []))).all()
+            session.sectors = db.session.scalars(
+                select(Sector).where(Sector.id.in_(form.sector_ids.data or []))
+            ).all()
+            session.topics = db.session.scalars(
+                select(Topic).where(Topic.code.in_(form.topic_codes.data or []))
+            ).all()
             # Named people this organiser may not see stay invited (they cannot be shown here).
-            hidden = [pid for pid in ((session.invitation or {}).get("person_ids") or [])
-                      if pid not in _visible_ids()]
-            session.invitation = {"person_ids": hidden + person_ids, "roles": form.roles.data or [],
-                                  "enterprise_ids": form.enterprise_ids.data or []}
+            hidden = [
+                pid
+                for pid in ((session.invitation or {}).get("person_ids") or [])
+                if pid not in _visible_ids()
+            ]
+            session.invitation = {
+                "person_ids": hidden + person_ids,
+                "roles": form.roles.data or [],
+                "enterprise_ids": form.enterprise_ids.data or [],
+            }
             record("training.schedule" if fresh else "training.update", session, session.title)
             db.session.commit()
             flash(_("Saved."), "success")
@@ -211,13 +288,23 @@ def edit(session_id: int | None):
 def detail(session_id: int):
     session = _managed_or_404(session_id)
     visible = _visible_ids()
-    enrolments = sorted((e for e in session.enrolments if e.person_id in visible),
-                        key=lambda e: (e.status != EnrolmentStatus.ENROLLED, e.enrolled_at))
+    enrolments = sorted(
+        (e for e in session.enrolments if e.person_id in visible),
+        key=lambda e: (e.status != EnrolmentStatus.ENROLLED, e.enrolled_at),
+    )
     now = utcnow()
-    return render_template("training/detail.html", session=session, enrolments=enrolments, now=now,
-                           signin_open=services.signin_open(session, now), local=_local, Mode=Mode,
-                           enrolled=services.enrolled_count(session), form=ReasonForm(),
-                           EnrolmentStatus=EnrolmentStatus)
+    return render_template(
+        "training/detail.html",
+        session=session,
+        enrolments=enrolments,
+        now=now,
+        signin_open=services.signin_open(session, now),
+        local=_local,
+        Mode=Mode,
+        enrolled=services.enrolled_count(session),
+        form=ReasonForm(),
+        EnrolmentStatus=EnrolmentStatus,
+    )
 
 
 @bp.route("/manage/training/<int:session_id>/qr.svg")
@@ -229,8 +316,12 @@ def qr(session_id: int):
     from reportlab.graphics.shapes import Drawing
 
     session = _managed_or_404(session_id)
-    url = url_for("training.signin", session_id=session.id, code=services.signin_code(session, utcnow()),
-                  _external=True)
+    url = url_for(
+        "training.signin",
+        session_id=session.id,
+        code=services.signin_code(session, utcnow()),
+        _external=True,
+    )
     widget = QrCodeWidget(url, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(300, 300, transform=[300 / (x2 - x1), 0, 0, 300 / (y2 - y1), 0, 0])
@@ -248,15 +339,26 @@ def rollcall(session_id: int):
     ids = lambda name: {pid for pid in (parse_id(v) for v in request.form.getlist(name)) if pid}  # noqa: E731
     known = {e.person_id for e in session.enrolments} & _visible_ids()
     try:
-        marked, unmarked = services.roll_call(session, ids("present") & known, current_user, utcnow(),
-                                              shown_present=ids("was_present") & known)
+        marked, unmarked = services.roll_call(
+            session,
+            ids("present") & known,
+            current_user,
+            utcnow(),
+            shown_present=ids("was_present") & known,
+        )
     except services.TrainingError as error:
         db.session.rollback()
         flash(MESSAGES[error.code](), "danger")
         return redirect(url_for("training.detail", session_id=session.id))
     db.session.commit()
-    flash(_("Roll call saved: %(marked)s marked present, %(unmarked)s unmarked.", marked=marked,
-            unmarked=unmarked), "success")
+    flash(
+        _(
+            "Roll call saved: %(marked)s marked present, %(unmarked)s unmarked.",
+            marked=marked,
+            unmarked=unmarked,
+        ),
+        "success",
+    )
     return redirect(url_for("training.detail", session_id=session.id))
 
 
@@ -285,24 +387,45 @@ def hours():
     year = int_arg("year", local_today().year) or local_today().year
     if not 2000 <= year <= 2100:
         year = local_today().year
-    enterprise_id, sector_id, town_id = (parse_id(request.args.get(k)) for k in ("enterprise", "sector", "town"))
+    enterprise_id, sector_id, town_id = (
+        parse_id(request.args.get(k)) for k in ("enterprise", "sector", "town")
+    )
     query = visible_people(current_user).where(Person.enterprise_id.is_not(None))
     if enterprise_id:
         query = query.where(Person.enterprise_id == enterprise_id)
     if sector_id or town_id:
-        query = query.where(Person.enterprise_id.in_(services.enterprise_ids_in(sector_id, town_id)))
-    people = db.session.scalars(query.options(selectinload(Person.enterprise).selectinload(Enterprise.sectors))
-                                .order_by(Person.enterprise_id, Person.name)).all()
+        query = query.where(
+            Person.enterprise_id.in_(services.enterprise_ids_in(sector_id, town_id))
+        )
+    people = db.session.scalars(
+        query.options(selectinload(Person.enterprise).selectinload(Enterprise.sectors)).order_by(
+            Person.enterprise_id, Person.name
+        )
+    ).all()
     ledgers = services.ledgers(people, year)
     short = [(p, ledgers[p.id]) for p in people if ledgers[p.id].gap > 0]
-    upcoming = [s for s in db.session.scalars(select(TrainingSession).where(
-        TrainingSession.starts_at > utcnow(), TrainingSession.cancelled_at.is_(None))
-        .order_by(TrainingSession.starts_at)) if services.can_manage(current_user, s)]
+    upcoming = [
+        s
+        for s in db.session.scalars(
+            select(TrainingSession)
+            .where(TrainingSession.starts_at > utcnow(), TrainingSession.cancelled_at.is_(None))
+            .order_by(TrainingSession.starts_at)
+        )
+        if services.can_manage(current_user, s)
+    ]
     return render_template(
-        "training/hours.html", year=year, short=short, total=len(people), upcoming=upcoming, local=_local,
-        enterprises=db.session.scalars(visible_enterprises(current_user).order_by(Enterprise.name)).all(),
+        "training/hours.html",
+        year=year,
+        short=short,
+        total=len(people),
+        upcoming=upcoming,
+        local=_local,
+        enterprises=db.session.scalars(
+            visible_enterprises(current_user).order_by(Enterprise.name)
+        ).all(),
         sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
-        towns=db.session.scalars(select(Town).order_by(Town.sort_order)).all())
+        towns=db.session.scalars(select(Town).order_by(Town.sort_order)).all(),
+    )
 
 
 @bp.route("/manage/training/hours/invite", methods=["POST"])
@@ -337,9 +460,17 @@ def person_hours(person_id: int):
             flash(_("The evidence must be a PDF, PNG or JPEG file of at most 5 MB."), "danger")
         else:
             try:
-                services.add_external(person, current_user, title=form.title.data, provider=form.provider.data,
-                                      held_on=form.held_on.data, hours=form.hours.data, evidence=data,
-                                      evidence_name=form.evidence.data.filename[:200], evidence_type=kind)
+                services.add_external(
+                    person,
+                    current_user,
+                    title=form.title.data,
+                    provider=form.provider.data,
+                    held_on=form.held_on.data,
+                    hours=form.hours.data,
+                    evidence=data,
+                    evidence_name=form.evidence.data.filename[:200],
+                    evidence_type=kind,
+                )
             except services.TrainingError as error:
                 flash(MESSAGES[error.code](), "danger")
             else:
@@ -348,10 +479,20 @@ def person_hours(person_id: int):
                 return redirect(url_for("training.person_hours", person_id=person.id))
     year = local_today().year
     years = [services.ledger(person, y) for y in (year, year - 1, year - 2)]
-    external = db.session.scalars(select(ExternalTraining).where(ExternalTraining.person_id == person.id)
-                                  .order_by(ExternalTraining.held_on.desc())).all()
-    return render_template("training/person.html", person=person, years=years, attended=services.attended(person),
-                           external=external, form=form, local=_local)
+    external = db.session.scalars(
+        select(ExternalTraining)
+        .where(ExternalTraining.person_id == person.id)
+        .order_by(ExternalTraining.held_on.desc())
+    ).all()
+    return render_template(
+        "training/person.html",
+        person=person,
+        years=years,
+        attended=services.attended(person),
+        external=external,
+        form=form,
+        local=_local,
+    )
 
 
 @bp.route("/people/<int:person_id>/training/evidence/<int:entry_id>")
@@ -388,11 +529,21 @@ def _me() -> Person:
 
 def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, Enrolment | None]]:
     """Sessions not over that invite the person (or that they joined), with their enrolment."""
-    mine = {e.session_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
-    sessions = db.session.scalars(select(TrainingSession).options(selectinload(TrainingSession.sectors))
-                                  .where(TrainingSession.ends_at > now).order_by(TrainingSession.starts_at)).all()
-    return [(s, mine.get(s.id)) for s in sessions
-            if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine]
+    mine = {
+        e.session_id: e
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))
+    }
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .options(selectinload(TrainingSession.sectors))
+        .where(TrainingSession.ends_at > now)
+        .order_by(TrainingSession.starts_at)
+    ).all()
+    return [
+        (s, mine.get(s.id))
+        for s in sessions
+        if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine
+    ]
 
 
 @bp.route("/training")
@@ -400,9 +551,17 @@ def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, E
 def mine():
     person = _me()
     now = utcnow()
-    return render_template("training/mine.html", person=person, upcoming=upcoming_for(person, now), now=now,
-                           ledger=services.ledger(person, local_today().year), attended=services.attended(person),
-                           local=_local, Mode=Mode, EnrolmentStatus=EnrolmentStatus)
+    return render_template(
+        "training/mine.html",
+        person=person,
+        upcoming=upcoming_for(person, now),
+        now=now,
+        ledger=services.ledger(person, local_today().year),
+        attended=services.attended(person),
+        local=_local,
+        Mode=Mode,
+        EnrolmentStatus=EnrolmentStatus,
+    )
 
 
 @bp.route("/training/<int:session_id>/<any(enrol, withdraw):action>", methods=["POST"])
@@ -416,11 +575,19 @@ def enrol(session_id: int, action: str):
     try:
         if action == "enrol":
             enrolment = services.enrol(session, person, now)
-            message = (_("You are enrolled.") if enrolment.status == EnrolmentStatus.ENROLLED
-                       else _("The session is full: you are on the waiting list and move up when a seat is free."))
+            message = (
+                _("You are enrolled.")
+                if enrolment.status == EnrolmentStatus.ENROLLED
+                else _(
+                    "The session is full: you are on the waiting list and move up when a seat is free."
+                )
+            )
         else:
-            enrolment = db.session.scalar(select(Enrolment).where(Enrolment.session_id == session.id,
-                                                                  Enrolment.person_id == person.id)) or abort(404)
+            enrolment = db.session.scalar(
+                select(Enrolment).where(
+                    Enrolment.session_id == session.id, Enrolment.person_id == person.id
+                )
+            ) or abort(404)
             services.withdraw(enrolment, now)
             message = _("You have given up your place.")
     except services.TrainingError as error:
@@ -454,8 +621,15 @@ def signin(session_id: int):
         error = MESSAGES["bad_code"]()
     elif not services.signin_open(session, now):
         error = MESSAGES["signin_closed"]()
-    return render_template("training/signin.html", session=session, person=person, code=code, done=done,
-                           error=error, local=_local), (200 if not error else 409)
+    return render_template(
+        "training/signin.html",
+        session=session,
+        person=person,
+        code=code,
+        done=done,
+        error=error,
+        local=_local,
+    ), (200 if not error else 409)
 
 
 # --- calendars (.ics) --------------------------------------------------------------------------
@@ -472,20 +646,38 @@ def _ics(sessions: list[TrainingSession], name: str) -> Response:
     for session in sessions:
         event = Event()
         event.add("uid", f"training-{session.id}@{host}")
-        event.add("summary", session.title + (f"（{session.hours:g}学时）" if session.hours else ""))
+        event.add(
+            "summary", session.title + (f"（{session.hours:g}学时）" if session.hours else "")
+        )
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
         event.add("dtstamp", session.created_at)
         # The meeting link is never published: invited people find it on their own page.
-        event.add("location", session.venue if session.mode == Mode.ONSITE else str(Mode.LABELS[Mode.ONLINE]))
-        event.add("description", "\n".join(filter(None, [session.lecturer and f"主讲：{session.lecturer}",
-                                                         session.organising_unit and f"主办：{session.organising_unit}",
-                                                         session.description])))
+        event.add(
+            "location",
+            session.venue if session.mode == Mode.ONSITE else str(Mode.LABELS[Mode.ONLINE]),
+        )
+        event.add(
+            "description",
+            "\n".join(
+                filter(
+                    None,
+                    [
+                        session.lecturer and f"主讲：{session.lecturer}",
+                        session.organising_unit and f"主办：{session.organising_unit}",
+                        session.description,
+                    ],
+                )
+            ),
+        )
         if session.cancelled_at is not None:
             event.add("status", "CANCELLED")
         cal.add_component(event)
-    return Response(cal.to_ical(), mimetype="text/calendar", headers={
-        "Content-Disposition": "inline; filename=training.ics"})
+    return Response(
+        cal.to_ical(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "inline; filename=training.ics"},
+    )
 
 
 @bp.route("/training/calendar.ics")
@@ -496,7 +688,9 @@ def feed():
     sector = db.session.scalar(select(Sector).where(Sector.code == request.args.get("sector", "")))
     if sector is not None:
         query = query.where(TrainingSession.sectors.any(id=sector.id))
-    return _ics(db.session.scalars(query.order_by(TrainingSession.starts_at)).all(), "安培·安全培训")
+    return _ics(
+        db.session.scalars(query.order_by(TrainingSession.starts_at)).all(), "安培·安全培训"
+    )
 
 
 @bp.route("/training/<int:session_id>.ics")

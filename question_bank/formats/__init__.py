@@ -22,7 +22,8 @@ _BY_EXTENSION = {"docx": "docx", "xml": "moodle", "gift": "gift", "xlsx": "xlsx"
 
 #: GIFT's tell-tale signs, so a .txt holding GIFT is not read as the clerks' layout.
 _GIFT_MARKERS = re.compile(
-    r"^\s*::[^\n]*::|^\s*\$CATEGORY:|\{\s*(?:[=~]|T\s*\}|F\s*\}|TRUE\s*\}|FALSE\s*\})", re.M)
+    r"^\s*::[^\n]*::|^\s*\$CATEGORY:|\{\s*(?:[=~]|T\s*\}|F\s*\}|TRUE\s*\}|FALSE\s*\})", re.M
+)
 
 _DIFFICULTY_WORDS = {
     Difficulty.EASY: ("易", "容易", "简单", "较易", "easy"),
@@ -41,11 +42,14 @@ class UndecodableText(ValueError):
 def decode_text(data: bytes) -> str:
     """Text of an uploaded file: UTF-8 with or without BOM, UTF-16 with BOM, else GB18030."""
     # Notepad on Chinese Windows saves "ANSI" (GBK, a subset of GB18030) or "Unicode" (UTF-16).
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding)
+                return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as error:
                 raise UndecodableText(str(error)) from error
     try:
@@ -78,8 +82,9 @@ def difficulty_of(text: str, problems: list[Problem]) -> str:
         return Difficulty.MEDIUM
     difficulty = parse_difficulty(text)
     if difficulty is None:
-        problems.append(Problem(N_("unknown difficulty “%(value)s” (use 易, 中 or 难)"),
-                                {"value": text}))
+        problems.append(
+            Problem(N_("unknown difficulty “%(value)s” (use 易, 中 or 难)"), {"value": text})
+        )
     return difficulty or Difficulty.MEDIUM
 
 
@@ -166,6 +171,13 @@ def read(filename: str, data: bytes, fmt: str | None = None) -> ParseResult:
         from question_bank.formats.template import read_template
 
         return read_template(filename, data)
-    return ParseResult(problems=[Problem(
-        N_("the file type of %(name)s is not supported (use .docx, .txt, .gift, .xml, .xlsx or .csv)"),
-        {"name": filename})])
+    return ParseResult(
+        problems=[
+            Problem(
+                N_(
+                    "the file type of %(name)s is not supported (use .docx, .txt, .gift, .xml, .xlsx or .csv)"
+                ),
+                {"name": filename},
+            )
+        ]
+    )

@@ -33,23 +33,44 @@ _NUMERALS = "一二三四五六七八九十"
 _HEADING = re.compile(
     rf"^(?P<prefix>[{_NUMERALS}]+\s*[、.．]|[（(][{_NUMERALS}]+[）)]"
     rf"|第\s*[{_NUMERALS}\d]+\s*(?:部分|大题|节)\s*[、.．:：]?)?"
-    r"\s*(?P<name>[^\s（(，,：:]{1,12}?)\s*[:：]?\s*(?:[（(][^）)]*[）)])?\s*[:：。]?$")
-_SECTION_KINDS = (("单选", "single"), ("单项选择", "single"), ("多选", "multiple"),
-                  ("多项选择", "multiple"), ("不定项", "multiple"), ("判断", "truefalse"),
-                  ("是非", "truefalse"), ("填空", "fill"))
+    r"\s*(?P<name>[^\s（(，,：:]{1,12}?)\s*[:：]?\s*(?:[（(][^）)]*[）)])?\s*[:：。]?$"
+)
+_SECTION_KINDS = (
+    ("单选", "single"),
+    ("单项选择", "single"),
+    ("多选", "multiple"),
+    ("多项选择", "multiple"),
+    ("不定项", "multiple"),
+    ("判断", "truefalse"),
+    ("是非", "truefalse"),
+    ("填空", "fill"),
+)
 #: "12．", "3、", "4)" but not "1.5米" (a decimal continuing the text above).
 _QUESTION = re.compile(r"^(?P<number>\d{1,4})\s*(?:[.．](?!\d)|[、)）])\s*(?P<rest>.*)$", re.S)
 #: An option marker at the start of a line or after whitespace: "A．", "Ｂ、", "(C)", "D:".
 _OPTION = re.compile(r"(?:^|(?<=\s))[(（]?(?P<letter>[A-HＡ-Ｈ])\s*[.．、:：)）]")
-_FIELDS = {"答案": "answer", "参考答案": "answer", "正确答案": "answer", "标准答案": "answer",
-           "解析": "explanation", "答案解析": "explanation", "试题解析": "explanation",
-           "难度": "difficulty", "依据": "source", "法律依据": "source", "法规依据": "source",
-           "知识点": "topics", "专题": "topics"}
+_FIELDS = {
+    "答案": "answer",
+    "参考答案": "answer",
+    "正确答案": "answer",
+    "标准答案": "answer",
+    "解析": "explanation",
+    "答案解析": "explanation",
+    "试题解析": "explanation",
+    "难度": "difficulty",
+    "依据": "source",
+    "法律依据": "source",
+    "法规依据": "source",
+    "知识点": "topics",
+    "专题": "topics",
+}
 _FIELD_NAMES = "|".join(sorted(_FIELDS, key=len, reverse=True))
 #: "【答案】" anywhere; "答案：" only at the start or after whitespace, so text mentioning
 #: "依据:" mid-sentence stays text.
-_FIELD = re.compile(rf"[【\[]\s*(?P<bracketed>{_FIELD_NAMES})\s*[】\]]\s*[:：]?"
-                    rf"|(?:^|(?<=\s))(?P<named>{_FIELD_NAMES})\s*[:：]")
+_FIELD = re.compile(
+    rf"[【\[]\s*(?P<bracketed>{_FIELD_NAMES})\s*[】\]]\s*[:：]?"
+    rf"|(?:^|(?<=\s))(?P<named>{_FIELD_NAMES})\s*[:：]"
+)
 _TRUE_FALSE_WORDS = {"对", "错", "正确", "错误", "√", "×", "✓", "✗", "true", "false"}
 
 
@@ -72,9 +93,12 @@ class _Draft:
         expected = len(self.options)
         for letter, option in _split_options(text):
             if letter != expected:
-                self.problems.append(Problem(
-                    N_("option %(letter)s is out of order (expected %(expected)s)"),
-                    {"letter": LETTERS[letter], "expected": LETTERS[expected]}))
+                self.problems.append(
+                    Problem(
+                        N_("option %(letter)s is out of order (expected %(expected)s)"),
+                        {"letter": LETTERS[letter], "expected": LETTERS[expected]},
+                    )
+                )
             self.options.append(option)
             expected = letter + 1
         self.target = "option"
@@ -110,7 +134,10 @@ def _split_options(text: str) -> list[tuple[int, str]]:
         if _letter(marker["letter"]) == _letter(cuts[-1]["letter"]) + 1:
             cuts.append(marker)
     ends = [m.start() for m in cuts[1:]] + [len(text)]
-    return [(_letter(m["letter"]), text[m.end():end].strip()) for m, end in zip(cuts, ends, strict=True)]
+    return [
+        (_letter(m["letter"]), text[m.end() : end].strip())
+        for m, end in zip(cuts, ends, strict=True)
+    ]
 
 
 def _split_fields(line: str) -> tuple[str, list[tuple[str, str]]]:
@@ -119,9 +146,11 @@ def _split_fields(line: str) -> tuple[str, list[tuple[str, str]]]:
     if not markers:
         return line, []
     ends = [m.start() for m in markers[1:]] + [len(line)]
-    fields = [(_FIELDS[m["bracketed"] or m["named"]], line[m.end():end].strip())
-              for m, end in zip(markers, ends, strict=True)]
-    return line[:markers[0].start()].strip(), fields
+    fields = [
+        (_FIELDS[m["bracketed"] or m["named"]], line[m.end() : end].strip())
+        for m, end in zip(markers, ends, strict=True)
+    ]
+    return line[: markers[0].start()].strip(), fields
 
 
 def _heading(line: str) -> tuple[str | None, str] | None:
@@ -172,12 +201,17 @@ def _true_false(options: list[str], answer: str) -> tuple[bool, list[str]]:
 def _finish(draft: _Draft, unit: str) -> ParsedQuestion:
     position = f"question {draft.number} ({unit} {draft.line})"
     if draft.unsupported:
-        return ParsedQuestion(position, None, [Problem(N_("unsupported question type: %(type)s"),
-                                                       {"type": draft.unsupported})])
+        return ParsedQuestion(
+            position,
+            None,
+            [Problem(N_("unsupported question type: %(type)s"), {"type": draft.unsupported})],
+        )
     problems = list(draft.problems)
     answer_text = draft.get("answer")
     if not answer_text:
-        return ParsedQuestion(position, None, [*problems, Problem(N_("the answer (答案：) is missing"))])
+        return ParsedQuestion(
+            position, None, [*problems, Problem(N_("the answer (答案：) is missing"))]
+        )
     kind = draft.kind or _infer(draft.options, answer_text)
     options = draft.options
     try:
@@ -186,20 +220,48 @@ def _finish(draft: _Draft, unit: str) -> ParsedQuestion:
         else:
             answer = kinds.get(kind).parse_answer(answer_text)
     except ValueError:
-        return ParsedQuestion(position, None, [*problems, Problem(
-            N_("the answer “%(answer)s” cannot be read as the answer of a %(kind)s"),
-            {"answer": answer_text, "kind": kinds.get(kind).chinese})])
-    data = QuestionData(kind=kind, stem=to_html("\n".join(draft.stem)),
-                        options=tuple(to_html(o) for o in options),
-                        answer=answer, explanation=to_html(draft.get("explanation")),
-                        difficulty=difficulty_of(draft.get("difficulty"), problems),
-                        legal_source=draft.get("source"), topics=split_topics(draft.get("topics")))
+        return ParsedQuestion(
+            position,
+            None,
+            [
+                *problems,
+                Problem(
+                    N_("the answer “%(answer)s” cannot be read as the answer of a %(kind)s"),
+                    {"answer": answer_text, "kind": kinds.get(kind).chinese},
+                ),
+            ],
+        )
+    data = QuestionData(
+        kind=kind,
+        stem=to_html("\n".join(draft.stem)),
+        options=tuple(to_html(o) for o in options),
+        answer=answer,
+        explanation=to_html(draft.get("explanation")),
+        difficulty=difficulty_of(draft.get("difficulty"), problems),
+        legal_source=draft.get("source"),
+        topics=split_topics(draft.get("topics")),
+    )
     return checked(position, data, problems)
 
 
 def _clean(line: str) -> str:
     # Word and editors leave byte-order marks and zero-width spaces that strip() keeps.
     return line.replace("\ufeff", "").replace("\u200b", "").strip()
+
+
+def _question_start(lead: str, draft: _Draft | None):
+    """The match of a numbered line that starts a new question, or None."""
+    start = _QUESTION.match(lead) if lead else None
+    # A numbered list inside a stem or an explanation ("解析：\n1．…") continues it: a new
+    # question has a higher number than the one being read.
+    if (
+        start
+        and draft
+        and draft.target in ("stem", "explanation", "source", "topics")
+        and int(start["number"]) <= draft.number
+    ):
+        return None
+    return start
 
 
 def parse_lines(lines: Iterable[tuple[int, str]], unit: str = "line") -> ParseResult:
@@ -218,12 +280,7 @@ def parse_lines(lines: Iterable[tuple[int, str]], unit: str = "line") -> ParseRe
             section, draft = heading, None
             continue
         lead, fields = _split_fields(line)
-        start = _QUESTION.match(lead) if lead else None
-        # A numbered list inside a stem or an explanation ("解析：\n1．…") continues it: a new
-        # question has a higher number than the one being read.
-        if (start and draft and draft.target in ("stem", "explanation", "source", "topics")
-                and int(start["number"]) <= draft.number):
-            start = None
+        start = _question_start(lead, draft)
         if start:
             if draft:
                 result.questions.append(_finish(draft, unit))
@@ -232,8 +289,12 @@ def parse_lines(lines: Iterable[tuple[int, str]], unit: str = "line") -> ParseRe
                 draft.stem.append(start["rest"])
         elif draft is None:
             if fields or _OPTION.match(lead):
-                result.problems.append(Problem(N_("text outside any question: %(text)s (%(where)s)"),
-                                               {"text": line, "where": f"{unit} {number}"}))
+                result.problems.append(
+                    Problem(
+                        N_("text outside any question: %(text)s (%(where)s)"),
+                        {"text": line, "where": f"{unit} {number}"},
+                    )
+                )
             continue  # a title or instructions before the first question
         elif lead and draft.target in ("stem", "option") and _OPTION.match(lead):
             draft.add_options(lead)
@@ -291,12 +352,25 @@ def read_docx(data: bytes) -> ParseResult:
         check_zip(data)  # a .docx is a zip too: refuse one that unpacks into gigabytes
     except SpreadsheetError as error:
         if error.reason == "zip_bomb":
-            return ParseResult(problems=[Problem(N_(
-                "the Word file would unpack to far more data than a document holds; it is refused"))])
+            return ParseResult(
+                problems=[
+                    Problem(
+                        N_(
+                            "the Word file would unpack to far more data than a document holds; it is refused"
+                        )
+                    )
+                ]
+            )
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises zip, XML and its own errors alike
-        return ParseResult(problems=[Problem(N_("the Word file cannot be read: %(error)s"),
-                                             {"error": str(error) or type(error).__name__})])
+        return ParseResult(
+            problems=[
+                Problem(
+                    N_("the Word file cannot be read: %(error)s"),
+                    {"error": str(error) or type(error).__name__},
+                )
+            ]
+        )
     # Each paragraph counts as a line, the unit the web app's positions know.
     return parse_lines(_docx_lines(document), unit="line")

@@ -23,8 +23,15 @@ from question_bank.problems import N_, Problem
 
 #: Escaped characters stand in the private-use area while the structure is parsed, so that
 #: "\=" or "\{" is never taken for syntax; they are restored in each piece of text.
-_ESCAPES = {"\\": "\ue000", "~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004",
-            "}": "\ue005", ":": "\ue006"}
+_ESCAPES = {
+    "\\": "\ue000",
+    "~": "\ue001",
+    "=": "\ue002",
+    "#": "\ue003",
+    "{": "\ue004",
+    "}": "\ue005",
+    ":": "\ue006",
+}
 _RESTORE = str.maketrans({v: k for k, v in _ESCAPES.items()})
 _ESCAPE = re.compile(r"\\(.)", re.S)
 _FORMAT = re.compile(r"^\s*\[(html|plain|markdown|moodle)\]", re.I)
@@ -61,13 +68,14 @@ def _text(raw: str, fmt: str) -> str:
     """A piece of question text with escapes restored, as safe HTML (see ``to_html``)."""
     match = _FORMAT.match(raw)
     if match:
-        fmt, raw = match.group(1).lower(), raw[match.end():]
+        fmt, raw = match.group(1).lower(), raw[match.end() :]
     return to_html(raw.translate(_RESTORE), fmt)
 
 
 def _unsupported(position: str, kind: str) -> ParsedQuestion:
-    return ParsedQuestion(position, None, [Problem(N_("unsupported GIFT question type: %(type)s"),
-                                                   {"type": kind})])
+    return ParsedQuestion(
+        position, None, [Problem(N_("unsupported GIFT question type: %(type)s"), {"type": kind})]
+    )
 
 
 def _answers(body: str, fmt: str) -> list[_Answer]:
@@ -75,10 +83,11 @@ def _answers(body: str, fmt: str) -> list[_Answer]:
     for mark, rest in re.findall(r"([=~])([^=~]*)", body):
         weight = _WEIGHT.match(rest)
         if weight:
-            rest = rest[weight.end():]
+            rest = rest[weight.end() :]
         text, _, feedback = rest.partition("#")
-        answers.append(_Answer(mark, float(weight.group(1)) if weight else None,
-                               text, _text(feedback, fmt)))
+        answers.append(
+            _Answer(mark, float(weight.group(1)) if weight else None, text, _text(feedback, fmt))
+        )
     return answers
 
 
@@ -89,20 +98,33 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
     if title:
         # A GIFT title names a question but is not unique across files (often "Q1"), so it is
         # not used as a key: re-imports find questions by their content instead.
-        text = text[title.end():]
+        text = text[title.end() :]
     match = _FORMAT.match(text)
     fmt = match.group(1).lower() if match else "moodle"
-    text = text[match.end():] if match else text
+    text = text[match.end() :] if match else text
     start = text.find("{")
     if start < 0:
         return _unsupported(position, "description")
     end = text.find("}", start)
     if end < 0:
-        return ParsedQuestion(position, None, [Problem(N_("the answer block is not closed with }"))])
-    if "{" in text[end + 1:] or "::" in text[end + 1:]:
-        return ParsedQuestion(position, None, [Problem(
-            N_("two questions run together here; separate GIFT questions with a blank line"))])
-    before, body, after = _text(text[:start], fmt), text[start + 1:end], _text(text[end + 1:], fmt)
+        return ParsedQuestion(
+            position, None, [Problem(N_("the answer block is not closed with }"))]
+        )
+    if "{" in text[end + 1 :] or "::" in text[end + 1 :]:
+        return ParsedQuestion(
+            position,
+            None,
+            [
+                Problem(
+                    N_("two questions run together here; separate GIFT questions with a blank line")
+                )
+            ],
+        )
+    before, body, after = (
+        _text(text[:start], fmt),
+        text[start + 1 : end],
+        _text(text[end + 1 :], fmt),
+    )
     stem = f"{before}{BLANK}{after}" if after else before
     body, _, general = body.partition("####")
     body = body.strip()
@@ -118,31 +140,61 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
         # {T#shown when wrong#shown when right}: the first feedback explains the mistake.
         feedbacks = [_text(f, fmt) for f in (true_false.group(2) or "").split("#")]
         explanation = _text(general, fmt) or next((f for f in feedbacks if f), "")
-        data = QuestionData(kind="truefalse", stem=stem, answer=true_false.group(1)[0].upper() == "T",
-                            explanation=explanation, topics=topics, external_key=key)
+        data = QuestionData(
+            kind="truefalse",
+            stem=stem,
+            answer=true_false.group(1)[0].upper() == "T",
+            explanation=explanation,
+            topics=topics,
+            external_key=key,
+        )
         return checked(position, data, [])
     first = min((i for i in (body.find("="), body.find("~")) if i >= 0), default=-1)
     if first != 0:
-        return ParsedQuestion(position, None, [Problem(
-            N_("the answer block must list answers starting with = or ~: %(text)s"),
-            {"text": body.translate(_RESTORE)})])
+        return ParsedQuestion(
+            position,
+            None,
+            [
+                Problem(
+                    N_("the answer block must list answers starting with = or ~: %(text)s"),
+                    {"text": body.translate(_RESTORE)},
+                )
+            ],
+        )
     answers = _answers(body, fmt)
     right = [a for a in answers if a.right]
-    explanation = (_text(general, fmt)
-                   or "<br>".join(dict.fromkeys(a.feedback for a in right if a.feedback))
-                   or next((a.feedback for a in answers if a.feedback), ""))
+    explanation = (
+        _text(general, fmt)
+        or "<br>".join(dict.fromkeys(a.feedback for a in right if a.feedback))
+        or next((a.feedback for a in answers if a.feedback), "")
+    )
     if all(a.mark == "=" for a in answers):
         # Short answer: only answers worth full marks are accepted; partial credit has no
         # counterpart in a fill-in-the-blank question.
-        accepted = [_FORMAT.sub("", a.text).translate(_RESTORE).strip()
-                    for a in answers if a.weight is None or a.weight >= 100]
-        data = QuestionData(kind="fill", stem=stem, answer=[accepted], explanation=explanation,
-                            topics=topics, external_key=key)
+        accepted = [
+            _FORMAT.sub("", a.text).translate(_RESTORE).strip()
+            for a in answers
+            if a.weight is None or a.weight >= 100
+        ]
+        data = QuestionData(
+            kind="fill",
+            stem=stem,
+            answer=[accepted],
+            explanation=explanation,
+            topics=topics,
+            external_key=key,
+        )
         return checked(position, data, [])
-    letters = "".join(LETTERS[i] for i, a in enumerate(answers[:len(LETTERS)]) if a.right)
-    data = QuestionData(kind="single" if len(right) == 1 else "multiple", stem=stem,
-                        options=tuple(_text(a.text, fmt) for a in answers), answer=letters,
-                        explanation=explanation, topics=topics, external_key=key)
+    letters = "".join(LETTERS[i] for i, a in enumerate(answers[: len(LETTERS)]) if a.right)
+    data = QuestionData(
+        kind="single" if len(right) == 1 else "multiple",
+        stem=stem,
+        options=tuple(_text(a.text, fmt) for a in answers),
+        answer=letters,
+        explanation=explanation,
+        topics=topics,
+        external_key=key,
+    )
     return checked(position, data, [])
 
 
@@ -174,7 +226,7 @@ def parse_gift(text: str) -> ParseResult:
         block = _protect(block).strip()
         if block.startswith("$CATEGORY:"):
             category, _, block = block.partition("\n")
-            topic = category_topic(category[len("$CATEGORY:"):].translate(_RESTORE))
+            topic = category_topic(category[len("$CATEGORY:") :].translate(_RESTORE))
             line += 1  # a question may follow its category line directly
             block = block.strip()
             if not block:

@@ -45,8 +45,12 @@ def _fraction(answer: Element, problems: list[Problem]) -> float:
     try:
         return float(answer.get("fraction", "0"))
     except ValueError:
-        problems.append(Problem(N_("the answer fraction “%(value)s” is not a number"),
-                                {"value": answer.get("fraction", "")}))
+        problems.append(
+            Problem(
+                N_("the answer fraction “%(value)s” is not a number"),
+                {"value": answer.get("fraction", "")},
+            )
+        )
         return 0.0
 
 
@@ -70,14 +74,15 @@ def _cloze(text: str) -> tuple[str, list[list[str]]] | None:
             answer = re.split(r"(?<!\\)#", answer, maxsplit=1)[0]
             weight = re.match(r"\s*(=|%(-?[\d.]+)%)", answer)
             if weight and (weight.group(1) == "=" or float(weight.group(2)) >= 100):
-                accepted.append(re.sub(r"\\(.)", r"\1", answer[weight.end():]).strip())
+                accepted.append(re.sub(r"\\(.)", r"\1", answer[weight.end() :]).strip())
         blanks.append(accepted)
     return (_CLOZE.sub("", text), blanks) if blanks else None
 
 
 def _unsupported(position: str, kind: str) -> ParsedQuestion:
-    return ParsedQuestion(position, None, [Problem(N_("unsupported Moodle question type: %(type)s"),
-                                                   {"type": kind})])
+    return ParsedQuestion(
+        position, None, [Problem(N_("unsupported Moodle question type: %(type)s"), {"type": kind})]
+    )
 
 
 def _question(element: Element, kind: str, topic: str | None, position: str) -> ParsedQuestion:
@@ -91,24 +96,43 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
     key = (element.findtext("idnumber") or "").strip()
     stem = _rich(element.find("questiontext"))
     common = {
-        "explanation": _rich(element.find("generalfeedback")), "difficulty": difficulty,
+        "explanation": _rich(element.find("generalfeedback")),
+        "difficulty": difficulty,
         "legal_source": tags["source"][0] if tags["source"] else "",
         "topics": tuple(dict.fromkeys([topic, *tags["topic"]] if topic else tags["topic"])),
-        "sectors": tuple(tags["sector"]), "roles": tuple(tags["role"]),
-        "usage": tags["usage"][0] if tags["usage"] and tags["usage"][0] in Usage.ALL else Usage.BOTH,
+        "sectors": tuple(tags["sector"]),
+        "roles": tuple(tags["role"]),
+        "usage": tags["usage"][0]
+        if tags["usage"] and tags["usage"][0] in Usage.ALL
+        else Usage.BOTH,
         "external_key": key[:120],
     }
     answers = [(a, _fraction(a, problems)) for a in element.findall("answer")]
     if kind == "multichoice":
         single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
-        letters = "".join(LETTERS[i] for i, (_, f) in enumerate(answers[:len(LETTERS)]) if f > 0)
-        data = QuestionData(kind="single" if single else "multiple", stem=stem,
-                            options=tuple(_rich(a) for a, _ in answers), answer=letters, **common)
+        letters = "".join(LETTERS[i] for i, (_, f) in enumerate(answers[: len(LETTERS)]) if f > 0)
+        data = QuestionData(
+            kind="single" if single else "multiple",
+            stem=stem,
+            options=tuple(_rich(a) for a, _ in answers),
+            answer=letters,
+            **common,
+        )
     elif kind == "truefalse":
         right = [(a.findtext("text") or "").strip().lower() for a, f in answers if f > 0]
         if len(right) != 1 or right[0] not in ("true", "false"):
-            return ParsedQuestion(position, None, [*problems, Problem(
-                N_("the true/false question does not mark exactly one of true and false right"))])
+            return ParsedQuestion(
+                position,
+                None,
+                [
+                    *problems,
+                    Problem(
+                        N_(
+                            "the true/false question does not mark exactly one of true and false right"
+                        )
+                    ),
+                ],
+            )
         data = QuestionData(kind="truefalse", stem=stem, answer=right[0] == "true", **common)
     elif kind == "shortanswer":
         # Only answers worth full marks are accepted; a fill question has no partial answers.
@@ -119,8 +143,9 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
         cloze = _cloze(text.findtext("text") or "") if text is not None else None
         if cloze is None:
             return _unsupported(position, kind)
-        data = QuestionData(kind="fill", stem=to_html(cloze[0], text.get("format", "")),
-                            answer=cloze[1], **common)
+        data = QuestionData(
+            kind="fill", stem=to_html(cloze[0], text.get("format", "")), answer=cloze[1], **common
+        )
     return checked(position, data, problems)
 
 
@@ -129,11 +154,15 @@ def read_moodle(data: bytes) -> ParseResult:
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        return ParseResult(problems=[Problem(
-            N_("the XML file declares a DTD or entities, which are refused for safety"))])
+        return ParseResult(
+            problems=[
+                Problem(N_("the XML file declares a DTD or entities, which are refused for safety"))
+            ]
+        )
     except ParseError as error:
-        return ParseResult(problems=[Problem(N_("the file is not valid XML: %(error)s"),
-                                             {"error": str(error)})])
+        return ParseResult(
+            problems=[Problem(N_("the file is not valid XML: %(error)s"), {"error": str(error)})]
+        )
     if root.tag != "quiz":
         return ParseResult(problems=[Problem(N_("the file is not a Moodle XML question file"))])
     result = ParseResult()
@@ -174,16 +203,21 @@ def _number(value: float) -> str:
 
 def _answer(parent: Element, text: str, fraction: float, fmt: str = "") -> None:
     """An answer; rich text (an option) unless a format is named (true/false, short answers)."""
-    element = (_text_element(parent, "answer", text, format=fmt) if fmt
-               else _rich_element(parent, "answer", text))
+    element = (
+        _text_element(parent, "answer", text, format=fmt)
+        if fmt
+        else _rich_element(parent, "answer", text)
+    )
     element.set("fraction", _number(fraction))
     _text_element(element, "feedback", "", format="html")
 
 
 def _cloze_text(stem: str, blanks: list[list[str]]) -> str:
     """The stem with an answer box per blank: inside its blank marker, or at the end."""
-    boxes = ["{1:SHORTANSWER:" + "~".join("=" + _CLOZE_ESCAPE.sub(r"\\\1", a) for a in blank) + "}"
-             for blank in blanks]
+    boxes = [
+        "{1:SHORTANSWER:" + "~".join("=" + _CLOZE_ESCAPE.sub(r"\\\1", a) for a in blank) + "}"
+        for blank in blanks
+    ]
     markers = list(_BLANK.finditer(stem))
     if len(markers) != len(boxes):
         return stem + "".join(boxes)
@@ -198,8 +232,12 @@ def _cloze_text(stem: str, blanks: list[list[str]]) -> str:
 
 def _question_element(quiz: Element, q: QuestionData) -> None:
     blanks = list(q.answer) if q.kind == "fill" else []
-    kind = {"single": "multichoice", "multiple": "multichoice", "truefalse": "truefalse",
-            "fill": "shortanswer" if len(blanks) == 1 else "multianswer"}[q.kind]
+    kind = {
+        "single": "multichoice",
+        "multiple": "multichoice",
+        "truefalse": "truefalse",
+        "fill": "shortanswer" if len(blanks) == 1 else "multianswer",
+    }[q.kind]
     element = SubElement(quiz, "question", type=kind)
     _text_element(element, "name", html.unescape(plain(q.stem))[:60] or q.kind)
     if kind == "multianswer":
@@ -232,8 +270,12 @@ def _question_element(quiz: Element, q: QuestionData) -> None:
         SubElement(element, "usecase").text = "0"
         for accepted in blanks[0]:
             _answer(element, accepted, 100.0, "moodle_auto_format")
-    tags = [f"difficulty:{q.difficulty}", *(f"topic:{t}" for t in q.topics),
-            *(f"sector:{s}" for s in q.sectors), *(f"role:{r}" for r in q.roles)]
+    tags = [
+        f"difficulty:{q.difficulty}",
+        *(f"topic:{t}" for t in q.topics),
+        *(f"sector:{s}" for s in q.sectors),
+        *(f"role:{r}" for r in q.roles),
+    ]
     tags += [f"source:{q.legal_source}"] if q.legal_source else []
     tags += [f"usage:{q.usage}"] if q.usage != Usage.BOTH else []
     tag_list = SubElement(element, "tags")
@@ -252,7 +294,9 @@ def write_moodle(questions: list[QuestionData], category: str = "安培题库") 
     for topic in sorted(groups, key=lambda t: t != ""):
         if topic:
             element = SubElement(quiz, "question", type="category")
-            path = "/".join(part.replace("/", "//") for part in ("$course$", "top", category, topic))
+            path = "/".join(
+                part.replace("/", "//") for part in ("$course$", "top", category, topic)
+            )
             _text_element(element, "category", path)
         for q in groups[topic]:
             _question_element(quiz, q)

@@ -36,8 +36,16 @@ class Column:
 COLUMNS = (
     Column("kind", "题型", ("kind", "type", "类型"), True, 10),
     Column("stem", "题干", ("stem", "question", "题目", "试题"), True, 60),
-    *(Column(f"option_{letter}", f"选项{letter}", (f"option{letter.lower()}", letter.lower()), False, 24)
-      for letter in LETTERS),
+    *(
+        Column(
+            f"option_{letter}",
+            f"选项{letter}",
+            (f"option{letter.lower()}", letter.lower()),
+            False,
+            24,
+        )
+        for letter in LETTERS
+    ),
     Column("answer", "答案", ("answer", "正确答案", "参考答案"), True, 10),
     Column("explanation", "解析", ("explanation", "答案解析", "feedback"), False, 40),
     Column("difficulty", "难度", ("difficulty",), False, 8),
@@ -48,14 +56,32 @@ COLUMNS = (
     Column("usage", "用途", ("usage",), False, 10),
     Column("external_key", "编号", ("externalkey", "key", "id", "外部编号", "试题编号"), False, 12),
 )
-DIFFICULTY_WORDS = {"易": Difficulty.EASY, "简单": Difficulty.EASY, "easy": Difficulty.EASY,
-                    "中": Difficulty.MEDIUM, "中等": Difficulty.MEDIUM, "medium": Difficulty.MEDIUM,
-                    "难": Difficulty.HARD, "困难": Difficulty.HARD, "hard": Difficulty.HARD}
-USAGE_WORDS = {**{v: k for k, v in Usage.CHINESE.items()}, **{u: u for u in Usage.ALL},
-               "练习": Usage.PRACTICE, "考试": Usage.EXAM, "全部": Usage.BOTH}
-ROLE_WORDS = {"主要负责人": "principal_leader", "安全总监": "safety_director",
-              "安全生产管理人员": "safety_manager", "principal_leader": "principal_leader",
-              "safety_director": "safety_director", "safety_manager": "safety_manager"}
+DIFFICULTY_WORDS = {
+    "易": Difficulty.EASY,
+    "简单": Difficulty.EASY,
+    "easy": Difficulty.EASY,
+    "中": Difficulty.MEDIUM,
+    "中等": Difficulty.MEDIUM,
+    "medium": Difficulty.MEDIUM,
+    "难": Difficulty.HARD,
+    "困难": Difficulty.HARD,
+    "hard": Difficulty.HARD,
+}
+USAGE_WORDS = {
+    **{v: k for k, v in Usage.CHINESE.items()},
+    **{u: u for u in Usage.ALL},
+    "练习": Usage.PRACTICE,
+    "考试": Usage.EXAM,
+    "全部": Usage.BOTH,
+}
+ROLE_WORDS = {
+    "主要负责人": "principal_leader",
+    "安全总监": "safety_director",
+    "安全生产管理人员": "safety_manager",
+    "principal_leader": "principal_leader",
+    "safety_director": "safety_director",
+    "safety_manager": "safety_manager",
+}
 
 
 def _fold(text: str) -> str:
@@ -84,34 +110,55 @@ def _row(number: int, cells: dict[str, str]) -> ParsedQuestion:
     problems = parsed.problems
     kind = kinds.by_name(cells.get("kind", ""))
     if kind is None:
-        problems.append(Problem(N_("unknown question kind “%(kind)s”"), {"kind": cells.get("kind", "")}))
+        problems.append(
+            Problem(N_("unknown question kind “%(kind)s”"), {"kind": cells.get("kind", "")})
+        )
         return parsed
-    options = tuple(sanitise(cells[f"option_{letter}"]) for letter in LETTERS
-                    if cells.get(f"option_{letter}"))
+    options = tuple(
+        sanitise(cells[f"option_{letter}"]) for letter in LETTERS if cells.get(f"option_{letter}")
+    )
     try:
         answer = kind.parse_answer(cells.get("answer", ""))
     except ValueError:
-        problems.append(Problem(N_("the answer “%(answer)s” cannot be read for a %(kind)s"),
-                                {"answer": cells.get("answer", ""), "kind": kind.chinese}))
+        problems.append(
+            Problem(
+                N_("the answer “%(answer)s” cannot be read for a %(kind)s"),
+                {"answer": cells.get("answer", ""), "kind": kind.chinese},
+            )
+        )
         answer = None
     difficulty = DIFFICULTY_WORDS.get(cells.get("difficulty", "").strip().lower() or "中")
     if difficulty is None:
-        problems.append(Problem(N_("unknown difficulty “%(value)s” (use 易, 中 or 难)"),
-                                {"value": cells["difficulty"]}))
+        problems.append(
+            Problem(
+                N_("unknown difficulty “%(value)s” (use 易, 中 or 难)"),
+                {"value": cells["difficulty"]},
+            )
+        )
     usage = USAGE_WORDS.get(cells.get("usage", "").strip() or Usage.BOTH)
     if usage is None:
-        problems.append(Problem(N_("unknown usage “%(value)s” (use 练习和考试, 仅练习 or 仅考试)"),
-                                {"value": cells["usage"]}))
+        problems.append(
+            Problem(
+                N_("unknown usage “%(value)s” (use 练习和考试, 仅练习 or 仅考试)"),
+                {"value": cells["usage"]},
+            )
+        )
     roles = split_list(cells.get("roles", ""))
     unknown_roles = [r for r in roles if r not in ROLE_WORDS]
     if unknown_roles:
         problems.append(Problem(N_("unknown post “%(value)s”"), {"value": unknown_roles[0]}))
     data = QuestionData(
-        kind=kind.code, stem=sanitise(cells.get("stem", "")), options=options, answer=answer,
-        explanation=sanitise(cells.get("explanation", "")), difficulty=difficulty or Difficulty.MEDIUM,
-        legal_source=cells.get("legal_source", "").strip(), topics=split_list(cells.get("topics", "")),
+        kind=kind.code,
+        stem=sanitise(cells.get("stem", "")),
+        options=options,
+        answer=answer,
+        explanation=sanitise(cells.get("explanation", "")),
+        difficulty=difficulty or Difficulty.MEDIUM,
+        legal_source=cells.get("legal_source", "").strip(),
+        topics=split_list(cells.get("topics", "")),
         sectors=split_list(cells.get("sectors", "")),
-        roles=tuple(ROLE_WORDS[r] for r in roles if r in ROLE_WORDS), usage=usage or Usage.BOTH,
+        roles=tuple(ROLE_WORDS[r] for r in roles if r in ROLE_WORDS),
+        usage=usage or Usage.BOTH,
         external_key=cells.get("external_key", "").strip(),
     )
     if answer is not None:
@@ -130,9 +177,15 @@ def parse_sheets(sheets: list[Sheet]) -> ParseResult:
         if not {"kind", "stem", "answer"} <= columns.keys():
             continue
         if sheet.merged:
-            result.problems.append(Problem(
-                N_("sheet “%(sheet)s” has merged cells (%(ranges)s); unmerge them so that every "
-                   "row has its own values"), {"sheet": sheet.title, "ranges": ", ".join(sheet.merged[:3])}))
+            result.problems.append(
+                Problem(
+                    N_(
+                        "sheet “%(sheet)s” has merged cells (%(ranges)s); unmerge them so that every "
+                        "row has its own values"
+                    ),
+                    {"sheet": sheet.title, "ranges": ", ".join(sheet.merged[:3])},
+                )
+            )
             return result
         for number, values in sheet.rows[1:]:
             cells = {k: values[i] if i < len(values) else "" for k, i in columns.items()}
@@ -140,8 +193,14 @@ def parse_sheets(sheets: list[Sheet]) -> ParseResult:
         if not result.questions:
             result.problems.append(Problem(N_("the sheet has a header row but no questions")))
         return result
-    result.problems.append(Problem(N_("no sheet has the template's header row (题型, 题干, 答案); "
-                                      "download the template and keep its first row")))
+    result.problems.append(
+        Problem(
+            N_(
+                "no sheet has the template's header row (题型, 题干, 答案); "
+                "download the template and keep its first row"
+            )
+        )
+    )
     return result
 
 
@@ -155,16 +214,30 @@ def template_row(q: QuestionData) -> list:
     kind = kinds.get(q.kind)
     options = list(q.options) + [None] * (len(LETTERS) - len(q.options))
     roles = {v: k for k, v in ROLE_WORDS.items() if not k.isascii()}
-    row = [kind.chinese, q.stem, *options, kind.format_answer(q.answer), q.explanation,
-           Difficulty.CHINESE[q.difficulty], "、".join(q.topics), "、".join(q.sectors),
-           q.legal_source, "、".join(roles[r] for r in q.roles), Usage.CHINESE[q.usage],
-           q.external_key]
+    row = [
+        kind.chinese,
+        q.stem,
+        *options,
+        kind.format_answer(q.answer),
+        q.explanation,
+        Difficulty.CHINESE[q.difficulty],
+        "、".join(q.topics),
+        "、".join(q.sectors),
+        q.legal_source,
+        "、".join(roles[r] for r in q.roles),
+        Usage.CHINESE[q.usage],
+        q.external_key,
+    ]
     return [value if value != "" else None for value in row]
 
 
 def template_table(questions: list[QuestionData]) -> Table:
-    return Table("题库", [c.header + ("*" if c.required else "") for c in COLUMNS],
-                 [template_row(q) for q in questions], [c.width for c in COLUMNS])
+    return Table(
+        "题库",
+        [c.header + ("*" if c.required else "") for c in COLUMNS],
+        [template_row(q) for q in questions],
+        [c.width for c in COLUMNS],
+    )
 
 
 def write_template(questions: list[QuestionData], notes: list[str] | None = None) -> bytes:
