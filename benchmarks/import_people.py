@@ -105,11 +105,11 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from exam import create_app
-    from exam.extensions import db
+    from exam.core.extensions import db
+    from exam.core.timeutil import local_today
     from exam.people import services
     from exam.people.importing import build_plan
     from exam.people.models import Town
-    from exam.timeutil import local_today
     from question_bank.spreadsheets import read_spreadsheet
 
     data = build_file(args.people, random.Random(7))

@@ -60,7 +60,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from exam import create_app
-    from exam.extensions import db
+    from exam.core.extensions import db
     from exam.questions.imports import parse_upload
     from exam.questions.services import apply_import
     from question_bank.formats.template import write_template

@@ -8,7 +8,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from exam.config import load_config
+from exam.core.config import load_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,13 +30,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         logging.basicConfig(level=logging.WARNING)
         app.logger.setLevel(logging.INFO)
 
-    from exam.web import BoundedIntConverter
+    from exam.core.web import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
 
-    from exam import cli, errors, i18n, web
+    from exam import cli
+    from exam.core import errors, i18n, web
 
     cli.init_app(app)
     errors.init_app(app)
@@ -51,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from pathlib import Path
 
-    from exam.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+    from exam.core.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # JIT compiling pays only for long analytic queries run many times; for this app's short
@@ -63,10 +64,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
-    from exam import i18n
+    from exam.core import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
-    from exam.api import api
+    from exam.core.extensions import api
 
     app.config.update(
         API_TITLE="Anpei exam API",
@@ -80,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
     import exam.certificates.models  # noqa: F401
+    import exam.core.uploads  # noqa: F401 - pending uploads
     import exam.exams.models  # noqa: F401
     import exam.learning.models  # noqa: F401
     import exam.people.models  # noqa: F401
@@ -92,27 +94,25 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import exam.certificates.admission  # noqa: F401 - admission-notice routes of certificates
-    import exam.exams.invigilate  # noqa: F401 - the exam-day routes of manage_exams
-    from exam.accounts.views import bp as accounts_bp
-    from exam.api import api
-    from exam.api.views import blp as api_blp
-    from exam.audit.views import bp as audit_bp
-    from exam.auth.views import bp as auth_bp
-    from exam.certificates.views import bp as certificates_bp
-    from exam.certificates.views import verify_bp
-    from exam.exams.manage import bp as manage_exams_bp
-    from exam.exams.views import bp as exams_bp
-    from exam.home.views import bp as home_bp
-    from exam.learning.manage import bp as manage_learning_bp
-    from exam.learning.views import bp as learning_bp
-    from exam.people.views import bp as people_bp
-    from exam.questions.practice import bp as practice_bp
-    from exam.questions.views import bp as questions_bp
-    from exam.reference.views import bp as reference_bp
-    from exam.reports.views import bp as reports_bp
-    from exam.screenings.views import bp as screenings_bp
-    from exam.training.views import bp as training_bp
+    from exam.accounts.blueprint import bp as accounts_bp
+    from exam.audit.blueprint import bp as audit_bp
+    from exam.auth.blueprint import bp as auth_bp
+    from exam.certificates.blueprint import bp as certificates_bp
+    from exam.certificates.blueprint import verify_bp
+    from exam.core.extensions import api
+    from exam.exams.blueprint import api_bp
+    from exam.exams.blueprint import bp as exams_bp
+    from exam.exams.blueprint import manage_bp as manage_exams_bp
+    from exam.home.blueprint import bp as home_bp
+    from exam.learning.blueprint import bp as learning_bp
+    from exam.learning.blueprint import manage_bp as manage_learning_bp
+    from exam.people.blueprint import bp as people_bp
+    from exam.practice.blueprint import bp as practice_bp
+    from exam.questions.blueprint import bp as questions_bp
+    from exam.reference.blueprint import bp as reference_bp
+    from exam.reports.blueprint import bp as reports_bp
+    from exam.screenings.blueprint import bp as screenings_bp
+    from exam.training.blueprint import bp as training_bp
 
     for bp in (
         home_bp,
@@ -134,4 +134,4 @@ def _register_blueprints(app: Flask) -> None:
         manage_learning_bp,
     ):
         app.register_blueprint(bp)
-    api.register_blueprint(api_blp)
+    api.register_blueprint(api_bp)

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from exam import create_app
-from exam.extensions import db
+from exam.core.extensions import db
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -74,9 +74,9 @@ def people_group():
 @with_appcontext
 def import_people(path: Path, dry_run: bool):
     """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
+    from exam.core.timeutil import local_today
     from exam.people import services
     from exam.people.imports import plan_for_upload
-    from exam.timeutil import local_today
 
     plan = plan_for_upload(path.name, _read_upload(path))
     if plan.errors:
@@ -183,8 +183,8 @@ def _demo_certificates() -> int:
     from exam.certificates import services
     from exam.certificates.models import SiteSetting
     from exam.certificates.pdf import font_path
+    from exam.core.timeutil import display_zone, utcnow
     from exam.demo.seal import demo_seal
-    from exam.timeutil import display_zone, utcnow
 
     seal = demo_seal(
         current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None)

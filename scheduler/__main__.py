@@ -12,11 +12,11 @@ from exam import create_app
 from exam.auth.services import purge_login_attempts
 from exam.certificates.services import purge_lookups
 from exam.certificates.services import sweep as certificate_sweep
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
+from exam.core.uploads import PENDING_FOR, forget_pending_imports
 from exam.exams.services import close_overdue_attempts
-from exam.extensions import db
-from exam.people.services import PENDING_FOR, forget_pending_imports
 from exam.reports.candidacy import take_rosters_now
-from exam.timeutil import utcnow
 from scheduler.lock import AlreadyRunning, SchedulerLock
 
 log = logging.getLogger("anpei.scheduler")

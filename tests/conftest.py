@@ -31,15 +31,15 @@ os.environ["ANPEI_INSTANCE_PATH"] = _INSTANCE
 from exam import create_app  # noqa: E402
 from exam.auth.models import User, UserRole  # noqa: E402
 from exam.auth.services import set_password  # noqa: E402
+from exam.core.extensions import db  # noqa: E402
+from exam.core.identifiers import credit_check_char, id_check_char  # noqa: E402
+from exam.core.timeutil import utcnow  # noqa: E402
 from exam.exams import services as exam_services  # noqa: E402
 from exam.exams.models import Exam  # noqa: E402
-from exam.extensions import db  # noqa: E402
-from exam.people.identifiers import credit_check_char, id_check_char  # noqa: E402
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town  # noqa: E402
 from exam.people.services import add_person  # noqa: E402
 from exam.questions import services as bank  # noqa: E402
 from exam.questions.models import QuestionStatus, Topic  # noqa: E402
-from exam.timeutil import utcnow  # noqa: E402
 from question_bank.model import QuestionData  # noqa: E402
 
 PG_URL = os.environ.get("ANPEI_TEST_DATABASE_URL")

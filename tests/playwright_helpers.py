@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.learning.models import StudyProgress
 
 

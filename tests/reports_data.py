@@ -10,8 +10,8 @@ from conftest import valid_credit_code, valid_id_number
 
 from exam.auth.models import User
 from exam.certificates.models import Certificate
+from exam.core.extensions import db
 from exam.exams.models import Attempt, Exam
-from exam.extensions import db
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 from exam.people.services import add_person
 from exam.screenings.models import Screening, ScreeningAttendance

@@ -3,7 +3,7 @@
 import pytest
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.models import Person, Town
 
 MANAGEMENT_PAGES = [

@@ -9,8 +9,8 @@ from babel.messages.pofile import read_po
 
 from exam import create_app
 from exam.auth.models import UserRole
-from exam.config import ConfigError, load_config
-from exam.extensions import db
+from exam.core.config import ConfigError, load_config
+from exam.core.extensions import db
 
 ROOT = Path(__file__).parents[1]
 CATALOGUE = ROOT / "exam" / "translations" / "zh" / "LC_MESSAGES"
@@ -162,8 +162,8 @@ def test_demo_builds_a_believable_district(tmp_path, monkeypatch):
 
     from flask_migrate import upgrade
 
+    from exam.core.identifiers import validate_credit_code, validate_id_number
     from exam.demo.data import build_demo
-    from exam.people.identifiers import validate_credit_code, validate_id_number
     from exam.people.models import Enterprise, Person, PersonRole, Town
 
     app = create_app(

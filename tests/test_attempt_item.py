@@ -7,14 +7,14 @@ from __future__ import annotations
 from sqlalchemy import delete, event, select
 
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import examday, services
 from exam.exams.attempt_items import answer_text, backfill, chosen_options
 from exam.exams.models import Attempt, AttemptItem
-from exam.extensions import db
 from exam.questions import services as bank
 from exam.questions.models import Question
 from exam.reports import items
-from exam.timeutil import utcnow
 from question_bank.model import QuestionData
 
 REVERSED = [3, 2, 1, 0]  # the paper shows the options as written backwards

@@ -8,8 +8,8 @@ from conftest import PASSWORD
 from exam import create_app
 from exam.auth.models import LoginAttempt, User, UserRole
 from exam.auth.services import authenticate, is_locked, purge_login_attempts
-from exam.extensions import db
-from exam.timeutil import utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 
 
 def _login(client, login, password, **kwargs):

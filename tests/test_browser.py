@@ -4,7 +4,7 @@ from conftest import PASSWORD, valid_credit_code, valid_id_number
 from spreadsheets import xlsx
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.models import Person
 
 PHONE = {"width": 390, "height": 844}
@@ -383,7 +383,7 @@ def test_an_organiser_schedules_training_for_those_short_and_they_sign_in_by_qr(
 
     from playwright.sync_api import expect
 
-    from exam.timeutil import display_zone, utcnow
+    from exam.core.timeutil import display_zone, utcnow
 
     candidate = make_user(UserRole.CANDIDATE)
     organiser = make_user(UserRole.ORGANISER)

@@ -10,10 +10,10 @@ from playwright_helpers import seconds_on_the_server
 from test_browser import _log_in
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.learning.models import Course, Lesson, LessonKind
 from exam.people.models import PersonRole
-from exam.timeutil import utcnow
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
 from exam.certificates import services as certificates
 from exam.certificates.models import Certificate, PublicLookup
+from exam.core.extensions import db
+from exam.core.timeutil import local_today, utcnow
 from exam.exams import services as exams
 from exam.exams.models import Attempt
-from exam.extensions import db
-from exam.timeutil import local_today, utcnow
 
 
 @pytest.fixture

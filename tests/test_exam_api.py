@@ -5,8 +5,8 @@ import json
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
 from exam.exams.models import Attempt, AttemptAnswer
-from exam.extensions import db
 
 SECRETS = ["秘密解析", "安全第一", "explanation", '"answer":', "right_answer", '"correct"']
 

@@ -7,11 +7,11 @@ from conftest import PASSWORD
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import examday
 from exam.exams import services as exams
 from exam.exams.models import Attempt, AttemptEvent, Exam
-from exam.extensions import db
-from exam.timeutil import utcnow
 
 
 def _client(app, user):

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services
 from exam.exams.models import Attempt, AttemptAnswer, Exam
-from exam.extensions import db
-from exam.timeutil import utcnow
 
 
 def _answer_key_texts() -> list[str]:

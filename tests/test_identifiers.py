@@ -2,7 +2,7 @@
 
 import pytest
 
-from exam.people.identifiers import (
+from exam.core.identifiers import (
     InvalidIdentifier,
     mask_id_number,
     validate_credit_code,

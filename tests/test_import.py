@@ -11,7 +11,7 @@ from spreadsheets import xlsx
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.importing import Lookups, build_plan
 from exam.people.models import Employment, Enterprise, Person
 from question_bank.spreadsheets import SpreadsheetError, read_spreadsheet

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services as exam_services
-from exam.extensions import db
 from exam.learning import services
 from exam.learning.models import Course, Lesson, LessonFile, LessonKind, StudyDay, StudyProgress
 from exam.people.models import PersonRole
 from exam.questions.models import Topic
-from exam.timeutil import utcnow
 from exam.training.services import ledger
 
 #: Mid-morning in Shanghai, so that a few minutes either way stay on one local day.

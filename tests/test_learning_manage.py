@@ -13,13 +13,13 @@ from PIL import Image
 from sqlalchemy import event, func, select
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import local_today, utcnow
 from exam.exams.models import Exam
-from exam.extensions import db
 from exam.learning import stats, storage
 from exam.learning.models import Course, Lesson, LessonFile, LessonKind, StudyProgress
 from exam.learning.services import LearningError
 from exam.people.models import PersonRole, Sector
-from exam.timeutil import local_today, utcnow
 
 
 def _client(app, user):

@@ -5,10 +5,10 @@ import io
 from openpyxl import load_workbook
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services
 from exam.exams.models import Exam
-from exam.extensions import db
-from exam.timeutil import utcnow
 
 
 def _exam_form(**overrides):

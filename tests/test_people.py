@@ -4,9 +4,9 @@ from conftest import valid_credit_code, valid_id_number
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today
 from exam.people.models import Enterprise, Person, PersonRole, Sector
-from exam.timeutil import local_today
 
 
 def _sector_ids(*codes):

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.questions import services
 from exam.questions.models import PracticeAnswer, QuestionStatus, Topic, WrongAnswer
 from question_bank.model import QuestionData

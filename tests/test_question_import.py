@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.questions.models import Question, QuestionStatus, QuestionVersion
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import read_template, write_template

@@ -4,7 +4,7 @@ import pytest
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.questions import services
 from exam.questions.models import PracticeAnswer, Question, QuestionStatus, Topic
 from question_bank.model import QuestionData

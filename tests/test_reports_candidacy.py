@@ -16,9 +16,9 @@ from reports_data import NOW, hand_made, sit, user_of
 from sqlalchemy import select
 
 from exam.auth.models import UserRole
+from exam.core.extensions import db
 from exam.exams import examday
 from exam.exams.models import Attempt
-from exam.extensions import db
 from exam.people.services import update_person
 from exam.reports import candidacy, figures, hourskept
 from exam.reports.models import Candidacy, LastResult, PersonHours, Roster

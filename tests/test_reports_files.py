@@ -15,10 +15,10 @@ from sqlalchemy import event
 
 from exam.auth.models import User, UserRole
 from exam.certificates.models import Certificate
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, local_today, utcnow
 from exam.exams.models import Attempt, Exam
-from exam.extensions import db
 from exam.screenings.models import Film, Screening, ScreeningAttendance
-from exam.timeutil import display_zone, local_today, utcnow
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 
 _serial = iter(range(1, 10_000))

@@ -12,15 +12,15 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services as exam_services
 from exam.exams.models import Attempt, AttemptAnswer, Exam
-from exam.extensions import db
 from exam.people.models import PersonRole, Sector
 from exam.people.services import update_person
 from exam.questions import services as bank
 from exam.questions.models import QuestionStatus, Topic
 from exam.reports import items, weakness
-from exam.timeutil import utcnow
 from question_bank.itemstats import Flag
 from question_bank.model import LETTERS, QuestionData
 

@@ -22,7 +22,7 @@ from reports_data import NOW, generated, hand_made
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.models import PersonRole, Sector
 from exam.reports import candidacy, figures, tracker
 from exam.reports.rates import Counts, rate, total

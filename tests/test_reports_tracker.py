@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from reports_data import NOW, certificate, exam, hand_made
 
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams.services import is_eligible
-from exam.extensions import db
 from exam.people.models import PersonRole, Sector
 from exam.reports import tracker
-from exam.timeutil import utcnow
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from exam.auth.models import LoginAttempt
 from exam.auth.services import purge_login_attempts
-from exam.extensions import db
-from exam.timeutil import utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from scheduler.__main__ import build_scheduler, run_job
 from scheduler.lock import AlreadyRunning, SchedulerLock
 
@@ -26,9 +26,9 @@ def test_scheduler_registers_the_purge_job(app):
 
 def test_the_rosters_job_takes_the_no_shows_of_closed_exams(app, make_exam, make_user):
     from exam.auth.models import UserRole
+    from exam.core.timeutil import utcnow
     from exam.reports.candidacy import take_rosters_now
     from exam.reports.models import Candidacy, Roster
-    from exam.timeutil import utcnow
 
     exam = make_exam()
     leader = make_user(UserRole.CANDIDATE)
@@ -66,7 +66,7 @@ def test_failing_job_leaves_nothing_half_written_and_is_logged(app, caplog):
 
 
 def test_unconfirmed_imports_are_forgotten_after_an_hour(app, make_user):
-    from exam.people.models import PendingImport
+    from exam.core.uploads import PendingImport
     from scheduler.__main__ import forget_unconfirmed_imports
 
     user = make_user()

@@ -10,11 +10,11 @@ import pytest
 
 from exam.audit.models import AuditEntry
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.people.models import Person, Sector
 from exam.screenings import services
 from exam.screenings.models import Film, Screening, ScreeningAttendance
-from exam.timeutil import utcnow
 
 
 def _count(model) -> int:

@@ -7,9 +7,9 @@ import pytest
 from conftest import PASSWORD
 
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today, utcnow
 from exam.people.models import PersonRole
-from exam.timeutil import local_today, utcnow
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
 
@@ -43,7 +43,7 @@ def _session(starts_in=timedelta(days=3), hours=4.0, capacity=None, **fields) ->
 
 def _earlier_this_year(days: int = 2):
     """A moment a few days ago, but in this (Beijing) year whatever today is."""
-    from exam.timeutil import display_zone
+    from exam.core.timeutil import display_zone
 
     now = utcnow()
     start = now.astimezone(display_zone()).replace(
@@ -342,7 +342,7 @@ def test_calendar_views_and_ics(app, client, make_user):
         link="https://meeting.example.gov.cn/room?pwd=secret",
     )
     manager = _client(app, make_user(UserRole.ORGANISER))
-    from exam.timeutil import display_zone
+    from exam.core.timeutil import display_zone
 
     day = (utcnow() + timedelta(days=1)).astimezone(display_zone()).date().isoformat()
     for view in ("month", "week"):

@@ -39,14 +39,14 @@ def prepare(url: str, candidates: int) -> None:
     from exam import create_app
     from exam.auth.models import User, UserRole
     from exam.auth.services import set_password
+    from exam.core.extensions import db
+    from exam.core.timeutil import utcnow
     from exam.exams import services as exams
     from exam.exams.models import Exam
-    from exam.extensions import db
     from exam.people.models import Enterprise, Sector, Town
     from exam.people.services import add_person
     from exam.questions import services as bank
     from exam.questions.models import QuestionStatus, Topic
-    from exam.timeutil import utcnow
     from question_bank.model import QuestionData
     from tests.conftest import valid_credit_code, valid_id_number
 
@@ -104,7 +104,7 @@ def prepare(url: str, candidates: int) -> None:
 
 def sessions(base: str, candidates: int) -> list[dict]:
     """Log each candidate in through the API: cookie, CSRF token, attempt and a question."""
-    from exam.people.identifiers import id_check_char
+    from exam.core.identifiers import id_check_char
 
     rows = []
     for i in range(candidates):

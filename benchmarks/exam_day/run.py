@@ -73,7 +73,7 @@ def psql(sql: str) -> None:
 
 
 def id_number(i: int) -> str:
-    from exam.people.identifiers import id_check_char
+    from exam.core.identifiers import id_check_char
 
     born = date(1975, 1, 1) + timedelta(days=i // 1000)
     first = f"370102{born:%Y%m%d}{i % 1000:03d}"
@@ -88,14 +88,14 @@ def prepare(url: str, candidates: int, questions: int, bank_size: int = 0) -> li
     from exam import create_app
     from exam.auth.models import User, UserRole
     from exam.auth.services import set_password
+    from exam.core.extensions import db
+    from exam.core.timeutil import utcnow
     from exam.exams import services as exams
     from exam.exams.models import Exam
-    from exam.extensions import db
     from exam.people.models import Enterprise, Sector, Town
     from exam.people.services import add_person
     from exam.questions import services as bank
     from exam.questions.models import QuestionStatus, Topic
-    from exam.timeutil import utcnow
     from question_bank.model import QuestionData
     from tests.conftest import valid_credit_code
 
@@ -363,9 +363,9 @@ def check_database(url: str, ledger: list[dict]) -> dict:
     from sqlalchemy import func, select
 
     from exam import create_app
+    from exam.core.extensions import db
     from exam.exams import services
     from exam.exams.models import Attempt, AttemptAnswer
-    from exam.extensions import db
 
     acked: dict[tuple[int, int], tuple[int, object]] = {}
     for entry in ledger:

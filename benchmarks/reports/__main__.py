@@ -49,7 +49,7 @@ def upgrade(url: str) -> None:
     from flask_migrate import upgrade as alembic_upgrade
 
     from exam import create_app
-    from exam.extensions import db
+    from exam.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
@@ -63,7 +63,7 @@ def keep_candidacies(url: str) -> None:
     rebuild is what migration 0013 runs on an existing installation, and the rosters are what
     the scheduler (or the first report) takes for the exams that have closed."""
     from exam import create_app
-    from exam.extensions import db
+    from exam.core.extensions import db
     from exam.reports import hourskept
     from exam.reports.candidacy import rebuild, take_rosters
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from benchmarks.reports.copying import copy_rows, row
-from exam.people.identifiers import credit_check_char, id_check_char, org_code_check_char
+from exam.core.identifiers import credit_check_char, id_check_char, org_code_check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉飞鹏辉宇浩凯琳晨欣雪梅海波宁峰斌新利清"

@@ -276,8 +276,8 @@ def run_all(
 
     from exam import create_app
     from exam.auth.models import User, UserRole
+    from exam.core.extensions import db
     from exam.exams.models import Attempt
-    from exam.extensions import db
     from exam.people.models import Enterprise, Person
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})

@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from exam.auth.models import UserRole
-from exam.forms import MultiCheckboxField, options
+from exam.core.forms import MultiCheckboxField, options
 
 
 class StaffAccountForm(FlaskForm):

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from exam.accounts.blueprint import bp
 from exam.accounts.forms import ActionForm, StaffAccountForm
 from exam.audit.services import record
 from exam.auth import services as auth
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole, new_session_token
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.web import page_arg
 from exam.people.models import Enterprise, Person, Sector, Town
-from exam.web import page_arg
-
-bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
 def get_user_or_404(user_id: int) -> User:

@@ -9,7 +9,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from exam.audit.models import AuditEntry
-from exam.extensions import db
+from exam.core.extensions import db
 
 
 def _plain(value: Any) -> Any:

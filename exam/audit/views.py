@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from sqlalchemy import or_, select
 
+from exam.audit.blueprint import bp
 from exam.audit.models import AuditEntry
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
-from exam.timeutil import display_zone
-from exam.web import int_arg, page_arg
-
-bp = Blueprint("audit", __name__, url_prefix="/audit")
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone
+from exam.core.web import int_arg, page_arg
 
 
 def _local_day_start(text: str | None) -> datetime | None:

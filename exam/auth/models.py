@@ -10,9 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 from exam.people.models import Enterprise, Person, Sector, Town
-from exam.timeutil import UTCDateTime, utcnow
 
 
 class UserRole:

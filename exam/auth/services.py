@@ -16,10 +16,10 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
-from exam.extensions import db
-from exam.people.identifiers import InvalidIdentifier, normalise, validate_mobile
+from exam.core.extensions import db
+from exam.core.identifiers import InvalidIdentifier, normalise, validate_mobile
+from exam.core.timeutil import utcnow
 from exam.people.models import Person
-from exam.timeutil import utcnow
 
 #: Letters and digits that cannot be mistaken for one another when read aloud or typed.
 ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from exam.auth import services
+from exam.auth.blueprint import bp
 from exam.auth.forms import ChangePasswordForm, LoginForm
-from exam.extensions import db
-
-bp = Blueprint("auth", __name__)
+from exam.core.extensions import db
 
 PASSWORD_PROBLEMS = {
     "too_short": lambda: _("The new password must have at least 8 characters."),

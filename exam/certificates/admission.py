@@ -12,16 +12,17 @@ from sqlalchemy import select
 
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
-from exam.certificates.views import MANAGERS, PDF, bp
+from exam.certificates.blueprint import bp
+from exam.certificates.views import MANAGERS, PDF
+from exam.core.extensions import db
+from exam.core.identifiers import mask_id_number
+from exam.core.timeutil import format_datetime, local_today
+from exam.core.uploads import download
 from exam.exams import examday
 from exam.exams.models import Exam
 from exam.exams.services import is_eligible
-from exam.extensions import db
 from exam.people.access import visible_people
-from exam.people.identifiers import mask_id_number
 from exam.people.models import Person, PersonRole
-from exam.timeutil import format_datetime, local_today
-from exam.uploads import download
 
 ROLE_NAMES = {PersonRole.PRINCIPAL_LEADER: "主要负责人", PersonRole.SAFETY_DIRECTOR: "安全总监"}
 

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime, utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 
 
 class CertificateKind:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import undefer
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.certificates.models import Certificate, CertificateKind, PublicLookup, SiteSetting
+from exam.core.extensions import db
+from exam.core.identifiers import mask_id_number
+from exam.core.timeutil import local_today, utcnow
 from exam.exams.models import Attempt
-from exam.extensions import db
-from exam.people.identifiers import mask_id_number
 from exam.people.models import Person, PersonRole
-from exam.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
 

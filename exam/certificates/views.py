@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,19 +20,18 @@ from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
 from exam.certificates import services
+from exam.certificates.blueprint import bp, verify_bp
 from exam.certificates.models import Certificate, CertificateStatus, SiteSetting
+from exam.core.extensions import db
+from exam.core.forms import PlainText
+from exam.core.identifiers import mask_id_number
+from exam.core.timeutil import local_today, utcnow
+from exam.core.uploads import download
+from exam.core.web import int_arg, page_arg, parse_id
 from exam.exams.models import Exam
-from exam.extensions import db
-from exam.forms import PlainText
 from exam.people.access import visible_people
-from exam.people.identifiers import mask_id_number
 from exam.people.models import Enterprise, Person
-from exam.timeutil import local_today, utcnow
-from exam.uploads import download
-from exam.web import int_arg, page_arg, parse_id
 
-bp = Blueprint("certificates", __name__)
-verify_bp = Blueprint("verify", __name__)
 STAFF = (UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 PDF = "application/pdf"

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account, set_password
-from exam.extensions import db
-from exam.people.identifiers import (
+from exam.core.extensions import db
+from exam.core.identifiers import (
     CREDIT_ALPHABET,
     credit_check_char,
     id_check_char,

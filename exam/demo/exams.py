@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services
 from exam.exams.examday import create_makeup
 from exam.exams.models import Exam, ReviewPolicy
-from exam.extensions import db
 from exam.people.models import Person, PersonRole
-from exam.timeutil import utcnow
 
 #: 100 points: 10 single × 4, 5 multiple × 6, 5 true/false × 2, 2 fill-in × 10.
 RULES = [

@@ -12,14 +12,14 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from exam.auth.models import User
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, local_today, utcnow
 from exam.exams.models import Exam
-from exam.extensions import db
 from exam.learning.forms import lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress
 from exam.learning.storage import store_upload
 from exam.people.models import Person, PersonRole
 from exam.questions.models import Topic
-from exam.timeutil import display_zone, local_today, utcnow
 
 LAW = "《中华人民共和国安全生产法》（2021年修正）"
 

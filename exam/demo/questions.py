@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.people.models import Sector
 from exam.questions.models import (
     PracticeAnswer,
@@ -19,7 +20,6 @@ from exam.questions.models import (
     Topic,
     WrongAnswer,
 )
-from exam.timeutil import utcnow
 from question_bank import kinds
 from question_bank.model import QuestionData, Usage
 

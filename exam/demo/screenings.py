@@ -13,12 +13,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from exam.auth.models import User
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, utcnow
 from exam.demo.data import HAZCHEM_TOWNS
-from exam.extensions import db
 from exam.people.models import Person, PersonRole, Sector, Town
 from exam.screenings import services
 from exam.screenings.models import Film, Screening
-from exam.timeutil import display_zone, utcnow
 
 # fmt: off
 #: (title, the accident shown, minutes, source). Accidents by their usual names only; the

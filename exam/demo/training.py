@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from exam.auth.models import User
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, PersonRole, Sector
-from exam.timeutil import display_zone, utcnow
 from exam.training.models import Enrolment, EnrolmentStatus, Mode, TrainingSession
 from exam.training.services import new_secret
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
 from exam.exams import attempt_items
 from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
 from exam.exams.services import ExamError, is_eligible, submit
-from exam.extensions import db
 from exam.people.models import Enterprise, Person
 
 #: Longest extension or reopening an organiser may give at once.

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from exam.forms import MultiCheckboxField, PlainText
-from exam.forms import options as choices_of
+from exam.core.forms import MultiCheckboxField, PlainText
+from exam.core.forms import options as choices_of
 from exam.people.models import PersonRole
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS
 from question_bank.model import ScoringPolicy

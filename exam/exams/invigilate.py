@@ -9,20 +9,21 @@ from flask_login import current_user
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import load_only
 
-from exam.api.errors import MESSAGES
 from exam.auth.access import roles_required
 from exam.auth.models import User
+from exam.core.errors import MESSAGES
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.timeutil import utcnow
+from exam.core.web import parse_id
 from exam.exams import examday
+from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
-from exam.exams.manage import MANAGERS, _local, _utc, bp, get_exam_or_404
+from exam.exams.manage import MANAGERS, _local, _utc, get_exam_or_404
 from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOverride
 from exam.exams.services import ExamError, close_if_overdue
-from exam.extensions import db
-from exam.forms import options
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, Town
-from exam.timeutil import utcnow
-from exam.web import parse_id
 
 #: Answers that count as "not answered" on the console (cleared choices, empty blanks).
 EMPTY_ANSWERS = ("null", '""', "[]", '[""]', '["",""]')

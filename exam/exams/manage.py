@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,20 +12,20 @@ from sqlalchemy import func, select
 from exam.audit.services import record
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
+from exam.core.uploads import download
 from exam.exams import examday, services
+from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
 from exam.learning.models import Course
 from exam.people.models import Person, Sector, Town
 from exam.questions.models import Topic
-from exam.timeutil import from_form_time, local_today, to_form_time, utcnow
-from exam.uploads import download
 from question_bank.spreadsheets import Table, write_xlsx
 
-bp = Blueprint("manage_exams", __name__, url_prefix="/manage/exams")
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 

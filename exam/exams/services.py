@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db, upsert
 from exam.exams import attempt_items
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
-from exam.extensions import db, upsert
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
@@ -259,7 +259,7 @@ def start_attempt(
         raise ExamError("not_eligible")
     check_network(exam, address)
     if exam.requires_training:
-        from exam.timeutil import local_today
+        from exam.core.timeutil import local_today
         from exam.training.services import meets_requirement
 
         short = meets_requirement(user.person, local_today())
@@ -488,7 +488,7 @@ def close_if_overdue(attempt: Attempt, now: datetime) -> bool:
 
 def close_overdue_attempts(now: datetime | None = None) -> int:
     """Close and grade every attempt past its deadline (a scheduler job; idempotent)."""
-    from exam.timeutil import utcnow
+    from exam.core.timeutil import utcnow
 
     now = now or utcnow()
     # In the order the reports' kept rows are locked (original exam, account): two such

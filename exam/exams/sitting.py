@@ -25,9 +25,9 @@ from flask import Flask, current_app, g, request, session
 from sqlalchemy import Integer, bindparam, or_, select
 
 from exam.auth.models import User, UserRole
+from exam.core.extensions import db, upsert
 from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.exams.services import ExamError, checked_response, grace
-from exam.extensions import db, upsert
 
 #: The cookie naming the browser (device) an attempt is bound to.
 DEVICE_COOKIE = "anpei_device"

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam.api.errors import MESSAGES
-from exam.api.views import get_attempt_or_404, review_allowed
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
+from exam.core.errors import MESSAGES
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams import services
+from exam.exams.api import get_attempt_or_404, review_allowed
+from exam.exams.blueprint import bp
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.exams.sitting import current_device
-from exam.extensions import db
-from exam.timeutil import utcnow
-
-bp = Blueprint("exams", __name__)
 
 
 @bp.route("/exams")
@@ -37,7 +36,7 @@ def index():
     ).all()
     shortfalls = {}
     if any(e.requires_training for e, _terms in exams):
-        from exam.timeutil import local_today
+        from exam.core.timeutil import local_today
         from exam.training.services import meets_requirement
 
         short = meets_requirement(current_user.person, local_today())

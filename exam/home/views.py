@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.home.blueprint import bp
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Person, Town, enterprise_sector
 from exam.people.views import counts_by_sector_and_role
-
-bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 @login_required
 def index():
+    from exam.core.timeutil import utcnow
     from exam.exams import examday
-    from exam.timeutil import utcnow
 
     now = utcnow()
     if current_user.role == UserRole.CANDIDATE:
@@ -56,7 +55,7 @@ def _expiring_certificate(user: User):
     from flask import current_app
 
     from exam.certificates.services import current_certificate
-    from exam.timeutil import local_today
+    from exam.core.timeutil import local_today
 
     if user.person_id is None:
         return None

@@ -19,8 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from exam.forms import MultiCheckboxField, PlainText
-from exam.forms import options as choices_of
+from exam.core.forms import MultiCheckboxField, PlainText
+from exam.core.forms import options as choices_of
 from exam.learning.models import LessonKind
 from exam.people.models import PersonRole
 from question_bank.text import strip_controls

@@ -9,7 +9,6 @@ assigned only within those (as with exams), and the figures count only the peopl
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,20 +28,20 @@ from exam.accounts.forms import ActionForm
 from exam.audit.services import record
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
-from exam.errors import render_error
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.errors import render_error
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import local_today, utcnow
+from exam.core.web import CONTENT_SECURITY_POLICY
+from exam.learning.blueprint import manage_bp as bp
 from exam.learning.forms import CourseForm, LessonForm, editable_text, lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
 from exam.learning.services import LearningError
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.questions.models import Topic
-from exam.timeutil import local_today, utcnow
-from exam.web import CONTENT_SECURITY_POLICY
 
-bp = Blueprint("manage_learning", __name__, url_prefix="/manage/learning")
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 UPLOAD_ERRORS = {
     "empty": lambda p: _("The file is empty."),
@@ -448,6 +447,3 @@ def delete(course_id: int, lesson_id: int):
     db.session.commit()
     flash(_("The lesson was removed."), "info")
     return redirect(url_for("manage_learning.course", course_id=course.id))
-
-
-from exam.learning import manage_stats  # noqa: E402, F401 - its routes are declared on bp

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime, utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 
 course_topic = Table(
     "course_topic",

@@ -19,12 +19,12 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from exam.extensions import db, upsert
+from exam.core.extensions import db, upsert
+from exam.core.timeutil import display_zone
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress, course_topic
 from exam.people.models import Person
 from exam.people.rules import matches
 from exam.questions.models import Topic
-from exam.timeutil import display_zone
 
 #: A video may run this far past what the clock allows between two heartbeats (buffering,
 #: a heartbeat sent a little late), besides one heartbeat's interval, before it counts as a jump.

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import CTE, case, func, literal, select, union_all
 
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.learning.models import Course, Lesson, StudyProgress
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, Sector, enterprise_sector

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.learning.models import LessonFile, LessonKind
 from exam.learning.services import LearningError
 

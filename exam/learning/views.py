@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import abort, current_app, jsonify, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today, utcnow
 from exam.learning import services
+from exam.learning.blueprint import bp
 from exam.learning.models import Course, Lesson, LessonKind
-from exam.timeutil import local_today, utcnow
-
-bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 STAFF = (UserRole.ADMIN, UserRole.ORGANISER)
 

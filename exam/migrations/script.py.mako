@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -16,7 +16,7 @@ from flask import abort
 from sqlalchemy import Select, false, select
 
 from exam.auth.models import User, UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.models import Enterprise, Person, enterprise_sector
 
 VIEWERS = (UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)

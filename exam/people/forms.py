@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from exam.forms import CreditCode, IdNumber, Mobile, MultiCheckboxField, PlainText, options
+from exam.core.forms import CreditCode, IdNumber, Mobile, MultiCheckboxField, PlainText, options
 from exam.people.models import PersonRole
 
 

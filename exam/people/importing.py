@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from exam.people.identifiers import (
+from exam.core.forms import IDENTIFIER_REASONS
+from exam.core.identifiers import (
     InvalidIdentifier,
     validate_credit_code,
     validate_id_number,
@@ -80,14 +80,6 @@ DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
-
-IDENTIFIER_REASONS = {
-    "length": _l("must be 18 characters long"),
-    "characters": _l("contains characters that are not allowed"),
-    "birth_date": _l("contains an impossible date of birth"),
-    "check_digit": _l("has a wrong check character (probably a typo)"),
-    "mobile": _l("is not an 11-digit mobile number"),
-}
 
 
 @dataclass

@@ -10,9 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today
+from exam.core.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from exam.people import services
 from exam.people.access import visible_enterprises, visible_people
+from exam.people.blueprint import bp
 from exam.people.forms import ConfirmImportForm, ImportForm
 from exam.people.importing import (
     ENTERPRISE_COLUMNS,
@@ -22,9 +25,6 @@ from exam.people.importing import (
     build_plan,
 )
 from exam.people.models import Person, PersonRole, Sector
-from exam.people.views import bp
-from exam.timeutil import local_today
-from exam.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from question_bank.spreadsheets import (
     SpreadsheetError,
     Table,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime, utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 
 
 class PersonRole:
@@ -134,7 +134,7 @@ class Person(db.Model):
 
     @property
     def masked_id_number(self) -> str:
-        from exam.people.identifiers import mask_id_number
+        from exam.core.identifiers import mask_id_number
 
         return mask_id_number(self.id_number)
 
@@ -161,19 +161,3 @@ class Employment(db.Model):
     @property
     def role_label(self) -> str:
         return PersonRole.label(self.role)
-
-
-class PendingImport(db.Model):
-    """An uploaded file that passed the check and waits for the uploader to confirm it.
-
-    Kept in the database, not on local disk, so the confirmation may reach any app host.
-    """
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(32), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    #: What the upload is for: ``people`` or ``questions``.
-    purpose: Mapped[str] = mapped_column(String(20), default="people")
-    filename: Mapped[str] = mapped_column(String(200), default="")
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

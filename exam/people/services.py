@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from exam.audit.services import apply_changes, record
 from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
-from exam.people.models import Employment, Enterprise, PendingImport, Person, Sector, Town
+from exam.people.models import Employment, Enterprise, Person, Sector, Town
 
 
 def lookups() -> Lookups:
@@ -254,13 +254,6 @@ def _import_person(
 
 
 #: Uploads waiting for confirmation are forgotten after this long.
-PENDING_FOR = timedelta(hours=1)
-
-
-def forget_pending_imports(older_than: datetime) -> int:
-    """Delete uploads that were never confirmed (they hold ID numbers: keep them briefly)."""
-    result = db.session.execute(delete(PendingImport).where(PendingImport.created_at < older_than))
-    return result.rowcount or 0
 
 
 def account_of(person: Person) -> User | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import local_today
+from exam.core.web import int_arg, page_arg
 from exam.people import services
 from exam.people.access import (
     VIEWERS,
@@ -22,12 +24,9 @@ from exam.people.access import (
     visible_enterprises,
     visible_people,
 )
+from exam.people.blueprint import bp
 from exam.people.forms import EnterpriseForm, LeaveForm, PersonForm
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town, enterprise_sector
-from exam.timeutil import local_today
-from exam.web import int_arg, page_arg
-
-bp = Blueprint("people", __name__)
 
 PER_PAGE = 50
 
@@ -317,6 +316,3 @@ def counts_by_sector_and_role(user) -> tuple[list, dict]:
         counts[(sector_id, role)] = n
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
     return sectors, counts
-
-
-from exam.people import imports  # noqa: E402,F401  (registers the import routes on bp)

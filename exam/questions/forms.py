@@ -4,8 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from exam.forms import MultiCheckboxField, PlainText
-from exam.forms import options as choices_of
+from exam.core.forms import MultiCheckboxField, PlainText
+from exam.core.forms import options as choices_of
 from exam.people.models import PersonRole
 from exam.questions.models import USAGE_LABELS
 from question_bank import kinds

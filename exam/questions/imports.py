@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam.auth.access import roles_required
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today
+from exam.core.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from exam.questions import services
+from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
-from exam.questions.views import EDITORS, bp, render_problem
-from exam.timeutil import local_today
-from exam.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
+from exam.questions.views import EDITORS, render_problem
 from question_bank import formats
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 from exam.people.models import Sector
-from exam.timeutil import UTCDateTime, utcnow
 from question_bank.model import QuestionData, Usage
 
 

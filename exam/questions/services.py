@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.people.models import Sector
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
-from exam.timeutil import utcnow
 from question_bank.model import ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
 from question_bank.text import sanitise, strip_controls

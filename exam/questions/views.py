@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -10,11 +10,14 @@ from sqlalchemy import or_, select
 from exam.audit.services import apply_changes, record
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import utcnow
+from exam.core.web import int_arg, page_arg, parse_id
 from exam.people.models import Sector
 from exam.questions import services
+from exam.questions.blueprint import bp
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS, QuestionForm, TopicForm
 from exam.questions.models import (
     Question,
@@ -25,13 +28,10 @@ from exam.questions.models import (
     question_sector,
     question_topic,
 )
-from exam.timeutil import utcnow
-from exam.web import int_arg, page_arg, parse_id
 from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
 
-bp = Blueprint("questions", __name__, url_prefix="/questions")
 EDITORS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 TRANSITION_ERRORS = {
@@ -383,6 +383,3 @@ def edit_topic(topic_id: int | None, parent_id: int | None = None):
             flash(_("Saved."), "success")
             return redirect(url_for("questions.topics"))
     return render_template("questions/topic_form.html", form=form, topic=topic, parent=parent)
-
-
-from exam.questions import imports, media  # noqa: E402,F401  (they register routes on bp)

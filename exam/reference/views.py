@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,10 +13,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from exam.audit.services import apply_changes, record
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.models import Sector, Town
-
-bp = Blueprint("reference", __name__, url_prefix="/reference")
+from exam.reference.blueprint import bp
 
 
 class SectorForm(FlaskForm):

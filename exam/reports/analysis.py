@@ -16,12 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from exam.auth.access import roles_required
-from exam.i18n import select_locale
+from exam.core.i18n import select_locale
+from exam.core.timeutil import local_today
+from exam.core.uploads import download
+from exam.core.web import parse_id
 from exam.reports import items, weakness
-from exam.reports.views import REPORTERS, bp
-from exam.timeutil import local_today
-from exam.uploads import download
-from exam.web import parse_id
+from exam.reports.blueprint import bp
+from exam.reports.views import REPORTERS
 from question_bank.itemstats import MIN_CANDIDATES, TOO_EASY, TOO_HARD, Flag
 from question_bank.kinds import KINDS
 from question_bank.spreadsheets import DECIMAL, Table, write_xlsx
@@ -290,8 +291,8 @@ def weakness_pdf():
 def _subtitle(filters: Filters) -> str:
     parts = [_("Period: %(period)s", period=_period(filters))]
     if filters.exam_id:
+        from exam.core.extensions import db
         from exam.exams.models import Exam
-        from exam.extensions import db
 
         exam = db.session.get(Exam, filters.exam_id)
         if exam is not None:

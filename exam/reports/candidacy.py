@@ -51,12 +51,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.orm import Session, aliased
 
 from exam.auth.models import User
+from exam.core.extensions import db, upsert
+from exam.core.timeutil import display_zone
 from exam.exams.models import Attempt, Exam
-from exam.extensions import db, upsert
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports.models import Candidacy, LastResult, Roster
 from exam.reports.queries import eligible, local_date
-from exam.timeutil import display_zone
 
 COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)
@@ -487,7 +487,7 @@ def place_exams(roots: Iterable[int], session: Session | None = None) -> None:
 
 def take_rosters_now() -> int:
     """The scheduler's job: ``take_rosters`` at the present time."""
-    from exam.timeutil import utcnow
+    from exam.core.timeutil import utcnow
 
     return take_rosters(utcnow())
 

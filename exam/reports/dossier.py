@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from exam.certificates.models import CertificateStatus
+from exam.core.timeutil import format_datetime
 from exam.people.models import Person
 from exam.reports.records import Records, online_hours
-from exam.timeutil import format_datetime
 from exam.training.models import Mode
 from question_bank.spreadsheets import DECIMAL
 

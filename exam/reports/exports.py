@@ -9,13 +9,13 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from exam.certificates.pdf import chinese_date
+from exam.core.timeutil import format_datetime
 from exam.people.models import PersonRole
 from exam.reports.charts import bar_chart
 from exam.reports.figures import Dashboard, PassRateRow
 from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
 from exam.reports.rates import Counts
 from exam.reports.tracker import TrackerRow
-from exam.timeutil import format_datetime
 from question_bank.spreadsheets import PERCENT, Table, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

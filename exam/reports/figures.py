@@ -51,8 +51,9 @@ from sqlalchemy.orm import aliased
 
 from exam.auth.models import User, UserRole
 from exam.certificates.models import Certificate, CertificateKind
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, utcnow
 from exam.exams.models import Exam
-from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import (
     Enterprise,
@@ -68,7 +69,6 @@ from exam.reports.jsonsql import tune_for_reports
 from exam.reports.models import Candidacy
 from exam.reports.queries import period_bounds, year_bounds
 from exam.reports.rates import Counts, total
-from exam.timeutil import display_zone, utcnow
 from exam.training.models import Enrolment, TrainingSession
 
 GROUP_BYS = ("exam", "sector", "role", "enterprise", "town", "month")
@@ -379,7 +379,7 @@ def _locale() -> str | None:
 
     if not has_request_context():
         return None
-    from exam.i18n import select_locale
+    from exam.core.i18n import select_locale
 
     return select_locale()
 

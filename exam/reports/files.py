@@ -22,17 +22,17 @@ from sqlalchemy import select
 
 from exam.auth.access import roles_required
 from exam.certificates.pdf import chinese_date
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import local_today
+from exam.core.uploads import download
 from exam.people.access import VIEWERS, get_enterprise_or_404, get_person_or_404
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports import dossier
+from exam.reports.blueprint import bp
 from exam.reports.dossier import Link, Section
 from exam.reports.pdf import Heading as PdfHeading
 from exam.reports.pdf import Paragraph, TableBlock, report_pdf
 from exam.reports.records import records_of
-from exam.reports.views import bp
-from exam.timeutil import local_today
-from exam.uploads import download
 from question_bank.spreadsheets import Table, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

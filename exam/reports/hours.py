@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 
 from exam.auth.models import User
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Sector, enterprise_sector
 from exam.reports.models import PersonHours

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from exam.extensions import db
+from exam.core.extensions import db
 from exam.reports.candidacy import changed, lock, values
 from exam.reports.models import PersonHours
 from exam.reports.queries import local_date

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Float, Integer, String, Text, cast, column, func, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from exam.extensions import db
+from exam.core.extensions import db
 
 #: SQL types of the fields ``records`` can read.
 TYPES = {"int": Integer, "float": Float, "text": Text, "json": JSON}

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime
 
 
 class Candidacy(db.Model):

@@ -315,7 +315,7 @@ def context_defaults(bureau: str | None, today: date | None) -> tuple[str, date]
     if bureau is None:
         bureau = current_app.config["BUREAU_NAME"] if has_app_context() else ""
     if today is None:
-        from exam.timeutil import local_today
+        from exam.core.timeutil import local_today
 
         today = local_today() if has_app_context() else date.today()
     return bureau, today

@@ -16,8 +16,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date, String
 
 from exam.auth.models import User, UserRole
+from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person, enterprise_sector
-from exam.timeutil import display_zone
 
 
 def eligible(

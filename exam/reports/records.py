@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from exam.auth.models import User
 from exam.certificates.models import Certificate
+from exam.core.extensions import db
 from exam.exams.models import Attempt, Exam
-from exam.extensions import db
 from exam.people.models import Person
 from exam.screenings.models import Film, Screening, ScreeningAttendance, screening_film
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession

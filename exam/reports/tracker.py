@@ -44,14 +44,14 @@ from sqlalchemy.orm import aliased
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.certificates.models import Certificate, CertificateKind
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, utcnow
 from exam.exams.models import Attempt, Exam
-from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
 from exam.reports.jsonsql import tune_for_reports
 from exam.reports.models import LastResult
 from exam.reports.queries import eligible
-from exam.timeutil import display_zone, utcnow
 
 STATUSES = (
     "not_scheduled",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,17 +18,16 @@ from sqlalchemy import select
 from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import local_today, utcnow
+from exam.core.uploads import download
+from exam.core.web import int_arg, parse_id
 from exam.exams.models import Exam
-from exam.extensions import db
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports import exports, figures, tracker
+from exam.reports.blueprint import bp
 from exam.reports.rates import total
-from exam.timeutil import local_today, utcnow
-from exam.uploads import download
-from exam.web import int_arg, parse_id
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
 REPORTERS = (UserRole.ADMIN, UserRole.ORGANISER)

@@ -23,14 +23,14 @@ from sqlalchemy import Float, String, cast, func, literal, or_, select, union_al
 from sqlalchemy.orm import aliased
 
 from exam.auth.models import User
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone
 from exam.exams.models import Attempt
-from exam.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, enterprise_sector
 from exam.questions.models import Topic
 from exam.reports.items import counted
 from exam.reports.jsonsql import object_items, tune_for_reports
-from exam.timeutil import display_zone
 
 BY = ("sector", "role")
 #: Column key of people whose enterprise has no sector (or who had left every post).

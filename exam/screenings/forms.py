@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from exam.forms import MultiCheckboxField, PlainText
+from exam.core.forms import MultiCheckboxField, PlainText
 from exam.screenings.models import MAX_FILM_MINUTES, MAX_HEADCOUNT, MAX_HOURS
 from exam.screenings.services import MAX_LINES
 

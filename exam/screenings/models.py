@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime, utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 
 #: Limits of a screening, checked by the service and the forms, and kept by the database.
 MAX_HOURS = 8.0

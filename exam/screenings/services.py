@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload
 
 from exam.audit.services import apply_changes, record
 from exam.auth.models import User
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, Sector, Town
 from exam.screenings.models import (
     MAX_FILM_MINUTES,
@@ -32,7 +33,6 @@ from exam.screenings.models import (
     Screening,
     ScreeningAttendance,
 )
-from exam.timeutil import display_zone, utcnow
 
 #: Lines of ID numbers or mobiles taken in one go.
 MAX_LINES = 500

@@ -7,7 +7,7 @@ for those, and names only people they may see.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,12 +18,17 @@ from sqlalchemy.orm import selectinload
 from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import User, UserRole
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import from_form_time as _utc
+from exam.core.timeutil import local_today, utcnow
+from exam.core.timeutil import to_form_time as _local
+from exam.core.web import int_arg, page_arg
 from exam.people.access import get_person_or_404, visible_people
 from exam.people.models import Person, Sector, Town
 from exam.screenings import services
+from exam.screenings.blueprint import bp
 from exam.screenings.forms import HEADCOUNT_RANGE, AttendanceForm, FilmForm, ScreeningForm
 from exam.screenings.models import (
     MAX_FILM_MINUTES,
@@ -33,12 +38,7 @@ from exam.screenings.models import (
     ScreeningAttendance,
     screening_film,
 )
-from exam.timeutil import from_form_time as _utc
-from exam.timeutil import local_today, utcnow
-from exam.timeutil import to_form_time as _local
-from exam.web import int_arg, page_arg
 
-bp = Blueprint("screenings", __name__, url_prefix="/manage/screenings")
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 #: What each refusal of the services says, in the user's language.

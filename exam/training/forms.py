@@ -12,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
-from exam.forms import MultiCheckboxField, PlainText
-from exam.forms import options as choices_of
+from exam.core.forms import MultiCheckboxField, PlainText
+from exam.core.forms import options as choices_of
 from exam.people.models import PersonRole
 from exam.training.models import Mode
 from exam.training.services import MAX_SESSION_HOURS

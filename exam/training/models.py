@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from exam.extensions import db
-from exam.timeutil import UTCDateTime, utcnow
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 
 session_sector = Table(
     "training_session_sector",

@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from exam.audit.services import record
 from exam.auth.models import User
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
-from exam.timeutil import display_zone
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
 
 #: A sign-in code changes every this many seconds; the current and the previous one are accepted.

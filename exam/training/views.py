@@ -8,7 +8,6 @@ import calendar as month_calendar
 from datetime import date, datetime, timedelta
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -27,19 +26,19 @@ from exam.accounts.forms import ActionForm
 from exam.audit.services import record
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
-from exam.forms import options
-from exam.i18n import select_locale
+from exam.core.extensions import db
+from exam.core.forms import options
+from exam.core.i18n import select_locale
+from exam.core.timeutil import display_zone, from_form_time, local_today, to_form_time, utcnow
+from exam.core.web import int_arg, parse_id
 from exam.people.access import get_person_or_404, visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, Sector, Town
 from exam.questions.models import Topic
-from exam.timeutil import display_zone, from_form_time, local_today, to_form_time, utcnow
 from exam.training import services
+from exam.training.blueprint import bp
 from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
-from exam.web import int_arg, parse_id
 
-bp = Blueprint("training", __name__)
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 MESSAGES = {
     "cancelled": lambda: _("This session has been cancelled."),
@@ -498,7 +497,7 @@ def person_hours(person_id: int):
 @bp.route("/people/<int:person_id>/training/evidence/<int:entry_id>")
 @roles_required(*MANAGERS, UserRole.CONTACT)
 def evidence(person_id: int, entry_id: int):
-    from exam.uploads import download
+    from exam.core.uploads import download
 
     person = get_person_or_404(person_id, current_user)
     entry = db.session.get(ExternalTraining, entry_id)

@@ -9,7 +9,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil
+import exam.core.timeutil
 
 #: (code, Chinese name, English name, high-risk) — high-risk per 生产经营单位安全培训规定.
 SECTORS = [
@@ -63,8 +63,8 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=60), nullable=False),
     sa.Column('contact_phone', sa.String(length=30), nullable=False),
     sa.Column('employee_count', sa.Integer(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['town_id'], ['town.id'], name=op.f('fk_enterprise_town_id_town')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise')),
     sa.UniqueConstraint('credit_code', name=op.f('uq_enterprise_credit_code'))
@@ -88,8 +88,8 @@ def upgrade():
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('appointed_on', sa.Date(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_person_enterprise_id_enterprise')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('id_number', name=op.f('uq_person_id_number'))
@@ -128,9 +128,9 @@ def upgrade():
     sa.Column('disabled', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=True),
     sa.Column('session_token', sa.String(length=32), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('last_login_at', exam.timeutil.UTCDateTime(), nullable=True),
-    sa.Column('password_changed_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('last_login_at', exam.core.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('password_changed_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_user_enterprise_id_enterprise')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_user_person_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
@@ -143,7 +143,7 @@ def upgrade():
 
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('user_label', sa.String(length=80), nullable=False),
     sa.Column('address', sa.String(length=64), nullable=False),
@@ -164,7 +164,7 @@ def upgrade():
 
     op.create_table('login_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('login_key', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('address', sa.String(length=64), nullable=False),

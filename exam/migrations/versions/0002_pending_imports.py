@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil
+import exam.core.timeutil
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_pending_import_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pending_import')),
     sa.UniqueConstraint('token', name=op.f('uq_pending_import_token'))

@@ -8,7 +8,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 #: The eight grips of Shandong's "eight grips, 20 measures" (八抓20项): the topic areas.
 #: The 20 measures are not public: the bureau enters them as data under these areas.
@@ -31,8 +31,8 @@ def upgrade():
     sa.Column('usage', sa.String(length=10), nullable=False),
     sa.Column('external_key', sa.String(length=120), nullable=True),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
     sa.UniqueConstraint('external_key', name=op.f('uq_question_external_key'))
     )
@@ -87,10 +87,10 @@ def upgrade():
     sa.Column('legal_source', sa.String(length=300), nullable=False),
     sa.Column('roles', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
-    sa.Column('reviewed_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('reviewed_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_question_version_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_question_version_question_id_question'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['user.id'], name=op.f('fk_question_version_reviewed_by_id_user'), ondelete='SET NULL'),
@@ -108,7 +108,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('times_wrong', sa.Integer(), nullable=False),
-    sa.Column('last_wrong_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('last_wrong_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_wrong_answer_question_id_question'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_wrong_answer_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wrong_answer')),
@@ -123,7 +123,7 @@ def upgrade():
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=False),
     sa.Column('correct', sa.Boolean(), nullable=False),
-    sa.Column('answered_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('answered_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_practice_answer_user_id_user'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['version_id'], ['question_version.id'], name=op.f('fk_practice_answer_version_id_question_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_practice_answer'))

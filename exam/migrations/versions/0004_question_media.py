@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('content_type', sa.String(length=40), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_question_media_created_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_media')),

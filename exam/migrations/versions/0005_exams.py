@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -23,8 +23,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('blueprint', sa.JSON(), nullable=False),
-    sa.Column('opens_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('closes_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('opens_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('closes_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('pass_mark', sa.Double(), nullable=False),
     sa.Column('attempts_allowed', sa.Integer(), nullable=False),
@@ -32,8 +32,8 @@ def upgrade():
     sa.Column('review_policy', sa.String(length=20), nullable=False),
     sa.Column('scoring_policy', sa.String(length=20), nullable=False),
     sa.Column('one_question_per_page', sa.Boolean(), nullable=False),
-    sa.Column('published_at', exam.timeutil.UTCDateTime(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('published_at', exam.core.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_exam_created_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exam'))
@@ -50,9 +50,9 @@ def upgrade():
     sa.Column('seed', sa.Integer(), nullable=False),
     sa.Column('paper', sa.JSON(), nullable=False),
     sa.Column('paper_json', sa.Text(), nullable=False),
-    sa.Column('started_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('deadline', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('started_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('deadline', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.Column('auto_submitted', sa.Boolean(), nullable=False),
     sa.Column('score', sa.Double(), nullable=True),
     sa.Column('total_points', sa.Double(), nullable=True),
@@ -75,7 +75,7 @@ def upgrade():
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('saved_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('saved_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempt.id'], name=op.f('fk_attempt_answer_attempt_id_attempt'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attempt_answer')),
     sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_attempt_answer_attempt_id'))

@@ -10,7 +10,7 @@ Columns added to existing tables get a server default so that existing rows fill
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -28,12 +28,12 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('town_id', sa.Integer(), nullable=True),
-    sa.Column('opens_at', exam.timeutil.UTCDateTime(), nullable=True),
-    sa.Column('closes_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('opens_at', exam.core.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('closes_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.Column('extra_minutes', sa.Integer(), nullable=False),
     sa.Column('extra_attempts', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_exam_override_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_exam_override_enterprise_id_enterprise'), ondelete='CASCADE'),
@@ -49,7 +49,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=True),
@@ -65,9 +65,9 @@ def upgrade():
         batch_op.add_column(sa.Column('new_device_allowed', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('device_changes', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('focus_losses', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('review_shown_at', exam.timeutil.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('last_seen_at', exam.timeutil.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('cancelled_at', exam.timeutil.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('review_shown_at', exam.core.timeutil.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('last_seen_at', exam.core.timeutil.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('cancelled_at', exam.core.timeutil.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('cancel_reason', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('cancelled_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_attempt_cancelled_by_id_user'), 'user', ['cancelled_by_id'], ['id'], ondelete='SET NULL')

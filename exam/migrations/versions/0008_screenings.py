@@ -8,7 +8,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -26,14 +26,14 @@ def upgrade():
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.CheckConstraint('duration_minutes > 0', name=op.f('ck_film_duration_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_film')),
     sa.UniqueConstraint('title', name=op.f('uq_film_title'))
     )
     op.create_table('screening',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('starts_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('organising_unit', sa.String(length=200), nullable=False),
     sa.Column('audience', sa.String(length=300), nullable=False),
@@ -42,7 +42,7 @@ def upgrade():
     sa.Column('headcount_workers', sa.Integer(), nullable=True),
     sa.Column('sector_id', sa.Integer(), nullable=True),
     sa.Column('town_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('headcount_cadres IS NULL OR (headcount_cadres >= 0 AND headcount_cadres <= 100000)', name=op.f('ck_screening_cadres_range')),
     sa.CheckConstraint('headcount_workers IS NULL OR (headcount_workers >= 0 AND headcount_workers <= 100000)', name=op.f('ck_screening_workers_range')),
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('screening_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_screening_attendance_person_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_screening_attendance_recorded_by_id_user'), ondelete='SET NULL'),

@@ -8,7 +8,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('evidence_name', sa.String(length=200), nullable=False),
     sa.Column('evidence_type', sa.String(length=100), nullable=False),
     sa.Column('evidence', sa.LargeBinary(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_external_training_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_external_training_person_id_person'), ondelete='CASCADE'),
@@ -44,8 +44,8 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('lecturer', sa.String(length=200), nullable=False),
     sa.Column('organising_unit', sa.String(length=200), nullable=False),
-    sa.Column('starts_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('ends_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('starts_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('hours', sa.Double(), nullable=False),
     sa.Column('mode', sa.String(length=10), nullable=False),
     sa.Column('venue', sa.String(length=200), nullable=False),
@@ -54,9 +54,9 @@ def upgrade():
     sa.Column('invitation', sa.JSON(), nullable=False),
     sa.Column('signin_secret', sa.String(length=64), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('cancelled_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('cancelled_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_training_session_created_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_session'))
@@ -69,8 +69,8 @@ def upgrade():
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('enrolled_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('attended_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('enrolled_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('attended_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.Column('attended_by', sa.String(length=10), nullable=True),
     sa.Column('marked_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['marked_by_id'], ['user.id'], name=op.f('fk_enrolment_marked_by_id_user'), ondelete='SET NULL'),

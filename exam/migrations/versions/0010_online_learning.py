@@ -8,7 +8,7 @@ Create Date: 2026-11-27 06:44:37.367846
 from alembic import op
 import sqlalchemy as sa
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 
@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('seconds', sa.Double(), nullable=False),
-    sa.Column('last_beat_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('last_beat_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.Column('last_beat_active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_study_day_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_study_day')),
@@ -42,8 +42,8 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('assignment', sa.JSON(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
-    sa.Column('published_at', exam.timeutil.UTCDateTime(), nullable=True),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('published_at', exam.core.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_course_created_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course'))
@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('content_type', sa.String(length=50), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('pages', sa.Integer(), nullable=False),
-    sa.Column('created_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_lesson_file_created_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_file')),
@@ -98,9 +98,9 @@ def upgrade():
     sa.Column('seconds', sa.Double(), nullable=False),
     sa.Column('position', sa.Double(), nullable=False),
     sa.Column('furthest', sa.Double(), nullable=False),
-    sa.Column('started_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', exam.timeutil.UTCDateTime(), nullable=False),
-    sa.Column('completed_at', exam.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('started_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', exam.core.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', exam.core.timeutil.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_study_progress_lesson_id_lesson'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_study_progress_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_study_progress')),

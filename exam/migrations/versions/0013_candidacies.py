@@ -18,7 +18,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-import exam.timeutil  # noqa: F401 - UTCDateTime columns
+import exam.core.timeutil  # noqa: F401 - UTCDateTime columns
 
 
 # revision identifiers, used by Alembic.
@@ -53,7 +53,7 @@ def upgrade():
 
     op.create_table('roster',
     sa.Column('exam_id', sa.Integer(), nullable=False),
-    sa.Column('taken_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('taken_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['exam_id'], ['exam.id'], name=op.f('fk_roster_exam_id_exam'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('exam_id', name=op.f('pk_roster'))
     )
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
     sa.Column('exam_id', sa.Integer(), nullable=False),
-    sa.Column('submitted_at', exam.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', exam.core.timeutil.UTCDateTime(), nullable=False),
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempt.id'], name=op.f('fk_last_result_attempt_id_attempt'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exam_id'], ['exam.id'], name=op.f('fk_last_result_exam_id_exam'), ondelete='CASCADE'),
@@ -82,7 +82,7 @@ def upgrade():
     )
     from exam.reports import candidacy, hourskept
 
-    from exam.timeutil import utcnow
+    from exam.core.timeutil import utcnow
 
     session = Session(bind=op.get_bind())
     candidacy.rebuild(session=session)

@@ -7,13 +7,21 @@ from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from exam.people.identifiers import (
+from exam.core.identifiers import (
     InvalidIdentifier,
     validate_credit_code,
     validate_id_number,
     validate_mobile,
 )
-from exam.people.importing import IDENTIFIER_REASONS
+
+#: Why an identifier was refused, in the user's language (completes "The ID number …").
+IDENTIFIER_REASONS = {
+    "length": _l("must be 18 characters long"),
+    "characters": _l("contains characters that are not allowed"),
+    "birth_date": _l("contains an impossible date of birth"),
+    "check_digit": _l("has a wrong check character (probably a typo)"),
+    "mobile": _l("is not an 11-digit mobile number"),
+}
 
 
 def options(pairs) -> list[SelectChoice]:

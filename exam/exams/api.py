@@ -12,17 +12,19 @@ from functools import wraps
 
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user, login_user
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from exam.api.errors import api_error
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
 from exam.certificates.services import issue_after_submit
+from exam.core.errors import api_error
+from exam.core.extensions import csrf, db
+from exam.core.timeutil import utcnow
 from exam.exams import services
+from exam.exams.blueprint import api_bp as blp
 from exam.exams.examday import (
     check_device,
     check_network,
@@ -32,18 +34,9 @@ from exam.exams.examday import (
 )
 from exam.exams.models import Attempt, Exam, ReviewPolicy
 from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
-from exam.extensions import csrf, db
-from exam.timeutil import utcnow
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
 MAX_SAVE_BYTES = 64 * 1024
-
-blp = Blueprint(
-    "api",
-    __name__,
-    url_prefix="/api/v1",
-    description="What the exam page uses: log in, list exams, sit one, see the result.",
-)
 
 
 class LoginIn(Schema):

@@ -9,11 +9,12 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from exam.auth.models import User, UserRole
-from exam.extensions import db, login_manager
-from exam.i18n import LANGUAGES, select_locale
+from exam.core.errors import api_error
+from exam.core.extensions import db, login_manager
+from exam.core.i18n import LANGUAGES, select_locale
+from exam.core.timeutil import format_datetime
 from exam.people.models import PersonRole
 from exam.questions.models import USAGE_LABELS, QuestionStatus
-from exam.timeutil import format_datetime
 from question_bank.text import sanitise
 
 #: Endpoints a user who must change their password may still reach.
@@ -96,8 +97,6 @@ def init_app(app: Flask) -> None:
             and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE
         ):
             if request.path.startswith("/api/"):
-                from exam.api.errors import api_error
-
                 return (
                     None if request.endpoint == "api.login" else api_error("must_change_password")
                 )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import delete, func, select
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.extensions import db
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
+from exam.core.web import parse_id
+from exam.practice.blueprint import bp
 from exam.questions.forms import PracticeAnswerForm
 from exam.questions.models import (
     PracticeAnswer,
@@ -19,12 +22,9 @@ from exam.questions.models import (
     WrongAnswer,
     question_topic,
 )
-from exam.timeutil import utcnow
-from exam.web import parse_id
 from question_bank import kinds
 from question_bank.model import LETTERS, Usage
 
-bp = Blueprint("practice", __name__, url_prefix="/practice")
 #: Questions answered this recently are not asked again while others remain.
 RECENT = 20
 

@@ -1,10 +1,46 @@
-"""What the web app tells a user about an upload it cannot read."""
+"""Uploads: what the web app tells a user about a file it cannot read, downloads, and files
+kept between a check and its confirmation."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
+from flask import Response, flash
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, LargeBinary, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exam.core.extensions import db
+from exam.core.timeutil import UTCDateTime, utcnow
 from question_bank.spreadsheets import SpreadsheetError
+
+#: How long a checked upload waits for its owner's confirmation (it may hold ID numbers).
+PENDING_FOR = timedelta(hours=1)
+
+
+class PendingImport(db.Model):
+    """An uploaded file that passed the check and waits for the uploader to confirm it.
+
+    Kept in the database, not on local disk, so the confirmation may reach any app host.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: What the upload is for: ``people`` or ``questions``.
+    purpose: Mapped[str] = mapped_column(String(20), default="people")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def forget_pending_imports(older_than: datetime) -> int:
+    """Delete uploads that were never confirmed (they hold ID numbers: keep them briefly)."""
+    result = db.session.execute(delete(PendingImport).where(PendingImport.created_at < older_than))
+    return result.rowcount or 0
+
 
 _MESSAGES = {
     "empty": lambda p: _("The file is empty."),
@@ -38,10 +74,6 @@ def spreadsheet_error_message(error: SpreadsheetError) -> str:
 
 def download(data: bytes, filename: str, mimetype: str):
     """A file download with a Chinese file name that every browser keeps."""
-    from urllib.parse import quote
-
-    from flask import Response
-
     return Response(
         data,
         mimetype=mimetype,
@@ -51,13 +83,6 @@ def download(data: bytes, filename: str, mimetype: str):
 
 def keep_pending(user, purpose: str, filename: str, data: bytes):
     """Keep a checked upload until its owner confirms it (and forget stale ones)."""
-    import secrets
-
-    from exam.extensions import db
-    from exam.people.models import PendingImport
-    from exam.people.services import PENDING_FOR, forget_pending_imports
-    from exam.timeutil import utcnow
-
     forget_pending_imports(utcnow() - PENDING_FOR)
     pending = PendingImport(
         token=secrets.token_hex(16),
@@ -75,14 +100,6 @@ def claim_pending(token: str | None, user, purpose: str):
 
     Of two confirmations racing, only the one whose DELETE removes the row gets the upload.
     """
-    from flask import flash
-    from sqlalchemy import delete, select
-
-    from exam.extensions import db
-    from exam.people.models import PendingImport
-    from exam.people.services import PENDING_FOR
-    from exam.timeutil import utcnow
-
     pending = token and db.session.scalar(
         select(PendingImport).where(
             PendingImport.token == token,

@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -31,6 +32,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+#: The JSON API (``/api/v1``) used by the exam page, documented at ``/api/v1/openapi.json``.
+api = Api()
 
 
 def upsert(dialect: str | None = None):

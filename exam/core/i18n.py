@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 
-from exam.extensions import db
+from exam.core.extensions import db
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
