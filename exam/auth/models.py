@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam.core.extensions import db
 from exam.core.timeutil import UTCDateTime, utcnow
-from exam.people.models import Enterprise, Person, Sector, Town
+
+if TYPE_CHECKING:  # the register sits above accounts; the mapper finds its classes by name
+    from exam.people.models import Enterprise, Person, Sector, Town
 
 
 class UserRole:
@@ -75,12 +78,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    person: Mapped[Person | None] = relationship()
-    enterprise: Mapped[Enterprise | None] = relationship()
+    person: Mapped[Person | None] = relationship("Person")
+    enterprise: Mapped[Enterprise | None] = relationship("Enterprise")
     #: An organiser limited to these sectors (empty: all sectors).
-    scope_sectors: Mapped[list[Sector]] = relationship(secondary=user_scope_sector)
+    scope_sectors: Mapped[list[Sector]] = relationship("Sector", secondary=user_scope_sector)
     #: An organiser limited to these towns (empty: all towns).
-    scope_towns: Mapped[list[Town]] = relationship(secondary=user_scope_town)
+    scope_towns: Mapped[list[Town]] = relationship("Town", secondary=user_scope_town)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -10,16 +10,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from exam.auth import signals
 from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
 from exam.core.extensions import db
-from exam.core.identifiers import InvalidIdentifier, normalise, validate_mobile
 from exam.core.timeutil import utcnow
-from exam.people.models import Person
+
+if TYPE_CHECKING:
+    from exam.people.models import Person
 
 #: Letters and digits that cannot be mistaken for one another when read aloud or typed.
 ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -39,31 +42,18 @@ def one_time_password(length: int = 8) -> str:
 
 
 def find_user_for_login(login: str) -> User | None:
-    """Resolve what a user typed: a username, an ID number, or a mobile number."""
+    """Resolve what a user typed: a username, or what another feature knows an account by
+    (the register: an ID number or a mobile number, through ``signals.login_lookup``)."""
     key = login.strip().lower()
     if not key:
         return None
     user = db.session.scalar(select(User).where(User.username == key))
     if user is not None:
         return user
-    normalised = normalise(login)
-    user = db.session.scalar(
-        select(User).join(Person, User.person_id == Person.id).where(Person.id_number == normalised)
-    )
-    if user is not None:
-        return user
-    try:
-        mobile = validate_mobile(login)
-    except InvalidIdentifier:
-        return None
-    users = db.session.scalars(
-        select(User)
-        .join(Person, User.person_id == Person.id)
-        .where(Person.mobile == mobile)
-        .limit(2)
-    ).all()
-    # A mobile number shared by two people identifies nobody: they must use their ID number.
-    return users[0] if len(users) == 1 else None
+    for _receiver, found in signals.login_lookup.send(login):
+        if found is not None:
+            return found
+    return None
 
 
 def _spend_hashing_time(password: str) -> None:
@@ -296,3 +286,15 @@ def ensure_candidate_account(person: Person) -> tuple[User, str | None]:
         return user, None
     user, password = create_account(person.id_number, UserRole.CANDIDATE, person=person)
     return user, password
+
+
+def load_user(session_id: str) -> User | None:
+    """The account a session cookie names (``id:token``), if the token still holds."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A changed token (password reset, account disabled) ends every session of the user.
+    if user is None or user.session_token != token or user.disabled:
+        return None
+    return user

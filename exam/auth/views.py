@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +10,7 @@ from exam.auth import services
 from exam.auth.blueprint import bp
 from exam.auth.forms import ChangePasswordForm, LoginForm
 from exam.core.extensions import db
+from exam.core.redirects import safe_next
 
 PASSWORD_PROBLEMS = {
     "too_short": lambda: _("The new password must have at least 8 characters."),
@@ -20,16 +19,6 @@ PASSWORD_PROBLEMS = {
     "same_as_login": lambda: _("The password must not contain your login, ID number or mobile."),
     "same_as_initial": lambda: _("Choose a password different from the one-time password."),
 }
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` only if it is a path on this site (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if any(ord(c) < 32 for c in target) or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def login_error_message(result: services.LoginResult) -> str:

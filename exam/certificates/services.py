@@ -401,3 +401,18 @@ def expiring(within_days: int, today: date) -> select:
         Certificate.valid_until >= today,
         Certificate.valid_until <= today + timedelta(days=within_days),
     )
+
+
+def withdraw_on_signal(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
+    """``exams.signals.attempt_withdrawn``: revoke what was issued for the attempt."""
+    withdraw_for_attempt(attempt, actor, reason, now)
+
+
+def person_file_part(person: Person) -> dict:
+    """The certificates' part of a person's file (``people.signals.person_file``)."""
+    query = (
+        select(Certificate)
+        .where(Certificate.person_id == person.id)
+        .order_by(Certificate.issued_at.desc())
+    )
+    return {"certificates": list(db.session.scalars(query))}

@@ -6,6 +6,7 @@ from flask import Flask, current_app, has_request_context, redirect, request, se
 from flask_login import current_user
 
 from exam.core.extensions import db
+from exam.core.redirects import safe_next
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
@@ -27,8 +28,6 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    from exam.auth.views import safe_next
-
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"))
 
 

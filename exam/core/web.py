@@ -8,13 +8,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from exam.auth.models import User, UserRole
 from exam.core.errors import api_error
-from exam.core.extensions import db, login_manager
+from exam.core.extensions import login_manager
 from exam.core.i18n import LANGUAGES, select_locale
 from exam.core.timeutil import format_datetime
-from exam.people.models import PersonRole
-from exam.questions.models import USAGE_LABELS, QuestionStatus
 from question_bank.text import sanitise
 
 #: Endpoints a user who must change their password may still reach.
@@ -63,18 +60,6 @@ def parse_id(text: str | None) -> int | None:
 
 def page_arg() -> int:
     return int_arg("page", 1) or 1
-
-
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    # A changed token (password reset, account disabled) ends every session of the user.
-    if user is None or user.session_token != token or user.disabled:
-        return None
-    return user
 
 
 def init_app(app: Flask) -> None:
@@ -127,10 +112,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def helpers():
         return {
-            "UserRole": UserRole,
-            "PersonRole": PersonRole,
-            "QuestionStatus": QuestionStatus,
-            "USAGE_LABELS": USAGE_LABELS,
             "LANGUAGES": LANGUAGES,
             "current_locale": select_locale(),
         }

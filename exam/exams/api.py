@@ -19,11 +19,10 @@ from sqlalchemy.orm import load_only
 
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
-from exam.certificates.services import issue_after_submit
 from exam.core.errors import api_error
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
-from exam.exams import services
+from exam.exams import services, signals
 from exam.exams.blueprint import api_bp as blp
 from exam.exams.examday import (
     check_device,
@@ -457,7 +456,7 @@ def submit(attempt: Attempt):
     services.submit(attempt, utcnow())
     db.session.commit()
     if attempt.passed:  # after the submission is safe, never inside it
-        issue_after_submit(attempt.id)
+        signals.attempt_passed.send(attempt.id)
     return _result(attempt)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import record
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
-from exam.exams import attempt_items
+from exam.exams import attempt_items, signals
 from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
 from exam.exams.services import ExamError, is_eligible, submit
 from exam.people.models import Enterprise, Person
@@ -321,9 +321,7 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
         )
     ):
         raise ExamError("other_open")
-    from exam.certificates.services import withdraw_for_attempt
-
-    withdraw_for_attempt(attempt, actor, f"答卷重新开放：{reason}", now)
+    signals.attempt_withdrawn.send(attempt, actor=actor, reason=f"答卷重新开放：{reason}", now=now)
     attempt.submitted_at, attempt.auto_submitted, attempt.focus_losses = None, False, 0
     attempt.score = attempt.total_points = attempt.passed = attempt.result = None
     attempt_items.write(db.session.connection(), attempt.id, [])  # graded again when submitted
@@ -345,9 +343,7 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
     if attempt.submitted_at is None:
         submit(attempt, now, auto=True)
     attempt.cancelled_at, attempt.cancel_reason, attempt.cancelled_by_id = now, reason, actor.id
-    from exam.certificates.services import withdraw_for_attempt
-
-    withdraw_for_attempt(attempt, actor, f"成绩作废：{reason}", now)
+    signals.attempt_withdrawn.send(attempt, actor=actor, reason=f"成绩作废：{reason}", now=now)
     _act(attempt, AttemptEvent.CANCELLED, actor, reason, now)
 
 
@@ -554,3 +550,8 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
         for exam in soon
         if (problems := check(exam, pool))
     ]
+
+
+def person_file_part(person: Person) -> dict:
+    """The exams' part of a person's file (``people.signals.person_file``)."""
+    return {"attempts": attempts_of(person), "back_to_training": back_to_training(person)}

@@ -22,6 +22,8 @@ from exam.auth.models import User, UserRole
 from exam.core.extensions import db, upsert
 from exam.exams import attempt_items
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
+from exam.people.models import Person
+from exam.people.rules import matches
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
@@ -156,8 +158,6 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
 
 def is_eligible(exam: Exam, user: User) -> bool:
     """Whether the candidate is among those the exam is for (empty lists do not restrict)."""
-    from exam.people.rules import matches
-
     if user.role != UserRole.CANDIDATE or user.person is None or user.person.enterprise is None:
         return False
     return matches(exam.eligibility, user.person)
@@ -586,3 +586,16 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
         actor=actor,
     )
     return changed
+
+
+def prerequisite_courses(person: Person) -> set[int]:
+    """``learning.signals.required_courses``: the courses the published exams the person may
+    sit ask for first."""
+    exams = db.session.scalars(
+        select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.published_at.is_not(None))
+    )
+    return {
+        e.prerequisite_course_id
+        for e in exams
+        if person.enterprise is not None and matches(e.eligibility, person)
+    }

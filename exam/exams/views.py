@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.core.errors import MESSAGES
@@ -18,6 +19,7 @@ from exam.exams.blueprint import bp
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.exams.sitting import current_device
+from exam.questions.access import get_question_or_404
 
 
 @bp.route("/exams")
@@ -140,3 +142,16 @@ def _topic_names() -> dict[str, str]:
     from exam.questions.models import Topic
 
     return {t.code: t.name for t in db.session.scalars(select(Topic))}
+
+
+@bp.route("/questions/<int:question_id>/regrade", methods=["POST"])
+@roles_required(UserRole.ADMIN)
+def regrade_question(question_id: int):
+    """Grade submitted papers again by this question's corrected version (logged)."""
+    question = get_question_or_404(question_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    changed = services.regrade_question(question, current_user)
+    db.session.commit()
+    flash(_("%(n)s submitted papers were graded again.", n=len(changed)), "success")
+    return redirect(url_for("questions.detail", question_id=question.id))

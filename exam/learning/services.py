@@ -21,6 +21,7 @@ from sqlalchemy import case, func, select
 
 from exam.core.extensions import db, upsert
 from exam.core.timeutil import display_zone
+from exam.learning import signals
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress, course_topic
 from exam.people.models import Person
 from exam.people.rules import matches
@@ -45,16 +46,10 @@ class LearningError(Exception):
 def _required_by_exams(person: Person) -> set[int]:
     """Courses that published exams the person is among the candidates of ask for first: the
     person must be able to study them, whoever the course itself is assigned to."""
-    from exam.exams.models import Exam
-
-    exams = db.session.scalars(
-        select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.published_at.is_not(None))
-    )
-    return {
-        e.prerequisite_course_id
-        for e in exams
-        if person.enterprise is not None and matches(e.eligibility, person)
-    }
+    required: set[int] = set()
+    for _receiver, ids in signals.required_courses.send(person):
+        required |= set(ids)
+    return required
 
 
 def is_assigned(course: Course, person: Person | None) -> bool:

@@ -11,6 +11,7 @@ from exam.audit.services import apply_changes, record
 from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account
 from exam.core.extensions import db
+from exam.core.identifiers import InvalidIdentifier, normalise, validate_mobile
 from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
 from exam.people.models import Employment, Enterprise, Person, Sector, Town
 
@@ -258,3 +259,26 @@ def _import_person(
 
 def account_of(person: Person) -> User | None:
     return db.session.scalar(select(User).where(User.person_id == person.id))
+
+
+def account_for_login(login: str) -> User | None:
+    """The candidate account a typed ID number or mobile number names (``login_lookup``)."""
+    user = db.session.scalar(
+        select(User)
+        .join(Person, User.person_id == Person.id)
+        .where(Person.id_number == normalise(login))
+    )
+    if user is not None:
+        return user
+    try:
+        mobile = validate_mobile(login)
+    except InvalidIdentifier:
+        return None
+    users = db.session.scalars(
+        select(User)
+        .join(Person, User.person_id == Person.id)
+        .where(Person.mobile == mobile)
+        .limit(2)
+    ).all()
+    # A mobile number shared by two people identifies nobody: they must use their ID number.
+    return users[0] if len(users) == 1 else None

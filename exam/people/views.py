@@ -15,7 +15,7 @@ from exam.core.forms import options
 from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today
 from exam.core.web import int_arg, page_arg
-from exam.people import services
+from exam.people import services, signals
 from exam.people.access import (
     VIEWERS,
     can_edit_people_of,
@@ -175,32 +175,18 @@ def people():
 @bp.route("/people/<int:person_id>")
 @roles_required(*VIEWERS)
 def person(person_id: int):
-    from exam.exams.examday import attempts_of, back_to_training
-    from exam.screenings.services import screenings_of
-
     p = get_person_or_404(person_id, current_user)
+    # The features above the register add their part of the file (exams, certificates …).
+    parts = {"attempts": [], "back_to_training": [], "certificates": [], "screenings": []}
+    for _receiver, values in signals.person_file.send(p):
+        parts.update(values)
     return render_template(
         "people/person.html",
         person=p,
         account=services.account_of(p),
         can_edit=can_edit_people_of(current_user, p.enterprise_id),
-        attempts=attempts_of(p),
-        back_to_training=back_to_training(p),
-        certificates=_certificates_of(p),
         today=local_today(),
-        screenings=screenings_of(p.id),
-    )
-
-
-def _certificates_of(p: Person) -> list:
-    from exam.certificates.models import Certificate
-
-    return list(
-        db.session.scalars(
-            db.select(Certificate)
-            .where(Certificate.person_id == p.id)
-            .order_by(Certificate.issued_at.desc())
-        )
+        **parts,
     )
 
 

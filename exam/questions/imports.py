@@ -15,10 +15,11 @@ from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
 from exam.questions import services
+from exam.questions.access import EDITORS
 from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
-from exam.questions.views import EDITORS, render_problem
+from exam.questions.views import render_problem
 from question_bank import formats
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv

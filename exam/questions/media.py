@@ -12,9 +12,9 @@ from sqlalchemy import select
 from exam.audit.services import record
 from exam.auth.access import roles_required
 from exam.core.extensions import db
+from exam.questions.access import EDITORS
 from exam.questions.blueprint import bp
 from exam.questions.models import QuestionMedia
-from exam.questions.views import EDITORS
 from question_bank.text import MEDIA_PREFIX
 
 #: What a picture's first bytes say it is; nothing else is accepted, whatever its name.

@@ -17,6 +17,7 @@ from exam.core.timeutil import utcnow
 from exam.core.web import int_arg, page_arg, parse_id
 from exam.people.models import Sector
 from exam.questions import services
+from exam.questions.access import EDITORS, get_question_or_404
 from exam.questions.blueprint import bp
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS, QuestionForm, TopicForm
 from exam.questions.models import (
@@ -31,8 +32,6 @@ from exam.questions.models import (
 from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
-
-EDITORS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 TRANSITION_ERRORS = {
     "wrong_status": lambda: _("That step is not possible in the question's present status."),
@@ -55,13 +54,6 @@ ACTION_LABELS = {
 
 def render_problem(problem: Problem) -> str:
     return problem.render(_)
-
-
-def get_question_or_404(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    return question
 
 
 def topic_tree() -> list[tuple[Topic, int]]:
@@ -255,22 +247,6 @@ def act(question_id: int, action: str):
         return redirect(url_for("questions.detail", question_id=question.id))
     db.session.commit()
     flash(_("Done: %(status)s.", status=question.status_label), "success")
-    return redirect(url_for("questions.detail", question_id=question.id))
-
-
-@bp.route("/<int:question_id>/regrade", methods=["POST"])
-@roles_required(UserRole.ADMIN)
-def regrade(question_id: int):
-    """Grade submitted papers again by this question's corrected version (logged)."""
-    from exam.accounts.forms import ActionForm
-    from exam.exams.services import regrade_question
-
-    question = get_question_or_404(question_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    changed = regrade_question(question, current_user)
-    db.session.commit()
-    flash(_("%(n)s submitted papers were graded again.", n=len(changed)), "success")
     return redirect(url_for("questions.detail", question_id=question.id))
 
 

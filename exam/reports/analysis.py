@@ -457,7 +457,7 @@ def _fixed(value: float | None) -> str:
 @bp.route("/questions/<int:question_id>/items")
 @roles_required(*REPORTERS)
 def question_items_page(question_id: int):
-    from exam.questions.views import get_question_or_404
+    from exam.questions.access import get_question_or_404
 
     question = get_question_or_404(question_id)
     report = items.question_items(current_user, question_id)

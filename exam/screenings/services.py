@@ -449,3 +449,8 @@ def remove_attendee(screening: Screening, person: Person, actor: User) -> bool:
     )
     db.session.flush()
     return True
+
+
+def person_file_part(person) -> dict:
+    """The screenings' part of a person's file (``people.signals.person_file``)."""
+    return {"screenings": screenings_of(person.id)}
