@@ -36,10 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from exam import cli
     from exam.core import errors, i18n, web
 
-    cli.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     web.init_app(app)

@@ -1,4 +1,8 @@
-"""The ``anpei`` command: Flask's CLI (run, db, shell) plus Anpei's own commands."""
+"""The ``anpei`` command: Flask's CLI (run, db, shell) plus Anpei's own commands.
+
+The web app never imports this module; the scheduler adds ``anpei scheduler`` through the
+``flask.commands`` entry point (pyproject.toml), so neither package imports the other's code
+for the command line to hold both."""
 
 from __future__ import annotations
 
@@ -19,12 +23,6 @@ from exam.core.extensions import db
 @click.group(cls=FlaskGroup, create_app=create_app)
 def main():
     """Anpei (安培): safety-production training and examination platform."""
-
-
-def init_app(app) -> None:
-    """Attach Anpei's commands to the app's CLI (so test runners see them too)."""
-    for command in (create_admin, people_group, questions_group, demo, scheduler_command):
-        app.cli.add_command(command)
 
 
 @click.command("create-admin")
@@ -76,7 +74,7 @@ def import_people(path: Path, dry_run: bool):
     """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
     from exam.core.timeutil import local_today
     from exam.people import services
-    from exam.people.imports import plan_for_upload
+    from exam.people.spreadsheets import plan_for_upload
 
     plan = plan_for_upload(path.name, _read_upload(path))
     if plan.errors:
@@ -108,7 +106,7 @@ def export_people(path: Path):
     from types import SimpleNamespace
 
     from exam.auth.models import UserRole
-    from exam.people.imports import export_tables
+    from exam.people.spreadsheets import export_tables
     from question_bank.spreadsheets import write_xlsx
 
     path.write_bytes(write_xlsx(export_tables(SimpleNamespace(role=UserRole.ADMIN))))
@@ -146,7 +144,7 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
     if editor is None or editor.role not in (UserRole.ADMIN, UserRole.ORGANISER):
         raise click.ClickException(f"no administrator or organiser is called {author!r}")
 
-    from exam.questions.imports import parse_upload, where
+    from exam.questions.services import parse_upload, where
 
     click.echo(f"Reading {path.name} …", err=True)
     plan = parse_upload(path.name, _read_upload(path), "xlsx" if fmt == "csv" else fmt)
@@ -164,15 +162,6 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
         f"Questions {verb}: {report.created} added, {report.updated} updated, "
         f"{report.unchanged} unchanged."
     )
-
-
-@click.command("scheduler")
-def scheduler_command():
-    """Run the scheduler process (exactly one per installation; the same as anpei-scheduler)."""
-    import importlib
-
-    # Imported only here, in this separate process: web workers never load the scheduler.
-    sys.exit(importlib.import_module("scheduler.__main__").main())
 
 
 DEMO_DB_NAME = "demo.sqlite"
@@ -274,3 +263,7 @@ def _print_logins(logins, db_path: Path) -> None:
     click.echo("Demo logins (this demo database only):")
     for role, login, password, note in logins.rows:
         click.echo(f"  {role:<12} {login:<20} {password:<18} {note}")
+
+
+for _command in (create_admin, people_group, questions_group, demo):
+    main.add_command(_command)

@@ -172,7 +172,16 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """The ``anpei`` command line (exam.cli.main) bound to the test app."""
+    from flask.testing import FlaskCliRunner
+
+    from exam.cli import main
+
+    class AnpeiCliRunner(FlaskCliRunner):
+        def invoke(self, cli=None, args=None, **kwargs):
+            return super().invoke(cli or main, args, **kwargs)
+
+    return AnpeiCliRunner(app)
 
 
 _serial = itertools.count(1)

@@ -93,7 +93,7 @@ def _render(exam: Exam, users: list[User]) -> bytes:
 
 
 def _manageable_exam(exam_id: int) -> Exam:
-    from exam.exams.manage import get_exam_or_404
+    from exam.exams.access import get_exam_or_404
 
     return get_exam_or_404(exam_id)
 

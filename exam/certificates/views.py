@@ -256,7 +256,7 @@ def act(certificate_id: int, action: str):
 
 
 def _exam_or_404(exam_id: int) -> Exam:
-    from exam.exams.manage import get_exam_or_404
+    from exam.exams.access import get_exam_or_404
 
     return get_exam_or_404(exam_id)
 

@@ -528,7 +528,7 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
     serve, with what is missing (in the user's language)."""
     from flask_babel import gettext
 
-    from exam.exams.manage import can_manage
+    from exam.exams.access import can_manage
     from exam.exams.services import check, question_pool
 
     soon = [

@@ -17,9 +17,10 @@ from exam.core.forms import options
 from exam.core.timeutil import utcnow
 from exam.core.web import parse_id
 from exam.exams import examday
+from exam.exams.access import MANAGERS, get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
-from exam.exams.manage import MANAGERS, _local, _utc, get_exam_or_404
+from exam.exams.manage import _local, _utc
 from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOverride
 from exam.exams.services import ExamError, close_if_overdue
 from exam.people.access import visible_enterprises, visible_people

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from exam.audit.services import record
 from exam.auth.access import roles_required
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
 from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
 from exam.exams import examday, services
+from exam.exams.access import MANAGERS, can_manage, get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
@@ -25,29 +26,6 @@ from exam.learning.models import Course
 from exam.people.models import Person, Sector, Town
 from exam.questions.models import Topic
 from question_bank.spreadsheets import Table, write_xlsx
-
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
-
-
-def can_manage(user: User, exam: Exam) -> bool:
-    """Administrators manage every exam; an organiser limited to some sectors or towns manages
-    the exams that are only for those (a makeup exam goes with its original)."""
-    if user.role == UserRole.ADMIN:
-        return True
-    while exam.makeup_of is not None:
-        exam = exam.makeup_of
-    rules = exam.eligibility or {}
-    for scope, key in ((user.scope_sectors, "sector_ids"), (user.scope_towns, "town_ids")):
-        if scope and not (rules.get(key) and set(rules[key]) <= {item.id for item in scope}):
-            return False
-    return True
-
-
-def get_exam_or_404(exam_id: int) -> Exam:
-    exam = db.session.get(Exam, exam_id)
-    if exam is None or not can_manage(current_user, exam):
-        abort(404)
-    return exam
 
 
 @bp.route("/")

@@ -122,7 +122,7 @@ def result(attempt_id: int):
         attempt.review_shown_at = utcnow()
         db.session.commit()
     topics = _topic_names()
-    from exam.learning.views import suggested_courses
+    from exam.learning.services import suggested_courses
 
     share = 100 * attempt.exam.pass_mark / attempt.total_points if attempt.total_points else 80.0
     suggested = suggested_courses(

@@ -11,7 +11,7 @@ from exam.core.extensions import db
 from exam.home.blueprint import bp
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Person, Town, enterprise_sector
-from exam.people.views import counts_by_sector_and_role
+from exam.people.services import counts_by_sector_and_role
 
 
 @bp.route("/")
@@ -45,7 +45,7 @@ def index():
 
 def _sessions_for(user: User, now):
     """Training sessions not over that invite the candidate (or that they joined)."""
-    from exam.training.views import upcoming_for
+    from exam.training.services import upcoming_for
 
     return upcoming_for(user.person, now) if user.person else []
 

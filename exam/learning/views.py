@@ -219,10 +219,3 @@ def lesson_page(lesson_id: int, page: int):
     response = send_file(path, mimetype="image/png", conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def suggested_courses(person, by_topic: dict, pass_percent: float) -> list[Course]:
-    """Courses for the topics the candidate scored below the pass share in (for result pages)."""
-    if person is None:
-        return []
-    return services.courses_on_topics(person, services.weak_topics(by_topic, pass_percent))

@@ -5,15 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exam.audit.services import apply_changes, record
 from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account
 from exam.core.extensions import db
 from exam.core.identifiers import InvalidIdentifier, normalise, validate_mobile
+from exam.people.access import (
+    visible_people,
+)
 from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
-from exam.people.models import Employment, Enterprise, Person, Sector, Town
+from exam.people.models import (
+    Employment,
+    Enterprise,
+    Person,
+    Sector,
+    Town,
+    enterprise_sector,
+)
 
 
 def lookups() -> Lookups:
@@ -282,3 +292,19 @@ def account_for_login(login: str) -> User | None:
     ).all()
     # A mobile number shared by two people identifies nobody: they must use their ID number.
     return users[0] if len(users) == 1 else None
+
+
+def counts_by_sector_and_role(user) -> tuple[list, dict]:
+    """People per sector and role within what ``user`` may see (for home pages)."""
+    people = visible_people(user).subquery()
+    rows = db.session.execute(
+        select(Sector.id, people.c.role, func.count(func.distinct(people.c.id)))
+        .join(enterprise_sector, enterprise_sector.c.sector_id == Sector.id)
+        .join(people, people.c.enterprise_id == enterprise_sector.c.enterprise_id)
+        .group_by(Sector.id, people.c.role)
+    ).all()
+    counts: dict = {}
+    for sector_id, role, n in rows:
+        counts[(sector_id, role)] = n
+    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
+    return sectors, counts

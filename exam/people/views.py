@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from exam.auth.access import roles_required
@@ -286,19 +286,3 @@ def leave(person_id: int):
             flash(_("%(name)s is recorded as having left.", name=p.name), "success")
             return redirect(url_for("people.enterprise", enterprise_id=enterprise_id))
     return render_template("people/leave.html", form=form, person=p)
-
-
-def counts_by_sector_and_role(user) -> tuple[list, dict]:
-    """People per sector and role within what ``user`` may see (for home pages)."""
-    people = visible_people(user).subquery()
-    rows = db.session.execute(
-        select(Sector.id, people.c.role, func.count(func.distinct(people.c.id)))
-        .join(enterprise_sector, enterprise_sector.c.sector_id == Sector.id)
-        .join(people, people.c.enterprise_id == enterprise_sector.c.enterprise_id)
-        .group_by(Sector.id, people.c.role)
-    ).all()
-    counts: dict = {}
-    for sector_id, role, n in rows:
-        counts[(sector_id, role)] = n
-    sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
-    return sectors, counts

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,51 +11,19 @@ from sqlalchemy.orm import selectinload
 from exam.auth.access import roles_required
 from exam.core.extensions import db
 from exam.core.timeutil import local_today
-from exam.core.uploads import claim_pending, download, keep_pending, spreadsheet_error_message
+from exam.core.uploads import claim_pending, download, keep_pending
 from exam.questions import services
 from exam.questions.access import EDITORS
 from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
+from exam.questions.services import parse_upload, where
 from exam.questions.views import render_problem
-from question_bank import formats
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
-from question_bank.model import ParseResult
-from question_bank.problems import Problem
-from question_bank.spreadsheets import SpreadsheetError
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PURPOSE = "questions"
-
-_POSITIONS = [
-    (re.compile(r"^row (\d+)$"), lambda m: _("row %(n)s", n=m[1])),
-    (
-        re.compile(r"^question (\d+) \(line (\d+)\)$"),
-        lambda m: _("question %(n)s (line %(line)s)", n=m[1], line=m[2]),
-    ),
-    (
-        re.compile(r"^question (\d+) \((.*)\)$"),
-        lambda m: _("question %(n)s (%(name)s)", n=m[1], name=m[2]),
-    ),
-    (re.compile(r"^question (\d+)$"), lambda m: _("question %(n)s", n=m[1])),
-]
-
-
-def where(position: str) -> str:
-    """A position in a file ("row 12", "question 3 (line 40)") in the user's language."""
-    for pattern, render in _POSITIONS:
-        if match := pattern.match(position):
-            return render(match)
-    return position
-
-
-def parse_upload(filename: str, data: bytes, fmt: str | None) -> services.QuestionImportPlan:
-    try:
-        result = formats.read(filename, data, fmt or None)
-    except SpreadsheetError as exc:
-        result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
-    return services.plan_import(result)
 
 
 def _problems(plan) -> list[tuple[str, str]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -12,10 +14,14 @@ from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
+from exam.core.uploads import spreadsheet_error_message
 from exam.people.models import Sector
+from exam.questions import services
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from question_bank import formats
 from question_bank.model import ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
+from question_bank.spreadsheets import SpreadsheetError
 from question_bank.text import sanitise, strip_controls
 
 #: The fields of a version: a change to any of them makes a new version.
@@ -372,7 +378,7 @@ def _bulk_create(
 ) -> None:
     """Insert many new draft questions with a few multi-row statements instead of the
     unit of work's row-by-row inserts and post-updates (10,000 questions in seconds)."""
-    from flask import has_request_context, request
+    from flask import has_request_context
     from sqlalchemy import insert, update
 
     from exam.audit.models import AuditEntry
@@ -504,3 +510,33 @@ def counts(topic_ids: list[int] | None = None) -> dict:
     if topic_ids is not None:
         query = query.where(question_topic.c.topic_id.in_(topic_ids))
     return {(t, k, d): n for t, k, d, n in db.session.execute(query)}
+
+
+_POSITIONS = [
+    (re.compile(r"^row (\d+)$"), lambda m: _("row %(n)s", n=m[1])),
+    (
+        re.compile(r"^question (\d+) \(line (\d+)\)$"),
+        lambda m: _("question %(n)s (line %(line)s)", n=m[1], line=m[2]),
+    ),
+    (
+        re.compile(r"^question (\d+) \((.*)\)$"),
+        lambda m: _("question %(n)s (%(name)s)", n=m[1], name=m[2]),
+    ),
+    (re.compile(r"^question (\d+)$"), lambda m: _("question %(n)s", n=m[1])),
+]
+
+
+def where(position: str) -> str:
+    """A position in a file ("row 12", "question 3 (line 40)") in the user's language."""
+    for pattern, render in _POSITIONS:
+        if match := pattern.match(position):
+            return render(match)
+    return position
+
+
+def parse_upload(filename: str, data: bytes, fmt: str | None) -> services.QuestionImportPlan:
+    try:
+        result = formats.read(filename, data, fmt or None)
+    except SpreadsheetError as exc:
+        result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
+    return services.plan_import(result)

@@ -26,8 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from exam.auth.models import User
 from exam.core.extensions import db
+from exam.exams.access import can_manage
 from exam.exams.attempt_items import chosen_options
-from exam.exams.manage import can_manage
 from exam.exams.models import Attempt, AttemptItem, Exam
 from exam.questions.models import Question, QuestionVersion
 from exam.reports.jsonsql import postgres, tune_for_reports

@@ -352,7 +352,7 @@ def _tracker_lines(filters: tracker.Filters) -> list[str]:
 
 def _targets(now: datetime):
     """Exams and training sessions the user may enrol people in: not closed, not started."""
-    from exam.exams.manage import can_manage as manages_exam
+    from exam.exams.access import can_manage as manages_exam
     from exam.training.models import TrainingSession
     from exam.training.services import can_manage as manages_session
 
@@ -488,7 +488,7 @@ def _ready_for_an_exam(
 @roles_required(*REPORTERS)
 def tracker_enrol():
     """Enrol the chosen people (or everybody left) in an exam or a training session."""
-    from exam.exams.manage import can_manage as manages_exam
+    from exam.exams.access import can_manage as manages_exam
     from exam.training.models import TrainingSession
     from exam.training.services import can_manage as manages_session
 

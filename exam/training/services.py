@@ -17,15 +17,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import (
+    current_app,
+)
 from sqlalchemy import extract, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User
+from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
+from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
 
 #: A sign-in code changes every this many seconds; the current and the previous one are accepted.
@@ -172,7 +176,6 @@ def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
 def can_manage(user: User, session: TrainingSession) -> bool:
     """Administrators and organisers with no limits manage every session; an organiser limited
     to some sectors manages the sessions of those sectors, and anyone the sessions they made."""
-    from exam.auth.models import UserRole
 
     if user.role == UserRole.ADMIN or (not user.scope_sectors and not user.scope_towns):
         return True
@@ -467,3 +470,22 @@ def enterprise_ids_in(sector_id: int | None, town_id: int | None):
     if sector_id:
         query = query.where(Enterprise.sectors.any(id=sector_id))
     return query
+
+
+def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, Enrolment | None]]:
+    """Sessions not over that invite the person (or that they joined), with their enrolment."""
+    mine = {
+        e.session_id: e
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))
+    }
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .options(selectinload(TrainingSession.sectors))
+        .where(TrainingSession.ends_at > now)
+        .order_by(TrainingSession.starts_at)
+    ).all()
+    return [
+        (s, mine.get(s.id))
+        for s in sessions
+        if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine
+    ]

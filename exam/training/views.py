@@ -38,6 +38,7 @@ from exam.training import services
 from exam.training.blueprint import bp
 from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
+from exam.training.services import upcoming_for
 
 MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 MESSAGES = {
@@ -524,25 +525,6 @@ def _me() -> Person:
     if current_user.role != UserRole.CANDIDATE or current_user.person is None:
         abort(403)
     return current_user.person
-
-
-def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, Enrolment | None]]:
-    """Sessions not over that invite the person (or that they joined), with their enrolment."""
-    mine = {
-        e.session_id: e
-        for e in db.session.scalars(select(Enrolment).where(Enrolment.person_id == person.id))
-    }
-    sessions = db.session.scalars(
-        select(TrainingSession)
-        .options(selectinload(TrainingSession.sectors))
-        .where(TrainingSession.ends_at > now)
-        .order_by(TrainingSession.starts_at)
-    ).all()
-    return [
-        (s, mine.get(s.id))
-        for s in sessions
-        if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine
-    ]
 
 
 @bp.route("/training")
