@@ -7,6 +7,10 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from exam.auth.models import UserRole
+
+MANAGERS, STAFF = UserRole.MANAGERS, UserRole.STAFF
+
 
 def roles_required(*roles: str):
     """Let only logged-in users with one of these roles through; others get 403."""

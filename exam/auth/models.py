@@ -25,6 +25,10 @@ class UserRole:
     CANDIDATE = "candidate"  # a person who sits exams
 
     ALL = (ADMIN, ORGANISER, CONTACT, CANDIDATE)
+    #: Roles that manage things within their scope: exams, questions, courses, training
+    #: sessions, screenings, certificates, reports.
+    MANAGERS = (ADMIN, ORGANISER)
+    #: Roles that work on the register: managers and enterprise contacts.
     STAFF = (ADMIN, ORGANISER, CONTACT)
     LABELS = {
         ADMIN: _l("Bureau administrator"),

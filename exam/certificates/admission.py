@@ -10,10 +10,10 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User, UserRole
 from exam.certificates.blueprint import bp
-from exam.certificates.views import MANAGERS, PDF
+from exam.certificates.views import PDF
 from exam.core.extensions import db
 from exam.core.identifiers import mask_id_number
 from exam.core.timeutil import format_datetime, local_today

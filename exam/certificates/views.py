@@ -17,7 +17,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from exam.accounts.forms import ActionForm
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, STAFF, roles_required
 from exam.auth.models import User, UserRole
 from exam.certificates import services
 from exam.certificates.blueprint import bp, verify_bp
@@ -32,8 +32,6 @@ from exam.exams.models import Exam
 from exam.people.access import visible_people
 from exam.people.models import Enterprise, Person
 
-STAFF = (UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 PDF = "application/pdf"
 #: Certificates rendered per request while a bulk download is being prepared.
 RENDER_BATCH = 20

@@ -5,25 +5,18 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.exams.models import Exam
-
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
+from exam.people.scope import scope_of
 
 
 def can_manage(user: User, exam: Exam) -> bool:
-    """Administrators manage every exam; an organiser limited to some sectors or towns manages
-    the exams that are only for those (a makeup exam goes with its original)."""
-    if user.role == UserRole.ADMIN:
-        return True
+    """Whether ``user`` manages the exam: it is only for people within their scope (a makeup
+    exam goes with its original)."""
     while exam.makeup_of is not None:
         exam = exam.makeup_of
-    rules = exam.eligibility or {}
-    for scope, key in ((user.scope_sectors, "sector_ids"), (user.scope_towns, "town_ids")):
-        if scope and not (rules.get(key) and set(rules[key]) <= {item.id for item in scope}):
-            return False
-    return True
+    return scope_of(user).covers_rules(exam.eligibility)
 
 
 def get_exam_or_404(exam_id: int) -> Exam:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import load_only
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User
 from exam.core.errors import MESSAGES
 from exam.core.extensions import db
@@ -17,7 +17,7 @@ from exam.core.forms import options
 from exam.core.timeutil import utcnow
 from exam.core.web import parse_id
 from exam.exams import examday
-from exam.exams.access import MANAGERS, get_exam_or_404
+from exam.exams.access import get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
 from exam.exams.manage import _local, _utc

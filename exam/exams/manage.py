@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from exam.audit.services import record
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.forms import options
@@ -18,7 +18,7 @@ from exam.core.i18n import select_locale
 from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
 from exam.exams import examday, services
-from exam.exams.access import MANAGERS, can_manage, get_exam_or_404
+from exam.exams.access import can_manage, get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus

@@ -22,18 +22,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from exam.accounts.forms import ActionForm
 from exam.audit.services import record
-from exam.auth.access import roles_required
-from exam.auth.models import User, UserRole
+from exam.auth.access import MANAGERS, roles_required
 from exam.core.errors import render_error
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today, utcnow
 from exam.core.web import CONTENT_SECURITY_POLICY
+from exam.learning.access import can_manage, get_course_or_404, get_lesson_or_404, managed_courses
 from exam.learning.blueprint import manage_bp as bp
 from exam.learning.forms import CourseForm, LessonForm, editable_text, lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
@@ -42,7 +41,6 @@ from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.questions.models import Topic
 
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 UPLOAD_ERRORS = {
     "empty": lambda p: _("The file is empty."),
     "too_big": lambda p: _("The file is larger than the %(mb)s MB allowed for a lesson.", **p),
@@ -57,43 +55,6 @@ UPLOAD_ERRORS = {
         "The document has more than %(limit)s pages; split it into several lessons.", **p
     ),
 }
-
-
-def can_manage(user: User, course: Course) -> bool:
-    """Administrators manage every course; an organiser limited to some sectors or towns/streets
-    manages those assigned only within them."""
-    if user.role == UserRole.ADMIN:
-        return True
-    if user.role != UserRole.ORGANISER:
-        return False
-    rules = course.assignment or {}
-    for scope, key in ((user.scope_sectors, "sector_ids"), (user.scope_towns, "town_ids")):
-        if scope and not (rules.get(key) and set(rules[key]) <= {item.id for item in scope}):
-            return False
-    return True
-
-
-def get_course_or_404(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None or not can_manage(current_user, course):
-        abort(404)
-    return course
-
-
-def get_lesson_or_404(course: Course, lesson_id: int) -> Lesson:
-    lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.course_id != course.id:
-        abort(404)
-    return lesson
-
-
-def managed_courses() -> list[Course]:
-    courses = db.session.scalars(
-        select(Course)
-        .options(selectinload(Course.lessons))
-        .order_by(Course.published_at.is_(None), Course.due_on.is_(None), Course.due_on, Course.id)
-    )
-    return [c for c in courses if can_manage(current_user, c)]
 
 
 def _check_action() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_login import current_user
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today, to_form_time
 from exam.core.uploads import download
 from exam.learning import stats as figures
+from exam.learning.access import get_course_or_404, managed_courses
 from exam.learning.blueprint import manage_bp as bp
-from exam.learning.manage import MANAGERS, get_course_or_404, managed_courses
 from exam.people.models import PersonRole
 from question_bank.spreadsheets import DECIMAL, PERCENT, Table, write_xlsx
 

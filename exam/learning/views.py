@@ -12,15 +12,13 @@ from flask import abort, current_app, jsonify, render_template, request, send_fi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import local_today, utcnow
 from exam.learning import services
 from exam.learning.blueprint import bp
 from exam.learning.models import Course, Lesson, LessonKind
-
-STAFF = (UserRole.ADMIN, UserRole.ORGANISER)
 
 BEAT_ERRORS = {
     "not_assigned": (lambda: _("This lesson is not among your courses."), 404),
@@ -44,7 +42,7 @@ def _person():
 def get_course_or_404(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None or not (
-        current_user.role in STAFF or services.is_assigned(course, _person())
+        current_user.role in MANAGERS or services.is_assigned(course, _person())
     ):
         abort(404)
     return course

@@ -18,23 +18,24 @@ from sqlalchemy import Select, false, select
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.people.models import Enterprise, Person, enterprise_sector
-
-VIEWERS = (UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
+from exam.people.scope import scope_of
 
 
 def scope_enterprises(query: Select, user: User) -> Select:
     """Restrict a query that has Enterprise in its FROM to what ``user`` may see."""
-    if user.role == UserRole.ADMIN:
+    scope = scope_of(user)
+    if scope.is_admin:
         return query
-    if user.role == UserRole.CONTACT:
-        return query.where(Enterprise.id == user.enterprise_id)
-    if user.role != UserRole.ORGANISER:
+    if scope.role == UserRole.CONTACT:
+        return query.where(Enterprise.id == scope.enterprise_id)
+    if scope.role != UserRole.ORGANISER:
         return query.where(false())
-    if user.scope_towns:
-        query = query.where(Enterprise.town_id.in_([t.id for t in user.scope_towns]))
-    if user.scope_sectors:
+    sectors, towns = scope.limits
+    if towns is not None:
+        query = query.where(Enterprise.town_id.in_(towns))
+    if sectors is not None:
         in_sectors = select(enterprise_sector.c.enterprise_id).where(
-            enterprise_sector.c.sector_id.in_([s.id for s in user.scope_sectors])
+            enterprise_sector.c.sector_id.in_(sectors)
         )
         query = query.where(Enterprise.id.in_(in_sectors))
     return query

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from exam.auth.access import roles_required
+from exam.auth.access import STAFF, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.forms import options
@@ -17,7 +17,6 @@ from exam.core.timeutil import local_today
 from exam.core.web import int_arg, page_arg
 from exam.people import services, signals
 from exam.people.access import (
-    VIEWERS,
     can_edit_people_of,
     get_enterprise_or_404,
     get_person_or_404,
@@ -52,7 +51,7 @@ def _apply_common_filters(query):
 
 
 @bp.route("/enterprises")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def enterprises():
     query = _apply_common_filters(visible_enterprises(current_user))
     if q := request.args.get("q", "").strip():
@@ -67,7 +66,7 @@ def enterprises():
 
 
 @bp.route("/enterprises/<int:enterprise_id>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def enterprise(enterprise_id: int):
     ent = get_enterprise_or_404(enterprise_id, current_user)
     former = db.session.scalars(
@@ -146,7 +145,7 @@ def _commit_or_explain(field) -> bool:
 
 
 @bp.route("/people")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def people():
     query = _apply_common_filters(visible_people(current_user))
     if q := request.args.get("q", "").strip():
@@ -173,7 +172,7 @@ def people():
 
 
 @bp.route("/people/<int:person_id>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def person(person_id: int):
     p = get_person_or_404(person_id, current_user)
     # The features above the register add their part of the file (exams, certificates …).

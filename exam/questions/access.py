@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from flask import abort
 
-from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.questions.models import Question
-
-#: Roles that write and review questions.
-EDITORS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 
 def get_question_or_404(question_id: int) -> Question:

@@ -8,12 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import claim_pending, download, keep_pending
 from exam.questions import services
-from exam.questions.access import EDITORS
 from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
@@ -31,7 +30,7 @@ def _problems(plan) -> list[tuple[str, str]]:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def import_upload():
     form = QuestionImportForm()
     if form.validate_on_submit():
@@ -65,7 +64,7 @@ def import_upload():
 
 
 @bp.route("/import/confirm", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def import_confirm():
     form = ConfirmForm()
     pending = claim_pending(form.validate_on_submit() and form.token.data, current_user, PURPOSE)
@@ -97,13 +96,13 @@ TEMPLATE_NOTES = [
 
 
 @bp.route("/import/template.xlsx")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def import_template():
     return download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
 
 
 @bp.route("/import/template.csv")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def import_template_csv():
     return download(write_template_csv([]), "安培-题库导入模板.csv", "text/csv")
 
@@ -124,7 +123,7 @@ def _export_questions() -> list:
 
 
 @bp.route("/export.xlsx")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def export_xlsx():
     return download(
         write_template(_export_questions(), TEMPLATE_NOTES),
@@ -134,7 +133,7 @@ def export_xlsx():
 
 
 @bp.route("/export.xml")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def export_moodle():
     return download(
         write_moodle(_export_questions()),

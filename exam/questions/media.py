@@ -10,9 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from exam.audit.services import record
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.core.extensions import db
-from exam.questions.access import EDITORS
 from exam.questions.blueprint import bp
 from exam.questions.models import QuestionMedia
 from question_bank.text import MEDIA_PREFIX
@@ -32,7 +31,7 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 
 @bp.route("/media", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def upload_media():
     """Store an uploaded picture; answers with the snippet to put into a question."""
     upload = request.files.get("image")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from exam.audit.services import apply_changes, record
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.forms import options
@@ -17,7 +17,7 @@ from exam.core.timeutil import utcnow
 from exam.core.web import int_arg, page_arg, parse_id
 from exam.people.models import Sector
 from exam.questions import services
-from exam.questions.access import EDITORS, get_question_or_404
+from exam.questions.access import get_question_or_404
 from exam.questions.blueprint import bp
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS, QuestionForm, TopicForm
 from exam.questions.models import (
@@ -70,7 +70,7 @@ def topic_tree() -> list[tuple[Topic, int]]:
 
 
 @bp.route("/")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def index():
     query = select(Question).join(
         QuestionVersion, QuestionVersion.id == Question.current_version_id
@@ -174,7 +174,7 @@ def _data_from(form: QuestionForm) -> tuple[QuestionData | None, list[Problem]]:
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"question_id": None})
 @bp.route("/<int:question_id>/edit", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def edit(question_id: int | None):
     question = get_question_or_404(question_id) if question_id else None
     form = _form(question)
@@ -200,7 +200,7 @@ def edit(question_id: int | None):
 
 
 @bp.route("/<int:question_id>")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def detail(question_id: int):
     question = get_question_or_404(question_id)
     return render_template(
@@ -214,7 +214,7 @@ def detail(question_id: int):
 
 
 @bp.route("/<int:question_id>/preview")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def preview(question_id: int):
     """The question exactly as a candidate sees it (no answer)."""
     question = get_question_or_404(question_id)
@@ -227,7 +227,7 @@ def preview(question_id: int):
 
 
 @bp.route("/<int:question_id>/<action>", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def act(question_id: int, action: str):
     from exam.accounts.forms import ActionForm
 
@@ -251,7 +251,7 @@ def act(question_id: int, action: str):
 
 
 @bp.route("/bulk", methods=["POST"])
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def bulk():
     """Take one lifecycle step on several questions at once (those it applies to)."""
     from exam.accounts.forms import ActionForm
@@ -292,7 +292,7 @@ def bulk():
 
 
 @bp.route("/counts")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def counts():
     tree = topic_tree()
     per_topic = services.counts()
@@ -315,7 +315,7 @@ def counts():
 
 
 @bp.route("/topics")
-@roles_required(*EDITORS)
+@roles_required(*MANAGERS)
 def topics():
     return render_template(
         "questions/topics.html",

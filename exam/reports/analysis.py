@@ -1,6 +1,6 @@
 """Topic weaknesses and item analysis: the pages and their .xlsx and PDF exports.
 
-Routes on the reports blueprint. Admins and organisers only (``REPORTERS``): an organiser's
+Routes on the reports blueprint. Admins and organisers only (``MANAGERS``): an organiser's
 topic weaknesses cover the attempts sat at enterprises in their scope; their item analysis
 covers the exams they manage (every candidate of such an exam counts: the figures describe
 questions, not people).
@@ -15,14 +15,13 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.core.web import parse_id
 from exam.reports import items, weakness
 from exam.reports.blueprint import bp
-from exam.reports.views import REPORTERS
 from question_bank.itemstats import MIN_CANDIDATES, TOO_EASY, TOO_HARD, Flag
 from question_bank.kinds import KINDS
 from question_bank.spreadsheets import DECIMAL, Table, write_xlsx
@@ -151,7 +150,7 @@ def training_link(row: weakness.TopicRow, column_key: str | None = None) -> str:
 
 
 @bp.route("/weakness")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def weakness_page():
     from exam.reports.charts import to_svg
 
@@ -221,7 +220,7 @@ def _period(filters: Filters) -> str:
 
 
 @bp.route("/weakness.xlsx")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def weakness_xlsx():
     filters = read_filters()
     heat = _heat(filters)
@@ -241,7 +240,7 @@ def weakness_xlsx():
 
 
 @bp.route("/weakness.pdf")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def weakness_pdf():
     from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
 
@@ -304,13 +303,13 @@ def _subtitle(filters: Filters) -> str:
 
 
 @bp.route("/items")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def items_index():
     return render_template("reports/items_index.html", exams=items.exams_analysable(current_user))
 
 
 @bp.route("/exams/<int:exam_id>/items")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def exam_items_page(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
     stats = items.exam_items(current_user, exam_id)
@@ -367,7 +366,7 @@ def _round(value: float | None) -> float | None:
 
 
 @bp.route("/exams/<int:exam_id>/items.xlsx")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def exam_items_xlsx(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
     headers, rows = _item_rows(items.exam_items(current_user, exam_id))
@@ -385,7 +384,7 @@ def exam_items_xlsx(exam_id: int):
 
 
 @bp.route("/exams/<int:exam_id>/items.pdf")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def exam_items_pdf(exam_id: int):
     from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
 
@@ -455,7 +454,7 @@ def _fixed(value: float | None) -> str:
 
 
 @bp.route("/questions/<int:question_id>/items")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def question_items_page(question_id: int):
     from exam.questions.access import get_question_or_404
 

@@ -63,6 +63,7 @@ from exam.people.models import (
     Town,
     enterprise_sector,
 )
+from exam.people.scope import scope_of
 from exam.reports.candidacy import COUNTS, take_rosters
 from exam.reports.hours import hours_totals
 from exam.reports.jsonsql import tune_for_reports
@@ -402,13 +403,8 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     standing, left_by_sector = tracker.standing_counts(user, now=now, tuned=True)
     valid, expiring = _certificates(user, now)
     sessions, person_times = _training(user, year, now)
-    scoped = user.role != UserRole.ADMIN
-    screenings = screening_totals(
-        year,
-        now=now,
-        sector_ids=[s.id for s in user.scope_sectors] if scoped and user.scope_sectors else None,
-        town_ids=[t.id for t in user.scope_towns] if scoped and user.scope_towns else None,
-    )
+    sector_ids, town_ids = scope_of(user).limits
+    screenings = screening_totals(year, now=now, sector_ids=sector_ids, town_ids=town_ids)
     required, met, onsite, online = hours_totals(user, year)
     return Dashboard(
         year=year,

@@ -20,12 +20,12 @@ from flask_login import current_user
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from exam.auth.access import roles_required
+from exam.auth.access import STAFF, roles_required
 from exam.certificates.pdf import chinese_date
 from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import download
-from exam.people.access import VIEWERS, get_enterprise_or_404, get_person_or_404
+from exam.people.access import get_enterprise_or_404, get_person_or_404
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports import dossier
 from exam.reports.blueprint import bp
@@ -205,7 +205,7 @@ def _export(file: File, fmt: str):
 
 
 @bp.route("/person/<int:person_id>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def person_file(person_id: int):
     """A person's file as a page."""
     person = get_person_or_404(person_id, current_user)
@@ -220,14 +220,14 @@ def person_file(person_id: int):
 
 
 @bp.route("/person/<int:person_id>.<any(pdf, xlsx):fmt>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def person_file_export(person_id: int, fmt: str):
     """A person's file as PDF or .xlsx."""
     return _export(person_file_data(get_person_or_404(person_id, current_user)), fmt)
 
 
 @bp.route("/enterprise/<int:enterprise_id>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def enterprise_file(enterprise_id: int):
     """An enterprise's file as a page."""
     enterprise = get_enterprise_or_404(enterprise_id, current_user)
@@ -242,7 +242,7 @@ def enterprise_file(enterprise_id: int):
 
 
 @bp.route("/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>")
-@roles_required(*VIEWERS)
+@roles_required(*STAFF)
 def enterprise_file_export(enterprise_id: int, fmt: str):
     """An enterprise's file as PDF or .xlsx."""
     return _export(enterprise_file_data(get_enterprise_or_404(enterprise_id, current_user)), fmt)

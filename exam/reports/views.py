@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from exam.accounts.forms import ActionForm
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import local_today, utcnow
@@ -30,7 +30,6 @@ from exam.reports.blueprint import bp
 from exam.reports.rates import total
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
-REPORTERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 GROUP_LABELS = {
     "exam": _l("Exam"),
@@ -111,7 +110,7 @@ def _rate_chart(rows, title: str) -> str:
 
 
 @bp.route("/")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def dashboard():
     """The year at a glance, each figure a link to the list behind it."""
     year = _year()
@@ -133,7 +132,7 @@ def _dashboard_title(year: int) -> str:
 
 
 @bp.route("/dashboard.<any(xlsx, pdf):fmt>")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def dashboard_export(fmt: str):
     year = _year()
     board = figures.dashboard(current_user, year, utcnow())
@@ -259,7 +258,7 @@ def _month_end(month: str) -> str:
 
 
 @bp.route("/pass-rates")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def pass_rates():
     """Pass rates grouped by exam, sector, post, enterprise, town or month."""
     args = _passrate_args()
@@ -290,7 +289,7 @@ def pass_rates():
 
 
 @bp.route("/pass-rates.<any(xlsx, pdf):fmt>")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def pass_rates_export(fmt: str):
     args = _passrate_args()
     rows, overall = _passrates(args)
@@ -380,7 +379,7 @@ def _targets(now: datetime):
 
 
 @bp.route("/tracker")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def tracker_page():
     """Every person in a required post with where they stand, by enterprise."""
     filters = _tracker_filters(request.args)
@@ -425,7 +424,7 @@ def tracker_page():
 
 
 @bp.route("/tracker.<any(xlsx, pdf):fmt>")
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def tracker_export(fmt: str):
     filters = _tracker_filters(request.args)
     rows = tracker.all_rows(current_user, filters)
@@ -485,7 +484,7 @@ def _ready_for_an_exam(
 
 
 @bp.route("/tracker/enrol", methods=["POST"])
-@roles_required(*REPORTERS)
+@roles_required(*MANAGERS)
 def tracker_enrol():
     """Enrol the chosen people (or everybody left) in an exam or a training session."""
     from exam.exams.access import can_manage as manages_exam

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.accounts.forms import ActionForm
-from exam.auth.access import roles_required
-from exam.auth.models import User, UserRole
+from exam.auth.access import MANAGERS, roles_required
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
@@ -27,7 +27,9 @@ from exam.core.timeutil import to_form_time as _local
 from exam.core.web import int_arg, page_arg
 from exam.people.access import get_person_or_404, visible_people
 from exam.people.models import Person, Sector, Town
+from exam.people.scope import current_scope
 from exam.screenings import services
+from exam.screenings.access import can_manage, get_screening_or_404, visible_screenings
 from exam.screenings.blueprint import bp
 from exam.screenings.forms import HEADCOUNT_RANGE, AttendanceForm, FilmForm, ScreeningForm
 from exam.screenings.models import (
@@ -38,8 +40,6 @@ from exam.screenings.models import (
     ScreeningAttendance,
     screening_film,
 )
-
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 
 #: What each refusal of the services says, in the user's language.
 MESSAGES = {
@@ -68,36 +68,6 @@ MESSAGES = {
 # --- scope -------------------------------------------------------------------------------------
 
 
-def _scope_ids(user: User) -> tuple[list[int] | None, list[int] | None]:
-    """The sector and town ids an organiser is limited to (None: not limited)."""
-    if user.role == UserRole.ADMIN:
-        return None, None
-    return ([s.id for s in user.scope_sectors] or None), ([t.id for t in user.scope_towns] or None)
-
-
-def can_manage(user: User, sector_id: int | None, town_id: int | None) -> bool:
-    """Whether ``user`` may manage a screening held for this sector and town/street."""
-    sectors, towns = _scope_ids(user)
-    return (sectors is None or sector_id in sectors) and (towns is None or town_id in towns)
-
-
-def _visible_screenings():
-    sectors, towns = _scope_ids(current_user)
-    query = select(Screening)
-    if sectors is not None:
-        query = query.where(Screening.sector_id.in_(sectors))
-    if towns is not None:
-        query = query.where(Screening.town_id.in_(towns))
-    return query
-
-
-def get_screening_or_404(screening_id: int) -> Screening:
-    screening = db.session.scalar(_visible_screenings().where(Screening.id == screening_id))
-    if screening is None:
-        abort(404)
-    return screening
-
-
 def _refuse(form, problems: list[services.Problem]) -> None:
     """Put the services' refusals on the form's fields."""
     db.session.rollback()
@@ -117,14 +87,14 @@ def index():
         year = this_year
     start, end = services.year_bounds(year)
     query = (
-        _visible_screenings()
+        visible_screenings()
         .where(Screening.starts_at >= start, Screening.starts_at < end)
         .options(selectinload(Screening.films), selectinload(Screening.town))
         .order_by(Screening.starts_at.desc(), Screening.id.desc())
     )
     page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     named = services.named_counts([s.id for s in page.items])
-    sectors, towns = _scope_ids(current_user)
+    sectors, towns = current_scope().limits
     totals = services.totals(year, sector_ids=sectors, town_ids=towns)
     return render_template(
         "screenings/index.html",
@@ -144,7 +114,7 @@ def _screening_form(screening: Screening | None) -> ScreeningForm:
     form.film_ids.choices = options(
         (f.id, _("%(title)s (%(n)s min)", title=f.title, n=f.duration_minutes)) for f in films
     )
-    sector_scope, town_scope = _scope_ids(current_user)
+    sector_scope, town_scope = current_scope().limits
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
     towns = db.session.scalars(select(Town).order_by(Town.sort_order)).all()
     # A limited organiser must say which of their sectors/towns it was for; others may leave it open.

@@ -25,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
+from exam.people.scope import scope_of
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
 
@@ -174,19 +175,12 @@ def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
 
 
 def can_manage(user: User, session: TrainingSession) -> bool:
-    """Administrators and organisers with no limits manage every session; an organiser limited
-    to some sectors manages the sessions of those sectors, and anyone the sessions they made."""
-
-    if user.role == UserRole.ADMIN or (not user.scope_sectors and not user.scope_towns):
+    """Whether ``user`` manages the session: it is for sectors within their scope (a session
+    for no sector only in a scope not limited by sector or town), or they made it."""
+    scope = scope_of(user)
+    if scope.unlimited or (scope.manages and session.created_by_id == user.id):
         return True
-    if session.created_by_id == user.id:
-        return True
-    return bool(
-        user.scope_sectors
-        and not user.scope_towns
-        and session.sectors
-        and {s.id for s in session.sectors} <= {s.id for s in user.scope_sectors}
-    )
+    return scope.covers([s.id for s in session.sectors], None)
 
 
 # --- attendance -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from exam.accounts.forms import ActionForm
 from exam.audit.services import record
-from exam.auth.access import roles_required
+from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.forms import options
@@ -40,7 +40,6 @@ from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
 from exam.training.services import upcoming_for
 
-MANAGERS = (UserRole.ADMIN, UserRole.ORGANISER)
 MESSAGES = {
     "cancelled": lambda: _("This session has been cancelled."),
     "over": lambda: _("This session is over."),
