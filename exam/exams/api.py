@@ -202,8 +202,8 @@ def own_attempt(*columns):
             if attempt.submitted_at is None:
                 try:
                     check_network(attempt.exam, request.remote_addr)
-                    if check_device(attempt, current_device(), utcnow()):
-                        db.session.commit()  # this device holds the attempt now, whatever follows
+                    # This device holds the attempt now: the view's one commit keeps it.
+                    check_device(attempt, current_device(), utcnow())
                 except services.ExamError as error:
                     db.session.commit()  # the refused device is on the organisers' console
                     return api_error(error.code)
@@ -311,18 +311,16 @@ def attempt(attempt_id: int):
 @own_attempt(Attempt.paper_json, Attempt.paper, Attempt.seed)
 def _full_attempt(attempt: Attempt):
     now = utcnow()
-    if services.close_if_overdue(attempt, now):
-        db.session.commit()
+    services.close_if_overdue(attempt, now)
     papers().put(attempt)
-    return _paper_response(
-        Sitting(
-            attempt.paper_json,
-            attempt.deadline,
-            attempt.submitted_at is not None,
-            services.saved_answers(attempt),
-        ),
-        now,
+    sitting = Sitting(
+        attempt.paper_json,
+        attempt.deadline,
+        attempt.submitted_at is not None,
+        services.saved_answers(attempt),
     )
+    db.session.commit()  # an overdue attempt closed, or this device now holding it
+    return _paper_response(sitting, now)
 
 
 def _paper_response(sitting: Sitting, now) -> Response:
@@ -368,8 +366,10 @@ def _full_save(body: dict, attempt: Attempt, question_id: int):
     now = utcnow()
     papers().put(attempt)
     try:
-        stored = services.save_answer(attempt, question_id, body["answer"], body["seq"], now)
+        with db.session.begin_nested():  # a refused save undoes itself, not the device's claim
+            stored = services.save_answer(attempt, question_id, body["answer"], body["seq"], now)
     except services.ExamError as error:
+        db.session.commit()
         return api_error(error.code)
     db.session.commit()
     return _saved(stored, body["seq"], now)
@@ -454,10 +454,11 @@ def event(args, attempt: Attempt):
 def submit(attempt: Attempt):
     """Submit the attempt; submitting again (or from another tab) gives the same result."""
     services.submit(attempt, utcnow())
+    result = _result(attempt)
     db.session.commit()
     if attempt.passed:  # after the submission is safe, never inside it
         signals.attempt_passed.send(attempt.id)
-    return _result(attempt)
+    return result
 
 
 @blp.route("/attempts/<int:attempt_id>/result")
@@ -466,11 +467,13 @@ def submit(attempt: Attempt):
 @own_attempt()
 def result(attempt: Attempt):
     """Score, pass/fail and per-topic breakdown; answers only as the review policy allows."""
-    if services.close_if_overdue(attempt, utcnow()):
-        db.session.commit()
+    services.close_if_overdue(attempt, utcnow())
     if attempt.submitted_at is None:
+        db.session.commit()  # this device now holding the attempt
         return api_error("not_found")
-    return _result(attempt)
+    result = _result(attempt)
+    db.session.commit()
+    return result
 
 
 def review_allowed(attempt: Attempt, now) -> bool:
@@ -483,8 +486,7 @@ def review_allowed(attempt: Attempt, now) -> bool:
 def _result(attempt: Attempt) -> dict:
     review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
     if review and attempt.review_shown_at is None:
-        attempt.review_shown_at = utcnow()
-        db.session.commit()
+        attempt.review_shown_at = utcnow()  # committed by the view, with the rest
     return {
         "attempt_id": attempt.id,
         "submitted_at": attempt.submitted_at,

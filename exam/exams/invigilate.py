@@ -281,12 +281,12 @@ def act(exam_id: int, attempt_id: int, action: str):
         return back
     run, done = ACTIONS[action]
     now = utcnow()
-    if close_if_overdue(found, now):  # past its deadline: closed first (and kept closed), then act
-        db.session.commit()
+    close_if_overdue(found, now)  # past its deadline: closed first (and kept closed), then act
     try:
-        run(found, form, now)
+        with db.session.begin_nested():  # a refused action undoes itself, not the closing
+            run(found, form, now)
     except ExamError as error:
-        db.session.rollback()
+        db.session.commit()
         flash(MESSAGES[error.code](), "danger")
         return back
     db.session.commit()

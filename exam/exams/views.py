@@ -113,13 +113,13 @@ def sit(attempt_id: int):
 @roles_required(UserRole.CANDIDATE)
 def result(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id) or abort(404)
-    if services.close_if_overdue(attempt, utcnow()):
-        db.session.commit()
+    changed = services.close_if_overdue(attempt, utcnow())
     if attempt.submitted_at is None:
         return redirect(url_for("exams.sit", attempt_id=attempt.id))
     review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
     if review and attempt.review_shown_at is None:
-        attempt.review_shown_at = utcnow()
+        attempt.review_shown_at, changed = utcnow(), True
+    if changed:
         db.session.commit()
     topics = _topic_names()
     from exam.learning.services import suggested_courses
