@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-)
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload

@@ -12,9 +12,7 @@ from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account
 from exam.core.extensions import db
 from exam.core.identifiers import InvalidIdentifier, normalise, validate_mobile
-from exam.people.access import (
-    visible_people,
-)
+from exam.people.access import visible_people
 from exam.people.importing import EnterpriseRow, ImportPlan, Lookups, PersonRow
 from exam.people.models import (
     Employment,

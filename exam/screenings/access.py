@@ -8,9 +8,7 @@ from sqlalchemy import select
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.people.scope import current_scope, scope_of
-from exam.screenings.models import (
-    Screening,
-)
+from exam.screenings.models import Screening
 
 
 def can_manage(user: User, sector_id: int | None, town_id: int | None) -> bool:
