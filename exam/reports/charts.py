@@ -20,7 +20,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from exam.certificates.pdf import _registered_font, font_path
+from exam.core.printing import font_name
 
 __all__ = ["bar_chart", "cjk_font", "heat_map", "score_color", "to_svg"]
 
@@ -48,7 +48,7 @@ PAD = 6.0
 def cjk_font() -> str:
     """The registered name of the Chinese font the certificates embed (registering it once)."""
     configured = current_app.config.get("CERTIFICATE_FONT") if has_app_context() else None
-    return _registered_font(font_path(configured or None))
+    return font_name(configured or None)
 
 
 def _new_drawing(width: float, height: float, font: str) -> Drawing:
