@@ -23,7 +23,7 @@ from exam.core.printing.layout import (
     fit_block,
     layout,
 )
-from exam.core.printing.qr import draw_qr, qr_modules
+from exam.core.printing.qr import draw_qr, qr_modules, qr_svg
 from exam.core.printing.text import (
     KEEP_TOGETHER,
     Run,
@@ -65,6 +65,7 @@ __all__ = [
     "pdf_canvas",
     "printable_line",
     "qr_modules",
+    "qr_svg",
     "registered_font",
     "text_width",
     "wrap",

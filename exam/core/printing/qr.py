@@ -1,4 +1,4 @@
-"""QR codes drawn as vector paths on a reportlab canvas."""
+"""QR codes: vector paths on a reportlab canvas, and SVG documents for a screen."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.barcode.qrencoder import QRCode, QRUtil
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import white
 from reportlab.pdfgen.canvas import Canvas
 
 from exam.core.printing.layout import INK
 
-__all__ = ["draw_qr", "qr_modules"]
+__all__ = ["draw_qr", "qr_modules", "qr_svg"]
 
 _RUNS = re.compile(r"0{5,}|1{5,}")
 _FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
@@ -110,3 +112,12 @@ def draw_qr(c: Canvas, value: str, x: float, y: float, size: float, border: int 
     c.scale(size / side, size / side)
     c.addLiteral(path)
     c.restoreState()
+
+
+def qr_svg(value: str, size: int = 300) -> str:
+    """The QR code of ``value`` (level M) as an SVG document ``size`` pixels square."""
+    widget = QrCodeWidget(value, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    return renderSVG.drawToString(drawing)
