@@ -32,7 +32,10 @@ SYSTEM_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
 class FontMissing(Exception):
-    """No usable Chinese TrueType font: certificates cannot be rendered."""
+    """No usable Chinese TrueType font: certificates (and every other PDF) cannot be rendered.
+
+    The messages name the certificate font, as the setting is called (``CERTIFICATE_FONT``).
+    """
 
 
 def font_path(configured: str | None = None) -> str:
