@@ -26,10 +26,10 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from exam.certificates.pdf import (  # noqa: E402
     AdmissionData,
     CertificateData,
-    font_path,
     render_admission_notices,
     render_certificate,
 )
+from exam.core.printing import font_path  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"

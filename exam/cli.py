@@ -171,7 +171,7 @@ def _demo_certificates() -> int:
     """A specimen seal, and the certificates of those who passed the demo's closed exam."""
     from exam.certificates import services
     from exam.certificates.models import SiteSetting
-    from exam.certificates.pdf import font_path
+    from exam.core.printing import font_path
     from exam.core.timeutil import display_zone, utcnow
     from exam.demo.seal import demo_seal
 

@@ -1,12 +1,8 @@
 """PDF rendering of certificates (合格证明) and admission notices (准考证), with reportlab only.
 
-Every PDF embeds a subset of one Chinese TrueType font (WenQuanYi Micro Hei, shipped by the
-``paperang-p2-fonts-cjk`` package), so it renders the same on a machine without Chinese fonts.
-Everything a person typed (names, enterprises, exam titles, rules) is drawn literally with
-``canvas.drawString``: no reportlab ``Paragraph``, so no markup is ever interpreted and
-``<b>王</b>&amp;`` prints as just that. Flowing text is laid out here (line breaks between
-Chinese characters and Latin words, no closing punctuation at the start of a line, justified);
-text too long for its box is wrapped and shrunk, never allowed to run off the page.
+Every PDF embeds a subset of one Chinese TrueType font, so it renders the same on a machine
+without Chinese fonts. Everything a person typed (names, enterprises, exam titles, rules) is
+drawn literally and fitted to its box by the printing primitives of ``exam.core.printing``.
 
 This module knows nothing of Flask or the database: the caller passes plain data.
 """
@@ -16,50 +12,48 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import itertools
 import math
-import re
-import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from pathlib import Path
 
-from reportlab import rl_config
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.barcode.qrencoder import QRCode, QRUtil
-from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4, landscape, portrait
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from exam.core.printing import (
+    INK,
+    Block,
+    Run,
+    binary_streams,
+    chinese_date,
+    draw_block,
+    draw_fitted,
+    draw_heading,
+    draw_qr,
+    fit_block,
+    font_name,
+    layout,
+    pdf_canvas,
+    printable_line,
+)
 
 __all__ = [
     "AdmissionData",
     "CertificateData",
-    "FontMissing",
-    "font_path",
-    "missing_characters",
     "render_admission_notice",
     "render_admission_notices",
     "render_certificate",
     "render_certificates",
 ]
 
-PACKAGED_FONT = ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc")
-SYSTEM_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-
 DARK_RED = HexColor("#8E1B1B")
 GOLD = HexColor("#C29A48")
 PALE_GOLD = HexColor("#EEE2C4")
 LABEL_FILL = HexColor("#F7F0E1")
 PAPER = HexColor("#FFFDF7")
-INK = HexColor("#1E1E1E")
 GREY = HexColor("#5A5A5A")
 RULE = HexColor("#B9A88A")
 NAVY = HexColor("#1F3A5F")
@@ -71,16 +65,6 @@ SEAL_MAX_PIXELS = 360
 SEAL_SIZE = 4 * cm
 #: The certificate's field table ends above this height (the QR code and the issuer).
 TABLE_FLOOR = 178.0
-#: Filled-in values up to this many characters are kept on one line.
-KEEP_TOGETHER = 8
-#: Smallest font size text is shrunk to before it is cut short with an ellipsis.
-MIN_FONT_SIZE = 5.0
-
-
-class FontMissing(Exception):
-    """No usable Chinese TrueType font: certificates cannot be rendered."""
-
-
 # --- data ---------------------------------------------------------------------------------
 
 
@@ -122,425 +106,6 @@ class AdmissionData:
     rules: tuple[str, ...]
 
 
-# --- fonts --------------------------------------------------------------------------------
-
-
-def font_path(configured: str | None = None) -> str:
-    """The Chinese TrueType font to embed: ``configured`` if given (it must exist), else the
-    packaged WenQuanYi Micro Hei, else Debian's ``fonts-wqy-microhei``."""
-    if configured:
-        if not Path(configured).is_file():
-            raise FontMissing(
-                f"the configured certificate font {configured!r} does not exist "
-                "(give the path of a TrueType .ttf/.ttc with Chinese glyphs, or "
-                "leave it unset to use the packaged WenQuanYi Micro Hei)"
-            )
-        return str(configured)
-    packaged = _packaged_font()
-    if packaged:
-        return packaged
-    if SYSTEM_FONT.is_file():
-        return str(SYSTEM_FONT)
-    raise FontMissing(
-        "no Chinese font for certificates: install the Python package "
-        "paperang-p2-fonts-cjk (or Debian's fonts-wqy-microhei), or configure "
-        "the path of a TrueType font with Chinese glyphs"
-    )
-
-
-def _packaged_font() -> str | None:
-    package, name = PACKAGED_FONT
-    try:
-        candidate = resources.files(package).joinpath(name)
-    except ModuleNotFoundError:
-        return None
-    if isinstance(candidate, Path) and candidate.is_file():
-        return str(candidate)
-    return None
-
-
-_font_lock = threading.Lock()
-
-
-@functools.cache
-def _registered_font(path: str) -> str:
-    """Register the font at ``path`` with reportlab (once per process) and return its name."""
-    name = "AnpeiCJK-" + hashlib.sha1(path.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
-    with _font_lock:
-        if name in pdfmetrics.getRegisteredFontNames():
-            return name
-        options = {"subfontIndex": 0} if path.lower().endswith((".ttc", ".otc")) else {}
-        try:
-            pdfmetrics.registerFont(TTFont(name, path, **options))
-        except (TTFError, OSError) as error:
-            raise FontMissing(
-                f"cannot use {path!r} as the certificate font: {error} "
-                "(reportlab embeds TrueType outlines only, not CFF/OpenType-"
-                "PostScript fonts such as Noto CJK)"
-            ) from error
-    return name
-
-
-def _font(configured: str | None) -> str:
-    return _registered_font(font_path(configured))
-
-
-def missing_characters(text: str, font: str | None = None) -> str:
-    """The characters of ``text`` the font has no glyph for, which would print blank: a
-    caller can warn before issuing (a rare character (生僻字) in a name, say 𠮷 or 䶮, which
-    WenQuanYi Micro Hei lacks)."""
-    face = pdfmetrics.getFont(_font(font)).face
-    absent = (ch for ch in _clean(text) if not ch.isspace() and ord(ch) not in face.charToGlyph)
-    return "".join(dict.fromkeys(absent))
-
-
-_stream_lock = threading.RLock()
-
-
-@contextmanager
-def _binary_streams() -> Iterator[None]:
-    """Write binary (not ASCII85) streams while rendering. reportlab ASCII85-encodes every
-    stream by default, in pure Python unless the optional ``rl_accel`` extension is
-    installed: that took a third of the render time and made each PDF a quarter larger.
-    The setting is global, so it is switched off only for the duration of a render (either
-    setting yields a valid PDF, for any other reportlab user meanwhile). The lock also keeps
-    renders from sharing the cached seal reader, whose file position reportlab moves."""
-    with _stream_lock:
-        previous = rl_config.useA85
-        rl_config.useA85 = 0
-        try:
-            yield
-        finally:
-            rl_config.useA85 = previous
-
-
-def _canvas(buffer: io.BytesIO, pagesize: tuple[float, float], font: str) -> Canvas:
-    # The initial font is ours, so no (unembedded) Helvetica is referenced.
-    return Canvas(
-        buffer, pagesize=pagesize, pageCompression=1, initialFontName=font, initialFontSize=10
-    )
-
-
-# --- text helpers -------------------------------------------------------------------------
-
-
-def _clean(text: object) -> str:
-    """``text`` as one printable line: control characters and lone surrogates become spaces."""
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in str(text)
-    ).strip()
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
-
-
-#: Chinese characters and full-width forms: a line may break before or after any of them.
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
-#: A run of spaces, a Latin word or number (kept together), or one other character.
-_TOKEN = re.compile(rf"\s+|[^\s{_CJK}]+|.", re.DOTALL)
-_LATIN_WORD = re.compile(rf"[^\s{_CJK}]+")
-#: Punctuation that must not start a line, and punctuation that must not end one (禁则).
-_NO_START = frozenset("，。、；：？！）】》」』〉〕”’…—·%,.;:?!)]}")
-_NO_END = frozenset("（【《「『〈〔“‘([{")
-
-#: A piece of text and whether it is underlined (a filled-in value).
-Run = tuple[str, bool]
-#: A laid-out token: its text, whether it is underlined, its width.
-_Token = tuple[str, bool, float]
-
-
-def _tokens(runs: Iterable[Run], font: str, size: float, width: float) -> list[_Token]:
-    tokens: list[_Token] = []
-    for text, underlined in runs:
-        # A short filled-in value (a name, a post, a score) is not broken across lines.
-        whole = underlined and len(text.strip()) <= KEEP_TOGETHER
-        pieces = re.findall(r"\s+|\S+", text) if whole else _TOKEN.findall(text)
-        for token in pieces:
-            token_width = _width(token, font, size)
-            if token_width > width and len(token) > 1:  # longer than a line: break anywhere
-                tokens.extend((ch, underlined, _width(ch, font, size)) for ch in token)
-            else:
-                tokens.append((token, underlined, token_width))
-    return tokens
-
-
-def _break_lines(
-    runs: Iterable[Run],
-    font: str,
-    size: float,
-    width: float,
-    indent: float = 0.0,
-    squeeze: bool = True,
-) -> list[list[_Token]]:
-    """Greedy line breaking (between Chinese characters and between Latin words) that keeps
-    closing punctuation off the start of a line and opening punctuation off its end. With
-    ``squeeze`` a line may be a little too long, for a justified line closes it up."""
-    lines: list[list[_Token]] = []
-    line: list[_Token] = []
-    used = indent
-    pending = _tokens(runs, font, size, width - indent)
-    pending.reverse()
-    while pending:
-        token = pending.pop()
-        text, underlined, token_width = token
-        if text.isspace() and not line:
-            continue
-        if (
-            line
-            and used + token_width > width
-            and len(text) > 1
-            and _LATIN_WORD.fullmatch(text)
-            and width - used > size * 3
-        ):
-            # A long number or word would leave a wide gap: break it (an ID number or a
-            # URL may break anywhere in Chinese text).
-            cut = _longest_prefix(text, font, size, width - used)
-            pending.append((text[cut:], underlined, _width(text[cut:], font, size)))
-            token = (text[:cut], underlined, _width(text[:cut], font, size))
-            text, token_width = token[0], token[2]
-        if (
-            squeeze
-            and line
-            and used + token_width > width
-            and text in _NO_START
-            and used + token_width - width <= min(2 * size, 0.08 * size * len(line))
-        ):
-            # Closing punctuation squeezes into the line (justification closes it up, by
-            # less than a tenth of a character each) rather than pushing a word down.
-            line.append(token)
-            used += token_width
-            continue
-        if line and used + token_width > width and not text.isspace():
-            carry = [token]
-            _drop_trailing_spaces(line)
-            while len(line) > 1 and carry[0][0][0] in _NO_START:
-                carry.insert(0, line.pop())
-                _drop_trailing_spaces(line)
-            while len(line) > 1 and line[-1][0][-1] in _NO_END:
-                carry.insert(0, line.pop())
-                _drop_trailing_spaces(line)
-            lines.append(line)
-            line, used = carry, sum(t[2] for t in carry)
-            continue
-        line.append(token)
-        used += token_width
-    _drop_trailing_spaces(line)
-    if line:
-        lines.append(line)
-    return lines or [[]]
-
-
-def _drop_trailing_spaces(line: list[_Token]) -> None:
-    while line and line[-1][0].isspace():
-        line.pop()
-
-
-def _longest_prefix(text: str, font: str, size: float, width: float) -> int:
-    """How many leading characters of ``text`` fit ``width`` (at least one)."""
-    cut = 1
-    while cut < len(text) and _width(text[: cut + 1], font, size) <= width:
-        cut += 1
-    return cut
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    return [
-        "".join(token[0] for token in line)
-        for line in _break_lines([(text, False)], font, size, width, squeeze=False)
-    ]
-
-
-def _draw_line(
-    c: Canvas,
-    line: list[_Token],
-    font: str,
-    size: float,
-    x: float,
-    y: float,
-    width: float,
-    justify: bool,
-) -> None:
-    """One laid-out line at (x, y); justified to ``width`` by spacing its characters."""
-    natural = sum(token[2] for token in line)
-    count = sum(len(token[0]) for token in line)
-    spacing = (width - natural) / (count - 1) if (justify or natural > width) and count > 1 else 0.0
-    if spacing > size * 0.6:  # a nearly empty line: leave it ragged rather than gappy
-        spacing = 0.0
-    c.setFont(font, size)
-    for underlined, group in itertools.groupby(line, key=lambda token: token[1]):
-        pieces = list(group)
-        text = "".join(token[0] for token in pieces)
-        advance = sum(token[2] for token in pieces) + spacing * len(text)
-        c.drawString(x, y, text, charSpace=spacing)
-        if underlined:
-            c.setLineWidth(size * 0.05)
-            c.line(x, y - size * 0.2, x + advance - spacing, y - size * 0.2)
-        x += advance
-
-
-@dataclass(frozen=True)
-class _Block:
-    """A paragraph laid out at one size."""
-
-    size: float
-    lines: list[list[_Token]]
-    leading: float
-
-    @property
-    def height(self) -> float:
-        return len(self.lines) * self.leading
-
-
-def _layout(
-    runs: Sequence[Run],
-    font: str,
-    width: float,
-    size: float,
-    leading: float,
-    indent_chars: float = 0.0,
-) -> _Block:
-    lines = _break_lines(runs, font, size, width, indent_chars * size)
-    return _Block(size, lines, size * leading)
-
-
-def _draw_block(
-    c: Canvas,
-    block: _Block,
-    font: str,
-    x: float,
-    top: float,
-    width: float,
-    indent_chars: float = 0.0,
-    color: Color = INK,
-) -> None:
-    """Draw ``block`` from ``top`` down, justified except its last line."""
-    c.setFillColor(color)
-    c.setStrokeColor(color)
-    indent = indent_chars * block.size
-    for index, line in enumerate(block.lines):
-        shift = indent if index == 0 else 0.0
-        baseline = top - block.size * 0.95 - index * block.leading
-        _draw_line(
-            c,
-            line,
-            font,
-            block.size,
-            x + shift,
-            baseline,
-            width - shift,
-            justify=index < len(block.lines) - 1,
-        )
-
-
-def _ellipsize(text: str, font: str, size: float, width: float) -> str:
-    if _width(text, font, size) <= width:
-        return text
-    while text and _width(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    size: float
-    lines: tuple[str, ...]
-    leading: float
-
-
-def _fit(
-    text: str, font: str, width: float, height: float, size: float, min_single: float | None = None
-) -> _Fitted:
-    """The largest size (from ``size`` down) at which ``text`` fits the box: on one line if
-    possible down to ``min_single``, else wrapped; cut short at ``MIN_FONT_SIZE``."""
-    min_single = size * 0.8 if min_single is None else min_single
-    current = size
-    while current >= min_single:
-        if _width(text, font, current) <= width and current * 1.15 <= height:
-            return _Fitted(current, (text,), current * 1.2)
-        current -= 0.5
-    current = size
-    while current >= MIN_FONT_SIZE:
-        lines = _wrap(text, font, current, width)
-        if len(lines) * current * 1.2 <= height + current * 0.2:
-            return _Fitted(current, tuple(lines), current * 1.2)
-        current -= 0.5
-    rows = max(1, int((height + MIN_FONT_SIZE * 0.2) // (MIN_FONT_SIZE * 1.2)))
-    lines = _wrap(text, font, MIN_FONT_SIZE, width)
-    kept = lines[:rows]
-    if len(lines) > rows:
-        kept[-1] = _ellipsize(kept[-1] + lines[rows], font, MIN_FONT_SIZE, width)
-    return _Fitted(MIN_FONT_SIZE, tuple(kept), MIN_FONT_SIZE * 1.2)
-
-
-def _draw_fitted(
-    c: Canvas,
-    text: str,
-    font: str,
-    box: tuple[float, float, float, float],
-    size: float,
-    align: str = "left",
-    color: Color = INK,
-    min_single: float | None = None,
-) -> None:
-    """Draw ``text`` fitted into ``box`` (x, y, width, height), vertically centred."""
-    x, y, width, height = box
-    fitted = _fit(text, font, width, height, size, min_single)
-    block = fitted.leading * (len(fitted.lines) - 1) + fitted.size * 0.78
-    baseline = y + (height + block) / 2 - fitted.size * 0.78
-    c.setFillColor(color)
-    c.setFont(font, fitted.size)
-    for index, line in enumerate(fitted.lines):
-        line_y = baseline - index * fitted.leading
-        if align == "center":
-            c.drawCentredString(x + width / 2, line_y, line)
-        elif align == "right":
-            c.drawRightString(x + width, line_y, line)
-        else:
-            c.drawString(x, line_y, line)
-
-
-def _draw_heading(
-    c: Canvas,
-    text: str,
-    font: str,
-    centre_x: float,
-    baseline: float,
-    size: float,
-    max_width: float,
-    spacing: float,
-    color: Color,
-) -> None:
-    """A centred heading in faux bold (filled and stroked), letter-spaced, shrunk to fit."""
-
-    def measured(sz: float, sp: float) -> float:
-        return _width(text, font, sz) + sp * max(len(text) - 1, 0)
-
-    while measured(size, spacing) > max_width and spacing > 0:
-        spacing = max(0.0, spacing - 1)
-    while measured(size, spacing) > max_width and size > MIN_FONT_SIZE:
-        size -= 0.5
-    shown = (
-        text if measured(size, spacing) <= max_width else _ellipsize(text, font, size, max_width)
-    )
-    c.saveState()
-    c.setFillColor(color)
-    c.setStrokeColor(color)
-    c.setLineWidth(size * 0.03)
-    label = c.beginText()
-    label.setTextRenderMode(2)
-    label.setFont(font, size)
-    label.setCharSpace(spacing)
-    label.setTextOrigin(centre_x - measured(size, spacing) / 2, baseline)
-    label.textOut(shown)
-    c.drawText(label)
-    c.restoreState()
-
-
 # --- images -------------------------------------------------------------------------------
 
 
@@ -570,114 +135,18 @@ def _seal(data: bytes) -> ImageReader:
     return _seal_reader(hashlib.sha256(data).hexdigest(), data)
 
 
-_RUNS = re.compile(r"0{5,}|1{5,}")
-_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
-
-
-@functools.lru_cache(maxsize=256)
-def _qr_modules(value: str) -> tuple[str, ...]:
-    """The QR code of ``value`` (level M) as rows of "0"/"1", encoded by reportlab's
-    QrCodeWidget. The mask is chosen by the standard penalty rules, on rows as integers and
-    strings: reportlab's own mask search (eight full layouts, scored cell by cell) took
-    8 ms, more than half of a certificate."""
-    qr = QrCodeWidget(value, barLevel="M").qr
-    qr.version = qr.version or qr.calculate_version()
-    qr.makeImpl(True, 0)  # the layout with mask 0 and blank format information
-    size, flips = qr.moduleCount, _mask_flips(qr)
-    unmasked = [_row_bits(row) ^ flip for row, flip in zip(qr.modules, flips[0], strict=True)]
-
-    def penalty(mask: int) -> int:
-        return _mask_penalty(
-            tuple(
-                format(bits ^ flip, f"0{size}b")
-                for bits, flip in zip(unmasked, flips[mask], strict=True)
-            )
-        )
-
-    qr.makeImpl(False, min(range(8), key=penalty))
-    return tuple(format(_row_bits(row), f"0{size}b") for row in qr.modules)
-
-
-def _row_bits(row: Sequence[bool]) -> int:
-    bits = 0
-    for module in row:
-        bits = (bits << 1) | bool(module)
-    return bits
-
-
-_mask_cache: dict[int, tuple[tuple[int, ...], ...]] = {}
-
-
-def _mask_flips(qr: QRCode) -> tuple[tuple[int, ...], ...]:
-    """For each of the eight masks, per row, the modules it flips (data modules only)."""
-    cached = _mask_cache.get(qr.version)
-    if cached is None:
-        size, positions = qr.moduleCount, qr.dataPosIterator()
-        masks = []
-        for mask in range(8):
-            flips = QRUtil.getMask(mask)
-            rows = [0] * size
-            for column, row in positions:
-                if flips(row, column):
-                    rows[row] |= 1 << (size - 1 - column)
-            masks.append(tuple(rows))
-        cached = _mask_cache[qr.version] = tuple(masks)
-    return cached
-
-
-def _mask_penalty(rows: tuple[str, ...]) -> int:
-    """ISO/IEC 18004 mask penalty: runs, 2x2 blocks, finder-like patterns, dark balance."""
-    size = len(rows)
-    lines = rows + tuple("".join(column) for column in zip(*rows, strict=True))
-    score = sum(len(run) - 2 for line in lines for run in _RUNS.findall(line))
-    score += 40 * sum(len(_FINDER_LIKE.findall(line)) for line in lines)
-    edge = (1 << (size - 1)) - 1
-    for upper, lower in itertools.pairwise(int(row, 2) for row in rows):
-        same = ~(upper ^ lower) & ~(upper ^ (upper >> 1)) & ~(lower ^ (lower >> 1)) & edge
-        score += 3 * same.bit_count()
-    dark = sum(row.count("1") for row in rows)
-    return score + 10 * (abs(dark * 100 // (size * size) - 50) // 5)
-
-
-@functools.lru_cache(maxsize=256)
-def _qr_path(value: str, border: int) -> tuple[int, str]:
-    """PDF path operators filling the dark runs of the QR code, in module units (the
-    canvas' own path API formats every number in pure Python: ten times slower)."""
-    rows = _qr_modules(value)
-    side = len(rows) + 2 * border
-    ops = []
-    for index, row in enumerate(rows):
-        bottom = side - border - index - 1
-        for run in re.finditer("1+", row):
-            ops.append(f"{run.start() + border} {bottom} {run.end() - run.start()} 1.02 re")
-    return side, "\n".join(ops) + "\nf"
-
-
-def _draw_qr(c: Canvas, value: str, x: float, y: float, size: float, border: int = 4) -> None:
-    """The QR code of ``value`` in a white square of ``size`` points at (x, y)."""
-    side, path = _qr_path(value, border)
-    c.saveState()
-    c.setFillColor(white)
-    c.rect(x, y, size, size, stroke=0, fill=1)
-    c.setFillColor(INK)
-    c.translate(x, y)
-    c.scale(size / side, size / side)
-    c.addLiteral(path)
-    c.restoreState()
-
-
 # --- the certificate ----------------------------------------------------------------------
 
 
 def render_certificate(data: CertificateData, font: str | None = None) -> bytes:
     """One A4 landscape certificate as PDF bytes."""
-    name = _font(font)
+    name = font_name(font)
     buffer = io.BytesIO()
-    with _binary_streams():
-        c = _canvas(buffer, landscape(A4), name)
-        c.setTitle(f"{_clean(data.title)} {_clean(data.number)}")
-        c.setAuthor(_clean(data.authority))
-        c.setSubject(_clean(data.exam_title))
+    with binary_streams():
+        c = pdf_canvas(buffer, landscape(A4), name)
+        c.setTitle(f"{printable_line(data.title)} {printable_line(data.number)}")
+        c.setAuthor(printable_line(data.authority))
+        c.setSubject(printable_line(data.exam_title))
         c.setCreator("Anpei")
         _draw_certificate(c, data, name)
         c.showPage()
@@ -782,26 +251,26 @@ def _certificate_header(
     c: Canvas, data: CertificateData, font: str, width: float, height: float
 ) -> None:
     """The number (top right), the authority, the title and an ornamental rule."""
-    _draw_fitted(
+    draw_fitted(
         c,
-        f"证书编号：{_clean(data.number)}",
+        f"证书编号：{printable_line(data.number)}",
         font,
         (width - 354, height - 68, 270, 14),
         10,
         align="right",
         color=GREY,
     )
-    _draw_fitted(
+    draw_fitted(
         c,
-        _clean(data.authority),
+        printable_line(data.authority),
         font,
         (140, height - 84, width - 280, 20),
         15,
         align="center",
         color=DARK_RED,
     )
-    _draw_heading(
-        c, _clean(data.title), font, width / 2, height - 124, 34, width - 200, 8, DARK_RED
+    draw_heading(
+        c, printable_line(data.title), font, width / 2, height - 124, 34, width - 200, 8, DARK_RED
     )
     _ornament_rule(c, width / 2, height - 144, 230)
 
@@ -828,8 +297,8 @@ def _certificate_body(
 ) -> float:
     """The formal sentence, top-aligned in ``box`` and shrunk to fit; returns where it ends."""
     x, y, width, height = box
-    block = _fit_block(_body_runs(data), font, width, height, 16, 8, leading=1.75, indent_chars=2)
-    _draw_block(c, block, font, x, y + height, width, indent_chars=2)
+    block = fit_block(_body_runs(data), font, width, height, 16, 8, leading=1.75, indent_chars=2)
+    draw_block(c, block, font, x, y + height, width, indent_chars=2)
     return y + height - block.height
 
 
@@ -841,10 +310,10 @@ def _body_runs(data: CertificateData) -> list[Run]:
         return (f" {text} ", True)
 
     id_number, enterprise, role, exam, score = (
-        _clean(v)
+        printable_line(v)
         for v in (data.id_number_masked, data.enterprise, data.role, data.exam_title, data.score)
     )
-    runs: list[Run] = [("兹证明", False), value(_clean(data.holder_name))]
+    runs: list[Run] = [("兹证明", False), value(printable_line(data.holder_name))]
     if id_number:
         runs += [("（身份证号", False), value(id_number), ("）", False)]
     if enterprise and role:
@@ -862,25 +331,6 @@ def _body_runs(data: CertificateData) -> list[Run]:
     return runs
 
 
-def _fit_block(
-    runs: Sequence[Run],
-    font: str,
-    width: float,
-    height: float,
-    size: float,
-    min_size: float,
-    leading: float,
-    indent_chars: float = 0.0,
-) -> _Block:
-    """``runs`` laid out at the largest size (in half points) that fits ``height``."""
-    current = size
-    while True:
-        block = _layout(runs, font, width, current, leading, indent_chars)
-        if block.height <= height or current <= min_size:
-            return block
-        current -= 0.5
-
-
 def _certificate_table(
     c: Canvas,
     data: CertificateData,
@@ -892,7 +342,7 @@ def _certificate_table(
 ) -> None:
     """Nine fields in a ruled two-column table (label cells tinted)."""
     issued, valid = chinese_date(data.issued_on), chinese_date(data.valid_until)
-    score = f"{_clean(data.score)} 分" if _clean(data.score) else "合格"
+    score = f"{printable_line(data.score)} 分" if printable_line(data.score) else "合格"
     rows: list[tuple[tuple[str, str], ...]] = [
         (("持证人", data.holder_name), ("身份证号", data.id_number_masked)),
         (("工作单位", data.enterprise),),
@@ -927,7 +377,7 @@ def _field_table(
             c.setStrokeColor(RULE)
             c.rect(cx, y, label_width, row_height, stroke=1, fill=1)
             c.rect(cx + label_width, y, cell - label_width, row_height, stroke=1, fill=0)
-            _draw_fitted(
+            draw_fitted(
                 c,
                 label,
                 font,
@@ -936,9 +386,9 @@ def _field_table(
                 align="center",
                 color=GREY,
             )
-            _draw_fitted(
+            draw_fitted(
                 c,
-                _clean(value),
+                printable_line(value),
                 font,
                 (cx + label_width + 8, y + 1, cell - label_width - 14, row_height - 2),
                 size,
@@ -951,20 +401,22 @@ def _field_table(
 
 def _certificate_qr(c: Canvas, data: CertificateData, font: str, x: float, y: float) -> None:
     size = 84.0
-    _draw_qr(c, data.verify_url, x, y, size)
+    draw_qr(c, data.verify_url, x, y, size)
     text_x = x + size + 10
-    _draw_fitted(c, "扫码验证真伪", font, (text_x, y + 54, 220, 18), 12, color=DARK_RED)
-    _draw_fitted(c, f"证书编号：{_clean(data.number)}", font, (text_x, y + 34, 220, 16), 10)
-    _draw_fitted(c, "亦可登录以下网址查验：", font, (text_x, y + 17, 220, 14), 8.5, color=GREY)
-    _draw_fitted(c, _clean(data.verify_url), font, (text_x, y + 2, 220, 14), 8.5, color=GREY)
+    draw_fitted(c, "扫码验证真伪", font, (text_x, y + 54, 220, 18), 12, color=DARK_RED)
+    draw_fitted(c, f"证书编号：{printable_line(data.number)}", font, (text_x, y + 34, 220, 16), 10)
+    draw_fitted(c, "亦可登录以下网址查验：", font, (text_x, y + 17, 220, 14), 8.5, color=GREY)
+    draw_fitted(c, printable_line(data.verify_url), font, (text_x, y + 2, 220, 14), 8.5, color=GREY)
 
 
 def _certificate_issuer(
     c: Canvas, data: CertificateData, font: str, centre_x: float, y: float
 ) -> None:
     """The issuing authority and the issue date, the seal (if any) stamped over them."""
-    _draw_fitted(c, _clean(data.authority), font, (centre_x - 130, y, 260, 22), 15, align="center")
-    _draw_fitted(
+    draw_fitted(
+        c, printable_line(data.authority), font, (centre_x - 130, y, 260, 22), 15, align="center"
+    )
+    draw_fitted(
         c, chinese_date(data.issued_on), font, (centre_x - 130, y - 26, 260, 20), 13, align="center"
     )
     if data.seal:
@@ -995,12 +447,12 @@ def render_admission_notices(items: Sequence[AdmissionData], font: str | None = 
     items = list(items)
     if not items:
         raise ValueError("no admission notices to render")
-    name = _font(font)
+    name = font_name(font)
     buffer = io.BytesIO()
-    with _binary_streams():
-        c = _canvas(buffer, portrait(A4), name)
-        c.setTitle(f"准考证 {_clean(items[0].exam_title)}")
-        c.setAuthor(_clean(items[0].authority))
+    with binary_streams():
+        c = pdf_canvas(buffer, portrait(A4), name)
+        c.setTitle(f"准考证 {printable_line(items[0].exam_title)}")
+        c.setAuthor(printable_line(items[0].authority))
         c.setCreator("Anpei")
         for item in items:
             _draw_notice(c, item, name)
@@ -1024,8 +476,8 @@ def _notice_footer(c: Canvas, data: AdmissionData, font: str, x: float, width: f
     c.setStrokeColor(RULE)
     c.setLineWidth(0.5)
     c.line(x, 74, x + width, 74)
-    text = f"本准考证由{_clean(data.authority)}制发，仅限本人使用，请妥善保管。"
-    _draw_fitted(c, text, font, (x, 52, width, 16), 9, align="center", color=GREY)
+    text = f"本准考证由{printable_line(data.authority)}制发，仅限本人使用，请妥善保管。"
+    draw_fitted(c, text, font, (x, 52, width, 16), 9, align="center", color=GREY)
 
 
 def _notice_frame(c: Canvas, width: float, height: float) -> None:
@@ -1037,25 +489,30 @@ def _notice_frame(c: Canvas, width: float, height: float) -> None:
 
 
 def _notice_header(c: Canvas, data: AdmissionData, font: str, width: float, height: float) -> None:
-    _draw_fitted(
+    draw_fitted(
         c,
-        f"准考证号：{_clean(data.number)}",
+        f"准考证号：{printable_line(data.number)}",
         font,
         (width - 330, height - 64, 268, 14),
         10,
         align="right",
         color=GREY,
     )
-    _draw_fitted(
-        c, _clean(data.authority), font, (80, height - 96, width - 160, 22), 15, align="center"
+    draw_fitted(
+        c,
+        printable_line(data.authority),
+        font,
+        (80, height - 96, width - 160, 22),
+        15,
+        align="center",
     )
-    _draw_heading(c, "准考证", font, width / 2, height - 140, 32, width - 160, 16, NAVY)
+    draw_heading(c, "准考证", font, width / 2, height - 140, 32, width - 160, 16, NAVY)
     c.setStrokeColor(NAVY)
     c.setLineWidth(1.2)
     c.line(width / 2 - 110, height - 154, width / 2 + 110, height - 154)
-    _draw_fitted(
+    draw_fitted(
         c,
-        _clean(data.exam_title),
+        printable_line(data.exam_title),
         font,
         (80, height - 184, width - 160, 26),
         14,
@@ -1092,9 +549,9 @@ def _login_box(
     c.roundRect(x, bottom, width, height, 6, stroke=1, fill=1)
     c.setFillColor(NAVY)
     c.roundRect(x + 14, top - 10, 92, 20, 4, stroke=0, fill=1)
-    _draw_fitted(c, "登录方式", font, (x + 14, top - 10, 92, 20), 12, align="center", color=white)
-    _draw_qr(c, data.site_url, x + width - qr - 16, bottom + 22, qr)
-    _draw_fitted(
+    draw_fitted(c, "登录方式", font, (x + 14, top - 10, 92, 20), 12, align="center", color=white)
+    draw_qr(c, data.site_url, x + width - qr - 16, bottom + 22, qr)
+    draw_fitted(
         c,
         "扫码打开考试网址",
         font,
@@ -1105,20 +562,23 @@ def _login_box(
     )
     text_width = width - qr - 60
     if data.initial_password:
-        password, note = _clean(data.initial_password), "首次登录后须立即修改密码，请勿告知他人。"
+        password, note = (
+            printable_line(data.initial_password),
+            "首次登录后须立即修改密码，请勿告知他人。",
+        )
     else:
         password, note = "请使用本人已设置的密码", "忘记密码请联系所在企业或考试组织单位重置。"
     lines = (
-        ("登录网址", _clean(data.site_url), 11.5, INK),
-        ("登录账号", _clean(data.login), 13, INK),
+        ("登录网址", printable_line(data.site_url), 11.5, INK),
+        ("登录账号", printable_line(data.login), 13, INK),
         ("初始密码" if data.initial_password else "登录密码", password, 13, DARK_RED),
     )
     y = top - 40
     for label, value, size, color in lines:
-        _draw_fitted(c, f"{label}：", font, (x + 18, y, 70, 20), 11.5, color=GREY)
-        _draw_fitted(c, value, font, (x + 88, y, text_width - 70, 20), size, color=color)
+        draw_fitted(c, f"{label}：", font, (x + 18, y, 70, 20), 11.5, color=GREY)
+        draw_fitted(c, value, font, (x + 88, y, text_width - 70, 20), size, color=color)
         y -= 24
-    _draw_fitted(c, note, font, (x + 18, bottom + 8, text_width + 10, 14), 9, color=GREY)
+    draw_fitted(c, note, font, (x + 18, bottom + 8, text_width + 10, 14), 9, color=GREY)
     return bottom
 
 
@@ -1127,31 +587,31 @@ def _notice_rules(
 ) -> None:
     """考试须知 as a numbered list, shrunk to fit above ``bottom``; rules that do not fit even
     at the smallest size are referred to, not silently dropped."""
-    _draw_fitted(c, "考试须知", font, (x, top - 20, width, 20), 13, color=NAVY)
+    draw_fitted(c, "考试须知", font, (x, top - 20, width, 20), 13, color=NAVY)
     c.setStrokeColor(NAVY)
     c.setLineWidth(0.8)
     c.line(x, top - 24, x + width, top - 24)
-    rules = [rule for rule in (_clean(rule) for rule in data.rules) if rule]
+    rules = [rule for rule in (printable_line(rule) for rule in data.rules) if rule]
     top -= 32
     size, blocks = _fit_rules(rules, font, width, top - bottom)
     for number, block in enumerate(blocks, start=1):
         if top - block.height < bottom and number < len(blocks):
             note = f"（其余 {len(blocks) - number + 1} 条须知请登录考试系统查看）"
-            _draw_fitted(c, note, font, (x, top - size * 1.5, width, size * 1.5), size, color=GREY)
+            draw_fitted(c, note, font, (x, top - size * 1.5, width, size * 1.5), size, color=GREY)
             return
         c.setFillColor(INK)
         c.setFont(font, size)
         c.drawString(x, top - size * 0.95, f"{number}.")
-        _draw_block(c, block, font, x + size * 2, top, width - size * 2)
+        draw_block(c, block, font, x + size * 2, top, width - size * 2)
         top -= block.height + size * 0.4
 
 
 def _fit_rules(
     rules: Sequence[str], font: str, width: float, height: float
-) -> tuple[float, list[_Block]]:
+) -> tuple[float, list[Block]]:
     size = 12.0
     while True:
-        blocks = [_layout([(rule, False)], font, width - size * 2, size, 1.5) for rule in rules]
+        blocks = [layout([(rule, False)], font, width - size * 2, size, 1.5) for rule in rules]
         if sum(block.height + size * 0.4 for block in blocks) <= height or size <= 7.5:
             return size, blocks
         size -= 0.5

@@ -241,9 +241,9 @@ def handout_pdf() -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    from exam.certificates.pdf import _font
+    from exam.core.printing import font_name
 
-    font = _font(current_app.config["CERTIFICATE_FONT"] or None)
+    font = font_name(current_app.config["CERTIFICATE_FONT"] or None)
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, invariant=1)
     pdf.setTitle("主要负责人安全生产职责一览")
@@ -316,7 +316,7 @@ def duties_video(seconds: int = 60, fps: int = 5) -> bytes | None:
     from flask import current_app
     from PIL import Image, ImageDraw, ImageFont
 
-    from exam.certificates.pdf import font_path
+    from exam.core.printing import font_path
 
     path = font_path(current_app.config["CERTIFICATE_FONT"] or None)
     big, small = ImageFont.truetype(path, 40), ImageFont.truetype(path, 26)

@@ -18,9 +18,8 @@ from flask_babel import gettext as _
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.colors import Color, HexColor
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from exam.certificates.pdf import _registered_font, font_path
+from exam.core.printing import ellipsize, font_name, longest_prefix, text_width
 
 __all__ = ["bar_chart", "cjk_font", "heat_map", "score_color", "to_svg"]
 
@@ -48,7 +47,7 @@ PAD = 6.0
 def cjk_font() -> str:
     """The registered name of the Chinese font the certificates embed (registering it once)."""
     configured = current_app.config.get("CERTIFICATE_FONT") if has_app_context() else None
-    return _registered_font(font_path(configured or None))
+    return font_name(configured or None)
 
 
 def _new_drawing(width: float, height: float, font: str) -> Drawing:
@@ -56,20 +55,6 @@ def _new_drawing(width: float, height: float, font: str) -> Drawing:
     drawing = Drawing(width, height)
     drawing.initialFontName = font
     return drawing
-
-
-def _w(text: str, font: str, size: float) -> float:
-    return stringWidth(text, font, size)
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis to fit ``width``."""
-    text = str(text)
-    if _w(text, font, size) <= width:
-        return text
-    while text and _w(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 def _number(value: float) -> str:
@@ -85,7 +70,7 @@ def _title(drawing: Drawing, title: str, font: str, width: float, top: float) ->
         String(
             width / 2,
             top - TITLE_SIZE,
-            _fit(title, font, TITLE_SIZE, width - 2 * PAD),
+            ellipsize(str(title), font, TITLE_SIZE, width - 2 * PAD),
             fontName=font,
             fontSize=TITLE_SIZE,
             fillColor=INK,
@@ -150,8 +135,10 @@ def bar_chart(
     present = [v for v in values if v is not None]
     scale_max = 100.0 if unit == "%" else _nice_max(max(present, default=0.0))
     suffix = unit if unit == "%" else ""
-    value_width = max(_w(_number(v) + suffix, font, LABEL_SIZE) for v in present) if present else 10
-    label_width = min(max(_w(label, font, LABEL_SIZE) for label in labels), width * 0.35)
+    value_width = (
+        max(text_width(_number(v) + suffix, font, LABEL_SIZE) for v in present) if present else 10
+    )
+    label_width = min(max(text_width(label, font, LABEL_SIZE) for label in labels), width * 0.35)
     left = PAD + label_width + PAD
     right = width - PAD - value_width - 4
     bottom = PAD + axis_height
@@ -180,7 +167,7 @@ def bar_chart(
             String(
                 left - PAD,
                 baseline,
-                _fit(label, font, LABEL_SIZE, label_width),
+                ellipsize(str(label), font, LABEL_SIZE, label_width),
                 fontName=font,
                 fontSize=LABEL_SIZE,
                 fillColor=INK,
@@ -222,9 +209,7 @@ def _wrap_chars(text: str, font: str, size: float, width: float, lines: int = 2)
     result: list[str] = []
     rest = str(text).strip()
     while rest and len(result) < lines - 1:
-        cut = 1
-        while cut < len(rest) and _w(rest[: cut + 1], font, size) <= width:
-            cut += 1
+        cut = longest_prefix(rest, font, size, width)
         if cut == len(rest):
             break
         space = rest.rfind(" ", 0, cut + 1)
@@ -232,7 +217,7 @@ def _wrap_chars(text: str, font: str, size: float, width: float, lines: int = 2)
         result.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     if rest:
-        result.append(_fit(rest, font, size, width))
+        result.append(ellipsize(rest, font, size, width))
     return result
 
 
@@ -252,7 +237,9 @@ def heat_map(
     font = cjk_font()
     rows, columns, title = [_label(r) for r in rows], [_label(c) for c in columns], _label(title)
     cell_height = 22.0
-    label_width = min(max((_w(r, font, LABEL_SIZE) for r in rows), default=0.0), width * 0.3)
+    label_width = min(
+        max((text_width(r, font, LABEL_SIZE) for r in rows), default=0.0), width * 0.3
+    )
     left = PAD + label_width + PAD
     cell_width = (width - left - PAD) / max(1, len(columns))
     header_lines = [_wrap_chars(c, font, LABEL_SIZE - 0.5, cell_width - 2) for c in columns]
@@ -302,7 +289,7 @@ def heat_map(
             String(
                 left - PAD,
                 y + cell_height / 2 - LABEL_SIZE * 0.35,
-                _fit(row, font, LABEL_SIZE, label_width),
+                ellipsize(str(row), font, LABEL_SIZE, label_width),
                 fontName=font,
                 fontSize=LABEL_SIZE,
                 fillColor=INK,
@@ -329,7 +316,7 @@ def heat_map(
                 String(
                     x + cell_width / 2,
                     y + cell_height / 2 - LABEL_SIZE * 0.35,
-                    _fit(text, font, LABEL_SIZE, cell_width - 2),
+                    ellipsize(str(text), font, LABEL_SIZE, cell_width - 2),
                     fontName=font,
                     fontSize=LABEL_SIZE,
                     fillColor=MUTED if value is None else INK,

@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 
-from exam.certificates.pdf import chinese_date
+from exam.core.printing import chinese_date
 from exam.core.timeutil import format_datetime
 from exam.people.models import PersonRole
 from exam.reports.charts import bar_chart

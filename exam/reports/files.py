@@ -21,8 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from exam.auth.access import STAFF, roles_required
-from exam.certificates.pdf import chinese_date
 from exam.core.extensions import db
+from exam.core.printing import chinese_date
 from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.people.access import get_enterprise_or_404, get_person_or_404

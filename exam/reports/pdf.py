@@ -27,7 +27,7 @@ from reportlab.platypus import CondPageBreak, LongTable, SimpleDocTemplate, Spac
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import Flowable
 
-from exam.certificates.pdf import chinese_date
+from exam.core.printing import chinese_date
 from exam.reports.charts import cjk_font
 
 __all__ = ["Heading", "Paragraph", "TableBlock", "report_pdf", "styles"]

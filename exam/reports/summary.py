@@ -18,7 +18,7 @@ from reportlab.platypus import KeepTogether, Spacer
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import HRFlowable
 
-from exam.certificates.pdf import chinese_date
+from exam.core.printing import chinese_date
 from exam.reports.charts import bar_chart
 from exam.reports.pdf import (
     Chart,

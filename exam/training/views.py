@@ -29,6 +29,7 @@ from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
+from exam.core.printing import qr_svg
 from exam.core.timeutil import display_zone, from_form_time, local_today, to_form_time, utcnow
 from exam.core.web import int_arg, parse_id
 from exam.people.access import get_person_or_404, visible_enterprises, visible_people
@@ -310,10 +311,6 @@ def detail(session_id: int):
 @roles_required(*MANAGERS)
 def qr(session_id: int):
     """The sign-in QR code as it is now (it changes every two minutes)."""
-    from reportlab.graphics import renderSVG
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
-
     session = _managed_or_404(session_id)
     url = url_for(
         "training.signin",
@@ -321,12 +318,9 @@ def qr(session_id: int):
         code=services.signin_code(session, utcnow()),
         _external=True,
     )
-    widget = QrCodeWidget(url, barLevel="M")
-    x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(300, 300, transform=[300 / (x2 - x1), 0, 0, 300 / (y2 - y1), 0, 0])
-    drawing.add(widget)
-    svg = renderSVG.drawToString(drawing)
-    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return Response(
+        qr_svg(url, 300), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.route("/manage/training/<int:session_id>/rollcall", methods=["POST"])
