@@ -62,6 +62,7 @@ class Kind(ABC):
     code: str
     #: Chinese name as used in templates and Word files (单选题...).
     chinese: str
+    #: The English name, also the message the interface translates (marked with ``N_``).
     english: str
     #: Other names files use for it.
     aliases: tuple[str, ...] = ()
@@ -253,7 +254,7 @@ class _Choice(Kind):
 
 
 class SingleChoice(_Choice):
-    code, chinese, english = "single", "单选题", "Single choice"
+    code, chinese, english = "single", "单选题", N_("Single choice")
     aliases = ("单选", "单项选择题", "单项选择", "single choice", "multichoice-single")
 
     def _check_count(self, answer: str) -> list[Problem]:
@@ -281,7 +282,7 @@ class SingleChoice(_Choice):
 
 
 class MultipleChoice(_Choice):
-    code, chinese, english = "multiple", "多选题", "Multiple choice"
+    code, chinese, english = "multiple", "多选题", N_("Multiple choice")
     aliases = ("多选", "多项选择题", "多项选择", "multiple choice", "multichoice-multiple")
 
     def _check_count(self, answer: str) -> list[Problem]:
@@ -302,7 +303,7 @@ class MultipleChoice(_Choice):
 
 
 class TrueFalse(Kind):
-    code, chinese, english = "truefalse", "判断题", "True/false"
+    code, chinese, english = "truefalse", "判断题", N_("True/false")
     aliases = ("判断", "是非题", "true/false", "truefalse", "true false")
     tally_form = "truth"
 
@@ -359,7 +360,7 @@ class TrueFalse(Kind):
 
 
 class FillBlank(Kind):
-    code, chinese, english = "fill", "填空题", "Fill in the blank"
+    code, chinese, english = "fill", "填空题", N_("Fill in the blank")
     aliases = ("填空", "fill in the blank", "shortanswer", "short answer")
 
     def _validate(self, q: QuestionData) -> list[Problem]:
