@@ -3,9 +3,10 @@
 Each kind validates a definition, parses an answer as clerks write it ("ABD", "对"),
 formats it back, checks the shape of what a candidate sends, maps a shuffled paper's
 letters back to the question's own (and forward), grades a response, describes it for
-people, and says what item analysis counts. Nothing outside this module asks which kind a
-question is: it asks the kind. The web app shows a kind with the template
-``kinds/<code>.html`` and the exam page with the script ``kinds/<code>.js``.
+people, and says what item analysis counts. Callers look the kind up (``get``) and ask
+it; they never compare its code (file formats keep their own names for kinds, which is
+knowledge of the format). The web app shows a kind with the template ``kinds/<code>.html``
+and the exam page with the script ``static/kinds/<code>.js``.
 """
 
 from __future__ import annotations
