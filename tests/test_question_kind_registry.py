@@ -5,16 +5,20 @@ that still decides by the kind's name (``if kind == "single"``) gets it wrong an
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from conftest import PASSWORD
 from jinja2 import ChoiceLoader, FileSystemLoader
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.exams.models import Attempt, AttemptItem
 from exam.questions import services as bank
-from exam.questions.models import QuestionStatus, Topic
+from exam.questions.models import QuestionStatus, QuestionVersion, Topic
 from exam.reports import items
 from question_bank import kinds
 from question_bank.model import LETTERS, Grade, QuestionData, ScoringPolicy
@@ -244,6 +248,30 @@ def test_a_kind_added_in_one_place_is_practised(app, ordering, make_user):
     assert " → ".join(RIGHT) in page
     wrong = candidate.post("/practice/answer", data={**answer, "order": "ABCDEF"})
     assert "alert-danger" in wrong.get_data(as_text=True)
+
+
+def test_a_kind_added_in_one_place_is_imported_from_the_template(app, ordering, make_user):
+    staff = _client(app, make_user(UserRole.ORGANISER))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["题型", "题干", *(f"选项{c}" for c in "ABCDEF"), "答案", "专题"])
+    sheet.append(["排序题", "事故报告的顺序是（　）。", *OPTIONS, "C、B、A、D、E、F", "G1"])
+    out = io.BytesIO()
+    workbook.save(out)
+    preview = staff.post(
+        "/questions/import",
+        data={"file": (io.BytesIO(out.getvalue()), "bank.xlsx"), "format": ""},
+        content_type="multipart/form-data",
+    )
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'id="import-ok"' in page
+    assert "<td>C、B、A、D、E、F</td>" in page  # the preview shows the answer as the kind writes it
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    staff.post("/questions/import/confirm", data={"token": token})
+    imported = db.session.scalar(
+        select(QuestionVersion).where(QuestionVersion.stem.contains("事故报告的顺序"))
+    )
+    assert imported.kind == "ordering" and imported.answer == RIGHT
 
 
 def test_the_kind_leaves_the_registry_after_the_test():
