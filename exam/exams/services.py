@@ -419,12 +419,12 @@ def grade(attempt: Attempt) -> None:
         "by_topic": {topic: list(values) for topic, values in result.by_topic.items()},
     }
     # The same items as rows for item analysis (one DELETE, one INSERT), answers as written.
-    kind_of = {item.question_id: versions[item.version_id].kind for item in paper.items}
+    kinds = {item.question_id: versions[item.version_id].kind for item in paper.items}
     attempt_items.write(
         db.session.connection(),
         attempt.id,
         attempt_items.rows_for(
-            attempt.id, attempt.paper, attempt.result["items"], responses, kind_of
+            attempt.id, attempt.paper, attempt.result["items"], responses, kinds
         ),
     )
 
