@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from question_bank import kinds
-from question_bank.model import LETTERS, QuestionData, ScoringPolicy
+from question_bank.model import QuestionData, ScoringPolicy
 from question_bank.problems import N_, Problem
 
 
@@ -188,7 +188,7 @@ def draw_paper(blueprint: Blueprint, pool: list[PoolQuestion], seed: int) -> Pap
     items = []
     for q, points in chosen:
         order: tuple[int, ...] = ()
-        if blueprint.shuffle_options and q.kind in ("single", "multiple") and q.option_count > 1:
+        if blueprint.shuffle_options and kinds.get(q.kind).has_options and q.option_count > 1:
             order = tuple(rng.sample(range(q.option_count), q.option_count))
         items.append(PaperItem(q.id, q.version_id, points, order))
     return Paper(seed, tuple(items))
@@ -201,14 +201,7 @@ def shown_options(options: tuple[str, ...], order: tuple[int, ...]) -> tuple[str
 
 def to_original(kind: str, response: object, order: tuple[int, ...]) -> object:
     """Map the letters a candidate chose on a shuffled paper back to the question's letters."""
-    if kind not in ("single", "multiple") or not order or not isinstance(response, str):
-        return response
-    original = []
-    for letter in response.upper():
-        position = LETTERS.find(letter)
-        if 0 <= position < len(order):
-            original.append(LETTERS[order[position]])
-    return "".join(sorted(original))
+    return kinds.get(kind).to_original(response, order)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from exam.exams import services
 from exam.exams.examday import create_makeup
 from exam.exams.models import Exam, ReviewPolicy
 from exam.people.models import Person, PersonRole
+from question_bank import kinds
 
 #: 100 points: 10 single × 4, 5 multiple × 6, 5 true/false × 2, 2 fill-in × 10.
 RULES = [
@@ -93,15 +94,5 @@ def _answer(item: dict, right: bool):
     from exam.questions.models import QuestionVersion
 
     version = db.session.get(QuestionVersion, item["version_id"])
-    order = item["option_order"] or list(range(item["options"]))
-    letters = "ABCDEFGH"
-    if version.kind in ("single", "multiple"):
-        shown = "".join(sorted(letters[order.index(letters.index(c))] for c in version.answer))
-        return (
-            shown
-            if right
-            else letters[(order.index(letters.index(version.answer[0])) + 1) % len(order)]
-        )
-    if version.kind == "truefalse":
-        return version.answer if right else not version.answer
-    return [blank[0] for blank in version.answer] if right else ["不知道"] * len(version.answer)
+    kind = kinds.get(version.kind)
+    return kind.to_shown(kind.example_response(version.content(), right), item["option_order"])

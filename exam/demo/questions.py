@@ -103,9 +103,7 @@ def _practice_history(rng: random.Random) -> None:
     ).all()
     for version in rng.sample(versions, min(12, len(versions))):
         right = rng.random() < 0.7
-        response = (
-            version.answer if right else ("" if version.kind != "truefalse" else not version.answer)
-        )
+        response = kinds.get(version.kind).example_response(version.content(), right)
         db.session.add(
             PracticeAnswer(
                 user_id=candidate.id, version_id=version.id, response=response, correct=right

@@ -7,9 +7,10 @@ them here as well (``write``); migration 0012 and the benchmark's generator fill
 attempts graded before (``backfill``): set-based SQL on PostgreSQL, the same Python as grading
 on SQLite.
 
-Answers are kept in a form to group by (``answer_text``): the letters as written, sorted
-("B", "ACD"), "true" / "false", "" for a fill-in answer (its text is not kept) or an answer of
-no usable shape, None when the question was not answered.
+Answers are kept in a form to group by (``answer_text``, the question kind's ``tally``): for
+the built-in kinds the letters as written, sorted ("B", "ACD"), "true" / "false", "" for a
+fill-in answer (its text is not kept) or an answer of no usable shape, None when the question
+was not answered.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from question_bank import kinds
 from question_bank.model import LETTERS
-from question_bank.papers import to_original
 
 #: The table as this module writes it (not the ORM model: the migration uses it too, and its
 #: code must not change with later models).
@@ -50,18 +51,15 @@ def answer_text(kind: str, response: object, option_order) -> str | None:
     """What the candidate answered, as the question is written, in the form kept in the table."""
     if response is None:
         return None
-    if kind in ("single", "multiple"):
-        if not isinstance(response, str):
-            return ""
-        original = to_original(kind, response.upper(), tuple(option_order or ()))
-        return "".join(letter for letter in LETTERS if letter in original)
-    if kind == "truefalse":
-        return ("true" if response else "false") if isinstance(response, bool) else ""
-    return ""
+    behaviour = kinds.KINDS.get(kind)
+    if behaviour is None:
+        return ""
+    return behaviour.tally(behaviour.to_original(response, tuple(option_order or ())))
 
 
 def chosen_options(answer: str) -> list[int | bool]:
-    """The options an ``answer_text`` chose: option indexes as written, or True / False."""
+    """The options an ``answer_text`` of the built-in kinds chose: option indexes as written,
+    or True / False (item analysis asks the question's kind, ``Kind.chosen``)."""
     if answer == "true":
         return [True]
     if answer == "false":
@@ -139,10 +137,18 @@ _SORTED = (
     + ", ".join(f"CASE WHEN strpos(o.mapped, '{c}') > 0 THEN '{c}' END" for c in LETTERS)
     + ")"
 )
+
+
+def _sql_list(tally_form: str) -> str:
+    """The codes of the kinds whose answers are kept in this form, as an SQL list (the kinds
+    registered when this module is loaded: the attempts to fill were graded with them)."""
+    return ", ".join(f"'{code}'" for code in kinds.codes(tally_form)) or "NULL"
+
+
 POSTGRES_BACKFILL = f"""
 INSERT INTO attempt_item (attempt_id, question_id, score, points, answer)
 SELECT x.attempt_id, x.question_id, x.score, x.points,
-       CASE WHEN x.kind IN ('single', 'multiple') AND (length(o.mapped) > 1 OR strpos('{LETTERS}', o.mapped) = 0)
+       CASE WHEN x.kind IN ({_sql_list("letters")}) AND (length(o.mapped) > 1 OR strpos('{LETTERS}', o.mapped) = 0)
             THEN {_SORTED}
             ELSE o.mapped END
 FROM (
@@ -165,12 +171,12 @@ FROM (
 LEFT JOIN attempt_answer r ON r.attempt_id = x.attempt_id AND r.question_id = x.question_id
 CROSS JOIN LATERAL (SELECT CASE
     WHEN r.response IS NULL OR json_typeof(r.response) = 'null' THEN NULL
-    WHEN x.kind IN ('single', 'multiple') AND json_typeof(r.response) = 'string' THEN
+    WHEN x.kind IN ({_sql_list("letters")}) AND json_typeof(r.response) = 'string' THEN
         CASE WHEN translate(coalesce(x.option_order, ''), '0123456789[], ', 'ABCDEFGHIJ') = ''
              THEN upper(r.response #>> '{{}}')
              ELSE translate(upper(r.response #>> '{{}}'), '{LETTERS}',
                             translate(x.option_order, '0123456789[], ', 'ABCDEFGHIJ')) END
-    WHEN x.kind = 'truefalse' AND json_typeof(r.response) = 'boolean' THEN r.response #>> '{{}}'
+    WHEN x.kind IN ({_sql_list("truth")}) AND json_typeof(r.response) = 'boolean' THEN r.response #>> '{{}}'
     ELSE '' END AS mapped OFFSET 0) AS o
 """  # noqa: S608 - built from constants only
 # Note on the option order: its JSON text holds digits, brackets, commas and spaces only;

@@ -36,7 +36,7 @@ class RuleForm(FlaskForm):
         csrf = False  # part of the exam form, which carries the token
 
     count = IntegerField(_l("Questions"), validators=[Optional(), NumberRange(0, 500)])
-    kind = SelectField(_l("Kind"), choices=choices_of(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=lambda: choices_of(KIND_LABELS.items()))
     points = FloatField(_l("Points each"), validators=[Optional(), NumberRange(0, 100)])
     topic = SelectField(_l("Topic"), validators=[Optional()])
     sector = SelectField(_l("Sector"), validators=[Optional()])

@@ -25,6 +25,7 @@ from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamSta
 from exam.people.models import Person
 from exam.people.rules import matches
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from question_bank import kinds
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
     Blueprint,
@@ -39,9 +40,6 @@ from question_bank.papers import (
 )
 from question_bank.problems import N_, Problem
 from question_bank.text import sanitise
-
-#: Longest text one blank may hold.
-MAX_BLANK_CHARS = 200
 
 
 class ExamError(Exception):
@@ -189,7 +187,7 @@ def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
     stored, shown = [], []
     for number, item in enumerate(paper.items, start=1):
         version = versions[item.version_id]
-        blanks = len(version.answer) if version.kind == "fill" else 0
+        shape = kinds.get(version.kind).shape(version.content())
         stored.append(
             {
                 "question_id": item.question_id,
@@ -197,8 +195,8 @@ def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
                 "points": item.points,
                 "option_order": list(item.option_order),
                 "kind": version.kind,
-                "options": len(version.options or ()),
-                "blanks": blanks,
+                "options": shape.options,
+                "blanks": shape.blanks,
             }
         )
         # Sanitised again on the way out: the page puts these into the document as HTML.
@@ -209,7 +207,7 @@ def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
                 "kind": version.kind,
                 "stem": sanitise(version.stem),
                 "points": item.points,
-                "blanks": blanks,
+                "blanks": shape.blanks,
                 "options": [
                     {"letter": LETTERS[i], "text": sanitise(text)}
                     for i, text in enumerate(
@@ -319,32 +317,11 @@ def start_attempt(
 
 def checked_response(item: dict, response: object) -> object:
     """The answer in the kind's form, or ExamError("bad_answer") if it has the wrong shape."""
-    kind = item["kind"]
-    if response is None or response == "":
-        return None  # a cleared answer is stored as no answer
-    if kind in ("single", "multiple"):
-        letters = LETTERS[: item["options"]]
-        if (
-            not isinstance(response, str)
-            or len(response) > len(letters)
-            or any(c not in letters for c in response.upper())
-        ):
-            raise ExamError("bad_answer")
-        response = "".join(sorted(set(response.upper())))
-        if kind == "single" and len(response) > 1:
-            raise ExamError("bad_answer")
-        return response
-    if kind == "truefalse":
-        if not isinstance(response, bool):
-            raise ExamError("bad_answer")
-        return response
-    if (
-        not isinstance(response, list)
-        or len(response) > item["blanks"]
-        or any(not isinstance(r, str) or len(r) > MAX_BLANK_CHARS for r in response)
-    ):
-        raise ExamError("bad_answer")
-    return response if any(r.strip() for r in response) else None
+    shape = kinds.ResponseShape(options=item["options"], blanks=item["blanks"])
+    try:
+        return kinds.get(item["kind"]).check_response(response, shape)
+    except kinds.BadResponse:
+        raise ExamError("bad_answer") from None
 
 
 def save_answer(
@@ -510,9 +487,6 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
 def review(attempt: Attempt) -> list[dict]:
     """Each question as sat with the candidate's answer, the right answer and the explanation
     (only for pages the review policy allows)."""
-    from question_bank import kinds
-    from question_bank.papers import to_original
-
     versions = {
         v.id: v
         for v in db.session.scalars(
@@ -528,15 +502,13 @@ def review(attempt: Attempt) -> list[dict]:
         version = versions[item["version_id"]]
         kind = kinds.get(version.kind)
         mine = answers.get(item["question_id"], (None, 0))[0]
-        original = to_original(version.kind, mine, tuple(item["option_order"]))
+        original = kind.to_original(mine, tuple(item["option_order"]))
         rows.append(
             {
                 "number": number,
                 "question_id": item["question_id"],
                 "stem": version.stem,
-                "your_answer": kind.format_answer(original)
-                if original not in (None, "", [])
-                else "",
+                "your_answer": kind.describe(original),
                 "right_answer": kind.format_answer(version.answer),
                 "explanation": version.explanation,
                 "legal_source": version.legal_source,

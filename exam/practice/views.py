@@ -129,17 +129,6 @@ def wrong():
     return _ask(_next_question(query), "wrong", _("My wrong answers"))
 
 
-def _response(kind: str):
-    """What the candidate answered, in the kind's answer form."""
-    if kind == "single":
-        return request.form.get("choice", "")[:1]
-    if kind == "multiple":
-        return "".join(sorted({c for c in request.form.getlist("choice") if c in LETTERS}))
-    if kind == "truefalse":
-        return {"true": True, "false": False}.get(request.form.get("choice"))
-    return [b[:200] for b in request.form.getlist("blank")][:20]
-
-
 @bp.route("/answer", methods=["POST"])
 @roles_required(UserRole.CANDIDATE)
 def answer():
@@ -153,8 +142,9 @@ def answer():
         # older wordings were never approved for candidates to see.
         abort(404)
     version = question.current
-    response = _response(version.kind)
-    grade = kinds.grade(version.data(), response)
+    kind = kinds.get(version.kind)
+    response = kind.read_form(request.form.to_dict(flat=False))
+    grade = kind.grade(version.data(), response)
     db.session.add(
         PracticeAnswer(
             user_id=current_user.id, version_id=version.id, response=response, correct=grade.correct
@@ -184,7 +174,6 @@ def answer():
         if topic_id
         else url_for("practice.index")
     )
-    kind = kinds.get(version.kind)
     from exam.learning.services import courses_on_topics
 
     suggested = (
@@ -200,15 +189,7 @@ def answer():
         suggested=suggested,
         response=response,
         right_answer=kind.format_answer(version.answer),
-        your_answer=_describe(kind, response),
+        your_answer=kind.describe(response) or "—",
         next_url=next_url,
         letters=LETTERS,
     )
-
-
-def _describe(kind, response) -> str:
-    if response in ("", None, []):
-        return "—"
-    if kind.code == "fill":
-        return "；".join(r or "—" for r in response)
-    return kind.format_answer(response)

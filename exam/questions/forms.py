@@ -1,3 +1,5 @@
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -16,16 +18,27 @@ DIFFICULTY_LABELS = {
     Difficulty.MEDIUM: _l("Medium"),
     Difficulty.HARD: _l("Hard"),
 }
-KIND_LABELS = {
-    "single": _l("Single choice"),
-    "multiple": _l("Multiple choice"),
-    "truefalse": _l("True/false"),
-    "fill": _l("Fill in the blank"),
-}
+
+
+class _KindLabels(Mapping):
+    """Each question kind's name in the interface's language, read from the registry when
+    used (a kind registered later is listed too)."""
+
+    def __getitem__(self, code: str):
+        return _l(kinds.get(code).english)
+
+    def __iter__(self):
+        return iter(list(kinds.KINDS))
+
+    def __len__(self) -> int:
+        return len(kinds.KINDS)
+
+
+KIND_LABELS = _KindLabels()
 
 
 class QuestionForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=choices_of((k, KIND_LABELS[k]) for k in kinds.KINDS))
+    kind = SelectField(_l("Kind"), choices=lambda: choices_of(KIND_LABELS.items()))
     stem = TextAreaField(
         _l("Question"),
         validators=[DataRequired(), Length(max=5000)],

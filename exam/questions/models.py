@@ -158,6 +158,13 @@ class QuestionVersion(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
+    def content(self) -> QuestionData:
+        """What a candidate sees and what counts as right (kind, stem, options, answer),
+        without loading the question: enough for the question's kind to work with."""
+        return QuestionData(
+            kind=self.kind, stem=self.stem, options=tuple(self.options or ()), answer=self.answer
+        )
+
     def data(self) -> QuestionData:
         """This version as the pure domain sees it."""
         question = self.question

@@ -56,6 +56,12 @@ def render_problem(problem: Problem) -> str:
     return problem.render(_)
 
 
+@bp.app_template_filter("answer_key")
+def answer_key(question: QuestionData | QuestionVersion) -> str:
+    """A question's answer as a clerk writes it ("ABD", "对", "安全第一|安全 第一")."""
+    return kinds.get(question.kind).format_answer(question.answer)
+
+
 def topic_tree() -> list[tuple[Topic, int]]:
     """Every topic with its depth, areas first, in order."""
     areas = db.session.scalars(

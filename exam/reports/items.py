@@ -27,12 +27,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.exams.access import can_manage
-from exam.exams.attempt_items import chosen_options
 from exam.exams.models import Attempt, AttemptItem, Exam
 from exam.questions.models import Question, QuestionVersion
 from exam.reports.jsonsql import postgres, tune_for_reports
-from question_bank import itemstats
-from question_bank.model import LETTERS
+from question_bank import itemstats, kinds
 from question_bank.text import plain
 
 
@@ -285,12 +283,16 @@ def _versions(question_ids) -> dict[int, QuestionVersion]:
 # --- from sums to figures ------------------------------------------------------------------
 
 
-def _chosen(groups: list[tuple[int, str, int]]) -> dict[int, tuple[int, dict]]:
-    """Question id -> (answers given, {option index as written, or True/False: times chosen})."""
+def _chosen(
+    groups: list[tuple[int, str, int]], versions: dict[int, QuestionVersion]
+) -> dict[int, tuple[int, dict]]:
+    """Question id -> (answers given, {the kind's choice (an option index as written, or
+    True/False): times chosen})."""
     result: dict[int, tuple[int, dict]] = {}
     for question, answer, count in groups:
         answered, counts = result.get(question, (0, {}))
-        for option in chosen_options(answer):
+        version = versions.get(question)
+        for option in kinds.get(version.kind).chosen(answer) if version is not None else ():
             counts[option] = counts.get(option, 0) + count
         result[question] = (answered + count, counts)
     return result
@@ -299,18 +301,10 @@ def _chosen(groups: list[tuple[int, str, int]]) -> dict[int, tuple[int, dict]]:
 def _options(version: QuestionVersion | None, counts: dict) -> tuple[OptionCount, ...]:
     if version is None:
         return ()
-    if version.kind in ("single", "multiple"):
-        key = str(version.answer or "")
-        return tuple(
-            OptionCount(LETTERS[i], plain(text), counts.get(i, 0), LETTERS[i] in key)
-            for i, text in enumerate(version.options or ())
-        )
-    if version.kind == "truefalse":
-        return (
-            OptionCount("对", "", counts.get(True, 0), version.answer is True),
-            OptionCount("错", "", counts.get(False, 0), version.answer is False),
-        )
-    return ()
+    return tuple(
+        OptionCount(c.label, plain(c.text), counts.get(c.value, 0), c.is_key)
+        for c in kinds.get(version.kind).choices(version.content())
+    )
 
 
 def _stats(
@@ -355,8 +349,8 @@ def exam_items(user: User, exam_id: int) -> list[ItemStats]:
     exam_or_404(user, exam_id)
     _tune()
     sums, choices = _sums([exam_id])
-    chosen = _chosen(choices)
     versions = _versions({q for _e, q in sums})
+    chosen = _chosen(choices, versions)
     return [
         _stats(q, raw, versions.get(q), chosen.get(q, (0, {})))
         for (_e, q), raw in sorted(sums.items())
@@ -393,8 +387,9 @@ def question_items(user: User, question_id: int) -> QuestionReport:
         if can_manage(user, e)
     }
     sums, choices = _sums(list(exams), question_id) if exams else ({}, [])
-    chosen = _chosen(choices)
-    version = _versions([question_id]).get(question_id)
+    versions = _versions([question_id])
+    chosen = _chosen(choices, versions)
+    version = versions.get(question_id)
     uses, total = [], _Raw()
     weighted, weight = 0.0, 0
     for (exam_id, _q), raw in sorted(sums.items(), key=lambda kv: exams[kv[0][0]].opens_at):

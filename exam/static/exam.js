@@ -95,9 +95,13 @@
     drawNavigator();
   }
 
+  // Each kind of question brings its widget (static/kinds/<kind>.js, loaded by the page
+  // before this script): render(q, saved, changed, ui) and, optionally, answered(answer).
+  var kinds = window.AnpeiKinds || {};
   function answered(q) {
     var a = state[q.question_id] && state[q.question_id].answer;
-    if (q.kind === "fill") { return Array.isArray(a) && a.some(function (x) { return x && x.trim(); }); }
+    var widget = kinds[q.kind];
+    if (widget && widget.answered) { return widget.answered(a); }
     return a !== null && a !== undefined && a !== "";
   }
 
@@ -106,6 +110,26 @@
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
     if (html !== undefined) { node.innerHTML = html; }  // sanitised by the server
     return node;
+  }
+
+  // Options A, B, … with a radio button or a checkbox each, for the kinds that have them;
+  // the answer is the letters chosen, in order.
+  function optionList(q, saved, onChange, type) {
+    var list = el("div", {"class": "list-group"});
+    q.options.forEach(function (option) {
+      var label = el("label", {"class": "list-group-item d-flex gap-2"});
+      var input = el("input", {"class": "form-check-input mt-1", "type": type,
+                               "name": "q" + q.question_id, "value": option.letter});
+      input.checked = typeof saved === "string" && saved.indexOf(option.letter) >= 0;
+      label.appendChild(input);
+      label.appendChild(el("span", {}, "<b>" + option.letter + ".</b> " + option.text));
+      list.appendChild(label);
+    });
+    list.addEventListener("change", function () {
+      onChange(Array.prototype.filter.call(list.querySelectorAll("input"), function (i) { return i.checked; })
+        .map(function (i) { return i.value; }).sort().join(""));
+    });
+    return list;
   }
 
   function renderQuestion(q) {
@@ -119,47 +143,10 @@
     head.appendChild(el("span", {"class": "small text-muted text-nowrap"}, q.points + " " + t.tPoints));
     body.appendChild(head);
     var saved = state[q.question_id] ? state[q.question_id].answer : null;
-    var name = "q" + q.question_id;
-    if (q.kind === "single" || q.kind === "multiple") {
-      var list = el("div", {"class": "list-group"});
-      q.options.forEach(function (option) {
-        var label = el("label", {"class": "list-group-item d-flex gap-2"});
-        var input = el("input", {"class": "form-check-input mt-1", "type": q.kind === "single" ? "radio" : "checkbox",
-                                 "name": name, "value": option.letter});
-        input.checked = typeof saved === "string" && saved.indexOf(option.letter) >= 0;
-        label.appendChild(input);
-        label.appendChild(el("span", {}, "<b>" + option.letter + ".</b> " + option.text));
-        list.appendChild(label);
-      });
-      list.addEventListener("change", function () {
-        var chosen = Array.prototype.filter.call(list.querySelectorAll("input"), function (i) { return i.checked; })
-          .map(function (i) { return i.value; }).sort().join("");
-        changed(q.question_id, chosen);
-      });
-      body.appendChild(list);
-    } else if (q.kind === "truefalse") {
-      var tf = el("div", {"class": "list-group"});
-      [["true", t.tTrue], ["false", t.tFalse]].forEach(function (pair) {
-        var label = el("label", {"class": "list-group-item d-flex gap-2"});
-        var input = el("input", {"class": "form-check-input", "type": "radio", "name": name, "value": pair[0]});
-        input.checked = saved === (pair[0] === "true");
-        label.appendChild(input);
-        label.appendChild(document.createTextNode(pair[1]));
-        tf.appendChild(label);
-      });
-      tf.addEventListener("change", function (event) { changed(q.question_id, event.target.value === "true"); });
-      body.appendChild(tf);
-    } else {
-      for (var i = 0; i < q.blanks; i++) {
-        var input = el("input", {"class": "form-control mb-2 blank", "type": "text", "autocomplete": "off",
-                                 "aria-label": t.tBlank + " " + (i + 1), "maxlength": "200"});
-        input.value = Array.isArray(saved) && saved[i] ? saved[i] : "";
-        input.addEventListener("input", function () {
-          changed(q.question_id, Array.prototype.map.call(body.querySelectorAll("input.blank"), function (b) { return b.value; }));
-        });
-        body.appendChild(input);
-      }
-    }
+    var widget = kinds[q.kind];
+    var ui = {el: el, text: t, name: "q" + q.question_id, optionList: optionList};
+    body.appendChild(widget ? widget.render(q, saved, function (answer) { changed(q.question_id, answer); }, ui)
+                            : el("p", {"class": "text-danger"}, t.tError));
     var flag = el("label", {"class": "form-check small mt-2"});
     var box2 = el("input", {"class": "form-check-input", "type": "checkbox"});
     box2.checked = !!(state[q.question_id] && state[q.question_id].flagged);
