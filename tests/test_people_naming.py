@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
+from exam.exams.models import ExamOverride
 from exam.people.models import Enterprise, Person
 from exam.people.naming import (
     ID_NUMBER,
@@ -162,3 +163,27 @@ def test_the_training_form_refuses_a_shared_mobile_rather_than_pick_one(
     assert "以下手机号对应多人，请改用身份证号：138 0000 0002" in page
     assert "不是有效的身份证号或手机号：12345" in page
     assert db.session.scalar(select(TrainingSession.id)) is None
+
+
+def test_an_exam_override_is_not_given_to_either_of_two_people_sharing_a_mobile(
+    app, client, login_as, make_person, make_exam
+):
+    """The override form used to give the terms to whichever of the two came first."""
+    exam = make_exam()
+    login_as(UserRole.ADMIN)
+    make_person("王强", mobile="13800000003")
+    make_person("钱明", mobile="13800000003")
+    alone = make_person("赵敏", mobile="13800000004")
+    url = f"/manage/exams/{exam.id}/overrides"
+    form = {"target": "person", "extra_minutes": 20, "extra_attempts": 0, "reason": "视力障碍"}
+    page = client.post(url, data={**form, "person_login": "13800000003"}).get_data(as_text=True)
+    assert "以下手机号对应多人，请改用身份证号：13800000003" in page
+    page = client.post(url, data={**form, "person_login": "1380000000"}).get_data(as_text=True)
+    assert "不是有效的身份证号或手机号：1380000000" in page
+    page = client.post(url, data={**form, "person_login": valid_id_number(976)}).get_data(
+        as_text=True
+    )
+    assert "在您的管理范围内没有此身份证号或手机号的人员。" in page
+    assert db.session.scalar(select(ExamOverride.id)) is None
+    client.post(url, data={**form, "person_login": "138 0000 0004"})
+    assert db.session.scalar(select(ExamOverride.person_id)) == alone.id
