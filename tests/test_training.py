@@ -4,7 +4,7 @@ the hours ledger against the legal minimum, the exam's training condition, calen
 from datetime import date, timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, valid_id_number
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
@@ -292,7 +292,8 @@ def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(
         ({"ends_at": "2026-12-10T08:00"}, "结束时间必须晚于开始时间"),
         ({"hours": -2}, "0.5 至 40 学时"),
         ({"hours": 500}, "0.5 至 40 学时"),
-        ({"person_logins": "370102000000000000"}, "未找到"),
+        ({"person_logins": valid_id_number(998)}, "未找到"),
+        ({"person_logins": "370102000000000000"}, "不是有效的身份证号或手机号"),  # not a real one
         ({"mode": "online"}, "网络培训须填写链接"),
     ):
         response = client.post("/manage/training/new", data={**base, **change})

@@ -128,6 +128,6 @@ def admission_one(exam_id: int, person_id: int):
 @roles_required(UserRole.CANDIDATE)
 def admission_mine(exam_id: int):
     exam = db.session.get(Exam, exam_id)
-    if exam is None or exam.published_at is None or not is_eligible(exam, current_user):
+    if exam is None or not exam.is_published or not is_eligible(exam, current_user):
         abort(404)
     return download(_render(exam, [current_user]), f"准考证-{exam.title}.pdf", PDF)

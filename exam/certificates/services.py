@@ -112,7 +112,7 @@ def issue_for_attempt(
     attempt: Attempt, now: datetime, actor: User | None = None
 ) -> Certificate | None:
     """The certificate for a passing, graded attempt (the same one if already issued)."""
-    if attempt.submitted_at is None or not attempt.passed or attempt.cancelled_at is not None:
+    if not attempt.counts_as_pass:
         return None
     existing = db.session.scalar(
         select(Certificate)
@@ -182,9 +182,7 @@ def uncertified_attempts(exam_id: int | None = None) -> list[Attempt]:
     query = (
         select(Attempt)
         .where(
-            Attempt.submitted_at.is_not(None),
-            Attempt.passed.is_(True),
-            Attempt.cancelled_at.is_(None),
+            Attempt.counts_as_pass,
             ~select(Certificate.id).where(Certificate.attempt_id == Attempt.id).exists(),
         )
         .order_by(Attempt.submitted_at)

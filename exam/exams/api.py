@@ -221,7 +221,7 @@ def my_exams():
     """The published exams the candidate may sit, with their attempts."""
     now = utcnow()
     exams = db.session.scalars(
-        select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc())
+        select(Exam).where(Exam.is_published).order_by(Exam.opens_at.desc())
     ).all()
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)).all()
     rows = []
@@ -264,7 +264,7 @@ class StartIn(Schema):
 def start(exam_id: int):
     """Start the exam, or get the attempt already under way (starting twice gives one)."""
     exam = db.session.get(Exam, exam_id)
-    if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
+    if exam is None or not exam.is_published or not services.is_eligible(exam, current_user):
         return api_error("not_found")
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):
@@ -494,7 +494,7 @@ def _result(attempt: Attempt) -> dict:
         "score": attempt.score,
         "total_points": attempt.total_points,
         "pass_mark": attempt.exam.pass_mark,
-        "passed": attempt.passed and attempt.cancelled_at is None,
+        "passed": attempt.counts_as_pass,
         "cancelled": attempt.cancelled_at is not None,
         "by_topic": (attempt.result or {}).get("by_topic", {}),
         "review": review,

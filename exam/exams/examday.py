@@ -19,7 +19,14 @@ from exam.audit.services import record
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.exams import attempt_items, signals
-from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
+from exam.exams.models import (
+    Attempt,
+    AttemptEvent,
+    Exam,
+    ExamOverride,
+    ExamStatus,
+    window_status,
+)
 from exam.exams.services import ExamError, is_eligible, submit
 from exam.people.models import Enterprise, Person
 
@@ -39,11 +46,8 @@ class Terms:
     override: ExamOverride | None = None
 
     def status(self, exam: Exam, now: datetime) -> str:
-        if exam.published_at is None:
-            return ExamStatus.DRAFT
-        if now < self.opens_at:
-            return ExamStatus.UPCOMING
-        return ExamStatus.OPEN if now < self.closes_at else ExamStatus.CLOSED
+        """The exam's status for this candidate: their window read as the exam's is."""
+        return window_status(exam.is_published, self.opens_at, self.closes_at, now)
 
 
 def overrides_for(exam: Exam, person: Person | None) -> list[ExamOverride]:
@@ -101,7 +105,7 @@ def last_close(exam: Exam) -> datetime:
 
 
 def closed_for_everybody(exam: Exam, now: datetime) -> bool:
-    return exam.published_at is not None and now >= last_close(exam)
+    return exam.is_published and now >= last_close(exam)
 
 
 def add_override(
@@ -374,8 +378,8 @@ def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
     result = {}
     for user in candidates_of(exam):
         mine = [a for a in attempts.get(user.id, []) if a.submitted_at is not None]
-        counted = [a for a in mine if a.cancelled_at is None]
-        if any(a.passed for a in counted):
+        counted = [a for a in mine if a.counts]
+        if any(a.counts_as_pass for a in counted):
             result[user.person_id] = "passed"
         elif counted:
             result[user.person_id] = "failed"
@@ -469,8 +473,7 @@ def back_to_training(person: Person) -> list[Exam]:
         .where(
             Exam.makeup_of_id.is_not(None),
             Attempt.user_id == user.id,
-            Attempt.submitted_at.is_not(None),
-            Attempt.cancelled_at.is_(None),
+            Attempt.counts,
         )
     ).all()
     for exam in {e for e, _a in rows}:
@@ -499,7 +502,7 @@ def candidate_notices(user: User, now: datetime) -> tuple[list[ExamNotice], list
     """Exams the candidate may still start or continue (makeups marked), and recent results."""
     exams = db.session.scalars(
         select(Exam)
-        .where(Exam.published_at.is_not(None), Exam.closes_at > now - WARN_AHEAD)
+        .where(Exam.is_published, ~Exam.has_closed(now - WARN_AHEAD))
         .order_by(Exam.opens_at)
     ).all()
     mine = db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)).all()
@@ -536,8 +539,8 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
         for exam in db.session.scalars(
             select(Exam)
             .where(
-                Exam.published_at.is_not(None),
-                Exam.closes_at > now,
+                Exam.is_published,
+                ~Exam.has_closed(now),
                 Exam.opens_at < now + WARN_AHEAD,
             )
             .order_by(Exam.opens_at)

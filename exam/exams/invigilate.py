@@ -25,6 +25,7 @@ from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOv
 from exam.exams.services import ExamError, close_if_overdue
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, Town
+from exam.people.naming import name_people, naming_errors
 
 #: Answers that count as "not answered" on the console (cleared choices, empty blanks).
 EMPTY_ANSWERS = ("null", '""', "[]", '[""]', '["",""]')
@@ -319,17 +320,11 @@ def overrides(exam_id: int):
     if form.validate_on_submit():
         target = {}
         if form.target.data == "person":
-            login = (form.person_login.data or "").strip().upper()
-            person = (
-                db.session.scalar(
-                    visible_people(current_user).where(
-                        (Person.id_number == login) | (Person.mobile == login)
-                    )
-                )
-                if login
-                else None
-            )
-            if person is None:
+            named = name_people(form.person_login.data, visible_people(current_user))
+            person = named.people[0] if named.complete and len(named.people) == 1 else None
+            if named.invalid or named.ambiguous:  # a shared mobile names neither of its people
+                form.person_login.errors.extend(naming_errors(named))
+            elif person is None:
                 form.person_login.errors.append(
                     _("Nobody you may see has this ID number or mobile.")
                 )

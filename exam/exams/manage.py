@@ -45,7 +45,7 @@ def index():
                 func.count(Attempt.id),
                 func.count(Attempt.id).filter(Attempt.passed),
             )
-            .where(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
+            .where(Attempt.counts)
             .group_by(Attempt.exam_id)
         )
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam.core.extensions import db
@@ -28,6 +29,19 @@ class ExamStatus:
     OPEN = "open"
     CLOSED = "closed"
     LABELS = {DRAFT: _l("Draft"), UPCOMING: _l("Upcoming"), OPEN: _l("Open"), CLOSED: _l("Closed")}
+
+
+def window_status(published: bool, opens_at: datetime, closes_at: datetime, now: datetime) -> str:
+    """Draft, upcoming, open or closed: a window read at ``now``, the window opening at
+    ``opens_at`` and closing at ``closes_at`` (``opens_at <= now < closes_at`` is open).
+
+    The one reading of a window, for the exam's own (``Exam.status``) and for a candidate's
+    terms, which an override may move; ``Exam``'s hybrids are its SQL twin."""
+    if not published:
+        return ExamStatus.DRAFT
+    if now < opens_at:
+        return ExamStatus.UPCOMING
+    return ExamStatus.OPEN if now < closes_at else ExamStatus.CLOSED
 
 
 class Exam(db.Model):
@@ -80,11 +94,53 @@ class Exam(db.Model):
 
     def status(self, now: datetime) -> str:
         """Derived from the clock, never stored: draft, upcoming, open or closed."""
-        if self.published_at is None:
-            return ExamStatus.DRAFT
-        if now < self.opens_at:
-            return ExamStatus.UPCOMING
-        return ExamStatus.OPEN if now < self.closes_at else ExamStatus.CLOSED
+        return window_status(self.is_published, self.opens_at, self.closes_at, now)
+
+    # State at a moment, in Python and in SQL (``select(Exam).where(Exam.is_open_at(now))``,
+    # an alias too). The SQL forms are ``window_status`` read in the database; one test
+    # (tests/test_rules_exam_state.py) runs both over the same table of cases.
+
+    @hybrid_property
+    def is_published(self) -> bool:
+        """Published: no longer a draft, whatever its window."""
+        return self.published_at is not None
+
+    @is_published.inplace.expression
+    @classmethod
+    def _is_published_expression(cls) -> ColumnElement[bool]:
+        return cls.published_at.is_not(None)
+
+    @hybrid_method
+    def has_opened(self, now: datetime) -> bool:
+        """Published and its window begun by ``now`` (open, or closed since)."""
+        return self.status(now) in (ExamStatus.OPEN, ExamStatus.CLOSED)
+
+    @has_opened.inplace.expression
+    @classmethod
+    def _has_opened_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.is_published, cls.opens_at <= now)
+
+    @hybrid_method
+    def has_closed(self, now: datetime) -> bool:
+        """Its window is over by ``now``, published or not (``~Exam.has_closed(now)``: not
+        closed yet, ``closes_at > now``)."""
+        return self.closes_at <= now
+
+    @has_closed.inplace.expression
+    @classmethod
+    def _has_closed_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return cls.closes_at <= now
+
+    @hybrid_method
+    def is_open_at(self, now: datetime) -> bool:
+        """Published and ``opens_at <= now < closes_at``: candidates may start (on the exam's
+        own terms; an override gives a person another window, see ``examday.Terms``)."""
+        return self.status(now) == ExamStatus.OPEN
+
+    @is_open_at.inplace.expression
+    @classmethod
+    def _is_open_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.has_opened(now), ~cls.has_closed(now))
 
 
 class Attempt(db.Model):
@@ -141,6 +197,30 @@ class Attempt(db.Model):
 
     exam: Mapped[Exam] = relationship()
     user = relationship("User", foreign_keys=[user_id])
+
+    # "A score that counts", in Python and in SQL (reports, certificates, makeups and the
+    # organisers' figures all read it): submitted, and not cancelled for a violation. A
+    # submitted attempt is graded in the same transaction, so it has its score.
+
+    @hybrid_property
+    def counts(self) -> bool:
+        """Its score counts: submitted and not cancelled."""
+        return self.submitted_at is not None and self.cancelled_at is None
+
+    @counts.inplace.expression
+    @classmethod
+    def _counts_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.submitted_at.is_not(None), cls.cancelled_at.is_(None))
+
+    @hybrid_property
+    def counts_as_pass(self) -> bool:
+        """Its score counts, and it passed (what a certificate is issued for)."""
+        return self.counts and self.passed is True
+
+    @counts_as_pass.inplace.expression
+    @classmethod
+    def _counts_as_pass_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.counts, cls.passed.is_(True))
 
 
 class AttemptAnswer(db.Model):

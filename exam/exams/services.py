@@ -564,7 +564,7 @@ def prerequisite_courses(person: Person) -> set[int]:
     """``learning.signals.required_courses``: the courses the published exams the person may
     sit ask for first."""
     exams = db.session.scalars(
-        select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.published_at.is_not(None))
+        select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.is_published)
     )
     return {
         e.prerequisite_course_id

@@ -29,7 +29,7 @@ def index():
     exams = [
         (e, terms_for(e, current_user))
         for e in db.session.scalars(
-            select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc())
+            select(Exam).where(Exam.is_published).order_by(Exam.opens_at.desc())
         )
         if services.is_eligible(e, current_user)
     ]
@@ -67,7 +67,7 @@ def start(exam_id: int):
     from exam.accounts.forms import ActionForm
 
     exam = db.session.get(Exam, exam_id)
-    if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
+    if exam is None or not exam.is_published or not services.is_eligible(exam, current_user):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -39,6 +39,7 @@ from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
 from exam.learning.services import LearningError
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
+from exam.people.naming import name_people, naming_errors
 from exam.questions.models import Topic
 
 UPLOAD_ERRORS = {
@@ -146,29 +147,6 @@ def _course_form(course: Course | None) -> CourseForm:
     return form
 
 
-def _named_people(text: str) -> tuple[list[int], list[str]]:
-    """Person ids for the lines typed (an ID number, a mobile or a name, optionally followed by
-    more words); and the lines that name nobody, or several people, among those the user sees."""
-    ids, problems = [], []
-    for line in (text or "").splitlines():
-        words = line.split()
-        if not words:
-            continue
-        first = words[0].upper()
-        found = db.session.scalars(
-            visible_people(current_user)
-            .where(
-                (Person.id_number == first) | (Person.mobile == first) | (Person.name == words[0])
-            )
-            .limit(2)
-        ).all()
-        if len(found) != 1:
-            problems.append(line.strip())
-        elif found[0].id not in ids:
-            ids.append(found[0].id)
-    return ids, problems
-
-
 @bp.route("/new", methods=["GET", "POST"], defaults={"course_id": None})
 @bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
@@ -176,21 +154,16 @@ def edit(course_id: int | None):
     course = get_course_or_404(course_id) if course_id else None
     form = _course_form(course)
     if form.validate_on_submit():
-        person_ids, problems = _named_people(form.person_logins.data)
+        named = name_people(form.person_logins.data, visible_people(current_user), names=True)
+        person_ids = [p.id for p in named.people]
         rules = {
             "roles": form.roles.data or [],
             "sector_ids": form.assign_sector_ids.data or [],
             "town_ids": form.town_ids.data or [],
             "enterprise_ids": form.enterprise_ids.data or [],
         }
-        if problems:
-            form.person_logins.errors.append(
-                _(
-                    "Not found among the people you may see, or several people have "
-                    "this name (give the ID number): %(lines)s",
-                    lines="、".join(problems[:10]),
-                )
-            )
+        if not named.complete:
+            form.person_logins.errors.extend(naming_errors(named))
         elif not can_manage(current_user, Course(assignment=rules)):
             form.assign_sector_ids.errors.append(
                 _("Choose only sectors and towns/streets within your scope.")

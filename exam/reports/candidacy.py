@@ -131,8 +131,7 @@ def _from_attempts(condition):
     """One row per (original exam, account) of the attempts meeting ``condition``, as the
     columns of ``COLUMNS``."""
     root = func.coalesce(Exam.makeup_of_id, Exam.id)
-    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
-    passed = and_(counted, Attempt.passed.is_(True))
+    counted, passed = Attempt.counts, Attempt.counts_as_pass
     first = Exam.makeup_of_id.is_(None)
 
     def flag(condition):
@@ -334,7 +333,6 @@ def _last_results(dialect: str, users=None):
     """The statement storing each account's latest score that counts (on ties, a pass before a
     failed makeup before a failed exam), for ``users`` (a parameter, or a SELECT of ids;
     None: everybody)."""
-    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
     rank = func.row_number().over(
         partition_by=Attempt.user_id,
         order_by=(
@@ -354,7 +352,7 @@ def _last_results(dialect: str, users=None):
             rank.label("rank"),
         )
         .join(Exam, Exam.id == Attempt.exam_id)
-        .where(counted, Attempt.user_id.in_(users) if users is not None else true())
+        .where(Attempt.counts, Attempt.user_id.in_(users) if users is not None else true())
         .subquery("ranked")
     )
     r = ranked.c
@@ -374,9 +372,8 @@ def _last_results(dialect: str, users=None):
 def _stale_results(users=None):
     """The statement deleting the latest results of ``users`` with no score that counts any
     more (an attempt cancelled, reopened or deleted)."""
-    counted = and_(Attempt.submitted_at.is_not(None), Attempt.cancelled_at.is_(None))
     stale = delete(LastResult).where(
-        ~exists(select(Attempt.id).where(Attempt.user_id == LastResult.user_id, counted))
+        ~exists(select(Attempt.id).where(Attempt.user_id == LastResult.user_id, Attempt.counts))
     )
     return stale.where(LastResult.user_id.in_(users)) if users is not None else stale
 
@@ -405,8 +402,8 @@ def _due(session: Session, now: datetime) -> list[_Due]:
             select(Exam.id, Exam.eligibility, Exam.opens_at, Exam.closes_at)
             .where(
                 Exam.makeup_of_id.is_(None),
-                Exam.published_at.is_not(None),
-                Exam.closes_at <= now,
+                Exam.is_published,
+                Exam.has_closed(now),
                 ~exists(select(Roster.exam_id).where(Roster.exam_id == Exam.id)),
             )
             .order_by(Exam.id)

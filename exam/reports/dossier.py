@@ -268,7 +268,7 @@ def overview_section(
     hours against the requirement."""
     latest: dict[int, object] = {}
     for row in records.attempts:  # newest first: keep the first counted result per person
-        if row.person_id not in latest and not row.cancelled and row.submitted_at is not None:
+        if row.person_id not in latest and row.counts:
             latest[row.person_id] = row
     certificate: dict[int, object] = {}
     for row in records.certificates:  # newest first: a valid one, else the newest

@@ -131,6 +131,8 @@ class _Root:
     opens_at: datetime
     closes_at: datetime
     makeup_id: int | None
+    #: Closed by the ``now`` of the query (``Exam.has_closed``).
+    closed: bool
 
 
 def _roots(
@@ -141,9 +143,17 @@ def _roots(
     start, end = period_bounds(date_from, date_to)
     makeup = aliased(Exam)
     query = (
-        select(Exam.id, Exam.title, Exam.eligibility, Exam.opens_at, Exam.closes_at, makeup.id)
+        select(
+            Exam.id,
+            Exam.title,
+            Exam.eligibility,
+            Exam.opens_at,
+            Exam.closes_at,
+            makeup.id,
+            Exam.has_closed(now),
+        )
         .outerjoin(makeup, makeup.makeup_of_id == Exam.id)
-        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None), Exam.opens_at <= now)
+        .where(Exam.makeup_of_id.is_(None), Exam.has_opened(now))
     )
     if start is not None:
         query = query.where(Exam.opens_at >= start)
@@ -176,7 +186,7 @@ def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
     closed by ``now``, the no-shows of their rosters; each placed where the person was on the
     day the exam opened (kept in ``Candidacy``), with the month it opened if asked."""
     c = Candidacy
-    closed = [r.id for r in roots if r.closes_at <= now]
+    closed = [r.id for r in roots if r.closed]
     counted = (
         or_(c.started == 1, and_(c.listed == 1, c.exam_id.in_(closed)))
         if closed

@@ -113,11 +113,7 @@ UPPER, LOWER = 1, -1
 
 def counted() -> ColumnElement:
     """Attempts that count in item analysis: submitted, graded, score not cancelled."""
-    return and_(
-        Attempt.submitted_at.is_not(None),
-        Attempt.cancelled_at.is_(None),
-        Attempt.result.is_not(None),
-    )
+    return and_(Attempt.counts, Attempt.result.is_not(None))
 
 
 # --- SQL ---------------------------------------------------------------------------------
@@ -203,11 +199,7 @@ def _item_rows(exam_ids: list[int], question_id: int | None):
     select from, and its conditions."""
     joined = AttemptItem.__table__.join(Attempt.__table__, Attempt.id == AttemptItem.attempt_id)
     # Rows exist only for graded attempts (grade() writes them): no need to look at the result.
-    conditions = [
-        Attempt.submitted_at.is_not(None),
-        Attempt.cancelled_at.is_(None),
-        Attempt.exam_id.in_(exam_ids),
-    ]
+    conditions = [Attempt.counts, Attempt.exam_id.in_(exam_ids)]
     if question_id is not None:
         conditions.append(AttemptItem.question_id == question_id)
     return joined, conditions

@@ -41,6 +41,8 @@ class AttemptRow:
     passed: bool | None
     cancelled: bool
     cancel_reason: str | None
+    #: Its score counts (``Attempt.counts``).
+    counts: bool
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def attempts(person_ids: list[int]) -> list[AttemptRow]:
             Attempt.passed,
             Attempt.cancelled_at,
             Attempt.cancel_reason,
+            Attempt.counts,
         )
         .join(User, User.id == Attempt.user_id)
         .join(Exam, Exam.id == Attempt.exam_id)
@@ -136,6 +139,7 @@ def attempts(person_ids: list[int]) -> list[AttemptRow]:
             passed,
             cancelled is not None,
             reason,
+            counts,
         )
         for (
             pid,
@@ -150,6 +154,7 @@ def attempts(person_ids: list[int]) -> list[AttemptRow]:
             passed,
             cancelled,
             reason,
+            counts,
         ) in rows
     ]
 

@@ -136,7 +136,7 @@ def open_exams(now: datetime) -> list[_OpenExam]:
     """Published exams that have not closed, soonest first (what people can be scheduled for)."""
     rows = db.session.execute(
         select(Exam.id, Exam.title, Exam.makeup_of_id, Exam.eligibility)
-        .where(Exam.published_at.is_not(None), Exam.closes_at > now)
+        .where(Exam.is_published, ~Exam.has_closed(now))
         .order_by(Exam.opens_at, Exam.id)
     )
     return [
@@ -180,10 +180,10 @@ def _results(now: datetime):
             last.submitted_at.label("last_at"),
             when(last.passed.is_(True)).label("pass_at"),
             when(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
-            when(and_(failed, original, or_(makeup.id.is_(None), makeup.closes_at > now))).label(
+            when(and_(failed, original, or_(makeup.id.is_(None), ~makeup.has_closed(now)))).label(
                 "fail_open_at"
             ),
-            when(and_(failed, original, makeup.closes_at <= now)).label("fail_over_at"),
+            when(and_(failed, original, makeup.has_closed(now))).label("fail_over_at"),
         )
         .join(Exam, Exam.id == last.exam_id)
         .outerjoin(makeup, makeup.makeup_of_id == last.exam_id)

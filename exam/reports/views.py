@@ -265,7 +265,7 @@ def pass_rates():
     rows, overall = _passrates(args)
     exams = db.session.execute(
         select(Exam.id, Exam.title)
-        .where(Exam.makeup_of_id.is_(None), Exam.published_at.is_not(None))
+        .where(Exam.makeup_of_id.is_(None), Exam.is_published)
         .order_by(Exam.opens_at.desc())
         .limit(300)
     ).all()
@@ -360,7 +360,7 @@ def _targets(now: datetime):
         e
         for e in db.session.scalars(
             select(Exam)
-            .where(Exam.closes_at > now, Exam.makeup_of_id.is_(None))
+            .where(~Exam.has_closed(now), Exam.makeup_of_id.is_(None))
             .order_by(Exam.opens_at)
         )
         if manages_exam(current_user, e)
@@ -514,7 +514,7 @@ def tracker_enrol():
         if (
             exam is None
             or not manages_exam(current_user, exam)
-            or exam.closes_at <= now
+            or exam.has_closed(now)
             or exam.makeup_of_id
         ):
             abort(404)

@@ -12,8 +12,7 @@ Services validate, change the session and flush; the caller commits. Refused inp
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, Sector, Town
+from exam.people.naming import Naming, look_up, read_entries
 from exam.screenings.models import (
     MAX_FILM_MINUTES,
     MAX_HEADCOUNT,
@@ -97,9 +97,9 @@ class AttendanceResult:
 
     added: list[Person] = field(default_factory=list)
     already: list[Person] = field(default_factory=list)
-    not_found: list[str] = field(default_factory=list)
-    #: A mobile shared by more than one person: the ID number is needed.
-    ambiguous: list[str] = field(default_factory=list)
+    #: What the lines named: any line that named nobody, several people or was not a valid
+    #: number refuses the whole list.
+    naming: Naming = field(default_factory=Naming)
 
 
 # --- person-times and hours ------------------------------------------------------------------
@@ -344,56 +344,22 @@ def describe(screening: Screening) -> str:
 # --- named attendance ------------------------------------------------------------------------
 
 
-def parse_lines(text: str) -> list[str]:
-    """ID numbers or mobiles, one per line: full-width characters folded, spaces dropped,
-    an ID number's check letter upper-cased, repeats and empty lines left out."""
-    keys: list[str] = []
-    for line in (text or "").splitlines():
-        key = "".join(unicodedata.normalize("NFKC", line).split()).upper()
-        if key and key not in keys:
-            keys.append(key)
-    return keys
-
-
-def find_people(
-    keys: Iterable[str], people: Select
-) -> tuple[dict[str, Person], list[str], list[str]]:
-    """Look up each key as an ID number or a mobile among ``people`` (a query of the people
-    the user may see): (found by key, keys not found, mobiles shared by several people)."""
-    keys = list(keys)
-    candidates = db.session.scalars(
-        people.where(Person.id_number.in_(keys) | Person.mobile.in_(keys))
-    ).all()
-    found, not_found, ambiguous = {}, [], []
-    for key in keys:
-        matches = [p for p in candidates if p.id_number == key] or [
-            p for p in candidates if p.mobile == key
-        ]
-        if len(matches) == 1:
-            found[key] = matches[0]
-        elif matches:
-            ambiguous.append(key)
-        else:
-            not_found.append(key)
-    return found, not_found, ambiguous
-
-
 def add_attendees(
     screening: Screening, text: str, people: Select, actor: User, now: datetime | None = None
 ) -> AttendanceResult:
-    """Name the people on ``text``'s lines as attendees. Any line not found among ``people``
-    (or ambiguous) refuses the whole list: the result says which, and nothing is added."""
+    """Name the people on ``text``'s lines as attendees (read by ``people.naming``). Any line
+    not found among ``people``, ambiguous or invalid refuses the whole list: the result says
+    which, and nothing is added."""
     now = now or utcnow()
-    keys = parse_lines(text)
-    if not keys:
+    entries = read_entries(text)
+    if not entries:
         raise InvalidInput([Problem("lines", "required")])
-    if len(keys) > MAX_LINES:
+    if len(entries) > MAX_LINES:
         raise InvalidInput([Problem("lines", "too_many")])
     if screening.starts_at > now:
         raise InvalidInput([Problem("lines", "not_started")])
-    found, not_found, ambiguous = find_people(keys, people)
-    result = AttendanceResult(not_found=not_found, ambiguous=ambiguous)
-    if not_found or ambiguous:
+    result = AttendanceResult(naming=look_up(entries, people))
+    if not result.naming.complete:
         return result
     named = set(
         db.session.scalars(
@@ -402,9 +368,7 @@ def add_attendees(
             )
         )
     )
-    for person in dict.fromkeys(
-        found.values()
-    ):  # one person typed twice (ID and mobile) counts once
+    for person in result.naming.people:  # one person typed twice (ID and mobile) is there once
         if person.id in named:
             result.already.append(person)
             continue

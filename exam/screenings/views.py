@@ -27,6 +27,7 @@ from exam.core.timeutil import to_form_time as _local
 from exam.core.web import int_arg, page_arg
 from exam.people.access import get_person_or_404, visible_people
 from exam.people.models import Person, Sector, Town
+from exam.people.naming import naming_errors
 from exam.people.scope import current_scope
 from exam.screenings import services
 from exam.screenings.access import can_manage, get_screening_or_404, visible_screenings
@@ -238,22 +239,9 @@ def add_attendance(screening_id: int):
     except services.InvalidInput as refused:
         _refuse(form, refused.problems)
         return _detail(screening, form)
-    if result.not_found or result.ambiguous:
+    if not result.naming.complete:
         db.session.rollback()
-        if result.not_found:
-            form.lines.errors.append(
-                _(
-                    "Not found among the people you may see: %(lines)s",
-                    lines="、".join(result.not_found),
-                )
-            )
-        if result.ambiguous:
-            form.lines.errors.append(
-                _(
-                    "These mobiles belong to more than one person; use the ID number: %(lines)s",
-                    lines="、".join(result.ambiguous),
-                )
-            )
+        form.lines.errors.extend(naming_errors(result.naming))
         form.lines.errors.append(
             _("Nobody was added: correct or remove these lines and add again.")
         )

@@ -34,6 +34,7 @@ from exam.core.timeutil import display_zone, from_form_time, local_today, to_for
 from exam.core.web import int_arg, parse_id
 from exam.people.access import get_person_or_404, visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, Sector, Town
+from exam.people.naming import name_people, naming_errors
 from exam.questions.models import Topic
 from exam.training import services
 from exam.training.blueprint import bp
@@ -195,25 +196,6 @@ def _form(session: TrainingSession | None) -> SessionForm:
     return form
 
 
-def _named_people(text: str) -> tuple[list[int], list[str]]:
-    """Person ids for the ID numbers or mobiles typed, one per line; and the lines not found."""
-    ids, missing = [], []
-    for line in (text or "").splitlines():
-        login = line.strip().upper()
-        if not login:
-            continue
-        person = db.session.scalar(
-            visible_people(current_user).where(
-                (Person.id_number == login) | (Person.mobile == login)
-            )
-        )
-        if person is None:
-            missing.append(line.strip())
-        elif person.id not in ids:
-            ids.append(person.id)
-    return ids, missing
-
-
 @bp.route("/manage/training/new", methods=["GET", "POST"], defaults={"session_id": None})
 @bp.route("/manage/training/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
@@ -222,16 +204,12 @@ def edit(session_id: int | None):
     form = _form(session)
     if form.validate_on_submit():
         starts, ends = _utc(form.starts_at.data), _utc(form.ends_at.data)
-        person_ids, missing = _named_people(form.person_logins.data)
+        named = name_people(form.person_logins.data, visible_people(current_user))
+        person_ids = [p.id for p in named.people]
         if ends <= starts:
             form.ends_at.errors.append(_("The session must end after it starts."))
-        elif missing:
-            form.person_logins.errors.append(
-                _(
-                    "Not found among the people you may see: %(lines)s",
-                    lines="、".join(missing[:10]),
-                )
-            )
+        elif not named.complete:
+            form.person_logins.errors.extend(naming_errors(named))
         elif form.mode.data == Mode.ONLINE and not form.link.data:
             form.link.errors.append(_("An online session needs its link."))
         else:
