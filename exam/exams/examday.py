@@ -16,12 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.exams import attempt_items
+from exam.exams.eligibility import candidates_of, is_eligible
 from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
-from exam.exams.services import ExamError, is_eligible, submit
-from exam.people.models import Enterprise, Person
+from exam.exams.services import ExamError, submit
+from exam.people.models import Person
 
 #: Longest extension or reopening an organiser may give at once.
 MAX_EXTRA_MINUTES = 24 * 60
@@ -352,22 +353,6 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
 
 
 # --- makeup exams --------------------------------------------------------------------------
-
-
-def candidates_of(exam: Exam) -> list[User]:
-    """Every candidate account the exam is for."""
-    users = db.session.scalars(
-        select(User)
-        .join(Person, Person.id == User.person_id)
-        .options(
-            selectinload(User.person)
-            .selectinload(Person.enterprise)
-            .options(selectinload(Enterprise.sectors), selectinload(Enterprise.town))
-        )
-        .where(User.role == UserRole.CANDIDATE, User.disabled.is_(False))
-        .order_by(Person.id)
-    ).all()
-    return [user for user in users if is_eligible(exam, user)]
 
 
 def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:

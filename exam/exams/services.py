@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db, upsert
 from exam.exams import attempt_items
+from exam.exams.eligibility import is_eligible
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank.model import LETTERS, Usage
@@ -152,15 +153,6 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
         exam.published_at = now
         record("exam.publish", exam, exam.title)
     return problems
-
-
-def is_eligible(exam: Exam, user: User) -> bool:
-    """Whether the candidate is among those the exam is for (empty lists do not restrict)."""
-    from exam.people.rules import matches
-
-    if user.role != UserRole.CANDIDATE or user.person is None or user.person.enterprise is None:
-        return False
-    return matches(exam.eligibility, user.person)
 
 
 def unfinished_prerequisite(exam: Exam, person):

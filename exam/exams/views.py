@@ -15,6 +15,7 @@ from exam.core.timeutil import utcnow
 from exam.exams import services
 from exam.exams.api import get_attempt_or_404, review_allowed
 from exam.exams.blueprint import bp
+from exam.exams.eligibility import is_eligible
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.exams.sitting import current_device
@@ -29,7 +30,7 @@ def index():
         for e in db.session.scalars(
             select(Exam).where(Exam.published_at.is_not(None)).order_by(Exam.opens_at.desc())
         )
-        if services.is_eligible(e, current_user)
+        if is_eligible(e, current_user)
     ]
     attempts = db.session.scalars(
         select(Attempt).where(Attempt.user_id == current_user.id).order_by(Attempt.id)
@@ -65,7 +66,7 @@ def start(exam_id: int):
     from exam.accounts.forms import ActionForm
 
     exam = db.session.get(Exam, exam_id)
-    if exam is None or exam.published_at is None or not services.is_eligible(exam, current_user):
+    if exam is None or exam.published_at is None or not is_eligible(exam, current_user):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -46,12 +46,12 @@ from exam.auth.models import User
 from exam.certificates.models import Certificate, CertificateKind
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone, utcnow
+from exam.exams.eligibility import eligible_clause
 from exam.exams.models import Attempt, Exam
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
 from exam.reports.jsonsql import tune_for_reports
 from exam.reports.models import LastResult
-from exam.reports.queries import eligible
 
 STATUSES = (
     "not_scheduled",
@@ -150,7 +150,7 @@ def _upcoming(exams: list[_OpenExam]):
     whens = [
         (
             and_(
-                eligible(e.eligibility),
+                eligible_clause(e.eligibility),
                 ~exists(
                     select(Attempt.id).where(Attempt.exam_id == e.id, Attempt.user_id == User.id)
                 ),
