@@ -4,16 +4,28 @@ and services, evaluated by the Python form and by a query using the SQL form, ro
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import fields
+from datetime import date, timedelta
 
+from reports_data import NOW, beijing, certificate, exam, hand_made
 from sqlalchemy import case, false, select, true
 
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.exams.eligibility import eligible_clause, is_eligible
 from exam.exams.models import Exam
+from exam.exams.standing import (
+    STATUSES,
+    Facts,
+    back_to_training,
+    horizon,
+    latest_result,
+    result_times,
+    standing,
+)
 from exam.people.models import Enterprise, Person, PersonRole, Sector
 from exam.people.services import mark_left
+from exam.reports import tracker
 
 LEADER, DIRECTOR, MANAGER = (
     PersonRole.PRINCIPAL_LEADER,
@@ -82,3 +94,53 @@ def test_eligibility_in_python_and_in_sql_agree(
         for name, user in accounts.items():
             python = is_eligible(Exam(eligibility=rules), user)
             assert (python, bool(sql[user.id])) == (name in expected,) * 2, (label, name)
+
+
+def test_standing_in_python_and_in_sql_agree(app, make_user):
+    data = hand_made()
+    people = data.people
+    # Beyond the tracker's own cases: a pass whose certificate was revoked since, and an
+    # invitation to a makeup still to come.
+    revoked = certificate(people.p4, "AP2026-CCCCC-CCCCC", date(2026, 9, 16), date(2029, 9, 15))
+    revoked.revoked_at, revoked.revoke_reason = NOW - timedelta(days=5), "冒名顶替"
+    _e1, _m1, e2, _e3 = data.exams
+    exam(
+        "2026年9月主要负责人考试（补考）",
+        beijing(2026, 12, 1),
+        makeup_of_id=e2.id,
+        eligibility={"person_ids": [people.p6.id]},
+    )
+    db.session.commit()
+    admin = make_user(UserRole.ADMIN)
+
+    at = horizon(NOW)
+    facts = [f.name for f in fields(Facts)]
+    inner = tracker._standing(admin, tracker.Filters(), NOW, tracker.open_exams(NOW)).subquery()
+    rows = db.session.execute(select(inner)).mappings().all()
+    assert len(rows) == 9
+    seen = set()
+    for row in rows:
+        person = db.session.get(Person, row["person_id"])
+        python = standing(Facts(**{name: row[name] for name in facts}), at)
+        assert python == row["status"], person.name
+        seen.add(python)
+        # The facts of the latest score that counts, in Python, are those the SQL read.
+        latest = latest_result(person)
+        if latest is None:
+            assert row["last_at"] is None, person.name
+            continue
+        attempt, sat = latest
+        makeup = db.session.scalar(select(Exam).where(Exam.makeup_of_id == sat.id))
+        times = result_times(
+            attempt.submitted_at,
+            attempt.passed,
+            sat.makeup_of_id is not None,
+            makeup.closes_at if makeup else None,
+            NOW,
+        )
+        assert times == {name: row[name] for name in times}, person.name
+        assert bool(back_to_training(person)) == (
+            row["makeup_fail_at"] is not None and row["makeup_fail_at"] == row["last_at"]
+        ), person.name
+    assert seen == set(STATUSES)  # every branch of the rule is exercised
+    assert back_to_training(people.p3) == [data.exams[1]]  # 张三 failed the makeup

@@ -19,9 +19,10 @@ from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.exams import attempt_items
-from exam.exams.eligibility import candidates_of, is_eligible
+from exam.exams.eligibility import is_eligible
 from exam.exams.models import Attempt, AttemptEvent, Exam, ExamOverride, ExamStatus
 from exam.exams.services import ExamError, submit
+from exam.exams.standing import at_exam
 from exam.people.models import Person
 
 #: Longest extension or reopening an organiser may give at once.
@@ -355,26 +356,6 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
 # --- makeup exams --------------------------------------------------------------------------
 
 
-def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
-    """Person id -> passed, failed, absent or cancelled at ``exam`` (its own attempts only)."""
-    attempts: dict[int, list[Attempt]] = {}
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)):
-        attempts.setdefault(attempt.user_id, []).append(attempt)
-    result = {}
-    for user in candidates_of(exam):
-        mine = [a for a in attempts.get(user.id, []) if a.submitted_at is not None]
-        counted = [a for a in mine if a.cancelled_at is None]
-        if any(a.passed for a in counted):
-            result[user.person_id] = "passed"
-        elif counted:
-            result[user.person_id] = "failed"
-        elif mine:
-            result[user.person_id] = "failed" if include_cancelled else "cancelled"
-        else:
-            result[user.person_id] = "absent"
-    return result
-
-
 def create_makeup(
     exam: Exam,
     actor: User,
@@ -396,7 +377,7 @@ def create_makeup(
         raise ExamError("override_ends_before_start")
     enrolled = sorted(
         pid
-        for pid, state in standing(exam, include_cancelled).items()
+        for pid, state in at_exam(exam, include_cancelled).items()
         if state in ("failed", "absent")
     )
     if not enrolled:
@@ -443,29 +424,6 @@ def attempts_of(person: Person) -> list[Attempt]:
             .order_by(Attempt.started_at.desc())
         )
     )
-
-
-def back_to_training(person: Person) -> list[Exam]:
-    """The makeup exams this person sat and failed (with no passing attempt there): they go
-    back to training."""
-    user = db.session.scalar(select(User).where(User.person_id == person.id))
-    if user is None:
-        return []
-    failed = []
-    rows = db.session.execute(
-        select(Exam, Attempt)
-        .join(Attempt, Attempt.exam_id == Exam.id)
-        .where(
-            Exam.makeup_of_id.is_not(None),
-            Attempt.user_id == user.id,
-            Attempt.submitted_at.is_not(None),
-            Attempt.cancelled_at.is_(None),
-        )
-    ).all()
-    for exam in {e for e, _a in rows}:
-        if not any(a.passed for e, a in rows if e is exam):
-            failed.append(exam)
-    return sorted(failed, key=lambda e: e.opens_at)
 
 
 # --- notices on home pages ------------------------------------------------------------------

@@ -175,7 +175,8 @@ def people():
 @bp.route("/people/<int:person_id>")
 @roles_required(*VIEWERS)
 def person(person_id: int):
-    from exam.exams.examday import attempts_of, back_to_training
+    from exam.exams.examday import attempts_of
+    from exam.exams.standing import back_to_training
     from exam.screenings.services import screenings_of
 
     p = get_person_or_404(person_id, current_user)
