@@ -26,6 +26,7 @@ from exam.exams.standing import (
 from exam.people.models import Enterprise, Person, PersonRole, Sector
 from exam.people.services import mark_left
 from exam.reports import tracker
+from exam.training.obligations import high_risk_enterprises, hours_owed, requirement
 
 LEADER, DIRECTOR, MANAGER = (
     PersonRole.PRINCIPAL_LEADER,
@@ -144,3 +145,44 @@ def test_standing_in_python_and_in_sql_agree(app, make_user):
         ), person.name
     assert seen == set(STATUSES)  # every branch of the rule is exercised
     assert back_to_training(people.p3) == [data.exams[1]]  # 张三 failed the makeup
+
+
+def test_hours_owed_in_python_and_in_sql_agree(app, make_enterprise, make_person):
+    year = 2026
+
+    def in_post(sectors, appointed, role=LEADER):
+        return make_person(
+            role=role, enterprise=make_enterprise(sectors=sectors), appointed_on=appointed
+        )
+
+    # person -> the hours owed in ``year`` (None: nothing)
+    cases = {
+        in_post(("hazardous_chemicals",), date(year, 1, 15)): 48,
+        in_post(("metal_smelting",), date(year - 3, 6, 1), DIRECTOR): 16,
+        in_post(("coal_mine",), None, MANAGER): 16,
+        in_post(("dust_explosion",), date(year, 12, 31)): 32,
+        in_post(("construction",), date(year - 1, 12, 31), MANAGER): 12,
+        in_post(("construction", "fireworks"), date(year - 2, 1, 1), MANAGER): 16,
+        in_post((), None): 12,
+        in_post(("hazardous_chemicals",), date(year + 1, 1, 1)): None,
+    }
+    gone = in_post(("hazardous_chemicals",), date(year - 5, 1, 1))
+    mark_left(gone, date(year, 3, 1))
+    db.session.commit()
+    cases[gone] = None
+    risky = high_risk_enterprises()
+    for when in (year - 1, year, year + 1):
+        sql = dict(
+            db.session.execute(
+                select(Person.id, hours_owed(when, risky.c.enterprise_id.is_not(None)))
+                .outerjoin(risky, risky.c.enterprise_id == Person.enterprise_id)
+                .where(Person.id.in_([p.id for p in cases]))
+            ).all()
+        )
+        for person, expected in cases.items():
+            owed = requirement(person, when)
+            python = None if owed is None else owed.hours
+            in_sql = None if sql[person.id] is None else float(sql[person.id])
+            assert python == in_sql, (when, person.id, person.appointed_on)
+            if when == year:
+                assert python == expected, (person.id, person.appointed_on)
