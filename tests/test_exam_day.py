@@ -12,6 +12,7 @@ from exam.core.timeutil import utcnow
 from exam.exams import examday
 from exam.exams import services as exams
 from exam.exams.models import Attempt, AttemptEvent, Exam
+from exam.exams.standing import back_to_training
 
 
 def _client(app, user):
@@ -481,10 +482,10 @@ def test_failing_the_makeup_sends_a_person_back_to_training(app, make_exam, make
         exam, organiser, now - timedelta(hours=1), now + timedelta(hours=1), now
     )
     assert exams.publish(makeup, now) == []
-    assert examday.back_to_training(candidate.person) == []
+    assert back_to_training(candidate.person) == []
     _sit(makeup, candidate, False, now)
     db.session.commit()
-    assert examday.back_to_training(candidate.person) == [makeup]
+    assert back_to_training(candidate.person) == [makeup]
     manager = _client(app, organiser)
     page = manager.get(f"/people/{candidate.person_id}").get_data(as_text=True)
     assert "回炉培训" in page

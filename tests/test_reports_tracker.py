@@ -14,7 +14,7 @@ from reports_data import NOW, certificate, exam, hand_made
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
-from exam.exams.services import is_eligible
+from exam.exams.eligibility import is_eligible
 from exam.people.models import PersonRole, Sector
 from exam.reports import tracker
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession

@@ -19,8 +19,8 @@ from exam.core.identifiers import mask_id_number
 from exam.core.timeutil import format_datetime, local_today
 from exam.core.uploads import download
 from exam.exams import examday
+from exam.exams.eligibility import candidates_of, is_eligible
 from exam.exams.models import Exam
-from exam.exams.services import is_eligible
 from exam.people.access import visible_people
 from exam.people.models import Person, PersonRole
 
@@ -103,7 +103,7 @@ def _manageable_exam(exam_id: int) -> Exam:
 def admission_all(exam_id: int):
     exam = _manageable_exam(exam_id)
     visible = set(db.session.scalars(visible_people(current_user).with_only_columns(Person.id)))
-    users = [u for u in examday.candidates_of(exam) if u.person_id in visible]
+    users = [u for u in candidates_of(exam) if u.person_id in visible]
     if not users:
         abort(404)
     return download(

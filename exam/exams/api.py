@@ -24,6 +24,7 @@ from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
 from exam.exams import services, signals
 from exam.exams.blueprint import api_bp as blp
+from exam.exams.eligibility import is_eligible
 from exam.exams.examday import (
     check_device,
     check_network,
@@ -226,7 +227,7 @@ def my_exams():
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == current_user.id)).all()
     rows = []
     for exam in exams:
-        if not services.is_eligible(exam, current_user):
+        if not is_eligible(exam, current_user):
             continue
         mine = [a for a in attempts if a.exam_id == exam.id]
         open_attempt = next((a for a in mine if a.submitted_at is None), None)
@@ -264,7 +265,7 @@ class StartIn(Schema):
 def start(exam_id: int):
     """Start the exam, or get the attempt already under way (starting twice gives one)."""
     exam = db.session.get(Exam, exam_id)
-    if exam is None or not exam.is_published or not services.is_eligible(exam, current_user):
+    if exam is None or not exam.is_published or not is_eligible(exam, current_user):
         return api_error("not_found")
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):

@@ -16,9 +16,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db
 from exam.exams import attempt_items, signals
+from exam.exams.eligibility import is_eligible
 from exam.exams.models import (
     Attempt,
     AttemptEvent,
@@ -27,8 +28,9 @@ from exam.exams.models import (
     ExamStatus,
     window_status,
 )
-from exam.exams.services import ExamError, is_eligible, submit
-from exam.people.models import Enterprise, Person
+from exam.exams.services import ExamError, submit
+from exam.exams.standing import at_exam, back_to_training
+from exam.people.models import Person
 
 #: Longest extension or reopening an organiser may give at once.
 MAX_EXTRA_MINUTES = 24 * 60
@@ -354,42 +356,6 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
 # --- makeup exams --------------------------------------------------------------------------
 
 
-def candidates_of(exam: Exam) -> list[User]:
-    """Every candidate account the exam is for."""
-    users = db.session.scalars(
-        select(User)
-        .join(Person, Person.id == User.person_id)
-        .options(
-            selectinload(User.person)
-            .selectinload(Person.enterprise)
-            .options(selectinload(Enterprise.sectors), selectinload(Enterprise.town))
-        )
-        .where(User.role == UserRole.CANDIDATE, User.disabled.is_(False))
-        .order_by(Person.id)
-    ).all()
-    return [user for user in users if is_eligible(exam, user)]
-
-
-def standing(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
-    """Person id -> passed, failed, absent or cancelled at ``exam`` (its own attempts only)."""
-    attempts: dict[int, list[Attempt]] = {}
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)):
-        attempts.setdefault(attempt.user_id, []).append(attempt)
-    result = {}
-    for user in candidates_of(exam):
-        mine = [a for a in attempts.get(user.id, []) if a.submitted_at is not None]
-        counted = [a for a in mine if a.counts]
-        if any(a.counts_as_pass for a in counted):
-            result[user.person_id] = "passed"
-        elif counted:
-            result[user.person_id] = "failed"
-        elif mine:
-            result[user.person_id] = "failed" if include_cancelled else "cancelled"
-        else:
-            result[user.person_id] = "absent"
-    return result
-
-
 def create_makeup(
     exam: Exam,
     actor: User,
@@ -411,7 +377,7 @@ def create_makeup(
         raise ExamError("override_ends_before_start")
     enrolled = sorted(
         pid
-        for pid, state in standing(exam, include_cancelled).items()
+        for pid, state in at_exam(exam, include_cancelled).items()
         if state in ("failed", "absent")
     )
     if not enrolled:
@@ -458,28 +424,6 @@ def attempts_of(person: Person) -> list[Attempt]:
             .order_by(Attempt.started_at.desc())
         )
     )
-
-
-def back_to_training(person: Person) -> list[Exam]:
-    """The makeup exams this person sat and failed (with no passing attempt there): they go
-    back to training."""
-    user = db.session.scalar(select(User).where(User.person_id == person.id))
-    if user is None:
-        return []
-    failed = []
-    rows = db.session.execute(
-        select(Exam, Attempt)
-        .join(Attempt, Attempt.exam_id == Exam.id)
-        .where(
-            Exam.makeup_of_id.is_not(None),
-            Attempt.user_id == user.id,
-            Attempt.counts,
-        )
-    ).all()
-    for exam in {e for e, _a in rows}:
-        if not any(a.passed for e, a in rows if e is exam):
-            failed.append(exam)
-    return sorted(failed, key=lambda e: e.opens_at)
 
 
 # --- notices on home pages ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from exam.core.web import parse_id
 from exam.exams import examday
 from exam.exams.access import get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
+from exam.exams.eligibility import candidates_of
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
 from exam.exams.manage import _local, _utc
 from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOverride
@@ -45,7 +46,7 @@ def _questions_in(exam: Exam) -> int:
 def console_rows(exam: Exam, now) -> list[dict]:
     """One row per candidate the exam is for (within the organiser's scope), newest attempt."""
     visible = _visible_person_ids()
-    users = [u for u in examday.candidates_of(exam) if u.person_id in visible]
+    users = [u for u in candidates_of(exam) if u.person_id in visible]
     attempts: dict[int, Attempt] = {}
     for attempt in db.session.scalars(
         select(Attempt)

@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
-from exam.auth.models import User, UserRole
+from exam.auth.models import User
 from exam.core.extensions import db, upsert
 from exam.exams import attempt_items
+from exam.exams.eligibility import is_eligible, person_is_eligible
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.people.models import Person
-from exam.people.rules import matches
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank import kinds
 from question_bank.model import LETTERS, Usage
@@ -152,13 +152,6 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
         exam.published_at = now
         record("exam.publish", exam, exam.title)
     return problems
-
-
-def is_eligible(exam: Exam, user: User) -> bool:
-    """Whether the candidate is among those the exam is for (empty lists do not restrict)."""
-    if user.role != UserRole.CANDIDATE or user.person is None or user.person.enterprise is None:
-        return False
-    return matches(exam.eligibility, user.person)
 
 
 def unfinished_prerequisite(exam: Exam, person):
@@ -566,8 +559,4 @@ def prerequisite_courses(person: Person) -> set[int]:
     exams = db.session.scalars(
         select(Exam).where(Exam.prerequisite_course_id.is_not(None), Exam.is_published)
     )
-    return {
-        e.prerequisite_course_id
-        for e in exams
-        if person.enterprise is not None and matches(e.eligibility, person)
-    }
+    return {e.prerequisite_course_id for e in exams if person_is_eligible(e, person)}

@@ -16,6 +16,7 @@ from exam.core.timeutil import utcnow
 from exam.exams import services
 from exam.exams.api import get_attempt_or_404, review_allowed
 from exam.exams.blueprint import bp
+from exam.exams.eligibility import is_eligible
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.exams.sitting import current_device
@@ -31,7 +32,7 @@ def index():
         for e in db.session.scalars(
             select(Exam).where(Exam.is_published).order_by(Exam.opens_at.desc())
         )
-        if services.is_eligible(e, current_user)
+        if is_eligible(e, current_user)
     ]
     attempts = db.session.scalars(
         select(Attempt).where(Attempt.user_id == current_user.id).order_by(Attempt.id)
@@ -67,7 +68,7 @@ def start(exam_id: int):
     from exam.accounts.forms import ActionForm
 
     exam = db.session.get(Exam, exam_id)
-    if exam is None or not exam.is_published or not services.is_eligible(exam, current_user):
+    if exam is None or not exam.is_published or not is_eligible(exam, current_user):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -19,11 +19,12 @@ from exam.people.services import counts_by_sector_and_role
 def index():
     from exam.core.timeutil import utcnow
     from exam.exams import examday
+    from exam.exams.standing import back_to_training
 
     now = utcnow()
     if current_user.role == UserRole.CANDIDATE:
         notices, results = examday.candidate_notices(current_user, now)
-        back = examday.back_to_training(current_user.person) if current_user.person else []
+        back = back_to_training(current_user.person) if current_user.person else []
         return render_template(
             "home/candidate.html",
             person=current_user.person,

@@ -53,10 +53,11 @@ from sqlalchemy.orm import Session, aliased
 from exam.auth.models import User
 from exam.core.extensions import db, upsert
 from exam.core.timeutil import display_zone
+from exam.exams.eligibility import eligible_clause
 from exam.exams.models import Attempt, Exam
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports.models import Candidacy, LastResult, Roster
-from exam.reports.queries import eligible, local_date
+from exam.reports.queries import local_date
 
 COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)
@@ -446,7 +447,7 @@ def take_rosters(now: datetime, session: Session | None = None) -> int:
             .select_from(User)
             .join(Person, Person.id == User.person_id)
             .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
-            .where(eligible(exam.eligibility), Person.created_at <= exam.closes_at)
+            .where(eligible_clause(exam.eligibility), Person.created_at <= exam.closes_at)
         )
     rows = union_all(*parts) if len(parts) > 1 else parts[0]
     insert = upsert(dialect)(Candidacy).from_select(

@@ -1,60 +1,16 @@
-"""SQL building blocks shared by the reports: exam eligibility as a SQL condition, local dates
-and months of UTC timestamps on both backends, and the bounds of a period.
-
-Eligibility (``exam.eligibility``, JSON) is turned into a SQL condition in Python, one exam at
-a time, so that "who may sit this exam" is answered by the database for every person at once
-(``exam.exams.services.is_eligible`` answers it for one account).
+"""SQL building blocks shared by the reports: local dates and months of UTC timestamps on both
+backends, and the bounds of a period. (Who an exam is for, in SQL: ``exam.exams.eligibility``.)
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date, String
 
-from exam.auth.models import User, UserRole
 from exam.core.timeutil import display_zone
-from exam.people.models import Enterprise, Person, enterprise_sector
-
-
-def eligible(
-    rules: dict | None, person=Person, enterprise=Enterprise, user=User
-) -> ColumnElement[bool]:
-    """The SQL form of ``is_eligible``: the exam's rules over a row holding the person, their
-    current enterprise and their account (named people always; else every listed condition;
-    nothing listed: everybody; only named people listed: nobody else)."""
-    rules = rules or {}
-    account = and_(
-        user.id.is_not(None),
-        user.role == UserRole.CANDIDATE,
-        user.disabled.is_(False),
-        person.enterprise_id.is_not(None),
-    )
-    named = [int(pid) for pid in rules.get("person_ids") or ()]
-    conditions = []
-    if rules.get("roles"):
-        conditions.append(person.role.in_(list(rules["roles"])))
-    if rules.get("enterprise_ids"):
-        conditions.append(enterprise.id.in_([int(i) for i in rules["enterprise_ids"]]))
-    if rules.get("town_ids"):
-        conditions.append(enterprise.town_id.in_([int(i) for i in rules["town_ids"]]))
-    if rules.get("sector_ids"):
-        es = enterprise_sector.c
-        conditions.append(
-            exists(
-                select(literal(1)).where(
-                    es.enterprise_id == enterprise.id,
-                    es.sector_id.in_([int(i) for i in rules["sector_ids"]]),
-                )
-            )
-        )
-    if not named:
-        return and_(account, *conditions)
-    is_named = person.id.in_(named)
-    return and_(account, or_(is_named, and_(*conditions)) if conditions else is_named)
 
 
 class local_date(FunctionElement):  # noqa: N801 - a SQL function's name

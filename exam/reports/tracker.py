@@ -2,18 +2,10 @@
 manager), by enterprise, with where they stand, and the action that enrols those left into the
 next exam or training session.
 
-Where a person stands, the first that holds (all derived in SQL, for everybody at once):
-
-1. ``passed``: a current certificate valid beyond the renewal notice (or, while it is being
-   issued, a latest pass within the certificate's validity, unless a certificate was revoked
-   since);
-2. ``expiring``: a current certificate ending within the notice (60 days by default);
-3. ``makeup_pending``: invited to a makeup exam that has not closed, and not started there;
-4. ``scheduled``: eligible for an exam that has not closed, and not started there;
-5. ``back_to_training``: the latest score that counts failed a makeup (``examday.back_to_training``);
-6. ``makeup_pending``: the latest score that counts failed an exam whose makeup is not held yet;
-7. ``failed``: the latest score that counts failed, and the makeup is over;
-8. ``not_scheduled``: none of these (never sat, absent, or a pass long expired).
+Where a person stands is the rule of ``exam.exams.standing`` (its statuses, first that holds):
+this module gathers its facts for everybody at once (the current certificate, the latest
+revocation, the latest score that counts, the exams not yet started) and decides with its SQL
+twin, ``standing_case``.
 
 The page is a plain function (``page``) so that benchmarks time it without HTTP; its figures
 take a constant number of statements, and it is paginated in SQL.
@@ -22,9 +14,8 @@ take a constant number of statements, and it is paginated in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import (
     Integer,
     and_,
@@ -45,24 +36,15 @@ from exam.audit.services import record
 from exam.auth.models import User
 from exam.certificates.models import Certificate, CertificateKind
 from exam.core.extensions import db
-from exam.core.timeutil import display_zone, utcnow
+from exam.core.timeutil import utcnow
+from exam.exams.eligibility import eligible_clause
 from exam.exams.models import Attempt, Exam
+from exam.exams.standing import PASSED, STATUSES, horizon, result_columns, standing_case
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
 from exam.reports.jsonsql import tune_for_reports
 from exam.reports.models import LastResult
-from exam.reports.queries import eligible
 
-STATUSES = (
-    "not_scheduled",
-    "scheduled",
-    "failed",
-    "makeup_pending",
-    "back_to_training",
-    "expiring",
-    "passed",
-)
-PASSED = ("passed", "expiring")
 #: The filter for everybody who has not (or no longer) passed.
 NOT_PASSED = "not_passed"
 #: Most people one "enrol everybody left" action takes.
@@ -150,7 +132,7 @@ def _upcoming(exams: list[_OpenExam]):
     whens = [
         (
             and_(
-                eligible(e.eligibility),
+                eligible_clause(e.eligibility),
                 ~exists(
                     select(Attempt.id).where(Attempt.exam_id == e.id, Attempt.user_id == User.id)
                 ),
@@ -163,28 +145,12 @@ def _upcoming(exams: list[_OpenExam]):
 
 
 def _results(now: datetime):
-    """Per account, their latest score that counts (kept in ``LastResult``) as the times the
-    standing compares: when it was given, and when it was a pass, a failed makeup, or a failed
-    exam whose makeup is still to come or over (at most one of these is set)."""
+    """Per account, their latest score that counts (kept in ``LastResult``) as the facts the
+    standing compares (``result_columns``)."""
     makeup = aliased(Exam)
     last = LastResult
-    failed = last.passed.is_not(True)
-    original = Exam.makeup_of_id.is_(None)
-
-    def when(condition):
-        return case((condition, last.submitted_at))
-
     return (
-        select(
-            last.user_id,
-            last.submitted_at.label("last_at"),
-            when(last.passed.is_(True)).label("pass_at"),
-            when(and_(failed, Exam.makeup_of_id.is_not(None))).label("makeup_fail_at"),
-            when(and_(failed, original, or_(makeup.id.is_(None), ~makeup.has_closed(now)))).label(
-                "fail_open_at"
-            ),
-            when(and_(failed, original, makeup.has_closed(now))).label("fail_over_at"),
-        )
+        select(last.user_id, *result_columns(last.submitted_at, last.passed, Exam, makeup, now))
         .join(Exam, Exam.id == last.exam_id)
         .outerjoin(makeup, makeup.makeup_of_id == last.exam_id)
         .subquery("results")
@@ -287,31 +253,7 @@ def _filtered(query, filters: Filters):
 
 
 def _status(inner, now: datetime):
-    config = current_app.config
-    today = now.astimezone(display_zone()).date()
-    soon = today + timedelta(days=config["CERTIFICATE_NOTICE_DAYS"])
-    recent = now - timedelta(days=365 * config["CERTIFICATE_YEARS"])
-    c = inner.c
-    return case(
-        (c.certificate_until > soon, "passed"),
-        (c.certificate_until >= today, "expiring"),
-        # A pass whose certificate is still to come (not one revoked since).
-        (
-            and_(
-                c.pass_at == c.last_at,
-                c.pass_at >= recent,
-                or_(c.revoked_at.is_(None), c.revoked_at < c.pass_at),
-            ),
-            "passed",
-        ),
-        (c.upcoming_makeup.is_not(None), "makeup_pending"),
-        # Before "scheduled": an exam open to everybody must not hide who goes back to training.
-        (c.makeup_fail_at == c.last_at, "back_to_training"),
-        (c.upcoming_exam.is_not(None), "scheduled"),
-        (c.fail_open_at == c.last_at, "makeup_pending"),
-        (c.fail_over_at == c.last_at, "failed"),
-        else_="not_scheduled",
-    )
+    return standing_case(inner.c, horizon(now))
 
 
 def _status_filter(standing, status: str | None):

@@ -1,9 +1,6 @@
 """Sessions, invitations, enrolment with a waiting list, attendance (roll call or a signed,
-short-lived QR code) and the hours ledger against the legal minimum.
-
-Hours (生产经营单位安全培训规定, art. 9; configurable): principal leaders and safety managers
-need 48 hours of initial training in high-risk sectors (32 elsewhere) in the year they take
-the post, and 16 (12) hours of retraining every year after. Only attended sessions count;
+short-lived QR code) and the hours ledger against the legal minimum (``obligations``: what
+the law asks of each person in a year). Only attended sessions count;
 named attendance at warning-film screenings and outside training entered with evidence
 count too. Services flush; the request commits.
 """
@@ -30,6 +27,7 @@ from exam.people.models import Enterprise, Person
 from exam.people.scope import scope_of
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
+from exam.training.obligations import Requirement, requirement
 
 #: A sign-in code changes every this many seconds; the current and the previous one are accepted.
 CODE_SECONDS = 120
@@ -285,13 +283,6 @@ def roll_call(
 
 
 @dataclass(frozen=True)
-class Requirement:
-    hours: float
-    initial: bool
-    high_risk: bool
-
-
-@dataclass(frozen=True)
 class Ledger:
     year: int
     sessions: float
@@ -312,20 +303,6 @@ class Ledger:
     @property
     def gap(self) -> float:
         return max(0.0, round(self.requirement.hours - self.total, 2)) if self.requirement else 0.0
-
-
-def requirement(person: Person, year: int) -> Requirement | None:
-    """The hours the law asks of this person in ``year`` (None: nothing, e.g. not in post)."""
-    enterprise = person.enterprise
-    if enterprise is None or not person.role:
-        return None
-    if person.appointed_on is not None and year < person.appointed_on.year:
-        return None  # not in the post yet
-    high_risk = enterprise.high_risk
-    initial = person.appointed_on is not None and person.appointed_on.year == year
-    config = current_app.config
-    key = ("INITIAL" if initial else "ANNUAL") + ("_HIGH_RISK" if high_risk else "_GENERAL")
-    return Requirement(float(config[f"HOURS_{key}"]), initial, high_risk)
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
