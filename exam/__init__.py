@@ -84,8 +84,6 @@ def _init_extensions(app: Flask) -> None:
     import exam.learning.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
-    import exam.reports.candidacy  # noqa: F401 - keeps the reports' tables in step (session hooks)
-    import exam.reports.hourskept  # noqa: F401
     import exam.reports.models  # noqa: F401
     import exam.screenings.models  # noqa: F401
     import exam.training.models  # noqa: F401

@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
-from exam.exams import examday
+from exam.exams import examday, news
 from exam.exams.models import Attempt
-from exam.people.services import update_person
+from exam.people.services import announce_moves, update_person
 from exam.reports import candidacy, figures, hourskept
 from exam.reports.models import Candidacy, LastResult, PersonHours, Roster
-from exam.screenings.models import Screening, ScreeningAttendance
+from exam.screenings import services as screenings
+from exam.screenings.models import Screening
+from exam.training import services as training
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 
 
@@ -98,9 +100,8 @@ def test_rows_follow_attempts_cancelled_reopened_started_and_deleted(data, admin
     examday.cancel(attempt_of(m1, p.p2), admin, "代考", NOW)  # 张二's makeup pass cancelled
     reopened = attempt_of(e2, p.p6)
     examday.reopen(reopened, 30, admin, "断电", NOW)  # 王六's E2 is under way again
-    sit(e2, p.p8, True)  # 王八 (a no-show) sits after all
-    db.session.flush()
-    db.session.delete(attempt_of(e1, p.p9))  # 李九's E1 attempt deleted: a no-show again
+    news.attempts_changed([sit(e2, p.p8, True)])  # 王八 (a no-show) sits after all
+    news.delete_attempt(attempt_of(e1, p.p9))  # 李九's E1 attempt deleted: a no-show again
     db.session.commit()
     assert kept() == rebuilt()
     # E1: 李九 a no-show, 张二 passed only at the cancelled makeup; E2: 王六 under way, 王八 passed.
@@ -122,6 +123,7 @@ def test_people_placed_again_when_they_move_or_their_history_is_corrected(data, 
     # The move was in fact on 1 August, before E2: the corrected history places E2 at 丙.
     old, new = sorted(leader.employments, key=lambda stint: stint.id)[-2:]
     old.ended_on = new.started_on = date(2026, 8, 1)
+    announce_moves([leader.id])
     db.session.commit()
     assert kept() == rebuilt()
     placed = {
@@ -149,10 +151,13 @@ def test_a_roster_is_taken_when_the_exam_closes_and_then_kept(data, admin):
 def test_correcting_a_closed_exams_eligibility_takes_its_roster_again(data, admin):
     _e1, _m1, e2, _e3 = data.exams
     e2.eligibility = {"roles": ["principal_leader", "safety_director"]}
+    news.exam_changed(e2)
     db.session.commit()
     assert db.session.get(Roster, e2.id) is None
     # The two safety directors (张二, 李五) never sat E2: two more candidates, two more no-shows.
     assert by_exam(admin)[e2.id] == (6, 3, 3, 2, 3, 2, 0)
+    candidacy.take_rosters(NOW)  # the scheduler's job (a report reads a pending roster, takes none)
+    db.session.commit()
     assert kept() == rebuilt()
 
 
@@ -228,7 +233,9 @@ def test_hours_follow_attendance_sessions_screenings_and_outside_training(data, 
     assert (p.p1.id, 2026, 16.0, 0.0) in hours_kept()
     # A late sign-in, a screening's hours corrected, outside training, an attendance removed.
     db.session.add(Enrolment(session_id=held.id, person_id=p.p4.id, attended_at=held.starts_at))
+    training.announce_attendance(people=[p.p4.id], sessions=[held.id])
     film.hours = 3
+    screenings.announce_attendance(edited=[film.id])
     db.session.add(
         ExternalTraining(
             person_id=p.p5.id,
@@ -241,12 +248,8 @@ def test_hours_follow_attendance_sessions_screenings_and_outside_training(data, 
             evidence=b"%PDF",
         )
     )
-    db.session.flush()
-    db.session.delete(
-        db.session.scalar(
-            select(ScreeningAttendance).where(ScreeningAttendance.person_id == p.p9.id)
-        )
-    )
+    training.announce_attendance(people=[p.p5.id])
+    screenings.remove_attendee(film, p.p9, admin)
     db.session.commit()
     assert hours_kept() == hours_rebuilt()
     assert {(r[0], r[2], r[3]) for r in hours_kept()} >= {
@@ -257,6 +260,7 @@ def test_hours_follow_attendance_sessions_screenings_and_outside_training(data, 
     assert p.p9.id not in {r[0] for r in hours_kept()}
     # The session is cancelled after all: nobody is credited its hours.
     held.cancelled_at = NOW
+    training.announce_session_edit(held)
     db.session.commit()
     assert hours_kept() == hours_rebuilt()
     assert {r[0] for r in hours_kept() if r[2]} == {p.p8.id}
@@ -267,9 +271,11 @@ def test_editing_or_publishing_the_makeup_keeps_the_originals_roster(data, admin
     # 李四, an E1 no-show, has left since: E1 was for him when it closed, and stays so.
     leaver = data.people.p4
     leaver.enterprise = None
+    announce_moves([leaver.id])
     db.session.commit()
     m1.closes_at += timedelta(days=7)
     m1.published_at = NOW
+    news.exam_changed(m1)
     db.session.commit()
     assert db.session.get(Roster, e1.id) is not None
     assert by_exam(admin)[e1.id][:2] == (8, 2)
@@ -304,6 +310,7 @@ def test_taking_rosters_while_overdue_attempts_are_closed_does_not_deadlock(app,
         for p in people
     ]
     db.session.add_all(attempts)
+    news.attempts_changed(attempts)
     db.session.commit()
     order, exam_id = [a.id for a in attempts][::-1], x.id
     first_closed, errors = threading.Event(), []

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.exams import attempt_items, signals
+from exam.exams import attempt_items, news, signals
 from exam.exams.eligibility import is_eligible
 from exam.exams.models import (
     Attempt,
@@ -332,6 +332,7 @@ def reopen(attempt: Attempt, minutes: int, actor: User, reason: str, now: dateti
     attempt.score = attempt.total_points = attempt.passed = attempt.result = None
     attempt_items.write(db.session.connection(), attempt.id, [])  # graded again when submitted
     attempt.deadline = now + timedelta(minutes=minutes)
+    news.attempts_changed([attempt], lost=True)
     _act(attempt, AttemptEvent.REOPENED, actor, reason, now, minutes=minutes)
 
 
@@ -350,10 +351,30 @@ def cancel(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
         submit(attempt, now, auto=True)
     attempt.cancelled_at, attempt.cancel_reason, attempt.cancelled_by_id = now, reason, actor.id
     signals.attempt_withdrawn.send(attempt, actor=actor, reason=f"成绩作废：{reason}", now=now)
+    news.attempts_changed([attempt], lost=True)
     _act(attempt, AttemptEvent.CANCELLED, actor, reason, now)
 
 
 # --- makeup exams --------------------------------------------------------------------------
+
+
+def name_candidates(exam: Exam, person_ids: list[int], actor: User) -> int:
+    """Name these people among those the exam is for; the number newly named. An exam for
+    everybody already takes them (naming anyone would make it for the named only)."""
+    rules = dict(exam.eligibility or {})
+    restricting = any(rules.get(k) for k in ("roles", "sector_ids", "town_ids", "enterprise_ids"))
+    named = [int(p) for p in rules.get("person_ids") or ()]
+    if not restricting and not named:
+        return 0
+    added = [pid for pid in person_ids if pid not in named]
+    if added:
+        rules["person_ids"] = named + added
+        exam.eligibility = rules
+        news.exam_changed(exam)
+        record(
+            "exam.enrol", exam, f"{exam.title}: +{len(added)}", {"person_ids": added}, actor=actor
+        )
+    return len(added)
 
 
 def create_makeup(

@@ -17,7 +17,7 @@ from exam.core.forms import options
 from exam.core.i18n import select_locale
 from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
-from exam.exams import examday, services
+from exam.exams import examday, news, services
 from exam.exams.access import can_manage, get_exam_or_404
 from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import ExamForm, MakeupForm
@@ -175,6 +175,7 @@ def edit(exam_id: int | None):
             # Papers are drawn: only what leaves them as they are may change.
             exam.title, exam.closes_at = form.title.data, max(closes, exam.closes_at)
             _integrity(exam, form)
+            news.exam_changed(exam)
             record(
                 "exam.update",
                 exam,
@@ -208,6 +209,7 @@ def edit(exam_id: int | None):
                 "sector_ids": form.sector_ids.data or [],
                 "town_ids": form.town_ids.data or [],
             }
+            news.exam_changed(exam)
             record("exam.save", exam, exam.title)
             db.session.commit()
             flash(_("Saved."), "success")

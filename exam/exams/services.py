@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db, upsert
-from exam.exams import attempt_items
+from exam.exams import attempt_items, news
 from exam.exams.eligibility import is_eligible, person_is_eligible
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.people.models import Person
@@ -150,6 +150,7 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
     problems = check(exam)
     if not problems:
         exam.published_at = now
+        news.exam_changed(exam)
         record("exam.publish", exam, exam.title)
     return problems
 
@@ -305,6 +306,7 @@ def start_attempt(
         if winner is None:
             raise
         return winner
+    news.attempts_changed([attempt])
     return attempt
 
 
@@ -445,7 +447,7 @@ def submit(
     db.session.refresh(attempt)
     if claimed:
         grade(attempt)
-        db.session.flush()
+        news.attempts_changed([attempt])
     return attempt
 
 
@@ -520,7 +522,7 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
     options it was drawn with.
     """
     current = question.current
-    changed = []
+    changed, outcome_changed = [], []
     # Only the attempts graded with the question (its rows, by the question_id index).
     had_it = select(AttemptItem.attempt_id).where(AttemptItem.question_id == question.id)
     for attempt in db.session.scalars(
@@ -540,9 +542,12 @@ def regrade_question(question: Question, actor: User) -> list[tuple[int, float, 
             dict(i, graded_version_id=current.id) if i["question_id"] == question.id else i
             for i in attempt.paper
         ]
-        before = attempt.score
+        before, passed = attempt.score, attempt.passed
         grade(attempt)
         changed.append((attempt.id, before, attempt.score))
+        if attempt.passed != passed:
+            outcome_changed.append(attempt)
+    news.attempts_changed(outcome_changed)
     record(
         "exam.regrade",
         question,

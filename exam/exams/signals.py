@@ -13,3 +13,17 @@ attempt_passed = _signals.signal("attempt-passed")
 #: or the attempt reopened), with ``actor``, ``reason`` and ``now``: whatever was issued for
 #: it is withdrawn in the same unit of work.
 attempt_withdrawn = _signals.signal("attempt-withdrawn")
+
+#: Sent inside the unit of work, once flushed, when attempts were started, submitted (by the
+#: candidate, at the deadline, by the scheduler), cancelled, reopened, regraded or deleted;
+#: with ``roots`` (the original exams: an exam, or the one a makeup is for), ``users`` (the
+#: accounts), ``removed`` (some attempts were deleted) and ``lost`` (some scores may no
+#: longer count). The reports keep their candidacies and latest results in step.
+attempts_changed = _signals.signal("attempts-changed")
+
+#: Sent inside the unit of work, once flushed, when an exam changed in a way that changes who
+#: sat it or who it was for, with the ids of the original exams concerned: ``reruled`` (their
+#: rules, close or publication changed), ``moved`` (their opening day changed), ``relinked``
+#: (a makeup of theirs was linked to, or from, another: built again), ``deleted`` (exams
+#: deleted).
+exam_changed = _signals.signal("exam-changed")

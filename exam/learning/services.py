@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select
 
 from exam.core.extensions import db, upsert
 from exam.core.timeutil import display_zone
-from exam.learning import services, signals
+from exam.learning import signals
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress, course_topic
 from exam.people.models import Person
 from exam.people.rules import matches
@@ -375,4 +375,4 @@ def suggested_courses(person, by_topic: dict, pass_percent: float) -> list[Cours
     """Courses for the topics the candidate scored below the pass share in (for result pages)."""
     if person is None:
         return []
-    return services.courses_on_topics(person, services.weak_topics(by_topic, pass_percent))
+    return courses_on_topics(person, weak_topics(by_topic, pass_percent))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +23,7 @@ from exam.people.models import (
     Town,
     enterprise_sector,
 )
+from exam.people.signals import people_moved
 
 
 def lookups() -> Lookups:
@@ -122,11 +124,30 @@ def current_stint_start(person: Person) -> date | None:
     return current.started_on if current is not None else None
 
 
+def announce_moves(person_ids: Iterable[int]) -> None:
+    """Tell that these people changed post or enterprise, or that their history was corrected
+    (flushed first: the receivers read the register)."""
+    person_ids = set(person_ids) - {None}
+    db.session.flush()
+    if person_ids:
+        people_moved.send(person_ids=person_ids)
+
+
 def update_person(person: Person, values: dict, enterprise: Enterprise | None, on: date) -> bool:
     """Correct a person's details; a new enterprise or post starts a new stint in the history.
 
     ``on`` is the date of a move or change of post when no new appointment date is given.
     """
+    changed, history = _update_person(person, values, enterprise, on)
+    if history:
+        announce_moves([person.id])
+    return changed
+
+
+def _update_person(
+    person: Person, values: dict, enterprise: Enterprise | None, on: date
+) -> tuple[bool, bool]:
+    """``update_person`` without telling: (details changed, post, enterprise or history changed)."""
     moved = enterprise is not None and enterprise.id != person.enterprise_id
     new_role = values.get("role", person.role) != person.role
     old_enterprise = person.enterprise.name if person.enterprise else ""
@@ -153,7 +174,8 @@ def update_person(person: Person, values: dict, enterprise: Enterprise | None, o
         ensure_candidate_account(person)
     if changes:
         record("person.update", person, person.name, changes)
-    return bool(changes)
+    history = moved or new_role or ("appointed_on" in changes and current is not None)
+    return bool(changes), history
 
 
 def mark_left(person: Person, on: date, reason: str = "") -> None:
@@ -170,6 +192,7 @@ def mark_left(person: Person, on: date, reason: str = "") -> None:
         f"{person.name} @ {name}",
         {"enterprise": [name, None], "left_on": [None, on.isoformat()], "note": reason},
     )
+    announce_moves([person.id])
 
 
 def _load_by(column, keys: list[str]) -> dict:
@@ -203,14 +226,15 @@ def apply_import(plan: ImportPlan, today: date) -> ImportReport:
             )
     db.session.flush()
     created: list[tuple[Person, str]] = []
+    placed: set[int] = set()  # people whose post, enterprise or history changed
     with db.session.no_autoflush:
         for row in plan.people:
             new = _import_person(
-                row, people.get(row.id_number), enterprises[row.credit_code], today, report
+                row, people.get(row.id_number), enterprises[row.credit_code], today, report, placed
             )
             if new is not None:
                 created.append(new)
-    db.session.flush()
+    announce_moves(placed)
     for person, password in created:
         _record_new_person(person)
         report.new_accounts.append(NewAccount(person.name, person.id_number, password))
@@ -246,7 +270,12 @@ def _import_enterprise(
 
 
 def _import_person(
-    row: PersonRow, person: Person | None, enterprise: Enterprise, today: date, report: ImportReport
+    row: PersonRow,
+    person: Person | None,
+    enterprise: Enterprise,
+    today: date,
+    report: ImportReport,
+    placed: set[int],
 ) -> tuple[Person, str] | None:
     """Update a known person, or make a new one (returned, to be recorded once flushed)."""
     values = {"name": row.name, "id_number": row.id_number, "mobile": row.mobile, "role": row.role}
@@ -255,7 +284,10 @@ def _import_person(
     if person is None:
         report.people_created += 1
         return _new_person(values, enterprise)
-    if update_person(person, values, enterprise, today):
+    changed, history = _update_person(person, values, enterprise, today)
+    if history:
+        placed.add(person.id)
+    if changed:
         report.people_updated += 1
     else:
         report.people_unchanged += 1

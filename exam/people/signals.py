@@ -1,4 +1,4 @@
-"""News the register tells the features above it (blinker signals)."""
+"""News the register tells, or asks of, the features above it (blinker signals)."""
 
 from blinker import Namespace
 
@@ -7,3 +7,8 @@ _signals = Namespace()
 #: Sent with a Person when their page is shown. A receiver returns a dict of template values
 #: for its part of the page (exams: attempts, certificates, screenings …).
 person_file = _signals.signal("person-file")
+
+#: Sent inside the unit of work, once flushed, with ``person_ids``: these people changed post
+#: or enterprise, or their employment history was corrected (where they were on a given day
+#: may have changed). The reports place their candidacies again.
+people_moved = _signals.signal("people-moved")

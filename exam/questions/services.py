@@ -16,7 +16,6 @@ from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.uploads import spreadsheet_error_message
 from exam.people.models import Sector
-from exam.questions import services
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank import formats
 from question_bank.model import ParseResult, QuestionData, Usage
@@ -534,9 +533,9 @@ def where(position: str) -> str:
     return position
 
 
-def parse_upload(filename: str, data: bytes, fmt: str | None) -> services.QuestionImportPlan:
+def parse_upload(filename: str, data: bytes, fmt: str | None) -> QuestionImportPlan:
     try:
         result = formats.read(filename, data, fmt or None)
     except SpreadsheetError as exc:
         result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
-    return services.plan_import(result)
+    return plan_import(result)

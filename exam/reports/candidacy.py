@@ -5,21 +5,25 @@ the person was on the day the exam opened and what their attempts add up to:
 
 - **Attempts**: whenever an attempt is started, graded, cancelled, reopened or deleted, the
   rows of its (original exam, account) are worked out again from all their attempts, in the
-  same transaction (a hook on the ORM session, after each flush). On PostgreSQL a transaction
+  same transaction (``exams.signals.attempts_changed``, sent once the change is flushed; the
+  reports blueprint connects the receivers below). On PostgreSQL a transaction
   lock per (exam, account) comes first, so two transactions changing two attempts of one
   person (an exam and its makeup, say) cannot each write a sum that misses the other.
 - **People**: a change of a person's post or enterprise, or of their employment history,
-  places their candidacies again (the stint covering each exam's day; as now without one).
+  places their candidacies again (the stint covering each exam's day; as now without one):
+  ``people.signals.people_moved``.
 - **Exams**: a change of an exam's dates, eligibility, publication or makeup link builds its
-  original exam's rows again from the attempts, and drops its roster.
+  original exam's rows again from the attempts, and drops its roster:
+  ``exams.signals.exam_changed``.
 - **Rosters**: the people a closed exam was for but who never came are its no-shows. They are
   added once the exam has closed (``take_rosters``: the scheduler does it every few minutes,
-  and a report does it first for any closed exam still without one), from the eligibility
+  ``anpei demo`` when it builds the demo; a report meeting a closed exam still without one
+  reads it as it will be taken, ``roster_rows``, and writes nothing), from the eligibility
   rules and the register as they are then: who an exam was for is fixed when it closes.
 
-Everything here is set-based SQL: the hooks cost two statements per flush that touches
-attempts (none for the answers saved during an exam), and ``rebuild`` fills the table for a
-province's 500,000 attempts in one statement.
+Everything here is set-based SQL: the receivers cost two statements per change of attempts
+(none for the answers saved during an exam), and ``rebuild`` fills the table for a province's
+500,000 attempts in one statement.
 """
 
 from __future__ import annotations
@@ -35,10 +39,8 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     exists,
     func,
-    inspect,
     literal,
     or_,
     select,
@@ -61,11 +63,6 @@ from exam.reports.queries import local_date
 
 COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)
-#: What, when it changes, changes a candidacy.
-ATTEMPT_FIELDS = ("exam_id", "user_id", "submitted_at", "cancelled_at", "passed")
-PERSON_FIELDS = ("enterprise_id", "role")
-#: An original exam's fields that decide who it was for: a change drops its roster.
-ROSTER_FIELDS = ("closes_at", "eligibility", "published_at")
 #: Exam -1 with an exam's id: the advisory lock of that exam's roster (PostgreSQL).
 ROSTER_LOCK = -1
 
@@ -412,6 +409,29 @@ def _due(session: Session, now: datetime) -> list[_Due]:
     ]
 
 
+def roster_rows(exam_id: int, eligibility: dict, opens_at: datetime, closes_at: datetime):
+    """The roster of an original exam as the columns of ``COLUMNS``: the people it was for
+    (registered before it closed), listed, with no attempt counted, each placed where they were
+    on the day it opened."""
+    day = literal(opens_at.astimezone(display_zone()).date(), Date)
+    enterprise_id, role = _placed(Person.id, day, Person.enterprise_id, Person.role)
+    return (
+        select(
+            literal(exam_id).label("exam_id"),
+            Person.id.label("person_id"),
+            User.id.label("user_id"),
+            enterprise_id.label("enterprise_id"),
+            role.label("role"),
+            literal(1).label("listed"),
+            *(literal(0).label(name) for name in COUNTS),
+        )
+        .select_from(User)
+        .join(Person, Person.id == User.person_id)
+        .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+        .where(eligible_clause(eligibility), Person.created_at <= closes_at)
+    )
+
+
 def take_rosters(now: datetime, session: Session | None = None) -> int:
     """Add the no-shows of every published original exam that has closed by ``now`` and has
     no roster yet: the people it was for (registered before it closed) with no attempt there
@@ -429,26 +449,7 @@ def take_rosters(now: datetime, session: Session | None = None) -> int:
         if not due:
             return 0
     dialect = session.get_bind().dialect.name
-    zone = display_zone()
-    parts = []
-    for exam in due:
-        day = literal(exam.opens_at.astimezone(zone).date(), Date)
-        enterprise_id, role = _placed(Person.id, day, Person.enterprise_id, Person.role)
-        parts.append(
-            select(
-                literal(exam.id),
-                Person.id,
-                User.id,
-                enterprise_id,
-                role,
-                literal(1),
-                *(literal(0) for _ in COUNTS),
-            )
-            .select_from(User)
-            .join(Person, Person.id == User.person_id)
-            .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
-            .where(eligible_clause(exam.eligibility), Person.created_at <= exam.closes_at)
-        )
+    parts = [roster_rows(exam.id, exam.eligibility, exam.opens_at, exam.closes_at) for exam in due]
     rows = union_all(*parts) if len(parts) > 1 else parts[0]
     insert = upsert(dialect)(Candidacy).from_select(
         list(COLUMNS), select(rows.subquery()).where(true())
@@ -490,45 +491,30 @@ def take_rosters_now() -> int:
     return take_rosters(utcnow())
 
 
-# --- the hooks ---------------------------------------------------------------------------------
+# --- the receivers ---------------------------------------------------------------------------
+# Connected by the reports blueprint to the signals of the features that own the data; each runs
+# inside the sender's unit of work, after the change has been flushed.
 
 
-def changed(obj, fields) -> bool:
-    """Whether this flush changes any of ``fields`` of ``obj``."""
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in fields)
+def on_attempts_changed(
+    _sender=None, *, roots=(), users=(), removed: bool = False, lost: bool = False, **_extra
+) -> None:
+    """``exams.signals.attempts_changed``: the candidacies and latest results of these
+    accounts at these original exams, worked out again."""
+    refresh(roots, users, removed=removed, lost=lost)
 
 
-def values(obj, name) -> set:
-    """The value of ``name`` now and, if this flush changes it, before."""
-    return {getattr(obj, name), *inspect(obj).attrs[name].history.deleted}
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context) -> None:
-    new_people = {p.id for p in session.new if isinstance(p, Person)}
-    attempts = [(a, False) for a in session.new if isinstance(a, Attempt)]
-    attempts += [
-        (a, False) for a in session.dirty if isinstance(a, Attempt) and changed(a, ATTEMPT_FIELDS)
-    ]
-    attempts += [(a, True) for a in session.deleted if isinstance(a, Attempt)]
-    people = {p.id for p in session.dirty if isinstance(p, Person) and changed(p, PERSON_FIELDS)}
-    for e in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(e, Employment):
-            people |= values(e, "person_id")
-    people -= new_people | {None}
-    edited = [e for e in session.dirty if isinstance(e, Exam)]
-    # A makeup moved to another original (or an original made a makeup): both built again.
-    relinked = [e for e in edited if changed(e, ("makeup_of_id",))]
-    # An original's rules, close or publication changed: who it was for is taken again.
-    reruled = [e for e in edited if e.makeup_of_id is None and changed(e, ROSTER_FIELDS)]
-    # An original's opening day changed: its candidacies are placed again.
-    moved = [e for e in edited if e.makeup_of_id is None and changed(e, ("opens_at",))]
-    gone = [e for e in session.deleted if isinstance(e, Exam)]
-    if relinked or gone:
-        roots = {of or e.id for e in (*relinked, *gone) for of in values(e, "makeup_of_id")}
-        rebuild(roots - {e.id for e in gone}, session=session)
-        if gone:  # their attempts went with them: some accounts' latest result is an older one
+def on_exam_changed(
+    _sender=None, *, relinked=(), reruled=(), moved=(), deleted=(), **_extra
+) -> None:
+    """``exams.signals.exam_changed``: original exams built again (a makeup linked to or from
+    them, or deleted), rosters dropped (who they were for changed), candidacies placed again
+    (the opening day moved)."""
+    session = db.session()
+    deleted = set(deleted)
+    if relinked or deleted:
+        rebuild(set(relinked) - deleted, session=session)
+        if deleted:  # their attempts went with them: some accounts' latest result is an older one
             _store_last_results(
                 session,
                 select(Attempt.user_id)
@@ -537,28 +523,10 @@ def _after_flush(session: Session, _context) -> None:
                 )
                 .correlate(None),
             )
-    drop_rosters({e.id for e in reruled}, session=session)
-    place_exams({e.id for e in moved}, session=session)
-    if attempts:
-        exam_ids = {exam_id for a, _ in attempts for exam_id in values(a, "exam_id")}
-        roots = set()
-        for exam_id in exam_ids:
-            exam = session.get(Exam, exam_id)  # in the identity map already, as a rule
-            if exam is not None:
-                roots.add(exam.makeup_of_id or exam.id)
-        users = {user_id for a, _ in attempts for user_id in values(a, "user_id")}
-        # A score stops counting when its attempt is reopened, cancelled or deleted.
-        lost = any(
-            removed
-            or (a not in session.new and (a.submitted_at is None or a.cancelled_at is not None))
-            for a, removed in attempts
-        )
-        refresh(
-            roots,
-            users,
-            removed=any(removed for _, removed in attempts),
-            lost=lost,
-            session=session,
-        )
-    if people:
-        place(people, session=session)
+    drop_rosters(reruled, session=session)
+    place_exams(moved, session=session)
+
+
+def on_people_moved(_sender=None, *, person_ids=(), **_extra) -> None:
+    """``people.signals.people_moved``: their candidacies placed again."""
+    place(person_ids)

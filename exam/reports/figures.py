@@ -20,11 +20,12 @@ How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
 
 The candidacies are kept, one row per person and original exam, in ``Candidacy``
 (``exam.reports.candidacy`` keeps them in step with the attempts, the people and the exams, and
-adds each closed exam's roster once). A report is then three statements (four on PostgreSQL,
-whose transaction is first tuned for reports: no JIT, room to group in memory): whether an exam
-has closed without its roster taken (a few more, once, if so), the exams of the period, and one
-query that sums their candidacies, several groupings at once if asked (``pass_rates_by``: the
-dashboard's by exam and by sector).
+the scheduler adds each closed exam's roster once). A report writes nothing: it is two statements
+(three on PostgreSQL, whose transaction is first tuned for reports: no JIT, room to group in
+memory): the exams of the period, with whether their rosters are taken, and one query that sums
+their candidacies, several groupings at once if asked (``pass_rates_by``: the dashboard's by exam
+and by sector). An exam closed since the scheduler last ran has its roster read as it will be
+taken.
 """
 
 from __future__ import annotations
@@ -64,10 +65,10 @@ from exam.people.models import (
     enterprise_sector,
 )
 from exam.people.scope import scope_of
-from exam.reports.candidacy import COUNTS, take_rosters
+from exam.reports.candidacy import COUNTS, roster_rows
 from exam.reports.hours import hours_totals
 from exam.reports.jsonsql import tune_for_reports
-from exam.reports.models import Candidacy
+from exam.reports.models import Candidacy, Roster
 from exam.reports.queries import period_bounds, year_bounds
 from exam.reports.rates import Counts, total
 from exam.training.models import Enrolment, TrainingSession
@@ -133,6 +134,8 @@ class _Root:
     makeup_id: int | None
     #: Closed by the ``now`` of the query (``Exam.has_closed``).
     closed: bool
+    #: Whether its roster has been taken (the scheduler does it within minutes of the close).
+    roster: bool = False
 
 
 def _roots(
@@ -151,8 +154,10 @@ def _roots(
             Exam.closes_at,
             makeup.id,
             Exam.has_closed(now),
+            Roster.exam_id.is_not(None),
         )
         .outerjoin(makeup, makeup.makeup_of_id == Exam.id)
+        .outerjoin(Roster, Roster.exam_id == Exam.id)
         .where(Exam.makeup_of_id.is_(None), Exam.has_opened(now))
     )
     if start is not None:
@@ -175,16 +180,11 @@ def _union_all(selects: list):
 INT_KEYS = ("exam", "sector", "enterprise", "town")
 
 
-def _take_rosters(now: datetime) -> None:
-    """Take the rosters of exams closed since the scheduler last did (kept: committed)."""
-    if take_rosters(now):
-        db.session.commit()
-
-
 def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
     """One row per candidacy of the exams ``roots``: those who started and, for the exams
     closed by ``now``, the no-shows of their rosters; each placed where the person was on the
-    day the exam opened (kept in ``Candidacy``), with the month it opened if asked."""
+    day the exam opened (kept in ``Candidacy``), with the month it opened if asked. An exam
+    closed so recently that its roster is not taken yet has it read as it will be taken."""
     c = Candidacy
     closed = [r.id for r in roots if r.closed]
     counted = (
@@ -192,14 +192,30 @@ def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
         if closed
         else c.started == 1
     )
-    query = select(
-        c.exam_id, c.person_id, *(getattr(c, name) for name in COUNTS), c.enterprise_id, c.role
-    ).where(c.exam_id.in_([r.id for r in roots]), counted)
+    columns = ("exam_id", "person_id", *COUNTS, "enterprise_id", "role")
+    query = select(*(getattr(c, name) for name in columns)).where(
+        c.exam_id.in_([r.id for r in roots]), counted
+    )
+    pending = [r for r in roots if r.closed and not r.roster]
+    if pending:
+        parts = [query, *(_unlisted(r, columns) for r in pending)]
+        query = select(_union_all(parts).subquery("candidacies"))
+    exam_id = query.selected_columns.exam_id
     if month:
         zone = display_zone()
         months = {r.id: r.opens_at.astimezone(zone).strftime("%Y-%m") for r in roots}
-        query = query.add_columns(case(months, value=c.exam_id, else_=null()).label("month"))
+        query = query.add_columns(case(months, value=exam_id, else_=null()).label("month"))
     return query
+
+
+def _unlisted(root: _Root, columns: tuple[str, ...]):
+    """The no-shows the roster of ``root`` will add (``take_rosters``), read without taking it:
+    the people it was for with no candidacy there yet."""
+    rows = roster_rows(root.id, root.eligibility, root.opens_at, root.closes_at).subquery()
+    c = Candidacy
+    return select(*(rows.c[name] for name in columns)).where(
+        ~exists(select(c.exam_id).where(c.exam_id == root.id, c.person_id == rows.c.person_id))
+    )
 
 
 def _grouping(group_by: str, c, user: User, sector_id: int | None):
@@ -279,7 +295,6 @@ def pass_rates_by(
             raise ValueError(group_by)
     now = now or utcnow()
     if not tuned:
-        _take_rosters(now)
         tune_for_reports()
     roots = _roots(date_from, date_to, exam_id, now)
     result: dict[str, list] = {group_by: [] for group_by in group_bys}
@@ -404,7 +419,6 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     from exam.screenings.services import totals as screening_totals
 
     first, last = date(year, 1, 1), date(year, 12, 31)
-    _take_rosters(now)
     tune_for_reports()  # once for every statement below
     rates = pass_rates_by(
         user, ("exam", "sector"), date_from=first, date_to=last, now=now, tuned=True

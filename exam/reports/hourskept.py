@@ -2,10 +2,12 @@
 year, so that the dashboard's hours compliance does not add up a year's attendance (a quarter
 of a million enrolments in a province) on every request.
 
-After each flush that touches an enrolment, a named screening attendance or outside training
-(or a session's or screening's hours, date or cancellation), the rows of the people concerned
-are worked out again from the attendance, in the same transaction; ``rebuild`` does it for
-everybody (migration 0013, the benchmark generator). A transaction lock per person on
+When an enrolment, a named screening attendance or outside training changes (or a session's or
+screening's hours, date or cancellation), the rows of the people concerned are worked out again
+from the attendance, in the same transaction: the training and screenings features send
+``attendance_changed`` once the change is flushed, and the reports blueprint connects the
+receivers below. ``rebuild`` does it for everybody (migration 0013, the benchmark generator,
+``anpei demo``). A transaction lock per person on
 PostgreSQL keeps two transactions from each writing a sum that misses the other's change.
 """
 
@@ -16,7 +18,6 @@ import functools
 from sqlalchemy import (
     bindparam,
     delete,
-    event,
     extract,
     func,
     literal,
@@ -27,20 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from exam.core.extensions import db
-from exam.reports.candidacy import changed, lock, values
+from exam.reports.candidacy import lock
 from exam.reports.models import PersonHours
 from exam.reports.queries import local_date
 from exam.screenings.models import Screening, ScreeningAttendance
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 
-SESSION_FIELDS = ("hours", "cancelled_at", "starts_at")
-SCREENING_FIELDS = ("hours", "starts_at")
-#: What, when it changes on an attendance row, changes its person's hours.
-ROW_FIELDS = {
-    Enrolment: ("attended_at", "person_id", "session_id"),
-    ScreeningAttendance: ("person_id", "screening_id"),
-    ExternalTraining: ("hours", "held_on", "person_id"),
-}
 #: Exam -2 with the person's id: the advisory lock of a person's hours.
 LOCK = -2
 
@@ -118,47 +111,41 @@ def rebuild(session: Session | None = None) -> None:
     )
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context) -> None:
-    people: set = set()
-    sessions, screenings = set(), set()  # edited: their attendees are counted again
-    attended = {TrainingSession: set(), Screening: set()}  # whose attendance changed
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if type(obj) in ROW_FIELDS and (
-            obj not in session.dirty or changed(obj, ROW_FIELDS[type(obj)])
-        ):
-            people |= values(obj, "person_id")
-            if isinstance(obj, Enrolment):
-                attended[TrainingSession] |= values(obj, "session_id")
-            elif isinstance(obj, ScreeningAttendance):
-                attended[Screening] |= values(obj, "screening_id")
-        elif (
-            isinstance(obj, TrainingSession)
-            and obj in session.dirty
-            and changed(obj, SESSION_FIELDS)
-        ):
-            sessions.add(obj.id)
-        elif isinstance(obj, Screening) and obj in session.dirty and changed(obj, SCREENING_FIELDS):
-            screenings.add(obj.id)
-    if session.get_bind().dialect.name == "postgresql":
-        # The sessions' and screenings' rows, shared: an edit of their hours or dates (which
+# --- the receivers ---------------------------------------------------------------------------
+# Connected by the reports blueprint to the training and screenings features' signals; each
+# runs inside the sender's unit of work, after the change has been flushed.
+
+
+def on_training_attendance(_sender=None, *, people=(), sessions=(), edited=(), **_extra) -> None:
+    """``training.signals.attendance_changed``: the hours of these people, and of everybody
+    who attended the edited sessions, worked out again."""
+    _count_again(
+        TrainingSession, Enrolment.person_id, Enrolment.session_id, people, sessions, edited
+    )
+
+
+def on_screening_attendance(_sender=None, *, people=(), screenings=(), edited=(), **_extra) -> None:
+    """``screenings.signals.attendance_changed``: as ``on_training_attendance``."""
+    _count_again(
+        Screening,
+        ScreeningAttendance.person_id,
+        ScreeningAttendance.screening_id,
+        people,
+        screenings,
+        edited,
+    )
+
+
+def _count_again(table, attendee, attended_at, people, attended, edited) -> None:
+    """Refresh ``people`` and the attendees (``attendee``, a person id column) of the ``edited``
+    rows of ``table`` (``attended_at``: the attendance's column naming one)."""
+    session = db.session()
+    people, attended, edited = (set(ids) - {None} for ids in (people, attended, edited))
+    if attended and session.get_bind().dialect.name == "postgresql":
+        # The sessions' or screenings' rows, shared: an edit of their hours or dates (which
         # counts their attendees again, below) waits for this attendance, or this for it.
-        for table, ids in attended.items():
-            if ids - {None}:
-                session.execute(
-                    select(table.id).where(table.id.in_(ids - {None})).with_for_update(read=True)
-                )
-    if sessions:
-        people |= set(
-            session.scalars(select(Enrolment.person_id).where(Enrolment.session_id.in_(sessions)))
-        )
-    if screenings:
-        people |= set(
-            session.scalars(
-                select(ScreeningAttendance.person_id).where(
-                    ScreeningAttendance.screening_id.in_(screenings)
-                )
-            )
-        )
-    if people - {None}:
+        session.execute(select(table.id).where(table.id.in_(attended)).with_for_update(read=True))
+    if edited:
+        people |= set(session.scalars(select(attendee).where(attended_at.in_(edited))))
+    if people:
         refresh(people, session=session)

@@ -3,7 +3,7 @@
 ``Candidacy`` holds one row per person and (original) exam: where the person was on the day
 the exam opened and what their attempts there and at its makeup add up to. It is kept in step
 with the attempts, the people's posts and histories and the exams by ``exam.reports.candidacy``
-(hooks on the ORM session, in the same transaction as the change), so that a pass-rate report
+(receivers of the features' signals, in the same transaction as the change), so that a pass-rate report
 sums a few hundred thousand narrow rows instead of joining the attempts, the register and the
 employment history. The people an exam was for but who never came (no-shows) are added when the
 exam has closed: its roster (``Roster``), taken once. ``LastResult`` keeps each account's

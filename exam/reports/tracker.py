@@ -32,12 +32,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from exam.audit.services import record
 from exam.auth.models import User
 from exam.certificates.models import Certificate, CertificateKind
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.exams.eligibility import eligible_clause
+from exam.exams.examday import name_candidates
 from exam.exams.models import Attempt, Exam
 from exam.exams.standing import PASSED, STATUSES, horizon, result_columns, standing_case
 from exam.people.access import scope_enterprises
@@ -444,21 +444,9 @@ def all_rows(
 
 
 def enrol_in_exam(exam: Exam, person_ids: list[int], actor: User) -> int:
-    """Name these people among those the exam is for; the number newly named. An exam for
-    everybody already takes them (naming anyone would make it for the named only)."""
-    rules = dict(exam.eligibility or {})
-    restricting = any(rules.get(k) for k in ("roles", "sector_ids", "town_ids", "enterprise_ids"))
-    named = [int(p) for p in rules.get("person_ids") or ()]
-    if not restricting and not named:
-        return 0
-    added = [pid for pid in person_ids if pid not in named]
-    if added:
-        rules["person_ids"] = named + added
-        exam.eligibility = rules
-        record(
-            "exam.enrol", exam, f"{exam.title}: +{len(added)}", {"person_ids": added}, actor=actor
-        )
-    return len(added)
+    """Name these people among those the exam is for (the exams feature's change); the number
+    newly named."""
+    return name_candidates(exam, person_ids, actor)
 
 
 def enrol_in_session(

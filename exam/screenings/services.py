@@ -12,7 +12,7 @@ Services validate, change the session and flush; the caller commits. Refused inp
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ from exam.core.extensions import db
 from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, Sector, Town
 from exam.people.naming import Naming, look_up, read_entries
+from exam.screenings import signals
 from exam.screenings.models import (
     MAX_FILM_MINUTES,
     MAX_HEADCOUNT,
@@ -331,8 +332,25 @@ def save_screening(
             screening.films = films
         if changes:
             record("screening.update", screening, describe(screening), changes, actor=actor)
+        if changes.keys() & CREDITED_FIELDS:
+            announce_attendance(edited=[screening.id])
     db.session.flush()
     return screening
+
+
+#: A screening's fields that decide the hours its named attendees are credited.
+CREDITED_FIELDS = {"hours", "starts_at"}
+
+
+def announce_attendance(
+    *, people: Iterable[int] = (), screenings: Iterable[int] = (), edited: Iterable[int] = ()
+) -> None:
+    """Tell (``signals.attendance_changed``) that named attendance or a screening's hours
+    changed; flushed first."""
+    db.session.flush()
+    signals.attendance_changed.send(
+        people=set(people), screenings=set(screenings), edited=set(edited)
+    )
 
 
 def describe(screening: Screening) -> str:
@@ -389,6 +407,7 @@ def add_attendees(
             {"added": [f"{p.name} {p.masked_id_number}" for p in result.added]},
             actor=actor,
         )
+        announce_attendance(people=[p.id for p in result.added], screenings=[screening.id])
     db.session.flush()
     return result
 
@@ -411,7 +430,7 @@ def remove_attendee(screening: Screening, person: Person, actor: User) -> bool:
         {"removed": f"{person.name} {person.masked_id_number}"},
         actor=actor,
     )
-    db.session.flush()
+    announce_attendance(people=[person.id], screenings=[screening.id])
     return True
 
 

@@ -11,11 +11,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -25,7 +26,7 @@ from exam.core.extensions import db
 from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
 from exam.people.scope import scope_of
-from exam.training import services
+from exam.training import signals
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
 from exam.training.obligations import Requirement, requirement
 
@@ -77,6 +78,31 @@ def enrolled_count(session: TrainingSession) -> int:
     )
 
 
+#: A session's fields that decide the hours its attendees are credited.
+CREDITED_FIELDS = ("hours", "cancelled_at", "starts_at")
+
+
+def announce_attendance(
+    *, people: Iterable[int] = (), sessions: Iterable[int] = (), edited: Iterable[int] = ()
+) -> None:
+    """Tell (``signals.attendance_changed``) that these people's attendance at these sessions,
+    or these sessions' hours, changed; flushed first."""
+    people, sessions, edited = (set(ids) - {None} for ids in (people, sessions, edited))
+    db.session.flush()
+    if people or sessions or edited:
+        signals.attendance_changed.send(people=people, sessions=sessions, edited=edited)
+
+
+def announce_session_edit(session: TrainingSession) -> None:
+    """Tell, if a pending change of this (existing) session changes the hours it credits."""
+    state = inspect(session)
+    if state.pending or state.transient:
+        return
+    # History and identity only: loading an expired session would drop its pending changes.
+    if any(state.attrs[name].history.has_changes() for name in CREDITED_FIELDS):
+        announce_attendance(edited=[state.identity[0]])
+
+
 def _lock(session: TrainingSession) -> None:
     """Serialise enrolments of one session (PostgreSQL; SQLite has one writer anyway)."""
     db.session.execute(
@@ -107,6 +133,7 @@ def enrol(session: TrainingSession, person: Person, now: datetime) -> Enrolment:
             session_id=session.id, person_id=person.id, status=status, enrolled_at=now
         )
         db.session.add(enrolment)
+        announce_attendance(people=[person.id], sessions=[session.id])
     else:
         enrolment.status, enrolment.enrolled_at = status, now
     db.session.flush()
@@ -213,6 +240,7 @@ def _attend(
             Enrolment.session_id == session.id, Enrolment.person_id == person.id
         )
     )
+    changed = enrolment is None or enrolment.attended_at is None
     if enrolment is None:
         enrolment = Enrolment(session_id=session.id, person_id=person.id, enrolled_at=now)
         db.session.add(enrolment)
@@ -221,6 +249,8 @@ def _attend(
         enrolment.attended_at, enrolment.attended_by = now, how
         enrolment.marked_by_id = actor.id if actor else None
     db.session.flush()
+    if changed:
+        announce_attendance(people=[person.id], sessions=[session.id])
     return enrolment
 
 
@@ -261,7 +291,7 @@ def roll_call(
         raise TrainingError("cancelled")
     if now < session.starts_at - EARLY_SIGNIN:
         raise TrainingError("not_started")
-    marked = unmarked = 0
+    marked, unmarked_ids = 0, set()
     enrolments = {e.person_id: e for e in session.enrolments}
     for person_id in present:
         if person_id not in enrolments or enrolments[person_id].attended_at is None:
@@ -274,9 +304,11 @@ def roll_call(
             continue
         if person_id not in present and enrolment.attended_at is not None:
             enrolment.attended_at = enrolment.attended_by = None
-            unmarked += 1
+            unmarked_ids.add(person_id)
+    if unmarked_ids:
+        announce_attendance(people=unmarked_ids, sessions=[session.id])
     record("training.rollcall", session, session.title, {"present": sorted(present)}, actor=actor)
-    return marked, unmarked
+    return marked, len(unmarked_ids)
 
 
 # --- the hours ledger ---------------------------------------------------------------------------
@@ -428,6 +460,7 @@ def add_external(
         created_by_id=actor.id,
     )
     db.session.add(entry)
+    announce_attendance(people=[person.id])
     record("training.external", person, f"{person.name}: {title} {hours}", actor=actor)
     return entry
 
@@ -456,5 +489,5 @@ def upcoming_for(person: Person, now: datetime) -> list[tuple[TrainingSession, E
     return [
         (s, mine.get(s.id))
         for s in sessions
-        if (s.cancelled_at is None and services.is_invited(s, person)) or s.id in mine
+        if (s.cancelled_at is None and is_invited(s, person)) or s.id in mine
     ]

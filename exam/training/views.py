@@ -254,6 +254,7 @@ def edit(session_id: int | None):
                 "roles": form.roles.data or [],
                 "enterprise_ids": form.enterprise_ids.data or [],
             }
+            services.announce_session_edit(session)
             record("training.schedule" if fresh else "training.update", session, session.title)
             db.session.commit()
             flash(_("Saved."), "success")
@@ -342,6 +343,7 @@ def cancel(session_id: int):
         flash(_("Say why: it goes into the log."), "danger")
     elif session.cancelled_at is None:
         session.cancelled_at, session.cancel_reason = utcnow(), form.reason.data
+        services.announce_session_edit(session)
         record("training.cancel", session, session.title, {"reason": form.reason.data})
         db.session.commit()
         flash(_("Cancelled: it no longer counts, and enrolled people see it cancelled."), "info")
