@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam.auth import signals
 from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
+from exam.core.errors import catalogue
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 
@@ -242,6 +244,23 @@ COMMON_PASSWORDS = {
     "1qaz2wsx",
     "admin123",
 }
+
+
+#: Why a new password is refused (``password_problem``), in the user's language.
+catalogue(
+    "auth",
+    {
+        "too_short": lambda **p: _("The new password must have at least 8 characters."),
+        "letters_and_digits": lambda **p: _(
+            "The new password must contain both letters and digits."
+        ),
+        "too_common": lambda **p: _("This password is too common; choose another."),
+        "same_as_login": lambda **p: _(
+            "The password must not contain your login, ID number or mobile."
+        ),
+        "same_as_initial": lambda **p: _("Choose a password different from the one-time password."),
+    },
+)
 
 
 def password_problem(password: str, user: User) -> str | None:

@@ -9,16 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from exam.auth import services
 from exam.auth.blueprint import bp
 from exam.auth.forms import ChangePasswordForm, LoginForm
+from exam.core.errors import message
 from exam.core.extensions import db
 from exam.core.redirects import safe_next
-
-PASSWORD_PROBLEMS = {
-    "too_short": lambda: _("The new password must have at least 8 characters."),
-    "letters_and_digits": lambda: _("The new password must contain both letters and digits."),
-    "too_common": lambda: _("This password is too common; choose another."),
-    "same_as_login": lambda: _("The password must not contain your login, ID number or mobile."),
-    "same_as_initial": lambda: _("Choose a password different from the one-time password."),
-}
 
 
 def login_error_message(result: services.LoginResult) -> str:
@@ -74,7 +67,7 @@ def change_password():
         if not services.check_password(current_user, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         elif problem := services.password_problem(form.new.data, current_user):
-            form.new.errors.append(PASSWORD_PROBLEMS[problem]())
+            form.new.errors.append(message(problem, "auth"))
         else:
             services.set_password(current_user, form.new.data)
             db.session.commit()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import undefer
 
 from exam.audit.services import record
 from exam.auth.models import User
+from exam.certificates.errors import CertificateError
 from exam.certificates.models import Certificate, CertificateKind, PublicLookup, SiteSetting
 from exam.core.extensions import db
 from exam.core.identifiers import mask_id_number
@@ -33,12 +34,6 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SEAL_KEY = "certificate_seal"
 #: Renders of one certificate tried before the sweep gives up on it (an organiser sees it).
 MAX_RENDER_FAILURES = 5
-
-
-class CertificateError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def new_number(today: date) -> str:

@@ -239,9 +239,9 @@ def act(certificate_id: int, action: str):
         else:
             target = services.reissue(certificate, current_user, form.reason.data, now)
             services.render(target, now)
-    except services.CertificateError:
+    except services.CertificateError as error:
         db.session.rollback()
-        flash(_("Only a current certificate can be revoked or re-issued."), "danger")
+        flash(error.message, "danger")
         return redirect(url_for("certificates.detail", certificate_id=certificate.id))
     db.session.commit()
     flash(

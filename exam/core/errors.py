@@ -1,6 +1,10 @@
-"""Error pages in the user's language; no stack trace ever reaches a user."""
+"""The one error dialect (a stable code, its field and params, translated here), and error
+pages in the user's language; no stack trace ever reaches a user."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from types import FunctionType
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -20,96 +24,105 @@ STATUS_MESSAGES = {
 }
 
 
-#: The one error dialect: a stable code and its message in the user's language. Services
-#: raise codes, views flash or render them, the API answers them as JSON.
-MESSAGES = {
-    "unauthenticated": lambda: _("Please log in."),
-    "invalid_login": lambda: _("Wrong login or password."),
-    "throttled": lambda: _("Too many failed logins. Try again later."),
-    "disabled": lambda: _("This account is disabled. Please contact the bureau."),
-    "must_change_password": lambda: _("Change your one-time password first."),
-    "not_found": lambda: _("Not found, or not yours."),
-    "not_open": lambda: _("This exam is not open now."),
-    "not_eligible": lambda: _("This exam is not for you."),
-    "no_attempts_left": lambda: _("You have used all your attempts at this exam."),
-    "submitted": lambda: _("This attempt has been submitted; answers can no longer change."),
-    "too_late": lambda: _("The time for this attempt is over; the answer was not saved."),
-    "unknown_question": lambda: _("This question is not on your paper."),
-    "bad_answer": lambda: _("This answer does not fit the question."),
-    "bad_sequence": lambda: _("The answer's sequence number is not valid."),
-    "bad_request": lambda: _("The request could not be understood."),
-    "csrf": lambda: _("The page has expired; reload it."),
-    "too_large": lambda: _("The request is too large."),
-    "server_error": lambda: _("Something went wrong on our side; the page will try again."),
-    "device_blocked": lambda: _(
-        "This attempt is open on another device. Your answers are kept here; "
-        "ask the invigilator to allow this device."
-    ),
-    "network": lambda: _("This exam can only be sat from the exam room's network."),
-    "access_code": lambda: _("The access code is not right. Type the code shown in the exam room."),
-    "override_target": lambda: _("Choose one person, one enterprise or one town."),
-    "override_ends_before_start": lambda: _("The window must end after it starts."),
-    "override_empty": lambda: _("Give another window, extra minutes or extra attempts."),
-    "bad_minutes": lambda: _("Give between 1 and 1440 minutes."),
-    "not_submitted": lambda: _("This attempt is still under way."),
-    "review_shown": lambda: _(
-        "The candidate has already seen the right answers of this attempt: it cannot be "
-        "reopened. Give an extra attempt with an override instead."
-    ),
-    "training_required": lambda: _(
-        "This exam is for those who have done this year's training hours; yours are "
-        "not complete yet. See My training."
-    ),
-    "course_required": lambda: _(
-        "This exam asks you to complete an online course first; see My courses."
-    ),
-    "other_open": lambda: _("The candidate has another attempt at this exam under way."),
-    "cancelled": lambda: _("This attempt's score has been cancelled."),
-    "makeup_of_makeup": lambda: _(
-        "A makeup exam has no makeup of its own: whoever fails it goes back to training."
-    ),
-    "makeup_exists": lambda: _("This exam already has its makeup exam."),
-    "makeup_before_close": lambda: _(
-        "The makeup exam can be created once the exam has closed for everybody."
-    ),
-    "makeup_nobody": lambda: _("Everybody passed: nobody needs a makeup exam."),
-}
-STATUS = {
-    "unauthenticated": 401,
-    "invalid_login": 401,
-    "throttled": 429,
-    "disabled": 403,
-    "must_change_password": 403,
-    "not_found": 404,
-    "not_open": 409,
-    "not_eligible": 403,
-    "no_attempts_left": 409,
-    "submitted": 409,
-    "too_late": 409,
-    "unknown_question": 404,
-    "bad_answer": 422,
-    "bad_sequence": 422,
-    "bad_request": 400,
-    "csrf": 400,
-    "too_large": 413,
-    "server_error": 500,
-    "device_blocked": 409,
-    "network": 403,
-    "access_code": 403,
-    "bad_minutes": 422,
-    "training_required": 403,
-    "course_required": 403,
-    "not_submitted": 409,
-    "cancelled": 409,
-}
+#: The one error dialect: a refused action is an ``AnpeiError`` with a stable ``code`` (the API
+#: answers with it, tests assert it), the form ``field`` it concerns if any, and ``params`` for
+#: its message. Each feature's subclass names its ``domain``, whose catalogue (registered with
+#: ``catalogue``) words its codes; ``message`` is the one place they are translated, for
+#: services, forms and the API alike.
 
 
-def api_error(code: str, status: int | None = None, **extra):
+class AnpeiError(Exception):
+    """A refused action: ``code``, the form ``field`` it concerns (or None) and ``params``."""
+
+    domain = "core"
+
+    def __init__(self, code: str, field: str | None = None, **params):
+        super().__init__(code)
+        self.code, self.field, self.params = code, field, params
+
+    @property
+    def message(self) -> str:
+        """What to tell the user, in their language."""
+        return message(self.code, self.domain, **self.params)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status the API answers it with."""
+        return _STATUSES.get((self.domain, self.code), 400)
+
+
+class Refusals(AnpeiError):
+    """Several things wrong with one input at once (each an ``AnpeiError`` with its field)."""
+
+    def __init__(self, errors: list[AnpeiError]):
+        super().__init__("invalid")
+        self.errors = errors
+        self.args = (", ".join(f"{e.field}:{e.code}" for e in errors),)
+
+
+_MESSAGES: dict[tuple[str, str], Callable[..., str]] = {}
+_STATUSES: dict[tuple[str, str], int] = {}
+
+
+def catalogue(domain: str, messages: dict, statuses: dict[str, int] | None = None) -> None:
+    """Register a domain's codes: their messages (a function of the params, or a lazy string)
+    and, for the API, their HTTP statuses."""
+    for code, words in messages.items():
+        _MESSAGES[domain, code] = (
+            words if isinstance(words, FunctionType) else lambda words=words, **_p: str(words)
+        )
+    for code, status in (statuses or {}).items():
+        _STATUSES[domain, code] = status
+
+
+def message(code: str, domain: str = "core", **params) -> str:
+    """The message of ``code`` in the user's language (a domain's own, else the core's)."""
+    words = _MESSAGES.get((domain, code)) or _MESSAGES.get(("core", code))
+    if words is None:
+        words = _MESSAGES["core", "bad_request"]
+    return words(**params)
+
+
+def problem_message(problem) -> str:
+    """A ``question_bank.problems.Problem`` (an English msgid and its params), translated."""
+    return problem.render(_)
+
+
+catalogue(
+    "core",
+    {
+        "unauthenticated": lambda **p: _("Please log in."),
+        "invalid_login": lambda **p: _("Wrong login or password."),
+        "throttled": lambda **p: _("Too many failed logins. Try again later."),
+        "disabled": lambda **p: _("This account is disabled. Please contact the bureau."),
+        "must_change_password": lambda **p: _("Change your one-time password first."),
+        "not_found": lambda **p: _("Not found, or not yours."),
+        "bad_request": lambda **p: _("The request could not be understood."),
+        "csrf": lambda **p: _("The page has expired; reload it."),
+        "too_large": lambda **p: _("The request is too large."),
+        "server_error": lambda **p: _("Something went wrong on our side; the page will try again."),
+    },
+    {
+        "unauthenticated": 401,
+        "invalid_login": 401,
+        "throttled": 429,
+        "disabled": 403,
+        "must_change_password": 403,
+        "not_found": 404,
+        "bad_request": 400,
+        "csrf": 400,
+        "too_large": 413,
+        "server_error": 500,
+    },
+)
+
+
+def api_error(error: AnpeiError | str, status: int | None = None, **extra):
     """A JSON error response: ``{"error": {"code": ..., "message": ...}}``."""
-    body = {
-        "error": {"code": code, "message": MESSAGES.get(code, MESSAGES["bad_request"])(), **extra}
-    }
-    return jsonify(body), status or STATUS.get(code, 400)
+    if isinstance(error, str):
+        error = AnpeiError(error)
+    body = {"error": {"code": error.code, "message": error.message, **extra}}
+    return jsonify(body), status or error.status
 
 
 API_CODES = {

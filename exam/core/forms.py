@@ -7,6 +7,7 @@ from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from exam.core.errors import AnpeiError
 from exam.core.identifiers import (
     InvalidIdentifier,
     validate_credit_code,
@@ -72,3 +73,13 @@ def CreditCode():  # noqa: N802
 
 def Mobile():  # noqa: N802
     return Identifier(validate_mobile, _l("The number "))
+
+
+def put_on_form(form, refused: AnpeiError) -> None:
+    """Show a refusal on a form: each error on its field (on the form itself without one)."""
+    for error in getattr(refused, "errors", None) or [refused]:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors = [*form.form_errors, error.message]

@@ -207,7 +207,7 @@ def own_attempt(*columns):
                     check_device(attempt, current_device(), utcnow())
                 except services.ExamError as error:
                     db.session.commit()  # the refused device is on the organisers' console
-                    return api_error(error.code)
+                    return api_error(error)
             return view(*args, attempt=attempt, **kwargs)
 
         return wrapped
@@ -281,7 +281,7 @@ def start(exam_id: int):
         )
     except services.ExamError as error:
         db.session.commit()  # an overdue attempt closed on the way stays closed
-        return api_error(error.code)
+        return api_error(error)
     db.session.commit()
     return {"attempt_id": attempt.id, "url": url_for("exams.sit", attempt_id=attempt.id)}
 
@@ -371,7 +371,7 @@ def _full_save(body: dict, attempt: Attempt, question_id: int):
             stored = services.save_answer(attempt, question_id, body["answer"], body["seq"], now)
     except services.ExamError as error:
         db.session.commit()
-        return api_error(error.code)
+        return api_error(error)
     db.session.commit()
     return _saved(stored, body["seq"], now)
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import load_only
 
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User
-from exam.core.errors import MESSAGES
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.timeutil import utcnow
@@ -289,7 +288,7 @@ def act(exam_id: int, attempt_id: int, action: str):
             run(found, form, now)
     except ExamError as error:
         db.session.commit()
-        flash(MESSAGES[error.code](), "danger")
+        flash(error.message, "danger")
         return back
     db.session.commit()
     flash(done(form.minutes.data), "success")
@@ -363,7 +362,7 @@ def overrides(exam_id: int):
                 )
             except ExamError as error:
                 db.session.rollback()
-                flash(MESSAGES[error.code](), "danger")
+                flash(error.message, "danger")
             else:
                 db.session.commit()
                 flash(_("Saved: the new terms apply at once."), "success")
@@ -414,7 +413,7 @@ def makeup(exam_id: int):
         )
     except ExamError as error:
         db.session.rollback()
-        flash(MESSAGES[error.code](), "danger")
+        flash(error.message, "danger")
         return redirect(url_for("manage_exams.detail", exam_id=exam.id))
     from exam.exams.services import publish
 

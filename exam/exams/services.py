@@ -22,6 +22,7 @@ from exam.auth.models import User
 from exam.core.extensions import db, upsert
 from exam.exams import attempt_items, news
 from exam.exams.eligibility import is_eligible, person_is_eligible
+from exam.exams.errors import ExamError
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.people.models import Person
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
@@ -40,14 +41,6 @@ from question_bank.papers import (
 )
 from question_bank.problems import N_, Problem
 from question_bank.text import sanitise
-
-
-class ExamError(Exception):
-    """A refused exam action; ``code`` is stable (the API returns it), ``params`` explain."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
 
 
 def grace() -> timedelta:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from exam.accounts.forms import ActionForm
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
-from exam.core.errors import MESSAGES
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.exams import services
@@ -95,7 +94,7 @@ def _start_refusal(error) -> str:
             "Complete the online course “%(course)s” first: %(done)s of %(lessons)s lessons done.",
             **error.params,
         )
-    return MESSAGES[error.code]()
+    return error.message
 
 
 @bp.route("/attempts/<int:attempt_id>")

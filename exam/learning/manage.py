@@ -34,28 +34,13 @@ from exam.core.timeutil import local_today, utcnow
 from exam.core.web import CONTENT_SECURITY_POLICY
 from exam.learning.access import can_manage, get_course_or_404, get_lesson_or_404, managed_courses
 from exam.learning.blueprint import manage_bp as bp
+from exam.learning.errors import LearningError
 from exam.learning.forms import CourseForm, LessonForm, editable_text, lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
-from exam.learning.services import LearningError
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.people.naming import name_people, naming_errors
 from exam.questions.models import Topic
-
-UPLOAD_ERRORS = {
-    "empty": lambda p: _("The file is empty."),
-    "too_big": lambda p: _("The file is larger than the %(mb)s MB allowed for a lesson.", **p),
-    "not_pdf": lambda p: _(
-        "This file is not a PDF document that can be opened (whatever its name says). "
-        "Save it as PDF again and upload that."
-    ),
-    "not_video": lambda p: _(
-        "This file is not an MP4 or WebM video. Convert it to MP4 (H.264) and upload that."
-    ),
-    "too_many_pages": lambda p: _(
-        "The document has more than %(limit)s pages; split it into several lessons.", **p
-    ),
-}
 
 
 def _check_action() -> None:
@@ -302,7 +287,7 @@ def lesson(course_id: int, lesson_id: int | None):
                     )
             except LearningError as error:
                 db.session.rollback()
-                form.file.errors.append(UPLOAD_ERRORS[error.code](error.params))
+                form.file.errors.append(error.message)
             else:
                 lesson = _save_lesson(course, lesson, form, stored)
                 db.session.commit()

@@ -22,6 +22,7 @@ from sqlalchemy import case, func, select
 from exam.core.extensions import db, upsert
 from exam.core.timeutil import display_zone
 from exam.learning import signals
+from exam.learning.errors import LearningError
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress, course_topic
 from exam.people.models import Person
 from exam.people.rules import matches
@@ -32,12 +33,6 @@ from exam.questions.models import Topic
 SEEK_SLACK = 3.0
 #: The fastest playback that counts as watching (the page offers up to this speed).
 MAX_RATE = 2.0
-
-
-class LearningError(Exception):
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
 
 
 # --- who studies what ---------------------------------------------------------------------------

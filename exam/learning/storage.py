@@ -27,8 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from exam.core.extensions import db
+from exam.learning.errors import LearningError
 from exam.learning.models import LessonFile, LessonKind
-from exam.learning.services import LearningError
 
 MAX_PAGES = 300
 #: Width of a PDF page's picture; a very tall page is scaled down to ``PAGE_MAX_HEIGHT``.

@@ -9,30 +9,16 @@ from __future__ import annotations
 import math
 
 from flask import abort, current_app, jsonify, render_template, request, send_file
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
+from exam.core.errors import api_error
 from exam.core.extensions import db
 from exam.core.timeutil import local_today, utcnow
 from exam.learning import services
 from exam.learning.blueprint import bp
 from exam.learning.models import Course, Lesson, LessonKind
-
-BEAT_ERRORS = {
-    "not_assigned": (lambda: _("This lesson is not among your courses."), 404),
-    "bad_position": (
-        lambda: _("The lesson page sent a position it cannot have; reload the page."),
-        422,
-    ),
-    "bad_request": (
-        lambda: _(
-            "The lesson page sent something the server does not understand; reload the page."
-        ),
-        400,
-    ),
-}
 
 
 def _person():
@@ -141,8 +127,7 @@ def beat(lesson_id: int):
         )
     except services.LearningError as error:
         db.session.rollback()
-        message, status = BEAT_ERRORS[error.code]
-        return jsonify(error={"code": error.code, "message": message()}), status
+        return api_error(error)
     db.session.commit()
     return jsonify(
         credited=result.credited,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam.auth.access import MANAGERS, roles_required
+from exam.core.errors import problem_message
 from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import claim_pending, download, keep_pending
@@ -17,7 +18,6 @@ from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
 from exam.questions.services import parse_upload, where
-from exam.questions.views import render_problem
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
 
@@ -26,7 +26,7 @@ PURPOSE = "questions"
 
 
 def _problems(plan) -> list[tuple[str, str]]:
-    return [(where(position), render_problem(problem)) for position, problem in plan.problems]
+    return [(where(position), problem_message(problem)) for position, problem in plan.problems]
 
 
 @bp.route("/import", methods=["GET", "POST"])

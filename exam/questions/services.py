@@ -16,6 +16,7 @@ from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.uploads import spreadsheet_error_message
 from exam.people.models import Sector
+from exam.questions.errors import TransitionError
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from question_bank import formats
 from question_bank.model import ParseResult, QuestionData, Usage
@@ -34,14 +35,6 @@ VERSION_FIELDS = (
     "legal_source",
     "roles",
 )
-
-
-class TransitionError(ValueError):
-    """A lifecycle step that is not allowed now; ``reason`` is a stable key."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def review_required() -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from exam.audit.services import apply_changes, record
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
+from exam.core.errors import problem_message
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
@@ -33,27 +34,12 @@ from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
 
-TRANSITION_ERRORS = {
-    "wrong_status": lambda: _("That step is not possible in the question's present status."),
-    "needs_review": lambda: _(
-        "Review is switched on: another person must approve the question first."
-    ),
-    "own_question": lambda: _("You wrote this version; another person must approve it."),
-    "unknown": lambda: _("Unknown step."),
-    "changed": lambda: _(
-        "The question has been changed since you opened it; look at the new version first."
-    ),
-}
 ACTION_LABELS = {
     "approve": lambda: _("Approve"),
     "activate": lambda: _("Put into use"),
     "retire": lambda: _("Retire"),
     "restore": lambda: _("Restore as draft"),
 }
-
-
-def render_problem(problem: Problem) -> str:
-    return problem.render(_)
 
 
 @bp.app_template_filter("answer_key")
@@ -187,7 +173,7 @@ def edit(question_id: int | None):
     if form.validate_on_submit():
         data, problems = _data_from(form)
         for problem in problems:
-            form.stem.errors.append(render_problem(problem))
+            form.stem.errors.append(problem_message(problem))
         if data is not None and not problems:
             topics = db.session.scalars(
                 select(Topic).where(Topic.id.in_(form.topics.data or []))
@@ -249,7 +235,7 @@ def act(question_id: int, action: str):
             version=parse_id(request.form.get("version", "")),
         )
     except services.TransitionError as exc:
-        flash(TRANSITION_ERRORS[exc.reason](), "warning")
+        flash(exc.message, "warning")
         return redirect(url_for("questions.detail", question_id=question.id))
     db.session.commit()
     flash(_("Done: %(status)s.", status=question.status_label), "success")

@@ -16,12 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from exam.core.forms import MultiCheckboxField, PlainText
-from exam.screenings.models import MAX_FILM_MINUTES, MAX_HEADCOUNT, MAX_HOURS
-from exam.screenings.services import MAX_LINES
-
-HEADCOUNT_RANGE = _l(
-    "Enter a number from 0 to %(max)s, or leave it empty if nobody counted.", max=MAX_HEADCOUNT
-)
+from exam.screenings.errors import HEADCOUNT_RANGE
+from exam.screenings.models import MAX_FILM_MINUTES, MAX_HEADCOUNT, MAX_HOURS, MAX_LINES
 
 
 class FilmForm(FlaskForm):

@@ -8,7 +8,7 @@ their file. See ``exam.screenings.services.count_person_times``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +19,11 @@ from exam.core.timeutil import UTCDateTime, utcnow
 #: Limits of a screening, checked by the service and the forms, and kept by the database.
 MAX_HOURS = 8.0
 MAX_HEADCOUNT = 100_000
+#: Lines of ID numbers or mobiles taken in one go.
+MAX_LINES = 500
+#: Screenings are recorded from this year on, and at most this far ahead.
+EARLIEST_YEAR = 2000
+LATEST_AHEAD = timedelta(days=366)
 MAX_FILM_MINUTES = 600
 
 screening_film = Table(

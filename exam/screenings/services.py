@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -26,34 +26,18 @@ from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, Sector, Town
 from exam.people.naming import Naming, look_up, read_entries
 from exam.screenings import signals
+from exam.screenings.errors import InvalidInput, ScreeningError
 from exam.screenings.models import (
+    EARLIEST_YEAR,
+    LATEST_AHEAD,
     MAX_FILM_MINUTES,
     MAX_HEADCOUNT,
     MAX_HOURS,
+    MAX_LINES,
     Film,
     Screening,
     ScreeningAttendance,
 )
-
-#: Lines of ID numbers or mobiles taken in one go.
-MAX_LINES = 500
-#: Screenings are recorded from this year on, and at most this far ahead.
-EARLIEST_YEAR = 2000
-LATEST_AHEAD = timedelta(days=366)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason input was refused: the field it concerns and a code the view words."""
-
-    field: str
-    code: str
-
-
-class InvalidInput(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__(", ".join(f"{p.field}:{p.code}" for p in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -238,13 +222,13 @@ def save_film(film: Film | None, data: FilmData) -> Film:
     title = data.title.strip()
     problems = []
     if not title:
-        problems.append(Problem("title", "required"))
+        problems.append(ScreeningError("required", "title"))
     elif db.session.scalar(
         select(Film.id).where(Film.title == title, Film.id != (film.id if film else None))
     ):
-        problems.append(Problem("title", "duplicate_title"))
+        problems.append(ScreeningError("duplicate_title", "title"))
     if data.duration_minutes is None or not 0 < data.duration_minutes <= MAX_FILM_MINUTES:
-        problems.append(Problem("duration_minutes", "duration"))
+        problems.append(ScreeningError("duration", "duration_minutes"))
     if problems:
         raise InvalidInput(problems)
     values = {
@@ -271,31 +255,31 @@ def save_film(film: Film | None, data: FilmData) -> Film:
 
 def _screening_problems(
     screening: Screening | None, data: ScreeningData, now: datetime
-) -> list[Problem]:
+) -> list[ScreeningError]:
     problems = []
     if not data.film_ids:
-        problems.append(Problem("film_ids", "no_film"))
+        problems.append(ScreeningError("no_film", "film_ids"))
     elif len(set(data.film_ids)) != db.session.scalar(
         select(func.count(Film.id)).where(Film.id.in_(data.film_ids))
     ):
-        problems.append(Problem("film_ids", "unknown_film"))
+        problems.append(ScreeningError("unknown_film", "film_ids"))
     if data.hours is None or not 0 <= data.hours <= MAX_HOURS:
-        problems.append(Problem("hours", "hours"))
+        problems.append(ScreeningError("hours", "hours"))
     for name in ("headcount_cadres", "headcount_workers"):
         value = getattr(data, name)
         if value is not None and not 0 <= value <= MAX_HEADCOUNT:
-            problems.append(Problem(name, "headcount"))
+            problems.append(ScreeningError("headcount", name))
     if data.sector_id is not None and db.session.get(Sector, data.sector_id) is None:
-        problems.append(Problem("sector_id", "unknown"))
+        problems.append(ScreeningError("unknown", "sector_id"))
     if data.town_id is not None and db.session.get(Town, data.town_id) is None:
-        problems.append(Problem("town_id", "unknown"))
+        problems.append(ScreeningError("unknown", "town_id"))
     if data.starts_at.year < EARLIEST_YEAR or data.starts_at > now + LATEST_AHEAD:
-        problems.append(Problem("starts_at", "date"))
+        problems.append(ScreeningError("date", "starts_at"))
     elif data.starts_at > now:
         # Nobody can have attended a screening that has not started.
         counted = data.headcount_cadres is not None or data.headcount_workers is not None
         if counted or (screening is not None and named_count(screening)):
-            problems.append(Problem("starts_at", "future_attendance"))
+            problems.append(ScreeningError("future_attendance", "starts_at"))
     return problems
 
 
@@ -371,11 +355,11 @@ def add_attendees(
     now = now or utcnow()
     entries = read_entries(text)
     if not entries:
-        raise InvalidInput([Problem("lines", "required")])
+        raise InvalidInput([ScreeningError("required", "lines")])
     if len(entries) > MAX_LINES:
-        raise InvalidInput([Problem("lines", "too_many")])
+        raise InvalidInput([ScreeningError("too_many", "lines")])
     if screening.starts_at > now:
-        raise InvalidInput([Problem("lines", "not_started")])
+        raise InvalidInput([ScreeningError("not_started", "lines")])
     result = AttendanceResult(naming=look_up(entries, people))
     if not result.naming.complete:
         return result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +18,7 @@ from exam.accounts.forms import ActionForm
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.core.forms import options
+from exam.core.forms import options, put_on_form
 from exam.core.i18n import select_locale
 from exam.core.timeutil import from_form_time as _utc
 from exam.core.timeutil import local_today, utcnow
@@ -32,10 +31,8 @@ from exam.people.scope import current_scope
 from exam.screenings import services
 from exam.screenings.access import can_manage, get_screening_or_404, visible_screenings
 from exam.screenings.blueprint import bp
-from exam.screenings.forms import HEADCOUNT_RANGE, AttendanceForm, FilmForm, ScreeningForm
+from exam.screenings.forms import AttendanceForm, FilmForm, ScreeningForm
 from exam.screenings.models import (
-    MAX_FILM_MINUTES,
-    MAX_HOURS,
     Film,
     Screening,
     ScreeningAttendance,
@@ -43,37 +40,15 @@ from exam.screenings.models import (
 )
 
 #: What each refusal of the services says, in the user's language.
-MESSAGES = {
-    "required": _l("This field is required."),
-    "duplicate_title": _l("A film with this title is already in the library."),
-    "duration": _l("A film lasts from 1 to %(max)s minutes.", max=MAX_FILM_MINUTES),
-    "no_film": _l("Choose at least one film."),
-    "unknown_film": _l("A film chosen is no longer in the library; choose again."),
-    "hours": _l("Hours must be from 0 to %(max)s.", max=int(MAX_HOURS)),
-    "headcount": HEADCOUNT_RANGE,
-    "unknown": _l("Choose from the list."),
-    "date": _l(
-        "Enter a date from the year %(year)s up to a year from now.", year=services.EARLIEST_YEAR
-    ),
-    "future_attendance": _l(
-        "This screening has not started yet: nobody can have attended it. Leave the "
-        "headcounts empty until it has been held."
-    ),
-    "too_many": _l("At most %(n)s lines at a time.", n=services.MAX_LINES),
-    "not_started": _l(
-        "This screening has not started yet: record who attended once it has been held."
-    ),
-}
 
 
 # --- scope -------------------------------------------------------------------------------------
 
 
-def _refuse(form, problems: list[services.Problem]) -> None:
+def _refuse(form, refused: services.InvalidInput) -> None:
     """Put the services' refusals on the form's fields."""
     db.session.rollback()
-    for problem in problems:
-        getattr(form, problem.field).errors.append(str(MESSAGES[problem.code]))
+    put_on_form(form, refused)
 
 
 # --- screenings ----------------------------------------------------------------------------------
@@ -175,7 +150,7 @@ def edit(screening_id: int | None):
             try:
                 screening = services.save_screening(screening, data, current_user)
             except services.InvalidInput as refused:
-                _refuse(form, refused.problems)
+                _refuse(form, refused)
             else:
                 db.session.commit()
                 flash(_("Saved."), "success")
@@ -237,7 +212,7 @@ def add_attendance(screening_id: int):
             screening, form.lines.data, visible_people(current_user), current_user
         )
     except services.InvalidInput as refused:
-        _refuse(form, refused.problems)
+        _refuse(form, refused)
         return _detail(screening, form)
     if not result.naming.complete:
         db.session.rollback()
@@ -310,7 +285,7 @@ def edit_film(film_id: int | None):
         try:
             services.save_film(film, data)
         except services.InvalidInput as refused:
-            _refuse(form, refused.problems)
+            _refuse(form, refused)
         else:
             db.session.commit()
             flash(_("Saved."), "success")

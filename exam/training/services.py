@@ -27,6 +27,7 @@ from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
 from exam.people.scope import scope_of
 from exam.training import signals
+from exam.training.errors import TrainingError
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
 from exam.training.obligations import Requirement, requirement
 
@@ -36,12 +37,6 @@ CODE_SECONDS = 120
 EARLY_SIGNIN = timedelta(minutes=30)
 #: Most hours one session may credit (a day-long course is 8).
 MAX_SESSION_HOURS = 40
-
-
-class TrainingError(Exception):
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
 
 
 def new_secret() -> str:

@@ -26,6 +26,7 @@ from exam.accounts.forms import ActionForm
 from exam.audit.services import record
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
+from exam.core.errors import message
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
@@ -42,24 +43,6 @@ from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
 from exam.training.services import upcoming_for
 
-MESSAGES = {
-    "cancelled": lambda: _("This session has been cancelled."),
-    "over": lambda: _("This session is over."),
-    "not_invited": lambda: _("This session is not for you."),
-    "bad_code": lambda: _(
-        "This sign-in code is not valid or has expired: scan the code on the screen again."
-    ),
-    "signin_closed": lambda: _(
-        "Sign-in is open only from half an hour before the session until it ends."
-    ),
-    "not_started": lambda: _("The roll can be taken from half an hour before the session starts."),
-    "capacity_below_enrolled": lambda: _("More people are already enrolled than these seats."),
-    "external_off": lambda: _("The bureau does not count outside training."),
-    "bad_hours": lambda: _("Between 0.5 and 40 hours."),
-    "started": lambda: _(
-        "The session has started (or you have signed in): the place can no longer be given up."
-    ),
-}
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 
 
@@ -223,7 +206,7 @@ def edit(session_id: int | None):
                 services.set_capacity(session, form.capacity.data)
             except services.TrainingError as error:
                 db.session.rollback()
-                form.capacity.errors.append(MESSAGES[error.code]())
+                form.capacity.errors.append(error.message)
                 return render_template("training/form.html", form=form, session=session)
             for name in (
                 "title",
@@ -320,7 +303,7 @@ def rollcall(session_id: int):
         )
     except services.TrainingError as error:
         db.session.rollback()
-        flash(MESSAGES[error.code](), "danger")
+        flash(error.message, "danger")
         return redirect(url_for("training.detail", session_id=session.id))
     db.session.commit()
     flash(
@@ -445,7 +428,7 @@ def person_hours(person_id: int):
                     evidence_type=kind,
                 )
             except services.TrainingError as error:
-                flash(MESSAGES[error.code](), "danger")
+                flash(error.message, "danger")
             else:
                 db.session.commit()
                 flash(_("Saved: the hours count in this person's ledger."), "success")
@@ -546,7 +529,7 @@ def enrol(session_id: int, action: str):
             message = _("You have given up your place.")
     except services.TrainingError as error:
         db.session.rollback()
-        flash(MESSAGES[error.code](), "danger")
+        flash(error.message, "danger")
         return redirect(url_for("training.mine"))
     db.session.commit()
     flash(message, "success")
@@ -570,11 +553,11 @@ def signin(session_id: int):
             db.session.commit()
         except services.TrainingError as problem:
             db.session.rollback()
-            error = MESSAGES[problem.code]()
+            error = problem.message
     elif not services.code_valid(session, code, now):
-        error = MESSAGES["bad_code"]()
+        error = message("bad_code", "training")
     elif not services.signin_open(session, now):
-        error = MESSAGES["signin_closed"]()
+        error = message("signin_closed", "training")
     return render_template(
         "training/signin.html",
         session=session,
