@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from exam.accounts.blueprint import bp
 from exam.accounts.forms import ActionForm, StaffAccountForm
 from exam.audit.services import record
 from exam.auth import services as auth
@@ -27,7 +26,6 @@ def get_user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/")
 @roles_required(UserRole.ADMIN)
 def index():
     query = select(User).outerjoin(Person, User.person_id == Person.id)
@@ -75,8 +73,6 @@ def _staff_form(user: User | None) -> StaffAccountForm:
     return form
 
 
-@bp.route("/new", methods=["GET", "POST"], defaults={"user_id": None})
-@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN)
 def edit(user_id: int | None):
     user = get_user_or_404(user_id) if user_id else None
@@ -143,7 +139,6 @@ def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> Use
     return user
 
 
-@bp.route("/<int:user_id>")
 @roles_required(UserRole.ADMIN)
 def detail(user_id: int):
     user = get_user_or_404(user_id)
@@ -152,7 +147,9 @@ def detail(user_id: int):
     )
 
 
-def _act(user_id: int, action: str):
+@roles_required(UserRole.ADMIN)
+def act(user_id: int, action: str):
+    """Reset the password of, disable, enable or unlock an account (one endpoint each)."""
     user = get_user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -175,12 +172,3 @@ def _act(user_id: int, action: str):
     record(f"account.{action}", user, user.username)
     db.session.commit()
     return redirect(url_for("accounts.detail", user_id=user.id))
-
-
-for _action in ("reset_password", "disable", "enable", "unlock"):
-    bp.add_url_rule(
-        f"/<int:user_id>/{_action.replace('_', '-')}",
-        _action,
-        roles_required(UserRole.ADMIN)(lambda user_id, a=_action: _act(user_id, a)),
-        methods=["POST"],
-    )

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 from flask import render_template, request
 from sqlalchemy import or_, select
 
-from exam.audit.blueprint import bp
 from exam.audit.models import AuditEntry
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
@@ -27,7 +26,6 @@ def _local_day_start(text: str | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=display_zone())
 
 
-@bp.route("/")
 @roles_required(UserRole.ADMIN)
 def index():
     query = select(AuditEntry)

@@ -1,7 +1,9 @@
-"""The auth blueprint; views declares its routes on it."""
+"""The auth blueprint and its URL map: every route of the feature on one screen, with the
+signals it subscribes to."""
 
 from flask import Blueprint
 
+from exam.auth import views
 from exam.auth.models import UserRole
 from exam.auth.services import load_user
 from exam.core.extensions import login_manager
@@ -20,5 +22,7 @@ def _roles() -> dict:
     return {"UserRole": UserRole}
 
 
-# The route modules, imported last: they import the blueprint above.
-from exam.auth import views  # noqa: E402, F401
+# The URL map.
+bp.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
+bp.add_url_rule("/password", view_func=views.change_password, methods=["GET", "POST"])

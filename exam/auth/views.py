@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from exam.auth import services
-from exam.auth.blueprint import bp
 from exam.auth.forms import ChangePasswordForm, LoginForm
 from exam.core.errors import message
 from exam.core.extensions import db
@@ -31,7 +30,6 @@ def login_error_message(result: services.LoginResult) -> str:
     return _("Wrong login or password.")
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -50,14 +48,12 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()

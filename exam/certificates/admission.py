@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import User, UserRole
-from exam.certificates.blueprint import bp
 from exam.certificates.views import PDF
 from exam.core.extensions import db
 from exam.core.identifiers import mask_id_number
@@ -98,7 +97,6 @@ def _manageable_exam(exam_id: int) -> Exam:
     return get_exam_or_404(exam_id)
 
 
-@bp.route("/manage/exams/<int:exam_id>/admission.pdf")
 @roles_required(*MANAGERS)
 def admission_all(exam_id: int):
     exam = _manageable_exam(exam_id)
@@ -111,7 +109,6 @@ def admission_all(exam_id: int):
     )
 
 
-@bp.route("/manage/exams/<int:exam_id>/admission/<int:person_id>.pdf")
 @roles_required(*MANAGERS)
 def admission_one(exam_id: int, person_id: int):
     exam = _manageable_exam(exam_id)
@@ -124,7 +121,6 @@ def admission_one(exam_id: int, person_id: int):
     return download(_render(exam, [user]), f"准考证-{person.name}.pdf", PDF)
 
 
-@bp.route("/exams/<int:exam_id>/admission.pdf")
 @roles_required(UserRole.CANDIDATE)
 def admission_mine(exam_id: int):
     exam = db.session.get(Exam, exam_id)

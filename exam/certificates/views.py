@@ -20,7 +20,6 @@ from exam.accounts.forms import ActionForm
 from exam.auth.access import MANAGERS, STAFF, roles_required
 from exam.auth.models import User, UserRole
 from exam.certificates import services
-from exam.certificates.blueprint import bp, verify_bp
 from exam.certificates.models import Certificate, CertificateStatus, SiteSetting
 from exam.core.extensions import db
 from exam.core.forms import PlainText
@@ -49,7 +48,6 @@ class SealForm(FlaskForm):
 # --- the public verification page -------------------------------------------------------
 
 
-@verify_bp.route("/verify")
 def lookup():
     number = request.args.get("number", "")
     if number:
@@ -57,7 +55,6 @@ def lookup():
     return render_template("certificates/verify.html", certificate=None, number="")
 
 
-@verify_bp.route("/verify/<number>")
 def show(number: str):
     now = utcnow()
     if not services.lookup_allowed(request.remote_addr or "", now):
@@ -99,7 +96,6 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
     return certificate
 
 
-@bp.route("/certificates")
 @roles_required(UserRole.CANDIDATE)
 def mine():
     certificates = db.session.scalars(
@@ -108,7 +104,6 @@ def mine():
     return render_template("certificates/mine.html", certificates=certificates, today=local_today())
 
 
-@bp.route("/certificates/<int:certificate_id>.pdf")
 @roles_required(UserRole.CANDIDATE, *STAFF)
 def pdf(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
@@ -133,7 +128,6 @@ def pdf(certificate_id: int):
 # --- organisers -------------------------------------------------------------------------------
 
 
-@bp.route("/manage/certificates")
 @roles_required(*STAFF)
 def index():
     today = local_today()
@@ -205,7 +199,6 @@ def _notice_days() -> int:
     return current_app.config["CERTIFICATE_NOTICE_DAYS"]
 
 
-@bp.route("/manage/certificates/<int:certificate_id>")
 @roles_required(*STAFF)
 def detail(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
@@ -221,9 +214,6 @@ def detail(certificate_id: int):
     )
 
 
-@bp.route(
-    "/manage/certificates/<int:certificate_id>/<any(revoke, reissue):action>", methods=["POST"]
-)
 @roles_required(*MANAGERS)
 def act(certificate_id: int, action: str):
     certificate = _certificate_or_404(certificate_id)
@@ -259,7 +249,6 @@ def _exam_or_404(exam_id: int) -> Exam:
     return get_exam_or_404(exam_id)
 
 
-@bp.route("/manage/exams/<int:exam_id>/certificates")
 @roles_required(*MANAGERS)
 def for_exam(exam_id: int):
     exam = _exam_or_404(exam_id)
@@ -288,7 +277,6 @@ def _exam_counts(exam: Exam) -> dict:
     return {"total": total, "pending": pending}
 
 
-@bp.route("/manage/exams/<int:exam_id>/certificates/issue", methods=["POST"])
 @roles_required(*MANAGERS)
 def issue_missing(exam_id: int):
     exam = _exam_or_404(exam_id)
@@ -307,7 +295,6 @@ def issue_missing(exam_id: int):
     return redirect(url_for("certificates.for_exam", exam_id=exam.id))
 
 
-@bp.route("/manage/exams/<int:exam_id>/certificates/render", methods=["POST"])
 @roles_required(*MANAGERS)
 def render_batch(exam_id: int):
     """One step of preparing a bulk download: render a batch, say how far it is."""
@@ -317,7 +304,6 @@ def render_batch(exam_id: int):
     return jsonify(_exam_counts(exam))
 
 
-@bp.route("/manage/exams/<int:exam_id>/certificates.zip")
 @roles_required(*MANAGERS)
 def exam_zip(exam_id: int):
     exam = _exam_or_404(exam_id)
@@ -345,7 +331,6 @@ def exam_zip(exam_id: int):
     )
 
 
-@bp.route("/manage/certificates/seal", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN)
 def seal():
     form = SealForm()
@@ -373,7 +358,6 @@ def seal():
     )
 
 
-@bp.route("/manage/certificates/seal.png")
 @roles_required(UserRole.ADMIN)
 def seal_image():
     data = services.seal() or abort(404)
@@ -396,6 +380,5 @@ def _seal_problem(data: bytes) -> str | None:
     return None
 
 
-@verify_bp.app_context_processor
 def certificate_labels() -> dict:
     return {"CertificateStatus": CertificateStatus}

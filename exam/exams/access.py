@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.exams.models import Exam
+from exam.exams.examday import (
+    closed_for_everybody,
+)
+from exam.exams.models import Attempt, Exam, ReviewPolicy
 from exam.people.scope import scope_of
 
 
@@ -24,3 +29,30 @@ def get_exam_or_404(exam_id: int) -> Exam:
     if exam is None or not can_manage(current_user, exam):
         abort(404)
     return exam
+
+
+def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
+    """The current candidate's own attempt, or None (another person's attempt is not found).
+
+    ``columns`` limits what is loaded (a save needs neither the page's JSON nor the result).
+    """
+    query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id)
+    if columns:
+        query = query.options(
+            load_only(
+                Attempt.id,
+                Attempt.user_id,
+                Attempt.exam_id,
+                Attempt.deadline,
+                Attempt.submitted_at,
+                *columns,
+            )
+        )
+    return db.session.scalar(query)
+
+
+def review_allowed(attempt: Attempt, now) -> bool:
+    policy = attempt.exam.review_policy
+    return policy == ReviewPolicy.IMMEDIATELY or (
+        policy == ReviewPolicy.AFTER_CLOSE and closed_for_everybody(attempt.exam, now)
+    )

@@ -15,7 +15,6 @@ from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 from sqlalchemy import select
-from sqlalchemy.orm import load_only
 
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate
@@ -23,16 +22,16 @@ from exam.core.errors import api_error
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
 from exam.exams import services, signals
+from exam.exams.access import get_attempt_or_404, review_allowed
 from exam.exams.blueprint import api_bp as blp
 from exam.exams.eligibility import is_eligible
 from exam.exams.examday import (
     check_device,
     check_network,
-    closed_for_everybody,
     focus_lost,
     terms_for,
 )
-from exam.exams.models import Attempt, Exam, ReviewPolicy
+from exam.exams.models import Attempt, Exam
 from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
@@ -167,26 +166,6 @@ def login(args):
 
 
 csrf.exempt(login)
-
-
-def get_attempt_or_404(attempt_id: int, *columns) -> Attempt | None:
-    """The current candidate's own attempt, or None (another person's attempt is not found).
-
-    ``columns`` limits what is loaded (a save needs neither the page's JSON nor the result).
-    """
-    query = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == current_user.id)
-    if columns:
-        query = query.options(
-            load_only(
-                Attempt.id,
-                Attempt.user_id,
-                Attempt.exam_id,
-                Attempt.deadline,
-                Attempt.submitted_at,
-                *columns,
-            )
-        )
-    return db.session.scalar(query)
 
 
 def own_attempt(*columns):
@@ -475,13 +454,6 @@ def result(attempt: Attempt):
     result = _result(attempt)
     db.session.commit()
     return result
-
-
-def review_allowed(attempt: Attempt, now) -> bool:
-    policy = attempt.exam.review_policy
-    return policy == ReviewPolicy.IMMEDIATELY or (
-        policy == ReviewPolicy.AFTER_CLOSE and closed_for_everybody(attempt.exam, now)
-    )
 
 
 def _result(attempt: Attempt) -> dict:

@@ -17,7 +17,6 @@ from exam.core.timeutil import utcnow
 from exam.core.web import parse_id
 from exam.exams import examday
 from exam.exams.access import get_exam_or_404
-from exam.exams.blueprint import manage_bp as bp
 from exam.exams.eligibility import candidates_of
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
 from exam.exams.manage import _local, _utc
@@ -160,14 +159,12 @@ def console_rows(exam: Exam, now) -> list[dict]:
     return rows
 
 
-@bp.route("/<int:exam_id>/invigilate")
 @roles_required(*MANAGERS)
 def invigilate(exam_id: int):
     exam = get_exam_or_404(exam_id)
     return render_template("exams/invigilate.html", exam=exam)
 
 
-@bp.route("/<int:exam_id>/invigilate.json")
 @roles_required(*MANAGERS)
 def invigilate_data(exam_id: int):
     exam = get_exam_or_404(exam_id)
@@ -219,7 +216,6 @@ def _attempt_or_404(exam: Exam, attempt_id: int) -> Attempt:
     return attempt
 
 
-@bp.route("/<int:exam_id>/attempts/<int:attempt_id>")
 @roles_required(*MANAGERS)
 def attempt(exam_id: int, attempt_id: int):
     exam = get_exam_or_404(exam_id)
@@ -265,10 +261,6 @@ ACTIONS = {
 }
 
 
-@bp.route(
-    "/<int:exam_id>/attempts/<int:attempt_id>/<any(extend, reopen, allow_device, cancel):action>",
-    methods=["POST"],
-)
 @roles_required(*MANAGERS)
 def act(exam_id: int, attempt_id: int, action: str):
     exam = get_exam_or_404(exam_id)
@@ -312,7 +304,6 @@ def _override_form() -> OverrideForm:
     return form
 
 
-@bp.route("/<int:exam_id>/overrides", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def overrides(exam_id: int):
     exam = get_exam_or_404(exam_id)
@@ -375,7 +366,6 @@ def overrides(exam_id: int):
     )
 
 
-@bp.route("/<int:exam_id>/overrides/<int:override_id>/delete", methods=["POST"])
 @roles_required(*MANAGERS)
 def delete_override(exam_id: int, override_id: int):
     from exam.accounts.forms import ActionForm
@@ -393,7 +383,6 @@ def delete_override(exam_id: int, override_id: int):
 # --- the makeup exam ----------------------------------------------------------------------
 
 
-@bp.route("/<int:exam_id>/makeup", methods=["POST"])
 @roles_required(*MANAGERS)
 def makeup(exam_id: int):
     exam = get_exam_or_404(exam_id)

@@ -19,7 +19,6 @@ from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
 from exam.exams import examday, news, services
 from exam.exams.access import can_manage, get_exam_or_404
-from exam.exams.blueprint import manage_bp as bp
 from exam.exams.forms import ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.learning.models import Course
@@ -28,7 +27,6 @@ from exam.questions.models import Topic
 from question_bank.spreadsheets import Table, write_xlsx
 
 
-@bp.route("/")
 @roles_required(*MANAGERS)
 def index():
     now = utcnow()
@@ -148,8 +146,6 @@ def _integrity(exam: Exam, form: ExamForm) -> None:
     exam.access_code = (form.access_code.data or "").strip().upper() or None
 
 
-@bp.route("/new", methods=["GET", "POST"], defaults={"exam_id": None})
-@bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(exam_id: int | None):
     exam = get_exam_or_404(exam_id) if exam_id else None
@@ -217,7 +213,6 @@ def edit(exam_id: int | None):
     return render_template("exams/manage_form.html", form=form, exam=exam, drawn=drawn)
 
 
-@bp.route("/<int:exam_id>")
 @roles_required(*MANAGERS)
 def detail(exam_id: int):
     exam = get_exam_or_404(exam_id)
@@ -251,7 +246,6 @@ def detail(exam_id: int):
     )
 
 
-@bp.route("/<int:exam_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(exam_id: int):
     from exam.accounts.forms import ActionForm
@@ -269,7 +263,6 @@ def publish(exam_id: int):
     return redirect(url_for("manage_exams.detail", exam_id=exam.id))
 
 
-@bp.route("/<int:exam_id>/attempts.xlsx")
 @roles_required(*MANAGERS)
 def export(exam_id: int):
     exam = get_exam_or_404(exam_id)

@@ -13,8 +13,7 @@ from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.exams import services
-from exam.exams.api import get_attempt_or_404, review_allowed
-from exam.exams.blueprint import bp
+from exam.exams.access import get_attempt_or_404, review_allowed
 from exam.exams.eligibility import is_eligible
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
@@ -22,7 +21,6 @@ from exam.exams.sitting import current_device
 from exam.questions.access import get_question_or_404
 
 
-@bp.route("/exams")
 @roles_required(UserRole.CANDIDATE)
 def index():
     now = utcnow()
@@ -61,7 +59,6 @@ def index():
     )
 
 
-@bp.route("/exams/<int:exam_id>/start", methods=["POST"])
 @roles_required(UserRole.CANDIDATE)
 def start(exam_id: int):
     from exam.accounts.forms import ActionForm
@@ -97,7 +94,6 @@ def _start_refusal(error) -> str:
     return error.message
 
 
-@bp.route("/attempts/<int:attempt_id>")
 @roles_required(UserRole.CANDIDATE)
 def sit(attempt_id: int):
     """The exam page; the paper itself comes from the API, never with its answer key."""
@@ -109,7 +105,6 @@ def sit(attempt_id: int):
     return render_template("exams/sit.html", attempt=attempt)
 
 
-@bp.route("/attempts/<int:attempt_id>/result")
 @roles_required(UserRole.CANDIDATE)
 def result(attempt_id: int):
     attempt = get_attempt_or_404(attempt_id) or abort(404)
@@ -144,7 +139,6 @@ def _topic_names() -> dict[str, str]:
     return {t.code: t.name for t in db.session.scalars(select(Topic))}
 
 
-@bp.route("/questions/<int:question_id>/regrade", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def regrade_question(question_id: int):
     """Grade submitted papers again by this question's corrected version (logged)."""

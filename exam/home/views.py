@@ -8,13 +8,11 @@ from sqlalchemy import func, select
 
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
-from exam.home.blueprint import bp
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Person, Town, enterprise_sector
 from exam.people.services import counts_by_sector_and_role
 
 
-@bp.route("/")
 @login_required
 def index():
     from exam.core.timeutil import utcnow

@@ -33,7 +33,6 @@ from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today, utcnow
 from exam.core.web import CONTENT_SECURITY_POLICY
 from exam.learning.access import can_manage, get_course_or_404, get_lesson_or_404, managed_courses
-from exam.learning.blueprint import manage_bp as bp
 from exam.learning.errors import LearningError
 from exam.learning.forms import CourseForm, LessonForm, editable_text, lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
@@ -48,15 +47,13 @@ def _check_action() -> None:
         abort(400)
 
 
-@bp.app_template_filter("lesson_html")
 def lesson_html_filter(body: str | None) -> Markup:
     """A text lesson's page for a template: ``{{ lesson.body|lesson_html }}`` (sanitised again,
     with the headings, tables and quotations that the question-text filter ``rich`` drops)."""
     return Markup(lesson_html(body or ""))  # noqa: S704 - sanitised by nh3
 
 
-@bp.url_value_preprocessor
-def _lesson_upload_limit(endpoint: str | None, values: dict | None) -> None:
+def lesson_upload_limit(endpoint: str | None, values: dict | None) -> None:
     """Lesson files may be far larger than other uploads (the app-wide limit is set for those).
     Raised before any before_request function reads the form (the CSRF check does), and only
     for organisers, so nobody else can make the server take in hundreds of megabytes."""
@@ -68,7 +65,6 @@ def _lesson_upload_limit(endpoint: str | None, values: dict | None) -> None:
         request.max_content_length = current_app.config["LESSON_MAX_MB"] * 1024 * 1024 + 1024 * 1024
 
 
-@bp.errorhandler(413)
 def too_large(error):
     """An upload past the lesson limit (the request was refused before the view ran)."""
     return render_error(
@@ -83,7 +79,6 @@ def too_large(error):
 # --- courses ----------------------------------------------------------------------------------
 
 
-@bp.route("/")
 @roles_required(*MANAGERS)
 def index():
     courses = managed_courses()
@@ -132,8 +127,6 @@ def _course_form(course: Course | None) -> CourseForm:
     return form
 
 
-@bp.route("/new", methods=["GET", "POST"], defaults={"course_id": None})
-@bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(course_id: int | None):
     course = get_course_or_404(course_id) if course_id else None
@@ -186,7 +179,6 @@ def edit(course_id: int | None):
     return render_template("learning/course_form.html", form=form, course=course)
 
 
-@bp.route("/<int:course_id>")
 @roles_required(*MANAGERS)
 def course(course_id: int):
     course = get_course_or_404(course_id)
@@ -218,7 +210,6 @@ def _names(model, ids) -> list[str]:
     return [r.display_name(select_locale()) if isinstance(r, Sector) else r.name for r in rows]
 
 
-@bp.route("/<int:course_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(course_id: int):
     course = get_course_or_404(course_id)
@@ -257,8 +248,6 @@ def _lesson_problem(form: LessonForm, lesson: Lesson | None, upload) -> str | No
     return None
 
 
-@bp.route("/<int:course_id>/lessons/new", methods=["GET", "POST"], defaults={"lesson_id": None})
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def lesson(course_id: int, lesson_id: int | None):
     course = get_course_or_404(course_id)
@@ -332,7 +321,6 @@ def _save_lesson(course: Course, lesson: Lesson | None, form: LessonForm, stored
     return lesson
 
 
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/move", methods=["POST"])
 @roles_required(*MANAGERS)
 def move(course_id: int, lesson_id: int):
     """Move a lesson one place up or down (positions are renumbered 0, 1, 2…)."""
@@ -352,7 +340,6 @@ def move(course_id: int, lesson_id: int):
     )
 
 
-@bp.route("/<int:course_id>/lessons/<int:lesson_id>/delete", methods=["POST"])
 @roles_required(*MANAGERS)
 def delete(course_id: int, lesson_id: int):
     """Remove a lesson (its progress goes with it; hours already credited stay on the ledger)."""

@@ -11,14 +11,12 @@ from exam.core.timeutil import local_today, to_form_time
 from exam.core.uploads import download
 from exam.learning import stats as figures
 from exam.learning.access import get_course_or_404, managed_courses
-from exam.learning.blueprint import manage_bp as bp
 from exam.people.models import PersonRole
 from question_bank.spreadsheets import DECIMAL, PERCENT, Table, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.route("/stats")
 @roles_required(*MANAGERS)
 def stats_all():
     """Completion and study time across the courses the user manages."""
@@ -29,7 +27,6 @@ def stats_all():
     )
 
 
-@bp.route("/<int:course_id>/stats")
 @roles_required(*MANAGERS)
 def stats(course_id: int):
     course = get_course_or_404(course_id)
@@ -39,8 +36,6 @@ def stats(course_id: int):
     )
 
 
-@bp.route("/stats.xlsx", defaults={"course_id": None})
-@bp.route("/<int:course_id>/stats.xlsx")
 @roles_required(*MANAGERS)
 def export(course_id: int | None):
     """The figures and every assignment with its progress, one sheet each."""

@@ -17,7 +17,6 @@ from exam.core.errors import api_error
 from exam.core.extensions import db
 from exam.core.timeutil import local_today, utcnow
 from exam.learning import services
-from exam.learning.blueprint import bp
 from exam.learning.models import Course, Lesson, LessonKind
 
 
@@ -42,7 +41,6 @@ def get_lesson_or_404(lesson_id: int) -> Lesson:
     return lesson
 
 
-@bp.route("/")
 @roles_required(UserRole.CANDIDATE)
 def mine():
     """My courses with progress and due dates, and the hours my online study earned."""
@@ -63,7 +61,6 @@ def mine():
     )
 
 
-@bp.route("/courses/<int:course_id>")
 @login_required
 def course(course_id: int):
     course = get_course_or_404(course_id)
@@ -82,7 +79,6 @@ def course(course_id: int):
     )
 
 
-@bp.route("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id: int):
     lesson = get_lesson_or_404(lesson_id)
@@ -102,7 +98,6 @@ def lesson(lesson_id: int):
     )
 
 
-@bp.route("/lessons/<int:lesson_id>/beat", methods=["POST"])
 @roles_required(UserRole.CANDIDATE)
 def beat(lesson_id: int):
     """A heartbeat from a lesson page: ``{"active": bool, "position": number | null}``."""
@@ -150,7 +145,6 @@ def _is_position(value) -> bool:
         return False
 
 
-@bp.route("/lessons/<int:lesson_id>/file")
 @login_required
 def lesson_file(lesson_id: int):
     """The lesson's PDF or video; answers Range requests (206) so a phone can seek a video."""
@@ -185,7 +179,6 @@ def lesson_file(lesson_id: int):
     return response
 
 
-@bp.route("/lessons/<int:lesson_id>/pages/<int:page>.png")
 @login_required
 def lesson_page(lesson_id: int, page: int):
     """One page of a PDF lesson as a picture (phones that show no PDF inline show these)."""

@@ -1,8 +1,10 @@
-"""The people blueprint; imports, views declare its routes on it."""
+"""The people blueprint and its URL map: every route of the feature on one screen, with the
+signals it subscribes to."""
 
 from flask import Blueprint
 
 from exam.auth.signals import login_lookup
+from exam.people import imports, views
 from exam.people.models import PersonRole
 from exam.people.services import account_for_login
 
@@ -19,5 +21,34 @@ def _posts() -> dict:
     return {"PersonRole": PersonRole}
 
 
-# The route modules, imported last: they import the blueprint above.
-from exam.people import imports, views  # noqa: E402, F401
+# The URL map.
+bp.add_url_rule("/import", view_func=imports.import_upload, methods=["GET", "POST"])
+bp.add_url_rule("/import/confirm", view_func=imports.import_confirm, methods=["POST"])
+bp.add_url_rule("/import/template.xlsx", view_func=imports.import_template)
+bp.add_url_rule("/import/template-<kind>.csv", view_func=imports.import_template_csv)
+bp.add_url_rule("/export.xlsx", view_func=imports.export)
+bp.add_url_rule("/enterprises", view_func=views.enterprises)
+bp.add_url_rule("/enterprises/<int:enterprise_id>", view_func=views.enterprise)
+bp.add_url_rule(
+    "/enterprises/new",
+    view_func=views.edit_enterprise,
+    methods=["GET", "POST"],
+    defaults={"enterprise_id": None},
+)
+bp.add_url_rule(
+    "/enterprises/<int:enterprise_id>/edit",
+    view_func=views.edit_enterprise,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/people", view_func=views.people)
+bp.add_url_rule("/people/<int:person_id>", view_func=views.person)
+bp.add_url_rule(
+    "/people/new",
+    view_func=views.edit_person,
+    methods=["GET", "POST"],
+    defaults={"person_id": None},
+)
+bp.add_url_rule(
+    "/people/<int:person_id>/edit", view_func=views.edit_person, methods=["GET", "POST"]
+)
+bp.add_url_rule("/people/<int:person_id>/leave", view_func=views.leave, methods=["GET", "POST"])

@@ -14,7 +14,6 @@ from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import claim_pending, download, keep_pending
 from exam.people import services
-from exam.people.blueprint import bp
 from exam.people.forms import ConfirmImportForm, ImportForm
 from exam.people.importing import (
     ENTERPRISE_COLUMNS,
@@ -48,7 +47,6 @@ def _preview_counts(plan: ImportPlan) -> dict:
     }
 
 
-@bp.route("/import", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN)
 def import_upload():
     form = ImportForm()
@@ -82,7 +80,6 @@ def import_upload():
     return render_template("people/import.html", form=form)
 
 
-@bp.route("/import/confirm", methods=["POST"])
 @roles_required(UserRole.ADMIN)
 def import_confirm():
     form = ConfirmImportForm()
@@ -151,13 +148,11 @@ def _template_tables() -> list[Table]:
     ]
 
 
-@bp.route("/import/template.xlsx")
 @roles_required(UserRole.ADMIN)
 def import_template():
     return download(write_xlsx(_template_tables()), "安培-企业人员导入模板.xlsx", XLSX_MIME)
 
 
-@bp.route("/import/template-<kind>.csv")
 @roles_required(UserRole.ADMIN)
 def import_template_csv(kind: str):
     columns = {"enterprises": ENTERPRISE_COLUMNS, "people": PEOPLE_COLUMNS}.get(kind)
@@ -168,7 +163,6 @@ def import_template_csv(kind: str):
     return download(write_csv(table), f"安培-{name}导入模板.csv", "text/csv")
 
 
-@bp.route("/export.xlsx")
 @roles_required(UserRole.ADMIN, UserRole.ORGANISER, UserRole.CONTACT)
 def export():
     filename = f"安培-企业人员-{local_today().isoformat()}.xlsx"

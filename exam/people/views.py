@@ -23,7 +23,6 @@ from exam.people.access import (
     visible_enterprises,
     visible_people,
 )
-from exam.people.blueprint import bp
 from exam.people.forms import EnterpriseForm, LeaveForm, PersonForm
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town, enterprise_sector
 
@@ -50,7 +49,6 @@ def _apply_common_filters(query):
     return query
 
 
-@bp.route("/enterprises")
 @roles_required(*STAFF)
 def enterprises():
     query = _apply_common_filters(visible_enterprises(current_user))
@@ -65,7 +63,6 @@ def enterprises():
     return render_template("people/enterprises.html", page=page, sectors=sectors, towns=towns)
 
 
-@bp.route("/enterprises/<int:enterprise_id>")
 @roles_required(*STAFF)
 def enterprise(enterprise_id: int):
     ent = get_enterprise_or_404(enterprise_id, current_user)
@@ -93,8 +90,6 @@ def _enterprise_form(ent: Enterprise | None) -> EnterpriseForm:
     return form
 
 
-@bp.route("/enterprises/new", methods=["GET", "POST"], defaults={"enterprise_id": None})
-@bp.route("/enterprises/<int:enterprise_id>/edit", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN)
 def edit_enterprise(enterprise_id: int | None):
     ent = get_enterprise_or_404(enterprise_id, current_user) if enterprise_id else None
@@ -144,7 +139,6 @@ def _commit_or_explain(field) -> bool:
         return False
 
 
-@bp.route("/people")
 @roles_required(*STAFF)
 def people():
     query = _apply_common_filters(visible_people(current_user))
@@ -171,7 +165,6 @@ def people():
     return render_template("people/people.html", page=page, sectors=sectors, towns=towns)
 
 
-@bp.route("/people/<int:person_id>")
 @roles_required(*STAFF)
 def person(person_id: int):
     p = get_person_or_404(person_id, current_user)
@@ -233,8 +226,6 @@ def _person_clashes(form: PersonForm, p: Person | None) -> bool:
     return False
 
 
-@bp.route("/people/new", methods=["GET", "POST"], defaults={"person_id": None})
-@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN, UserRole.CONTACT)
 def edit_person(person_id: int | None):
     p = get_person_or_404(person_id, current_user, edit=True) if person_id else None
@@ -258,7 +249,6 @@ def edit_person(person_id: int | None):
     return render_template("people/person_form.html", form=form, person=p)
 
 
-@bp.route("/people/<int:person_id>/leave", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN, UserRole.CONTACT)
 def leave(person_id: int):
     p = get_person_or_404(person_id, current_user, edit=True)

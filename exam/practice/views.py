@@ -11,7 +11,6 @@ from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.web import parse_id
-from exam.practice.blueprint import bp
 from exam.questions.forms import PracticeAnswerForm
 from exam.questions.models import (
     PracticeAnswer,
@@ -46,7 +45,6 @@ def _in_topic(query, topic: Topic):
     )
 
 
-@bp.route("/")
 @roles_required(UserRole.CANDIDATE)
 def index():
     areas = db.session.scalars(
@@ -107,7 +105,6 @@ def _ask(question: Question | None, mode: str, title: str):
     )
 
 
-@bp.route("/topic/<int:topic_id>")
 @roles_required(UserRole.CANDIDATE)
 def topic(topic_id: int):
     chosen = db.session.get(Topic, topic_id) or abort(404)
@@ -116,7 +113,6 @@ def topic(topic_id: int):
     )
 
 
-@bp.route("/wrong")
 @roles_required(UserRole.CANDIDATE)
 def wrong():
     query = practice_pool().where(
@@ -129,7 +125,6 @@ def wrong():
     return _ask(_next_question(query), "wrong", _("My wrong answers"))
 
 
-@bp.route("/answer", methods=["POST"])
 @roles_required(UserRole.CANDIDATE)
 def answer():
     form = PracticeAnswerForm()

@@ -14,7 +14,6 @@ from exam.core.extensions import db
 from exam.core.timeutil import local_today
 from exam.core.uploads import claim_pending, download, keep_pending
 from exam.questions import services
-from exam.questions.blueprint import bp
 from exam.questions.forms import ConfirmForm, QuestionImportForm
 from exam.questions.models import Question, QuestionStatus
 from exam.questions.services import parse_upload, where
@@ -29,7 +28,6 @@ def _problems(plan) -> list[tuple[str, str]]:
     return [(where(position), problem_message(problem)) for position, problem in plan.problems]
 
 
-@bp.route("/import", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def import_upload():
     form = QuestionImportForm()
@@ -63,7 +61,6 @@ def import_upload():
     return render_template("questions/import.html", form=form)
 
 
-@bp.route("/import/confirm", methods=["POST"])
 @roles_required(*MANAGERS)
 def import_confirm():
     form = ConfirmForm()
@@ -95,13 +92,11 @@ TEMPLATE_NOTES = [
 ]
 
 
-@bp.route("/import/template.xlsx")
 @roles_required(*MANAGERS)
 def import_template():
     return download(write_template([], TEMPLATE_NOTES), "安培-题库导入模板.xlsx", XLSX_MIME)
 
 
-@bp.route("/import/template.csv")
 @roles_required(*MANAGERS)
 def import_template_csv():
     return download(write_template_csv([]), "安培-题库导入模板.csv", "text/csv")
@@ -122,7 +117,6 @@ def _export_questions() -> list:
     return [q.current.data() for q in db.session.scalars(query)]
 
 
-@bp.route("/export.xlsx")
 @roles_required(*MANAGERS)
 def export_xlsx():
     return download(
@@ -132,7 +126,6 @@ def export_xlsx():
     )
 
 
-@bp.route("/export.xml")
 @roles_required(*MANAGERS)
 def export_moodle():
     return download(

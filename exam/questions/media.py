@@ -12,7 +12,6 @@ from sqlalchemy import select
 from exam.audit.services import record
 from exam.auth.access import MANAGERS, roles_required
 from exam.core.extensions import db
-from exam.questions.blueprint import bp
 from exam.questions.models import QuestionMedia
 from question_bank.text import MEDIA_PREFIX
 
@@ -30,7 +29,6 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in SIGNATURES.items() if data.startswith(magic)), None)
 
 
-@bp.route("/media", methods=["POST"])
 @roles_required(*MANAGERS)
 def upload_media():
     """Store an uploaded picture; answers with the snippet to put into a question."""
@@ -54,7 +52,6 @@ def upload_media():
     return jsonify(url=url, snippet=f'<img src="{url}" alt="">')
 
 
-@bp.route("/media/<name>")
 @login_required
 def media(name: str):
     item = db.session.scalar(select(QuestionMedia).where(QuestionMedia.name == name)) or abort(404)

@@ -19,7 +19,6 @@ from exam.core.web import int_arg, page_arg, parse_id
 from exam.people.models import Sector
 from exam.questions import services
 from exam.questions.access import get_question_or_404
-from exam.questions.blueprint import bp
 from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS, QuestionForm, TopicForm
 from exam.questions.models import (
     Question,
@@ -42,7 +41,6 @@ ACTION_LABELS = {
 }
 
 
-@bp.app_template_filter("answer_key")
 def answer_key(question: QuestionData | QuestionVersion) -> str:
     """A question's answer as a clerk writes it ("ABD", "对", "安全第一|安全 第一")."""
     return kinds.get(question.kind).format_answer(question.answer)
@@ -61,7 +59,6 @@ def topic_tree() -> list[tuple[Topic, int]]:
     return rows
 
 
-@bp.route("/")
 @roles_required(*MANAGERS)
 def index():
     query = select(Question).join(
@@ -164,8 +161,6 @@ def _data_from(form: QuestionForm) -> tuple[QuestionData | None, list[Problem]]:
     return data, kinds.validate(services.clean(data))
 
 
-@bp.route("/new", methods=["GET", "POST"], defaults={"question_id": None})
-@bp.route("/<int:question_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(question_id: int | None):
     question = get_question_or_404(question_id) if question_id else None
@@ -191,7 +186,6 @@ def edit(question_id: int | None):
     return render_template("questions/form.html", form=form, question=question)
 
 
-@bp.route("/<int:question_id>")
 @roles_required(*MANAGERS)
 def detail(question_id: int):
     question = get_question_or_404(question_id)
@@ -205,7 +199,6 @@ def detail(question_id: int):
     )
 
 
-@bp.route("/<int:question_id>/preview")
 @roles_required(*MANAGERS)
 def preview(question_id: int):
     """The question exactly as a candidate sees it (no answer)."""
@@ -218,7 +211,6 @@ def preview(question_id: int):
     )
 
 
-@bp.route("/<int:question_id>/<action>", methods=["POST"])
 @roles_required(*MANAGERS)
 def act(question_id: int, action: str):
     from exam.accounts.forms import ActionForm
@@ -242,7 +234,6 @@ def act(question_id: int, action: str):
     return redirect(url_for("questions.detail", question_id=question.id))
 
 
-@bp.route("/bulk", methods=["POST"])
 @roles_required(*MANAGERS)
 def bulk():
     """Take one lifecycle step on several questions at once (those it applies to)."""
@@ -283,7 +274,6 @@ def bulk():
     )
 
 
-@bp.route("/counts")
 @roles_required(*MANAGERS)
 def counts():
     tree = topic_tree()
@@ -306,7 +296,6 @@ def counts():
     )
 
 
-@bp.route("/topics")
 @roles_required(*MANAGERS)
 def topics():
     return render_template(
@@ -317,8 +306,6 @@ def topics():
     )
 
 
-@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
-@bp.route("/topics/<int:parent_id>/new", methods=["GET", "POST"], defaults={"topic_id": None})
 @roles_required(UserRole.ADMIN)
 def edit_topic(topic_id: int | None, parent_id: int | None = None):
     topic = db.session.get(Topic, topic_id) if topic_id else None

@@ -15,7 +15,6 @@ from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.people.models import Sector, Town
-from exam.reference.blueprint import bp
 
 
 class SectorForm(FlaskForm):
@@ -50,7 +49,6 @@ KINDS = {
 }
 
 
-@bp.route("/")
 @roles_required(UserRole.ADMIN)
 def index():
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
@@ -58,8 +56,6 @@ def index():
     return render_template("reference/index.html", sectors=sectors, towns=towns)
 
 
-@bp.route("/<kind>/new", methods=["GET", "POST"], defaults={"item_id": None})
-@bp.route("/<kind>/<int:item_id>", methods=["GET", "POST"])
 @roles_required(UserRole.ADMIN)
 def edit(kind: str, item_id: int | None):
     if kind not in KINDS:

@@ -21,7 +21,6 @@ from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.core.web import parse_id
 from exam.reports import items, weakness
-from exam.reports.blueprint import bp
 from question_bank.itemstats import MIN_CANDIDATES, TOO_EASY, TOO_HARD, Flag
 from question_bank.kinds import KINDS
 from question_bank.spreadsheets import DECIMAL, Table, write_xlsx
@@ -149,7 +148,6 @@ def training_link(row: weakness.TopicRow, column_key: str | None = None) -> str:
     return url_for("training.edit", **args)
 
 
-@bp.route("/weakness")
 @roles_required(*MANAGERS)
 def weakness_page():
     from exam.reports.charts import to_svg
@@ -219,7 +217,6 @@ def _period(filters: Filters) -> str:
     return _("all attempts")
 
 
-@bp.route("/weakness.xlsx")
 @roles_required(*MANAGERS)
 def weakness_xlsx():
     filters = read_filters()
@@ -239,7 +236,6 @@ def weakness_xlsx():
     )
 
 
-@bp.route("/weakness.pdf")
 @roles_required(*MANAGERS)
 def weakness_pdf():
     from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
@@ -302,13 +298,11 @@ def _subtitle(filters: Filters) -> str:
 # --- item analysis ------------------------------------------------------------------------------
 
 
-@bp.route("/items")
 @roles_required(*MANAGERS)
 def items_index():
     return render_template("reports/items_index.html", exams=items.exams_analysable(current_user))
 
 
-@bp.route("/exams/<int:exam_id>/items")
 @roles_required(*MANAGERS)
 def exam_items_page(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
@@ -365,7 +359,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-@bp.route("/exams/<int:exam_id>/items.xlsx")
 @roles_required(*MANAGERS)
 def exam_items_xlsx(exam_id: int):
     exam = items.exam_or_404(current_user, exam_id)
@@ -383,7 +376,6 @@ def exam_items_xlsx(exam_id: int):
     )
 
 
-@bp.route("/exams/<int:exam_id>/items.pdf")
 @roles_required(*MANAGERS)
 def exam_items_pdf(exam_id: int):
     from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
@@ -453,7 +445,6 @@ def _fixed(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-@bp.route("/questions/<int:question_id>/items")
 @roles_required(*MANAGERS)
 def question_items_page(question_id: int):
     from exam.questions.access import get_question_or_404

@@ -1,10 +1,11 @@
-"""The reports blueprint; analysis, files, views declare its routes on it."""
+"""The reports blueprint and its URL map: every route of the feature on one screen, with the
+signals it subscribes to."""
 
 from flask import Blueprint
 
 from exam.exams import signals as exams_signals
 from exam.people.signals import people_moved
-from exam.reports import candidacy, hourskept
+from exam.reports import analysis, candidacy, files, hourskept, views
 from exam.screenings import signals as screenings_signals
 from exam.training import signals as training_signals
 
@@ -22,5 +23,26 @@ def _subscribe(state) -> None:
     screenings_signals.attendance_changed.connect(hourskept.on_screening_attendance)
 
 
-# The route modules, imported last: they import the blueprint above.
-from exam.reports import analysis, files, views  # noqa: E402, F401
+# The URL map.
+bp.add_url_rule("/weakness", view_func=analysis.weakness_page)
+bp.add_url_rule("/weakness.xlsx", view_func=analysis.weakness_xlsx)
+bp.add_url_rule("/weakness.pdf", view_func=analysis.weakness_pdf)
+bp.add_url_rule("/items", view_func=analysis.items_index)
+bp.add_url_rule("/exams/<int:exam_id>/items", view_func=analysis.exam_items_page)
+bp.add_url_rule("/exams/<int:exam_id>/items.xlsx", view_func=analysis.exam_items_xlsx)
+bp.add_url_rule("/exams/<int:exam_id>/items.pdf", view_func=analysis.exam_items_pdf)
+bp.add_url_rule("/questions/<int:question_id>/items", view_func=analysis.question_items_page)
+bp.add_url_rule("/person/<int:person_id>", view_func=files.person_file)
+bp.add_url_rule("/person/<int:person_id>.<any(pdf, xlsx):fmt>", view_func=files.person_file_export)
+bp.add_url_rule("/enterprise/<int:enterprise_id>", view_func=files.enterprise_file)
+bp.add_url_rule(
+    "/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>", view_func=files.enterprise_file_export
+)
+bp.add_url_rule("/", view_func=views.dashboard)
+bp.add_url_rule("/dashboard.<any(xlsx, pdf):fmt>", view_func=views.dashboard_export)
+bp.add_url_rule("/summary.pdf", view_func=views.summary)
+bp.add_url_rule("/pass-rates", view_func=views.pass_rates)
+bp.add_url_rule("/pass-rates.<any(xlsx, pdf):fmt>", view_func=views.pass_rates_export)
+bp.add_url_rule("/tracker", view_func=views.tracker_page)
+bp.add_url_rule("/tracker.<any(xlsx, pdf):fmt>", view_func=views.tracker_export)
+bp.add_url_rule("/tracker/enrol", view_func=views.tracker_enrol, methods=["POST"])

@@ -28,7 +28,6 @@ from exam.core.uploads import download
 from exam.people.access import get_enterprise_or_404, get_person_or_404
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports import dossier
-from exam.reports.blueprint import bp
 from exam.reports.dossier import Link, Section
 from exam.reports.pdf import Heading as PdfHeading
 from exam.reports.pdf import Paragraph, TableBlock, report_pdf
@@ -204,7 +203,6 @@ def _export(file: File, fmt: str):
 # --- routes -------------------------------------------------------------------------------
 
 
-@bp.route("/person/<int:person_id>")
 @roles_required(*STAFF)
 def person_file(person_id: int):
     """A person's file as a page."""
@@ -219,14 +217,12 @@ def person_file(person_id: int):
     )
 
 
-@bp.route("/person/<int:person_id>.<any(pdf, xlsx):fmt>")
 @roles_required(*STAFF)
 def person_file_export(person_id: int, fmt: str):
     """A person's file as PDF or .xlsx."""
     return _export(person_file_data(get_person_or_404(person_id, current_user)), fmt)
 
 
-@bp.route("/enterprise/<int:enterprise_id>")
 @roles_required(*STAFF)
 def enterprise_file(enterprise_id: int):
     """An enterprise's file as a page."""
@@ -241,7 +237,6 @@ def enterprise_file(enterprise_id: int):
     )
 
 
-@bp.route("/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>")
 @roles_required(*STAFF)
 def enterprise_file_export(enterprise_id: int, fmt: str):
     """An enterprise's file as PDF or .xlsx."""

@@ -26,7 +26,6 @@ from exam.exams.models import Exam
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports import exports, figures, tracker
-from exam.reports.blueprint import bp
 from exam.reports.rates import total
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
@@ -109,7 +108,6 @@ def _rate_chart(rows, title: str) -> str:
     )
 
 
-@bp.route("/")
 @roles_required(*MANAGERS)
 def dashboard():
     """The year at a glance, each figure a link to the list behind it."""
@@ -131,7 +129,6 @@ def _dashboard_title(year: int) -> str:
     return _("Special exams and training in %(year)s", year=year)
 
 
-@bp.route("/dashboard.<any(xlsx, pdf):fmt>")
 @roles_required(*MANAGERS)
 def dashboard_export(fmt: str):
     year = _year()
@@ -144,7 +141,6 @@ def dashboard_export(fmt: str):
     )
 
 
-@bp.route("/summary.pdf")
 @roles_required(UserRole.ADMIN)
 def summary():
     """The one-page report to the district people's congress: the whole district's figures, so
@@ -257,7 +253,6 @@ def _month_end(month: str) -> str:
     return date.fromordinal(following.toordinal() - 1).isoformat()
 
 
-@bp.route("/pass-rates")
 @roles_required(*MANAGERS)
 def pass_rates():
     """Pass rates grouped by exam, sector, post, enterprise, town or month."""
@@ -288,7 +283,6 @@ def pass_rates():
     )
 
 
-@bp.route("/pass-rates.<any(xlsx, pdf):fmt>")
 @roles_required(*MANAGERS)
 def pass_rates_export(fmt: str):
     args = _passrate_args()
@@ -378,7 +372,6 @@ def _targets(now: datetime):
     return exams, sessions
 
 
-@bp.route("/tracker")
 @roles_required(*MANAGERS)
 def tracker_page():
     """Every person in a required post with where they stand, by enterprise."""
@@ -423,7 +416,6 @@ def tracker_page():
     )
 
 
-@bp.route("/tracker.<any(xlsx, pdf):fmt>")
 @roles_required(*MANAGERS)
 def tracker_export(fmt: str):
     filters = _tracker_filters(request.args)
@@ -483,7 +475,6 @@ def _ready_for_an_exam(
     return ready, skipped
 
 
-@bp.route("/tracker/enrol", methods=["POST"])
 @roles_required(*MANAGERS)
 def tracker_enrol():
     """Enrol the chosen people (or everybody left) in an exam or a training session."""

@@ -30,7 +30,6 @@ from exam.people.naming import naming_errors
 from exam.people.scope import current_scope
 from exam.screenings import services
 from exam.screenings.access import can_manage, get_screening_or_404, visible_screenings
-from exam.screenings.blueprint import bp
 from exam.screenings.forms import AttendanceForm, FilmForm, ScreeningForm
 from exam.screenings.models import (
     Film,
@@ -54,7 +53,6 @@ def _refuse(form, refused: services.InvalidInput) -> None:
 # --- screenings ----------------------------------------------------------------------------------
 
 
-@bp.route("/")
 @roles_required(*MANAGERS)
 def index():
     this_year = local_today().year
@@ -134,8 +132,6 @@ def _screening_data(form: ScreeningForm) -> services.ScreeningData:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"], defaults={"screening_id": None})
-@bp.route("/<int:screening_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(screening_id: int | None):
     screening = get_screening_or_404(screening_id) if screening_id else None
@@ -194,13 +190,11 @@ def _detail(screening: Screening, form: AttendanceForm) -> str:
     )
 
 
-@bp.route("/<int:screening_id>")
 @roles_required(*MANAGERS)
 def detail(screening_id: int):
     return _detail(get_screening_or_404(screening_id), AttendanceForm())
 
 
-@bp.route("/<int:screening_id>/attendance", methods=["POST"])
 @roles_required(*MANAGERS)
 def add_attendance(screening_id: int):
     screening = get_screening_or_404(screening_id)
@@ -235,7 +229,6 @@ def add_attendance(screening_id: int):
     return redirect(url_for("screenings.detail", screening_id=screening.id))
 
 
-@bp.route("/<int:screening_id>/attendance/<int:person_id>/remove", methods=["POST"])
 @roles_required(*MANAGERS)
 def remove_attendance(screening_id: int, person_id: int):
     screening = get_screening_or_404(screening_id)
@@ -254,7 +247,6 @@ def remove_attendance(screening_id: int, person_id: int):
 # --- the film library ----------------------------------------------------------------------------
 
 
-@bp.route("/films")
 @roles_required(*MANAGERS)
 def films():
     shown = dict(
@@ -266,8 +258,6 @@ def films():
     return render_template("screenings/films.html", films=library, shown=shown)
 
 
-@bp.route("/films/new", methods=["GET", "POST"], defaults={"film_id": None})
-@bp.route("/films/<int:film_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit_film(film_id: int | None):
     film = db.session.get(Film, film_id) if film_id else None

@@ -1,8 +1,46 @@
-"""The training blueprint; views declares its routes on it."""
+"""The training blueprint and its URL map: every route of the feature on one screen."""
 
 from flask import Blueprint
 
+from exam.training import views
+
 bp = Blueprint("training", __name__)
 
-# The route modules, imported last: they import the blueprint above.
-from exam.training import views  # noqa: E402, F401
+# The URL map.
+bp.add_url_rule("/manage/training", view_func=views.index)
+bp.add_url_rule(
+    "/manage/training/new",
+    view_func=views.edit,
+    methods=["GET", "POST"],
+    defaults={"session_id": None},
+)
+bp.add_url_rule(
+    "/manage/training/<int:session_id>/edit", view_func=views.edit, methods=["GET", "POST"]
+)
+bp.add_url_rule("/manage/training/<int:session_id>", view_func=views.detail)
+bp.add_url_rule("/manage/training/<int:session_id>/qr.svg", view_func=views.qr)
+bp.add_url_rule(
+    "/manage/training/<int:session_id>/rollcall", view_func=views.rollcall, methods=["POST"]
+)
+bp.add_url_rule(
+    "/manage/training/<int:session_id>/cancel", view_func=views.cancel, methods=["POST"]
+)
+bp.add_url_rule("/manage/training/hours", view_func=views.hours)
+bp.add_url_rule("/manage/training/hours/invite", view_func=views.invite, methods=["POST"])
+bp.add_url_rule(
+    "/people/<int:person_id>/training", view_func=views.person_hours, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/people/<int:person_id>/training/evidence/<int:entry_id>", view_func=views.evidence
+)
+bp.add_url_rule("/training", view_func=views.mine)
+bp.add_url_rule(
+    "/training/<int:session_id>/<any(enrol, withdraw):action>",
+    view_func=views.enrol,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/training/<int:session_id>/signin", view_func=views.signin, methods=["GET", "POST"]
+)
+bp.add_url_rule("/training/calendar.ics", view_func=views.feed)
+bp.add_url_rule("/training/<int:session_id>.ics", view_func=views.session_ics)

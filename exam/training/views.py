@@ -38,7 +38,6 @@ from exam.people.models import Enterprise, Person, Sector, Town
 from exam.people.naming import name_people, naming_errors
 from exam.questions.models import Topic
 from exam.training import services
-from exam.training.blueprint import bp
 from exam.training.forms import ExternalForm, ReasonForm, SessionForm
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, Mode, TrainingSession
 from exam.training.services import upcoming_for
@@ -68,7 +67,6 @@ def _visible_ids() -> set[int]:
 # --- organisers: sessions -----------------------------------------------------------------------
 
 
-@bp.route("/manage/training")
 @roles_required(*MANAGERS)
 def index():
     """Sessions as a month or week calendar (filterable by sector), with the list below."""
@@ -179,8 +177,6 @@ def _form(session: TrainingSession | None) -> SessionForm:
     return form
 
 
-@bp.route("/manage/training/new", methods=["GET", "POST"], defaults={"session_id": None})
-@bp.route("/manage/training/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit(session_id: int | None):
     session = _managed_or_404(session_id) if session_id else None
@@ -245,7 +241,6 @@ def edit(session_id: int | None):
     return render_template("training/form.html", form=form, session=session)
 
 
-@bp.route("/manage/training/<int:session_id>")
 @roles_required(*MANAGERS)
 def detail(session_id: int):
     session = _managed_or_404(session_id)
@@ -269,7 +264,6 @@ def detail(session_id: int):
     )
 
 
-@bp.route("/manage/training/<int:session_id>/qr.svg")
 @roles_required(*MANAGERS)
 def qr(session_id: int):
     """The sign-in QR code as it is now (it changes every two minutes)."""
@@ -285,7 +279,6 @@ def qr(session_id: int):
     )
 
 
-@bp.route("/manage/training/<int:session_id>/rollcall", methods=["POST"])
 @roles_required(*MANAGERS)
 def rollcall(session_id: int):
     session = _managed_or_404(session_id)
@@ -317,7 +310,6 @@ def rollcall(session_id: int):
     return redirect(url_for("training.detail", session_id=session.id))
 
 
-@bp.route("/manage/training/<int:session_id>/cancel", methods=["POST"])
 @roles_required(*MANAGERS)
 def cancel(session_id: int):
     session = _managed_or_404(session_id)
@@ -336,7 +328,6 @@ def cancel(session_id: int):
 # --- organisers: hours --------------------------------------------------------------------------
 
 
-@bp.route("/manage/training/hours")
 @roles_required(*MANAGERS)
 def hours():
     """Who falls short of this year's hours, by enterprise, sector and town."""
@@ -384,7 +375,6 @@ def hours():
     )
 
 
-@bp.route("/manage/training/hours/invite", methods=["POST"])
 @roles_required(*MANAGERS)
 def invite():
     if not ActionForm().validate_on_submit():
@@ -403,7 +393,6 @@ def invite():
     return redirect(url_for("training.detail", session_id=session.id))
 
 
-@bp.route("/people/<int:person_id>/training", methods=["GET", "POST"])
 @roles_required(*MANAGERS, UserRole.CONTACT)
 def person_hours(person_id: int):
     """A person's training file: sessions attended, outside training, the ledger by year."""
@@ -451,7 +440,6 @@ def person_hours(person_id: int):
     )
 
 
-@bp.route("/people/<int:person_id>/training/evidence/<int:entry_id>")
 @roles_required(*MANAGERS, UserRole.CONTACT)
 def evidence(person_id: int, entry_id: int):
     from exam.core.uploads import download
@@ -483,7 +471,6 @@ def _me() -> Person:
     return current_user.person
 
 
-@bp.route("/training")
 @roles_required(UserRole.CANDIDATE)
 def mine():
     person = _me()
@@ -501,7 +488,6 @@ def mine():
     )
 
 
-@bp.route("/training/<int:session_id>/<any(enrol, withdraw):action>", methods=["POST"])
 @roles_required(UserRole.CANDIDATE)
 def enrol(session_id: int, action: str):
     person = _me()
@@ -536,7 +522,6 @@ def enrol(session_id: int, action: str):
     return redirect(url_for("training.mine"))
 
 
-@bp.route("/training/<int:session_id>/signin", methods=["GET", "POST"])
 @login_required
 def signin(session_id: int):
     """The page the room's QR code opens: the attendee confirms and is signed in."""
@@ -617,7 +602,6 @@ def _ics(sessions: list[TrainingSession], name: str) -> Response:
     )
 
 
-@bp.route("/training/calendar.ics")
 def feed():
     """Every session from a month ago on (no personal data), for calendar applications;
     ``?sector=<code>`` narrows it to one sector."""
@@ -630,6 +614,5 @@ def feed():
     )
 
 
-@bp.route("/training/<int:session_id>.ics")
 def session_ics(session_id: int):
     return _ics([_session_or_404(session_id)], "安培·安全培训")
