@@ -12,7 +12,7 @@ from exam.learning import access as learning_access
 from exam.learning.models import Course
 from exam.people.scope import Scope
 from exam.screenings import access as screening_access
-from exam.training import services as training_services
+from exam.training import access as training_access
 from exam.training.models import TrainingSession
 
 HAZCHEM, SMELTING = 1, 2
@@ -85,9 +85,9 @@ def test_training_sessions_follow_the_same_scope_and_their_makers(reach, expecte
     session = TrainingSession(created_by_id=999)
     session.sectors = [SimpleNamespace(id=i) for i in sectors]
     by_sector = {n for n, u in USERS.items() if Scope.of(u).covers(sectors, [])}
-    assert _managers(training_services.can_manage, session) == by_sector
+    assert _managers(training_access.can_manage, session) == by_sector
     session.created_by_id = USERS["organiser-east"].id
-    assert "organiser-east" in _managers(training_services.can_manage, session)
+    assert "organiser-east" in _managers(training_access.can_manage, session)
 
 
 def test_a_makeup_exam_goes_with_its_original():

@@ -346,8 +346,8 @@ def _tracker_lines(filters: tracker.Filters) -> list[str]:
 def _targets(now: datetime):
     """Exams and training sessions the user may enrol people in: not closed, not started."""
     from exam.exams.access import can_manage as manages_exam
+    from exam.training.access import can_manage as manages_session
     from exam.training.models import TrainingSession
-    from exam.training.services import can_manage as manages_session
 
     # Not makeups: naming someone who never sat the original would count them in its final rate only.
     exams = [
@@ -479,8 +479,8 @@ def _ready_for_an_exam(
 def tracker_enrol():
     """Enrol the chosen people (or everybody left) in an exam or a training session."""
     from exam.exams.access import can_manage as manages_exam
+    from exam.training.access import can_manage as manages_session
     from exam.training.models import TrainingSession
-    from exam.training.services import can_manage as manages_session
 
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -25,7 +25,6 @@ from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone
 from exam.people.models import Enterprise, Person
-from exam.people.scope import scope_of
 from exam.training import signals
 from exam.training.errors import TrainingError
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
@@ -190,15 +189,6 @@ def invite(session: TrainingSession, person_ids: list[int], actor: User) -> int:
         actor=actor,
     )
     return len(added)
-
-
-def can_manage(user: User, session: TrainingSession) -> bool:
-    """Whether ``user`` manages the session: it is for sectors within their scope (a session
-    for no sector only in a scope not limited by sector or town), or they made it."""
-    scope = scope_of(user)
-    if scope.unlimited or (scope.manages and session.created_by_id == user.id):
-        return True
-    return scope.covers([s.id for s in session.sectors], None)
 
 
 # --- attendance -------------------------------------------------------------------------------
