@@ -84,7 +84,7 @@ def _init_extensions(app: Flask) -> None:
     import exam.learning.models  # noqa: F401
     import exam.people.models  # noqa: F401
     import exam.questions.models  # noqa: F401
-    import exam.reports.models  # noqa: F401
+    import exam.reports.kept.models  # noqa: F401
     import exam.screenings.models  # noqa: F401
     import exam.training.models  # noqa: F401
 

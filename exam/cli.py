@@ -253,7 +253,8 @@ def _keep_report_rows() -> None:
     """What the reports keep, for the demo district built partly row by row: built from
     scratch, with the rosters of the exams closed by now (as the scheduler would take them)."""
     from exam.core.timeutil import utcnow
-    from exam.reports import candidacy, hourskept
+    from exam.reports.kept import candidacy
+    from exam.reports.kept import hours as hourskept
 
     candidacy.rebuild()
     hourskept.rebuild()

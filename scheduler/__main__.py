@@ -16,7 +16,7 @@ from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.uploads import PENDING_FOR, forget_pending_imports
 from exam.exams.services import close_overdue_attempts
-from exam.reports.candidacy import take_rosters_now
+from exam.reports.kept.candidacy import take_rosters_now
 from scheduler.lock import AlreadyRunning, SchedulerLock
 
 log = logging.getLogger("anpei.scheduler")

@@ -14,7 +14,8 @@ from exam.core.extensions import db
 from exam.exams.models import Attempt, Exam
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 from exam.people.services import add_person
-from exam.reports import candidacy, hourskept
+from exam.reports.kept import candidacy
+from exam.reports.kept import hours as hourskept
 from exam.screenings.models import Screening, ScreeningAttendance
 from exam.training.models import Enrolment, TrainingSession
 

@@ -14,7 +14,7 @@ from exam.exams.attempt_items import answer_text, backfill, chosen_options
 from exam.exams.models import Attempt, AttemptItem
 from exam.questions import services as bank
 from exam.questions.models import Question
-from exam.reports import items
+from exam.reports.queries import items
 from question_bank.model import QuestionData
 
 REVERSED = [3, 2, 1, 0]  # the paper shows the options as written backwards

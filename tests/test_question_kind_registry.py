@@ -19,7 +19,7 @@ from exam.core.extensions import db
 from exam.exams.models import Attempt, AttemptItem
 from exam.questions import services as bank
 from exam.questions.models import QuestionStatus, QuestionVersion, Topic
-from exam.reports import items
+from exam.reports.queries import items
 from question_bank import kinds
 from question_bank.model import LETTERS, Grade, QuestionData, ScoringPolicy
 from question_bank.problems import Problem

@@ -14,9 +14,9 @@ from conftest import require_tool
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
-from exam.reports.charts import bar_chart, heat_map, score_color, to_svg
-from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
-from exam.reports.summary import Summary, summary_pdf, summary_title
+from exam.reports.render.charts import bar_chart, heat_map, score_color, to_svg
+from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
+from exam.reports.render.summary import Summary, summary_pdf, summary_title
 from question_bank.spreadsheets import DECIMAL, PERCENT, Table, write_xlsx
 
 BUREAU = "青岛市黄岛区应急管理局"

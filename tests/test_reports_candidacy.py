@@ -1,5 +1,5 @@
-"""The candidacies, latest results and hours kept for the reports (``exam.reports.candidacy``,
-``exam.reports.hourskept``) always say what the attempts, the attendance, the register and the
+"""The candidacies, latest results and hours kept for the reports (``exam.reports.kept.candidacy``,
+``exam.reports.kept.hours``) always say what the attempts, the attendance, the register and the
 exams say: after each kind of change made through the services,
 the kept rows equal a rebuild from scratch; an exam's roster (its no-shows) is taken once it
 has closed and stays as it was; and two transactions changing two attempts of one person at
@@ -20,8 +20,10 @@ from exam.core.extensions import db
 from exam.exams import examday, news
 from exam.exams.models import Attempt
 from exam.people.services import announce_moves, update_person
-from exam.reports import candidacy, figures, hourskept
-from exam.reports.models import Candidacy, LastResult, PersonHours, Roster
+from exam.reports.kept import candidacy
+from exam.reports.kept import hours as hourskept
+from exam.reports.kept.models import Candidacy, LastResult, PersonHours, Roster
+from exam.reports.queries import figures
 from exam.screenings import services as screenings
 from exam.screenings.models import Screening
 from exam.training import services as training

@@ -193,7 +193,7 @@ def test_makeup_and_cancelled_attempts_are_marked(app, client, login_as, make_pe
     login_as(UserRole.ADMIN)
     person = make_person()
     _records(person, 2)
-    from exam.reports.records import attempts
+    from exam.reports.queries.records import attempts
 
     rows = attempts([person.id])
     assert sorted((r.makeup, r.cancelled, r.passed) for r in rows) == [

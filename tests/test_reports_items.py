@@ -20,7 +20,7 @@ from exam.people.models import PersonRole, Sector
 from exam.people.services import update_person
 from exam.questions import services as bank
 from exam.questions.models import QuestionStatus, Topic
-from exam.reports import items, weakness
+from exam.reports.queries import items, weakness
 from question_bank.itemstats import Flag
 from question_bank.model import LETTERS, QuestionData
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.exams.models import Exam
-from exam.reports.models import Candidacy, LastResult, PersonHours, Roster
+from exam.reports.kept.models import Candidacy, LastResult, PersonHours, Roster
 
 FLUSH_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
 
@@ -82,7 +82,7 @@ def test_kept_rows_follow_the_services_that_announce_their_changes(app, make_use
 
     from exam.exams import examday
     from exam.people.services import update_person
-    from exam.reports import candidacy
+    from exam.reports.kept import candidacy
     from exam.training import services as training
     from exam.training.models import TrainingSession
 

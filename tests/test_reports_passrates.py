@@ -24,8 +24,9 @@ from sqlalchemy import event
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.people.models import PersonRole, Sector
-from exam.reports import candidacy, figures, tracker
-from exam.reports.rates import Counts, rate, total
+from exam.reports.kept import candidacy
+from exam.reports.queries import figures, tracker
+from exam.reports.queries.rates import Counts, rate, total
 
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 

@@ -16,7 +16,7 @@ from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.exams.eligibility import is_eligible
 from exam.people.models import PersonRole, Sector
-from exam.reports import tracker
+from exam.reports.queries import tracker
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
 
 

@@ -25,7 +25,7 @@ from exam.exams.standing import (
 )
 from exam.people.models import Enterprise, Person, PersonRole, Sector
 from exam.people.services import mark_left
-from exam.reports import tracker
+from exam.reports.queries import tracker
 from exam.training.obligations import high_risk_enterprises, hours_owed, requirement
 
 LEADER, DIRECTOR, MANAGER = (

@@ -27,8 +27,8 @@ def test_scheduler_registers_the_purge_job(app):
 def test_the_rosters_job_takes_the_no_shows_of_closed_exams(app, make_exam, make_user):
     from exam.auth.models import UserRole
     from exam.core.timeutil import utcnow
-    from exam.reports.candidacy import take_rosters_now
-    from exam.reports.models import Candidacy, Roster
+    from exam.reports.kept.candidacy import take_rosters_now
+    from exam.reports.kept.models import Candidacy, Roster
 
     exam = make_exam()
     leader = make_user(UserRole.CANDIDATE)

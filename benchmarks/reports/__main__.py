@@ -58,14 +58,14 @@ def upgrade(url: str) -> None:
 
 
 def keep_candidacies(url: str) -> None:
-    """Fill what the reports keep (``exam.reports.candidacy``, ``hourskept``): the generator writes attempts
+    """Fill what the reports keep (``exam.reports.kept.candidacy``, ``hourskept``): the generator writes attempts
     with COPY, past the app's hooks, as a migration's backfill would meet them. Timed: the
     rebuild is what migration 0013 runs on an existing installation, and the rosters are what
     the scheduler (or the first report) takes for the exams that have closed."""
     from exam import create_app
     from exam.core.extensions import db
-    from exam.reports import hourskept
-    from exam.reports.candidacy import rebuild, take_rosters
+    from exam.reports.kept import hours as hourskept
+    from exam.reports.kept.candidacy import rebuild, take_rosters
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():

@@ -20,7 +20,7 @@ from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.core.web import parse_id
-from exam.reports import items, weakness
+from exam.reports.queries import items, weakness
 from question_bank.itemstats import MIN_CANDIDATES, TOO_EASY, TOO_HARD, Flag
 from question_bank.kinds import KINDS
 from question_bank.spreadsheets import DECIMAL, Table, write_xlsx
@@ -128,7 +128,7 @@ def _row_label(row: weakness.TopicRow) -> str:
 
 def heat_drawing(heat: weakness.Heat, title: str = ""):
     """The heat map as a reportlab drawing (wider when there are many columns)."""
-    from exam.reports.charts import heat_map
+    from exam.reports.render.charts import heat_map
 
     width = max(480, 200 + 64 * len(heat.columns))
     return heat_map(
@@ -150,7 +150,7 @@ def training_link(row: weakness.TopicRow, column_key: str | None = None) -> str:
 
 @roles_required(*MANAGERS)
 def weakness_page():
-    from exam.reports.charts import to_svg
+    from exam.reports.render.charts import to_svg
 
     filters = read_filters()
     heat = _heat(filters)
@@ -238,7 +238,7 @@ def weakness_xlsx():
 
 @roles_required(*MANAGERS)
 def weakness_pdf():
-    from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
+    from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
 
     filters = read_filters()
     heat = _heat(filters)
@@ -378,7 +378,7 @@ def exam_items_xlsx(exam_id: int):
 
 @roles_required(*MANAGERS)
 def exam_items_pdf(exam_id: int):
-    from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
+    from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
 
     exam = items.exam_or_404(current_user, exam_id)
     stats = items.exam_items(current_user, exam_id)

@@ -5,7 +5,9 @@ from flask import Blueprint
 
 from exam.exams import signals as exams_signals
 from exam.people.signals import people_moved
-from exam.reports import analysis, candidacy, files, hourskept, views
+from exam.reports import analysis, files, views
+from exam.reports.kept import candidacy
+from exam.reports.kept import hours as hourskept
 from exam.screenings import signals as screenings_signals
 from exam.training import signals as training_signals
 

@@ -4,7 +4,7 @@ as a page, a PDF and an .xlsx workbook.
 
 Organisers see the files within their scope, enterprise contacts those of their own
 enterprise and its people, candidates none (``exam.people.access``). Each file costs a
-fixed number of SQL statements, however many records it holds (``exam.reports.records``).
+fixed number of SQL statements, however many records it holds (``exam.reports.queries.records``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.people.access import get_enterprise_or_404, get_person_or_404
 from exam.people.models import Employment, Enterprise, Person
-from exam.reports import dossier
-from exam.reports.dossier import Link, Section
-from exam.reports.pdf import Heading as PdfHeading
-from exam.reports.pdf import Paragraph, TableBlock, report_pdf
-from exam.reports.records import records_of
+from exam.reports.queries import dossier
+from exam.reports.queries.dossier import Link, Section
+from exam.reports.queries.records import records_of
+from exam.reports.render.pdf import Heading as PdfHeading
+from exam.reports.render.pdf import Paragraph, TableBlock, report_pdf
 from question_bank.spreadsheets import Table, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -25,19 +25,13 @@ from exam.core.web import int_arg, parse_id
 from exam.exams.models import Exam
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
-from exam.reports import exports, figures, tracker
-from exam.reports.rates import total
+from exam.reports.queries import figures, tracker
+from exam.reports.queries.rates import total
+from exam.reports.render import exports
+from exam.reports.render.exports import GROUP_LABELS
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
 
-GROUP_LABELS = {
-    "exam": _l("Exam"),
-    "sector": _l("Sector"),
-    "role": _l("Post"),
-    "enterprise": _l("Enterprise"),
-    "town": _l("Town/street"),
-    "month": _l("Month"),
-}
 STATUS_LABELS = {
     "not_scheduled": _l("Not scheduled"),
     "scheduled": _l("Scheduled"),
@@ -96,7 +90,7 @@ def _today() -> date:
 
 def _rate_chart(rows, title: str) -> str:
     """Final pass rates as an inline SVG bar chart."""
-    from exam.reports.charts import bar_chart, to_svg
+    from exam.reports.render.charts import bar_chart, to_svg
 
     if not rows:
         return ""
@@ -145,7 +139,7 @@ def dashboard_export(fmt: str):
 def summary():
     """The one-page report to the district people's congress: the whole district's figures, so
     the bureau's (an organiser's scope is a part of the district)."""
-    from exam.reports.summary import Summary, summary_pdf
+    from exam.reports.render.summary import Summary, summary_pdf
 
     year = _year()
     board = figures.dashboard(current_user, year, utcnow())
@@ -561,6 +555,3 @@ def tracker_enrol():
         return redirect(back)
     flash(_("Choose an exam or a training session."), "warning")
     return redirect(back)
-
-
-from exam.reports import analysis, files  # noqa: E402,F401 - their routes

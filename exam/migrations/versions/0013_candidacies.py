@@ -7,7 +7,7 @@ Create Date: 2026-11-27
 The pass-rate report and the dashboard summed the attempts, evaluated every closed exam's
 eligibility over the register and placed the people who moved, on every request: 1.2-2.9 s
 on the province-sized benchmark. ``candidacy`` keeps what that came to per (exam, person),
-updated with the attempts, the people and the exams (``exam.reports.candidacy``); ``roster``
+updated with the attempts, the people and the exams (``exam.reports.kept.candidacy``); ``roster``
 marks the closed exams whose no-shows have been added; ``last_result`` keeps each account's
 latest score that counts (the 100% tracker grouped all attempts for it); ``person_hours`` each
 person's hours on site per year (the dashboard added up a year's attendance).
@@ -80,7 +80,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_person_hours_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', 'year', name=op.f('pk_person_hours'))
     )
-    from exam.reports import candidacy, hourskept
+    from exam.reports.kept import candidacy
+    from exam.reports.kept import hours as hourskept
 
     from exam.core.timeutil import utcnow
 

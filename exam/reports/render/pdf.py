@@ -28,7 +28,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import Flowable
 
 from exam.core.printing import chinese_date
-from exam.reports.charts import cjk_font
+from exam.reports.render.charts import cjk_font
 
 __all__ = ["Heading", "Paragraph", "TableBlock", "report_pdf", "styles"]
 

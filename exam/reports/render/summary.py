@@ -19,8 +19,8 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import HRFlowable
 
 from exam.core.printing import chinese_date
-from exam.reports.charts import bar_chart
-from exam.reports.pdf import (
+from exam.reports.render.charts import bar_chart
+from exam.reports.render.pdf import (
     Chart,
     Heading,
     Paragraph,

@@ -2,7 +2,7 @@
 dashboard of a year. Every figure is computed by the database, in a number of statements that
 does not grow with the data.
 
-How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
+How a candidacy is counted (see ``exam.reports.queries.rates`` for the arithmetic):
 
 - An exam's candidates are the people it was for, fixed when it closed (its eligibility rules
   over the register as it was then; only people registered before it closed: the exam's
@@ -19,7 +19,7 @@ How a candidacy is counted (see ``exam.reports.rates`` for the arithmetic):
   attributed to enterprises in their scope.
 
 The candidacies are kept, one row per person and original exam, in ``Candidacy``
-(``exam.reports.candidacy`` keeps them in step with the attempts, the people and the exams, and
+(``exam.reports.kept.candidacy`` keeps them in step with the attempts, the people and the exams, and
 the scheduler adds each closed exam's roster once). A report writes nothing: it is two statements
 (three on PostgreSQL, whose transaction is first tuned for reports: no JIT, room to group in
 memory): the exams of the period, with whether their rosters are taken, and one query that sums
@@ -65,12 +65,12 @@ from exam.people.models import (
     enterprise_sector,
 )
 from exam.people.scope import scope_of
-from exam.reports.candidacy import COUNTS, roster_rows
-from exam.reports.hours import hours_totals
-from exam.reports.jsonsql import tune_for_reports
-from exam.reports.models import Candidacy, Roster
-from exam.reports.queries import period_bounds, year_bounds
-from exam.reports.rates import Counts, total
+from exam.reports.kept.candidacy import COUNTS, roster_rows
+from exam.reports.kept.models import Candidacy, Roster
+from exam.reports.queries.hours import hours_totals
+from exam.reports.queries.rates import Counts, total
+from exam.reports.sql.dates import period_bounds, year_bounds
+from exam.reports.sql.jsonsql import tune_for_reports
 from exam.training.models import Enrolment, TrainingSession
 
 GROUP_BYS = ("exam", "sector", "role", "enterprise", "town", "month")
@@ -116,7 +116,7 @@ class Dashboard:
 
     @property
     def hours_rate(self) -> float | None:
-        from exam.reports.rates import rate
+        from exam.reports.queries.rates import rate
 
         return rate(self.hours_met, self.hours_required)
 
@@ -415,7 +415,7 @@ def _locale() -> str | None:
 
 def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     """The year's figures for the user's scope, each computed by the database."""
-    from exam.reports import tracker
+    from exam.reports.queries import tracker
     from exam.screenings.services import totals as screening_totals
 
     first, last = date(year, 1, 1), date(year, 12, 31)

@@ -42,8 +42,8 @@ from exam.exams.models import Attempt, Exam
 from exam.exams.standing import PASSED, STATUSES, horizon, result_columns, standing_case
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
-from exam.reports.jsonsql import tune_for_reports
-from exam.reports.models import LastResult
+from exam.reports.kept.models import LastResult
+from exam.reports.sql.jsonsql import tune_for_reports
 
 #: The filter for everybody who has not (or no longer) passed.
 NOT_PASSED = "not_passed"

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from exam.certificates.models import CertificateStatus
 from exam.core.timeutil import format_datetime
 from exam.people.models import Person
-from exam.reports.records import Records, online_hours
+from exam.reports.queries.records import Records, online_hours
 from exam.training.models import Mode
 from question_bank.spreadsheets import DECIMAL
 

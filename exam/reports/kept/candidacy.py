@@ -1,4 +1,4 @@
-"""Keeping ``Candidacy`` (``exam.reports.models``) in step with what it sums up.
+"""Keeping ``Candidacy`` (``exam.reports.kept.models``) in step with what it sums up.
 
 A candidacy is one person at one original exam together with its makeup. Its row holds where
 the person was on the day the exam opened and what their attempts add up to:
@@ -58,8 +58,8 @@ from exam.core.timeutil import display_zone
 from exam.exams.eligibility import eligible_clause
 from exam.exams.models import Attempt, Exam
 from exam.people.models import Employment, Enterprise, Person
-from exam.reports.models import Candidacy, LastResult, Roster
-from exam.reports.queries import local_date
+from exam.reports.kept.models import Candidacy, LastResult, Roster
+from exam.reports.sql.dates import local_date
 
 COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "cancelled")
 COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)

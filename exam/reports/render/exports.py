@@ -7,16 +7,27 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from exam.core.printing import chinese_date
 from exam.core.timeutil import format_datetime
 from exam.people.models import PersonRole
-from exam.reports.charts import bar_chart
-from exam.reports.figures import Dashboard, PassRateRow
-from exam.reports.pdf import Heading, Paragraph, TableBlock, report_pdf
-from exam.reports.rates import Counts
-from exam.reports.tracker import TrackerRow
+from exam.reports.queries.figures import Dashboard, PassRateRow
+from exam.reports.queries.rates import Counts
+from exam.reports.queries.tracker import TrackerRow
+from exam.reports.render.charts import bar_chart
+from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
 from question_bank.spreadsheets import PERCENT, Table, write_xlsx
+
+#: The groupings of the pass-rate report, as their column headings read.
+GROUP_LABELS = {
+    "exam": _l("Exam"),
+    "sector": _l("Sector"),
+    "role": _l("Post"),
+    "enterprise": _l("Enterprise"),
+    "town": _l("Town/street"),
+    "month": _l("Month"),
+}
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows a tracker PDF prints (the .xlsx holds every row).
@@ -155,8 +166,6 @@ def passrates_pdf(
 
 
 def _l_group(group_by: str) -> str:
-    from exam.reports.views import GROUP_LABELS
-
     return GROUP_LABELS[group_by]
 
 

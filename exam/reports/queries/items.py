@@ -29,7 +29,7 @@ from exam.core.extensions import db
 from exam.exams.access import can_manage
 from exam.exams.models import Attempt, AttemptItem, Exam
 from exam.questions.models import Question, QuestionVersion
-from exam.reports.jsonsql import postgres, tune_for_reports
+from exam.reports.sql.jsonsql import postgres, tune_for_reports
 from question_bank import itemstats, kinds
 from question_bank.text import plain
 

@@ -2,7 +2,7 @@
 
 ``Candidacy`` holds one row per person and (original) exam: where the person was on the day
 the exam opened and what their attempts there and at its makeup add up to. It is kept in step
-with the attempts, the people's posts and histories and the exams by ``exam.reports.candidacy``
+with the attempts, the people's posts and histories and the exams by ``exam.reports.kept.candidacy``
 (receivers of the features' signals, in the same transaction as the change), so that a pass-rate report
 sums a few hundred thousand narrow rows instead of joining the attempts, the register and the
 employment history. The people an exam was for but who never came (no-shows) are added when the
@@ -66,7 +66,7 @@ class LastResult(db.Model):
 class PersonHours(db.Model):
     """Hours credited on site to a person in a year (Beijing time): training sessions and
     screenings attended, and outside training apart (the bureau may not count it). Kept in
-    step by ``exam.reports.hourskept``; online study is read as it is."""
+    step by ``exam.reports.kept.hours``; online study is read as it is."""
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True

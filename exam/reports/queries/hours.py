@@ -14,7 +14,7 @@ from exam.auth.models import User
 from exam.core.extensions import db
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole
-from exam.reports.models import PersonHours
+from exam.reports.kept.models import PersonHours
 from exam.training.obligations import high_risk_enterprises, hours_owed
 
 

@@ -29,8 +29,8 @@ from exam.exams.models import Attempt
 from exam.people.access import scope_enterprises
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, enterprise_sector
 from exam.questions.models import Topic
-from exam.reports.items import counted
-from exam.reports.jsonsql import object_items, tune_for_reports
+from exam.reports.queries.items import counted
+from exam.reports.sql.jsonsql import object_items, tune_for_reports
 
 BY = ("sector", "role")
 #: Column key of people whose enterprise has no sector (or who had left every post).

@@ -1,4 +1,4 @@
-"""Keeping ``PersonHours`` (``exam.reports.models``) in step: each person's hours on site per
+"""Keeping ``PersonHours`` (``exam.reports.kept.models``) in step: each person's hours on site per
 year, so that the dashboard's hours compliance does not add up a year's attendance (a quarter
 of a million enrolments in a province) on every request.
 
@@ -28,9 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from exam.core.extensions import db
-from exam.reports.candidacy import lock
-from exam.reports.models import PersonHours
-from exam.reports.queries import local_date
+from exam.reports.kept.candidacy import lock
+from exam.reports.kept.models import PersonHours
+from exam.reports.sql.dates import local_date
 from exam.screenings.models import Screening, ScreeningAttendance
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession
 

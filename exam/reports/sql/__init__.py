@@ -1,0 +1,1 @@
+"""SQL pieces the reports share: local dates and months on both databases, JSON records."""
