@@ -42,52 +42,36 @@ def forget_unconfirmed_imports() -> int:
     return forget_pending_imports(utcnow() - PENDING_FOR)
 
 
+#: Every periodic job: what it runs, when, and under which id.
+JOBS = (
+    # Attempts past their deadline are closed and graded even if their candidate never returns.
+    (close_overdue_attempts, "interval", {"seconds": 30}),
+    # Certificates not issued or not rendered at submission (a failure there never fails it).
+    (certificate_sweep, "interval", {"seconds": 60}),
+    (purge_lookups, "interval", {"minutes": 30}),
+    (purge_login_attempts, "cron", {"hour": 3, "minute": 17}),
+    (forget_unconfirmed_imports, "interval", {"minutes": 30}),
+    # The no-shows of exams that have closed, for the reports (until then a report reads a
+    # closed exam's roster as it will be taken; report pages never write).
+    (take_rosters_now, "interval", {"minutes": 5}),
+)
+JOB_IDS = {certificate_sweep: "certificate_sweep", take_rosters_now: "take_rosters"}
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """The scheduler with every periodic job registered (not yet started)."""
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
-    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
-    # Attempts past their deadline are closed and graded even if their candidate never returns.
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, close_overdue_attempts],
-        seconds=30,
-        id="close_overdue_attempts",
-        **common,
-    )
-    # Certificates not issued or not rendered at submission (a failure there never fails it).
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, certificate_sweep],
-        seconds=60,
-        id="certificate_sweep",
-        **common,
-    )
-    scheduler.add_job(
-        run_job, "interval", args=[app, purge_lookups], minutes=30, id="purge_lookups", **common
-    )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        args=[app, purge_login_attempts],
-        hour=3,
-        minute=17,
-        id="purge_login_attempts",
-        **common,
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, forget_unconfirmed_imports],
-        minutes=30,
-        id="forget_unconfirmed_imports",
-        **common,
-    )
-    # The no-shows of exams that have closed, for the reports (a report takes any still missing).
-    scheduler.add_job(
-        run_job, "interval", args=[app, take_rosters_now], minutes=5, id="take_rosters", **common
-    )
+    for job, trigger, when in JOBS:
+        scheduler.add_job(
+            run_job,
+            trigger,
+            args=[app, job],
+            id=JOB_IDS.get(job, job.__name__),
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+            **when,
+        )
     return scheduler
 
 
