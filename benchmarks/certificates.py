@@ -23,12 +23,8 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-from exam.certificates.pdf import (  # noqa: E402
-    AdmissionData,
-    CertificateData,
-    render_admission_notices,
-    render_certificate,
-)
+from exam.certificates.notice_pdf import AdmissionData, render_admission_notices  # noqa: E402
+from exam.certificates.pdf import CertificateData, render_certificate  # noqa: E402
 from exam.core.printing import font_path  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

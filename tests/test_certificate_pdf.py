@@ -16,12 +16,14 @@ import pytest
 from conftest import require_tool
 from PIL import Image, ImageDraw
 
-from exam.certificates import pdf
-from exam.certificates.pdf import (
+from exam.certificates import notice_pdf, pdf
+from exam.certificates.notice_pdf import (
     AdmissionData,
-    CertificateData,
     render_admission_notice,
     render_admission_notices,
+)
+from exam.certificates.pdf import (
+    CertificateData,
     render_certificate,
     render_certificates,
 )
@@ -374,9 +376,14 @@ def test_no_notices_is_an_error():
 
 
 def test_the_renderer_imports_no_flask():
-    # The renderer is this module and the printing primitives it draws with, which live in
-    # the core (exam.core.printing): their imports of each other are the renderer's own.
-    sources = [Path(pdf.__file__), *Path(printing.__file__).parent.glob("*.py")]
+    # The renderer is the certificate's and the admission notice's modules and the printing
+    # primitives they draw with, which live in the core (exam.core.printing): their imports
+    # of each other are the renderer's own.
+    sources = [
+        Path(pdf.__file__),
+        Path(notice_pdf.__file__),
+        *Path(printing.__file__).parent.glob("*.py"),
+    ]
     trees = [ast.parse(source.read_text(encoding="utf-8")) for source in sources]
     nodes = [node for tree in trees for node in ast.walk(tree)]
     imported = {
@@ -390,6 +397,6 @@ def test_the_renderer_imports_no_flask():
         for node in nodes
         if isinstance(node, ast.ImportFrom)
         and node.module
-        and not node.module.startswith(printing.__name__)
+        and not node.module.startswith((printing.__name__, pdf.__name__))
     }
     assert not imported & {"flask", "werkzeug", "sqlalchemy", "flask_sqlalchemy", "exam"}

@@ -60,7 +60,7 @@ def exam_rules(exam: Exam, duration_minutes: int) -> tuple[str, ...]:
 
 
 def notice_data(exam: Exam, user: User):
-    from exam.certificates.pdf import AdmissionData
+    from exam.certificates.notice_pdf import AdmissionData
 
     person = user.person
     terms = examday.terms_for(exam, user)
@@ -84,7 +84,7 @@ def notice_data(exam: Exam, user: User):
 
 
 def _render(exam: Exam, users: list[User]) -> bytes:
-    from exam.certificates.pdf import render_admission_notices
+    from exam.certificates.notice_pdf import render_admission_notices
 
     return render_admission_notices(
         [notice_data(exam, u) for u in users], current_app.config["CERTIFICATE_FONT"] or None
