@@ -136,9 +136,10 @@ def on_screening_attendance(_sender=None, *, people=(), screenings=(), edited=()
     )
 
 
-def _count_again(table, attendee, attended_at, people, attended, edited) -> None:
-    """Refresh ``people`` and the attendees (``attendee``, a person id column) of the ``edited``
-    rows of ``table`` (``attended_at``: the attendance's column naming one)."""
+def _count_again(table, attendee, held_at, people, attended, edited) -> None:
+    """Lock the ``attended`` rows of ``table`` (sessions or screenings) shared, then work out
+    again the hours of ``people`` and of the attendees of the ``edited`` ones (``attendee``:
+    the attendance's person column; ``held_at``: its column naming the session or screening)."""
     session = db.session()
     people, attended, edited = (set(ids) - {None} for ids in (people, attended, edited))
     if attended and session.get_bind().dialect.name == "postgresql":
@@ -146,6 +147,6 @@ def _count_again(table, attendee, attended_at, people, attended, edited) -> None
         # counts their attendees again, below) waits for this attendance, or this for it.
         session.execute(select(table.id).where(table.id.in_(attended)).with_for_update(read=True))
     if edited:
-        people |= set(session.scalars(select(attendee).where(attended_at.in_(edited))))
+        people |= set(session.scalars(select(attendee).where(held_at.in_(edited))))
     if people:
         refresh(people, session=session)
