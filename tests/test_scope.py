@@ -114,3 +114,45 @@ def test_the_scope_is_computed_once_per_request(app, login_as, make_exam, monkey
     monkeypatch.setattr(Scope, "of", classmethod(counting))
     assert client.get("/manage/exams/").status_code == 200
     assert len(calls) == 1
+
+
+def test_screenings_listed_are_those_managed(app, make_town):
+    """The list of screenings (SQL) and ``can_manage`` (Python) over one table of screenings."""
+    from datetime import UTC, datetime
+
+    from exam.core.extensions import db
+    from exam.people.models import Sector
+    from exam.screenings.models import Screening
+
+    sectors = db.session.scalars(db.select(Sector).order_by(Sector.id).limit(2)).all()
+    towns = [make_town(), make_town()]
+    screenings = []
+    for sector in (*sectors, None):
+        for town in (*towns, None):
+            screening = Screening(
+                starts_at=datetime(2026, 6, 1, 2, tzinfo=UTC),
+                sector_id=sector.id if sector else None,
+                town_id=town.id if town else None,
+            )
+            db.session.add(screening)
+            screenings.append(screening)
+    db.session.flush()
+    users = {
+        **USERS,
+        "organiser-first-sector": _user(UserRole.ORGANISER, sectors=[sectors[0].id]),
+        "organiser-first-town": _user(UserRole.ORGANISER, towns=[towns[0].id]),
+        "organiser-both": _user(UserRole.ORGANISER, sectors=[sectors[1].id], towns=[towns[1].id]),
+    }
+    for name, user in users.items():
+        listed = set(db.session.scalars(screening_access.visible_screenings(Scope.of(user))))
+        managed = {
+            s for s in screenings if screening_access.can_manage(user, s.sector_id, s.town_id)
+        }
+        assert listed & set(screenings) == managed, name
+    everyone = set(
+        db.session.scalars(screening_access.visible_screenings(Scope.of(USERS["admin"])))
+    )
+    assert set(screenings) <= everyone  # the table has rows the checks above tell apart
+    assert not set(
+        db.session.scalars(screening_access.visible_screenings(Scope.of(USERS["contact"])))
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_login import current_user
+from sqlalchemy import ColumnElement, and_, false, true
 
 from exam.auth.models import UserRole
 
@@ -84,6 +85,20 @@ class Scope:
             if limit is not None and not (wanted and wanted <= limit):
                 return False
         return True
+
+    def covers_clause(self, sector_id, town_id) -> ColumnElement[bool]:
+        """The SQL twin of ``covers([sector], [town])`` for rows held for one sector (or none)
+        and one town (or none): ``sector_id`` and ``town_id`` are their columns."""
+        if self.is_admin:
+            return true()
+        if self.role != UserRole.ORGANISER:
+            return false()
+        limits = [
+            column.in_(sorted(ids))
+            for column, ids in ((sector_id, self.sector_ids), (town_id, self.town_ids))
+            if ids is not None
+        ]
+        return and_(true(), *limits)
 
     def covers_rules(self, rules: dict | None) -> bool:
         """Whether a thing whose eligibility or assignment rules are ``rules`` lies within."""

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.people.scope import current_scope, scope_of
+from exam.people.scope import Scope, current_scope, scope_of
 from exam.screenings.models import Screening
 
 
@@ -16,14 +16,10 @@ def can_manage(user: User, sector_id: int | None, town_id: int | None) -> bool:
     return scope_of(user).covers([sector_id], [town_id])
 
 
-def visible_screenings():
-    sectors, towns = current_scope().limits
-    query = select(Screening)
-    if sectors is not None:
-        query = query.where(Screening.sector_id.in_(sectors))
-    if towns is not None:
-        query = query.where(Screening.town_id.in_(towns))
-    return query
+def visible_screenings(scope: Scope | None = None):
+    """The screenings the user may manage, as a query (``can_manage`` in SQL)."""
+    scope = scope or current_scope()
+    return select(Screening).where(scope.covers_clause(Screening.sector_id, Screening.town_id))
 
 
 def get_screening_or_404(screening_id: int) -> Screening:
