@@ -270,3 +270,16 @@ def test_parallel_guesses_cannot_exceed_the_failure_limit(app, make_user):
         statuses = list(pool.map(guess, range(16)))
     assert statuses.count(200) <= limit
     assert statuses.count(429) >= 16 - limit
+
+
+def test_logging_out_ends_the_session_a_copied_cookie_carried(app, client, make_user):
+    """Issue 16: a session cookie copied before logout no longer works after it."""
+    admin = make_user(UserRole.ADMIN)
+    assert _login(client, admin.username, PASSWORD).status_code == 302
+    copied = client.get_cookie("session").value
+    assert client.get("/audit/").status_code == 200
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/audit/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

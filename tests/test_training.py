@@ -370,3 +370,16 @@ def test_candidates_see_their_sessions_and_enrol(app, make_user):
     assert "您已报名" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Enrolment.status)) == EnrolmentStatus.ENROLLED
     assert client.get("/manage/training").status_code == 403
+
+
+@pytest.mark.parametrize("role", [UserRole.ADMIN, UserRole.ORGANISER])
+def test_a_persons_training_page_shows_the_outside_training_form(
+    client, login_as, make_person, role
+):
+    """Issue 16: the page answered 500 ('ExternalForm' object has no attribute 'submit')."""
+    person = make_person()
+    login_as(role)
+    response = client.get(f"/people/{person.id}/training")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "新增</button>" in page

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from exam.auth import services
 from exam.auth.forms import ChangePasswordForm, LoginForm
+from exam.auth.models import new_session_token
 from exam.core.errors import message
 from exam.core.extensions import db
 from exam.core.redirects import safe_next
@@ -49,6 +50,10 @@ def login():
 
 
 def logout():
+    # A new session token ends this session everywhere: a cookie copied before is refused.
+    if current_user.is_authenticated:
+        current_user.session_token = new_session_token()
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -8,6 +8,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
@@ -90,3 +91,4 @@ class ExternalForm(FlaskForm):
         _l("Evidence (PDF or image of the certificate or attendance record)"),
         validators=[FileRequired()],
     )
+    submit = SubmitField(_l("Add"))
