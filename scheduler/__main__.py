@@ -42,31 +42,30 @@ def forget_unconfirmed_imports() -> int:
     return forget_pending_imports(utcnow() - PENDING_FOR)
 
 
-#: Every periodic job: what it runs, when, and under which id.
+#: Every periodic job: its id, what it runs and when.
 JOBS = (
     # Attempts past their deadline are closed and graded even if their candidate never returns.
-    (close_overdue_attempts, "interval", {"seconds": 30}),
+    ("close_overdue_attempts", close_overdue_attempts, "interval", {"seconds": 30}),
     # Certificates not issued or not rendered at submission (a failure there never fails it).
-    (certificate_sweep, "interval", {"seconds": 60}),
-    (purge_lookups, "interval", {"minutes": 30}),
-    (purge_login_attempts, "cron", {"hour": 3, "minute": 17}),
-    (forget_unconfirmed_imports, "interval", {"minutes": 30}),
+    ("certificate_sweep", certificate_sweep, "interval", {"seconds": 60}),
+    ("purge_lookups", purge_lookups, "interval", {"minutes": 30}),
+    ("purge_login_attempts", purge_login_attempts, "cron", {"hour": 3, "minute": 17}),
+    ("forget_unconfirmed_imports", forget_unconfirmed_imports, "interval", {"minutes": 30}),
     # The no-shows of exams that have closed, for the reports (until then a report reads a
     # closed exam's roster as it will be taken; report pages never write).
-    (take_rosters_now, "interval", {"minutes": 5}),
+    ("take_rosters", take_rosters_now, "interval", {"minutes": 5}),
 )
-JOB_IDS = {certificate_sweep: "certificate_sweep", take_rosters_now: "take_rosters"}
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """The scheduler with every periodic job registered (not yet started)."""
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
-    for job, trigger, when in JOBS:
+    for job_id, job, trigger, when in JOBS:
         scheduler.add_job(
             run_job,
             trigger,
             args=[app, job],
-            id=JOB_IDS.get(job, job.__name__),
+            id=job_id,
             coalesce=True,
             max_instances=1,
             replace_existing=True,

@@ -15,7 +15,7 @@ verify_bp = Blueprint("verify", __name__)
 def _subscribe(state) -> None:
     """Certificates follow what happens to the attempts they are issued for."""
     exams_signals.attempt_passed.connect(services.issue_after_submit)
-    exams_signals.attempt_withdrawn.connect(services.withdraw_on_signal)
+    exams_signals.attempt_withdrawn.connect(services.withdraw_for_attempt)
     person_file.connect(services.person_file_part)
 
 

@@ -218,8 +218,9 @@ def reissue(certificate: Certificate, actor: User, reason: str, now: datetime) -
 
 
 def withdraw_for_attempt(attempt: Attempt, actor: User, reason: str, now: datetime) -> int:
-    """The attempt no longer passes (score cancelled, attempt reopened): revoke what was issued
-    for it, so that the public page says so at once. The number revoked."""
+    """The attempt no longer passes (score cancelled, attempt reopened; the receiver of
+    ``exams.signals.attempt_withdrawn``): revoke what was issued for it, so that the public page
+    says so at once. The number revoked."""
     revoked = 0
     for certificate in db.session.scalars(
         select(Certificate).where(
@@ -394,11 +395,6 @@ def expiring(within_days: int, today: date) -> select:
         Certificate.valid_until >= today,
         Certificate.valid_until <= today + timedelta(days=within_days),
     )
-
-
-def withdraw_on_signal(attempt: Attempt, actor: User, reason: str, now: datetime) -> None:
-    """``exams.signals.attempt_withdrawn``: revoke what was issued for the attempt."""
-    withdraw_for_attempt(attempt, actor, reason, now)
 
 
 def person_file_part(person: Person) -> dict:

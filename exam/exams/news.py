@@ -29,14 +29,22 @@ def attempts_changed(
         return
     # Read once flushed: loading an expired attempt before would drop its pending changes.
     db.session.flush()
-    exam_ids = {a.exam_id for a in attempts}
-    users = {a.user_id for a in attempts}
+    signals.attempts_changed.send(
+        roots=_roots({a.exam_id for a in attempts}),
+        users={a.user_id for a in attempts},
+        removed=removed,
+        lost=lost or removed,
+    )
+
+
+def _roots(exam_ids: Iterable[int]) -> set[int]:
+    """The original exams (a makeup stands for its original) of these exams."""
     roots = set()
     for exam_id in exam_ids:
         exam = db.session.get(Exam, exam_id)  # in the identity map already, as a rule
         if exam is not None:
             roots.add(exam.makeup_of_id or exam.id)
-    signals.attempts_changed.send(roots=roots, users=users, removed=removed, lost=lost or removed)
+    return roots
 
 
 def delete_attempt(attempt: Attempt) -> None:
@@ -44,10 +52,7 @@ def delete_attempt(attempt: Attempt) -> None:
     exam_id, user_id = attempt.exam_id, attempt.user_id
     db.session.delete(attempt)
     db.session.flush()
-    exam = db.session.get(Exam, exam_id)
-    signals.attempts_changed.send(
-        roots={exam.makeup_of_id or exam.id}, users={user_id}, removed=True, lost=True
-    )
+    signals.attempts_changed.send(roots=_roots([exam_id]), users={user_id}, removed=True, lost=True)
 
 
 def exam_changed(exam: Exam) -> None:

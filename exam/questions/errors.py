@@ -12,10 +12,6 @@ class TransitionError(AnpeiError):
 
     domain = "questions"
 
-    @property
-    def reason(self) -> str:
-        return self.code
-
 
 catalogue(
     "questions",
