@@ -9,7 +9,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from exam import create_app
-from exam.auth.services import purge_login_attempts
+from exam.auth.services import purge_login_attempts, purge_login_sessions
 from exam.certificates.services import purge_lookups
 from exam.certificates.services import sweep as certificate_sweep
 from exam.core.extensions import db
@@ -50,6 +50,7 @@ JOBS = (
     ("certificate_sweep", certificate_sweep, "interval", {"seconds": 60}),
     ("purge_lookups", purge_lookups, "interval", {"minutes": 30}),
     ("purge_login_attempts", purge_login_attempts, "cron", {"hour": 3, "minute": 17}),
+    ("purge_login_sessions", purge_login_sessions, "cron", {"hour": 3, "minute": 23}),
     ("forget_unconfirmed_imports", forget_unconfirmed_imports, "interval", {"minutes": 30}),
     # The no-shows of exams that have closed, for the reports (until then a report reads a
     # closed exam's roster as it will be taken; report pages never write).

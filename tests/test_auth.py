@@ -283,3 +283,97 @@ def test_logging_out_ends_the_session_a_copied_cookie_carried(app, client, make_
     thief.set_cookie("session", copied)
     response = thief.get("/audit/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _signed_in(client) -> bool:
+    return client.get("/password").status_code == 200
+
+
+def test_logging_out_ends_only_this_browsers_session(app, make_user):
+    """A leader who logs out on the office computer is still signed in on the phone that
+    holds the exam, and the office cookie is dead."""
+    user = make_user(UserRole.CANDIDATE)
+    phone, office = app.test_client(), app.test_client()
+    for browser in (phone, office):
+        assert _login(browser, user.username, PASSWORD).status_code == 302
+    copied = office.get_cookie("session").value
+    office.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert not _signed_in(thief) and not _signed_in(office)
+    assert _signed_in(phone)
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account(app, make_user):
+    user = make_user(UserRole.ORGANISER)
+    phone, office = app.test_client(), app.test_client()
+    for browser in (phone, office):
+        assert _login(browser, user.username, PASSWORD, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    page = phone.get("/sessions").get_data(as_text=True)
+    assert page.count("10.1.2.3") == 2  # both browsers are listed
+    response = phone.post("/sessions/sign-out-everywhere")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert not _signed_in(phone) and not _signed_in(office)
+    assert _login(office, user.username, PASSWORD).status_code == 302  # a new login works
+
+
+def test_an_administrator_signs_an_account_out_everywhere(app, client, make_user, login_as):
+    from exam.audit.models import AuditEntry
+
+    user = make_user(UserRole.CONTACT)
+    browser = app.test_client()
+    assert _login(browser, user.username, PASSWORD).status_code == 302
+    admin = login_as(UserRole.ADMIN)
+    assert 'id="account-sessions">1' in client.get(f"/accounts/{user.id}").get_data(as_text=True)
+    assert client.post(f"/accounts/{user.id}/sign-out").status_code == 302
+    assert not _signed_in(browser)
+    assert (
+        db.session.scalar(
+            db.select(AuditEntry).where(AuditEntry.action == "account.sign_out")
+        ).object_id
+        == user.id
+    )
+    # Not on one's own account: the administrator uses their own devices page for that.
+    client.post(f"/accounts/{admin.id}/sign-out")
+    assert _signed_in(client)
+
+
+def test_a_password_change_signs_out_the_other_browsers_only(app, client, make_user):
+    user = make_user(UserRole.ORGANISER)
+    other = app.test_client()
+    for browser in (client, other):
+        assert _login(browser, user.username, PASSWORD).status_code == 302
+    response = client.post(
+        "/password", data={"current": PASSWORD, "new": "n3w-Passw0rd", "confirm": "n3w-Passw0rd"}
+    )
+    assert response.status_code == 302
+    assert _signed_in(client) and not _signed_in(other)
+
+
+def test_a_login_ends_after_the_session_days(app, client, make_user):
+    from exam.auth.models import LoginSession
+
+    user = make_user(UserRole.ORGANISER)
+    assert _login(client, user.username, PASSWORD).status_code == 302
+    login = db.session.scalar(db.select(LoginSession).where(LoginSession.user_id == user.id))
+    login.created_at = utcnow() - timedelta(days=app.config["SESSION_DAYS"], minutes=1)
+    db.session.commit()
+    assert not _signed_in(client)
+
+
+@pytest.mark.parametrize(
+    ("environ", "secure"),
+    [
+        ({}, False),
+        ({"ANPEI_ENV": "production"}, True),
+        ({"ANPEI_ENV": "production", "ANPEI_SESSION_COOKIE_SECURE": "0"}, False),
+        ({"ANPEI_SESSION_COOKIE_SECURE": "1"}, True),
+    ],
+)
+def test_session_cookies_are_secure_by_default_in_production(tmp_path, environ, secure):
+    from exam.core.config import load_config
+
+    production = {"ANPEI_DATABASE_URL": "postgresql+psycopg://x/y", "ANPEI_SECRET_KEY": "s"}
+    config = load_config(str(tmp_path), {**production, **environ})
+    assert config["SESSION_COOKIE_SECURE"] is secure
+    assert config["REMEMBER_COOKIE_SECURE"] is secure

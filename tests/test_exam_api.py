@@ -5,6 +5,7 @@ import json
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
+from exam.auth.services import end_sessions
 from exam.core.extensions import db
 from exam.exams.models import Attempt, AttemptAnswer
 
@@ -233,7 +234,7 @@ def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
     db.session.commit()
     refused("unauthenticated")
     user.disabled = False
-    user.session_token = "changed-by-a-password-reset"
+    end_sessions(user)  # as a password reset does
     db.session.commit()
     refused("unauthenticated")
     answer = db.session.scalar(db.select(AttemptAnswer).where(AttemptAnswer.question_id == single))

@@ -19,6 +19,7 @@ def test_scheduler_registers_the_purge_job(app):
         "certificate_sweep",
         "purge_lookups",
         "purge_login_attempts",
+        "purge_login_sessions",
         "forget_unconfirmed_imports",
         "take_rosters",
     ]

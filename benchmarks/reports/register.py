@@ -268,7 +268,6 @@ def _people(
                 False,
                 False,
                 None,
-                f"t{user_id}",
                 created,
                 None,
                 created,
@@ -303,7 +302,6 @@ def _people(
             False,
             False,
             None,
-            "t1",
             created,
             None,
             created,
@@ -324,7 +322,6 @@ def _people(
                 False,
                 False,
                 None,
-                f"t{2 + i}",
                 created,
                 None,
                 created,
@@ -332,7 +329,7 @@ def _people(
         )
     columns = (
         "id, username, display_name, role, person_id, enterprise_id, password_hash, initial_password, "
-        "must_change_password, disabled, locale, session_token, created_at, last_login_at, password_changed_at"
+        "must_change_password, disabled, locale, created_at, last_login_at, password_changed_at"
     )
     counts["user"] = copy_rows(conn, "user", columns, staff + users)
     # Half the organisers are limited to a few towns or a sector, as sector sections are.

@@ -11,7 +11,7 @@ from exam.accounts.forms import ActionForm, StaffAccountForm
 from exam.audit.services import record
 from exam.auth import services as auth
 from exam.auth.access import roles_required
-from exam.auth.models import User, UserRole, new_session_token
+from exam.auth.models import User, UserRole
 from exam.core.extensions import db
 from exam.core.forms import options
 from exam.core.i18n import select_locale
@@ -143,17 +143,22 @@ def _save_staff(user: User | None, form: StaffAccountForm, username: str) -> Use
 def detail(user_id: int):
     user = get_user_or_404(user_id)
     return render_template(
-        "accounts/detail.html", user=user, locked=auth.is_locked(user), action=ActionForm()
+        "accounts/detail.html",
+        user=user,
+        locked=auth.is_locked(user),
+        sessions=auth.sessions_of(user),
+        action=ActionForm(),
     )
 
 
 @roles_required(UserRole.ADMIN)
 def act(user_id: int, action: str):
-    """Reset the password of, disable, enable or unlock an account (one endpoint each)."""
+    """Reset the password of, disable, enable, unlock or sign out everywhere an account (one
+    endpoint each)."""
     user = get_user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if user.id == current_user.id and action in ("disable", "reset_password"):
+    if user.id == current_user.id and action in ("disable", "reset_password", "sign_out"):
         flash(_("You cannot do that to your own account."), "warning")
         return redirect(url_for("accounts.detail", user_id=user.id))
     if action == "reset_password":
@@ -161,7 +166,7 @@ def act(user_id: int, action: str):
         flash(_("A new one-time password has been set; it is shown below."), "success")
     elif action == "disable":
         user.disabled = True
-        user.session_token = new_session_token()
+        auth.end_sessions(user)
         flash(_("The account is disabled."), "success")
     elif action == "enable":
         user.disabled = False
@@ -169,6 +174,9 @@ def act(user_id: int, action: str):
     elif action == "unlock":
         auth.unlock(user)
         flash(_("The account is unlocked."), "success")
+    elif action == "sign_out":
+        ended = auth.end_sessions(user)
+        flash(_("The account is signed out on all devices (%(count)s).", count=ended), "success")
     record(f"account.{action}", user, user.username)
     db.session.commit()
     return redirect(url_for("accounts.detail", user_id=user.id))

@@ -13,7 +13,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.record_once
 def _load_users(state) -> None:
-    """Flask-Login finds the signed-in user through the account's session token."""
+    """Flask-Login finds the signed-in user through the login session its cookie names."""
     login_manager.user_loader(load_user)
 
 
@@ -26,3 +26,7 @@ def _roles() -> dict:
 bp.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
 bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
 bp.add_url_rule("/password", view_func=views.change_password, methods=["GET", "POST"])
+bp.add_url_rule("/sessions", view_func=views.sessions)
+bp.add_url_rule(
+    "/sessions/sign-out-everywhere", view_func=views.sign_out_everywhere, methods=["POST"]
+)

@@ -56,7 +56,7 @@ user_scope_town = Table(
 )
 
 
-def new_session_token() -> str:
+def new_session_key() -> str:
     return secrets.token_urlsafe(16)
 
 
@@ -76,8 +76,6 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     disabled: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(10))
-    #: Part of the session id: changing it logs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,8 +87,12 @@ class User(UserMixin, db.Model):
     #: An organiser limited to these towns (empty: all towns).
     scope_towns: Mapped[list[Town]] = relationship("Town", secondary=user_scope_town)
 
+    #: The key of the login session this object was loaded for or signed in with (not a
+    #: column): Flask-Login stores ``get_id()`` in the session cookie.
+    session_key = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:
@@ -130,3 +132,19 @@ class LoginAttempt(db.Model):
     )
     address: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginSession(db.Model):
+    """One signed-in browser: the session cookie names it (``user id:key``). Logging out
+    deletes it, so a cookie copied before no longer works; deleting all of a user's rows
+    signs them out everywhere."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=new_session_key)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Where and with what the user signed in, to recognise the device in the list.
+    address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
+from flask_login import login_user
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam.auth import signals
-from exam.auth.models import LoginAttempt, User, UserRole, new_session_token
+from exam.auth.models import LoginAttempt, LoginSession, User, UserRole
 from exam.core.errors import catalogue
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
@@ -74,7 +75,7 @@ def _lock_account(user: User) -> None:
     db.session.execute(
         update(User)
         .where(User.id == user.id)
-        .values(session_token=User.session_token)
+        .values(disabled=User.disabled)
         .execution_options(synchronize_session=False)
     )
 
@@ -165,7 +166,7 @@ def set_password(user: User, password: str) -> None:
     user.initial_password = None
     user.must_change_password = False
     user.password_changed_at = utcnow()
-    user.session_token = new_session_token()
+    end_sessions(user, keep=user.session_key)
 
 
 def reset_password(user: User) -> str:
@@ -174,7 +175,7 @@ def reset_password(user: User) -> str:
     user.password_hash = None
     user.initial_password = password
     user.must_change_password = True
-    user.session_token = new_session_token()
+    end_sessions(user)
     unlock(user)
     return password
 
@@ -308,12 +309,77 @@ def ensure_candidate_account(person: Person) -> tuple[User, str | None]:
 
 
 def load_user(session_id: str) -> User | None:
-    """The account a session cookie names (``id:token``), if the token still holds."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
+    """The account a session cookie names (``user id:key``), while that login session lasts."""
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key:
         return None
-    user = db.session.get(User, int(user_id))
-    # A changed token (password reset, account disabled) ends every session of the user.
-    if user is None or user.session_token != token or user.disabled:
+    user = db.session.scalar(
+        select(User)
+        .join(LoginSession)
+        .where(User.id == int(user_id), *live_session(key, session_cutoff()))
+    )
+    if user is None or user.disabled:
         return None
+    user.session_key = key
     return user
+
+
+def session_cutoff(now: datetime | None = None) -> datetime:
+    """Login sessions begun at or before this moment have outlived ``ANPEI_SESSION_DAYS``."""
+    return (now or utcnow()) - timedelta(days=current_app.config["SESSION_DAYS"])
+
+
+def live_session(key, since) -> tuple:
+    """Conditions: the login session named ``key`` exists and began after ``since`` (values
+    or bind parameters; ``since`` from ``session_cutoff``). The one rule of a session that
+    still holds, for the user loader and the exam API's short path."""
+    return (LoginSession.key == key, LoginSession.created_at > since)
+
+
+def begin_session(user: User, address: str = "", user_agent: str = "") -> LoginSession:
+    """A new login session for ``user`` (flushed); ``login_user`` then names it in the cookie."""
+    login = LoginSession(user_id=user.id, address=address[:45], user_agent=user_agent[:200])
+    db.session.add(login)
+    db.session.flush()
+    user.session_key = login.key
+    return login
+
+
+def sign_in(user: User) -> None:
+    """Sign ``user`` in on this request's browser: a new login session named in the cookie."""
+    begin_session(user, request.remote_addr or "", request.user_agent.string)
+    login_user(user)
+
+
+def end_session(user: User) -> None:
+    """End the login session ``user`` was loaded for: its cookie no longer works anywhere."""
+    if user.session_key:
+        db.session.execute(delete(LoginSession).where(LoginSession.key == user.session_key))
+        user.session_key = ""
+
+
+def end_sessions(user: User, keep: str | None = None) -> int:
+    """Sign ``user`` out everywhere (except the session ``keep``); how many sessions ended."""
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep:
+        query = query.where(LoginSession.key != keep)
+    return db.session.execute(query).rowcount or 0
+
+
+def sessions_of(user: User, now: datetime | None = None) -> list[LoginSession]:
+    """The user's login sessions that still hold, newest first."""
+    return list(
+        db.session.scalars(
+            select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.created_at > session_cutoff(now))
+            .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+        )
+    )
+
+
+def purge_login_sessions(now: datetime | None = None) -> int:
+    """Delete login sessions past ``ANPEI_SESSION_DAYS`` (a scheduler job)."""
+    result = db.session.execute(
+        delete(LoginSession).where(LoginSession.created_at <= session_cutoff(now))
+    )
+    return result.rowcount or 0

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from exam.auth import services
-from exam.auth.forms import ChangePasswordForm, LoginForm
-from exam.auth.models import new_session_token
+from exam.auth.forms import ChangePasswordForm, LoginForm, SignOutEverywhereForm
 from exam.core.errors import message
 from exam.core.extensions import db
 from exam.core.redirects import safe_next
@@ -39,9 +38,10 @@ def login():
         result = services.authenticate(
             form.login.data, form.password.data, request.remote_addr or ""
         )
+        if result.user is not None:
+            services.sign_in(result.user)
         db.session.commit()  # the attempt is recorded whatever the outcome
         if result.user is not None:
-            login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         form.password.errors.append(login_error_message(result))
         status = 429 if result.error in ("locked_account", "locked_address") else 200
@@ -50,12 +50,33 @@ def login():
 
 
 def logout():
-    # A new session token ends this session everywhere: a cookie copied before is refused.
+    # The login session ends: a cookie copied before is refused. Other devices stay signed in.
     if current_user.is_authenticated:
-        current_user.session_token = new_session_token()
+        services.end_session(current_user)
         db.session.commit()
     logout_user()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@login_required
+def sessions():
+    """The browsers signed in to this account, and a button that signs them all out."""
+    return render_template(
+        "auth/sessions.html",
+        sessions=services.sessions_of(current_user),
+        current_key=current_user.session_key,
+    )
+
+
+@login_required
+def sign_out_everywhere():
+    if not SignOutEverywhereForm().validate_on_submit():
+        abort(400)
+    ended = services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have been signed out on all devices (%(count)s).", count=ended), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -70,9 +91,8 @@ def change_password():
         elif problem := services.password_problem(form.new.data, current_user):
             form.new.errors.append(message(problem, "auth"))
         else:
-            services.set_password(current_user, form.new.data)
+            services.set_password(current_user, form.new.data)  # other devices signed out
             db.session.commit()
-            login_user(current_user._get_current_object())  # the session id changed with its token
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)

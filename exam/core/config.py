@@ -66,9 +66,18 @@ SETTINGS = [
     Setting(
         "ANPEI_SESSION_COOKIE_SECURE",
         "SESSION_COOKIE_SECURE",
-        False,
+        None,
         bool,
-        "send the session cookie only over HTTPS (set to 1 behind TLS)",
+        "send the session cookie only over HTTPS; default: on when ANPEI_ENV=production "
+        "(set to 0 only for a plain-HTTP test set-up), off otherwise",
+    ),
+    Setting(
+        "ANPEI_SESSION_DAYS",
+        "SESSION_DAYS",
+        14,
+        int,
+        "days a login lasts at most (logging out, a password change or an administrator's "
+        "'sign out everywhere' end it sooner)",
     ),
     Setting(
         "ANPEI_PROXY_COUNT",
@@ -307,6 +316,8 @@ def load_config(instance_path: str, environ=None) -> dict:
         if production:
             raise ConfigError("ANPEI_SECRET_KEY must be set when ANPEI_ENV=production")
         config["SECRET_KEY"] = local_secret_key(instance)
+    if config["SESSION_COOKIE_SECURE"] is None:
+        config["SESSION_COOKIE_SECURE"] = production
     if not config["LEARNING_STORAGE"]:
         config["LEARNING_STORAGE"] = str(instance / "learning")
 

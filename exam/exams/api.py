@@ -11,13 +11,13 @@ import json
 from functools import wraps
 
 from flask import Response, jsonify, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
-from exam.auth.services import authenticate
+from exam.auth.services import authenticate, sign_in
 from exam.core.errors import api_error
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
@@ -149,7 +149,9 @@ def _me(user: User) -> dict:
 def login(args):
     """Log in with an ID number, mobile or username (sets the session cookie)."""
     result = authenticate(args["login"], args["password"], request.remote_addr or "")
-    db.session.commit()
+    if result.user is not None:
+        sign_in(result.user)
+    db.session.commit()  # the attempt is recorded whatever the outcome
     if result.user is None:
         code = {
             "locked_account": "throttled",
@@ -161,7 +163,6 @@ def login(args):
             if code == "throttled"
             else api_error(code)
         )
-    login_user(result.user)
     return _me(result.user)
 
 

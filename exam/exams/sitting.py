@@ -1,7 +1,7 @@
 """The two requests a sitting candidate makes most: fetching the paper and saving an answer.
 
 On their usual path each is one SQL statement (and a save's commit). That statement checks
-the session's account (still enabled, the same session token, no password change pending),
+the session's account (still enabled, its login session still on, no password change pending),
 that the attempt is theirs and still takes answers, and a save's guarded upsert happens
 inside it; so a disabled account or a closed attempt is refused at once. What a paper looks
 like never changes once it is drawn, so each process keeps the pages' JSON and the shape of
@@ -24,7 +24,8 @@ from threading import Lock
 from flask import Flask, current_app, g, request, session
 from sqlalchemy import Integer, bindparam, or_, select
 
-from exam.auth.models import User, UserRole
+from exam.auth.models import LoginSession, User, UserRole
+from exam.auth.services import live_session, session_cutoff
 from exam.core.extensions import db, upsert
 from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.exams.services import ExamError, checked_response, grace
@@ -101,7 +102,7 @@ def init_app(app: Flask) -> None:
 
 
 def session_identity() -> tuple[int, str] | None:
-    """(user id, session token) from the signed session, as Flask-Login stored it at login."""
+    """(user id, login session key) from the signed session, as Flask-Login stored it."""
     user_id, _, token = str(session.get("_user_id") or "").partition(":")
     return (int(user_id), token) if user_id.isdigit() and token else None
 
@@ -115,7 +116,7 @@ def _owned() -> tuple:
         Attempt.user_id == bindparam("user_id"),
         Attempt.seed == bindparam("seed"),
         User.id == Attempt.user_id,
-        User.session_token == bindparam("token"),
+        *live_session(bindparam("token"), bindparam("since")),
         User.disabled.is_(False),
         User.must_change_password.is_(False),
         User.role == UserRole.CANDIDATE,
@@ -137,6 +138,7 @@ def _sitting_query():
         )
         .select_from(Attempt)
         .join(User, User.id == Attempt.user_id)
+        .join(LoginSession, LoginSession.user_id == User.id)
         .join(Exam, Exam.id == Attempt.exam_id)
         .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .where(*_owned())
@@ -156,6 +158,7 @@ def _save_statement(dialect: str):
         )
         .select_from(Attempt)
         .join(User, User.id == Attempt.user_id)
+        .join(LoginSession, LoginSession.user_id == User.id)
         .join(Exam, Exam.id == Attempt.exam_id)
         .where(
             *_owned(),
@@ -220,6 +223,7 @@ def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
             "attempt_id": attempt_id,
             "user_id": identity[0],
             "token": identity[1],
+            "since": session_cutoff(now),
             "seed": paper.seed,
             "device": current_device(),
         },
@@ -255,6 +259,7 @@ def quick_save(
                 "attempt_id": attempt_id,
                 "user_id": identity[0],
                 "token": identity[1],
+                "since": session_cutoff(now),
                 "seed": paper.seed,
                 "device": current_device(),
                 "question_id": question_id,
