@@ -332,3 +332,12 @@ def test_a_backup_during_an_exam_keeps_every_answer_acknowledged_before_it(
     sent = {(a, q, s) for _t, a, q, s in acknowledged}
     assert all((a, q, s) in sent for (a, q), s in saved.items())
     assert {a for a, _q in saved} <= {c[1] for c in candidates}
+
+
+def test_restore_names_the_upgrade_an_older_archive_needs_and_refuses_a_newer_one(app):
+    migrations = Path(app.extensions["migrate"].directory)
+    head = dbcopy.known_revision(migrations, None) or ""
+    assert head and dbcopy.known_revision(migrations, head) is None
+    assert dbcopy.known_revision(migrations, "0001") == head
+    with pytest.raises(backup.BackupError, match="does not know"):
+        dbcopy.known_revision(migrations, "9999_from_a_newer_anpei")
