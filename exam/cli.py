@@ -278,5 +278,83 @@ def _print_logins(logins, db_path: Path) -> None:
         click.echo(f"  {role:<12} {login:<20} {password:<18} {note}")
 
 
-for _command in (create_admin, people_group, questions_group, demo):
+def _backup_summary(manifest: dict) -> str:
+    database = manifest["database"]
+    tables = database["tables"]
+    return (
+        f"{database['kind']} at revision {database['alembic_revision']}, "
+        f"{sum(tables.values())} rows in {len(tables)} tables "
+        f"({', '.join(f'{n} {t}' for t in BACKUP_HEADLINE if (n := tables.get(t)) is not None)}), "
+        f"{manifest['files']['learning']} lesson files; taken {manifest['created_at']}"
+    )
+
+
+#: The tables a backup's summary names: what the record is kept for.
+BACKUP_HEADLINE = ("attempt", "attempt_answer", "certificate", "audit_entry")
+
+
+@click.command("backup")
+@click.argument("archive", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Verify ARCHIVE; write nothing.")
+@with_appcontext
+def backup_command(archive: Path | None, check_only: bool):
+    """Write the database and the lesson files into one archive (ARCHIVE, by default
+    anpei-backup-<UTC time>.tar; a name ending in .gz is compressed), or verify one (--check)."""
+    import tempfile
+
+    from exam.core import backup
+    from exam.core.timeutil import utcnow
+
+    try:
+        if check_only:
+            if archive is None:
+                raise click.UsageError("--check needs the ARCHIVE to verify")
+            with tempfile.TemporaryDirectory(prefix="anpei-check-") as work:
+                manifest = backup.check(archive, Path(work))
+            click.echo(f"{archive}: sound. {_backup_summary(manifest)}")
+            return
+        now = utcnow()
+        archive = archive or Path(f"anpei-backup-{now:%Y%m%dT%H%M%SZ}.tar")
+        storage = Path(current_app.config["LEARNING_STORAGE"])
+        manifest = backup.create(db.engine, storage, archive, now)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Written to {archive}: {_backup_summary(manifest)}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Verify ARCHIVE; restore nothing.")
+@click.option("--force", is_flag=True, help="Replace everything in a database that is not empty.")
+@with_appcontext
+def restore_command(archive: Path, check_only: bool, force: bool):
+    """Restore an archive of `anpei backup` into the configured database, which must be empty,
+    and the lesson folder; then check that the database holds what the archive lists."""
+    if check_only:
+        click.get_current_context().invoke(backup_command, archive=archive, check_only=True)
+        return
+    from exam.core import backup
+
+    storage = Path(current_app.config["LEARNING_STORAGE"])
+    migrations = Path(current_app.extensions["migrate"].directory)
+    try:
+        restored = backup.restore(archive, db.engine, storage, migrations, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {archive}: {_backup_summary(restored.manifest)}")
+    click.echo(f"{restored.files_written} lesson files written; the row counts match the archive.")
+    if restored.upgrade_to:
+        click.echo(
+            f"The archive is older than this Anpei: run `anpei db upgrade` (to {restored.upgrade_to})."
+        )
+
+
+for _command in (
+    create_admin,
+    people_group,
+    questions_group,
+    demo,
+    backup_command,
+    restore_command,
+):
     main.add_command(_command)
