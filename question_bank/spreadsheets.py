@@ -203,15 +203,34 @@ DECIMAL = "0.0"
 INTEGER = "#,##0"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-#: A cell starting with one of these is a formula to a spreadsheet program.
+# --- formula injection: the one policy, for what is typed in and for what is written out ----
+
+#: Text starting with one of these is a formula (or becomes one) to a spreadsheet program
+#: (OWASP, "CSV injection"). Free text that ends up in exports is refused at input when it
+#: starts with one (``looks_like_formula``); every .xlsx and .csv written here neutralises
+#: such text all the same, for data entered before the rule or by another way in.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(value):
-    """Neutralise text a spreadsheet would run as a formula (CSV has no cell types)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def looks_like_formula(value: object) -> bool:
+    """Whether ``value`` is text a spreadsheet would read as a formula. Numbers are not:
+    a negative number written as a number is only a number."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value):
+    """A value for a CSV cell: formula-like text behind an apostrophe, which spreadsheet
+    programs read as "this is text" (CSV has no cell types); anything else as it is."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def _text_cell(cell) -> None:
+    """Keep a worksheet cell holding formula-like text as text: a string (not a formula)
+    carrying Excel's quote prefix, the mark Excel itself sets when one types an apostrophe
+    first, so the text shows exactly as written and stays text when the cell is edited."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _printable(value):
@@ -228,24 +247,23 @@ def write_xlsx(tables: list[Table]) -> bytes:
     for table in tables:
         ws = workbook.create_sheet(table.title)
         if table.notes:
-            for line in table.notes:
-                ws.append([line])
+            for number, line in enumerate(table.notes, start=1):
+                ws.append([_printable(line)])
+                _text_cell(ws.cell(row=number, column=1))
             ws.column_dimensions["A"].width = 100
             continue
         _write_captions(ws, table)
         header_row = len(table.captions) + (1 if table.captions else 0) + 1
-        ws.append(table.headers)
+        ws.append([_printable(header) for header in table.headers])
         for cell in ws[header_row]:
+            _text_cell(cell)
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(vertical="center")
         for row_number, row in enumerate(table.rows, start=header_row + 1):
-            row = [_printable(value) for value in row]
-            ws.append(row)
-            for column, value in enumerate(row, start=1):
-                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                    # Text stays text, even when it starts with '=' (no formula injection).
-                    ws.cell(row=row_number, column=column).data_type = "s"
+            ws.append([_printable(value) for value in row])
+            for cell in ws[row_number]:
+                _text_cell(cell)  # no formula injection, whatever the text holds
 
         for index, header in enumerate(table.headers, start=1):
             width = (
@@ -286,6 +304,7 @@ def _write_captions(ws, table: Table) -> None:
         ws.append([_printable(line)])
         cell = ws.cell(row=number, column=1)
         cell.data_type = "s"  # a caption is text, even one starting with '='
+        _text_cell(cell)
         cell.font = Font(bold=True, size=14) if number == 1 else Font(size=10, color="555555")
         cell.alignment = Alignment(
             horizontal="center" if number == 1 else "left", vertical="center"
@@ -301,6 +320,6 @@ def write_csv(table: Table) -> bytes:
     """Write a table as UTF-8 CSV with a BOM, which Excel opens correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.headers)
-    writer.writerows([_csv_safe(v) for v in row] for row in table.rows)
+    writer.writerow([csv_cell(v) for v in table.headers])
+    writer.writerows([csv_cell(v) for v in row] for row in table.rows)
     return out.getvalue().encode("utf-8-sig")

@@ -14,8 +14,11 @@ from conftest import require_tool
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from exam.reports.queries.figures import Dashboard, PassRateRow
+from exam.reports.queries.rates import Counts
 from exam.reports.render.charts import bar_chart, heat_map, score_color, to_svg
-from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
+from exam.reports.render.exports import dashboard_pdf, passrates_pdf
+from exam.reports.render.pdf import Heading, HeatMap, Paragraph, TableBlock, report_pdf
 from exam.reports.render.summary import Summary, summary_pdf, summary_title
 from question_bank.spreadsheets import DECIMAL, PERCENT, Table, write_xlsx
 
@@ -171,6 +174,94 @@ def test_an_empty_table_still_renders(app, tmp_path):
         pdf = report_pdf("空表", [TableBlock(["甲", "乙"], [])], bureau=BUREAU, today=DAY)
     assert "空表" in _text(pdf)
     assert all(f[-5] == "yes" for f in _fonts(pdf, tmp_path))
+
+
+# --- reports of many groups: charts and tables carry on over pages ------------------------------
+
+
+def _rate_rows(count: int, name: str) -> list[PassRateRow]:
+    return [
+        PassRateRow(
+            candidates=3,
+            sat_first=3,
+            passed_first=i % 4,
+            sat_final=3,
+            passed_final=min(3, i % 4 + 1),
+            key=i,
+            label=f"{name}{i:04d}号",
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [40, 1000])
+def test_pass_rate_pdf_by_enterprise_renders_every_enterprise(app, count):
+    rows = _rate_rows(count, "青岛生成化工有限公司")
+    with app.test_request_context():
+        pdf = passrates_pdf(rows, Counts(), "enterprise", ["按企业"], "通过率（按企业）")
+    pages = _pages(pdf)
+    assert pdf.startswith(b"%PDF") and pages >= 2
+    text = _text(pdf)
+    assert "青岛生成化工有限公司0000号" in text
+    assert f"青岛生成化工有限公司{count - 1:04d}号" in _text(pdf, pages)  # the table's last row
+    assert "企业" in _text(pdf, pages)  # the header repeats
+
+
+@pytest.mark.parametrize("group_by", ["exam", "sector", "role", "town", "month"])
+def test_pass_rate_pdf_of_every_grouping_renders_at_scale(app, group_by):
+    rows = _rate_rows(300, "组")
+    with app.test_request_context():
+        pdf = passrates_pdf(rows, Counts(), group_by, [], "通过率")
+    pages = _pages(pdf)
+    assert pages >= 3 and "组0000号" in _text(pdf, 1) and "组0299号" in _text(pdf, pages)
+
+
+def test_a_chart_of_more_bars_than_a_page_holds_carries_on_and_a_long_one_is_capped(app):
+    with app.test_request_context():
+        pdf = passrates_pdf(_rate_rows(40, "企业"), Counts(), "enterprise", [], "通过率")
+        capped = passrates_pdf(_rate_rows(41, "企业"), Counts(), "enterprise", [], "通过率")
+        continued = _("%(title)s (continued)", title=_("Final pass rate"))
+        note = _(
+            "The chart shows the %(n)s of %(total)s groups with the lowest final pass rate; the "
+            "table below lists them all.",
+            n=40,
+            total=41,
+        )
+    # All 40 bars, the second part titled as continued; then the table.
+    assert re.sub(r"\s+", "", continued) in re.sub(r"\s+", "", _text(pdf, 2))
+    assert re.sub(r"\s+", "", note) in re.sub(r"\s+", "", _text(capped, 1))
+
+
+def test_dashboard_pdf_with_many_sectors_renders(app):
+    sectors = tuple(_rate_rows(60, "行业"))
+    board = Dashboard(2026, 3, Counts(), sectors, 10, 2, 5, 1, 0, 0, 0, 0, {}, 10, 8)
+    with app.test_request_context():
+        pdf = dashboard_pdf(board, "2026年")
+    pages = _pages(pdf)
+    assert pages >= 3 and "行业0000号" in _text(pdf) and "行业0059号" in _text(pdf, pages)
+
+
+def test_a_heat_map_taller_than_a_page_carries_on_over_pages(app):
+    topics = [f"知识点{i:03d}" for i in range(120)]
+    values = [[50.0 + i % 50, None] for i in range(120)]
+    with app.test_request_context():
+        pdf = report_pdf(
+            "薄弱环节",
+            [HeatMap(topics, ["危险化学品", "金属冶炼"], values, title="平均得分率")],
+            bureau=BUREAU,
+            today=DAY,
+        )
+    pages = _pages(pdf)
+    assert pages >= 3 and "知识点000" in _text(pdf, 1) and "知识点119" in _text(pdf, pages)
+
+
+def test_a_drawing_taller_than_a_page_is_shrunk_to_it(app):
+    with app.test_request_context():
+        tall = bar_chart([f"企业{i}" for i in range(80)], [50.0] * 80)
+        pdf = report_pdf("长图", [tall], bureau=BUREAU, today=DAY)
+    last = _text(pdf, _pages(pdf))  # on a page of its own, whole
+    assert "企业0 " in last or "企业0\n" in last
+    assert "企业79" in last
 
 
 # --- the summary for the people's congress ---------------------------------------------------------

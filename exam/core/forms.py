@@ -14,6 +14,7 @@ from exam.core.identifiers import (
     validate_id_number,
     validate_mobile,
 )
+from question_bank.spreadsheets import looks_like_formula
 
 #: Why an identifier was refused, in the user's language (completes "The ID number …").
 IDENTIFIER_REASONS = {
@@ -37,13 +38,21 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+#: Why formula-like text was refused (``question_bank.spreadsheets.FORMULA_STARTS``: the one
+#: list, which the exports neutralise too).
+FORMULA_REFUSAL = _l(
+    "This must not start with =, +, -, @, a tab or a line break: a spreadsheet would read it "
+    "as a formula."
+)
+
+
 class PlainText:
     """Refuse text a spreadsheet would treat as a formula, and control characters."""
 
     def __call__(self, form, field):
         value = field.data or ""
-        if value.startswith(("=", "+", "@")):
-            raise ValidationError(_l("This must not start with =, + or @."))
+        if looks_like_formula(value):
+            raise ValidationError(FORMULA_REFUSAL)
         if any(ord(c) < 32 for c in value):
             raise ValidationError(_l("This contains invisible control characters."))
 

@@ -22,7 +22,7 @@ from exam.core.identifiers import (
     validate_mobile,
 )
 from exam.people.models import PersonRole
-from question_bank.spreadsheets import Sheet
+from question_bank.spreadsheets import Sheet, looks_like_formula
 
 
 @dataclass(frozen=True)
@@ -222,8 +222,15 @@ class _SheetReader:
                 number,
                 _("“%(column)s” is longer than %(limit)s characters", column=header, limit=limit),
             )
-        elif value.startswith(("=", "+", "@")):
-            self.error(number, _("“%(column)s” must not start with =, + or @", column=header))
+        elif looks_like_formula(value):
+            self.error(
+                number,
+                _(
+                    "“%(column)s” must not start with =, +, -, @, a tab or a line break (a "
+                    "spreadsheet would read it as a formula)",
+                    column=header,
+                ),
+            )
         elif any(unicodedata.category(ch) == "Cc" for ch in value):
             self.error(
                 number,

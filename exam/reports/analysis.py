@@ -126,17 +126,33 @@ def _row_label(row: weakness.TopicRow) -> str:
     )  # measures and points marked by depth
 
 
+def _heat_width(heat: weakness.Heat) -> int:
+    return max(480, 200 + 64 * len(heat.columns))  # wider when there are many columns
+
+
 def heat_drawing(heat: weakness.Heat, title: str = ""):
-    """The heat map as a reportlab drawing (wider when there are many columns)."""
+    """The heat map as a reportlab drawing."""
     from exam.reports.render.charts import heat_map
 
-    width = max(480, 200 + 64 * len(heat.columns))
     return heat_map(
         [_row_label(r) for r in heat.rows],
         [c.label for c in heat.columns],
         heat.matrix(),
         title=title,
-        width=width,
+        width=_heat_width(heat),
+    )
+
+
+def heat_block(heat: weakness.Heat, title: str = ""):
+    """The heat map as a report block: its rows carry on over as many pages as they need."""
+    from exam.reports.render.pdf import HeatMap
+
+    return HeatMap(
+        [_row_label(r) for r in heat.rows],
+        [c.label for c in heat.columns],
+        heat.matrix(),
+        title=title,
+        width=_heat_width(heat),
     )
 
 
@@ -256,7 +272,7 @@ def weakness_pdf():
     ]
     if heat.rows:
         weak = heat.weak()
-        blocks += [heat_drawing(heat, _("Average score by topic")), Heading(_("Weak topics"))]
+        blocks += [heat_block(heat, _("Average score by topic")), Heading(_("Weak topics"))]
         blocks.append(
             TableBlock(
                 ["知识点", "总体得分率(%)", "人次"],

@@ -105,10 +105,12 @@ def bar_chart(
     unit: str = "%",
     width: int = 480,
     height: int = 240,
+    scale_max: float | None = None,
 ) -> Drawing:
     """Horizontal bars, one per label, each with its value at its end; a ``%`` chart runs
-    from 0 to 100. A value of None draws no bar and a dash. The drawing grows taller when
-    there are more labels than ``height`` fits."""
+    from 0 to 100, another to a round figure at or above ``scale_max`` (default: the largest
+    value). A value of None draws no bar and a dash. The drawing grows taller when there are
+    more labels than ``height`` fits."""
     font = cjk_font()
     labels, title = [_label(label) for label in labels], _label(title)
     values = list(values)
@@ -133,7 +135,9 @@ def bar_chart(
         return drawing
 
     present = [v for v in values if v is not None]
-    scale_max = 100.0 if unit == "%" else _nice_max(max(present, default=0.0))
+    if scale_max is None:
+        scale_max = max(present, default=0.0)
+    scale_max = 100.0 if unit == "%" else _nice_max(scale_max)
     suffix = unit if unit == "%" else ""
     value_width = (
         max(text_width(_number(v) + suffix, font, LABEL_SIZE) for v in present) if present else 10

@@ -15,8 +15,7 @@ from exam.people.models import PersonRole
 from exam.reports.queries.figures import Dashboard, PassRateRow
 from exam.reports.queries.rates import Counts
 from exam.reports.queries.tracker import TrackerRow
-from exam.reports.render.charts import bar_chart
-from exam.reports.render.pdf import Heading, Paragraph, TableBlock, report_pdf
+from exam.reports.render.pdf import BarChart, Heading, Paragraph, TableBlock, report_pdf
 from question_bank.spreadsheets import PERCENT, Table, write_xlsx
 
 #: The groupings of the pass-rate report, as their column headings read.
@@ -117,10 +116,15 @@ def passrates_xlsx(
     )
 
 
-def _sector_drawing(rows: list[PassRateRow], title: str):
-    # As tall as the bars need (the chart grows itself when there are many), so that a short
-    # report stays on one page.
-    return bar_chart(
+#: Bars a pass-rate chart draws at most; with more groups it shows the lowest final rates
+#: (those to follow up) and says so, and the table below lists every group.
+CHART_BARS = 40
+
+
+def _rate_chart(rows: list[PassRateRow], title: str) -> BarChart:
+    # As tall as the bars need, so that a short report stays on one page; more bars than a
+    # page holds carry on on the next.
+    return BarChart(
         [r.label for r in rows],
         [r.final_rate for r in rows],
         title=title,
@@ -128,6 +132,27 @@ def _sector_drawing(rows: list[PassRateRow], title: str):
         width=460,
         height=min(240, 50 + 22 * len(rows)),
     )
+
+
+def _lowest(rows: list[PassRateRow]) -> list[PassRateRow]:
+    """The ``CHART_BARS`` groups of lowest final pass rate (nobody sat: last), lowest first."""
+    ranked = sorted(rows, key=lambda r: (r.final_rate is None, r.final_rate or 0.0))
+    return ranked[:CHART_BARS]
+
+
+def _chart_blocks(rows: list[PassRateRow]) -> list:
+    """The chart of final pass rates (capped, with a note, when there are many groups)."""
+    if not rows:
+        return []
+    if len(rows) <= CHART_BARS:
+        return [_rate_chart(rows, _("Final pass rate"))]
+    note = _(
+        "The chart shows the %(n)s of %(total)s groups with the lowest final pass rate; the "
+        "table below lists them all.",
+        n=CHART_BARS,
+        total=len(rows),
+    )
+    return [Paragraph(note), _rate_chart(_lowest(rows), _("Lowest final pass rates"))]
 
 
 def passrates_pdf(
@@ -150,8 +175,7 @@ def passrates_pdf(
         [_("Total"), *_rate_cells(total, _same)]
     ]
     blocks = [Paragraph("；".join(filters))] if filters else []
-    if rows and len(rows) <= 40:
-        blocks.append(_sector_drawing(rows, _("Final pass rate")))
+    blocks += _chart_blocks(rows)
     blocks.append(TableBlock(headers, body, [3, 1, 1, 1, 1, 1.2, 1.2, 1.2, 1.2, 1]))
     blocks.append(
         Paragraph(
@@ -227,7 +251,7 @@ def dashboard_pdf(board: Dashboard, title: str) -> bytes:
     if board.by_sector:
         blocks += [
             Heading(_("Pass rates by sector")),
-            _sector_drawing(list(board.by_sector), _("Final pass rate")),
+            _rate_chart(list(board.by_sector), _("Final pass rate")),
             TableBlock(
                 [
                     _("Sector"),

@@ -28,9 +28,18 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import Flowable
 
 from exam.core.printing import chinese_date
+from exam.reports.render.chart_blocks import BarChart, Chart, HeatMap, RowChart, bar_part, heat_part
 from exam.reports.render.charts import cjk_font
 
-__all__ = ["Heading", "Paragraph", "TableBlock", "report_pdf", "styles"]
+__all__ = [
+    "BarChart",
+    "Heading",
+    "HeatMap",
+    "Paragraph",
+    "TableBlock",
+    "report_pdf",
+    "styles",
+]
 
 INK = HexColor("#1E1E1E")
 GREY = HexColor("#5A5A5A")
@@ -213,35 +222,6 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-class Chart(Flowable):
-    """A Drawing, centred, scaled down to the frame's width (and to ``max_height``) when it is
-    larger."""
-
-    def __init__(self, drawing: Drawing, max_height: float | None = None):
-        super().__init__()
-        self.drawing = drawing
-        self.max_height = max_height
-
-    def wrap(self, available_width, available_height):
-        self.scale = min(1.0, available_width / self.drawing.width)
-        if self.max_height:
-            self.scale = min(self.scale, self.max_height / self.drawing.height)
-        self.width = available_width
-        self.height = self.drawing.height * self.scale + 6
-        return self.width, self.height
-
-    def draw(self):
-        from reportlab.graphics import renderPDF
-
-        canvas = self.canv
-        canvas.saveState()
-        offset = (self.width - self.drawing.width * self.scale) / 2
-        canvas.translate(offset, 3)
-        canvas.scale(self.scale, self.scale)
-        renderPDF.draw(self.drawing, canvas, 0, 0)
-        canvas.restoreState()
-
-
 def flowables(blocks: list, style: dict[str, ParagraphStyle], width: float) -> list:
     """The reportlab flowables of ``blocks``."""
     result = []
@@ -257,6 +237,10 @@ def flowables(blocks: list, style: dict[str, ParagraphStyle], width: float) -> l
         elif isinstance(block, TableBlock):
             result.append(_table(block, style, width))
             result.append(Spacer(1, 6))
+        elif isinstance(block, BarChart):
+            result.append(RowChart(bar_part(block), len(block.labels)))
+        elif isinstance(block, HeatMap):
+            result.append(RowChart(heat_part(block), len(block.rows)))
         elif isinstance(block, Drawing):
             result.append(Chart(block))
         elif isinstance(block, Flowable):

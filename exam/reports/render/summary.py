@@ -19,9 +19,9 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus.flowables import HRFlowable
 
 from exam.core.printing import chinese_date
+from exam.reports.render.chart_blocks import Chart
 from exam.reports.render.charts import bar_chart
 from exam.reports.render.pdf import (
-    Chart,
     Heading,
     Paragraph,
     TableBlock,
