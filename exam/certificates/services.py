@@ -147,7 +147,9 @@ def issue_for_attempt(
         db.session.add(certificate)
         db.session.flush()
     else:
-        certificate = _add_current(certificate, now)
+        added = _add_current(certificate, now)
+        if added is not certificate:  # a concurrent issuer inserted it: that one logged it
+            return added
     record(
         "certificate.issue",
         certificate,
