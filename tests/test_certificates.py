@@ -140,10 +140,13 @@ def test_a_render_failure_is_kept_and_retried(app, make_exam, make_user, monkeyp
         db.select(Certificate).where(Certificate.attempt_id == attempt.id)
     )
     assert certificate.render_failures == 1 and "font unreadable" in certificate.render_error
+    assert certificate.next_render_at > utcnow()  # backing off: the next sweep waits
+    assert certificates.sweep() == (0, 0)
     monkeypatch.undo()
-    assert certificates.sweep() == (0, 1)
+    assert certificates.sweep(certificate.next_render_at) == (0, 1)
     db.session.commit()
     assert certificate.rendered_at is not None and certificate.render_error is None
+    assert certificate.render_failures == 0 and certificate.next_render_at is None
 
 
 def test_one_valid_certificate_per_person_a_new_one_supersedes(app, make_exam, make_user):
