@@ -4,6 +4,7 @@ admission notices."""
 import io
 import re
 import subprocess
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -139,10 +140,13 @@ def test_a_render_failure_is_kept_and_retried(app, make_exam, make_user, monkeyp
         db.select(Certificate).where(Certificate.attempt_id == attempt.id)
     )
     assert certificate.render_failures == 1 and "font unreadable" in certificate.render_error
+    assert certificate.next_render_at > utcnow()  # backing off: the next sweep waits
+    assert certificates.sweep() == (0, 0)
     monkeypatch.undo()
-    assert certificates.sweep() == (0, 1)
+    assert certificates.sweep(certificate.next_render_at) == (0, 1)
     db.session.commit()
     assert certificate.rendered_at is not None and certificate.render_error is None
+    assert certificate.render_failures == 0 and certificate.next_render_at is None
 
 
 def test_one_valid_certificate_per_person_a_new_one_supersedes(app, make_exam, make_user):
@@ -196,6 +200,41 @@ def test_concurrent_issues_for_one_attempt_give_one_certificate(app, make_exam, 
         db.select(Certificate.number).where(Certificate.attempt_id == attempt_id)
     ).all()
     assert len(numbers) == 1
+
+
+def test_concurrent_submits_log_the_certificate_issued_once(app, make_exam, make_user, monkeypatch):
+    """Ten submissions of one passing attempt at once each announce the pass; the one
+    certificate is issued once, and the audit log says so once (not once per submission)."""
+    from exam.exams import signals as exams_signals
+
+    attempt_id = _passed(make_exam(), make_user(UserRole.CANDIDATE)).id
+    barrier = threading.Barrier(10, timeout=20)
+    snapshot = certificates._snapshot
+
+    def in_step(certificate, person):  # all ten found no certificate before any inserts one
+        snapshot(certificate, person)
+        barrier.wait()
+
+    monkeypatch.setattr(certificates, "_snapshot", in_step)
+
+    def submitted(_):
+        with app.app_context():
+            try:
+                exams_signals.attempt_passed.send(attempt_id)  # as the submit view does
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(submitted, range(10)))
+    assert not barrier.broken
+    issued = db.session.scalars(
+        db.select(Certificate.id).where(Certificate.attempt_id == attempt_id)
+    ).all()
+    assert len(issued) == 1
+    entries = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "certificate.issue")
+    ).all()
+    assert [(e.object_type, e.object_id) for e in entries] == [("certificate", issued[0])]
 
 
 def test_the_public_page_shows_each_status(app, client, make_exam, make_user):

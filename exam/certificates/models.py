@@ -96,8 +96,12 @@ class Certificate(db.Model):
     #: The PDF as rendered (None until rendered: the scheduler retries failures).
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Failed renders in a row (the sweep's back-off grows with it; a success resets it).
     render_failures: Mapped[int] = mapped_column(default=0)
+    #: The last failed render's error, in the words of the exception (organisers see it).
     render_error: Mapped[str | None] = mapped_column(String(500))
+    #: When the sweep may try rendering again after a failure (None: whenever it comes by).
+    next_render_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str | None] = mapped_column(String(500))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -9,11 +9,12 @@ idempotent. Services flush; the caller commits.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
@@ -32,8 +33,11 @@ log = logging.getLogger(__name__)
 #: Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SEAL_KEY = "certificate_seal"
-#: Renders of one certificate tried before the sweep gives up on it (an organiser sees it).
-MAX_RENDER_FAILURES = 5
+#: After a failed render the sweep waits this long before the next try, doubling with each
+#: failure in a row up to ``RENDER_RETRY_MAX``: it never gives up (an outage, say a bad font
+#: setting, ends some day), and organisers see what is waiting and why.
+RENDER_RETRY_FIRST = timedelta(minutes=1)
+RENDER_RETRY_MAX = timedelta(hours=1)
 
 
 def new_number(today: date) -> str:
@@ -147,7 +151,9 @@ def issue_for_attempt(
         db.session.add(certificate)
         db.session.flush()
     else:
-        certificate = _add_current(certificate, now)
+        added = _add_current(certificate, now)
+        if added is not certificate:  # a concurrent issuer inserted it: that one logged it
+            return added
     record(
         "certificate.issue",
         certificate,
@@ -293,10 +299,22 @@ def certificate_data(certificate: Certificate, seal_image: bytes | None):
     )
 
 
+def render_backoff(failures: int) -> timedelta:
+    """How long to wait after ``failures`` failed renders in a row: 1, 2, 4 … minutes, at most
+    an hour."""
+    doublings = min(max(failures - 1, 0), 12)  # 2**12 minutes is well past the cap already
+    return min(RENDER_RETRY_FIRST * 2**doublings, RENDER_RETRY_MAX)
+
+
 def render(
-    certificate: Certificate, now: datetime, seal_image: bytes | None | bool = False
+    certificate: Certificate,
+    now: datetime,
+    seal_image: bytes | None | bool = False,
+    count_failure: bool = True,
 ) -> bool:
-    """Render and keep the PDF; on failure keep the error for the sweep and the organisers."""
+    """Render and keep the PDF. A failure is kept (the error, and when to try next) for the sweep
+    and the organisers, unless ``count_failure`` is false (a download: clicking during an outage
+    must not push the retries back)."""
     from exam.certificates.pdf import render_certificate
 
     try:
@@ -304,31 +322,49 @@ def render(
         certificate.pdf = render_certificate(data, current_app.config["CERTIFICATE_FONT"] or None)
     except Exception as error:  # noqa: BLE001 - any rendering failure is retried later
         log.exception("rendering certificate %s failed", certificate.number)
-        certificate.render_failures += 1
-        certificate.render_error = str(error)[:500]
+        if count_failure:
+            certificate.render_failures += 1
+            certificate.render_error = str(error)[:500]
+            certificate.next_render_at = now + render_backoff(certificate.render_failures)
         return False
     certificate.rendered_at, certificate.render_error = now, None
+    certificate.render_failures, certificate.next_render_at = 0, None
     return True
 
 
 def pdf_of(certificate: Certificate, now: datetime) -> bytes | None:
-    """The stored PDF, rendered now if it is not yet."""
+    """The stored PDF, rendered now if it is not yet (None if that fails: the retry state is
+    left to the sweep)."""
     stored = db.session.scalar(select(Certificate.pdf).where(Certificate.id == certificate.id))
     if stored is not None:
         return stored
-    return certificate.pdf if render(certificate, now) else None
+    return certificate.pdf if render(certificate, now, count_failure=False) else None
+
+
+def retry_after(certificate: Certificate, now: datetime) -> int:
+    """Seconds until the sweep next tries to render ``certificate`` (at least a minute)."""
+    first = int(RENDER_RETRY_FIRST.total_seconds())
+    if certificate.next_render_at is None:
+        return first
+    return max(first, math.ceil((certificate.next_render_at - now).total_seconds()))
+
+
+def waiting_to_render() -> select:
+    """Certificates that have no PDF yet, oldest first (the sweep renders those that are due)."""
+    return select(Certificate).where(Certificate.rendered_at.is_(None)).order_by(Certificate.id)
+
+
+def render_due(now: datetime):
+    """The SQL condition: no failed render yet, or its back-off is over."""
+    return or_(Certificate.next_render_at.is_(None), Certificate.next_render_at <= now)
 
 
 def render_pending(
     limit: int = 200, now: datetime | None = None, exam_id: int | None = None
 ) -> int:
-    """Render certificates that have no PDF yet (a batch); the number rendered."""
+    """Render certificates that have no PDF yet and are due (a batch); the number rendered."""
     now = now or utcnow()
-    query = (
-        select(Certificate)
-        .where(Certificate.rendered_at.is_(None), Certificate.render_failures < MAX_RENDER_FAILURES)
-        .order_by(Certificate.id)
-    )
+    query = waiting_to_render().where(render_due(now))
     if exam_id is not None:
         query = query.where(Certificate.exam_id == exam_id)
     image = seal()

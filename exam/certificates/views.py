@@ -112,16 +112,23 @@ def pdf(certificate_id: int):
         CertificateStatus.SUPERSEDED,
     ):
         abort(404)  # a holder gets only certificates that still say something true
-    data = services.pdf_of(certificate, utcnow())
+    now = utcnow()
+    data = services.pdf_of(certificate, now)
     db.session.commit()
-    if data is None:
-        flash(
-            _("The certificate could not be prepared just now; it will be ready shortly."),
-            "warning",
+    if data is None:  # rendering fails just now: the sweep keeps trying, the holder comes back
+        back = (
+            url_for("certificates.mine")
+            if current_user.role == UserRole.CANDIDATE
+            else url_for("certificates.detail", certificate_id=certificate.id)
         )
-        if current_user.role == UserRole.CANDIDATE:
-            return redirect(url_for("certificates.mine"))
-        return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+        wait = services.retry_after(certificate, now)
+        page = render_template(
+            "certificates/preparing.html",
+            certificate=certificate,
+            back=back,
+            minutes=-(-wait // 60),
+        )
+        return page, 503, {"Retry-After": str(wait)}
     return download(data, f"合格证明-{certificate.holder_name}-{certificate.number}.pdf", PDF)
 
 
@@ -190,7 +197,24 @@ def index():
         enterprises=enterprises,
         notice_days=_notice_days(),
         mask=mask_id_number,
+        waiting=_waiting() if current_user.role in MANAGERS else None,
     )
+
+
+#: Certificates waiting for their PDF listed on the management page (the count is of all).
+WAITING_LISTED = 20
+
+
+def _waiting() -> dict:
+    """The certificates this organiser manages whose PDF failed to render and still waits, with
+    why (the others are merely not done yet: the sweep comes by every minute)."""
+    visible = _visible_certificates().with_only_columns(Certificate.id)
+    query = services.waiting_to_render().where(
+        Certificate.render_failures > 0, Certificate.id.in_(visible)
+    )
+    count = db.session.scalar(query.with_only_columns(func.count(Certificate.id)).order_by(None))
+    listed = db.session.scalars(query.limit(WAITING_LISTED)).all() if count else []
+    return {"count": count, "listed": listed, "now": utcnow()}
 
 
 def _notice_days() -> int:
@@ -268,10 +292,9 @@ def _exam_counts(exam: Exam) -> dict:
         Certificate.superseded_at.is_(None),
     )
     total = db.session.scalar(base.with_only_columns(func.count(Certificate.id)))
-    pending = db.session.scalar(
+    pending = db.session.scalar(  # those a batch would render now (not those backing off)
         base.where(
-            Certificate.rendered_at.is_(None),
-            Certificate.render_failures < services.MAX_RENDER_FAILURES,
+            Certificate.rendered_at.is_(None), services.render_due(utcnow())
         ).with_only_columns(func.count(Certificate.id))
     )
     return {"total": total, "pending": pending}
