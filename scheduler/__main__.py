@@ -1,8 +1,11 @@
-"""``anpei-scheduler``: run Anpei's periodic jobs. Start exactly one per installation."""
+"""``anpei-scheduler``: run Anpei's periodic jobs. One scheduler runs jobs per installation;
+another one started beside it stands by and takes over when the first stops."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -17,24 +20,36 @@ from exam.core.timeutil import utcnow
 from exam.core.uploads import PENDING_FOR, forget_pending_imports
 from exam.exams.services import close_overdue_attempts
 from exam.reports.kept.candidacy import take_rosters_now
-from scheduler.lock import AlreadyRunning, SchedulerLock
+from scheduler.lock import SchedulerLock
 
 log = logging.getLogger("anpei.scheduler")
 
 
-def run_job(app: Flask, job, *args) -> object:
-    """Run one job as one unit of work: its own app context, one commit, rollback on error."""
+def run_job(app: Flask, job, *args, lock: SchedulerLock | None = None) -> object:
+    """Run one job as one unit of work: its own app context, one commit, rollback on error.
+
+    Under the scheduler's lock, the job's transaction first checks that this scheduler still
+    holds it (``SchedulerLock.covers``); if not, the job is skipped and logged. Without a lock
+    (tests, a one-off run) the job just runs.
+    """
     with app.app_context():
         try:
+            if lock is not None and not lock.covers(db.session):
+                log.info("job %s skipped: this scheduler does not hold the lock", _name(job))
+                return None
             result = job(*args)
             db.session.commit()
             return result
         except Exception:
             db.session.rollback()
-            log.exception("job %s failed", getattr(job, "__name__", job))
+            log.exception("job %s failed", _name(job))
             return None
         finally:
             db.session.remove()
+
+
+def _name(job) -> str:
+    return getattr(job, "__name__", str(job))
 
 
 def forget_unconfirmed_imports() -> int:
@@ -57,36 +72,62 @@ JOBS = (
     ("take_rosters", take_rosters_now, "interval", {"minutes": 5}),
 )
 
+#: How often the watchdog checks the lock (and keeps its connection alive), or, standing by,
+#: tries to take it over.
+LOCK_CHECK_SECONDS = 10
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    """The scheduler with every periodic job registered (not yet started)."""
+
+def build_scheduler(app: Flask, lock: SchedulerLock) -> BlockingScheduler:
+    """The scheduler with every periodic job and the lock's watchdog registered (not started)."""
     scheduler = BlockingScheduler(timezone=app.config["DISPLAY_TIMEZONE"])
     for job_id, job, trigger, when in JOBS:
         scheduler.add_job(
             run_job,
             trigger,
             args=[app, job],
+            kwargs={"lock": lock},
             id=job_id,
+            name=job_id,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
             **when,
         )
+    scheduler.add_job(
+        lock.keep,
+        "interval",
+        seconds=LOCK_CHECK_SECONDS,
+        id="keep_lock",
+        name="keep_lock",
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler
 
 
+def start_line(app: Flask, scheduler: BlockingScheduler) -> str:
+    """What the log says first: where this scheduler runs, on which database, with which jobs."""
+    with app.app_context():
+        database = db.engine.url.render_as_string(hide_password=True)
+    jobs = ", ".join(job.id for job in scheduler.get_jobs())
+    return (
+        f"scheduler starting on host {socket.gethostname()}, pid {os.getpid()}, "
+        f"database {database}, jobs: {jobs}"
+    )
+
+
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # force: the scheduler's process logs with timestamps at INFO whoever configured logging
+    # first (the `anpei` command line may have loaded the app, which sets a bare WARNING root).
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True
+    )
     app = create_app()
     with app.app_context():
         lock = SchedulerLock(db.engine, app.instance_path)
-        try:
-            lock.acquire()
-        except AlreadyRunning as exc:
-            log.error("not starting: %s", exc)
-            return 1
-    scheduler = build_scheduler(app)
-    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    scheduler = build_scheduler(app, lock)
+    log.info(start_line(app, scheduler))
+    lock.keep()  # takes the lock, or stands by until the scheduler holding it stops
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -10,7 +10,8 @@ import click
 
 @click.command("scheduler")
 def scheduler_command():
-    """Run the scheduler process (exactly one per installation; the same as anpei-scheduler)."""
+    """Run the scheduler process (one runs jobs per installation, another stands by; the same as
+    anpei-scheduler)."""
     from scheduler.__main__ import main  # builds its own app: not inside the CLI's app context
 
     sys.exit(main())

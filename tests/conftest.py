@@ -45,6 +45,9 @@ from question_bank.model import QuestionData  # noqa: E402
 PG_URL = os.environ.get("ANPEI_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 PASSWORD = "Test-pass-2026"
+#: A test of what only PostgreSQL has (advisory locks, server backends): it runs on the test
+#: server, and is skipped, with the reason, where ANPEI_TEST_DATABASE_URL is not set.
+postgresql_only = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -84,6 +87,8 @@ def backend(request, tmp_path_factory):
         _upgrade(f"sqlite:///{template}")
         yield {"name": "sqlite", "template": template}
         return
+    if not PG_URL:
+        pytest.skip("PostgreSQL only: set ANPEI_TEST_DATABASE_URL to run it")
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
