@@ -305,3 +305,46 @@ def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_
 
 def test_health_endpoint(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+# --- an exam the bank no longer serves; a submission after the grace period (issue 16) --------
+
+
+def _retire_singles() -> None:
+    from exam.questions.models import Question, QuestionStatus, QuestionVersion
+
+    for question in db.session.scalars(
+        db.select(Question)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(QuestionVersion.kind == "single")
+    ):
+        question.status = QuestionStatus.RETIRED
+    db.session.commit()
+
+
+def test_starting_an_exam_the_bank_no_longer_serves_is_a_409_page_not_a_500(
+    client, login_as, make_exam
+):
+    exam = make_exam()
+    _retire_singles()  # after publishing: the first rule can no longer be served
+    login_as(UserRole.CANDIDATE)
+    response = client.post(f"/exams/{exam.id}/start", data={"csrf_token": "x"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "题库中的试题目前不足以为这场考试组卷" in page and f'id="exam-{exam.id}"' in page
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
+
+
+def test_starting_an_exam_the_bank_no_longer_serves_is_a_409_unservable_on_the_api(
+    client, login_as, make_exam
+):
+    exam = make_exam()
+    _retire_singles()
+    login_as(UserRole.CANDIDATE)
+    response = client.post(f"/api/v1/exams/{exam.id}/attempts", json={})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert (
+        error["code"] == "unservable" and "题库中的试题目前不足以为这场考试组卷" in error["message"]
+    )
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
