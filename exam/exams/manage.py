@@ -278,6 +278,14 @@ def publish(exam_id: int):
     return redirect(url_for("manage_exams.detail", exam_id=exam.id))
 
 
+def _how_handed_in(attempt: Attempt) -> str:
+    """The export's words for how an attempt ended, as its page says it (a submission after
+    the grace period is the deadline closing it, see ``services.submit``)."""
+    if attempt.submitted_at is None:
+        return ""
+    return "到时自动交卷" if attempt.auto_submitted else "本人交卷"
+
+
 @roles_required(*MANAGERS)
 def export(exam_id: int):
     exam = get_exam_or_404(exam_id)
@@ -301,13 +309,14 @@ def export(exam_id: int):
                 "已作废"
                 if attempt.cancelled_at
                 else ("合格" if attempt.passed else ("不合格" if attempt.passed is False else "")),
+                _how_handed_in(attempt),
             ]
         )
     table = Table(
         "成绩",
-        ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"],
+        ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果", "交卷方式"],
         rows,
-        [10, 22, 32, 8, 18, 18, 8, 8],
+        [10, 22, 32, 8, 18, 18, 8, 8, 14],
     )
     return download(
         write_xlsx([table]),

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -446,15 +446,21 @@ def submit(
 
     ``overdue_only``: close it only if it is still past its deadline and grace (an organiser
     may have just given more time).
+
+    A submission that arrives after the deadline and grace is recorded as the deadline closing
+    the attempt (``auto_submitted``), as the scheduler or the next request would have: the
+    record does not depend on which came first. Its answers count as for any closed attempt:
+    those saved by then, which is all there are (a later save is refused, ``too_late``).
     """
+    overdue = Attempt.deadline < now - grace()  # read in the update: a deadline just extended
     guard = [Attempt.id == attempt.id, Attempt.submitted_at.is_(None)]
     if overdue_only:
-        guard.append(Attempt.deadline < now - grace())
+        guard.append(overdue)
     claimed = (
         db.session.execute(
             update(Attempt)
             .where(*guard)
-            .values(submitted_at=now, auto_submitted=auto)
+            .values(submitted_at=now, auto_submitted=true() if auto else overdue)
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1
