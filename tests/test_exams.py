@@ -2,11 +2,14 @@
 
 The concurrency tests run on PostgreSQL too when ANPEI_TEST_DATABASE_URL is set."""
 
+import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
+from openpyxl import load_workbook
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
@@ -305,3 +308,82 @@ def test_a_database_error_mid_save_is_a_retryable_json_error(app, client, login_
 
 def test_health_endpoint(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+# --- an exam the bank no longer serves; a submission after the grace period (issue 16) --------
+
+
+def _retire_singles() -> None:
+    from exam.questions.models import Question, QuestionStatus, QuestionVersion
+
+    for question in db.session.scalars(
+        db.select(Question)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(QuestionVersion.kind == "single")
+    ):
+        question.status = QuestionStatus.RETIRED
+    db.session.commit()
+
+
+def test_starting_an_exam_the_bank_no_longer_serves_is_a_409_page_not_a_500(
+    client, login_as, make_exam
+):
+    exam = make_exam()
+    _retire_singles()  # after publishing: the first rule can no longer be served
+    login_as(UserRole.CANDIDATE)
+    response = client.post(f"/exams/{exam.id}/start", data={"csrf_token": "x"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "题库中的试题目前不足以为这场考试组卷" in page and f'id="exam-{exam.id}"' in page
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
+
+
+def test_starting_an_exam_the_bank_no_longer_serves_is_a_409_unservable_on_the_api(
+    client, login_as, make_exam
+):
+    exam = make_exam()
+    _retire_singles()
+    login_as(UserRole.CANDIDATE)
+    response = client.post(f"/api/v1/exams/{exam.id}/attempts", json={})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert (
+        error["code"] == "unservable" and "题库中的试题目前不足以为这场考试组卷" in error["message"]
+    )
+    assert db.session.scalar(db.select(db.func.count(Attempt.id))) == 0
+
+
+def test_a_submit_after_the_grace_period_is_recorded_as_closed_by_the_deadline(
+    app, client, login_as, make_exam, make_user
+):
+    login_as(UserRole.CANDIDATE)
+    exam = make_exam()
+    grace = timedelta(seconds=app.config["ANSWER_GRACE_SECONDS"])
+    in_grace = client.post(f"/api/v1/exams/{exam.id}/attempts").get_json()["attempt_id"]
+    db.session.get(Attempt, in_grace).deadline = utcnow() - grace + timedelta(seconds=60)
+    db.session.commit()  # past the deadline, within the grace period: an ordinary submission
+    assert client.post(f"/api/v1/attempts/{in_grace}/submit").get_json()["auto_submitted"] is False
+
+    exam = make_exam()
+    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts").get_json()["attempt_id"]
+    attempt = db.session.get(Attempt, attempt_id)
+    item = next(i for i in attempt.paper if i["kind"] == "truefalse")
+    saved = client.put(
+        f"/api/v1/attempts/{attempt_id}/answers/{item['question_id']}",
+        json={"answer": False, "seq": 1},  # the right answer, saved in time
+    )
+    assert saved.status_code == 200
+    attempt.deadline = utcnow() - grace - timedelta(seconds=5)
+    db.session.commit()
+    result = client.post(f"/api/v1/attempts/{attempt_id}/submit").get_json()
+    assert result["auto_submitted"] is True  # the deadline closed it, not the late click
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.auto_submitted and attempt.score == item["points"]  # saved in time: counts
+    organiser = app.test_client()
+    user = make_user(UserRole.ORGANISER)
+    organiser.post("/login", data={"login": user.username, "password": PASSWORD})
+    page = organiser.get(f"/manage/exams/{exam.id}/attempts/{attempt_id}").get_data(as_text=True)
+    assert "到时自动交卷" in page
+    export = organiser.get(f"/manage/exams/{exam.id}/attempts.xlsx").data
+    sheet = load_workbook(io.BytesIO(export))["成绩"]
+    assert (sheet["I1"].value, sheet["I2"].value) == ("交卷方式", "到时自动交卷")

@@ -96,3 +96,53 @@ def test_results_are_listed_and_exported(client, login_as, make_exam, make_user)
 def test_candidates_cannot_manage_exams(client, login_as):
     login_as(UserRole.CANDIDATE)
     assert client.get("/manage/exams/").status_code == 403
+
+
+# --- a published exam the bank must go on serving (issue 16) ------------------------------
+
+
+def _retire(kind: str) -> None:
+    from exam.questions.models import Question, QuestionStatus, QuestionVersion
+
+    for question in db.session.scalars(
+        db.select(Question)
+        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(QuestionVersion.kind == kind)
+    ):
+        question.status = QuestionStatus.RETIRED
+    db.session.commit()
+
+
+def test_an_open_exam_cannot_be_edited_into_a_paper_the_bank_cannot_serve(
+    client, login_as, make_exam
+):
+    exam = make_exam()  # published and open, no paper drawn yet
+    rules = exam.blueprint["rules"]
+    login_as(UserRole.ORGANISER)
+    response = client.post(
+        f"/manage/exams/{exam.id}/edit", data=_exam_form(**{"rules-0-count": 50})
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="blueprint-refused"' in page
+    assert "第 1 条规则需要 50 道题" in page
+    assert db.session.get(Exam, exam.id).blueprint["rules"] == rules
+    # A paper the bank serves is saved as before.
+    assert client.post(f"/manage/exams/{exam.id}/edit", data=_exam_form()).status_code == 302
+    assert db.session.get(Exam, exam.id).blueprint["rules"][0]["count"] == 5
+
+
+def test_the_page_of_a_published_exam_the_bank_no_longer_serves_warns_its_organisers(
+    client, login_as, make_exam
+):
+    exam = make_exam()
+    login_as(UserRole.ORGANISER)
+    assert 'id="unservable-warning"' not in client.get(f"/manage/exams/{exam.id}").get_data(
+        as_text=True
+    )
+    _retire("single")
+    page = client.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
+    assert 'id="unservable-warning"' in page and "考生现在无法开始这场考试" in page
+    assert "第 1 条规则" in page  # the rule the bank no longer serves is named
+    assert 'id="unservable-warning"' in client.get(f"/manage/exams/{exam.id}/invigilate").get_data(
+        as_text=True
+    )

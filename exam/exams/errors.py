@@ -60,6 +60,11 @@ catalogue(
             "The makeup exam can be created once the exam has closed for everybody."
         ),
         "makeup_nobody": lambda **p: _("Everybody passed: nobody needs a makeup exam."),
+        "unservable": lambda **p: _(
+            "This exam cannot be started now: the question bank does not have enough questions "
+            "to draw its paper. Its organisers see this on the exam's page; please ask the "
+            "invigilator, or try again later."
+        ),
     },
     {
         "not_open": 409,
@@ -78,5 +83,6 @@ catalogue(
         "course_required": 403,
         "not_submitted": 409,
         "cancelled": 409,
+        "unservable": 409,
     },
 )

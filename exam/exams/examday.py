@@ -28,9 +28,10 @@ from exam.exams.models import (
     ExamStatus,
     window_status,
 )
-from exam.exams.services import ExamError, submit
+from exam.exams.services import ExamError, check, submit
 from exam.exams.standing import at_exam, back_to_training
 from exam.people.models import Person
+from question_bank.problems import Problem
 
 #: Longest extension or reopening an organiser may give at once.
 MAX_EXTRA_MINUTES = 24 * 60
@@ -108,6 +109,15 @@ def last_close(exam: Exam) -> datetime:
 
 def closed_for_everybody(exam: Exam, now: datetime) -> bool:
     return exam.is_published and now >= last_close(exam)
+
+
+def unservable(exam: Exam, now: datetime, problems: list[Problem] | None = None) -> list[Problem]:
+    """Why candidates cannot start a published exam someone may still sit (the bank no longer
+    serves its paper): what its organisers' pages warn of. Empty for a draft, an exam over
+    for everybody, or one the bank serves. ``problems``: ``check(exam)`` if already read."""
+    if not exam.is_published or closed_for_everybody(exam, now):
+        return []
+    return check(exam) if problems is None else problems
 
 
 def add_override(
@@ -497,7 +507,7 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
     from flask_babel import gettext
 
     from exam.exams.access import can_manage
-    from exam.exams.services import check, question_pool
+    from exam.exams.services import question_pool
 
     soon = [
         exam

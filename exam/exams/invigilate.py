@@ -162,7 +162,8 @@ def console_rows(exam: Exam, now) -> list[dict]:
 @roles_required(*MANAGERS)
 def invigilate(exam_id: int):
     exam = get_exam_or_404(exam_id)
-    return render_template("exams/invigilate.html", exam=exam)
+    unservable = [p.render(_) for p in examday.unservable(exam, utcnow())]
+    return render_template("exams/invigilate.html", exam=exam, unservable=unservable)
 
 
 @roles_required(*MANAGERS)

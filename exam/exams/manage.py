@@ -146,6 +146,15 @@ def _integrity(exam: Exam, form: ExamForm) -> None:
     exam.access_code = (form.access_code.data or "").strip().upper() or None
 
 
+def _unservable(exam: Exam | None, form: ExamForm, opens, closes) -> list[str]:
+    """Why the bank could not serve a published exam as edited (nothing for a draft, which
+    publishing checks): the same check as publishing, on the paper as it would be saved."""
+    if exam is None or not exam.is_published:
+        return []
+    proposed = Exam(blueprint=_blueprint(form), opens_at=opens, closes_at=closes)
+    return [problem.render(_) for problem in services.check(proposed)]
+
+
 @roles_required(*MANAGERS)
 def edit(exam_id: int | None):
     exam = get_exam_or_404(exam_id) if exam_id else None
@@ -153,6 +162,7 @@ def edit(exam_id: int | None):
         exam and db.session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id))
     )
     form = _form(exam)
+    refused: list[str] = []
     if form.validate_on_submit():
         opens, closes = _utc(form.opens_at.data), _utc(form.closes_at.data)
         scoped = Exam(
@@ -186,7 +196,8 @@ def edit(exam_id: int | None):
                 "info",
             )
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
-        else:
+        # A published exam the bank could not serve as edited is not saved: the rules are named.
+        elif not (refused := _unservable(exam, form, opens, closes)):
             if exam is None:
                 exam = Exam(created_by_id=current_user.id)
                 db.session.add(exam)
@@ -210,7 +221,9 @@ def edit(exam_id: int | None):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
-    return render_template("exams/manage_form.html", form=form, exam=exam, drawn=drawn)
+    return render_template(
+        "exams/manage_form.html", form=form, exam=exam, drawn=drawn, refused=refused
+    )
 
 
 @roles_required(*MANAGERS)
@@ -238,6 +251,8 @@ def detail(exam_id: int):
         "exams/manage_detail.html",
         exam=exam,
         now=now,
+        # Published, yet the bank no longer serves it: candidates cannot start (a warning).
+        unservable=bool(examday.unservable(exam, now, problems)),
         attempts=attempts,
         problems=[p.render(_) for p in problems],
         ExamStatus=ExamStatus,
@@ -263,6 +278,14 @@ def publish(exam_id: int):
     return redirect(url_for("manage_exams.detail", exam_id=exam.id))
 
 
+def _how_handed_in(attempt: Attempt) -> str:
+    """The export's words for how an attempt ended, as its page says it (a submission after
+    the grace period is the deadline closing it, see ``services.submit``)."""
+    if attempt.submitted_at is None:
+        return ""
+    return "到时自动交卷" if attempt.auto_submitted else "本人交卷"
+
+
 @roles_required(*MANAGERS)
 def export(exam_id: int):
     exam = get_exam_or_404(exam_id)
@@ -286,13 +309,14 @@ def export(exam_id: int):
                 "已作废"
                 if attempt.cancelled_at
                 else ("合格" if attempt.passed else ("不合格" if attempt.passed is False else "")),
+                _how_handed_in(attempt),
             ]
         )
     table = Table(
         "成绩",
-        ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果"],
+        ["姓名", "身份证号", "企业", "第几次", "开始时间", "交卷时间", "得分", "结果", "交卷方式"],
         rows,
-        [10, 22, 32, 8, 18, 18, 8, 8],
+        [10, 22, 32, 8, 18, 18, 8, 8, 14],
     )
     return download(
         write_xlsx([table]),

@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +30,7 @@ from question_bank import kinds
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
     Blueprint,
+    BlueprintError,
     Paper,
     PaperItem,
     PoolQuestion,
@@ -131,7 +132,11 @@ def _load_pool() -> list[PoolQuestion]:
 
 
 def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
-    """What would stop papers being drawn for this exam now (an empty list: nothing)."""
+    """What would stop papers being drawn for this exam now (an empty list: nothing).
+
+    The one home of "the bank can serve this exam": publishing, editing a published exam,
+    the organisers' warnings and a refused start all read it.
+    """
     problems = check_blueprint(blueprint_of(exam), question_pool() if pool is None else pool)
     if exam.closes_at <= exam.opens_at:
         problems.append(Problem(N_("the exam closes before it opens")))
@@ -274,7 +279,7 @@ def start_attempt(
             return current
         raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
     seed = secrets.randbits(31)
-    paper = draw_paper(blueprint_of(exam), question_pool(), seed)
+    paper = _draw(exam, seed)
     stored, page = _candidate_paper(exam, paper)
     attempt = Attempt(
         exam_id=exam.id,
@@ -301,6 +306,23 @@ def start_attempt(
         return winner
     news.attempts_changed([attempt])
     return attempt
+
+
+def _draw(exam: Exam, seed: int) -> Paper:
+    """The candidate's paper, or ExamError("unservable") when the bank no longer serves the
+    exam (questions retired since it was published); its organisers' pages say which rule."""
+    blueprint, pool = blueprint_of(exam), question_pool()
+    try:
+        paper = draw_paper(blueprint, pool, seed)
+    except BlueprintError:
+        paper = None
+    # A fixed question no longer active is left out of the draw: a shorter paper is no paper.
+    if paper is None or len(paper.items) < blueprint.question_count:
+        current_app.logger.warning(
+            "exam %s cannot be drawn: %s", exam.id, "; ".join(map(str, check(exam, pool)))
+        )
+        raise ExamError("unservable")
+    return paper
 
 
 def checked_response(item: dict, response: object) -> object:
@@ -424,15 +446,21 @@ def submit(
 
     ``overdue_only``: close it only if it is still past its deadline and grace (an organiser
     may have just given more time).
+
+    A submission that arrives after the deadline and grace is recorded as the deadline closing
+    the attempt (``auto_submitted``), as the scheduler or the next request would have: the
+    record does not depend on which came first. Its answers count as for any closed attempt:
+    those saved by then, which is all there are (a later save is refused, ``too_late``).
     """
+    overdue = Attempt.deadline < now - grace()  # read in the update: a deadline just extended
     guard = [Attempt.id == attempt.id, Attempt.submitted_at.is_(None)]
     if overdue_only:
-        guard.append(Attempt.deadline < now - grace())
+        guard.append(overdue)
     claimed = (
         db.session.execute(
             update(Attempt)
             .where(*guard)
-            .values(submitted_at=now, auto_submitted=auto)
+            .values(submitted_at=now, auto_submitted=true() if auto else overdue)
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1

@@ -23,6 +23,11 @@ from exam.questions.access import get_question_or_404
 
 @roles_required(UserRole.CANDIDATE)
 def index():
+    return _exam_list()
+
+
+def _exam_list():
+    """The candidate's exams page (also what a start the bank cannot serve answers with)."""
     now = utcnow()
     exams = [
         (e, terms_for(e, current_user))
@@ -80,6 +85,9 @@ def start(exam_id: int):
     except services.ExamError as error:
         db.session.commit()
         flash(_start_refusal(error), "warning")
+        if error.code == "unservable":
+            # Not the candidate's doing, nor a 500: the list again, with why, as a 409.
+            return _exam_list(), error.status
         return redirect(url_for("exams.index"))
     db.session.commit()
     return redirect(url_for("exams.sit", attempt_id=attempt.id))
