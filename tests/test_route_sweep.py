@@ -60,9 +60,9 @@ ADMIN = row("200 403 403 403 403 login")
 STAFF = row("200 200 200 403 403 login")  # administrators and organisers
 REGISTER = row("200 200 200 200 403 login")  # staff and enterprise contacts
 CANDIDATE = row("403 403 403 403 200 login")
-#: A page about one exam, course or training session: the demo's are for every sector and town
-#: (none lies within the hazardous-chemicals organiser's scope), so they are not found for
-#: that organiser; contacts and candidates are refused.
+#: A page about one exam or course: the demo's are for every sector and town, beyond the
+#: hazardous-chemicals organiser's scope, so not found for them (their own exam: see
+#: expected()); contacts and candidates are refused.
 MANAGED = row("200 200 404 403 403 login")
 
 #: What each role gets on a blueprint's pages, unless the page is an exception below.
@@ -80,7 +80,7 @@ BY_BLUEPRINT = {
     "manage_learning": MANAGED,
     "learning": row("200 200 200 404 200 login"),  # courses are for candidates; staff preview
     "screenings": STAFF,
-    "training": MANAGED,
+    "training": STAFF,  # the sessions' pages: "own" is the hazchem organiser's session
     "certificates": MANAGED,
     "reports": STAFF,
     "api": row("404 404 404 404 404 401"),  # the candidate's JSON API: staff have no attempts
@@ -111,9 +111,6 @@ EXCEPTIONS = {
     "/manage/learning/stats": STAFF,
     "/manage/learning/stats.xlsx": STAFF,
     "learning.mine": CANDIDATE,
-    "training.index": STAFF,
-    "training.hours": STAFF,
-    "/manage/training/new": STAFF,
     "training.mine": CANDIDATE,
     "training.person_hours": REGISTER,
     "training.evidence": REGISTER,
@@ -141,6 +138,7 @@ VARIANT_EXCEPTIONS = {
     ("exams.sit", "mine"): row("403 403 403 403 200 login"),
     ("exams.result", "mine"): row("403 403 403 403 302/attempts/{attempt_id} login"),  # under way
     ("api.attempt", "mine"): row("404 404 404 404 200 401"),
+    ("api.result", "mine"): BY_BLUEPRINT["api"],  # under way: no result yet
     ("verify.lookup", "query"): row(" ".join(["302/verify/AP2026-00000-00000"] * 6)),
     # The other course has no file lesson.
     ("learning.lesson_file", "foreign"): row("404 404 404 404 404 login"),
@@ -181,20 +179,50 @@ def _pick(objects, inside):
     return next((o for o in objects if inside(o)), objects[0]), foreign
 
 
-def _extras(leader_user, foreign_person) -> None:
-    """What the demo has none of, added as the app would: the leader opens the exam that is
-    open now (their own attempt under way), outside training with evidence for two people,
-    and a picture in the question bank."""
+def _extras(leader_user, hazchem, foreign_person) -> None:
+    """What the demo has none of, added as the app would: an exam and a training session of
+    the hazardous-chemicals organiser's own (the demo's are for every sector and town), the
+    leader's attempt at that exam (under way), outside training with evidence for two
+    people, and a picture in the question bank."""
     from exam.exams import services as exam_services
     from exam.exams.models import Exam
     from exam.questions.models import QuestionMedia
-    from exam.training.models import ExternalTraining
+    from exam.training.models import ExternalTraining, TrainingSession
+    from exam.training.services import new_secret
 
     now = utcnow()
-    open_exam = db.session.scalar(
+    demo_exam = db.session.scalar(
         select(Exam).where(Exam.makeup_of_id.is_(None), Exam.closes_at > now)
     )
-    exam_services.start_attempt(open_exam, leader_user, now)
+    sectors, towns = list(hazchem.scope_sectors), list(hazchem.scope_towns)
+    exam = Exam(
+        title="危险化学品企业专题考试",
+        blueprint=demo_exam.blueprint,
+        eligibility={
+            **demo_exam.eligibility,
+            "sector_ids": [s.id for s in sectors],
+            "town_ids": [t.id for t in towns],
+        },
+        opens_at=demo_exam.opens_at,
+        closes_at=demo_exam.closes_at,
+        duration_minutes=demo_exam.duration_minutes,
+        created_by_id=hazchem.id,
+    )
+    db.session.add(exam)
+    assert exam_services.publish(exam, now) == []
+    exam_services.start_attempt(exam, leader_user, now)
+    db.session.add(
+        TrainingSession(
+            title="危险化学品企业主要负责人培训",
+            hours=4,
+            starts_at=now + timedelta(days=7),
+            ends_at=now + timedelta(days=7, hours=5),
+            signin_secret=new_secret(),
+            sectors=sectors,
+            invitation={},
+            created_by_id=hazchem.id,
+        )
+    )
     for person_id in (leader_user.person_id, foreign_person.id):
         db.session.add(
             ExternalTraining(
@@ -246,7 +274,7 @@ def _values(candidate_login: str) -> dict:
         for p in with_certificates
         if p.id not in seen_by_hazchem and p.enterprise_id != contact.enterprise_id
     )
-    _extras(leader_user, foreign_person)
+    _extras(leader_user, hazchem, foreign_person)
 
     def certificate_of(person):
         return db.session.scalar(select(Certificate).where(Certificate.person_id == person.id))
@@ -459,6 +487,8 @@ def expected(case: Case) -> dict[str, str]:
     if variant == "foreign":
         scoped = {"hazchem", "contact"}
         return {r: "404" if r in scoped and s == "200" else s for r, s in own.items()}
+    if variant == "mine" and own["hazchem"] == "404":
+        return {**own, "hazchem": "200"}  # the candidate's attempt is at the organiser's exam
     return own
 
 
