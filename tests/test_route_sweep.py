@@ -8,7 +8,8 @@ unless the page is listed among the exceptions. Each page with an object in its 
 requested with an object of the contact's enterprise, in the hazardous-chemicals organiser's
 sector and town ("own"), with one beyond both ("foreign": another enterprise's person,
 certificate, attempt …), and where it takes an exam or attempt, with the candidate's own
-attempt under way ("mine") and the makeup exam ("makeup"). Redirects are not followed.
+attempt under way ("mine") and the makeup exam ("makeup"), and with ids and names no object
+has ("missing"). Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ VARIANT_EXCEPTIONS = {
     ("exams.result", "mine"): row("403 403 403 403 302/attempts/{attempt_id} login"),  # under way
     ("api.attempt", "mine"): row("404 404 404 404 200 401"),
     ("api.result", "mine"): BY_BLUEPRINT["api"],  # under way: no result yet
+    ("training.signin", "missing"): row("403 403 403 403 404 login"),
+    ("people.import_template_csv", "missing"): row("302/import 403 403 403 403 login"),
     ("verify.lookup", "query"): row(" ".join(["302/verify/AP2026-00000-00000"] * 6)),
     # The other course has no file lesson.
     ("learning.lesson_file", "foreign"): row("404 404 404 404 404 login"),
@@ -241,10 +244,10 @@ def _extras(leader_user, hazchem, foreign_person) -> None:
 
 
 def _values(candidate_login: str) -> dict:
-    """Argument values per variant: "own" people, certificates, attempts and screenings are of
-    the contact's enterprise or within the hazardous-chemicals organiser's scope (where the
-    demo has one), "foreign" ones beyond both, "mine" the candidate's own attempt (under way)
-    and its exam, "makeup" the makeup exam."""
+    """Argument values per variant: "own" people, certificates, attempts, sessions and
+    screenings are of the contact's enterprise or within the hazardous-chemicals organiser's
+    scope (where there is one), "foreign" ones beyond both, "mine" the candidate's own attempt
+    (under way) and its exam, "makeup" the makeup exam, "missing" what no object has."""
     from exam.certificates.models import Certificate
     from exam.exams.models import Attempt, Exam
     from exam.learning import access as learning_access
@@ -339,9 +342,11 @@ def _values(candidate_login: str) -> dict:
     }
     assert set(own) == FILLED
     mine = {"exam_id": my_attempt.exam_id, "attempt_id": my_attempt.id}
+    missing = {name: MISSING_ID if name.endswith("_id") else "missing" for name in own}
     return {
         "own": own,
         "foreign": {**own, **foreign},
+        "missing": {**missing, "page": MISSING_ID},
         "mine": {**own, **mine},
         "makeup": {**own, "exam_id": makeup.id},
     }
@@ -354,6 +359,8 @@ FILLED = frozenset({
     "lesson_id", "page", "question_id", "topic_id", "parent_id", "name", "kind", "item_id",
     "filename",
 })  # fmt: skip
+#: An id no demo object has (the largest a URL accepts).
+MISSING_ID = 2**31 - 1
 #: Values one page needs that differ from its parameter's usual value.
 ENDPOINT_VALUES = {
     "people.import_template_csv": {"kind": "people"},
@@ -426,7 +433,7 @@ class Case:
 
     endpoint: str
     rule: str
-    variant: str  # own, foreign, mine, makeup (see _values)
+    variant: str  # own, foreign, mine, makeup, missing (see _values)
     fixed: tuple = ()  # (argument, value) pairs chosen here (an ``any`` converter's choice)
     query: tuple = ()
 
@@ -437,7 +444,8 @@ class Case:
 
 
 def _variants(arguments: set[str]) -> list[str]:
-    variants = ["own"]
+    """The variants of a page with these parameters (an ``any`` converter's excepted)."""
+    variants = ["own", "missing"] if arguments else ["own"]
     if arguments & FOREIGN_ARGUMENTS:
         variants.append("foreign")
     if arguments & {"exam_id", "attempt_id"}:
@@ -452,12 +460,12 @@ def _cases() -> list[Case]:
     for rule in sorted(MAP.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods:
             continue
-        arguments = set(rule.arguments) - set(rule.defaults or {})
         choices = [
             [(name, item) for item in sorted(converter.items)]
             for name, converter in rule._converters.items()
             if isinstance(converter, AnyConverter)
         ]
+        arguments = set(rule.arguments) - set(rule.defaults or {}) - {c[0][0] for c in choices}
         queries = [()] + [tuple(sorted(q.items())) for q in QUERIES.get(rule.endpoint, [])]
         for variant in _variants(arguments):
             for fixed in itertools.product(*choices):
@@ -487,6 +495,8 @@ def expected(case: Case) -> dict[str, str]:
     if variant == "foreign":
         scoped = {"hazchem", "contact"}
         return {r: "404" if r in scoped and s == "200" else s for r, s in own.items()}
+    if variant == "missing":  # whoever may see such objects is told this one is not found
+        return {r: "404" if s == "200" else s for r, s in own.items()}
     if variant == "mine" and own["hazchem"] == "404":
         return {**own, "hazchem": "200"}  # the candidate's attempt is at the organiser's exam
     return own
@@ -495,7 +505,10 @@ def expected(case: Case) -> dict[str, str]:
 def _url(case: Case, values: dict) -> str:
     rule = next(r for r in MAP.iter_rules(case.endpoint) if r.rule == case.rule)
     needed = set(rule.arguments) - set(rule.defaults or {}) - {k for k, _ in case.fixed}
-    chosen = {**values, **ENDPOINT_VALUES.get(case.endpoint, {})}
+    chosen = {
+        **values,
+        **(ENDPOINT_VALUES.get(case.endpoint, {}) if case.variant != "missing" else {}),
+    }
     missing = needed - set(chosen)
     if missing:
         pytest.fail(
