@@ -6,7 +6,6 @@ for the command line to hold both."""
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 
@@ -167,33 +166,6 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
 DEMO_DB_NAME = "demo.sqlite"
 
 
-def _demo_certificates() -> int:
-    """A specimen seal, and the certificates of those who passed the demo's closed exam."""
-    from exam.certificates import services
-    from exam.certificates.models import SiteSetting
-    from exam.core.printing import font_path
-    from exam.core.timeutil import display_zone, utcnow
-    from exam.demo.seal import demo_seal
-
-    seal = demo_seal(
-        current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None)
-    )
-    db.session.add(SiteSetting(key=services.SEAL_KEY, text_value="示例公章.png", blob_value=seal))
-    issued = 0
-    for attempt in services.uncertified_attempts():
-        certificate = services.issue_for_attempt(attempt, attempt.submitted_at)
-        # Issued the day they passed, as it would have been.
-        certificate.issued_on = attempt.submitted_at.astimezone(display_zone()).date()
-        certificate.valid_until = services.valid_until(
-            certificate.issued_on, current_app.config["CERTIFICATE_YEARS"]
-        )
-        issued += 1
-    db.session.flush()
-    services.render_pending(now=utcnow())
-    db.session.commit()
-    return issued
-
-
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
 @click.option("--no-serve", is_flag=True, help="Only build the demo database.")
@@ -211,33 +183,15 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
         fresh = not db_path.exists() or not _has_people()
         upgrade()
         if fresh:
-            from exam.demo.data import build_demo
-            from exam.demo.questions import load_demo_questions
+            from exam.demo.district import build_district
 
-            rng = random.Random(seed)
-            logins = build_demo(rng)
-            questions = load_demo_questions(rng)
-            from exam.demo.exams import load_demo_exams
-
-            exams = load_demo_exams(rng)
-            from exam.demo.training import load_demo_training
-
-            sessions = load_demo_training(rng)
-            from exam.demo.screenings import load_demo_screenings
-
-            load_demo_screenings(rng)
-            from exam.demo.learning import load_demo_learning
-
-            load_demo_learning(rng)
-            _keep_report_rows()
-            db.session.commit()
-            certificates = _demo_certificates()
+            district = build_district(seed)
             click.echo(
-                f"Demo question bank: {questions} questions; demo exams: "
-                + "; ".join(e.title for e in exams)
-                + f"; {certificates} certificates; {sessions} training sessions"
+                f"Demo question bank: {district.questions} questions; demo exams: "
+                + "; ".join(district.exam_titles)
+                + f"; {district.certificates} certificates; {district.sessions} training sessions"
             )
-            _print_logins(logins, db_path)
+            _print_logins(district.logins, db_path)
         else:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")
             click.echo("Demo logins: see README.md, or run `anpei demo --reset` to print them.")
@@ -247,18 +201,6 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
         from werkzeug.serving import run_simple
 
         run_simple(host, port, demo_app, threaded=True)
-
-
-def _keep_report_rows() -> None:
-    """What the reports keep, for the demo district built partly row by row: built from
-    scratch, with the rosters of the exams closed by now (as the scheduler would take them)."""
-    from exam.core.timeutil import utcnow
-    from exam.reports.kept import candidacy
-    from exam.reports.kept import hours as hourskept
-
-    candidacy.rebuild()
-    hourskept.rebuild()
-    candidacy.take_rosters(utcnow())
 
 
 def _has_people() -> bool:

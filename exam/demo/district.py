@@ -1,0 +1,81 @@
+"""The whole demo district, built in the app's configured database: what ``anpei demo``
+builds, and what the route sweep test requests every page of."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from flask import current_app
+
+from exam.certificates import services as certificates
+from exam.certificates.models import SiteSetting
+from exam.core.extensions import db
+from exam.core.printing import font_path
+from exam.core.timeutil import display_zone, utcnow
+from exam.demo.data import DemoLogins, build_demo
+from exam.demo.exams import load_demo_exams
+from exam.demo.learning import load_demo_learning
+from exam.demo.questions import load_demo_questions
+from exam.demo.screenings import load_demo_screenings
+from exam.demo.seal import demo_seal
+from exam.demo.training import load_demo_training
+from exam.reports.kept import candidacy
+from exam.reports.kept import hours as hourskept
+
+
+@dataclass(frozen=True)
+class DemoDistrict:
+    """What was built, for the command to print."""
+
+    logins: DemoLogins
+    questions: int
+    exam_titles: list[str]
+    certificates: int
+    sessions: int
+
+
+def build_district(seed: int) -> DemoDistrict:
+    """Build the demo district from ``seed`` into an empty, migrated database and commit it."""
+    rng = random.Random(seed)
+    logins = build_demo(rng)
+    questions = load_demo_questions(rng)
+    exams = load_demo_exams(rng)
+    sessions = load_demo_training(rng)
+    load_demo_screenings(rng)
+    load_demo_learning(rng)
+    _keep_report_rows()
+    db.session.commit()
+    certificates = _demo_certificates()
+    return DemoDistrict(logins, questions, [e.title for e in exams], certificates, sessions)
+
+
+def _keep_report_rows() -> None:
+    """What the reports keep, for the demo district built partly row by row: built from
+    scratch, with the rosters of the exams closed by now (as the scheduler would take them)."""
+    candidacy.rebuild()
+    hourskept.rebuild()
+    candidacy.take_rosters(utcnow())
+
+
+def _demo_certificates() -> int:
+    """A specimen seal, and the certificates of those who passed the demo's closed exam."""
+    seal = demo_seal(
+        current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None)
+    )
+    db.session.add(
+        SiteSetting(key=certificates.SEAL_KEY, text_value="示例公章.png", blob_value=seal)
+    )
+    issued = 0
+    for attempt in certificates.uncertified_attempts():
+        certificate = certificates.issue_for_attempt(attempt, attempt.submitted_at)
+        # Issued the day they passed, as it would have been.
+        certificate.issued_on = attempt.submitted_at.astimezone(display_zone()).date()
+        certificate.valid_until = certificates.valid_until(
+            certificate.issued_on, current_app.config["CERTIFICATE_YEARS"]
+        )
+        issued += 1
+    db.session.flush()
+    certificates.render_pending(now=utcnow())
+    db.session.commit()
+    return issued
