@@ -130,30 +130,25 @@ def _heat_width(heat: weakness.Heat) -> int:
     return max(480, 200 + 64 * len(heat.columns))  # wider when there are many columns
 
 
+def _heat_args(heat: weakness.Heat, title: str) -> tuple[tuple, dict]:
+    rows, columns = [_row_label(r) for r in heat.rows], [c.label for c in heat.columns]
+    return (rows, columns, heat.matrix()), {"title": title, "width": _heat_width(heat)}
+
+
 def heat_drawing(heat: weakness.Heat, title: str = ""):
     """The heat map as a reportlab drawing."""
     from exam.reports.render.charts import heat_map
 
-    return heat_map(
-        [_row_label(r) for r in heat.rows],
-        [c.label for c in heat.columns],
-        heat.matrix(),
-        title=title,
-        width=_heat_width(heat),
-    )
+    args, kwargs = _heat_args(heat, title)
+    return heat_map(*args, **kwargs)
 
 
 def heat_block(heat: weakness.Heat, title: str = ""):
     """The heat map as a report block: its rows carry on over as many pages as they need."""
     from exam.reports.render.pdf import HeatMap
 
-    return HeatMap(
-        [_row_label(r) for r in heat.rows],
-        [c.label for c in heat.columns],
-        heat.matrix(),
-        title=title,
-        width=_heat_width(heat),
-    )
+    args, kwargs = _heat_args(heat, title)
+    return HeatMap(*args, **kwargs)
 
 
 def training_link(row: weakness.TopicRow, column_key: str | None = None) -> str:
