@@ -249,7 +249,7 @@ def test_the_public_page_shows_each_status(app, client, make_exam, make_user):
     expect = {
         valid: "有效",
         expired: "已过期",
-        revoked: "已吊销",
+        revoked: "已撤销",
         superseded: "已被新证书取代",
         newer: "有效",
     }
@@ -259,7 +259,8 @@ def test_the_public_page_shows_each_status(app, client, make_exam, make_user):
         assert response.status_code == 200 and label in page, certificate.number
         assert certificate.holder_name not in page  # masked
         assert certificates.masked_name(certificate.holder_name) in page
-    assert "吊销于" in client.get(f"/verify/{revoked.number}").get_data(as_text=True)
+    revoked_page = client.get(f"/verify/{revoked.number}").get_data(as_text=True)
+    assert "撤销于" in revoked_page and "吊销" not in revoked_page
     assert (
         client.get(f"/verify?number={valid.number.lower()}")
         .headers["Location"]
@@ -431,7 +432,7 @@ def test_cancelling_or_reopening_the_attempt_revokes_its_certificate(app, make_e
     examday.cancel(cheat, organiser, "替考", utcnow())
     db.session.commit()
     assert certificate.revoked_at is not None and "替考" in certificate.revoke_reason
-    assert "已吊销" in app.test_client().get(f"/verify/{certificate.number}").get_data(as_text=True)
+    assert "已撤销" in app.test_client().get(f"/verify/{certificate.number}").get_data(as_text=True)
     cut = _passed(make_exam(), make_user(UserRole.CANDIDATE))
     other = certificates.issue_for_attempt(cut, utcnow())
     examday.reopen(cut, 10, organiser, "停电", utcnow())

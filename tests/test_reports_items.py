@@ -199,8 +199,8 @@ def test_item_analysis_of_an_exam(data):
     assert q3.facility == pytest.approx(1.0) and q3.discrimination == pytest.approx(0.0)
     assert q4.facility == pytest.approx(0.5) and q4.discrimination == pytest.approx(1.0)
     assert q5.facility == pytest.approx(0.1) and q5.discrimination == pytest.approx(1 / 3)
-    assert q3.point_biserial is None  # everyone right: no variation
-    assert q2.point_biserial < 0 < q1.point_biserial
+    assert q3.item_rest is None and q3.point_biserial is None  # everyone right: no variation
+    assert q2.item_rest < 0 < q1.item_rest
     assert q1.flags == () and q4.flags == ()
     assert q2.flags == (Flag.NEGATIVE,)  # the wrong key
     assert q3.flags == (Flag.TOO_EASY,)
@@ -451,3 +451,165 @@ def test_pdf_exports(client, login_as, data):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         assert response.data.startswith(b"%PDF")
+
+
+# --- ties at the group edges, both correlations and the counts, by hand -----------------------
+
+#: Ten candidates whose totals tie at both 27 % edges (answers as the question is written).
+TIED_ANSWERS = (
+    ("C", "B", True, "ABD", None),  # c1: 30 + 0 + 20 + 40 + 0 = 90
+    ("C", "B", True, "ABD", None),  # c2: 90
+    ("C", "A", True, "ABD", None),  # c3: 100
+    ("C", "A", True, "ABD", "安全第一"),  # c4: 110
+    ("A", "A", True, "ABD", None),  # c5: 70
+    ("B", "A", True, None, None),  # c6: 30
+    ("D", "A", True, "C", None),  # c7: 30
+    ("C", "B", False, "AD", None),  # c8: 30
+    ("C", "A", False, "ABD", "安全第一"),  # c9: 90
+    ("B", "A", False, None, None),  # c10: 10
+)
+#: The points each candidate earned on q1..q5 (worth 30, 10, 20, 40, 10), worked out by hand.
+TIED_SCORES = (
+    (30, 0, 20, 40, 0),
+    (30, 0, 20, 40, 0),
+    (30, 10, 20, 40, 0),
+    (30, 10, 20, 40, 10),
+    (0, 10, 20, 40, 0),
+    (0, 10, 20, 0, 0),
+    (0, 10, 20, 0, 0),
+    (30, 0, 0, 0, 0),
+    (30, 10, 0, 40, 10),
+    (0, 10, 0, 0, 0),
+)
+POINTS = (30, 10, 20, 40, 10)
+#: Group weights by hand. Ranked: 110 (c4), 100 (c3), 90 (c1, c2, c9), 70, 30 (c6, c7, c8),
+#: 10 (c10); 27 % of 10 is 3 places a group. Upper: c4 and c3 take two, c1, c2 and c9 tied at
+#: 90 share the one left (1/3 each). Lower: c10 takes one, c6, c7 and c8 tied at 30 share the
+#: two left (2/3 each).
+UPPER_WEIGHTS = (1 / 3, 1 / 3, 1, 1, 0, 0, 0, 0, 1 / 3, 0)
+LOWER_WEIGHTS = (0, 0, 0, 0, 0, 2 / 3, 2 / 3, 2 / 3, 0, 1)
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def _pearson(xs, ys):
+    """Pearson's r by its definition: covariance over the product of standard deviations."""
+    mx, my = _mean(xs), _mean(ys)
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sx = sum((x - mx) ** 2 for x in xs) ** 0.5
+    sy = sum((y - my) ** 2 for y in ys) ** 0.5
+    return cov / (sx * sy)
+
+
+def _textbook_point_biserial(right, totals):
+    """(M1 - M0) / s * sqrt(p q): M1, M0 the mean totals of those right and wrong, s the
+    standard deviation of the totals over n, p the share right."""
+    n = len(totals)
+    m1 = _mean([t for r, t in zip(right, totals, strict=True) if r])
+    m0 = _mean([t for r, t in zip(right, totals, strict=True) if not r])
+    mean = _mean(totals)
+    s = (sum((t - mean) ** 2 for t in totals) / n) ** 0.5
+    p = sum(right) / n
+    return (m1 - m0) / s * (p * (1 - p)) ** 0.5
+
+
+def _weighted_mean(values, weights):
+    return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+
+
+def _tied_exam(data, make_person, order):
+    """The tied data set sat in a new exam of the same paper, the candidates starting in
+    ``order`` (so their attempt ids follow it)."""
+    now = utcnow()
+    data.exam = Exam(
+        title=f"并列考试{len(order)}-{order[0]}",
+        blueprint=dict(data.exam.blueprint),
+        opens_at=now - timedelta(days=20),
+        closes_at=now + timedelta(days=1),
+        published_at=now - timedelta(days=21),
+    )
+    db.session.add(data.exam)
+    db.session.commit()
+    for index in order:
+        data.sit(make_person, TIED_ANSWERS[index], 100 + index)
+    return data.exam
+
+
+@pytest.fixture
+def tied(app, make_person, make_enterprise, make_user):
+    data = DataSet(make_person, make_enterprise, make_user)
+    exam = _tied_exam(data, make_person, range(10))
+    return data, exam
+
+
+def test_item_analysis_with_ties_agrees_with_the_figures_worked_out_by_hand(tied):
+    data, exam = tied
+    totals = [sum(row) for row in TIED_SCORES]
+    assert [a.score for a in data.attempts] == totals  # grading agrees with the hand table
+    assert sum(UPPER_WEIGHTS) == pytest.approx(3) and sum(LOWER_WEIGHTS) == pytest.approx(3)
+    stats = {s.question_id: s for s in items.exam_items(_admin(), exam.id)}
+    for j, question in enumerate(data.questions):
+        s = stats[question.id]
+        x = [row[j] / POINTS[j] for row in TIED_SCORES]
+        rest = [t - row[j] for t, row in zip(totals, TIED_SCORES, strict=True)]
+        assert s.candidates == 10
+        assert s.upper == pytest.approx(3) and s.lower == pytest.approx(3)
+        assert s.facility == pytest.approx(_mean(x))
+        assert s.discrimination == pytest.approx(
+            _weighted_mean(x, UPPER_WEIGHTS) - _weighted_mean(x, LOWER_WEIGHTS)
+        ), question.id
+        assert s.item_rest == pytest.approx(_pearson(x, rest)), question.id
+        assert s.point_biserial == pytest.approx(_textbook_point_biserial(x, totals)), question.id
+    q1, q2, q3, q4, q5 = (stats[q.id] for q in data.questions)
+    # A few of those figures as plain numbers: q1 (30 points) is right for c1..c4, c8 and c9:
+    # upper (1/3 + 1/3 + 1 + 1 + 1/3) / 3 = 1, lower (2/3 for c8) / 3 = 2/9.
+    assert q1.discrimination == pytest.approx(1 - 2 / 9)
+    # q5 (the fill-in) is right for c4 and c9 only: upper (1 + 1/3) / 3, lower 0.
+    assert q5.discrimination == pytest.approx(4 / 9)
+    # Answered (a response given) is not the papers containing the question.
+    assert (q1.answered, q4.answered, q5.answered) == (10, 8, 2)
+
+
+def test_the_order_in_which_candidates_started_does_not_change_discrimination(tied, make_person):
+    data, forwards = tied
+    backwards = _tied_exam(data, make_person, range(9, -1, -1))
+    shuffled = _tied_exam(data, make_person, (4, 8, 0, 6, 2, 9, 1, 7, 3, 5))
+    figures = [
+        [
+            (s.facility, s.discrimination, s.item_rest, s.point_biserial, s.upper, s.lower)
+            for s in items.exam_items(_admin(), exam.id)
+        ]
+        for exam in (forwards, backwards, shuffled)
+    ]
+    for other in figures[1:]:
+        for a, b in zip(figures[0], other, strict=True):
+            assert a == pytest.approx(b)
+
+
+def test_the_pages_and_exports_show_both_correlations_and_the_answered_count(
+    client, login_as, tied
+):
+    data, exam = tied
+    login_as(UserRole.ADMIN)
+    stats = {s.question_id: s for s in items.exam_items(_admin(), exam.id)}
+    q5 = stats[data.questions[4].id]
+    page = client.get(f"/reports/exams/{exam.id}/items").get_data(as_text=True)
+    assert "题-余分相关" in page and "点二列相关" in page
+    assert "含此题试卷10份，作答2人次" in page
+    assert "按比例分摊" in page  # the legend explains the ties
+    response = client.get(f"/reports/exams/{exam.id}/items.xlsx")
+    rows = [
+        [c.value for c in row]
+        for row in load_workbook(io.BytesIO(response.data)).active.iter_rows()
+    ]
+    header = next(r for r in rows if r and "难度系数" in [str(v) for v in r])
+    assert "作答人数" not in header
+    row = dict(zip(header, next(r for r in rows if r and r[0] == q5.question_id), strict=True))
+    assert row["含此题试卷数"] == 10 and row["作答人次"] == 2
+    assert row["题-余分相关"] == pytest.approx(round(q5.item_rest, 2))
+    assert row["点二列相关"] == pytest.approx(round(q5.point_biserial, 2))
+    assert any(r and "题-余分相关（校正的题总相关）" in str(r[0]) for r in rows)
+    page = client.get(f"/reports/questions/{data.questions[4].id}/items").get_data(as_text=True)
+    assert "题-余分相关" in page and "作答人次" in page

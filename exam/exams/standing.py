@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, or_, select
 
 from exam.auth.models import User
@@ -49,6 +50,17 @@ STATUSES = (
 )
 #: The statuses of people who hold (or are being issued) a certificate.
 PASSED = ("passed", "expiring")
+#: What each status reads as: the one home of these words, used by every renderer (the
+#: tracker page, its .xlsx and its PDF), so a status reads the same wherever it is printed.
+LABELS = {
+    "not_scheduled": _l("Not scheduled"),
+    "scheduled": _l("Scheduled"),
+    "failed": _l("Failed, makeup over"),
+    "makeup_pending": _l("Makeup pending"),
+    "back_to_training": _l("Back to training"),
+    "expiring": _l("Certificate expiring"),
+    "passed": _l("Passed"),
+}
 
 
 # --- at one exam ---------------------------------------------------------------------------

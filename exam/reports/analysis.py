@@ -43,6 +43,32 @@ def kind_names() -> dict[str, str]:
     return {code: kind.chinese if chinese else kind.english for code, kind in KINDS.items()}
 
 
+def item_notes() -> tuple[str, ...]:
+    """What the counts, the ties and the two correlations of item analysis mean (the PDF's
+    explanation; the page's legend says the same)."""
+    return (
+        _(
+            "Papers with it: counted attempts whose paper had the question. Answered: those "
+            "of them with a response to it."
+        ),
+        _(
+            "Candidates tied on the total score at a 27 percent edge share the group's places "
+            "left (each counts with weight places left / candidates tied): discrimination "
+            "depends on the scores only, never on who started first."
+        ),
+        _(
+            "Item-rest correlation (corrected item-total): the correlation between the "
+            "question and the score on the rest of the paper (the total minus the question). "
+            "It is the one that flags negative discrimination when the groups are too small."
+        ),
+        _(
+            "Point-biserial (textbook): the correlation between the question and the total "
+            "score, the question included. On a short paper or few candidates the question's "
+            "own points inflate it, and its sign can differ from the item-rest correlation's."
+        ),
+    )
+
+
 LEVEL_CHINESE = {"area": "抓手", "measure": "措施", "point": "要点"}
 FLAG_CHINESE = {
     Flag.TOO_EASY: "过易",
@@ -332,7 +358,22 @@ def exam_items_page(exam_id: int):
         too_hard=TOO_HARD,
         kinds=kind_names(),
         min_candidates=MIN_CANDIDATES,
+        notes=item_notes(),
     )
+
+
+#: What the item analysis columns mean, in the workbook's and the PDF's Chinese.
+ITEM_NOTES_CHINESE = (
+    "含此题试卷数：已交卷且成绩未作废、试卷中含有此题的考试记录数；作答人次：其中对此题作答（答案不为空）的人次。",
+    "难度系数：考生在此题上得分占此题分值的平均比例（1 表示全部答对）。",
+    "区分度：按总分排序，前 27% 考生的难度系数减去后 27% 考生的难度系数；"
+    "总分恰在 27% 分界处并列的考生按比例分摊剩余名额（每人权重 = 剩余名额 ÷ 并列人数），"
+    "结果只取决于分数，与交卷或开考先后无关。",
+    "题-余分相关（校正的题总相关）：此题得分率与试卷其余各题得分（总分减去此题得分）的皮尔逊相关系数，"
+    "不含此题本身，用于判断负区分度。",
+    "点二列相关（教科书定义）：此题得分率与总分（含此题）的皮尔逊相关系数；"
+    "题量少或人数少时受此题自身分值影响偏高，与题-余分相关的符号可能不同。",
+)
 
 
 def _item_rows(stats: list[items.ItemStats]) -> tuple[list[str], list[list]]:
@@ -340,9 +381,11 @@ def _item_rows(stats: list[items.ItemStats]) -> tuple[list[str], list[list]]:
         "题号",
         "题型",
         "题干",
-        "作答人数",
+        "含此题试卷数",
+        "作答人次",
         "难度系数",
         "区分度",
+        "题-余分相关",
         "点二列相关",
         "各选项选择人数",
         "提示",
@@ -356,8 +399,10 @@ def _item_rows(stats: list[items.ItemStats]) -> tuple[list[str], list[list]]:
                 KIND_NAMES.get(s.kind, s.kind),
                 s.stem[:200],
                 s.candidates,
+                s.answered,
                 _round(s.facility),
                 _round(s.discrimination),
+                _round(s.item_rest),
                 _round(s.point_biserial),
                 options,
                 "、".join(FLAG_CHINESE[f] for f in s.flags),
@@ -378,9 +423,11 @@ def exam_items_xlsx(exam_id: int):
         "试题分析",
         headers,
         rows,
-        [8, 8, 50, 10, 10, 10, 12, 36, 24],
-        captions=_captions(f"{exam.title} 试题分析", "仅统计已交卷且成绩未作废的考试记录"),
-        number_formats={4: "0.00", 5: "0.00", 6: "0.00"},
+        [8, 8, 50, 12, 10, 10, 10, 12, 12, 36, 24],
+        captions=_captions(
+            f"{exam.title} 试题分析", "仅统计已交卷且成绩未作废的考试记录", *ITEM_NOTES_CHINESE
+        ),
+        number_formats={5: "0.00", 6: "0.00", 7: "0.00", 8: "0.00"},
     )
     return download(
         write_xlsx([table]), f"安培-{exam.title}-试题分析-{local_today().isoformat()}.xlsx", XLSX
@@ -401,7 +448,8 @@ def exam_items_pdf(exam_id: int):
                 "facility among the top 27 percent of candidates minus the bottom 27 percent. "
                 "Only submitted attempts whose score was not cancelled count."
             )
-        )
+        ),
+        *(Paragraph(str(note)) for note in item_notes()),
     ]
     blocks.append(Heading(_("Questions to review")))
     blocks.append(
@@ -425,20 +473,32 @@ def exam_items_pdf(exam_id: int):
     blocks.append(Heading(_("All questions")))
     blocks.append(
         TableBlock(
-            ["题号", "题型", "作答人数", "难度系数", "区分度", "点二列相关", "各选项选择人数"],
+            [
+                "题号",
+                "题型",
+                "含此题试卷数",
+                "作答人次",
+                "难度系数",
+                "区分度",
+                "题-余分相关",
+                "点二列相关",
+                "各选项选择人数",
+            ],
             [
                 [
                     s.question_id,
                     KIND_NAMES.get(s.kind, s.kind),
                     s.candidates,
+                    s.answered,
                     _fixed(s.facility),
                     _fixed(s.discrimination),
+                    _fixed(s.item_rest),
                     _fixed(s.point_biserial),
                     " ".join(f"{o.label}{'✓' if o.is_key else ''}:{o.count}" for o in s.options),
                 ]
                 for s in stats
             ],
-            widths=[0.8, 1, 1, 1, 1, 1.1, 3],
+            widths=[0.8, 1, 1.2, 1, 1, 1, 1.1, 1.1, 3],
         )
     )
     data = report_pdf(
@@ -469,4 +529,5 @@ def question_items_page(question_id: int):
         flags=flag_labels(),
         too_easy=TOO_EASY,
         too_hard=TOO_HARD,
+        notes=item_notes(),
     )

@@ -23,6 +23,7 @@ from exam.core.timeutil import local_today, utcnow
 from exam.core.uploads import download
 from exam.core.web import int_arg, parse_id
 from exam.exams.models import Exam
+from exam.exams.standing import LABELS as STANDING_LABELS
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports.queries import figures, tracker
@@ -32,16 +33,9 @@ from exam.reports.render.exports import GROUP_LABELS
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
 
-STATUS_LABELS = {
-    "not_scheduled": _l("Not scheduled"),
-    "scheduled": _l("Scheduled"),
-    "failed": _l("Failed, makeup missed"),
-    "makeup_pending": _l("Makeup pending"),
-    "back_to_training": _l("Back to training"),
-    "expiring": _l("Certificate expiring"),
-    "passed": _l("Passed"),
-    tracker.NOT_PASSED: _l("Not yet passed"),
-}
+#: The tracker's statuses as they read (their one home is ``exam.exams.standing.LABELS``),
+#: and its tab of everyone not yet passed.
+STATUS_LABELS = {**STANDING_LABELS, tracker.NOT_PASSED: _l("Not yet passed")}
 #: Titles holding a percent sign: given to the templates ready-made, since Jinja's gettext
 #: treats "%" as a placeholder.
 TRACKER_TITLE = _l("The 100% tracker")

@@ -1,11 +1,12 @@
 """Item analysis: how each question of an exam (or one question over all its uses) performed.
 
 Figures come from the database in a fixed number of statements whatever the number of
-attempts: the edges of the upper and lower 27 % groups (a window over the attempts' totals);
-one pass over the exam's graded questions (``attempt_item``, which grading keeps in step with
-``result["items"]``: score, points and the answer as the question is written) grouped by exam,
-question and answer, which gives both the sums for facility, discrimination and the
-point-biserial and the choices; and the questions. Only submitted attempts whose score was not
+attempts: how many attempts had each total score (from which ``itemstats.edges`` places the
+edges of the upper and lower 27 % groups, ties at an edge shared by weight, never split by
+attempt id); one pass over the exam's graded questions (``attempt_item``, which grading keeps
+in step with ``result["items"]``: score, points and the answer as the question is written)
+grouped by exam, question and answer, which gives both the sums for facility, discrimination,
+the item-rest correlation and the point-biserial, and the choices; and the questions. Only submitted attempts whose score was not
 cancelled count. On PostgreSQL the statements are tuned for the transaction
 (``tune_for_reports``, and index probes priced as cached reads): no JIT, in-memory grouping,
 parallel workers, an exam's rows read through the key of ``attempt_item``.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import Float, and_, case, cast, func, literal, select, text
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -55,14 +56,20 @@ class ItemStats:
     question_id: int
     kind: str
     stem: str
-    #: Attempts whose paper had the question, and how many of them answered it.
+    #: Counted attempts whose paper had the question (papers containing it).
     candidates: int
+    #: Of those, the attempts that answered it (a response that is not empty).
     answered: int
     facility: float | None
     discrimination: float | None
+    #: The corrected item-total correlation: the item against the rest of the paper.
+    item_rest: float | None
+    #: The textbook point-biserial: the item against the total score (the item included).
     point_biserial: float | None
-    upper: int
-    lower: int
+    #: The weights of the upper and lower 27 % groups among the attempts that had the question
+    #: (attempts tied at a group's edge count with a share).
+    upper: float
+    lower: float
     options: tuple[OptionCount, ...] = ()
     flags: tuple[str, ...] = ()
 
@@ -91,24 +98,25 @@ class _Raw:
     """Sums of one question (in one exam) as the score statement returns them."""
 
     n: int = 0
-    upper_n: int = 0
+    answered: int = 0
+    upper_weight: float = 0.0
     upper_sum: float = 0.0
-    lower_n: int = 0
+    lower_weight: float = 0.0
     lower_sum: float = 0.0
-    moments: itemstats.Sums = field(default_factory=itemstats.Sums)
+    #: Item (share of points) against the rest of the paper, and against the total score.
+    rest: itemstats.Sums = field(default_factory=itemstats.Sums)
+    total: itemstats.Sums = field(default_factory=itemstats.Sums)
 
     def __iadd__(self, other: _Raw) -> _Raw:
         self.n += other.n
-        self.upper_n += other.upper_n
+        self.answered += other.answered
+        self.upper_weight += other.upper_weight
         self.upper_sum += other.upper_sum
-        self.lower_n += other.lower_n
+        self.lower_weight += other.lower_weight
         self.lower_sum += other.lower_sum
-        self.moments = self.moments + other.moments
+        self.rest = self.rest + other.rest
+        self.total = self.total + other.total
         return self
-
-
-#: Bands of the ranking: the upper and lower 27 % (the rest is 0).
-UPPER, LOWER = 1, -1
 
 
 def counted() -> ColumnElement:
@@ -119,69 +127,34 @@ def counted() -> ColumnElement:
 # --- SQL ---------------------------------------------------------------------------------
 
 
-def _edges(exam_ids: list[int]) -> dict[int, tuple[tuple[float, int], tuple[float, int]]]:
-    """Exam id -> the (score, id) of the last attempt of the upper group and of the first of
-    the lower group, attempts ranked by score (high first) then id; in one statement."""
-    ranked = (
-        select(
-            Attempt.exam_id,
-            Attempt.score,
-            Attempt.id,
-            func.row_number()
-            .over(partition_by=Attempt.exam_id, order_by=(Attempt.score.desc(), Attempt.id))
-            .label("r"),
-            func.count().over(partition_by=Attempt.exam_id).label("n"),
-        )
-        .where(counted(), Attempt.exam_id.in_(exam_ids))
-        .subquery("ranked")
-    )
-    k = (itemstats.GROUP_SHARE_PERCENT * ranked.c.n + 50) // 100  # itemstats.group_size
-    rows = db.session.execute(
-        select(ranked.c.exam_id, ranked.c.r, ranked.c.n, ranked.c.score, ranked.c.id).where(
-            k > 0, or_(ranked.c.r == k, ranked.c.r == ranked.c.n - k + 1)
-        )
-    ).all()
-    edges: dict[int, list] = {}
-    for exam_id, r, n, score, attempt_id in rows:
-        found = edges.setdefault(exam_id, [None, None])
-        if r == itemstats.group_size(n):
-            found[0] = (score, attempt_id)
-        if r == n - itemstats.group_size(n) + 1:
-            found[1] = (score, attempt_id)
-    return {exam_id: (upper, lower) for exam_id, (upper, lower) in edges.items()}
+def _edges(exam_ids: list[int]) -> dict[int, tuple[itemstats.Edge, itemstats.Edge]]:
+    """Exam id -> the edges of its upper and lower groups, from how many counted attempts had
+    each total score (one statement; a few hundred distinct totals even in a big exam)."""
+    counts: dict[int, dict[float, int]] = {}
+    for exam_id, score, n in db.session.execute(
+        select(Attempt.exam_id, Attempt.score, func.count())
+        .where(counted(), Attempt.exam_id.in_(exam_ids), Attempt.score.is_not(None))
+        .group_by(Attempt.exam_id, Attempt.score)
+    ):
+        counts.setdefault(exam_id, {})[float(score)] = n
+    found = {exam_id: itemstats.edges(c) for exam_id, c in counts.items()}
+    return {exam_id: e for exam_id, e in found.items() if e is not None}
 
 
-def _band(edges) -> ColumnElement:
-    """UPPER, LOWER or 0 for an attempt, from the group edges (plain comparisons, no window:
-    PostgreSQL can then read the attempts in parallel)."""
+def _weight(edges, upper: bool) -> ColumnElement:
+    """An attempt's weight in the upper (or lower) group, from the group edges: 1 beyond the
+    cut, the tie weight at it, 0 elsewhere (plain comparisons, no window: PostgreSQL can then
+    read the attempts in parallel)."""
     whens = []
-    for exam_id, ((upper_score, upper_id), (lower_score, lower_id)) in edges.items():
+    for exam_id, (upper_edge, lower_edge) in edges.items():
+        edge = upper_edge if upper else lower_edge
+        beyond = Attempt.score > edge.score if upper else Attempt.score < edge.score
         this_exam = Attempt.exam_id == exam_id
+        whens.append((and_(this_exam, beyond), literal(1.0, Float)))
         whens.append(
-            (
-                and_(
-                    this_exam,
-                    or_(
-                        Attempt.score > upper_score,
-                        and_(Attempt.score == upper_score, Attempt.id <= upper_id),
-                    ),
-                ),
-                UPPER,
-            )
+            (and_(this_exam, Attempt.score == edge.score), literal(edge.tie_weight, Float))
         )
-        whens.append(
-            (
-                and_(
-                    this_exam,
-                    or_(
-                        Attempt.score < lower_score,
-                        and_(Attempt.score == lower_score, Attempt.id >= lower_id),
-                    ),
-                ),
-                LOWER,
-            )
-        )
-    return case(*whens, else_=0) if whens else literal(0)
+    return case(*whens, else_=literal(0.0, Float)) if whens else literal(0.0, Float)
 
 
 def _tune() -> None:
@@ -210,14 +183,15 @@ def _sums(
 ) -> tuple[dict[tuple[int, int], _Raw], list[tuple[int, str, int]]]:
     """(exam id, question id) -> the sums of its item scores, and the choices: (question id,
     answer as the question is written, how many gave it), unanswered left out. In two
-    statements (the group edges, then one pass over the rows grouped by exam, question and
-    answer: a few groups a question, added up here)."""
-    band = _band(_edges(exam_ids))
+    statements (the score counts that place the group edges, then one pass over the rows
+    grouped by exam, question and answer: a few groups a question, added up here)."""
+    edges = _edges(exam_ids)
+    upper, lower = _weight(edges, upper=True), _weight(edges, upper=False)
     x = AttemptItem.score / func.nullif(
         AttemptItem.points, 0.0, type_=Float
     )  # the share of the points earned
-    y = cast(Attempt.score, Float) - AttemptItem.score  # the score on the rest of the paper
-    upper, lower = band == UPPER, band == LOWER
+    t = cast(Attempt.score, Float)  # the total score
+    y = t - AttemptItem.score  # the score on the rest of the paper
     joined, conditions = _item_rows(exam_ids, question_id)
     statement = (
         select(
@@ -226,14 +200,17 @@ def _sums(
             AttemptItem.answer,
             func.count(),
             func.sum(x),
-            func.sum(y),
             func.sum(x * x),
+            func.sum(y),
             func.sum(y * y),
             func.sum(x * y),
-            func.count(case((upper, 1))),
-            func.sum(case((upper, x))),
-            func.count(case((lower, 1))),
-            func.sum(case((lower, x))),
+            func.sum(t),
+            func.sum(t * t),
+            func.sum(x * t),
+            func.sum(upper),
+            func.sum(upper * x),
+            func.sum(lower),
+            func.sum(lower * x),
         )
         .select_from(joined)
         .where(*conditions)
@@ -241,19 +218,19 @@ def _sums(
     )
     found: dict[tuple[int, int], _Raw] = {}
     choices: list[tuple[int, str, int]] = []
-    for exam_id, question, answer, n, sx, sy, sxx, syy, sxy, un, us, ln, ls in db.session.execute(
-        statement
-    ):
+    for row in db.session.execute(statement):
+        exam_id, question, answer, n = row[:4]
+        sx, sxx, sy, syy, sxy, st, stt, sxt, uw, us, lw, ls = (float(v or 0) for v in row[4:])
         raw = found.setdefault((exam_id, question), _Raw())
         raw += _Raw(
             n,
-            un,
-            float(us or 0),
-            ln,
-            float(ls or 0),
-            itemstats.Sums(
-                n, float(sx or 0), float(sy or 0), float(sxx or 0), float(syy or 0), float(sxy or 0)
-            ),
+            n if answer is not None else 0,  # a cleared response is kept as none
+            uw,
+            us,
+            lw,
+            ls,
+            itemstats.Sums(n, sx, sy, sxx, syy, sxy),
+            itemstats.Sums(n, sx, st, sxx, stt, sxt),
         )
         if answer is not None:
             choices.append((question, answer, n))
@@ -277,16 +254,15 @@ def _versions(question_ids) -> dict[int, QuestionVersion]:
 
 def _chosen(
     groups: list[tuple[int, str, int]], versions: dict[int, QuestionVersion]
-) -> dict[int, tuple[int, dict]]:
-    """Question id -> (answers given, {the kind's choice (an option index as written, or
-    True/False): times chosen})."""
-    result: dict[int, tuple[int, dict]] = {}
+) -> dict[int, dict]:
+    """Question id -> {the kind's choice (an option index as written, or True/False): times
+    chosen}."""
+    result: dict[int, dict] = {}
     for question, answer, count in groups:
-        answered, counts = result.get(question, (0, {}))
+        counts = result.setdefault(question, {})
         version = versions.get(question)
         for option in kinds.get(version.kind).chosen(answer) if version is not None else ():
             counts[option] = counts.get(option, 0) + count
-        result[question] = (answered + count, counts)
     return result
 
 
@@ -299,29 +275,27 @@ def _options(version: QuestionVersion | None, counts: dict) -> tuple[OptionCount
     )
 
 
-def _stats(
-    question_id: int, raw: _Raw, version: QuestionVersion | None, chosen: tuple[int, dict]
-) -> ItemStats:
-    answered, counts = chosen
-    facility = raw.moments.x / raw.n if raw.n else None
+def _stats(question_id: int, raw: _Raw, version: QuestionVersion | None, counts: dict) -> ItemStats:
+    facility = raw.rest.x / raw.n if raw.n else None
     discrimination = itemstats.discrimination_from_sums(
-        raw.upper_sum, raw.upper_n, raw.lower_sum, raw.lower_n
+        raw.upper_sum, raw.upper_weight, raw.lower_sum, raw.lower_weight
     )
-    r_pb = itemstats.correlation(raw.moments)
+    item_rest = itemstats.correlation(raw.rest)
     stem = plain(version.stem) if version is not None else ""
     return ItemStats(
         question_id,
         version.kind if version is not None else "",
         stem,
         raw.n,
-        answered,
+        raw.answered,
         facility,
         discrimination,
-        r_pb,
-        raw.upper_n,
-        raw.lower_n,
+        item_rest,
+        itemstats.correlation(raw.total),
+        raw.upper_weight,
+        raw.lower_weight,
         _options(version, counts),
-        itemstats.flags(facility, discrimination, r_pb, raw.n),
+        itemstats.flags(facility, discrimination, item_rest, raw.n),
     )
 
 
@@ -344,8 +318,7 @@ def exam_items(user: User, exam_id: int) -> list[ItemStats]:
     versions = _versions({q for _e, q in sums})
     chosen = _chosen(choices, versions)
     return [
-        _stats(q, raw, versions.get(q), chosen.get(q, (0, {})))
-        for (_e, q), raw in sorted(sums.items())
+        _stats(q, raw, versions.get(q), chosen.get(q, {})) for (_e, q), raw in sorted(sums.items())
     ]
 
 
@@ -359,7 +332,7 @@ def counted_attempts(exam_id: int) -> int:
 def question_items(user: User, question_id: int) -> QuestionReport:
     """One question over every exam (that the user manages) it was answered in: the figures
     per exam and over all of them (upper and lower groups are formed within each exam, whose
-    totals are comparable; the overall point-biserial is the mean of the exams' weighted by
+    totals are comparable; the overall correlations are the means of the exams' weighted by
     candidates)."""
     _tune()
     exams = {
@@ -383,21 +356,28 @@ def question_items(user: User, question_id: int) -> QuestionReport:
     chosen = _chosen(choices, versions)
     version = versions.get(question_id)
     uses, total = [], _Raw()
-    weighted, weight = 0.0, 0
     for (exam_id, _q), raw in sorted(sums.items(), key=lambda kv: exams[kv[0][0]].opens_at):
-        stats = _stats(question_id, raw, version, (0, {}))
+        stats = _stats(question_id, raw, version, {})
         uses.append(ItemUse(exam_id, exams[exam_id].title, exams[exam_id].opens_at, stats))
         total += raw
-        if stats.point_biserial is not None:
-            weighted, weight = weighted + stats.point_biserial * raw.n, weight + raw.n
-    overall = _stats(question_id, total, version, chosen.get(question_id, (0, {})))
-    r_pb = weighted / weight if weight else None
+    overall = _stats(question_id, total, version, chosen.get(question_id, {}))
+    # Totals of different exams are not comparable: the overall correlations are the exams'
+    # weighted by the attempts that had the question (flags follow the item-rest one).
+    item_rest = _weighted_mean([(u.stats.item_rest, u.stats.candidates) for u in uses])
     overall = replace(
         overall,
-        point_biserial=r_pb,
-        flags=itemstats.flags(overall.facility, overall.discrimination, r_pb, total.n),
+        item_rest=item_rest,
+        point_biserial=_weighted_mean([(u.stats.point_biserial, u.stats.candidates) for u in uses]),
+        flags=itemstats.flags(overall.facility, overall.discrimination, item_rest, total.n),
     )
     return QuestionReport(question_id, overall, tuple(uses))
+
+
+def _weighted_mean(values: list[tuple[float | None, int]]) -> float | None:
+    """The mean of the values that exist, weighted by their counts."""
+    present = [(v, n) for v, n in values if v is not None]
+    weight = sum(n for _v, n in present)
+    return sum(v * n for v, n in present) / weight if weight else None
 
 
 def exams_analysable(user: User) -> list[tuple[Exam, int]]:

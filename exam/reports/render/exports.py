@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from exam.core.printing import chinese_date
 from exam.core.timeutil import format_datetime
+from exam.exams.standing import LABELS as STATUS_LABELS
 from exam.people.models import PersonRole
 from exam.reports.queries.figures import Dashboard, PassRateRow
 from exam.reports.queries.rates import Counts
@@ -39,15 +41,6 @@ GROUP_CHINESE = {
     "enterprise": "企业",
     "town": "镇街",
     "month": "月份",
-}
-STATUS_CHINESE = {
-    "not_scheduled": "未安排考试",
-    "scheduled": "已安排考试",
-    "failed": "未通过（补考已过）",
-    "makeup_pending": "待补考",
-    "back_to_training": "补考未过，回炉培训",
-    "expiring": "证书即将到期",
-    "passed": "已通过",
 }
 RATE_HEADERS = [
     "应考人次",
@@ -305,7 +298,9 @@ TRACKER_HEADERS = [
 
 def tracker_xlsx(rows: list[TrackerRow], filters: list[str], today: date) -> bytes:
     """The tracker as a workbook: every person matching the filters."""
-    body = [_tracker_cells(r, STATUS_CHINESE[r.status]) for r in rows]
+    with force_locale("zh_CN"):  # the workbook is in Chinese whatever the interface language
+        labels = {status: str(label) for status, label in STATUS_LABELS.items()}
+    body = [_tracker_cells(r, labels[r.status]) for r in rows]
     return write_xlsx(
         [
             Table(
