@@ -8,7 +8,7 @@ from types import FunctionType
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -162,7 +162,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if request.path.startswith("/api/"):
-            return api_error("csrf")
+            # A fresh token for the page to send again with (an exam may outlive its token);
+            # only a page of this site can read it, as with the one it had.
+            return api_error("csrf", csrf_token=generate_csrf())
         return render_error(
             400,
             _(
