@@ -129,12 +129,14 @@
       }, function () { backOff(null); return "retry"; })
       .then(function (next) {
         inflight[questionId] = false;
+        // Changed while it was on its way: the newer answer goes now.
+        if (next === "saved" && !state[questionId].acked) { return send(questionId); }
         if (next === "csrf" && !again) { return send(questionId, true); }
         if (next === "csrf") { backOff(null); }   // refused twice: later, like a dropped line
       });
   }
   function flush() {
-    return Promise.all(pending().map(send));
+    return Promise.all(pending().map(function (q) { return send(q); }));
   }
   // The queue is sent again once the back-off has passed; nothing waits while it is empty.
   setInterval(function () {
