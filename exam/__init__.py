@@ -58,6 +58,9 @@ def _init_extensions(app: Flask) -> None:
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     db.init_app(app)
+    from exam.core import database
+
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -278,6 +278,14 @@ SETTINGS = [
         "test every pooled connection before use (one more round trip per request)",
     ),
     Setting(
+        "ANPEI_SQLITE_BUSY_TIMEOUT",
+        "SQLITE_BUSY_TIMEOUT",
+        30,
+        int,
+        "SQLite only: seconds a save waits for another writer before answering 503 "
+        "(benchmarks/RESULTS.md, SQLite locking)",
+    ),
+    Setting(
         "ANPEI_SITE_URL",
         "SITE_URL",
         "",

@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import FunctionType
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from exam.core.extensions import db
+from exam.core.database import is_transient, short_reason
+from exam.core.extensions import db, login_manager
+
+#: How long a client should wait before sending again a request the database could not serve.
+RETRY_AFTER_SECONDS = 5
 
 STATUS_MESSAGES = {
     400: lambda: _("The request could not be understood."),
@@ -21,6 +26,10 @@ STATUS_MESSAGES = {
     413: lambda: _("The file is too large."),
     429: lambda: _("Too many requests. Please wait a little and try again."),
     500: lambda: _("Something went wrong on our side. It has been logged; please try again."),
+    503: lambda: _(
+        "The system is very busy for a moment. Nothing you entered is lost: "
+        "please try again in a few seconds."
+    ),
 }
 
 
@@ -101,6 +110,7 @@ catalogue(
         "csrf": lambda **p: _("The page has expired; reload it."),
         "too_large": lambda **p: _("The request is too large."),
         "server_error": lambda **p: _("Something went wrong on our side; the page will try again."),
+        "retry": lambda **p: _("The system is busy for a moment; the page will try again."),
     },
     {
         "unauthenticated": 401,
@@ -113,6 +123,7 @@ catalogue(
         "csrf": 400,
         "too_large": 413,
         "server_error": 500,
+        "retry": 503,
     },
 )
 
@@ -135,10 +146,12 @@ API_CODES = {
     422: "bad_request",
     429: "throttled",
     500: "server_error",
+    503: "retry",
 }
 
 
 def render_error(code: int, message: str | None = None):
+    """The error in the dialect of the address: JSON under ``/api/``, else a page."""
     if request.path.startswith("/api/"):
         return api_error(API_CODES.get(code, "bad_request"), code)
     message = message or STATUS_MESSAGES.get(code, STATUS_MESSAGES[500])()
@@ -149,7 +162,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if request.path.startswith("/api/"):
-            return api_error("csrf")
+            # A fresh token for the page to send again with (an exam may outlive its token);
+            # only a page of this site can read it, as with the one it had.
+            return api_error("csrf", csrf_token=generate_csrf())
         return render_error(
             400,
             _(
@@ -175,3 +190,28 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return render_error(500)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_unavailable(error: sa_exc.SQLAlchemyError):
+        if not is_transient(error):
+            return unexpected(error)
+        return _unavailable(app, error)
+
+
+def _unavailable(app: Flask, error: Exception):
+    """503 and ``Retry-After`` for a database that is away or busy for a while: one warning
+    line in the log (no traceback: it is the weather, not a bug), the session rolled back."""
+    app.logger.warning(
+        "database unavailable: %s %s: %s", request.method, request.path, short_reason(error)
+    )
+    try:
+        db.session.rollback()  # a cut connection was already invalidated by SQLAlchemy
+    except sa_exc.SQLAlchemyError:
+        db.session.close()
+    # The page is drawn for nobody in particular: the signed-in user's row cannot be loaded now.
+    g._login_user = login_manager.anonymous_user()
+    response, status = render_error(503)
+    response = app.make_response((response, status))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

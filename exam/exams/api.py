@@ -367,6 +367,9 @@ class StatusOut(Schema):
     server_time = fields.DateTime()
     submitted = fields.Boolean()
     focus_losses = fields.Integer()
+    csrf_token = fields.String(
+        metadata={"description": "heartbeat only: a fresh token for the writes that follow"}
+    )
 
 
 class EventIn(Schema):
@@ -405,7 +408,8 @@ def heartbeat(attempt: Attempt):
     now = utcnow()
     services.close_if_overdue(attempt, now)
     attempt.last_seen_at = now
-    status = _status(attempt, now)
+    # A fresh token with every beat: an exam with extra time may outlive the page's first one.
+    status = {**_status(attempt, now), "csrf_token": generate_csrf()}
     db.session.commit()
     return status
 

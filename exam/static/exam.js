@@ -14,6 +14,7 @@
   var timers = {};
   var closed = false;
   var current = 0;         // the question shown when one question per page
+  var numbers = {};        // question id -> its number on the paper
 
   function load() {
     try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
@@ -25,7 +26,11 @@
     return Object.keys(state).filter(function (q) { return !state[q].acked; });
   }
   var blocked = "";        // the server's message while this device (or network) is refused
-  var REFUSED = ["device_blocked", "network"];
+  var failures = 0;        // requests that failed in a row (the back-off grows with them)
+  var retryAt = 0;         // when the queue may be sent again (ms since the epoch)
+  var REFUSED = ["device_blocked", "network", "unauthenticated", "must_change_password"];
+  // The attempt is over: what is still queued can never be stored.
+  var ENDED = ["submitted", "too_late", "cancelled"];
   function setStatus(kind) {
     var badge = document.getElementById("save-state");
     var text = {saved: t.tSaved, saving: t.tSaving, offline: t.tOffline, blocked: blocked}[kind];
@@ -37,7 +42,12 @@
   function refreshStatus() {
     if (blocked) { setStatus("blocked"); }
     else if (!pending().length) { setStatus("saved"); }
-    else { setStatus(navigator.onLine === false ? "offline" : "saving"); }
+    else { setStatus(navigator.onLine === false || failures ? "offline" : "saving"); }
+  }
+  function notice(text) {
+    var box = document.getElementById("exam-notice");
+    box.textContent = text;
+    box.classList.remove("d-none");
   }
 
   function request(method, url, body) {
@@ -47,42 +57,92 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     });
   }
+  // The API's refusal {"error": {"code", "message"}}, or {} when the answer is not one (a
+  // proxy's error page, a cut connection).
+  function refusal(response) {
+    return response.json().then(function (body) { return (body && body.error) || {}; },
+                                function () { return {}; });
+  }
+  // A token outlives no exam for sure (24 h, and extra time): the heartbeat hands a fresh one,
+  // and so does a refusal for an old one.
+  function freshToken(token) { if (token) { t.csrf = token; } }
 
-  function send(questionId) {
+  // Sending again after a failure waits longer each time (1, 2, 4 … 30 s, or the server's
+  // Retry-After), like after a dropped connection; any acknowledgement resets it.
+  function backOff(response) {
+    failures += 1;
+    var after = response ? Number(response.headers.get("Retry-After")) : NaN;
+    var delay = after > 0 ? after * 1000 : Math.min(30000, 1000 * Math.pow(2, failures - 1));
+    retryAt = Date.now() + delay + Math.random() * 500;
+    refreshStatus();
+    return delay;
+  }
+  function acknowledged() { failures = 0; retryAt = 0; }
+
+  // What became of a request the server did not acknowledge: "csrf" (send again now, with the
+  // fresh token), "retry" (keep it, send again later), "blocked" (kept until the device is
+  // allowed), "ended" (the attempt is over) or "refused" (this request can never succeed).
+  function outcome(response, error) {
+    if (error.code === "csrf") { freshToken(error.csrf_token); return "csrf"; }
+    if (REFUSED.indexOf(error.code) >= 0) {
+      blocked = error.message || t.tError;
+      refreshStatus();
+      return "blocked";
+    }
+    if (ENDED.indexOf(error.code) >= 0) { return "ended"; }
+    if (error.code === "retry" || response.status >= 500 || response.status === 429 || !error.code) {
+      backOff(response);
+      return "retry";
+    }
+    return "refused";
+  }
+
+  var inflight = {};
+  function send(questionId, again) {
     var entry = state[questionId];
-    if (!entry || entry.acked || closed) { return Promise.resolve(); }
+    if (!entry || entry.acked || closed || inflight[questionId]) { return Promise.resolve(); }
     var seq = entry.seq;
+    inflight[questionId] = true;
     refreshStatus();
     return request("PUT", t.api + "/answers/" + questionId, {answer: entry.answer, seq: seq})
       .then(function (response) {
         if (response.ok) {
+          // Only the server's acknowledgement takes an answer off this device's queue.
           blocked = "";
+          acknowledged();
           if (state[questionId].seq === seq) { state[questionId].acked = true; }
           persist();
           refreshStatus();
-          return;
+          return "saved";
         }
-        return response.json().then(function (error) {
-          var code = error && error.error && error.error.code;
-          if (code === "submitted" || code === "too_late") { finish(); return; }
-          if (REFUSED.indexOf(code) >= 0) {   // kept here, sent again once allowed
-            blocked = error.error.message;
+        return refusal(response).then(function (error) {
+          var next = outcome(response, error);
+          if (next === "ended") { end(error.message); }
+          else if (next === "refused") {   // this answer can never be stored (e.g. a wrong shape)
+            state[questionId].acked = true;
+            persist();
+            notice(t.tNotSaved.replace("{n}", numbers[questionId] || "") + " " + (error.message || ""));
             refreshStatus();
-            return;
           }
-          if (response.status >= 500) { throw new Error("retry"); }
-          state[questionId].acked = true;   // refused for good (e.g. a wrong shape): do not loop
-          persist();
-          refreshStatus();
+          return next;
         });
-      })
-      .catch(function () { setStatus("offline"); });
+      }, function () { backOff(null); return "retry"; })
+      .then(function (next) {
+        inflight[questionId] = false;
+        // Changed while it was on its way: the newer answer goes now.
+        if (next === "saved" && !state[questionId].acked) { return send(questionId); }
+        if (next === "csrf" && !again) { return send(questionId, true); }
+        if (next === "csrf") { backOff(null); }   // refused twice: later, like a dropped line
+      });
   }
   function flush() {
-    return Promise.all(pending().map(send));
+    return Promise.all(pending().map(function (q) { return send(q); }));
   }
-  setInterval(function () { if (pending().length) { flush(); } }, 3000);
-  window.addEventListener("online", flush);
+  // The queue is sent again once the back-off has passed; nothing waits while it is empty.
+  setInterval(function () {
+    if (pending().length && !blocked && Date.now() >= retryAt) { flush(); }
+  }, 1000);
+  window.addEventListener("online", function () { retryAt = 0; flush(); });
   window.addEventListener("offline", refreshStatus);
 
   function changed(questionId, answer) {
@@ -199,41 +259,72 @@
     try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
     window.location.href = t.result;
   }
-
-  function submit(auto) {
+  // The server refused for good because the attempt is over: say so, then show the result.
+  function end(message) {
     if (closed) { return; }
+    closed = true;
+    notice(message || t.tClosed);
+    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    setTimeout(function () { window.location.href = t.result; }, 5000);
+  }
+
+  var submitting = false;
+  function submit(auto) {
+    if (closed || submitting) { return; }
     if (!auto) {
       var missing = paper.questions.filter(function (q) { return !answered(q); }).map(function (q) { return q.number; });
       var text = t.tConfirm + (missing.length ? "\n" + t.tUnanswered + " " + missing.join(", ") : "");
       if (!window.confirm(text)) { return; }
     }
-    var button = document.getElementById("submit-exam");
-    button.disabled = true;
+    submitting = true;
+    document.getElementById("submit-exam").disabled = true;
+    trySubmit(false);
+  }
+  function stopSubmitting() {
+    submitting = false;
+    document.getElementById("submit-exam").disabled = false;
+  }
+  // Every answer must be acknowledged before the attempt is submitted; until then (and while
+  // the server cannot take the submission) it tries again with the same back-off as the saves.
+  function trySubmit(again) {
+    if (closed) { return; }
+    function later() { setTimeout(function () { trySubmit(false); }, Math.max(250, retryAt - Date.now())); }
     flush().then(function () {
-      return request("POST", t.api + "/submit");
-    }).then(function (response) {
-      if (response.ok || response.status === 404) { finish(); return; }
-      return response.json().then(function (error) {
-        var code = error && error.error && error.error.code;
-        if (REFUSED.indexOf(code) >= 0) { blocked = error.error.message; refreshStatus(); }
-        else if (response.status === 409) { finish(); return; }
-        button.disabled = false;
-      });
-    }).catch(function () { button.disabled = false; setStatus("offline"); });
+      if (closed) { return; }
+      if (blocked) { stopSubmitting(); return; }
+      if (pending().length) { later(); return; }
+      return request("POST", t.api + "/submit").then(function (response) {
+        if (response.ok || response.status === 404) { finish(); return; }
+        return refusal(response).then(function (error) {
+          var next = outcome(response, error);
+          if (next === "csrf") {
+            if (again) { backOff(null); later(); } else { trySubmit(true); }
+          } else if (next === "retry") { later(); }
+          else if (next === "ended" || response.status === 409) { finish(); }
+          else {
+            if (next === "refused") { notice(error.message || t.tError); }
+            stopSubmitting();
+          }
+        });
+      }, function () { backOff(null); later(); });
+    });
   }
 
   // Every little while (and when the page is shown again) the server hears from the page and
-  // answers with the deadline as it is now: an organiser may have given more time.
-  function heartbeat() {
+  // answers with the deadline as it is now (an organiser may have given more time) and a
+  // fresh CSRF token for the requests that follow.
+  function heartbeat(again) {
     if (closed || !paper) { return; }
     var asked = Date.now();
     request("POST", t.api + "/heartbeat").then(function (response) {
       if (!response.ok) {
-        return response.json().then(function (error) {
-          if (error && error.error && REFUSED.indexOf(error.error.code) >= 0) { blocked = error.error.message; refreshStatus(); }
+        return refusal(response).then(function (error) {
+          if (error.code === "csrf" && again !== true) { freshToken(error.csrf_token); heartbeat(true); }
+          else if (REFUSED.indexOf(error.code) >= 0) { blocked = error.message; refreshStatus(); }
         });
       }
       return response.json().then(function (data) {
+        freshToken(data.csrf_token);
         if (blocked) { blocked = ""; refreshStatus(); flush(); }
         offset = Date.parse(data.server_time) - (asked + Date.now()) / 2;
         deadline = Date.parse(data.deadline);
@@ -270,6 +361,7 @@
       deadline = Date.parse(data.deadline);
       paper = data.paper;
       if (data.submitted) { finish(); return; }
+      paper.questions.forEach(function (q) { numbers[q.question_id] = q.number; });
       var local = load();
       Object.keys(data.answers).forEach(function (q) {
         state[q] = {answer: data.answers[q].answer, seq: data.answers[q].seq, acked: true, flagged: false};

@@ -1,0 +1,84 @@
+"""The database's weather: which of its failures pass if one tries again a little later, and
+SQLite set up to wait for a writer rather than fail.
+
+A database that is briefly away (restarting, a connection cut, its pool full) or busy (a lock
+held by another writer) is no bug: the request answers 503 with ``Retry-After`` and the exam
+page sends again. Anything else a database refuses (a constraint, a syntax error) is a bug and
+stays a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine
+
+from exam.core.extensions import db
+
+#: PostgreSQL SQLSTATEs that pass by themselves: serialisation failure, deadlock, lock not
+#: available (lock_timeout), too many connections, and the server shutting down, crashing or
+#: still starting. Class 08 (connection exceptions) is matched by its prefix.
+TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03"}
+#: SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_LOCKED).
+SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the database refused for a while, not for good: trying again may succeed."""
+    if isinstance(error, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:  # SQLAlchemy saw a disconnect and dropped the connection
+        return True
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+    module = type(orig).__module__
+    if module.startswith("sqlite3"):
+        return isinstance(error, sa_exc.OperationalError) and str(orig).startswith(
+            SQLITE_BUSY_MESSAGES
+        )
+    # A driver's connection-level failure carries no SQLSTATE: the server went away, refused
+    # the connection, or the connection was closed under it.
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
+
+
+def short_reason(error: BaseException) -> str:
+    """The failure in one line for the log: the driver's class and first line of its message."""
+    orig = getattr(error, "orig", None) or error
+    first_line = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first_line[:200]}"
+
+
+def is_file_sqlite(engine: Engine) -> bool:
+    """A SQLite database in a file (an in-memory one has no journal to share)."""
+    url = engine.url
+    name = url.database or ""
+    return (
+        url.get_backend_name() == "sqlite"
+        and name not in ("", ":memory:")
+        and not name.startswith("file::memory:")
+        and url.query.get("mode") != "memory"
+    )
+
+
+def init_app(app: Flask) -> None:
+    """SQLite files run in WAL mode (readers never wait for the writer) and a writer waits up
+    to ``SQLITE_BUSY_TIMEOUT`` seconds for another to finish, instead of SQLite's 5."""
+    with app.app_context():
+        engine = db.engine
+    if not is_file_sqlite(engine):
+        return
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT"] * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        finally:
+            cursor.close()
