@@ -292,3 +292,14 @@ def test_the_exam_form_shows_the_total_of_its_rules(client, login_as, make_exam)
     assert 'id="paper-total-text">合计：100 分，共 10 题<' in page
     assert '<script src="/static/exam-form.js">' in page
     assert page.count('name="rules-11-count"') == 1  # a row per grip and more
+
+
+def test_candidates_and_their_admission_notice_see_the_paper_s_own_total(
+    client, login_as, make_exam
+):
+    from exam.certificates.admission import exam_rules
+
+    exam = make_exam(rules=[{"count": 6, "kind": "single", "points": 20}])  # 120, confirmed
+    assert any("满分 120 分，96 分合格" in rule for rule in exam_rules(exam, 60))
+    login_as(UserRole.CANDIDATE)
+    assert "满分 120 分，合格分 96" in client.get("/exams").get_data(as_text=True)
