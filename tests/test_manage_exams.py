@@ -303,3 +303,5 @@ def test_candidates_and_their_admission_notice_see_the_paper_s_own_total(
     assert any("满分 120 分，96 分合格" in rule for rule in exam_rules(exam, 60))
     login_as(UserRole.CANDIDATE)
     assert "满分 120 分，合格分 96" in client.get("/exams").get_data(as_text=True)
+    [mine] = client.get("/api/v1/me/exams").get_json()
+    assert (mine["total_points"], mine["pass_mark"]) == (120, 96)
