@@ -305,3 +305,19 @@ def test_candidates_and_their_admission_notice_see_the_paper_s_own_total(
     assert "满分 120 分，合格分 96" in client.get("/exams").get_data(as_text=True)
     [mine] = client.get("/api/v1/me/exams").get_json()
     assert (mine["total_points"], mine["pass_mark"]) == (120, 96)
+
+
+def test_an_exam_not_saved_yet_is_checked_against_the_default_pass_mark(app, active_bank):
+    from datetime import timedelta
+
+    now = utcnow()
+    exam = Exam(
+        title="五十分的试卷",
+        blueprint={"rules": [{"count": 5, "kind": "single", "points": 10}], "confirmed_total": 50},
+        opens_at=now,
+        closes_at=now + timedelta(hours=2),
+    )
+    db.session.add(exam)
+    problems = services.publish(exam, now)
+    assert [p.params for p in problems] == [{"mark": "80", "total": "50"}]
+    assert exam.published_at is None

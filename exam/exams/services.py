@@ -176,8 +176,11 @@ def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
     The one home of the publishing rules: publishing, editing a published exam and the
     exam's page read it.
     """
-    marks = check_marks(blueprint_of(exam), exam.pass_mark if exam.pass_mark is not None else 0)
-    return check_bank(exam, pool) + marks
+    # An exam not flushed yet has no pass mark of its own: the column's default is its.
+    pass_mark = exam.pass_mark
+    if pass_mark is None:
+        pass_mark = Exam.__table__.c.pass_mark.default.arg
+    return check_bank(exam, pool) + check_marks(blueprint_of(exam), pass_mark)
 
 
 def publish(exam: Exam, now: datetime) -> list[Problem]:
