@@ -266,10 +266,8 @@ def edit(exam_id: int | None):
 
 def _paper(exam: Exam) -> dict:
     """The exam's paper as its page shows it: rules, coverage rule, total and pass mark."""
-    blueprint, (pool, tree) = (
-        services.blueprint_of(exam),
-        (services.question_pool(), services.topic_tree()),
-    )
+    blueprint = services.blueprint_of(exam)
+    pool, tree = services.question_pool(), services.topic_tree()
     paths = {t.code: t.path for t in db.session.scalars(select(Topic))}
     sectors = {s.code: s.display_name(select_locale()) for s in db.session.scalars(select(Sector))}
     rows = [
