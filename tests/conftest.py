@@ -338,17 +338,20 @@ def active_bank(app, make_user):
 def make_exam(app, active_bank):
     def make(rules=None, opens=-1, closes=2, duration=60, **fields):
         now = utcnow()
+        rules = rules or [
+            {"count": 5, "kind": "single", "points": 10},
+            {"count": 2, "kind": "multiple", "points": 10},
+            {"count": 2, "kind": "truefalse", "points": 10},
+            {"count": 1, "kind": "fill", "points": 10},
+        ]
+        blueprint = {"rules": rules}
+        total = sum(rule["count"] * rule["points"] for rule in rules)
+        if total != 100:  # a small test paper: its organiser confirms the total, passes at 80 %
+            blueprint["confirmed_total"] = total
+            fields.setdefault("pass_mark", 0.8 * total)
         exam = Exam(
             title="八抓20项专题考试",
-            blueprint={
-                "rules": rules
-                or [
-                    {"count": 5, "kind": "single", "points": 10},
-                    {"count": 2, "kind": "multiple", "points": 10},
-                    {"count": 2, "kind": "truefalse", "points": 10},
-                    {"count": 1, "kind": "fill", "points": 10},
-                ]
-            },
+            blueprint=blueprint,
             opens_at=now + timedelta(hours=opens),
             closes_at=now + timedelta(hours=closes),
             duration_minutes=duration,

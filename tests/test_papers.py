@@ -6,11 +6,14 @@ from question_bank.model import QuestionData, ScoringPolicy
 from question_bank.papers import (
     Blueprint,
     BlueprintError,
+    Coverage,
     Paper,
     PaperItem,
     PoolQuestion,
     Rule,
+    TopicTree,
     check_blueprint,
+    check_marks,
     draw_paper,
     grade_paper,
     shown_options,
@@ -178,3 +181,99 @@ def test_grading_policies_and_the_pass_mark(responses, policy, score, passed):
 def test_exactly_the_pass_mark_passes():
     result = grade_paper(PAPER, QUESTIONS, {11: "A", 12: "AB", 14: "安全第一"}, pass_mark=80)
     assert result.score == 80 and result.passed
+
+
+# --- the coverage rule and the paper's marks (issue 17) -----------------------------------
+
+#: Three areas (grips), a measure under G1 and a point under it.
+TREE = TopicTree(
+    parents={"G1": None, "G2": None, "G3": None, "G1.1": "G1", "G1.1.1": "G1.1"},
+    names={"G1": "抓教育培训", "G2": "抓制度完善", "G3": "抓苗头隐患", "G1.1": "警示教育"},
+)
+
+
+def grip_pool():
+    """Ten single-choice questions in each of G1 (under G1.1), G2 and G3."""
+    return [
+        PoolQuestion(
+            id=10 * area + i,
+            version_id=1000 + 10 * area + i,
+            kind="single",
+            difficulty="easy",
+            topics=frozenset({"G1", "G1.1"} if area == 1 else {f"G{area}"}),
+            option_count=4,
+        )
+        for area in (1, 2, 3)
+        for i in range(10)
+    ]
+
+
+def test_rules_by_topic_that_guarantee_each_area_satisfy_the_coverage_rule():
+    blueprint = Blueprint(
+        rules=(
+            Rule(2, "single", 10, topic="G1.1"),  # a measure counts for its area
+            Rule(2, "single", 10, topic="G2"),
+            Rule(2, "single", 10, topic="G3"),
+            Rule(4, "single", 10),
+        ),
+        coverage=Coverage(2),
+    )
+    assert check_blueprint(blueprint, grip_pool(), TREE) == []
+    for seed in range(30):
+        paper = draw_paper(blueprint, grip_pool(), seed, TREE)
+        areas = [item.question_id // 10 for item in paper.items]
+        assert all(areas.count(area) >= 2 for area in (1, 2, 3))
+
+
+def test_a_paper_missing_a_grip_under_a_coverage_rule_is_refused_naming_the_grip():
+    # The rule with no topic may happen to draw from G3, but nothing guarantees it.
+    blueprint = Blueprint(
+        rules=(
+            Rule(2, "single", 10, topic="G1"),
+            Rule(2, "single", 10, topic="G2"),
+            Rule(6, "single", 10),
+        ),
+        coverage=Coverage(1),
+    )
+    problems = check_blueprint(blueprint, grip_pool(), TREE)
+    assert len(problems) == 1
+    assert problems[0].params == {"n": 1, "areas": "抓苗头隐患（0）"}
+    # Listed areas: only those are asked for.
+    listed = Blueprint(rules=blueprint.rules, coverage=Coverage(2, ("G1", "G2")))
+    assert check_blueprint(listed, grip_pool(), TREE) == []
+    # Not an area (a measure) cannot be named.
+    wrong = Blueprint(rules=blueprint.rules, coverage=Coverage(1, ("G1.1",)))
+    assert "G1.1" in str(check_blueprint(wrong, grip_pool(), TREE)[0])
+
+
+def test_a_drawn_paper_that_misses_an_area_is_no_paper():
+    # The tree moved G1.1 under G2 since the rules were checked: the pool still files the
+    # questions under G1, so a paper drawn by the rules has nothing from G2.
+    moved = TopicTree(parents={"G1": None, "G2": None, "G3": None, "G1.1": "G2"})
+    blueprint = Blueprint(
+        rules=(Rule(1, "single", 50, topic="G1.1"), Rule(1, "single", 50, topic="G3")),
+        coverage=Coverage(1, ("G2", "G3")),
+    )
+    with pytest.raises(BlueprintError) as refused:
+        draw_paper(blueprint, grip_pool(), 1, moved)
+    assert refused.value.problems[0].params["areas"] == "G2"
+
+
+def test_a_50_point_paper_with_pass_mark_80_is_refused_twice_over():
+    fifty = Blueprint(rules=(Rule(5, "single", 10),))
+    messages = [p.message for p in check_marks(fifty, pass_mark=80)]
+    assert len(messages) == 2
+    assert "not 100" in messages[0] and "nobody could pass" in messages[1]
+    # Confirming 50 points still leaves a pass mark nobody can reach.
+    confirmed = Blueprint(rules=fifty.rules, confirmed_total=50)
+    assert [p.params for p in check_marks(confirmed, 80)] == [{"mark": "80", "total": "50"}]
+    assert check_marks(confirmed, 40) == []
+
+
+def test_a_total_other_than_100_needs_this_very_total_confirmed():
+    paper = Blueprint(rules=(Rule(12, "single", 10),))
+    assert check_marks(paper, 80)[0].params == {"total": "120"}
+    assert check_marks(Blueprint(rules=paper.rules, confirmed_total=120), 96) == []
+    # A confirmation of another total (the rules changed since) confirms nothing.
+    assert len(check_marks(Blueprint(rules=paper.rules, confirmed_total=100.5), 96)) == 1
+    assert check_marks(Blueprint(rules=(Rule(40, "single", 2.5),)), 80) == []

@@ -20,6 +20,7 @@ from exam.core.uploads import download
 from exam.exams import examday
 from exam.exams.eligibility import candidates_of, is_eligible
 from exam.exams.models import Exam
+from exam.exams.services import blueprint_of
 from exam.people.access import visible_people
 from exam.people.models import Person, PersonRole
 
@@ -46,7 +47,7 @@ def exam_rules(exam: Exam, duration_minutes: int) -> tuple[str, ...]:
     if exam.allowed_networks:
         rules.append("本场考试须在指定考场网络内参加。")
     rules.append(
-        f"满分 100 分，{exam.pass_mark:g} 分合格；交卷后即可查看成绩。"
+        f"满分 {blueprint_of(exam).total_points:g} 分，{exam.pass_mark:g} 分合格；交卷后即可查看成绩。"
         + (
             "不合格者可参加一次补考，补考不合格须回炉培训。"
             if exam.makeup_of_id is None

@@ -17,13 +17,17 @@ from exam.exams.models import Exam, ReviewPolicy
 from exam.people.models import Person, PersonRole
 from question_bank import kinds
 
-#: 100 points: 10 single × 4, 5 multiple × 6, 5 true/false × 2, 2 fill-in × 10.
+#: 100 points: 10 single × 4 (one from each of the eight grips, two from any), 5 multiple × 6,
+#: 5 true/false × 2, 2 fill-in × 10.
 RULES = [
-    {"count": 10, "kind": "single", "points": 4},
+    *({"count": 1, "kind": "single", "points": 4, "topic": f"G{grip}"} for grip in range(1, 9)),
+    {"count": 2, "kind": "single", "points": 4},
     {"count": 5, "kind": "multiple", "points": 6},
     {"count": 5, "kind": "truefalse", "points": 2},
     {"count": 2, "kind": "fill", "points": 10},
 ]
+#: Every paper asks about each of the eight grips (the rules above guarantee it).
+BLUEPRINT = {"rules": RULES, "coverage": {"per_area": 1, "areas": []}}
 
 
 def load_demo_exams(rng: random.Random) -> list[Exam]:
@@ -33,7 +37,7 @@ def load_demo_exams(rng: random.Random) -> list[Exam]:
     leaders = {"roles": [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]}
     open_exam = Exam(
         title="“八抓20项”专题考试（第二期）",
-        blueprint={"rules": RULES},
+        blueprint=BLUEPRINT,
         eligibility=leaders,
         opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=14),
@@ -43,7 +47,7 @@ def load_demo_exams(rng: random.Random) -> list[Exam]:
     )
     closed_exam = Exam(
         title="“八抓20项”专题考试（第一期）",
-        blueprint={"rules": RULES},
+        blueprint=BLUEPRINT,
         eligibility=leaders,
         opens_at=now - timedelta(days=40),
         closes_at=now - timedelta(days=33),

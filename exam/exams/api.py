@@ -58,7 +58,10 @@ class ExamOut(Schema):
     opens_at = fields.DateTime()
     closes_at = fields.DateTime()
     duration_minutes = fields.Integer()
-    pass_mark = fields.Float()
+    total_points = fields.Float(
+        metadata={"description": "what the paper is out of (100 unless confirmed otherwise)"}
+    )
+    pass_mark = fields.Float(metadata={"description": "points needed to pass, out of total_points"})
     attempts_allowed = fields.Integer()
     attempts_used = fields.Integer()
     open_attempt_id = fields.Integer(allow_none=True)
@@ -220,6 +223,7 @@ def my_exams():
                 "opens_at": terms.opens_at,
                 "closes_at": terms.closes_at,
                 "duration_minutes": terms.duration_minutes,
+                "total_points": services.blueprint_of(exam).total_points,
                 "pass_mark": exam.pass_mark,
                 "attempts_allowed": terms.attempts_allowed,
                 "attempts_used": len(mine),

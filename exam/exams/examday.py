@@ -28,7 +28,7 @@ from exam.exams.models import (
     ExamStatus,
     window_status,
 )
-from exam.exams.services import ExamError, check, submit
+from exam.exams.services import ExamError, check_bank, submit
 from exam.exams.standing import at_exam, back_to_training
 from exam.people.models import Person
 from question_bank.problems import Problem
@@ -114,10 +114,10 @@ def closed_for_everybody(exam: Exam, now: datetime) -> bool:
 def unservable(exam: Exam, now: datetime, problems: list[Problem] | None = None) -> list[Problem]:
     """Why candidates cannot start a published exam someone may still sit (the bank no longer
     serves its paper): what its organisers' pages warn of. Empty for a draft, an exam over
-    for everybody, or one the bank serves. ``problems``: ``check(exam)`` if already read."""
+    for everybody, or one the bank serves. ``problems``: ``check_bank(exam)`` if already read."""
     if not exam.is_published or closed_for_everybody(exam, now):
         return []
-    return check(exam) if problems is None else problems
+    return check_bank(exam) if problems is None else problems
 
 
 def add_override(
@@ -526,7 +526,7 @@ def exams_at_risk(user: User, now: datetime) -> list[tuple[Exam, list[str]]]:
     return [
         (exam, [p.render(gettext) for p in problems])
         for exam in soon
-        if (problems := check(exam, pool))
+        if (problems := check_bank(exam, pool))
     ]
 
 

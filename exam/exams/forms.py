@@ -31,6 +31,10 @@ SCORING_LABELS = {
 }
 
 
+#: Rule rows on a new exam's form: one per grip and four more.
+RULE_ROWS = 12
+
+
 class RuleForm(FlaskForm):
     class Meta:
         csrf = False  # part of the exam form, which carries the token
@@ -72,7 +76,18 @@ class ExamForm(FlaskForm):
     )
     sector_ids = MultiCheckboxField(_l("For sectors (none: all)"), coerce=int)
     town_ids = MultiCheckboxField(_l("For towns/streets (none: all)"), coerce=int)
-    rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=6)
+    #: The page shows ``RULE_ROWS`` rows (a rule per grip and a few more) or one more than the
+    #: exam has; a post may have fewer.
+    rules = FieldList(FormField(RuleForm), min_entries=6, max_entries=40)
+    coverage_per_area = IntegerField(
+        _l("At least this many questions from each area (empty: no coverage rule)"),
+        validators=[Optional(), NumberRange(1, 50)],
+    )
+    coverage_areas = MultiCheckboxField(
+        _l("From these areas (none ticked: every one of the eight grips)")
+    )
+    #: Ticked: the paper's total, whatever it is when saved, is what the organiser meant.
+    confirm_total = BooleanField(_l("This paper does not total 100 points: I confirm its total"))
     requires_training = BooleanField(
         _l("Only people who have done this year's training hours may sit it")
     )

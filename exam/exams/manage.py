@@ -19,11 +19,13 @@ from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
 from exam.exams import examday, news, services
 from exam.exams.access import can_manage, get_exam_or_404
-from exam.exams.forms import ExamForm, MakeupForm
+from exam.exams.forms import RULE_ROWS, ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.learning.models import Course
 from exam.people.models import Person, Sector, Town
+from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS
 from exam.questions.models import Topic
+from question_bank.papers import FULL_MARKS, guaranteed_per_area
 from question_bank.spreadsheets import Table, write_xlsx
 
 
@@ -57,9 +59,17 @@ _local, _utc = to_form_time, from_form_time
 
 def _form(exam: Exam | None) -> ExamForm:
     form = ExamForm()
-    topics = [("", "—")] + [
-        (t.code, t.path) for t in db.session.scalars(select(Topic).order_by(Topic.code))
-    ]
+    blueprint = (exam.blueprint if exam else None) or {}
+    rows = max(RULE_ROWS, len(blueprint.get("rules", ())) + 1)
+    while len(form.rules) < rows and not form.is_submitted():
+        form.rules.append_entry()
+    tree = db.session.scalars(select(Topic).order_by(Topic.code)).all()
+    topics = [("", "—")] + [(t.code, t.path) for t in tree]
+    form.coverage_areas.choices = options(
+        (t.code, t.name)
+        for t in sorted(tree, key=lambda t: (t.sort_order, t.code))
+        if t.parent_id is None
+    )
     sectors = db.session.scalars(select(Sector).order_by(Sector.sort_order)).all()
     for rule in form.rules:
         rule.form.topic.choices = options(topics)
@@ -101,7 +111,11 @@ def _form(exam: Exam | None) -> ExamForm:
         form.access_code.data = exam.access_code or ""
         form.requires_training.data = exam.requires_training
         form.prerequisite_course_id.data = exam.prerequisite_course_id or 0
-        blueprint = exam.blueprint or {}
+        coverage = blueprint.get("coverage") or {}
+        form.coverage_per_area.data = coverage.get("per_area")
+        form.coverage_areas.data = coverage.get("areas") or []
+        saved = services.blueprint_of(exam)
+        form.confirm_total.data = saved.confirmed_total == saved.total_points
         form.shuffle_questions.data = blueprint.get("shuffle_questions", True)
         form.shuffle_options.data = blueprint.get("shuffle_options", True)
         rules = exam.eligibility or {}
@@ -128,11 +142,21 @@ def _blueprint(form: ExamForm) -> dict:
         for r in (entry.form for entry in form.rules)
         if r.count.data and r.points.data
     ]
-    return {
+    blueprint = {
         "rules": rules,
         "shuffle_questions": form.shuffle_questions.data,
         "shuffle_options": form.shuffle_options.data,
     }
+    if form.coverage_per_area.data:
+        blueprint["coverage"] = {
+            "per_area": form.coverage_per_area.data,
+            "areas": form.coverage_areas.data or [],
+        }
+    # The confirmation holds the total as it is now: rules changed later ask for it again.
+    total = services.blueprint_of(Exam(blueprint=blueprint)).total_points
+    if form.confirm_total.data and total != FULL_MARKS:
+        blueprint["confirmed_total"] = total
+    return blueprint
 
 
 def _integrity(exam: Exam, form: ExamForm) -> None:
@@ -146,12 +170,14 @@ def _integrity(exam: Exam, form: ExamForm) -> None:
     exam.access_code = (form.access_code.data or "").strip().upper() or None
 
 
-def _unservable(exam: Exam | None, form: ExamForm, opens, closes) -> list[str]:
-    """Why the bank could not serve a published exam as edited (nothing for a draft, which
-    publishing checks): the same check as publishing, on the paper as it would be saved."""
+def _refused(exam: Exam | None, form: ExamForm, opens, closes) -> list[str]:
+    """Why a published exam could not be published as edited (nothing for a draft, which
+    publishing checks): the same check as publishing, on the exam as it would be saved."""
     if exam is None or not exam.is_published:
         return []
-    proposed = Exam(blueprint=_blueprint(form), opens_at=opens, closes_at=closes)
+    proposed = Exam(
+        blueprint=_blueprint(form), opens_at=opens, closes_at=closes, pass_mark=form.pass_mark.data
+    )
     return [problem.render(_) for problem in services.check(proposed)]
 
 
@@ -196,8 +222,8 @@ def edit(exam_id: int | None):
                 "info",
             )
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
-        # A published exam the bank could not serve as edited is not saved: the rules are named.
-        elif not (refused := _unservable(exam, form, opens, closes)):
+        # A published exam that could not be published as edited is not saved: the problems are named.
+        elif not (refused := _refused(exam, form, opens, closes)):
             if exam is None:
                 exam = Exam(created_by_id=current_user.id)
                 db.session.add(exam)
@@ -221,9 +247,62 @@ def edit(exam_id: int | None):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+    tree = services.topic_tree()
+    proposed = services.blueprint_of(Exam(blueprint=_blueprint(form)))
     return render_template(
-        "exams/manage_form.html", form=form, exam=exam, drawn=drawn, refused=refused
+        "exams/manage_form.html",
+        form=form,
+        exam=exam,
+        drawn=drawn,
+        refused=refused,
+        total=proposed.total_points,
+        question_count=proposed.question_count,
+        full_marks=FULL_MARKS,
+        # For the running total's coverage line: each topic's area, the areas in order.
+        topic_areas={code: tree.area_of(code) for code in tree.parents},
+        areas=[[code, tree.name(code)] for code in tree.areas],
     )
+
+
+def _paper(exam: Exam) -> dict:
+    """The exam's paper as its page shows it: rules, coverage rule, total and pass mark."""
+    blueprint = services.blueprint_of(exam)
+    pool, tree = services.question_pool(), services.topic_tree()
+    paths = {t.code: t.path for t in db.session.scalars(select(Topic))}
+    sectors = {s.code: s.display_name(select_locale()) for s in db.session.scalars(select(Sector))}
+    rows = [
+        {
+            "count": r.count,
+            "kind": KIND_LABELS.get(r.kind, r.kind),
+            "points": r.points,
+            "subtotal": round(r.count * r.points, 2),
+            "topic": paths.get(r.topic, r.topic) if r.topic else None,
+            "sector": sectors.get(r.sector, r.sector) if r.sector else None,
+            "difficulty": DIFFICULTY_LABELS.get(r.difficulty) if r.difficulty else None,
+        }
+        for r in blueprint.rules
+    ]
+    coverage = None
+    if blueprint.coverage is not None:
+        guaranteed = guaranteed_per_area(blueprint, pool, tree)
+        coverage = {
+            "per_area": blueprint.coverage.per_area,
+            "areas": [
+                (tree.name(a), guaranteed.get(a, 0))
+                for a in (blueprint.coverage.areas or tree.areas)
+            ],
+        }
+    total = blueprint.total_points
+    return {
+        "rows": rows,
+        "fixed": len(blueprint.fixed),
+        "fixed_points": round(sum(p for _q, p in blueprint.fixed), 2),
+        "question_count": blueprint.question_count,
+        "total": total,
+        "confirmed": blueprint.confirmed_total == total != FULL_MARKS,
+        "pass_share": round(100 * exam.pass_mark / total, 1) if total else None,
+        "coverage": coverage,
+    }
 
 
 @roles_required(*MANAGERS)
@@ -251,8 +330,9 @@ def detail(exam_id: int):
         "exams/manage_detail.html",
         exam=exam,
         now=now,
+        paper=_paper(exam),
         # Published, yet the bank no longer serves it: candidates cannot start (a warning).
-        unservable=bool(examday.unservable(exam, now, problems)),
+        unservable=bool(examday.unservable(exam, now)),
         attempts=attempts,
         problems=[p.render(_) for p in problems],
         ExamStatus=ExamStatus,

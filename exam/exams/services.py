@@ -31,11 +31,14 @@ from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
     Blueprint,
     BlueprintError,
+    Coverage,
     Paper,
     PaperItem,
     PoolQuestion,
     Rule,
+    TopicTree,
     check_blueprint,
+    check_marks,
     draw_paper,
     grade_paper,
     shown_options,
@@ -53,12 +56,19 @@ def grace() -> timedelta:
 
 
 def blueprint_of(exam: Exam) -> Blueprint:
+    """The exam's stored blueprint as the pure paper code takes it (``Exam.blueprint``)."""
     data = exam.blueprint or {}
+    coverage = data.get("coverage")
+    confirmed = data.get("confirmed_total")
     return Blueprint(
         rules=tuple(Rule(**rule) for rule in data.get("rules", ())),
         fixed=tuple((int(q), float(p)) for q, p in data.get("fixed", ())),
         shuffle_questions=data.get("shuffle_questions", True),
         shuffle_options=data.get("shuffle_options", True),
+        coverage=Coverage(int(coverage["per_area"]), tuple(coverage.get("areas") or ()))
+        if coverage
+        else None,
+        confirmed_total=round(float(confirmed), 2) if confirmed is not None else None,
     )
 
 
@@ -85,18 +95,31 @@ def _bank_fingerprint() -> tuple:
 def question_pool() -> list[PoolQuestion]:
     """Active questions that may appear in exams, as drawing needs them. Kept per process
     while the bank does not change: loading it is most of what starting an attempt costs."""
+    return _bank()[0]
+
+
+def topic_tree() -> TopicTree:
+    """The topic tree as coverage rules read it (areas in the tree's order), kept with the pool."""
+    return _bank()[1]
+
+
+def _bank() -> tuple[list[PoolQuestion], TopicTree]:
     key = _bank_fingerprint()
     cached = current_app.extensions.get("anpei_pool")
     if cached is not None and cached[0] == key:
-        return cached[1]
-    pool = _load_pool()
-    current_app.extensions["anpei_pool"] = (key, pool)
-    return pool
+        return cached[1], cached[2]
+    topics = db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.code)).all()
+    by_id = {t.id: t for t in topics}
+    pool = _load_pool(by_id)
+    tree = TopicTree(
+        parents={t.code: by_id[t.parent_id].code if t.parent_id else None for t in topics},
+        names={t.code: t.name for t in topics},
+    )
+    current_app.extensions["anpei_pool"] = (key, pool, tree)
+    return pool, tree
 
 
-def _load_pool() -> list[PoolQuestion]:
-    topics = {t.id: t for t in db.session.scalars(select(Topic))}
-
+def _load_pool(topics: dict[int, Topic]) -> list[PoolQuestion]:
     def with_ancestors(topic_ids) -> frozenset[str]:
         codes = set()
         for topic_id in topic_ids:
@@ -131,20 +154,38 @@ def _load_pool() -> list[PoolQuestion]:
     ]
 
 
-def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
-    """What would stop papers being drawn for this exam now (an empty list: nothing).
+def check_bank(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
+    """What would stop papers being drawn for this exam now (an empty list: nothing): rules
+    the active bank cannot serve, a coverage rule the rules do not guarantee, the window.
 
-    The one home of "the bank can serve this exam": publishing, editing a published exam,
-    the organisers' warnings and a refused start all read it.
+    The one home of "the bank can serve this exam": the organisers' warnings that candidates
+    cannot start, and a refused start, read it; ``check`` adds the paper's marks.
     """
-    problems = check_blueprint(blueprint_of(exam), question_pool() if pool is None else pool)
+    pool, tree = _bank() if pool is None else (pool, topic_tree())
+    problems = check_blueprint(blueprint_of(exam), pool, tree)
     if exam.closes_at <= exam.opens_at:
         problems.append(Problem(N_("the exam closes before it opens")))
     return problems
 
 
+def check(exam: Exam, pool: list[PoolQuestion] | None = None) -> list[Problem]:
+    """What stops this exam being published as it is (an empty list: nothing): what stops
+    papers being drawn (``check_bank``), and a total not 100 and not confirmed, or a pass
+    mark above the total.
+
+    The one home of the publishing rules: publishing, editing a published exam and the
+    exam's page read it.
+    """
+    # An exam not flushed yet has no pass mark of its own: the column's default is its.
+    pass_mark = exam.pass_mark
+    if pass_mark is None:
+        pass_mark = Exam.__table__.c.pass_mark.default.arg
+    return check_bank(exam, pool) + check_marks(blueprint_of(exam), pass_mark)
+
+
 def publish(exam: Exam, now: datetime) -> list[Problem]:
-    """Publish an exam whose blueprint the active bank can serve; else say what is missing."""
+    """Publish an exam whose paper the active bank can serve and whose marks add up; else
+    say what stops it."""
     problems = check(exam)
     if not problems:
         exam.published_at = now
@@ -311,15 +352,15 @@ def start_attempt(
 def _draw(exam: Exam, seed: int) -> Paper:
     """The candidate's paper, or ExamError("unservable") when the bank no longer serves the
     exam (questions retired since it was published); its organisers' pages say which rule."""
-    blueprint, pool = blueprint_of(exam), question_pool()
+    blueprint, (pool, tree) = blueprint_of(exam), _bank()
     try:
-        paper = draw_paper(blueprint, pool, seed)
+        paper = draw_paper(blueprint, pool, seed, tree)
     except BlueprintError:
         paper = None
     # A fixed question no longer active is left out of the draw: a shorter paper is no paper.
     if paper is None or len(paper.items) < blueprint.question_count:
         current_app.logger.warning(
-            "exam %s cannot be drawn: %s", exam.id, "; ".join(map(str, check(exam, pool)))
+            "exam %s cannot be drawn: %s", exam.id, "; ".join(map(str, check_bank(exam, pool)))
         )
         raise ExamError("unservable")
     return paper

@@ -61,6 +61,7 @@ def _exam_list():
         ExamStatus=ExamStatus,
         shortfalls=shortfalls,
         prerequisites=prerequisites,
+        totals={e.id: services.blueprint_of(e).total_points for e, _terms in exams},
     )
 
 
