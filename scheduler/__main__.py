@@ -25,11 +25,12 @@ log = logging.getLogger("anpei.scheduler")
 def run_job(app: Flask, job, *args) -> object:
     """Run one job as one unit of work: its own app context, one commit, rollback on error."""
     name = getattr(job, "__name__", job)
-    # One line as each run starts and ends, so a run can be placed in time (the fault
-    # benchmark reads them to tell whether two schedulers ever ran jobs at once).
-    log.info("job %s started", name)
     with app.app_context():
         try:
+            # One line as the job itself starts and one as its run ends, so a run can be placed
+            # in time (the fault benchmark reads them to tell whether two schedulers ever ran
+            # jobs at once): only a job that really runs may log "started".
+            log.info("job %s started", name)
             result = job(*args)
             db.session.commit()
             return result
