@@ -337,7 +337,9 @@ def ledger_check(ctx) -> dict:
         database=ctx.database,
     )[0][0]
     kinds = Counter(e["kind"] for e in ledger)
+    failures = [e for e in ledger if e["kind"] in ("refused", "gave_up", "submit_failed")]
     return {
+        "client_failures": failures[:10],
         **checks,
         "duplicate_answer_rows": duplicate_rows,
         "duplicates": duplicate_rows + checks["candidates_with_more_than_one_attempt"],
@@ -360,8 +362,11 @@ def window_figures(rows: list[tuple], fault: Fault | None, begin: float, end: fl
         failed = [r[1] + r[2] for r in rows if not r[3] and moment <= r[1] + r[2] < stop]
         first_ok.append(min(ok) - moment if ok else None)
         errors_until.append(max(failed) - moment if failed else 0.0)
+    saves = sorted(r[2] for r in inside if r[0] == SAVE)
     return {
         "requests": len(inside),
+        "save_p50_s": exam_day.pick(saves, 0.5) if saves else None,
+        "save_p95_s": exam_day.pick(saves, 0.95) if saves else None,
         "errors": sum(errors.values()),
         "errors_by_status": dict(errors.most_common()),
         "first_ok_save_s": first_ok,
@@ -396,8 +401,8 @@ def parse_args() -> argparse.Namespace:
     add("--faults", default=",".join(FAULTS), help=f"which, in order (default: {','.join(FAULTS)})")
     add("--quick", action="store_true", help="short windows and faults, for a smoke check")
     add("--login-window", type=float, help="s over which candidates log in (30; quick 10)")
-    add("--start-window", type=float, help="s over which they start (20; quick 10)")
-    add("--warmup", type=float, help="s of answering before the first fault (20; quick 10)")
+    add("--start-window", type=float, help="s over which they start (30; quick 10)")
+    add("--warmup", type=float, help="s of answering before the first fault (60; quick 10)")
     add("--kill-every", type=float, help="s between worker kills (30; quick 20)")
     add("--kill-for", type=float, help="s over which workers are killed (120; quick 40)")
     add("--stop-for", type=float, help="s gunicorn stays stopped (20; quick 10)")
@@ -443,8 +448,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     defaults = {
         "login_window": (30, 10),
-        "start_window": (20, 10),
-        "warmup": (20, 10),
+        "start_window": (30, 10),
+        "warmup": (60, 10),
         "kill_every": (30, 20),
         "kill_for": (120, 40),
         "stop_for": (20, 10),
@@ -630,6 +635,8 @@ def report(ctx, schedulers, answering_from, faults, submit_from, final, sampler,
         check = fault.check if fault else (final if title.startswith("submitting") else None)
         if check:
             f["lost"], f["duplicates"] = check["lost_answers"], check["duplicates"]
+            f["refused"] = check["ledger"].get("refused", 0)
+            f["gave_up"] = check["ledger"].get("gave_up", 0)
         if fault:
             f["note"] = fault.note
         figures.append(f)
@@ -673,10 +680,19 @@ def print_window(f: dict) -> None:
 
     errors = ", ".join(f"{status}: {n}" for status, n in f["errors_by_status"].items()) or "none"
     checked = (
-        f"lost {f['lost']}, duplicates {f['duplicates']}" if "lost" in f else "not checked here"
+        f"lost {f['lost']}, duplicates {f['duplicates']}; so far the clients were refused "
+        f"{f['refused']} requests and gave up on {f['gave_up']}"
+        if "lost" in f
+        else "not checked here"
+    )
+    latency = (
+        f"; saves p50 {f['save_p50_s'] * 1000:.0f} ms, p95 {f['save_p95_s'] * 1000:.0f} ms"
+        if f["save_p50_s"] is not None
+        else ""
     )
     print(f"\n{f['window']}  ({f['seconds']:.0f} s){'  ' + f['note'] if 'note' in f else ''}")
-    print(f"  requests {f['requests']}, errors {f['errors']} ({errors}); {checked}")
+    print(f"  requests {f['requests']}, errors {f['errors']} ({errors}){latency}")
+    print(f"  {checked}")
     if f["first_ok_save_s"]:
         print(
             f"  recovery: first ok save {seconds(f['first_ok_save_s'])} s; errors until "
@@ -699,7 +715,7 @@ def print_final(final, figures, together, runs, schedulers, args) -> None:
         f"with more than one), duplicate answer rows {final['duplicate_answer_rows']}; submitted "
         f"{final['submitted_by_client']}, graded {final['client_submissions_graded']}"
     )
-    for example in final["lost_examples"] + final["grading_problems"]:
+    for example in final["client_failures"] + final["lost_examples"] + final["grading_problems"]:
         print("  !", json.dumps(example, ensure_ascii=False, default=str))
     names = sorted({r[1] for r in runs})
     print(
