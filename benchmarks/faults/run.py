@@ -66,6 +66,7 @@ class Fault:
 
 
 def kill_workers(ctx, fault: Fault) -> None:
+    """kill -9 a random gunicorn worker every ``--kill-every`` s (gunicorn forks another)."""
     import psutil
 
     rng, every = random.Random(ctx.args.seed), ctx.args.kill_every
@@ -83,6 +84,7 @@ def kill_workers(ctx, fault: Fault) -> None:
 
 
 def terminate_connections(ctx, fault: Fault) -> None:
+    """Cut every connection to the app's database but the one doing it."""
     fault.injected.append(time.time())
     rows = ctx.pg.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -93,6 +95,8 @@ def terminate_connections(ctx, fault: Fault) -> None:
 
 
 def stop_app(ctx, fault: Fault) -> None:
+    """Freeze gunicorn, master and workers, for ``--stop-for`` s (the kernel still queues
+    connections in the listen backlog)."""
     import psutil
 
     master = psutil.Process(ctx.server.pid)
@@ -109,6 +113,7 @@ def stop_app(ctx, fault: Fault) -> None:
 
 
 def restart_postgres(ctx, fault: Fault) -> None:
+    """Restart the private instance (fast: open transactions are rolled back)."""
     fault.injected.append(time.time())
     ctx.pg.restart()
     fault.note = f"pg_ctl restart -m fast took {time.time() - fault.injected[0]:.1f} s"
@@ -132,6 +137,7 @@ def duration(name: str, args) -> float:
 
 
 def label(name: str, args) -> str:
+    """What the fault does, as printed."""
     return {
         "kill-workers": f"kill -9 a worker every {args.kill_every:.0f} s for {args.kill_for:.0f} s",
         "terminate-connections": "pg_terminate_backend: every backend of the app's database",
@@ -331,7 +337,7 @@ def main() -> None:
         }
         schedulers = Schedulers(args.schedulers, env, folder, args.scheduler_restart)
         schedulers.start()
-        result = run_exam(ctx, schedulers)
+        result = run_exam(ctx)
         schedulers.stop()
         report(ctx, schedulers, *result, load_before)
     finally:
@@ -347,7 +353,7 @@ def main() -> None:
             shutil.rmtree(pg.home, ignore_errors=True)
 
 
-def run_exam(ctx: Context, schedulers: Schedulers):
+def run_exam(ctx: Context):
     """Locust's candidates, the faults injected while they answer, a check after each."""
     args, folder = ctx.args, ctx.folder
     t0 = time.time() + 8 + args.candidates / 200  # Locust's start and the users' spawning
