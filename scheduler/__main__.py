@@ -30,22 +30,29 @@ def run_job(app: Flask, job, *args, lock: SchedulerLock | None = None) -> object
 
     Under the scheduler's lock, the job's transaction first checks that this scheduler still
     holds it (``SchedulerLock.covers``); if not, the job is skipped and logged. Without a lock
-    (tests, a one-off run) the job just runs.
+    (tests, a one-off run) the job just runs. A run that happens logs one line as the job
+    starts and one as it ends, so it can be placed in time (the fault benchmark reads them to
+    tell whether two schedulers ever ran jobs at once).
     """
+    name, started = _name(job), False
     with app.app_context():
         try:
             if lock is not None and not lock.covers(db.session):
-                log.info("job %s skipped: this scheduler does not hold the lock", _name(job))
+                log.info("job %s skipped: this scheduler does not hold the lock", name)
                 return None
+            log.info("job %s started", name)
+            started = True
             result = job(*args)
             db.session.commit()
             return result
         except Exception:
             db.session.rollback()
-            log.exception("job %s failed", _name(job))
+            log.exception("job %s failed", name)
             return None
         finally:
             db.session.remove()
+            if started:
+                log.info("job %s ended", name)
 
 
 def _name(job) -> str:

@@ -77,6 +77,13 @@ def test_failing_job_leaves_nothing_half_written_and_is_logged(app, caplog):
     assert run_job(app, purge_login_attempts) == 0  # the next job runs normally
 
 
+def test_each_job_run_is_logged_as_it_starts_and_ends(app, caplog):
+    caplog.set_level("INFO", logger="anpei.scheduler")
+    assert run_job(app, purge_login_attempts) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == "anpei.scheduler"]
+    assert lines == ["job purge_login_attempts started", "job purge_login_attempts ended"]
+
+
 def test_unconfirmed_imports_are_forgotten_after_an_hour(app, make_user):
     from exam.core.uploads import PendingImport
     from scheduler.__main__ import forget_unconfirmed_imports

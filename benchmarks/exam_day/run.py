@@ -233,6 +233,35 @@ def healthz(base: str, seconds: int, connections: int = 64) -> float | None:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def locust_command(args, base: str, run_time: int) -> list[str]:
+    """Locust, headless, with one user per candidate following ``plan.json`` (also used by the
+    fault benchmark, ``benchmarks/faults/run.py``)."""
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(HERE / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(args.candidates),
+        "-r",
+        str(max(50, args.candidates // 4)),
+        "--run-time",
+        f"{run_time}s",
+        "--host",
+        base,
+        "--only-summary",
+        "--stop-timeout",
+        "0",
+        "--loglevel",
+        "WARNING",
+    ]
+    if args.processes > 1:
+        command += ["--processes", str(args.processes)]
+    return command
+
+
 # --- watching -------------------------------------------------------------------------------
 
 
@@ -617,29 +646,7 @@ def main() -> None:
         (folder / "plan.json").write_text(json.dumps(plan))
         end = t0 + args.login_window + args.start_window + args.answer_time + args.submit_window
         run_time = int(end + args.overtime - time.time()) + 1
-        command = [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(HERE / "locustfile.py"),
-            "--headless",
-            "-u",
-            str(args.candidates),
-            "-r",
-            str(max(50, args.candidates // 4)),
-            "--run-time",
-            f"{run_time}s",
-            "--host",
-            base,
-            "--only-summary",
-            "--stop-timeout",
-            "0",
-            "--loglevel",
-            "WARNING",
-        ]
-        if args.processes > 1:
-            command += ["--processes", str(args.processes)]
+        command = locust_command(args, base, run_time)
         print(
             f"locust: {args.candidates} users, {args.processes} process(es), at most {run_time} s; log in over "
             f"{args.login_window:.0f} s, start over {args.start_window:.0f} s, answer {args.answer_time:.0f} s "
