@@ -3,6 +3,7 @@
 import io
 from datetime import timedelta
 
+import pytest
 from conftest import PASSWORD
 
 from exam.audit.models import AuditEntry
@@ -191,6 +192,30 @@ def test_a_new_device_is_blocked_until_an_organiser_allows_it(app, make_exam, ma
     assert attempt.device_changes == 1
     kinds = [e.kind for e in db.session.scalars(db.select(AttemptEvent).order_by(AttemptEvent.id))]
     assert kinds == ["device_blocked", "device_allowed", "device_changed", "device_blocked"]
+
+
+@pytest.mark.parametrize("login", ["web", "api"])
+def test_a_start_whose_response_was_lost_is_retried_from_the_same_device(
+    app, make_exam, make_user, login
+):
+    """Found by the fault benchmark: a worker killed after committing a start lost the
+    response that set the device cookie, so the retry came from a "new device" and the
+    candidate was refused their exam. The login's response now gives the device its id."""
+    exam = make_exam()  # one device per attempt
+    candidate = make_user(UserRole.CANDIDATE)
+    if login == "web":
+        phone = _client(app, candidate)
+    else:
+        phone = app.test_client()
+        body = {"login": candidate.username, "password": PASSWORD}
+        assert phone.post("/api/v1/login", json=body).status_code == 200
+    device = phone.get_cookie("anpei_device")
+    assert device is not None  # set before the start
+    phone.post(f"/api/v1/exams/{exam.id}/attempts")  # its response is lost ...
+    phone.set_cookie("anpei_device", device.value)  # ... so the phone keeps what it had
+    again = phone.post(f"/api/v1/exams/{exam.id}/attempts")
+    assert again.status_code in (200, 201), again.get_data(as_text=True)
+    assert phone.get(f"/api/v1/attempts/{again.get_json()['attempt_id']}").status_code == 200
 
 
 def test_one_device_off_lets_any_device_go_on(app, make_exam, make_user):

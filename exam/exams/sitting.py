@@ -22,6 +22,7 @@ from functools import cache
 from threading import Lock
 
 from flask import Flask, current_app, g, request, session
+from flask_login import current_user
 from sqlalchemy import Integer, bindparam, or_, select
 
 from exam.auth.models import LoginSession, User, UserRole
@@ -89,6 +90,11 @@ def current_device() -> str:
 def init_app(app: Flask) -> None:
     @app.after_request
     def set_device_cookie(response):
+        # A signed-in candidate's browser gets its device id before it starts an exam (at
+        # the login's response): a start whose response is lost (a worker killed, a network
+        # drop) is then retried from the same device, not refused as another one.
+        if DEVICE_COOKIE not in request.cookies and _signed_in_candidate():
+            current_device()
         if "new_device" in g:
             response.set_cookie(
                 DEVICE_COOKIE,
@@ -99,6 +105,10 @@ def init_app(app: Flask) -> None:
                 secure=app.config.get("SESSION_COOKIE_SECURE", False),
             )
         return response
+
+
+def _signed_in_candidate() -> bool:
+    return current_user.is_authenticated and current_user.role == UserRole.CANDIDATE
 
 
 def session_identity() -> tuple[int, str] | None:
