@@ -196,7 +196,7 @@ def expected_rows(rules: dict | None, opens_at: datetime, closes_at: datetime) -
         )
         .select_from(placed)
         .outerjoin(enterprise, enterprise.id == placed.c.enterprise_id)
-        .where(matches_clause(rules, placed.c, enterprise))
+        .where(placed.c.enterprise_id.is_not(None), matches_clause(rules, placed.c, enterprise))
     )
 
 
