@@ -4,11 +4,15 @@ reports show its no-shows."""
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import BASE_CONFIG, IsolatedClient, _reset_postgres
+from conftest import BASE_CONFIG, IsolatedClient, _reset_postgres, require_tool
+from openpyxl import load_workbook
 from reports_data import LEADER, NOW, beijing, enterprise, exam, person, sit
 from sqlalchemy import func, select
 
@@ -24,6 +28,7 @@ from exam.people.services import mark_left
 from exam.reports.kept import candidacy
 from exam.reports.kept.models import Candidacy, Roster
 from exam.reports.queries import figures, tracker
+from exam.reports.render.summary import Summary, summary_pdf
 
 OPENS = beijing(2026, 11, 2)
 
@@ -170,3 +175,73 @@ def test_the_demo_reports_show_its_no_shows(demo):
     page = client.get("/reports/").get_data(as_text=True)
     assert 'id="figure-no-shows"' in page
     assert f">{no_shows}<" in page.split('id="figure-no-shows"', 1)[1][:600]
+
+
+# --- the reports state their base -------------------------------------------------------------
+
+
+def _pdf_text(pdf: bytes) -> str:
+    tool = require_tool("pdftotext", "poppler-utils")
+    out = subprocess.run([tool, "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return re.sub(r"\s+", "", out.stdout.decode())
+
+
+def _congress_summary(**fields) -> Summary:
+    figures_ = {
+        "exams_held": 2,
+        "candidates": 59,
+        "first_pass_rate": 61.5,
+        "final_pass_rate": 61.5,
+        "not_passed": 106,
+        "certificates_valid": 32,
+        "certificates_expiring": 0,
+        "training_sessions": 4,
+        "training_person_times": 80,
+        "screenings": 2,
+        "screening_person_times": 60,
+        "onsite_hours": 120.0,
+        "online_hours": 30.0,
+        "no_shows": 12,
+        "cancelled": 1,
+        "not_passed_expected": 33,
+        "makeup_open": True,
+        **fields,
+    }
+    return Summary(date(2026, 1, 1), date(2026, 11, 27), **figures_)
+
+
+def test_the_congress_summary_states_its_base_and_who_is_left(app):
+    with app.test_request_context():
+        text = _pdf_text(summary_pdf(_congress_summary(), bureau="区应急管理局"))
+        closed = _pdf_text(
+            summary_pdf(
+                _congress_summary(makeup_open=False, not_passed=33, certificates_expiring=3),
+                bureau="区应急管理局",
+            )
+        )
+    assert "应考59人次，实考47人次，缺考12人次" in text and "作废成绩1份" in text
+    # Only the people some exam expected are "not yet passed"; the never-scheduled apart.
+    assert "应考人员中尚有33人未通过" in text and "另有73名" in text
+    assert "尚有106人未通过" not in text
+    # The makeup is open: the final rate is provisional.
+    assert "截至目前" in text and "暂计" in text
+    assert "暂计" not in closed and "另有" not in closed
+    # No "0 expiring" clause; a clause when there are some.
+    assert "其中0份" not in text and "现有效合格证明32份。" in text
+    assert "其中3份即将到期" in closed
+
+
+def test_the_pass_rate_page_and_exports_state_their_base(case, client, login_as):
+    login_as(UserRole.ADMIN)
+    query = "group_by=exam&from=2026-01-01&to=2026-12-31"
+    page = client.get(f"/reports/pass-rates?{query}").get_data(as_text=True)
+    for header in ("应考人次", "实考人次", "缺考", "已作废"):
+        assert header in page, header
+    assert "实考人次为参加了考试或其补考的人次" in page or "实考：" in page
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/reports/pass-rates.xlsx?{query}").data), read_only=True
+    )
+    rows = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] == "考试")
+    assert header[1:4] == ["应考人次", "实考人次", "缺考人次"]
+    assert any("口径" in str(r[0]) for r in rows if r and r[0])
