@@ -74,19 +74,20 @@ def test_roster_makeup_tracker_and_pass_rate_base_agree(case, make_user):
     listed = set(db.session.scalars(select(Candidacy.person_id).where(Candidacy.listed == 1)))
     assert listed == expected
 
-    # The pass-rate base: 应考 5, 实考 3, 缺考 2, one cancelled score.
+    # The makeup list: the failed and the absent of the same five (not the person registered
+    # after the close, whom the exam never expected).
     admin = make_user(UserRole.ADMIN)
+    makeup = create_makeup(e, admin, NOW + timedelta(days=1), NOW + timedelta(days=2), NOW)
+    assert set(makeup.eligibility["person_ids"]) == {pid["failed"]} | absent
+    makeup.published_at = NOW
+    db.session.commit()
+
+    # The pass-rate base: 应考 5, 实考 3, 缺考 2, one cancelled score.
     (row,) = figures.pass_rates(
         admin, group_by="exam", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31), now=NOW
     )
     assert (row.candidates, row.sat, row.no_shows, row.cancelled) == (5, 3, 2, 1)
     assert (row.passed_first, row.sat_first) == (1, 2)  # the cancelled score counts in no rate
-
-    # The makeup list: the failed and the absent of the same five.
-    makeup = create_makeup(e, admin, NOW + timedelta(days=1), NOW + timedelta(days=2), NOW)
-    assert set(makeup.eligibility["person_ids"]) == {pid["failed"]} | absent
-    makeup.published_at = NOW
-    db.session.commit()
 
     # The tracker: the same people expected; the absent ones counted absent once; the person
     # who left is nobody's; the one registered after the close was expected by no exam.
