@@ -4,9 +4,10 @@ does not grow with the data.
 
 How a candidacy is counted (see ``exam.reports.queries.rates`` for the arithmetic):
 
-- An exam's candidates are the people it was for, fixed when it closed (its eligibility rules
-  over the register as it was then; only people registered before it closed: the exam's
-  roster), together with everyone who started an attempt at it or at its makeup exam. A
+- An exam's candidates (应考) are the people it expected (``exam.exams.eligibility``: in a
+  post and at an enterprise its rules name on the day it opened, registered by its close),
+  fixed when it closed (the exam's roster), together with everyone who started an attempt at
+  it or at its makeup exam. Those who started are 实考, the rest 缺考 (no-shows). A
   makeup exam (``makeup_of_id``) is never a row of its own: its attempts belong to the
   original exam's candidates, and count in the final pass rate, not in the first-attempt rate.
 - The period and the month are those of the original exam's opening (Beijing time).
