@@ -428,6 +428,8 @@ def test_the_makeup_enrols_exactly_the_failed_and_the_absent(app, make_exam, mak
     exam = make_exam(opens=-5, closes=-1)
     sat_at = exam.opens_at + timedelta(minutes=5)
     passed, failed, absent, cancelled = (make_user(UserRole.CANDIDATE) for _ in range(4))
+    for user in (passed, failed, absent, cancelled):  # registered before the exam
+        user.person.created_at = exam.opens_at - timedelta(days=30)
     _sit(exam, passed, True, sat_at)
     _sit(exam, failed, False, sat_at)
     caught = _sit(exam, cancelled, True, sat_at)

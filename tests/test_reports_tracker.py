@@ -258,7 +258,8 @@ def test_exports_are_real_workbooks_and_pdfs(app, data, admin):
         [
             "企业",
             "应考人次",
-            "缺考",
+            "实考人次",
+            "缺考人次",
             "初考参考",
             "初考通过",
             "一次通过率",
@@ -269,8 +270,8 @@ def test_exports_are_real_workbooks_and_pdfs(app, data, admin):
         ]
     )
     body = {row[0]: tuple(row[1:]) for row in values[header + 1 :]}
-    assert body["甲化工有限公司"] == (5, 0, 5, 3, 0.6, 5, 4, 0.8, 0)
-    assert body["合计"] == (12, 3, 8, 4, 0.5, 8, 5, 0.625, 1)
+    assert body["甲化工有限公司"] == (5, 5, 0, 5, 3, 0.6, 5, 4, 0.8, 0)
+    assert body["合计"] == (12, 9, 3, 8, 4, 0.5, 8, 5, 0.625, 1)
     by_sector = load_workbook(
         io.BytesIO(
             client.get(

@@ -186,3 +186,67 @@ def test_hours_owed_in_python_and_in_sql_agree(app, make_enterprise, make_person
             assert python == in_sql, (when, person.id, person.appointed_on)
             if when == year:
                 assert python == expected, (person.id, person.appointed_on)
+
+
+def test_who_an_exam_expects_in_python_and_in_sql_agree(app):
+    """``is_expected`` and ``expected_rows`` over one table of people and rules: registered
+    by the close, placed where they were on the day the exam opened."""
+    from reports_data import enterprise, person, user_of
+
+    from exam.exams.eligibility import expected_rows, is_expected
+    from exam.people.models import Town
+    from exam.people.services import update_person
+
+    town = Town(name="城关街道")
+    db.session.add(town)
+    a = enterprise("甲化工有限公司", town, "hazardous_chemicals")
+    b = enterprise("乙商贸有限公司", town, "industry_trade")
+    opens, closes = beijing(2026, 3, 10), beijing(2026, 3, 12, 17)
+    before, during, after = beijing(2026, 1, 5), beijing(2026, 3, 11), beijing(2026, 4, 1)
+    people = {
+        "in post at a": person("甲一", LEADER, a, created=before),
+        "registered mid-window": person("甲二", MANAGER, a, created=during),
+        "registered after the close": person("甲三", LEADER, a, created=after),
+        "left a before the window": person("甲四", LEADER, a, created=before),
+        "left a during the window": person("甲五", LEADER, a, created=before),
+        "left a after the window": person("甲六", LEADER, a, created=before),
+        "moved b to a mid-window": person("乙一", LEADER, b, created=before),
+        "manager, leader since April": person("甲七", MANAGER, a, created=before),
+        "disabled at a": person("甲八", LEADER, a, created=before),
+    }
+    for p in people.values():  # every stint starts long before the exam
+        p.employments[0].started_on = date(2025, 1, 1)
+    mark_left(people["left a before the window"], date(2026, 3, 1))
+    mark_left(people["left a during the window"], date(2026, 3, 11))
+    mark_left(people["left a after the window"], date(2026, 3, 20))
+    update_person(people["moved b to a mid-window"], {}, a, date(2026, 3, 11))
+    update_person(people["manager, leader since April"], {"role": LEADER}, None, date(2026, 4, 1))
+    user_of(people["disabled at a"]).disabled = True
+    db.session.commit()
+    pid = {name: p.id for name, p in people.items()}
+    at_a = {
+        "in post at a",
+        "registered mid-window",
+        "left a during the window",
+        "left a after the window",
+        "manager, leader since April",
+    }
+    cases = {
+        "everybody in post": ({}, at_a | {"moved b to a mid-window"}),
+        "enterprise a": ({"enterprise_ids": [a.id]}, at_a),
+        "enterprise b": ({"enterprise_ids": [b.id]}, {"moved b to a mid-window"}),
+        "sector of b": ({"sector_ids": [_sector("industry_trade")]}, {"moved b to a mid-window"}),
+        "managers": (
+            {"roles": [MANAGER]},
+            {"registered mid-window", "manager, leader since April"},
+        ),
+        "named": (
+            {"person_ids": [pid["left a before the window"], pid["in post at a"]]},
+            {"in post at a"},
+        ),
+    }
+    for label, (rules, expected) in cases.items():
+        sql = {row.person_id for row in db.session.execute(expected_rows(rules, opens, closes))}
+        for name, p in people.items():
+            python = is_expected(rules, opens, closes, user_of(p))
+            assert (python, p.id in sql) == (name in expected,) * 2, (label, name)

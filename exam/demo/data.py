@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from exam.core.identifiers import (
     id_check_char,
     org_code_check_char,
 )
+from exam.core.timeutil import display_zone
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 
 #: The one password of every demo staff account (printed by ``anpei demo``).
@@ -125,6 +126,9 @@ DIRECTOR_SECTORS = frozenset({
 })
 DIRECTOR_HEADCOUNT = 300
 # fmt: on
+#: The district's register was filled this many days before the demo's today (and over the
+#: following month): before every demo exam, so that each exam expects its people.
+REGISTERED_DAYS_AGO = 120
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,13 @@ class _Register:
         self.today = today
         self.seen: set[str] = set()
 
+    def registered(self) -> datetime:
+        """When the next row was registered: 09:00 Beijing on a day of the month the register
+        was filled (``REGISTERED_DAYS_AGO``), spread without drawing from ``rng`` (the
+        demo's names and results stay those of its seed)."""
+        day = self.today - timedelta(days=REGISTERED_DAYS_AGO - len(self.seen) % 30)
+        return datetime.combine(day, time(9), display_zone()).astimezone(UTC)
+
     def add_towns(self) -> list[Town]:
         """Add the towns and streets in display order."""
         towns = [Town(name=name, sort_order=i) for i, name in enumerate(TOWNS)]
@@ -211,6 +222,7 @@ class _Register:
                 address=f"{town.name}{rng.choice(ROADS)}{rng.randint(1, 399)}号",
                 employee_count=rng.randint(low, high),
                 sectors=[sectors[c] for c in codes if c in sectors],
+                created_at=self.registered(),
             )
             db.session.add(enterprise)
             enterprises.append(enterprise)
@@ -234,6 +246,7 @@ class _Register:
             enterprise=enterprise,
             appointed_on=appointed_on,
             employments=[Employment(enterprise=enterprise, role=role, started_on=appointed_on)],
+            created_at=self.registered(),
         )
         db.session.add(person)
         return person

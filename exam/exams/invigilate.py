@@ -17,7 +17,7 @@ from exam.core.timeutil import utcnow
 from exam.core.web import parse_id
 from exam.exams import examday
 from exam.exams.access import get_exam_or_404
-from exam.exams.eligibility import candidates_of
+from exam.exams.eligibility import candidates_of, expected_of
 from exam.exams.forms import MakeupForm, OverrideForm, ReasonForm
 from exam.exams.manage import _local, _utc
 from exam.exams.models import Attempt, AttemptAnswer, AttemptEvent, Exam, ExamOverride
@@ -42,9 +42,12 @@ def _questions_in(exam: Exam) -> int:
 
 
 def console_rows(exam: Exam, now) -> list[dict]:
-    """One row per candidate the exam is for (within the organiser's scope), newest attempt."""
+    """One row per candidate the exam is for (within the organiser's scope), newest attempt:
+    while it is open, whoever may sit it; once it has closed, the people it expected (the base
+    of its roster, its makeup and its rates)."""
     visible = _visible_person_ids()
-    users = [u for u in candidates_of(exam) if u.person_id in visible]
+    everybody = expected_of(exam) if exam.has_closed(now) else candidates_of(exam)
+    users = [u for u in everybody if u.person_id in visible]
     attempts: dict[int, Attempt] = {}
     for attempt in db.session.scalars(
         select(Attempt)

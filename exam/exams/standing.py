@@ -2,7 +2,9 @@
 statuses), in Python and, for the reports, as a SQL ``CASE`` over the same facts.
 
 At one exam (``at_exam``, what a makeup is made of): ``passed``, ``failed``, ``cancelled`` (every
-score they had there was cancelled) or ``absent``.
+score they had there was cancelled) or ``absent``, for the people it expects
+(``exam.exams.eligibility.expected_of``: the rule of its roster and its rates) and anybody
+else who sat it.
 
 Overall, the first that holds:
 
@@ -35,7 +37,7 @@ from sqlalchemy import and_, case, or_, select
 from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone, utcnow
-from exam.exams.eligibility import candidates_of
+from exam.exams.eligibility import expected_of
 from exam.exams.models import Attempt, Exam
 from exam.people.models import Person
 
@@ -68,12 +70,22 @@ LABELS = {
 
 def at_exam(exam: Exam, include_cancelled: bool = False) -> dict[int, str]:
     """Person id -> passed, failed, absent or cancelled at ``exam`` (its own attempts only;
-    ``include_cancelled``: a cancelled score counts as failed)."""
+    ``include_cancelled``: a cancelled score counts as failed), for the people it expects and
+    anybody who sat it (as the exam's candidacies count them)."""
     attempts: dict[int, list[Attempt]] = {}
     for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)):
         attempts.setdefault(attempt.user_id, []).append(attempt)
+    users = {user.id: user for user in expected_of(exam)}
+    sat = set(attempts) - set(users)
+    if sat:
+        users.update(
+            (user.id, user)
+            for user in db.session.scalars(
+                select(User).where(User.id.in_(sat), User.person_id.is_not(None))
+            )
+        )
     result = {}
-    for user in candidates_of(exam):
+    for user in users.values():
         mine = [a for a in attempts.get(user.id, []) if a.submitted_at is not None]
         counted = [a for a in mine if a.counts]
         if any(a.counts_as_pass for a in counted):

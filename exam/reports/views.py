@@ -156,6 +156,9 @@ def summary():
         online_hours=board.hours_online,
         sector_rates=tuple((r.label, r.final_rate) for r in board.by_sector),
         no_shows=exams.no_shows,
+        cancelled=exams.cancelled,
+        not_passed_expected=board.not_passed_expected,
+        makeup_open=board.makeup_open,
     )
     return download(
         summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf"
@@ -261,6 +264,7 @@ def pass_rates():
         exams=exams,
         sectors=sectors,
         group_labels=GROUP_LABELS,
+        base_note=exports.BASE_NOTE,
         drill_down=drill_down,
         chart=_rate_chart(
             rows, _("Final pass rate by %(group)s", group=GROUP_LABELS[args["group_by"]])

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Date,
     and_,
     bindparam,
     case,
@@ -54,10 +53,9 @@ from sqlalchemy.orm import Session, aliased
 
 from exam.auth.models import User
 from exam.core.extensions import db, upsert
-from exam.core.timeutil import display_zone
-from exam.exams.eligibility import eligible_clause
+from exam.exams.eligibility import expected_rows, placed_clause
 from exam.exams.models import Attempt, Exam
-from exam.people.models import Employment, Enterprise, Person
+from exam.people.models import Person
 from exam.reports.kept.models import Candidacy, LastResult, Roster
 from exam.reports.sql.dates import local_date
 
@@ -65,38 +63,6 @@ COUNTS = ("started", "sat_first", "passed_first", "sat_final", "passed_final", "
 COLUMNS = ("exam_id", "person_id", "user_id", "enterprise_id", "role", "listed", *COUNTS)
 #: Exam -1 with an exam's id: the advisory lock of that exam's roster (PostgreSQL).
 ROSTER_LOCK = -1
-
-
-# --- where a person was ----------------------------------------------------------------------
-
-
-def _placed(person_id, day, now_enterprise, now_role):
-    """(enterprise id, post) of the person on ``day``: for people with a history (an ended
-    stint), the stint covering that day, the latest if stints overlap; otherwise, or without
-    such a stint, where they are now."""
-    history = aliased(Employment)
-    moved = exists(
-        select(history.id).where(history.person_id == person_id, history.ended_on.is_not(None))
-    )
-    stint = aliased(Employment)
-
-    def then(column):
-        found = (
-            select(column)
-            .where(
-                stint.person_id == person_id,
-                or_(stint.started_on.is_(None), stint.started_on <= day),
-                or_(stint.ended_on.is_(None), stint.ended_on > day),
-            )
-            .order_by(stint.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        return case((moved, found), else_=None)
-
-    return func.coalesce(then(stint.enterprise_id), now_enterprise), func.coalesce(
-        then(stint.role), now_role
-    )
 
 
 # --- transaction locks --------------------------------------------------------------------
@@ -151,7 +117,7 @@ def _from_attempts(condition):
         .subquery("grouped")
     )
     g, opened = grouped.c, aliased(Exam)
-    enterprise_id, role = _placed(
+    enterprise_id, role = placed_clause(
         Person.id, local_date(opened.opens_at), Person.enterprise_id, Person.role
     )
     return (
@@ -289,7 +255,7 @@ def _place(session: Session, condition) -> None:
         select(Person.enterprise_id).where(Person.id == c.person_id).correlate(c).scalar_subquery()
     )
     now_role = select(Person.role).where(Person.id == c.person_id).correlate(c).scalar_subquery()
-    enterprise_id, role = _placed(c.person_id, day, now_enterprise, now_role)
+    enterprise_id, role = placed_clause(c.person_id, day, now_enterprise, now_role)
     session.execute(
         update(c)
         .where(condition)
@@ -410,32 +376,26 @@ def _due(session: Session, now: datetime) -> list[_Due]:
 
 
 def roster_rows(exam_id: int, eligibility: dict, opens_at: datetime, closes_at: datetime):
-    """The roster of an original exam as the columns of ``COLUMNS``: the people it was for
-    (registered before it closed), listed, with no attempt counted, each placed where they were
-    on the day it opened."""
-    day = literal(opens_at.astimezone(display_zone()).date(), Date)
-    enterprise_id, role = _placed(Person.id, day, Person.enterprise_id, Person.role)
-    return (
-        select(
-            literal(exam_id).label("exam_id"),
-            Person.id.label("person_id"),
-            User.id.label("user_id"),
-            enterprise_id.label("enterprise_id"),
-            role.label("role"),
-            literal(1).label("listed"),
-            *(literal(0).label(name) for name in COUNTS),
-        )
-        .select_from(User)
-        .join(Person, Person.id == User.person_id)
-        .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
-        .where(eligible_clause(eligibility), Person.created_at <= closes_at)
+    """The roster of an original exam as the columns of ``COLUMNS``: the people it expects
+    (``exam.exams.eligibility.expected_rows``: registered by its close, in an eligible post on
+    the day it opened), listed, with no attempt counted, each placed where they were then."""
+    expected = expected_rows(eligibility, opens_at, closes_at).subquery("expected")
+    e = expected.c
+    return select(
+        literal(exam_id).label("exam_id"),
+        e.person_id,
+        e.user_id,
+        e.enterprise_id,
+        e.role,
+        literal(1).label("listed"),
+        *(literal(0).label(name) for name in COUNTS),
     )
 
 
 def take_rosters(now: datetime, session: Session | None = None) -> int:
     """Add the no-shows of every published original exam that has closed by ``now`` and has
-    no roster yet: the people it was for (registered before it closed) with no attempt there
-    or at its makeup. Returns how many exams (the caller commits); one statement when there
+    no roster yet: the people it expects (``roster_rows``) with no attempt there or at its
+    makeup. Returns how many exams (the caller commits); one statement when there
     are none. On PostgreSQL each exam's roster lock is taken first, in the order of the
     exams: a transaction still writing attempts of that exam (which holds it shared) is
     waited for, so the two never wait on each other's rows."""

@@ -4,9 +4,10 @@ does not grow with the data.
 
 How a candidacy is counted (see ``exam.reports.queries.rates`` for the arithmetic):
 
-- An exam's candidates are the people it was for, fixed when it closed (its eligibility rules
-  over the register as it was then; only people registered before it closed: the exam's
-  roster), together with everyone who started an attempt at it or at its makeup exam. A
+- An exam's candidates (应考) are the people it expected (``exam.exams.eligibility``: in a
+  post and at an enterprise its rules name on the day it opened, registered by its close),
+  fixed when it closed (the exam's roster), together with everyone who started an attempt at
+  it or at its makeup exam. Those who started are 实考, the rest 缺考 (no-shows). A
   makeup exam (``makeup_of_id``) is never a row of its own: its attempts belong to the
   original exam's candidates, and count in the final pass rate, not in the first-attempt rate.
 - The period and the month are those of the original exam's opening (Beijing time).
@@ -97,6 +98,8 @@ class Dashboard:
     by_sector: tuple[PassRateRow, ...]
     #: People in a required post (principal leader, safety director, safety manager) now.
     required_people: int
+    #: Of those, not yet passed (the tracker's figure), and of these, the people some exam
+    #: expected or examined (the rest were never scheduled).
     not_passed: int
     certificates_valid: int
     certificates_expiring: int
@@ -113,6 +116,10 @@ class Dashboard:
     #: screenings, outside training) and from online study.
     hours_onsite: float = 0.0
     hours_online: float = 0.0
+    not_passed_expected: int = 0
+    #: Whether a makeup of one of the year's exams is still to come or open: the final rate
+    #: is provisional (暂计) until it closes.
+    makeup_open: bool = False
 
     @property
     def hours_rate(self) -> float | None:
@@ -425,6 +432,7 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     )
     by_exam, by_sector = rates["exam"], rates["sector"]
     standing, left_by_sector = tracker.standing_counts(user, now=now, tuned=True)
+    expected_left = standing.pop(tracker.EXPECTED_NOT_PASSED)
     valid, expiring = _certificates(user, now)
     sessions, person_times = _training(user, year, now)
     sector_ids, town_ids = scope_of(user).limits
@@ -448,7 +456,30 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
         hours_met=met,
         hours_onsite=onsite,
         hours_online=online,
+        not_passed_expected=expected_left,
+        makeup_open=_makeup_open(first, last, now),
     )
+
+
+def _makeup_open(first: date, last: date, now: datetime) -> bool:
+    """Whether an exam opened in the period (by ``now``) is still open, or has a makeup still
+    to come or open (a makeup the bureau has not created is not waited for)."""
+    start, end = period_bounds(first, last)
+    makeup = aliased(Exam)
+    query = (
+        select(Exam.id)
+        .outerjoin(makeup, makeup.makeup_of_id == Exam.id)
+        .where(
+            Exam.makeup_of_id.is_(None),
+            Exam.is_published,
+            Exam.has_opened(now),
+            Exam.opens_at >= start,
+            Exam.opens_at < end,
+            or_(~Exam.has_closed(now), and_(makeup.id.is_not(None), ~makeup.has_closed(now))),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
 
 
 def _today(now: datetime) -> date:

@@ -25,7 +25,8 @@ def rate(passed: int, sat: int) -> float | None:
 class Counts:
     """What a group of candidacies adds up to."""
 
-    #: Candidacies: people eligible for (or sitting) an exam, one per person and exam (人次).
+    #: Candidacies (应考): the people an exam expected (its roster: ``exam.exams.eligibility``)
+    #: and anybody else who sat it, one per person and exam (人次).
     candidates: int = 0
     #: Candidacies with no attempt at all, neither at the exam nor at its makeup (缺考).
     no_shows: int = 0
@@ -38,6 +39,11 @@ class Counts:
     passed_final: int = 0
     #: Attempts whose score was cancelled for a violation (作废), at the exam or its makeup.
     cancelled: int = 0
+
+    @property
+    def sat(self) -> int:
+        """Candidacies that came (实考): started at the exam or its makeup, whatever the score."""
+        return self.candidates - self.no_shows
 
     @property
     def first_rate(self) -> float | None:

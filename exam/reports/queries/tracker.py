@@ -42,11 +42,13 @@ from exam.exams.models import Attempt, Exam
 from exam.exams.standing import PASSED, STATUSES, horizon, result_columns, standing_case
 from exam.people.access import scope_enterprises
 from exam.people.models import Enterprise, Person, PersonRole, Town, enterprise_sector
-from exam.reports.kept.models import LastResult
+from exam.reports.kept.models import Candidacy, LastResult
 from exam.reports.sql.jsonsql import tune_for_reports
 
 #: The filter for everybody who has not (or no longer) passed.
 NOT_PASSED = "not_passed"
+#: Among ``standing_counts``: people not yet passed whom some exam expected.
+EXPECTED_NOT_PASSED = "expected_not_passed"
 #: Most people one "enrol everybody left" action takes.
 MAX_ENROL = 5000
 
@@ -79,6 +81,10 @@ class TrackerRow:
     last_score: float | None
     last_at: datetime | None
     certificate_until: date | None
+    #: Closed exams that expected them (their rosters) where they never came (缺考).
+    absences: int = 0
+    #: Expected by some exam: on a closed exam's roster, or sat one, or one to come is for them.
+    expected: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,22 @@ def _results(now: datetime):
     )
 
 
+def _expected():
+    """Per person, from the exams' candidacies (``Candidacy``: the people each closed exam
+    expected, by the rule of ``exam.exams.eligibility``, and who sat): whether some exam
+    expected or examined them, and the closed exams they were expected at and never came to."""
+    c = Candidacy
+    return (
+        select(
+            c.person_id,
+            func.max(case((or_(c.listed == 1, c.started == 1), 1), else_=0)).label("examined"),
+            func.sum(case((and_(c.listed == 1, c.started == 0), 1), else_=0)).label("absences"),
+        )
+        .group_by(c.person_id)
+        .subquery("expected")
+    )
+
+
 def _standing(
     user: User, filters: Filters, now: datetime, exams: list[_OpenExam], *, slim: bool = False
 ):
@@ -180,6 +202,8 @@ def _standing(
     )
     makeups = [e for e in exams if e.makeup]
     regular = [e for e in exams if not e.makeup]
+    expected = _expected()
+    upcoming_makeup, upcoming_exam = _upcoming(makeups), _upcoming(regular)
     post = case(
         *((Person.role == role, i) for i, role in enumerate(PersonRole.ALL)),
         else_=len(PersonRole.ALL),
@@ -208,8 +232,15 @@ def _standing(
             results.c.fail_over_at,
             certificate.c.until.label("certificate_until"),
             revoked.c.revoked_at,
-            _upcoming(makeups).label("upcoming_makeup"),
-            _upcoming(regular).label("upcoming_exam"),
+            upcoming_makeup.label("upcoming_makeup"),
+            upcoming_exam.label("upcoming_exam"),
+            func.coalesce(expected.c.absences, 0).label("absences"),
+            case(
+                (expected.c.examined == 1, 1),
+                (upcoming_makeup.is_not(None), 1),
+                (upcoming_exam.is_not(None), 1),
+                else_=0,
+            ).label("expected"),
         )
         .select_from(Person)
         .join(Enterprise, Enterprise.id == Person.enterprise_id)
@@ -221,6 +252,7 @@ def _standing(
         .outerjoin(results, results.c.user_id == User.id)
         .outerjoin(certificate, certificate.c.person_id == Person.id)
         .outerjoin(revoked, revoked.c.person_id == Person.id)
+        .outerjoin(expected, expected.c.person_id == Person.id)
         .where(Person.role.in_(PersonRole.ALL))
     )
     query = _filtered(scope_enterprises(query, user), filters)
@@ -274,7 +306,9 @@ def status_counts(
     user: User, filters: Filters = Filters(), *, now: datetime | None = None
 ) -> dict[str, int]:
     """People in scope per status (every status present, zeros included)."""
-    return standing_counts(user, filters, now=now)[0]
+    counts = standing_counts(user, filters, now=now)[0]
+    counts.pop(EXPECTED_NOT_PASSED)
+    return counts
 
 
 def standing_counts(
@@ -282,7 +316,9 @@ def standing_counts(
 ) -> tuple[dict[str, int], dict[int, int]]:
     """People in scope per status, and those not yet passed per sector of their enterprise
     (the figures the dashboard's sector links lead to): one statement after the open exams
-    (and one tuning the transaction for reports, unless ``tuned`` says the caller did)."""
+    (and one tuning the transaction for reports, unless ``tuned`` says the caller did).
+    ``EXPECTED_NOT_PASSED`` among the statuses counts those not yet passed whom some exam
+    expected (``TrackerRow.expected``), apart from those never scheduled."""
     now = now or utcnow()
     if not tuned:
         tune_for_reports()
@@ -291,6 +327,15 @@ def standing_counts(
     everybody = select(
         standing.c.status, cast(null(), Integer).label("sector_id"), func.count().label("n")
     ).group_by(standing.c.status)
+    expected = (
+        select(
+            literal(EXPECTED_NOT_PASSED).label("status"),
+            cast(null(), Integer).label("sector_id"),
+            func.count().label("n"),
+        )
+        .select_from(standing)
+        .where(standing.c.status.not_in(PASSED), standing.c.expected == 1)
+    )
     by_sector = (
         select(literal(NOT_PASSED).label("status"), es.sector_id, func.count().label("n"))
         .select_from(standing)
@@ -298,8 +343,8 @@ def standing_counts(
         .where(standing.c.status.not_in(PASSED))
         .group_by(es.sector_id)
     )
-    counts, sectors = dict.fromkeys(STATUSES, 0), {}
-    for status, sector_id, n in db.session.execute(union_all(everybody, by_sector)):
+    counts, sectors = dict.fromkeys((*STATUSES, EXPECTED_NOT_PASSED), 0), {}
+    for status, sector_id, n in db.session.execute(union_all(everybody, expected, by_sector)):
         if sector_id is None:
             counts[status] = int(n)
         else:
@@ -416,6 +461,8 @@ def _row(r, exams: list[_OpenExam]) -> TrackerRow:
         r.last_score,
         r.last_at,
         r.certificate_until,
+        int(r.absences or 0),
+        bool(r.expected),
     )
 
 

@@ -42,9 +42,26 @@ GROUP_CHINESE = {
     "town": "镇街",
     "month": "月份",
 }
+#: The base of every rate, as the reports state it (the pass-rate page's note is the same msgid).
+BASE_NOTE = _l(
+    "Candidates (expected) are person-times: the people each exam expected (in a post and at "
+    "an enterprise it names on the day it opened, and registered by its close) and anyone "
+    "else who sat it. Sat: those who started the exam or its makeup; no-shows = candidates "
+    "− sat. Rates are over those with a score that counts; cancelled scores are shown apart "
+    "and counted in no rate. A makeup exam counts in the final rate of the exam it makes up "
+    "for. People who changed enterprise or post count where they were when the exam opened."
+)
+#: The same in the workbooks, which are in Chinese whatever the user's language.
+BASE_CHINESE = (
+    "口径：应考人次为每场考试开考当日在其所列岗位、所列企业任职且在考试结束前已登记的人员，"
+    "以及其他参加了该考试的人员；实考人次为参加了考试或其补考的人次；缺考人次＝应考－实考。"
+    "通过率按有效成绩计算，作废成绩单列、不计入通过率；补考计入原考试的最终通过率；"
+    "变更企业或岗位的人员按开考时所在企业和岗位统计。"
+)
 RATE_HEADERS = [
     "应考人次",
-    "缺考",
+    "实考人次",
+    "缺考人次",
     "初考参考",
     "初考通过",
     "一次通过率",
@@ -75,6 +92,7 @@ def _same(value: float | None) -> float | None:
 def _rate_cells(row: Counts, percent=_fraction) -> list:
     return [
         row.candidates,
+        row.sat,
         row.no_shows,
         row.sat_first,
         row.passed_first,
@@ -86,7 +104,7 @@ def _rate_cells(row: Counts, percent=_fraction) -> list:
     ]
 
 
-RATE_FORMATS = {5: PERCENT, 8: PERCENT}
+RATE_FORMATS = {6: PERCENT, 9: PERCENT}
 
 
 def passrates_xlsx(
@@ -101,8 +119,8 @@ def passrates_xlsx(
                 "通过率",
                 [GROUP_CHINESE[group_by], *RATE_HEADERS],
                 body,
-                [34, 10, 8, 10, 10, 12, 10, 10, 12, 10],
-                captions=_captions(title, filters, today),
+                [34, 10, 10, 8, 10, 10, 12, 10, 10, 12, 10],
+                captions=_captions(title, [*filters, BASE_CHINESE], today),
                 number_formats=RATE_FORMATS,
             )
         ]
@@ -155,6 +173,7 @@ def passrates_pdf(
     headers = [
         str(_l_group(group_by)),
         _("Candidates"),
+        _("Sat (person-times)"),
         _("No-shows"),
         _("Sat, first"),
         _("Passed, first"),
@@ -169,16 +188,8 @@ def passrates_pdf(
     ]
     blocks = [Paragraph("；".join(filters))] if filters else []
     blocks += _chart_blocks(rows)
-    blocks.append(TableBlock(headers, body, [3, 1, 1, 1, 1, 1.2, 1.2, 1.2, 1.2, 1]))
-    blocks.append(
-        Paragraph(
-            _(
-                "Rates are over candidates with a score that counts; no-shows and cancelled "
-                "scores are shown apart and counted in no rate. Makeup exams count in the "
-                "final rate of the exam they make up for."
-            )
-        )
-    )
+    blocks.append(TableBlock(headers, body, [3, 1, 1, 1, 1, 1, 1.2, 1.2, 1.2, 1.2, 1]))
+    blocks.append(Paragraph(str(BASE_NOTE)))
     return report_pdf(title, blocks, landscape_pages=True)
 
 
@@ -192,12 +203,21 @@ def dashboard_lines(board: Dashboard) -> list[tuple[str, object, str]]:
     return [
         ("举办考试", board.exams_held, "场"),
         ("应考人次", exams.candidates, "人次"),
-        ("缺考", exams.no_shows, "人次"),
+        ("实考人次", exams.sat, "人次"),
+        ("缺考人次", exams.no_shows, "人次"),
         ("一次通过率", _rate(exams.first_rate), "%"),
-        ("最终通过率（含补考）", _rate(exams.final_rate), "%"),
+        (
+            "最终通过率（含补考，补考未结束，暂计）"
+            if board.makeup_open
+            else "最终通过率（含补考）",
+            _rate(exams.final_rate),
+            "%",
+        ),
         ("作废成绩", exams.cancelled, "份"),
         ("应考核人员", board.required_people, "人"),
         ("尚未通过", board.not_passed, "人"),
+        ("其中：应考未通过", board.not_passed_expected, "人"),
+        ("其中：尚未安排考试", board.not_passed - board.not_passed_expected, "人"),
         ("有效证书", board.certificates_valid, "本"),
         ("即将到期证书", board.certificates_expiring, "本"),
         ("培训场次", board.training_sessions, "场"),
@@ -226,8 +246,8 @@ def dashboard_xlsx(board: Dashboard, today: date) -> bytes:
         "分行业通过率",
         ["行业领域", *RATE_HEADERS],
         [[r.label, *_rate_cells(r)] for r in board.by_sector],
-        [20, 10, 8, 10, 10, 12, 10, 10, 12, 10],
-        captions=_captions(f"{board.year}年分行业通过率", [], today),
+        [20, 10, 10, 8, 10, 10, 12, 10, 10, 12, 10],
+        captions=_captions(f"{board.year}年分行业通过率", [BASE_CHINESE], today),
         number_formats=RATE_FORMATS,
     )
     return write_xlsx([figures, sectors])

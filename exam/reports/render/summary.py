@@ -57,6 +57,14 @@ class Summary:
     sector_rates: tuple[tuple[str, float | None], ...] = field(default_factory=tuple)
     #: Candidacies with no attempt (缺考), when known.
     no_shows: int | None = None
+    #: Scores cancelled (作废), counted in no rate.
+    cancelled: int = 0
+    #: Of ``not_passed``, the people some exam expected (the rest were never scheduled), when
+    #: known: the summary then states the two numbers apart.
+    not_passed_expected: int | None = None
+    #: A makeup exam (or an exam) of the period is still to come or open: the final rate is
+    #: provisional (暂计, 截至目前).
+    makeup_open: bool = False
 
 
 def percent(rate: float | None) -> str:
@@ -78,30 +86,78 @@ def _period(summary: Summary) -> str:
 
 
 def _exam_paragraph(summary: Summary) -> str:
+    """The exams: the base (应考, 实考, 缺考, cancelled apart), the rates (the final one
+    provisional while a makeup is open), who has not passed, and the certificates."""
+    return _held(summary) + _(". ") + _rates(summary) + _left(summary) + _certificates(summary)
+
+
+def _held(summary: Summary) -> str:
+    if summary.no_shows is None:
+        return _(
+            "%(period)s, the district held %(exams)s special safety-production exams for "
+            "principal leaders, safety directors and safety managers, with %(candidates)s "
+            "candidacies",
+            period=_period(summary),
+            exams=summary.exams_held,
+            candidates=summary.candidates,
+        )
     held = _(
         "%(period)s, the district held %(exams)s special safety-production exams for "
-        "principal leaders, safety directors and safety managers, with %(candidates)s "
-        "candidacies",
+        "principal leaders, safety directors and safety managers: %(candidates)s "
+        "person-times expected, %(sat)s sat and %(absent)s absent",
         period=_period(summary),
         exams=summary.exams_held,
         candidates=summary.candidates,
+        sat=summary.candidates - summary.no_shows,
+        absent=summary.no_shows,
     )
-    if summary.no_shows:
-        held += _(", of which %(count)s were no-shows", count=summary.no_shows)
-    rates = _(
+    if summary.cancelled:
+        held += _("; %(count)s scores were cancelled", count=summary.cancelled)
+    return held
+
+
+def _rates(summary: Summary) -> str:
+    if summary.makeup_open:
+        return _(
+            "The first-attempt pass rate was %(first)s; the makeup exams are not over, and the "
+            "final pass rate so far is %(final)s (provisional). ",
+            first=percent(summary.first_pass_rate),
+            final=percent(summary.final_pass_rate),
+        )
+    return _(
         "The first-attempt pass rate was %(first)s and the final pass rate after makeup "
-        "exams %(final)s; %(left)s people have not yet passed. ",
+        "exams %(final)s. ",
         first=percent(summary.first_pass_rate),
         final=percent(summary.final_pass_rate),
-        left=summary.not_passed,
     )
-    certificates = _(
-        "%(valid)s certificates are valid, of which %(expiring)s expire soon and "
-        "are being renewed.",
-        valid=summary.certificates_valid,
-        expiring=summary.certificates_expiring,
+
+
+def _left(summary: Summary) -> str:
+    """Who has not passed: those the exams expected, and apart those never scheduled."""
+    if summary.not_passed_expected is None:
+        return _("%(left)s people have not yet passed. ", left=summary.not_passed)
+    left = _(
+        "Of the people the exams expected, %(left)s have not yet passed",
+        left=summary.not_passed_expected,
     )
-    return held + _(". ") + rates + certificates
+    unscheduled = summary.not_passed - summary.not_passed_expected
+    if unscheduled:
+        left += _(
+            "; %(count)s more people in a required post have not yet been scheduled for an exam",
+            count=unscheduled,
+        )
+    return left + _(". ")
+
+
+def _certificates(summary: Summary) -> str:
+    if summary.certificates_expiring:
+        return _(
+            "%(valid)s certificates are valid, of which %(expiring)s expire soon and "
+            "are being renewed.",
+            valid=summary.certificates_valid,
+            expiring=summary.certificates_expiring,
+        )
+    return _("%(valid)s certificates are valid.", valid=summary.certificates_valid)
 
 
 def _training_paragraph(summary: Summary) -> str:
