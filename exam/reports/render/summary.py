@@ -57,6 +57,8 @@ class Summary:
     sector_rates: tuple[tuple[str, float | None], ...] = field(default_factory=tuple)
     #: Candidacies with no attempt (缺考), when known.
     no_shows: int | None = None
+    #: Each campaign of the year in the bureau's words (``render.campaigns.campaign_sentence``).
+    campaigns: tuple[str, ...] = ()
 
 
 def percent(rate: float | None) -> str:
@@ -170,6 +172,7 @@ def summary_blocks(summary: Summary, width: float, chart_height: float = 360) ->
     return [
         Heading(_("I. The special exams")),
         Paragraph(_exam_paragraph(summary), indent=True),
+        *(Paragraph(sentence, indent=True) for sentence in summary.campaigns),
         Chart(drawing, max_height=chart_height),
         Heading(_("II. Training and warning education")),
         Paragraph(_training_paragraph(summary), indent=True),
