@@ -16,10 +16,12 @@ and a safety director; 甲 also a safety manager, whom no round is for):
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from reports_data import NOW, beijing, enterprise, exam, keep_report_rows, person, sit
+from test_report_pdf import _pages, _text
 
 from exam.auth.models import UserRole
 from exam.campaigns.models import Campaign, CampaignExam
@@ -192,6 +194,19 @@ def test_the_campaign_pages_show_the_figures_and_the_lists_behind_them(app, clie
     dashboard = client.get("/reports/?year=2026").get_data(as_text=True)
     assert "首次考试合格率66.7%" in dashboard
     assert client.get(f"/reports/campaigns/{campaign.id}/people?measure=bogus").status_code == 404
+
+
+def test_the_congress_summary_gives_the_campaign_in_the_bureaus_words(app, client, login_as):
+    _campaign()
+    login_as(UserRole.ADMIN)
+    response = client.get("/reports/summary.pdf?year=2026")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", "", _text(response.data))
+    assert (
+        f"组织3家企业的主要负责人、安全总监共6人参加{NAME}，首次考试合格率66.7%，经补考最终合格率100%。"
+        in text
+    )
+    assert _pages(response.data) == 1
 
 
 def test_organisers_group_rounds_within_their_scope(app, client, login_as, make_exam):

@@ -19,14 +19,15 @@ from exam.reports.queries.campaigns import (
     campaign_people,
     campaigns_of_year,
 )
+from exam.reports.queries.rates import percent_text
 from exam.reports.render.campaigns import campaign_sentence, not_passed_sentence
 
 MEASURE_LABELS = {
     "expected": _l("Expected"),
-    "sat": _l("Sat"),
+    "sat": _l("Sat the exam"),
     "passed_first": _l("Passed first time"),
     "passed_final": _l("Passed finally"),
-    "not_passed": _l("Not yet passed"),
+    "not_passed": _l("Not passed yet"),
 }
 
 
@@ -65,6 +66,7 @@ def campaign(campaign_id: int):
         left=not_passed_sentence(figures),
         measures=MEASURES,
         labels=MEASURE_LABELS,
+        percent=percent_text,
     )
 
 
