@@ -26,6 +26,8 @@ from test_report_pdf import _pages, _text
 from exam.auth.models import UserRole
 from exam.campaigns.models import Campaign, CampaignExam
 from exam.core.extensions import db
+from exam.exams import news
+from exam.exams.models import Exam
 from exam.people.models import PersonRole, Town
 from exam.reports.queries.campaigns import (
     CampaignFigures,
@@ -237,6 +239,17 @@ def test_organisers_group_rounds_within_their_scope(app, client, login_as, make_
     client.post(f"/manage/campaigns/{campaign.id}/rounds/{second.id}/remove")
     db.session.expire_all()
     assert [r.exam_id for r in campaign.rounds] == [first.id]
+
+    # A deleted exam leaves its campaign; the campaign's deletion keeps its exams.
+    second_id = second.id
+    client.post(f"/manage/campaigns/{campaign.id}/rounds", data={"exam_id": second_id})
+    news.delete_exam(db.session.get(Exam, second_id))
+    db.session.commit()
+    assert db.session.get(CampaignExam, second_id) is None
+    client.post(f"/manage/campaigns/{campaign.id}/delete")
+    db.session.expire_all()
+    assert db.session.get(CampaignExam, first.id) is None
+    assert db.session.get(Exam, first.id) is not None
 
 
 def test_a_sector_limited_organiser_manages_only_campaigns_within_their_sectors(

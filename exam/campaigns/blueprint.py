@@ -1,10 +1,19 @@
-"""The campaigns blueprint and its URL map: every route of the feature on one screen."""
+"""The campaigns blueprint and its URL map: every route of the feature on one screen, with the
+signal it subscribes to."""
 
 from flask import Blueprint
 
-from exam.campaigns import views
+from exam.campaigns import services, views
+from exam.exams.signals import exam_changed
 
 bp = Blueprint("campaigns", __name__, url_prefix="/manage/campaigns")
+
+
+@bp.record_once
+def _subscribe(state) -> None:
+    """A deleted exam leaves its campaign in the same unit of work."""
+    exam_changed.connect(services.on_exam_changed)
+
 
 # The URL map.
 bp.add_url_rule("/", view_func=views.index)

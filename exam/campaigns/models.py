@@ -29,7 +29,7 @@ class Campaign(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     rounds: Mapped[list[CampaignExam]] = relationship(
-        back_populates="campaign", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="campaign", cascade="all, delete-orphan"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import aliased
 
 from exam.auth.models import User
@@ -124,3 +124,23 @@ def candidate_rounds(campaign: Campaign, user: User) -> list[Exam]:
         for e in db.session.scalars(free.order_by(Exam.opens_at.desc(), Exam.id.desc()))
         if may_be_round(user, campaign.reach, e)
     ]
+
+
+# --- the receiver --------------------------------------------------------------------------
+# Connected by the campaigns blueprint; runs inside the exams' unit of work.
+
+
+def on_exam_changed(_sender=None, *, relinked=(), deleted=(), **_extra) -> None:
+    """``exams.signals.exam_changed``: an exam deleted, or made a makeup, is no round any
+    more (the database's cascade is not relied on: SQLite does not enforce it)."""
+    ids = sorted(set(relinked) | set(deleted))
+    if not ids:
+        return
+    still_a_round = exists(
+        select(Exam.id).where(Exam.id == CampaignExam.exam_id, Exam.makeup_of_id.is_(None))
+    )
+    db.session.execute(
+        delete(CampaignExam)
+        .where(CampaignExam.exam_id.in_(ids), ~still_a_round)
+        .execution_options(synchronize_session=False)
+    )
