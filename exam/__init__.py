@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     # Import the models so that metadata (and Alembic) know every table.
     import exam.audit.models  # noqa: F401
     import exam.auth.models  # noqa: F401
+    import exam.campaigns.models  # noqa: F401
     import exam.certificates.models  # noqa: F401
     import exam.core.uploads  # noqa: F401 - pending uploads
     import exam.exams.models  # noqa: F401
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from exam.accounts.blueprint import bp as accounts_bp
     from exam.audit.blueprint import bp as audit_bp
     from exam.auth.blueprint import bp as auth_bp
+    from exam.campaigns.blueprint import bp as campaigns_bp
     from exam.certificates.blueprint import bp as certificates_bp
     from exam.certificates.blueprint import verify_bp
     from exam.core.extensions import api
@@ -124,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         practice_bp,
         exams_bp,
         manage_exams_bp,
+        campaigns_bp,
         certificates_bp,
         verify_bp,
         training_bp,

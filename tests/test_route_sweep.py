@@ -79,6 +79,7 @@ BY_BLUEPRINT = {
     "practice": CANDIDATE,
     "manage_exams": MANAGED,
     "manage_learning": MANAGED,
+    "campaigns": MANAGED,  # the demo's campaign is for the whole district
     "learning": row("200 200 200 404 200 login"),  # courses are for candidates; staff preview
     "screenings": STAFF,
     "training": STAFF,  # the sessions' pages: "own" is the hazchem organiser's session
@@ -107,6 +108,8 @@ EXCEPTIONS = {
     "questions.edit_topic": ADMIN,
     "/manage/exams/": STAFF,
     "/manage/exams/new": STAFF,
+    "/manage/campaigns/": STAFF,
+    "/manage/campaigns/new": STAFF,
     "/manage/learning/": STAFF,
     "/manage/learning/new": STAFF,
     "/manage/learning/stats": STAFF,
@@ -247,6 +250,7 @@ def _values(candidate_login: str) -> dict:
     screenings are of the contact's enterprise or within the hazardous-chemicals organiser's
     scope (where there is one), "foreign" ones beyond both, "mine" the candidate's own attempt
     (under way) and its exam, "makeup" the makeup exam, "missing" what no object has."""
+    from exam.campaigns.models import Campaign
     from exam.certificates.models import Certificate
     from exam.exams.models import Attempt, Exam
     from exam.learning import access as learning_access
@@ -326,6 +330,7 @@ def _values(candidate_login: str) -> dict:
         "kind": "town",  # reference data: sectors or towns (the import templates: below)
         "item_id": db.session.scalar(select(Town.id).limit(1)),
         "filename": "app.css",
+        "campaign_id": db.session.scalar(select(Campaign.id).limit(1)),
     }
     foreign = {
         "enterprise_id": foreign_person.enterprise_id,
@@ -356,7 +361,7 @@ FILLED = frozenset({
     "user_id", "enterprise_id", "person_id", "entry_id", "exam_id", "attempt_id",
     "certificate_id", "number", "session_id", "screening_id", "film_id", "course_id",
     "lesson_id", "page", "question_id", "topic_id", "parent_id", "name", "kind", "item_id",
-    "filename",
+    "filename", "campaign_id",
 })  # fmt: skip
 #: An id no demo object has (the largest a URL accepts).
 MISSING_ID = 2**31 - 1
@@ -576,3 +581,30 @@ def test_the_table_names_only_pages_that_exist():
     assert {e for e, _ in VARIANT_EXCEPTIONS} <= names
     assert set(BY_BLUEPRINT) <= blueprints, set(BY_BLUEPRINT) - blueprints
     assert set(KNOWN_5XX) <= {c.id for c in CASES}, set(KNOWN_5XX) - {c.id for c in CASES}
+
+
+def test_the_demo_has_a_campaign_of_two_rounds_and_a_makeup(demo):
+    """The demo's campaign: 第一期 (closed) with its makeup and 第二期, both open now, so its
+    sentence is provisional; the dashboard gives it in the bureau's words."""
+    from exam.campaigns.models import Campaign
+    from exam.exams.models import Exam
+    from exam.reports.queries.campaigns import MEASURES
+
+    with demo.app.app_context():
+        campaign = db.session.scalar(select(Campaign))
+        rounds = [link.exam for link in campaign.rounds]
+        makeups = db.session.scalars(
+            select(Exam).where(Exam.makeup_of_id.in_([e.id for e in rounds]))
+        ).all()
+        campaign_id, year = campaign.id, campaign.year
+        db.session.remove()
+    assert len(rounds) == 2 and len(makeups) == 1
+    admin = demo.clients["admin"]
+    page = admin.get(f"/reports/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "家企业的主要负责人、安全总监共" in page and "（暂计，尚有考试或补考未结束）" in page
+    dashboard = admin.get(f"/reports/?year={year}").get_data(as_text=True)
+    assert "首次考试合格率" in dashboard and "经补考最终合格率" in dashboard
+    for measure in MEASURES:
+        for by in ("", "enterprise"):
+            url = f"/reports/campaigns/{campaign_id}/people?measure={measure}&by={by}"
+            assert admin.get(url).status_code == 200, url

@@ -5,7 +5,7 @@ from flask import Blueprint
 
 from exam.exams import signals as exams_signals
 from exam.people.signals import people_moved
-from exam.reports import analysis, files, views
+from exam.reports import analysis, campaign_pages, files, views
 from exam.reports.kept import candidacy
 from exam.reports.kept import hours as hourskept
 from exam.screenings import signals as screenings_signals
@@ -40,6 +40,9 @@ bp.add_url_rule("/enterprise/<int:enterprise_id>", view_func=files.enterprise_fi
 bp.add_url_rule(
     "/enterprise/<int:enterprise_id>.<any(pdf, xlsx):fmt>", view_func=files.enterprise_file_export
 )
+bp.add_url_rule("/campaigns", view_func=campaign_pages.campaigns_page)
+bp.add_url_rule("/campaigns/<int:campaign_id>", view_func=campaign_pages.campaign)
+bp.add_url_rule("/campaigns/<int:campaign_id>/people", view_func=campaign_pages.campaign_list)
 bp.add_url_rule("/", view_func=views.dashboard)
 bp.add_url_rule("/dashboard.<any(xlsx, pdf):fmt>", view_func=views.dashboard_export)
 bp.add_url_rule("/summary.pdf", view_func=views.summary)

@@ -27,8 +27,10 @@ from exam.exams.standing import LABELS as STANDING_LABELS
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports.queries import figures, tracker
+from exam.reports.queries.campaigns import campaign_figures, campaigns_of_year
 from exam.reports.queries.rates import total
 from exam.reports.render import exports
+from exam.reports.render.campaigns import campaign_sentence
 from exam.reports.render.exports import GROUP_LABELS
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
@@ -96,6 +98,16 @@ def _rate_chart(rows, title: str) -> str:
     )
 
 
+def _campaign_sentences(year: int) -> list[tuple[int, str]]:
+    """(campaign id, its sentence in the bureau's words) for each campaign of the year, read
+    within the user's scope."""
+    now = utcnow()
+    return [
+        (c.id, campaign_sentence(campaign_figures(current_user, c, now)))
+        for c in campaigns_of_year(year)
+    ]
+
+
 @roles_required(*MANAGERS)
 def dashboard():
     """The year at a glance, each figure a link to the list behind it."""
@@ -104,6 +116,7 @@ def dashboard():
     chart = _rate_chart(board.by_sector, _("Final pass rate by sector"))
     return render_template(
         "reports/dashboard.html",
+        campaigns=_campaign_sentences(year),
         board=board,
         year=year,
         chart=chart,
@@ -159,6 +172,7 @@ def summary():
         cancelled=exams.cancelled,
         not_passed_expected=board.not_passed_expected,
         makeup_open=board.makeup_open,
+        campaigns=tuple(sentence for _campaign, sentence in _campaign_sentences(year)),
     )
     return download(
         summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf"

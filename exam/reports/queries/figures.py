@@ -31,6 +31,7 @@ taken.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -146,10 +147,14 @@ class _Root:
 
 
 def _roots(
-    date_from: date | None, date_to: date | None, exam_id: int | None, now: datetime
+    date_from: date | None,
+    date_to: date | None,
+    exam_id: int | None,
+    now: datetime,
+    exam_ids: list[int] | None = None,
 ) -> list[_Root]:
     """The original exams (not makeups) that opened in the period by ``now``, oldest first,
-    with their makeup's id."""
+    with their makeup's id (only those of ``exam_ids``, if given)."""
     start, end = period_bounds(date_from, date_to)
     makeup = aliased(Exam)
     query = (
@@ -171,6 +176,8 @@ def _roots(
         query = query.where(Exam.opens_at >= start)
     if end is not None:
         query = query.where(Exam.opens_at < end)
+    if exam_ids is not None:
+        query = query.where(Exam.id.in_(exam_ids))
     if exam_id is not None:  # a makeup's id stands for its original
         query = query.where(or_(Exam.id == exam_id, makeup.id == exam_id))
     return [_Root(*row) for row in db.session.execute(query.order_by(Exam.opens_at, Exam.id))]
@@ -213,6 +220,16 @@ def _candidacies(roots: list[_Root], now: datetime, *, month: bool = True):
         months = {r.id: r.opens_at.astimezone(zone).strftime("%Y-%m") for r in roots}
         query = query.add_columns(case(months, value=exam_id, else_=null()).label("month"))
     return query
+
+
+def round_candidacies(exam_ids: list[int], now: datetime):
+    """(roots, query) for the original exams ``exam_ids`` that have opened by ``now`` (a
+    campaign's rounds): one row per candidacy, as the pass-rate reports count them, with the
+    rounds still open read as their rosters stand now (who they are for so far), so that a
+    campaign's provisional figures name the people still expected."""
+    roots = _roots(None, None, None, now, exam_ids=exam_ids)
+    read_now = [r if r.closed else dataclasses.replace(r, closed=True) for r in roots]
+    return roots, _candidacies(read_now, now, month=False)
 
 
 def _unlisted(root: _Root, columns: tuple[str, ...]):

@@ -15,10 +15,21 @@ from dataclasses import dataclass, fields
 
 
 def rate(passed: int, sat: int) -> float | None:
-    """``passed`` of ``sat`` as a percentage rounded to one decimal, or None when nobody sat."""
+    """``passed`` of ``sat`` as a percentage rounded to one decimal, or None when nobody sat.
+    It is 100 only when everybody passed: 9,996 of 10,000 is 99.9, never rounded up to the
+    bureau's target."""
     if sat <= 0:
         return None
-    return round(100.0 * passed / sat, 1)
+    value = round(100.0 * passed / sat, 1)
+    return 99.9 if value >= 100.0 and passed < sat else value
+
+
+def percent_text(value: float | None) -> str:
+    """A rate in the bureau's words: "100%" when everybody passed, else one decimal ("99.6%");
+    a dash when nobody sat."""
+    if value is None:
+        return "—"
+    return "100%" if value >= 100.0 else f"{value:.1f}%"
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ class Summary:
     #: A makeup exam (or an exam) of the period is still to come or open: the final rate is
     #: provisional (暂计, 截至目前).
     makeup_open: bool = False
+    #: Each campaign of the year in the bureau's words (``render.campaigns.campaign_sentence``).
+    campaigns: tuple[str, ...] = ()
 
 
 def percent(rate: float | None) -> str:
@@ -226,6 +228,7 @@ def summary_blocks(summary: Summary, width: float, chart_height: float = 360) ->
     return [
         Heading(_("I. The special exams")),
         Paragraph(_exam_paragraph(summary), indent=True),
+        *(Paragraph(sentence, indent=True) for sentence in summary.campaigns),
         Chart(drawing, max_height=chart_height),
         Heading(_("II. Training and warning education")),
         Paragraph(_training_paragraph(summary), indent=True),
