@@ -283,6 +283,12 @@ def _capped():
 
 def online_hours(person_ids: list[int], year: int) -> dict[int, float]:
     """Hours credited from online study in ``year``, per person (one query)."""
+    return online_hours_between(person_ids, date(year, 1, 1), date(year, 12, 31))
+
+
+def online_hours_between(person_ids: list[int], first: date, last: date) -> dict[int, float]:
+    """Hours credited from online study from ``first`` to ``last`` (both included), per person:
+    the period of one training obligation."""
     if not person_ids:
         return {}
     return {
@@ -291,8 +297,8 @@ def online_hours(person_ids: list[int], year: int) -> dict[int, float]:
             select(StudyDay.person_id, func.sum(_capped()))
             .where(
                 StudyDay.person_id.in_(person_ids),
-                StudyDay.day >= date(year, 1, 1),
-                StudyDay.day < date(year + 1, 1, 1),
+                StudyDay.day >= first,
+                StudyDay.day <= last,
             )
             .group_by(StudyDay.person_id)
         )

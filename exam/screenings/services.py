@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -184,7 +184,15 @@ def named_hours(person_id: int, year: int) -> float:
 
 def named_hours_of(person_ids: list[int], year: int) -> dict[int, float]:
     """``named_hours`` for many people in one query (the shortfall list)."""
-    start, end = year_bounds(year)
+    return named_hours_between(person_ids, date(year, 1, 1), date(year, 12, 31))
+
+
+def named_hours_between(person_ids: list[int], first: date, last: date) -> dict[int, float]:
+    """Hours of screenings attended by name from ``first`` to ``last`` (Beijing days, both
+    included), per person: the period of one training obligation."""
+    zone = display_zone()
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
     return {
         pid: float(total or 0.0)
         for pid, total in db.session.execute(

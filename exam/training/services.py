@@ -13,10 +13,10 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import extract, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -322,13 +322,16 @@ class Ledger:
         return max(0.0, round(self.requirement.hours - self.total, 2)) if self.requirement else 0.0
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    start = datetime(year, 1, 1, tzinfo=display_zone())
-    return start, start.replace(year=year + 1)
+def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    zone = display_zone()
+    return datetime.combine(first, time(), zone), datetime.combine(
+        last + timedelta(days=1), time(), zone
+    )
 
 
-def session_hours(person_ids: list[int], year: int) -> dict[int, float]:
-    start, end = _year_bounds(year)
+def session_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
+    """Hours of sessions attended from ``first`` to ``last`` (Beijing days, both included)."""
+    start, end = _day_bounds(first, last)
     return {
         pid: float(hours or 0)
         for pid, hours in db.session.execute(
@@ -346,7 +349,7 @@ def session_hours(person_ids: list[int], year: int) -> dict[int, float]:
     }
 
 
-def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
+def external_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
     if not current_app.config["EXTERNAL_HOURS"]:
         return {}
     return {
@@ -355,41 +358,48 @@ def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
             select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
             .where(
                 ExternalTraining.person_id.in_(person_ids),
-                extract("year", ExternalTraining.held_on) == year,
+                ExternalTraining.held_on >= first,
+                ExternalTraining.held_on <= last,
             )
             .group_by(ExternalTraining.person_id)
         )
     }
 
 
-def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
+def screening_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
     """Hours from named attendance at warning-film screenings."""
-    from exam.screenings.services import named_hours_of
+    from exam.screenings.services import named_hours_between
 
-    return named_hours_of(person_ids, year)
+    return named_hours_between(person_ids, first, last)
 
 
 def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
-    from exam.learning.services import online_hours
+    """Each person's obligation in force in ``year`` and the hours credited toward it (those on
+    the days of its period: ``obligations``); people with the same period are asked at once."""
+    from exam.learning.services import online_hours_between
 
-    ids = [p.id for p in people]
-    sessions, external, screenings = (
-        session_hours(ids, year),
-        external_hours(ids, year),
-        screening_hours(ids, year),
-    )
-    online = online_hours(ids, year)
-    return {
-        p.id: Ledger(
-            year,
-            sessions.get(p.id, 0.0),
-            screenings.get(p.id, 0.0),
-            external.get(p.id, 0.0),
-            requirement(p, year),
-            online.get(p.id, 0.0),
+    owed = {p.id: requirement(p, year) for p in people}
+    windows: dict[tuple[date, date], list[int]] = {}
+    for p in people:
+        due = owed[p.id]
+        window = (due.counts_from, due.counts_to) if due else (date(year, 1, 1), date(year, 12, 31))
+        windows.setdefault(window, []).append(p.id)
+    result: dict[int, Ledger] = {}
+    for (first, last), ids in windows.items():
+        sessions, external, screenings, online = (
+            count(ids, first, last)
+            for count in (session_hours, external_hours, screening_hours, online_hours_between)
         )
-        for p in people
-    }
+        for pid in ids:
+            result[pid] = Ledger(
+                year,
+                sessions.get(pid, 0.0),
+                screenings.get(pid, 0.0),
+                external.get(pid, 0.0),
+                owed[pid],
+                online.get(pid, 0.0),
+            )
+    return result
 
 
 def ledger(person: Person, year: int) -> Ledger:
