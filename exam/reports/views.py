@@ -26,6 +26,7 @@ from exam.exams.models import Exam
 from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports.queries import figures, tracker
+from exam.reports.queries.obligations import overdue_initial
 from exam.reports.queries.rates import total
 from exam.reports.render import exports
 from exam.reports.render.exports import GROUP_LABELS
@@ -383,6 +384,7 @@ def tracker_page():
         now=now,
     )
     exams, sessions = _targets(now)
+    overdue = overdue_initial(current_user, _today())
     enterprise = (
         db.session.scalar(
             visible_enterprises(current_user).where(Enterprise.id == filters.enterprise_id)
@@ -407,6 +409,7 @@ def tracker_page():
         sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
         towns=db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all(),
         roles=PersonRole.ALL,
+        overdue=overdue,
     )
 
 
