@@ -242,3 +242,26 @@ def test_obligations_in_python_and_in_sql_agree(app, make_person, make_enterpris
             if in_sql is None:  # no stint that day: the year
                 in_sql = day.year
             assert period_of(person.employments, day) == in_sql, (person.id, day)
+
+
+def test_a_longer_initial_period_counts_the_hours_again_after_rebuild_hours(
+    app, make_person, make_enterprise, runner
+):
+    person = make_person(
+        enterprise=make_enterprise(sectors=GENERAL), appointed_on=date(2026, 1, 10)
+    )
+    _trained(person, date(2026, 10, 1), 6)  # after a six-month deadline: 2027's retraining
+    stint = person.employments[0]
+    assert (
+        db.session.scalar(select(PersonHours.period).where(PersonHours.person_id == person.id))
+        == 2027
+    )
+    app.config["INITIAL_TRAINING_MONTHS"] = 12
+    result = runner.invoke(args=["rebuild-hours"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert (
+        db.session.scalar(select(PersonHours.period).where(PersonHours.person_id == person.id))
+        == -stint.id
+    )
+    assert services.ledger(person, 2026).total == 6

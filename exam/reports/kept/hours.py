@@ -7,7 +7,7 @@ screening's hours, date or cancellation), the rows of the people concerned are w
 from the attendance, in the same transaction: the training and screenings features send
 ``attendance_changed`` once the change is flushed, and the reports blueprint connects the
 receivers below; a change of post or history (``people_moved``) moves the periods, so it counts
-the person's hours again too. Changing ``INITIAL_TRAINING_MONTHS`` needs ``rebuild``. ``rebuild`` does it for everybody (migration 0013, the benchmark generator,
+the person's hours again too. Changing ``INITIAL_TRAINING_MONTHS`` needs ``rebuild`` (``anpei rebuild-hours``). ``rebuild`` does it for everybody (migration 0013, the benchmark generator,
 ``anpei demo``). A transaction lock per person on
 PostgreSQL keeps two transactions from each writing a sum that misses the other's change.
 """
