@@ -115,6 +115,9 @@ def test_appointed_on_20_december_still_owes_the_rest_of_48_hours_in_the_new_yea
     login_as(UserRole.ADMIN)
     page = client.get(f"/people/{person.id}/training").get_data(as_text=True)
     assert "初训 48 学时，截止 2027-06-20，已完成 20" in page
+    # and so does the organisers' shortfall list, in the new year
+    short = client.get("/manage/training/hours?year=2027").get_data(as_text=True)
+    assert "初训 48 学时，截止 2027-06-20，已完成 20" in short
 
 
 def test_a_general_sector_leader_appointed_mid_year_is_flagged_after_six_months(

@@ -1,8 +1,8 @@
 """Sessions, invitations, enrolment with a waiting list, attendance (roll call or a signed,
-short-lived QR code) and the hours ledger against the legal minimum (``obligations``: what
-the law asks of each person in a year). Only attended sessions count;
-named attendance at warning-film screenings and outside training entered with evidence
-count too. Services flush; the request commits.
+short-lived QR code) and the hours ledger against the legal minimum (``obligations``: what the
+law asks of each person, due by when, and which days' hours count toward it). Only attended
+sessions count; named attendance at warning-film screenings and outside training entered with
+evidence count too. Services flush; the request commits.
 """
 
 from __future__ import annotations
@@ -419,8 +419,9 @@ def attended(person: Person) -> list[Enrolment]:
 
 
 def meets_requirement(person: Person, today: date) -> Ledger | None:
-    """None if the person has done this year's hours, or last year's (so that January does not
-    shut everybody out), or owes none; else this year's ledger."""
+    """None if the person has done the hours of the obligation in force this year, or of last
+    year's (so that January does not shut everybody out), or owes none; else this year's
+    ledger."""
     current = ledger(person, today.year)
     if current.gap == 0 or ledger(person, today.year - 1).gap == 0:
         return None
