@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from exam.core.extensions import db, upsert
+from exam.core.periods import Periods, within
 from exam.core.timeutil import display_zone
 from exam.learning import signals
 from exam.learning.errors import LearningError
@@ -283,23 +284,19 @@ def _capped():
 
 def online_hours(person_ids: list[int], year: int) -> dict[int, float]:
     """Hours credited from online study in ``year``, per person (one query)."""
-    return online_hours_between(person_ids, date(year, 1, 1), date(year, 12, 31))
+    return online_hours_in({(date(year, 1, 1), date(year, 12, 31)): person_ids})
 
 
-def online_hours_between(person_ids: list[int], first: date, last: date) -> dict[int, float]:
-    """Hours credited from online study from ``first`` to ``last`` (both included), per person:
-    the period of one training obligation."""
-    if not person_ids:
+def online_hours_in(periods: Periods) -> dict[int, float]:
+    """Hours credited from online study, per person, on the days of their own span (both ends
+    included: the period of their training obligation); one query."""
+    if not periods:
         return {}
     return {
         pid: hours_from_seconds(float(seconds or 0))
         for pid, seconds in db.session.execute(
             select(StudyDay.person_id, func.sum(_capped()))
-            .where(
-                StudyDay.person_id.in_(person_ids),
-                StudyDay.day >= first,
-                StudyDay.day <= last,
-            )
+            .where(within(StudyDay.person_id, StudyDay.day, periods))
             .group_by(StudyDay.person_id)
         )
     }

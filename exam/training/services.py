@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, inspect, select
@@ -23,8 +23,8 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.core.timeutil import display_zone
-from exam.people.models import Enterprise, Person
+from exam.core.periods import Periods, within
+from exam.people.models import Employment, Enterprise, Person
 from exam.training import signals
 from exam.training.errors import TrainingError
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
@@ -322,84 +322,89 @@ class Ledger:
         return max(0.0, round(self.requirement.hours - self.total, 2)) if self.requirement else 0.0
 
 
-def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    zone = display_zone()
-    return datetime.combine(first, time(), zone), datetime.combine(
-        last + timedelta(days=1), time(), zone
-    )
-
-
-def session_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
-    """Hours of sessions attended from ``first`` to ``last`` (Beijing days, both included)."""
-    start, end = _day_bounds(first, last)
+def session_hours(periods: Periods) -> dict[int, float]:
+    """Hours of sessions attended, per person, on the days of their own span (Beijing days)."""
     return {
         pid: float(hours or 0)
         for pid, hours in db.session.execute(
             select(Enrolment.person_id, func.sum(TrainingSession.hours))
             .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
             .where(
-                Enrolment.person_id.in_(person_ids),
+                within(Enrolment.person_id, TrainingSession.starts_at, periods, timestamps=True),
                 Enrolment.attended_at.is_not(None),
                 TrainingSession.cancelled_at.is_(None),
-                TrainingSession.starts_at >= start,
-                TrainingSession.starts_at < end,
             )
             .group_by(Enrolment.person_id)
         )
     }
 
 
-def external_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
+def external_hours(periods: Periods) -> dict[int, float]:
+    """Hours of outside training (where the bureau counts it), per person, in their span."""
     if not current_app.config["EXTERNAL_HOURS"]:
         return {}
     return {
         pid: float(hours or 0)
         for pid, hours in db.session.execute(
             select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
-            .where(
-                ExternalTraining.person_id.in_(person_ids),
-                ExternalTraining.held_on >= first,
-                ExternalTraining.held_on <= last,
-            )
+            .where(within(ExternalTraining.person_id, ExternalTraining.held_on, periods))
             .group_by(ExternalTraining.person_id)
         )
     }
 
 
-def screening_hours(person_ids: list[int], first: date, last: date) -> dict[int, float]:
+def screening_hours(periods: Periods) -> dict[int, float]:
     """Hours from named attendance at warning-film screenings."""
-    from exam.screenings.services import named_hours_between
+    from exam.screenings.services import named_hours_in
 
-    return named_hours_between(person_ids, first, last)
+    return named_hours_in(periods)
+
+
+def _load_history(people: list[Person]) -> None:
+    """Load the people's stints, their enterprises and sectors at once (not one person at a
+    time as ``requirement`` reads them)."""
+    ids = [p.id for p in people if "employments" in inspect(p).unloaded]
+    if ids:
+        db.session.scalars(
+            select(Person)
+            .where(Person.id.in_(ids))
+            .options(
+                selectinload(Person.employments)
+                .selectinload(Employment.enterprise)
+                .selectinload(Enterprise.sectors)
+            )
+        ).all()
 
 
 def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
     """Each person's obligation in force in ``year`` and the hours credited toward it (those on
-    the days of its period: ``obligations``); people with the same period are asked at once."""
-    from exam.learning.services import online_hours_between
+    the days of its period: ``obligations``), in a few queries however many people."""
+    from exam.learning.services import online_hours_in
 
+    _load_history(people)
     owed = {p.id: requirement(p, year) for p in people}
-    windows: dict[tuple[date, date], list[int]] = {}
+    periods: dict[tuple[date, date], list[int]] = {}
     for p in people:
         due = owed[p.id]
-        window = (due.counts_from, due.counts_to) if due else (date(year, 1, 1), date(year, 12, 31))
-        windows.setdefault(window, []).append(p.id)
-    result: dict[int, Ledger] = {}
-    for (first, last), ids in windows.items():
-        sessions, external, screenings, online = (
-            count(ids, first, last)
-            for count in (session_hours, external_hours, screening_hours, online_hours_between)
+        span = (due.counts_from, due.counts_to) if due else (date(year, 1, 1), date(year, 12, 31))
+        periods.setdefault(span, []).append(p.id)
+    if not periods:
+        return {}
+    sessions, external, screenings, online = (
+        count(periods)
+        for count in (session_hours, external_hours, screening_hours, online_hours_in)
+    )
+    return {
+        p.id: Ledger(
+            year,
+            sessions.get(p.id, 0.0),
+            screenings.get(p.id, 0.0),
+            external.get(p.id, 0.0),
+            owed[p.id],
+            online.get(p.id, 0.0),
         )
-        for pid in ids:
-            result[pid] = Ledger(
-                year,
-                sessions.get(pid, 0.0),
-                screenings.get(pid, 0.0),
-                external.get(pid, 0.0),
-                owed[pid],
-                online.get(pid, 0.0),
-            )
-    return result
+        for p in people
+    }
 
 
 def ledger(person: Person, year: int) -> Ledger:
