@@ -1,7 +1,7 @@
 """The training a person owes, from the day they took their post: in Python for one person (the
 ledger, the file, the shortfall list) and in SQL for everybody at once (the reports). One
-definition, two forms side by side; ``tests/test_rules_twins.py`` runs both over one table of
-cases.
+definition, two forms side by side; ``tests/test_obligations.py`` (and
+``tests/test_rules_twins.py``) run both over one table of cases.
 
 The rule (生产经营单位安全培训规定, art. 9; hours configurable as ``HOURS_INITIAL_*`` and
 ``HOURS_ANNUAL_*``, the period as ``INITIAL_TRAINING_MONTHS``):
