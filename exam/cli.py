@@ -291,7 +291,20 @@ def restore_command(archive: Path, check_only: bool, force: bool):
         )
 
 
+@click.command("rebuild-hours")
+@with_appcontext
+def rebuild_hours():
+    """Count everybody's training hours toward their obligations again (after changing
+    ANPEI_INITIAL_TRAINING_MONTHS, which moves the periods the hours count in)."""
+    from exam.reports.kept import hours as hourskept
+
+    hourskept.rebuild()
+    db.session.commit()
+    click.echo("Training hours counted again toward each person's obligations.")
+
+
 for _command in (
+    rebuild_hours,
     create_admin,
     people_group,
     questions_group,

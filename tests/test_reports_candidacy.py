@@ -211,7 +211,10 @@ def hours_kept() -> list[tuple]:
         tuple(row)
         for row in db.session.execute(
             select(
-                PersonHours.person_id, PersonHours.year, PersonHours.attended, PersonHours.external
+                PersonHours.person_id,
+                PersonHours.period,
+                PersonHours.attended,
+                PersonHours.external,
             )
         )
     )

@@ -24,6 +24,7 @@ from sqlalchemy import event
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.people.models import PersonRole, Sector
+from exam.people.services import update_person
 from exam.reports.kept import candidacy
 from exam.reports.queries import figures, tracker
 from exam.reports.queries.rates import Counts, rate, total
@@ -249,6 +250,7 @@ def test_a_control_character_in_an_imported_name_breaks_no_report(app, client, l
 
 
 def test_hours_are_not_asked_of_a_year_before_the_post(data, admin):
-    data.people.p8.appointed_on = date(2027, 3, 1)
+    # Obligations follow the employment history: the appointment corrected as the register does.
+    update_person(data.people.p8, {"appointed_on": date(2027, 3, 1)}, None, date(2027, 3, 1))
     db.session.commit()
     assert figures.dashboard(admin, 2026, NOW).hours_required == 8

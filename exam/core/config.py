@@ -192,6 +192,13 @@ SETTINGS = [
         "initial training hours for leaders and safety managers in other sectors",
     ),
     Setting(
+        "ANPEI_INITIAL_TRAINING_MONTHS",
+        "INITIAL_TRAINING_MONTHS",
+        6,
+        int,
+        "months after taking a post within which the initial training is due (then yearly retraining)",
+    ),
+    Setting(
         "ANPEI_HOURS_ANNUAL_HIGH_RISK",
         "HOURS_ANNUAL_HIGH_RISK",
         16,

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from exam.core.extensions import db, upsert
+from exam.core.periods import Periods, within
 from exam.core.timeutil import display_zone
 from exam.learning import signals
 from exam.learning.errors import LearningError
@@ -283,17 +284,19 @@ def _capped():
 
 def online_hours(person_ids: list[int], year: int) -> dict[int, float]:
     """Hours credited from online study in ``year``, per person (one query)."""
-    if not person_ids:
+    return online_hours_in({(date(year, 1, 1), date(year, 12, 31)): person_ids})
+
+
+def online_hours_in(periods: Periods) -> dict[int, float]:
+    """Hours credited from online study, per person, on the days of their own span (both ends
+    included: the period of their training obligation); one query."""
+    if not periods:
         return {}
     return {
         pid: hours_from_seconds(float(seconds or 0))
         for pid, seconds in db.session.execute(
             select(StudyDay.person_id, func.sum(_capped()))
-            .where(
-                StudyDay.person_id.in_(person_ids),
-                StudyDay.day >= date(year, 1, 1),
-                StudyDay.day < date(year + 1, 1, 1),
-            )
+            .where(within(StudyDay.person_id, StudyDay.day, periods))
             .group_by(StudyDay.person_id)
         )
     }

@@ -21,6 +21,7 @@ def _subscribe(state) -> None:
     exams_signals.attempts_changed.connect(candidacy.on_attempts_changed)
     exams_signals.exam_changed.connect(candidacy.on_exam_changed)
     people_moved.connect(candidacy.on_people_moved)
+    people_moved.connect(hourskept.on_people_moved)
     training_signals.attendance_changed.connect(hourskept.on_training_attendance)
     screenings_signals.attendance_changed.connect(hourskept.on_screening_attendance)
 

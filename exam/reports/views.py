@@ -28,6 +28,7 @@ from exam.people.access import visible_enterprises, visible_people
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
 from exam.reports.queries import figures, tracker
 from exam.reports.queries.campaigns import campaign_figures, campaigns_of_year
+from exam.reports.queries.obligations import overdue_initial
 from exam.reports.queries.rates import total
 from exam.reports.render import exports
 from exam.reports.render.campaigns import campaign_sentence
@@ -395,6 +396,7 @@ def tracker_page():
         now=now,
     )
     exams, sessions = _targets(now)
+    overdue = overdue_initial(current_user, _today())
     enterprise = (
         db.session.scalar(
             visible_enterprises(current_user).where(Enterprise.id == filters.enterprise_id)
@@ -419,6 +421,7 @@ def tracker_page():
         sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
         towns=db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all(),
         roles=PersonRole.ALL,
+        overdue=overdue,
     )
 
 

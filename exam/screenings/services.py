@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import apply_changes, record
 from exam.auth.models import User
 from exam.core.extensions import db
+from exam.core.periods import Periods, within
 from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, Sector, Town
 from exam.people.naming import Naming, look_up, read_entries
@@ -184,16 +185,19 @@ def named_hours(person_id: int, year: int) -> float:
 
 def named_hours_of(person_ids: list[int], year: int) -> dict[int, float]:
     """``named_hours`` for many people in one query (the shortfall list)."""
-    start, end = year_bounds(year)
+    return named_hours_in({(date(year, 1, 1), date(year, 12, 31)): person_ids})
+
+
+def named_hours_in(periods: Periods) -> dict[int, float]:
+    """Hours of screenings attended by name, per person, on the days of their own span
+    (Beijing days, both ends included: the period of their training obligation); one query."""
     return {
         pid: float(total or 0.0)
         for pid, total in db.session.execute(
             select(ScreeningAttendance.person_id, func.sum(Screening.hours))
             .join(Screening, ScreeningAttendance.screening_id == Screening.id)
             .where(
-                ScreeningAttendance.person_id.in_(person_ids),
-                Screening.starts_at >= start,
-                Screening.starts_at < end,
+                within(ScreeningAttendance.person_id, Screening.starts_at, periods, timestamps=True)
             )
             .group_by(ScreeningAttendance.person_id)
         )

@@ -1,8 +1,8 @@
 """Sessions, invitations, enrolment with a waiting list, attendance (roll call or a signed,
-short-lived QR code) and the hours ledger against the legal minimum (``obligations``: what
-the law asks of each person in a year). Only attended sessions count;
-named attendance at warning-film screenings and outside training entered with evidence
-count too. Services flush; the request commits.
+short-lived QR code) and the hours ledger against the legal minimum (``obligations``: what the
+law asks of each person, due by when, and which days' hours count toward it). Only attended
+sessions count; named attendance at warning-film screenings and outside training entered with
+evidence count too. Services flush; the request commits.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import extract, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.core.timeutil import display_zone
-from exam.people.models import Enterprise, Person
+from exam.core.periods import Periods, within
+from exam.people.models import Employment, Enterprise, Person
 from exam.training import signals
 from exam.training.errors import TrainingError
 from exam.training.models import Enrolment, EnrolmentStatus, ExternalTraining, TrainingSession
@@ -322,70 +322,85 @@ class Ledger:
         return max(0.0, round(self.requirement.hours - self.total, 2)) if self.requirement else 0.0
 
 
-def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    start = datetime(year, 1, 1, tzinfo=display_zone())
-    return start, start.replace(year=year + 1)
-
-
-def session_hours(person_ids: list[int], year: int) -> dict[int, float]:
-    start, end = _year_bounds(year)
+def session_hours(periods: Periods) -> dict[int, float]:
+    """Hours of sessions attended, per person, on the days of their own span (Beijing days)."""
     return {
         pid: float(hours or 0)
         for pid, hours in db.session.execute(
             select(Enrolment.person_id, func.sum(TrainingSession.hours))
             .join(TrainingSession, TrainingSession.id == Enrolment.session_id)
             .where(
-                Enrolment.person_id.in_(person_ids),
+                within(Enrolment.person_id, TrainingSession.starts_at, periods, timestamps=True),
                 Enrolment.attended_at.is_not(None),
                 TrainingSession.cancelled_at.is_(None),
-                TrainingSession.starts_at >= start,
-                TrainingSession.starts_at < end,
             )
             .group_by(Enrolment.person_id)
         )
     }
 
 
-def external_hours(person_ids: list[int], year: int) -> dict[int, float]:
+def external_hours(periods: Periods) -> dict[int, float]:
+    """Hours of outside training (where the bureau counts it), per person, in their span."""
     if not current_app.config["EXTERNAL_HOURS"]:
         return {}
     return {
         pid: float(hours or 0)
         for pid, hours in db.session.execute(
             select(ExternalTraining.person_id, func.sum(ExternalTraining.hours))
-            .where(
-                ExternalTraining.person_id.in_(person_ids),
-                extract("year", ExternalTraining.held_on) == year,
-            )
+            .where(within(ExternalTraining.person_id, ExternalTraining.held_on, periods))
             .group_by(ExternalTraining.person_id)
         )
     }
 
 
-def screening_hours(person_ids: list[int], year: int) -> dict[int, float]:
+def screening_hours(periods: Periods) -> dict[int, float]:
     """Hours from named attendance at warning-film screenings."""
-    from exam.screenings.services import named_hours_of
+    from exam.screenings.services import named_hours_in
 
-    return named_hours_of(person_ids, year)
+    return named_hours_in(periods)
+
+
+def _load_history(people: list[Person]) -> None:
+    """Load the people's stints, their enterprises and sectors at once (not one person at a
+    time as ``requirement`` reads them)."""
+    ids = [p.id for p in people if "employments" in inspect(p).unloaded]
+    if ids:
+        db.session.scalars(
+            select(Person)
+            .where(Person.id.in_(ids))
+            .options(
+                selectinload(Person.employments)
+                .selectinload(Employment.enterprise)
+                .selectinload(Enterprise.sectors)
+            )
+        ).all()
 
 
 def ledgers(people: list[Person], year: int) -> dict[int, Ledger]:
-    from exam.learning.services import online_hours
+    """Each person's obligation in force in ``year`` and the hours credited toward it (those on
+    the days of its period: ``obligations``), in a few queries however many people."""
+    from exam.learning.services import online_hours_in
 
-    ids = [p.id for p in people]
-    sessions, external, screenings = (
-        session_hours(ids, year),
-        external_hours(ids, year),
-        screening_hours(ids, year),
+    _load_history(people)
+    owed = {p.id: requirement(p, year) for p in people}
+    periods: dict[tuple[date, date], list[int]] = {}
+    for p in people:
+        due = owed[p.id]
+        span = (due.counts_from, due.counts_to) if due else (date(year, 1, 1), date(year, 12, 31))
+        periods.setdefault(span, []).append(p.id)
+    if not periods:
+        return {}
+    sessions, external, screenings, online = (
+        count(periods)
+        for count in (session_hours, external_hours, screening_hours, online_hours_in)
     )
-    online = online_hours(ids, year)
     return {
         p.id: Ledger(
             year,
             sessions.get(p.id, 0.0),
             screenings.get(p.id, 0.0),
             external.get(p.id, 0.0),
-            requirement(p, year),
+            owed[p.id],
             online.get(p.id, 0.0),
         )
         for p in people
@@ -409,8 +424,9 @@ def attended(person: Person) -> list[Enrolment]:
 
 
 def meets_requirement(person: Person, today: date) -> Ledger | None:
-    """None if the person has done this year's hours, or last year's (so that January does not
-    shut everybody out), or owes none; else this year's ledger."""
+    """None if the person has done the hours of the obligation in force this year, or of last
+    year's (so that January does not shut everybody out), or owes none; else this year's
+    ledger."""
     current = ledger(person, today.year)
     if current.gap == 0 or ledger(person, today.year - 1).gap == 0:
         return None

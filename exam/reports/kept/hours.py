@@ -1,12 +1,13 @@
 """Keeping ``PersonHours`` (``exam.reports.kept.models``) in step: each person's hours on site per
-year, so that the dashboard's hours compliance does not add up a year's attendance (a quarter
+obligation period (``exam.training.obligations.period_sql``: a stint's initial period or a year), so that the dashboard's hours compliance does not add up a year's attendance (a quarter
 of a million enrolments in a province) on every request.
 
 When an enrolment, a named screening attendance or outside training changes (or a session's or
 screening's hours, date or cancellation), the rows of the people concerned are worked out again
 from the attendance, in the same transaction: the training and screenings features send
 ``attendance_changed`` once the change is flushed, and the reports blueprint connects the
-receivers below. ``rebuild`` does it for everybody (migration 0013, the benchmark generator,
+receivers below; a change of post or history (``people_moved``) moves the periods, so it counts
+the person's hours again too. Changing ``INITIAL_TRAINING_MONTHS`` needs ``rebuild`` (``anpei rebuild-hours``). ``rebuild`` does it for everybody (migration 0013, the benchmark generator,
 ``anpei demo``). A transaction lock per person on
 PostgreSQL keeps two transactions from each writing a sum that misses the other's change.
 """
@@ -18,7 +19,6 @@ import functools
 from sqlalchemy import (
     bindparam,
     delete,
-    extract,
     func,
     literal,
     select,
@@ -33,18 +33,20 @@ from exam.reports.kept.models import PersonHours
 from exam.reports.sql.dates import local_date
 from exam.screenings.models import Screening, ScreeningAttendance
 from exam.training.models import Enrolment, ExternalTraining, TrainingSession
+from exam.training.obligations import period_sql, stint_covering
 
 #: Exam -2 with the person's id: the advisory lock of a person's hours.
 LOCK = -2
 
 
 def _credited(people):
-    """(person, year, attended, external) rows of ``people`` (a condition on a person id column)."""
+    """(person, period, attended, external) rows of ``people`` (a condition on a person id
+    column): each hour in the period of the obligation it counts toward (``period_sql``)."""
     zero = literal(0.0)
     sessions = (
         select(
             Enrolment.person_id.label("person_id"),
-            extract("year", local_date(TrainingSession.starts_at)).label("year"),
+            local_date(TrainingSession.starts_at).label("day"),
             TrainingSession.hours.label("attended"),
             zero.label("external"),
         )
@@ -58,7 +60,7 @@ def _credited(people):
     screenings = (
         select(
             ScreeningAttendance.person_id,
-            extract("year", local_date(Screening.starts_at)),
+            local_date(Screening.starts_at),
             Screening.hours,
             zero,
         )
@@ -67,14 +69,26 @@ def _credited(people):
     )
     outside = select(
         ExternalTraining.person_id,
-        extract("year", ExternalTraining.held_on),
+        ExternalTraining.held_on,
         zero,
         ExternalTraining.hours,
     ).where(people(ExternalTraining.person_id))
     every = union_all(sessions, screenings, outside).subquery("credited")
+    stint, held = stint_covering(every.c.person_id, every.c.day)
+    dated = (
+        select(
+            every.c.person_id,
+            period_sql(stint, every.c.day).label("period"),
+            every.c.attended,
+            every.c.external,
+        )
+        .select_from(every)
+        .outerjoin(stint, held)
+        .subquery("dated")
+    )
     return select(
-        every.c.person_id, every.c.year, func.sum(every.c.attended), func.sum(every.c.external)
-    ).group_by(every.c.person_id, every.c.year)
+        dated.c.person_id, dated.c.period, func.sum(dated.c.attended), func.sum(dated.c.external)
+    ).group_by(dated.c.person_id, dated.c.period)
 
 
 @functools.cache
@@ -82,7 +96,8 @@ def _refreshing():
     people = bindparam("people", expanding=True)
     gone = delete(PersonHours).where(PersonHours.person_id.in_(people))
     fill = PersonHours.__table__.insert().from_select(
-        ["person_id", "year", "attended", "external"], _credited(lambda column: column.in_(people))
+        ["person_id", "period", "attended", "external"],
+        _credited(lambda column: column.in_(people)),
     )
     return gone, fill
 
@@ -106,7 +121,7 @@ def rebuild(session: Session | None = None) -> None:
     session.execute(delete(PersonHours))
     session.execute(
         PersonHours.__table__.insert().from_select(
-            ["person_id", "year", "attended", "external"], _credited(lambda column: true())
+            ["person_id", "period", "attended", "external"], _credited(lambda column: true())
         )
     )
 
@@ -122,6 +137,11 @@ def on_training_attendance(_sender=None, *, people=(), sessions=(), edited=(), *
     _count_again(
         TrainingSession, Enrolment.person_id, Enrolment.session_id, people, sessions, edited
     )
+
+
+def on_people_moved(_sender=None, *, person_ids=(), **_extra) -> None:
+    """``people.signals.people_moved``: their stints changed, so did the periods of their hours."""
+    refresh(person_ids)
 
 
 def on_screening_attendance(_sender=None, *, people=(), screenings=(), edited=(), **_extra) -> None:

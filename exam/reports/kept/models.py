@@ -64,14 +64,17 @@ class LastResult(db.Model):
 
 
 class PersonHours(db.Model):
-    """Hours credited on site to a person in a year (Beijing time): training sessions and
-    screenings attended, and outside training apart (the bureau may not count it). Kept in
-    step by ``exam.reports.kept.hours``; online study is read as it is."""
+    """Hours credited on site to a person toward one training obligation (days in Beijing
+    time): training sessions and screenings attended, and outside training apart (the bureau
+    may not count it). Kept in step by ``exam.reports.kept.hours``; online study is read as it
+    is."""
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
     )
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: The obligation (``exam.training.obligations.period_of``): minus the stint's id for the
+    #: initial training of that stint, else the year of the retraining.
+    period: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     attended: Mapped[float] = mapped_column(default=0.0)
     external: Mapped[float] = mapped_column(default=0.0)
 

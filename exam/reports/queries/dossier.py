@@ -86,6 +86,8 @@ def hours_section(records: Records, people: list[Person], names: dict | None = N
         _("Total (h)"),
         _("Required (h)"),
         _("Shortfall (h)"),
+        _("Obligation"),
+        _("Due by"),
     ]
     rows = []
     for person in people:
@@ -93,10 +95,9 @@ def hours_section(records: Records, people: list[Person], names: dict | None = N
             ledger = records.hours.get((person.id, year))
             if ledger is None:
                 continue
-            # Nothing was required before the year the person took the post.
-            owed = ledger.requirement is not None and not (
-                person.appointed_on and year < person.appointed_on.year
-            )
+            # Nothing is required of a year the person held no post on its last day
+            # (``exam.training.obligations``); the post held then decides what is.
+            owed = ledger.requirement
             rows.append(
                 _named(person.id, names)
                 + [
@@ -107,8 +108,10 @@ def hours_section(records: Records, people: list[Person], names: dict | None = N
                     ledger.onsite,
                     online_hours(ledger),
                     ledger.total,
-                    ledger.requirement.hours if owed else None,
+                    owed.hours if owed else None,
                     ledger.gap if owed else None,
+                    (_("Initial training") if owed.initial else _("Retraining")) if owed else None,
+                    owed.due_on if owed else None,
                 ]
             )
     lead = [_("Name")] if names is not None else []

@@ -70,6 +70,7 @@ from exam.people.scope import scope_of
 from exam.reports.kept.candidacy import COUNTS, roster_rows
 from exam.reports.kept.models import Candidacy, Roster
 from exam.reports.queries.hours import hours_totals
+from exam.reports.queries.obligations import overdue_count
 from exam.reports.queries.rates import Counts, total
 from exam.reports.sql.dates import period_bounds, year_bounds
 from exam.reports.sql.jsonsql import tune_for_reports
@@ -121,6 +122,8 @@ class Dashboard:
     #: Whether a makeup of one of the year's exams is still to come or open: the final rate
     #: is provisional (暂计) until it closes.
     makeup_open: bool = False
+    #: People past their initial training deadline without the hours or a pass (未按期完成初训并考核合格).
+    initial_overdue: int = 0
 
     @property
     def hours_rate(self) -> float | None:
@@ -455,6 +458,7 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     sector_ids, town_ids = scope_of(user).limits
     screenings = screening_totals(year, now=now, sector_ids=sector_ids, town_ids=town_ids)
     required, met, onsite, online = hours_totals(user, year)
+    overdue = overdue_count(user, _today(now))
     return Dashboard(
         year=year,
         exams_held=len(by_exam),
@@ -475,6 +479,7 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
         hours_online=online,
         not_passed_expected=expected_left,
         makeup_open=_makeup_open(first, last, now),
+        initial_overdue=overdue,
     )
 
 

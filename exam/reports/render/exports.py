@@ -227,7 +227,8 @@ def dashboard_lines(board: Dashboard) -> list[tuple[str, object, str]]:
         ("学时达标人数", board.hours_met, "人"),
         ("应达标人数", board.hours_required, "人"),
         ("学时达标率", _rate(board.hours_rate), "%"),
-        ("现场培训学时", board.hours_onsite, "学时"),
+        ("参训学时（培训班含线上、警示教育、外部培训）", board.hours_onsite, "学时"),
+        ("未按期完成初训并考核合格", board.initial_overdue, "人"),
         ("线上学习学时", board.hours_online, "学时"),
     ]
 

@@ -210,7 +210,7 @@ def summary_blocks(summary: Summary, width: float, chart_height: float = 360) ->
             _("Training person-times"),
             _("Film screenings"),
             _("Screening person-times"),
-            _("On-site hours"),
+            _("Hours attended (sessions, screenings, outside training)"),
             _("Online hours"),
         ],
         [
