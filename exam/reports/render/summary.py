@@ -57,6 +57,11 @@ class Summary:
     sector_rates: tuple[tuple[str, float | None], ...] = field(default_factory=tuple)
     #: Candidacies with no attempt (缺考), when known.
     no_shows: int | None = None
+    #: Training per sector: (sector, sessions, person-times) in the bureau's order.
+    training_by_sector: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
+    #: Enterprises that must have a safety director, and those that have one (when known).
+    directors_required: int | None = None
+    directors_appointed: int | None = None
 
 
 def percent(rate: float | None) -> str:
@@ -101,7 +106,14 @@ def _exam_paragraph(summary: Summary) -> str:
         valid=summary.certificates_valid,
         expiring=summary.certificates_expiring,
     )
-    return held + _(". ") + rates + certificates
+    text = held + _(". ") + rates + certificates
+    if summary.directors_required is not None:
+        text += _(
+            " %(required)s enterprises must have a safety director; %(appointed)s have one.",
+            required=summary.directors_required,
+            appointed=summary.directors_appointed or 0,
+        )
+    return text
 
 
 def _training_paragraph(summary: Summary) -> str:
@@ -116,7 +128,23 @@ def _training_paragraph(summary: Summary) -> str:
         screening_people=summary.screening_person_times,
         onsite=hours(summary.onsite_hours),
         online=hours(summary.online_hours),
-    )
+    ) + _by_sector(summary)
+
+
+def _by_sector(summary: Summary) -> str:
+    """Sessions and person-times of each sector's special training, as one sentence."""
+    parts = [
+        _(
+            "%(sector)s %(sessions)s sessions (%(people)s person-times)",
+            sector=name,
+            sessions=n,
+            people=p,
+        )
+        for name, n, p in summary.training_by_sector
+    ]
+    if not parts:
+        return ""
+    return _(" By sector: %(parts)s.", parts=_("; ").join(parts))
 
 
 def _next_steps(summary: Summary) -> str:
