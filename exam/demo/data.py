@@ -21,7 +21,7 @@ from exam.core.identifiers import (
     id_check_char,
     org_code_check_char,
 )
-from exam.people.directors import director_reasons
+from exam.people.directors import must_have_director
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 
 #: The one password of every demo staff account (printed by ``anpei demo``).
@@ -235,9 +235,7 @@ class _Register:
     def add_people(self, enterprise: Enterprise) -> list[Person]:
         """Add the leader, the director where required and 1-2 managers of an enterprise."""
         people = [self.add_person(enterprise, PersonRole.PRINCIPAL_LEADER, (40, 60), 0.9)]
-        # The 300-employee rule is the newest (鲁政办字〔2025〕137号, in force 2025-12-01): the
-        # demo's enterprises that need a safety director only for their size have none yet.
-        if director_reasons(enterprise) not in ([], ["employees"]):
+        if must_have_director(enterprise):
             people.append(self.add_person(enterprise, PersonRole.SAFETY_DIRECTOR, (35, 58), 0.85))
         managers = 2 if (enterprise.employee_count or 0) >= 100 else self.rng.randint(1, 2)
         for _ in range(managers):
