@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from exam.auth.models import User, UserRole
@@ -165,8 +166,6 @@ def training_report(
 ) -> TrainingReport:
     """Sessions, person-times and person-hours per sector and per topic in the period (three
     statements: the sessions, their sectors, their topics)."""
-    from flask_babel import gettext as _
-
     held = held_sessions(user, date_from, date_to, now, sector_id).subquery("held")
     ss, st = session_sector.c, session_topic.c
     sector_rows = db.session.execute(
