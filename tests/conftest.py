@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
 # Tests never read a developer's own configuration.
 for _name in [
@@ -121,6 +121,12 @@ def _reset_postgres(url: str) -> None:
                 ),
                 {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10},
             )
+        conn.execute(
+            text(
+                "UPDATE sector SET requires_safety_director = true WHERE code IN :codes"
+            ).bindparams(bindparam("codes", expanding=True)),
+            {"codes": list(_migration("0018_safety_director").SECTORS)},
+        )
         for order, name in enumerate(_migration("0003_question_bank").EIGHT_GRIPS, start=1):
             conn.execute(
                 text(

@@ -292,7 +292,7 @@ def test_exports_are_real_workbooks_and_pdfs(app, data, admin):
     ]
     assert sorted(names) == sorted(["王六", "王七", "王八", "张三", "李五", "李九"])
     board = load_workbook(io.BytesIO(client.get("/reports/dashboard.xlsx?year=2026").data))
-    assert board.sheetnames == ["总览", "分行业通过率"]
+    assert board.sheetnames == ["总览", "分行业通过率", "分行业培训"]
     for url in (
         "/reports/pass-rates.pdf?group_by=sector",
         "/reports/tracker.pdf",

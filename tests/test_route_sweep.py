@@ -136,6 +136,10 @@ EXCEPTIONS = {
     "reports.exam_items_page": MANAGED,
     "reports.exam_items_pdf": MANAGED,
     "reports.exam_items_xlsx": MANAGED,
+    "reports.training_page": STAFF,  # issue 17: the bureau's and organisers' report pages
+    "reports.training_export": STAFF,
+    "reports.safety_directors": STAFF,
+    "reports.safety_directors_export": STAFF,
 }
 #: Variants that differ from the rule for them (see expected()), by (endpoint, variant).
 VARIANT_EXCEPTIONS = {
@@ -428,6 +432,12 @@ QUERIES = {
     "reports.weakness_pdf": [{"by": b} for b in WEAKNESS_BY],
     "reports.weakness_xlsx": [{"by": b} for b in WEAKNESS_BY],
     "verify.lookup": [{"number": "AP2026-00000-00000"}],
+    # Training by sector and topic (issue 17): a period, and one sector of it.
+    "reports.training_page": [{"from": "2026-01-01", "to": "2026-12-31"}, {"sector": "3"}],
+    "reports.training_export": [{"from": "2026-01-01", "to": "2026-12-31"}, {"sector": "3"}],
+    # Enterprises without the safety director they must have: a sector and a town.
+    "reports.safety_directors": [{"sector": "3", "town": "1"}],
+    "reports.safety_directors_export": [{"sector": "3"}],
 }
 
 

@@ -245,3 +245,59 @@ def test_who_an_exam_expects_in_python_and_in_sql_agree(app):
         for name, p in people.items():
             python = is_expected(rules, opens, closes, user_of(p))
             assert (python, p.id in sql) == (name in expected,) * 2, (label, name)
+
+
+def test_safety_director_rule_in_python_and_in_sql_agree(
+    app, make_enterprise, make_person, make_town
+):
+    """Who must have a safety director (鲁政办字〔2025〕137号: the flagged sectors, or 300
+    employees and more) and who has one, for one table of cases."""
+    from exam.people.directors import (
+        has_director,
+        has_director_clause,
+        must_have_director,
+        must_have_director_clause,
+    )
+
+    def at(sectors, employees, *roles):
+        e = make_enterprise(sectors=sectors, employee_count=employees)
+        for role in roles:
+            make_person(role=role, enterprise=e)
+        return e
+
+    # The bureau flags confined spaces too (reference data it edits).
+    db.session.scalar(
+        select(Sector).where(Sector.code == "confined_space")
+    ).requires_safety_director = True
+    left = at(("construction",), 80, DIRECTOR)
+    mark_left(left.people[0], date(2026, 6, 1))
+    # name: (enterprise, must have one, has one)
+    cases = {
+        "hazardous chemicals, small, none": (at(("hazardous_chemicals",), 50), True, False),
+        "mine, size unknown, with one": (at(("non_coal_mine",), None, DIRECTOR), True, True),
+        "dust explosion among others": (at(("industry_trade", "dust_explosion"), 40), True, False),
+        "trade, 299 employees": (at(("industry_trade",), 299, MANAGER), False, False),
+        "trade, 300 employees": (at(("industry_trade",), 300, LEADER), True, False),
+        "trade, size unknown": (at(("industry_trade",), None), False, False),
+        "metallurgy (not smelting), 1000": (at(("metallurgy",), 1000, DIRECTOR), True, True),
+        "trade, small, has one anyway": (at(("industry_trade",), 20, DIRECTOR), False, True),
+        "construction, the director left": (left, True, False),
+        "flagged by the bureau": (at(("confined_space",), 10), True, False),
+        "no sector, 5000": (at((), 5000, DIRECTOR), True, True),
+    }
+    db.session.commit()
+    ids = [e.id for e, _must, _has in cases.values()]
+    sql = {
+        row[0]: (bool(row[1]), bool(row[2]))
+        for row in db.session.execute(
+            select(
+                Enterprise.id,
+                case((must_have_director_clause(), true()), else_=false()),
+                case((has_director_clause(), true()), else_=false()),
+            ).where(Enterprise.id.in_(ids))
+        )
+    }
+    for name, (enterprise, must, has) in cases.items():
+        db.session.refresh(enterprise)
+        python = (must_have_director(enterprise), has_director(enterprise))
+        assert python == sql[enterprise.id] == (must, has), name

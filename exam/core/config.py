@@ -213,6 +213,13 @@ SETTINGS = [
         "yearly retraining hours in other sectors",
     ),
     Setting(
+        "ANPEI_SAFETY_DIRECTOR_EMPLOYEES",
+        "SAFETY_DIRECTOR_EMPLOYEES",
+        300,
+        int,
+        "an enterprise with this many employees or more must have a safety director",
+    ),
+    Setting(
         "ANPEI_EXTERNAL_HOURS",
         "EXTERNAL_HOURS",
         True,

@@ -22,6 +22,7 @@ from exam.core.identifiers import (
     org_code_check_char,
 )
 from exam.core.timeutil import display_zone
+from exam.people.directors import must_have_director
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 
 #: The one password of every demo staff account (printed by ``anpei demo``).
@@ -118,13 +119,6 @@ TEMPLATES: tuple[tuple[str, tuple[str, ...], tuple[int, int]], ...] = (
     ("烟花爆竹批发有限公司", ("fireworks",), (10, 40)),
     ("煤业有限公司", ("coal_mine",), (500, 1500)),
 )
-#: Sectors whose enterprises must have a safety director (鲁政办字〔2025〕137号); fireworks
-#: wholesalers are dangerous-goods units, so they are included.
-DIRECTOR_SECTORS = frozenset({
-    "coal_mine", "non_coal_mine", "metal_smelting", "transport", "construction",
-    "dust_explosion", "hazardous_chemicals", "fireworks",
-})
-DIRECTOR_HEADCOUNT = 300
 # fmt: on
 #: The district's register was filled this many days before the demo's today (and over the
 #: following month): before every demo exam, so that each exam expects its people.
@@ -254,8 +248,7 @@ class _Register:
     def add_people(self, enterprise: Enterprise) -> list[Person]:
         """Add the leader, the director where required and 1-2 managers of an enterprise."""
         people = [self.add_person(enterprise, PersonRole.PRINCIPAL_LEADER, (40, 60), 0.9)]
-        codes = {s.code for s in enterprise.sectors}
-        if codes & DIRECTOR_SECTORS or (enterprise.employee_count or 0) >= DIRECTOR_HEADCOUNT:
+        if must_have_director(enterprise):
             people.append(self.add_person(enterprise, PersonRole.SAFETY_DIRECTOR, (35, 58), 0.85))
         managers = 2 if (enterprise.employee_count or 0) >= 100 else self.rng.randint(1, 2)
         for _ in range(managers):

@@ -12,6 +12,7 @@ from exam.auth.models import User
 from exam.core.extensions import db
 from exam.core.timeutil import display_zone, utcnow
 from exam.people.models import Person, PersonRole, Sector
+from exam.questions.models import Topic
 from exam.training.models import Enrolment, EnrolmentStatus, Mode, TrainingSession
 from exam.training.services import new_secret
 
@@ -72,6 +73,21 @@ SESSIONS = (
         Mode.ONSITE,
     ),
 )
+#: What each session is about: areas of the topic tree (the eight grips, G1-G8), by title.
+TOPICS = {
+    "危险化学品企业主要负责人安全生产专题培训": ("G1", "G6"),
+    "冶金企业煤气安全与高温熔融金属作业培训": ("G6",),
+    "有限空间作业安全与应急救援培训": ("G7",),
+    "粉尘涉爆企业除尘系统安全专题培训": ("G6",),
+    "“八抓20项”创新措施解读（第一期）": ("G1", "G2"),
+    "安全总监履职能力提升培训": ("G1", "G4"),
+    "双重预防机制建设与隐患排查治理": ("G3",),
+    "危险化学品重大危险源安全包保责任培训": ("G3", "G4"),
+    "“八抓20项”创新措施解读（第二期）": ("G1", "G2"),
+    "冶金企业年度安全再培训": ("G1",),
+    "有限空间“十不准”专题培训": ("G7",),
+    "粉尘涉爆企业年度安全再培训": ("G1",),
+}
 VENUES = (
     "区应急管理局三楼会议室",
     "区政务服务中心报告厅",
@@ -83,6 +99,7 @@ VENUES = (
 def load_demo_training(rng: random.Random) -> int:
     """Add the programme; the number of sessions."""
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
+    topics = {t.code: t for t in db.session.scalars(select(Topic))}
     leaders = db.session.scalars(
         select(Person)
         .join(User, User.person_id == Person.id)
@@ -104,6 +121,7 @@ def load_demo_training(rng: random.Random) -> int:
             capacity=rng.choice([None, 60, 80]),
             link="https://meeting.example.gov.cn/anpei" if mode == Mode.ONLINE else "",
             sectors=[sectors[c] for c in codes if c in sectors],
+            topics=[topics[c] for c in TOPICS.get(title, ()) if c in topics],
             invitation={},
             created_at=starts - timedelta(days=20),
         )

@@ -59,6 +59,9 @@ class Sector(db.Model):
     name_en: Mapped[str] = mapped_column(String(80), default="")
     #: High-risk sectors (高危行业) carry the stricter training-hour requirements.
     high_risk: Mapped[bool] = mapped_column(default=False)
+    #: Enterprises in this sector must have a safety director (安全总监; the rule:
+    #: ``exam.people.directors``).
+    requires_safety_director: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
 
     def display_name(self, locale: str | None = None) -> str:
@@ -88,6 +91,8 @@ class Enterprise(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    #: Number of employees (从业人员数); None when unknown. A unit of 300 or more must have a
+    #: safety director (``exam.people.directors``).
     employee_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

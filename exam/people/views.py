@@ -23,6 +23,7 @@ from exam.people.access import (
     visible_enterprises,
     visible_people,
 )
+from exam.people.directors import director_note, has_director, must_have_director
 from exam.people.forms import EnterpriseForm, LeaveForm, PersonForm
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town, enterprise_sector
 
@@ -77,6 +78,8 @@ def enterprise(enterprise_id: int):
         enterprise=ent,
         former=former,
         can_edit=can_edit_people_of(current_user, ent.id),
+        director_note=director_note(ent),
+        director_missing=must_have_director(ent) and not has_director(ent),
     )
 
 

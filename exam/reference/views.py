@@ -29,6 +29,9 @@ class SectorForm(FlaskForm):
         ],
     )
     high_risk = BooleanField(_l("High-risk sector (stricter training hours)"))
+    requires_safety_director = BooleanField(
+        _l("Enterprises in this sector must have a safety director")
+    )
     sort_order = IntegerField(
         _l("Order"), default=0, validators=[Optional(), NumberRange(-9999, 9999)]
     )
@@ -44,7 +47,18 @@ class TownForm(FlaskForm):
 
 
 KINDS = {
-    "sector": (Sector, SectorForm, ("name", "name_en", "code", "high_risk", "sort_order")),
+    "sector": (
+        Sector,
+        SectorForm,
+        (
+            "name",
+            "name_en",
+            "code",
+            "high_risk",
+            "requires_safety_director",
+            "sort_order",
+        ),
+    ),
     "town": (Town, TownForm, ("name", "sort_order")),
 }
 

@@ -26,6 +26,7 @@ from exam.core.printing import chinese_date
 from exam.core.timeutil import local_today
 from exam.core.uploads import download
 from exam.people.access import get_enterprise_or_404, get_person_or_404
+from exam.people.directors import director_note
 from exam.people.models import Employment, Enterprise, Person
 from exam.reports.queries import dossier
 from exam.reports.queries.dossier import Link, Section
@@ -110,6 +111,11 @@ def enterprise_file_data(enterprise: Enterprise) -> File:
         (_("Town / street"), enterprise.town.name),
         (_("Address"), enterprise.address or "—"),
         (_("Contact"), f"{enterprise.contact_name} {enterprise.contact_phone}".strip() or "—"),
+        (
+            _("Number of employees"),
+            enterprise.employee_count if enterprise.employee_count is not None else "—",
+        ),
+        (_("Safety director"), director_note(enterprise)),
     ]
     sections = [dossier.overview_section(records, people, names, ids, today.year)]
     sections += dossier.record_sections(records, people, names)

@@ -19,20 +19,23 @@ from exam.accounts.forms import ActionForm
 from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
+from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today, utcnow
 from exam.core.uploads import download
 from exam.core.web import int_arg, parse_id
 from exam.exams.models import Exam
 from exam.exams.standing import LABELS as STANDING_LABELS
 from exam.people.access import visible_enterprises, visible_people
+from exam.people.directors import headcount
 from exam.people.models import Enterprise, Person, PersonRole, Sector, Town
-from exam.reports.queries import figures, tracker
+from exam.reports.queries import directors, figures, tracker, training
 from exam.reports.queries.campaigns import campaign_figures, campaigns_of_year
 from exam.reports.queries.obligations import overdue_initial
 from exam.reports.queries.rates import total
-from exam.reports.render import exports
+from exam.reports.render import coverage, exports
 from exam.reports.render.campaigns import campaign_sentence
 from exam.reports.render.exports import GROUP_LABELS
+from exam.training.models import Mode
 
 #: Who may read reports: the bureau (all of the district) and organisers (within their scope).
 
@@ -174,6 +177,11 @@ def summary():
         not_passed_expected=board.not_passed_expected,
         makeup_open=board.makeup_open,
         campaigns=tuple(sentence for _campaign, sentence in _campaign_sentences(year)),
+        training_by_sector=tuple(
+            (r.label, r.sessions, r.person_times) for r in board.training_by_sector
+        ),
+        directors_required=board.directors.required,
+        directors_appointed=board.directors.appointed,
     )
     return download(
         summary_pdf(data), f"{year}年安全生产专题考试和培训情况报告.pdf", "application/pdf"
@@ -183,16 +191,22 @@ def summary():
 # --- pass rates -------------------------------------------------------------------------------
 
 
-def _passrate_args() -> dict:
+def _period() -> tuple[date, date]:
+    """The period of a report from ``from`` and ``to`` (default: this year), in order."""
     today = _today()
-    group_by = request.args.get("group_by", "sector")
-    if group_by not in figures.GROUP_BYS:
-        group_by = "sector"
     date_from = _date_arg("from", date(today.year, 1, 1))
     date_to = _date_arg("to", date(today.year, 12, 31))
     if date_to < date_from:
         flash(_("The period ends before it starts: the dates were swapped."), "warning")
         date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+def _passrate_args() -> dict:
+    group_by = request.args.get("group_by", "sector")
+    if group_by not in figures.GROUP_BYS:
+        group_by = "sector"
+    date_from, date_to = _period()
     return {
         "group_by": group_by,
         "date_from": date_from,
@@ -416,6 +430,9 @@ def tracker_page():
         exams=exams,
         sessions=sessions,
         enterprise=enterprise,
+        director_cover=directors.coverage(
+            current_user, sector_id=filters.sector_id, town_id=filters.town_id
+        ),
         query=request.args.to_dict(),
         form=ActionForm(),
         sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
@@ -570,3 +587,98 @@ def tracker_enrol():
         return redirect(back)
     flash(_("Choose an exam or a training session."), "warning")
     return redirect(back)
+
+
+# --- training by sector and topic -------------------------------------------------------------
+
+
+def _training_args() -> dict:
+    date_from, date_to = _period()
+    return {
+        "date_from": date_from,
+        "date_to": date_to,
+        "sector_id": parse_id(request.args.get("sector")),
+    }
+
+
+def _training(args: dict):
+    return training.training_report(
+        current_user, now=utcnow(), english=select_locale() == "en", **args
+    )
+
+
+def _training_lines(args: dict) -> list[str]:
+    return _filter_lines({**args, "exam_id": None})
+
+
+@roles_required(*MANAGERS)
+def training_page():
+    """Sessions, person-times and person-hours per sector and per topic over a period."""
+    args = _training_args()
+    return render_template(
+        "reports/training.html",
+        report=_training(args),
+        args=args,
+        sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
+        modes=Mode.LABELS,
+        query=request.args.to_dict(),
+    )
+
+
+@roles_required(*MANAGERS)
+def training_export(fmt: str):
+    args = _training_args()
+    report = _training(args)
+    lines = _training_lines(args)
+    name = f"{coverage.training_title(report)}-{_today().isoformat()}"
+    if fmt == "xlsx":
+        return download(
+            coverage.training_xlsx(report, lines, _today()), f"{name}.xlsx", exports.XLSX
+        )
+    title = _("Training by sector and topic")
+    return download(
+        coverage.training_pdf(report, lines, title, Mode.LABELS), f"{name}.pdf", "application/pdf"
+    )
+
+
+# --- safety directors --------------------------------------------------------------------------
+
+
+def _director_args() -> dict:
+    return {
+        "sector_id": parse_id(request.args.get("sector")),
+        "town_id": parse_id(request.args.get("town")),
+    }
+
+
+@roles_required(*MANAGERS)
+def safety_directors():
+    """Enterprises that must have a safety director and have none."""
+    args = _director_args()
+    return render_template(
+        "reports/directors.html",
+        cover=directors.coverage(current_user, **args),
+        rows=directors.missing(current_user, **args),
+        args=args,
+        sectors=db.session.scalars(select(Sector).order_by(Sector.sort_order)).all(),
+        towns=db.session.scalars(select(Town).order_by(Town.sort_order, Town.name)).all(),
+        query=request.args.to_dict(),
+        headcount=headcount(),
+    )
+
+
+@roles_required(*MANAGERS)
+def safety_directors_export(fmt: str):
+    args = _director_args()
+    cover = directors.coverage(current_user, **args)
+    rows = directors.missing(current_user, **args)
+    lines = _tracker_lines(tracker.Filters(sector_id=args["sector_id"], town_id=args["town_id"]))
+    name = f"应配备未配备安全总监的企业-{_today().isoformat()}"
+    if fmt == "xlsx":
+        return download(
+            coverage.directors_xlsx(cover, rows, lines, _today()), f"{name}.xlsx", exports.XLSX
+        )
+    title = _("Enterprises without the safety director they must have")
+    return download(
+        coverage.directors_pdf(cover, rows, lines, title), f"{name}.pdf", "application/pdf"
+    )

@@ -69,12 +69,13 @@ from exam.people.models import (
 from exam.people.scope import scope_of
 from exam.reports.kept.candidacy import COUNTS, roster_rows
 from exam.reports.kept.models import Candidacy, Roster
+from exam.reports.queries.directors import Coverage, coverage
 from exam.reports.queries.hours import hours_totals
 from exam.reports.queries.obligations import overdue_count
 from exam.reports.queries.rates import Counts, total
-from exam.reports.sql.dates import period_bounds, year_bounds
+from exam.reports.queries.training import TrainingRow, training_report
+from exam.reports.sql.dates import period_bounds
 from exam.reports.sql.jsonsql import tune_for_reports
-from exam.training.models import Enrolment, TrainingSession
 
 GROUP_BYS = ("exam", "sector", "role", "enterprise", "town", "month")
 #: SQLite refuses a compound SELECT of more than 500 parts: unions are nested in chunks.
@@ -124,6 +125,11 @@ class Dashboard:
     makeup_open: bool = False
     #: People past their initial training deadline without the hours or a pass (未按期完成初训并考核合格).
     initial_overdue: int = 0
+    #: The year's training by sector (``exam.reports.queries.training``), and its person-hours.
+    training_by_sector: tuple[TrainingRow, ...] = ()
+    training_person_hours: float = 0.0
+    #: Enterprises in scope that must have a safety director, and those that have one.
+    directors: Coverage = Coverage(0, 0)
 
     @property
     def hours_rate(self) -> float | None:
@@ -454,7 +460,7 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
     standing, left_by_sector = tracker.standing_counts(user, now=now, tuned=True)
     expected_left = standing.pop(tracker.EXPECTED_NOT_PASSED)
     valid, expiring = _certificates(user, now)
-    sessions, person_times = _training(user, year, now)
+    trained = training_report(user, first, last, now, english=_locale() == "en")
     sector_ids, town_ids = scope_of(user).limits
     screenings = screening_totals(year, now=now, sector_ids=sector_ids, town_ids=town_ids)
     required, met, onsite, online = hours_totals(user, year)
@@ -469,8 +475,11 @@ def dashboard(user: User, year: int, now: datetime) -> Dashboard:
         not_passed_by_sector=left_by_sector,
         certificates_valid=valid,
         certificates_expiring=expiring,
-        training_sessions=sessions,
-        training_person_times=person_times,
+        training_sessions=trained.total.sessions,
+        training_person_times=trained.total.person_times,
+        training_person_hours=trained.total.person_hours,
+        training_by_sector=trained.by_sector,
+        directors=coverage(user),
         screenings=screenings.screenings,
         screening_person_times=screenings.person_times,
         hours_required=required,
@@ -530,32 +539,3 @@ def _certificates(user: User, now: datetime) -> tuple[int, int]:
         )
     valid, expiring = db.session.execute(query).one()
     return int(valid or 0), int(expiring or 0)
-
-
-def _training(user: User, year: int, now: datetime) -> tuple[int, int]:
-    """Sessions held in the year (not cancelled, started by now) and their attendance (人次).
-    A scoped organiser sees the sessions people of their scope attended."""
-    start, end = year_bounds(year)
-    query = (
-        select(func.count(func.distinct(TrainingSession.id)), func.count(Enrolment.id))
-        .select_from(TrainingSession)
-        .outerjoin(
-            Enrolment,
-            and_(Enrolment.session_id == TrainingSession.id, Enrolment.attended_at.is_not(None)),
-        )
-        .where(
-            TrainingSession.cancelled_at.is_(None),
-            TrainingSession.starts_at >= start,
-            TrainingSession.starts_at < end,
-            TrainingSession.starts_at <= now,
-        )
-    )
-    if user.role != UserRole.ADMIN:
-        query = scope_enterprises(
-            query.outerjoin(Person, Person.id == Enrolment.person_id).outerjoin(
-                Enterprise, Enterprise.id == Person.enterprise_id
-            ),
-            user,
-        )
-    sessions, person_times = db.session.execute(query).one()
-    return int(sessions or 0), int(person_times or 0)

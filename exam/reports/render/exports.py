@@ -220,8 +220,11 @@ def dashboard_lines(board: Dashboard) -> list[tuple[str, object, str]]:
         ("其中：尚未安排考试", board.not_passed - board.not_passed_expected, "人"),
         ("有效证书", board.certificates_valid, "本"),
         ("即将到期证书", board.certificates_expiring, "本"),
+        ("须配备安全总监的企业", board.directors.required, "家"),
+        ("已配备安全总监的企业", board.directors.appointed, "家"),
         ("培训场次", board.training_sessions, "场"),
         ("培训人次", board.training_person_times, "人次"),
+        ("培训学时（人·学时）", round(board.training_person_hours, 1), "人·学时"),
         ("警示教育片放映", board.screenings, "场"),
         ("观看人次", board.screening_person_times, "人次"),
         ("学时达标人数", board.hours_met, "人"),
@@ -251,7 +254,17 @@ def dashboard_xlsx(board: Dashboard, today: date) -> bytes:
         captions=_captions(f"{board.year}年分行业通过率", [BASE_CHINESE], today),
         number_formats=RATE_FORMATS,
     )
-    return write_xlsx([figures, sectors])
+    training = Table(
+        "分行业培训",
+        ["行业领域（专题）", "培训场次", "培训人次", "培训学时（人·学时）", "授课人"],
+        [
+            [r.label, r.sessions, r.person_times, round(r.person_hours, 1), "、".join(r.lecturers)]
+            for r in board.training_by_sector
+        ],
+        [22, 10, 10, 16, 40],
+        captions=_captions(f"{board.year}年分行业领域培训情况", [], today),
+    )
+    return write_xlsx([figures, sectors, training])
 
 
 def dashboard_pdf(board: Dashboard, title: str) -> bytes:
@@ -285,6 +298,19 @@ def dashboard_pdf(board: Dashboard, title: str) -> bytes:
                     for r in board.by_sector
                 ],
                 [3, 1, 1.2, 1.2, 1],
+            ),
+        ]
+    if board.training_by_sector:
+        blocks += [
+            Heading(_("Training by sector")),
+            TableBlock(
+                [_("Sector"), _("Sessions"), _("Person-times"), _("Person-hours"), _("Lecturers")],
+                [
+                    [r.label, r.sessions, r.person_times, round(r.person_hours, 1)]
+                    + ["、".join(r.lecturers)]
+                    for r in board.training_by_sector
+                ],
+                [2.4, 0.9, 0.9, 1.1, 3],
             ),
         ]
     return report_pdf(title, blocks)

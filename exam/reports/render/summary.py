@@ -67,6 +67,11 @@ class Summary:
     makeup_open: bool = False
     #: Each campaign of the year in the bureau's words (``render.campaigns.campaign_sentence``).
     campaigns: tuple[str, ...] = ()
+    #: Training per sector: (sector, sessions, person-times) in the bureau's order.
+    training_by_sector: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
+    #: Enterprises that must have a safety director, and those that have one (when known).
+    directors_required: int | None = None
+    directors_appointed: int | None = None
 
 
 def percent(rate: float | None) -> str:
@@ -90,7 +95,14 @@ def _period(summary: Summary) -> str:
 def _exam_paragraph(summary: Summary) -> str:
     """The exams: the base (应考, 实考, 缺考, cancelled apart), the rates (the final one
     provisional while a makeup is open), who has not passed, and the certificates."""
-    return _held(summary) + _(". ") + _rates(summary) + _left(summary) + _certificates(summary)
+    return (
+        _held(summary)
+        + _(". ")
+        + _rates(summary)
+        + _left(summary)
+        + _certificates(summary)
+        + _directors(summary)
+    )
 
 
 def _held(summary: Summary) -> str:
@@ -162,6 +174,16 @@ def _certificates(summary: Summary) -> str:
     return _("%(valid)s certificates are valid.", valid=summary.certificates_valid)
 
 
+def _directors(summary: Summary) -> str:
+    if summary.directors_required is None:
+        return ""
+    return _(
+        " %(required)s enterprises must have a safety director; %(appointed)s have one.",
+        required=summary.directors_required,
+        appointed=summary.directors_appointed or 0,
+    )
+
+
 def _training_paragraph(summary: Summary) -> str:
     return _(
         "The bureau and its sector sections held %(sessions)s training sessions "
@@ -174,7 +196,23 @@ def _training_paragraph(summary: Summary) -> str:
         screening_people=summary.screening_person_times,
         onsite=hours(summary.onsite_hours),
         online=hours(summary.online_hours),
-    )
+    ) + _by_sector(summary)
+
+
+def _by_sector(summary: Summary) -> str:
+    """Sessions and person-times of each sector's special training, as one sentence."""
+    parts = [
+        _(
+            "%(sector)s %(sessions)s sessions (%(people)s person-times)",
+            sector=name,
+            sessions=n,
+            people=p,
+        )
+        for name, n, p in summary.training_by_sector
+    ]
+    if not parts:
+        return ""
+    return _(" By sector: %(parts)s.", parts=_("; ").join(parts))
 
 
 def _next_steps(summary: Summary) -> str:
