@@ -175,6 +175,8 @@ def main() -> None:
         "ANPEI_DATABASE_URL": url,
         "ANPEI_SECRET_KEY": "bench-secret",
         "ANPEI_ENV": "production",
+        # The harness speaks plain HTTP to gunicorn on localhost: cookies must not be Secure.
+        "ANPEI_SESSION_COOKIE_SECURE": "0",
     }
     server = subprocess.Popen(
         [

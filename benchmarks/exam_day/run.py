@@ -184,6 +184,8 @@ def start_server(url: str, args, log: Path) -> subprocess.Popen:
         "ANPEI_DATABASE_URL": url,
         "ANPEI_SECRET_KEY": "bench-secret",
         "ANPEI_ENV": "production",
+        # The harness speaks plain HTTP to gunicorn on localhost: cookies must not be Secure.
+        "ANPEI_SESSION_COOKIE_SECURE": "0",
         "ANPEI_PASSWORD_METHOD": CHEAP_HASH,
     }
     command = [
