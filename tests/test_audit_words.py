@@ -131,7 +131,7 @@ def test_the_audit_log_reads_in_chinese(app, client, login_as, make_enterprise):
         f"试题 #{question_id} （第1版）安全帽的作用",
         "停用试题",
         "使用中 → 已停用",
-        "新增 ：张三 4401**********1234、李四",
+        "新增： 张三 4401**********1234、李四",
         "强制下线",
         "账号 #",
         "核发合格证明",
