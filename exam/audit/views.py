@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from flask import render_template, request
 from sqlalchemy import or_, select
 
+from exam.audit import labels
 from exam.audit.models import AuditEntry
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
@@ -56,4 +57,6 @@ def index():
         .where(AuditEntry.object_type != "")
         .order_by(AuditEntry.object_type)
     ).all()
-    return render_template("audit/index.html", page=page, actions=actions, types=types)
+    return render_template(
+        "audit/index.html", page=page, actions=actions, types=types, words=labels
+    )

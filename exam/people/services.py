@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from exam.audit.labels import lend_values
 from exam.audit.services import apply_changes, record
 from exam.auth.models import User, UserRole
 from exam.auth.services import create_account, ensure_candidate_account
@@ -19,11 +20,15 @@ from exam.people.models import (
     Employment,
     Enterprise,
     Person,
+    PersonRole,
     Sector,
     Town,
     enterprise_sector,
 )
 from exam.people.signals import people_moved
+
+# The audit log names a person's post and an account's role by their labels.
+lend_values("role", {**UserRole.LABELS, **PersonRole.LABELS})
 
 
 def lookups() -> Lookups:

@@ -41,3 +41,5 @@ bp.add_url_rule(
     defaults={"topic_id": None},
 )
 bp.app_template_filter("answer_key")(views.answer_key)
+bp.app_template_filter("answer_words")(views.answer_words)
+bp.app_template_filter("kind_label")(views.kind_label)

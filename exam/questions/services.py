@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from exam.audit.labels import lend_values
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db
@@ -17,12 +18,22 @@ from exam.core.timeutil import utcnow
 from exam.core.uploads import spreadsheet_error_message
 from exam.people.models import Sector
 from exam.questions.errors import TransitionError
-from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from exam.questions.models import (
+    USAGE_LABELS,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Topic,
+)
 from question_bank import formats
 from question_bank.model import ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
 from question_bank.spreadsheets import SpreadsheetError
 from question_bank.text import sanitise, strip_controls
+
+# The audit log names a question's status and use by their labels.
+lend_values("status", QuestionStatus.LABELS)
+lend_values("usage", USAGE_LABELS)
 
 #: The fields of a version: a change to any of them makes a new version.
 VERSION_FIELDS = (

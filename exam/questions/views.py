@@ -46,6 +46,24 @@ def answer_key(question: QuestionData | QuestionVersion) -> str:
     return kinds.get(question.kind).format_answer(question.answer)
 
 
+def kind_label(code: str) -> str:
+    """A question kind by its name (单选题…), an unknown code as written."""
+    return str(KIND_LABELS[code]) if code in kinds.KINDS else code
+
+
+def answer_words(question: QuestionData | QuestionVersion) -> str:
+    """A question's answer for reading: letters, 对 / 错, or each blank with its accepted
+    answers ("第1空：安全第一 / 安全 第一"), never a raw list."""
+    if question.kind == "fill" and isinstance(question.answer, list):
+        return "；".join(
+            _("Blank %(n)s: %(answers)s", n=n, answers=" / ".join(map(str, accepted)))
+            for n, accepted in enumerate(question.answer, start=1)
+        )
+    if question.kind not in kinds.KINDS:
+        return str(question.answer)
+    return answer_key(question)
+
+
 def topic_tree() -> list[tuple[Topic, int]]:
     """Every topic with its depth, areas first, in order."""
     areas = db.session.scalars(
