@@ -32,6 +32,7 @@ from exam.exams.examday import (
     terms_for,
 )
 from exam.exams.models import Attempt, Exam
+from exam.exams.review import review as paper_review
 from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
@@ -466,7 +467,9 @@ def result(attempt: Attempt):
 
 
 def _result(attempt: Attempt) -> dict:
-    review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    # Nothing of the paper until the review policy lets the key be seen.
+    reveal = review_allowed(attempt, utcnow())
+    review = [row.as_json() for row in paper_review(attempt, reveal)] if reveal else []
     if review and attempt.review_shown_at is None:
         attempt.review_shown_at = utcnow()  # committed by the view, with the rest
     return {
