@@ -170,7 +170,7 @@ def test_fill_in_answers_are_shown_as_typed_and_the_accepted_answers_as_a_list(
     accepted = [
         text_of(a) for a in re.findall(r'class="review-accepted[^"]*">(.*?)</div>', item, re.S)
     ]
-    assert accepted == ["可接受的答案： 48 或 四十八", "可接受的答案： 概算"]
+    assert accepted == ["可接受的答案：48 或 四十八", "可接受的答案：概算"]
     assert "本空正确" in item and "本空错误" in item
     assert "|" not in item
 
@@ -238,7 +238,7 @@ def test_the_key_is_shown_after_close_only_once_the_exam_has_closed(
     db.session.get(Exam, exam.id).closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "可接受的答案： 48 或 四十八" in text_of(page)
+    assert "可接受的答案：48 或 四十八" in text_of(page)
     assert "填空解析" in page and "本空正确" in page
     db.session.expire_all()
     assert db.session.get(Attempt, attempt_id).review_shown_at is not None

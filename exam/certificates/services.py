@@ -460,9 +460,8 @@ def result_link(attempt: Attempt) -> ResultLink | None:
     return ResultLink(
         gettext("Your certificate"),
         url_for("certificates.mine", _anchor=f"certificate-{certificate.id}"),
-        gettext(
-            "No. %(number)s, valid until %(date)s",
-            number=certificate.number,
-            date=certificate.valid_until.isoformat(),
+        (
+            gettext("No. %(number)s", number=certificate.number),
+            gettext("valid until %(d)s", d=certificate.valid_until.isoformat()),
         ),
     )

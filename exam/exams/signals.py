@@ -13,8 +13,8 @@ class ResultLink:
 
     label: str
     url: str
-    #: A line under the link (a certificate's number and validity).
-    note: str = ""
+    #: Short facts under the link, each kept on one line (a certificate's number, its validity).
+    notes: tuple[str, ...] = ()
 
 
 #: Sent with an attempt's id once its passing submission has been committed (never inside
