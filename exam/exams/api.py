@@ -115,8 +115,10 @@ class ResultOut(Schema):
     review = fields.List(
         fields.Dict(),
         metadata={
-            "description": "per question: your answer, the right answer and the explanation, when "
-            "the exam's review policy allows"
+            "description": "per question, once the exam's review policy lets the key be seen: the "
+            "options in the order and with the letters shown (chosen, right), the blanks as typed "
+            "with their accepted answers, your answer and the right answer in those letters, the "
+            "score, the explanation and the legal source"
         },
     )
 
