@@ -57,6 +57,39 @@ class Choice:
     is_key: bool
 
 
+@dataclass(frozen=True)
+class ShownOption:
+    """An option of a submitted paper as the candidate saw it: the letter shown ("" for
+    对 / 错), its text, whether they chose it, and whether it is part of the key (None: the
+    key is withheld)."""
+
+    letter: str
+    text: str
+    value: object
+    chosen: bool
+    is_key: bool | None = None
+
+
+@dataclass(frozen=True)
+class ShownBlank:
+    """A blank of a submitted paper: what the candidate typed, the answers it accepts and
+    whether the typed one is among them (empty and None: the key is withheld)."""
+
+    typed: str
+    accepted: tuple[str, ...] = ()
+    right: bool | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A question of a submitted paper as its candidate saw and answered it. Built with
+    ``reveal=False`` it holds nothing of the key."""
+
+    options: tuple[ShownOption, ...] = ()
+    blanks: tuple[ShownBlank, ...] = ()
+    answered: bool = False
+
+
 class Kind(ABC):
     """The behaviour of one kind of question."""
 
@@ -132,6 +165,21 @@ class Kind(ABC):
     def example_response(self, q: QuestionData, right: bool) -> object:
         """A right (or a wrong) response as the question is written, for demo data."""
         return q.answer if right else None
+
+    def review(
+        self, q: QuestionData, response: object, order: Sequence[int], reveal: bool
+    ) -> Review:
+        """The question as the paper showed it (options in ``order``) with ``response`` as
+        stored (as shown); the key only when ``reveal``. By default the options as shown,
+        unmarked: the page says the answers in words (``describe``)."""
+        shown = [q.options[i] for i in order] if order else list(q.options)
+        return Review(
+            options=tuple(
+                ShownOption(letter, text, letter, False)
+                for letter, text in zip(LETTERS, shown, strict=False)
+            ),
+            answered=response not in (None, "", []),
+        )
 
     # --- item analysis -------------------------------------------------------------------
 
@@ -233,6 +281,18 @@ class _Choice(Kind):
         order = list(order)
         shown = [LETTERS[order.index(LETTERS.index(c))] for c in response.upper() if c in LETTERS]
         return "".join(sorted(shown))
+
+    def review(
+        self, q: QuestionData, response: object, order: Sequence[int], reveal: bool
+    ) -> Review:
+        shown = [q.options[i] for i in order] if order else list(q.options)
+        chosen = self._chosen(response) if response else set()
+        key = str(self.to_shown(q.answer, order)) if reveal else ""
+        options = []
+        for letter, text in zip(LETTERS, shown, strict=False):
+            is_key = (letter in key) if reveal else None
+            options.append(ShownOption(letter, text, letter, letter in chosen, is_key))
+        return Review(options=tuple(options), answered=bool(chosen))
 
     def example_response(self, q: QuestionData, right: bool) -> object:
         # Wrong: the option after the first right one.
@@ -338,6 +398,23 @@ class TrueFalse(Kind):
     def example_response(self, q: QuestionData, right: bool) -> bool:
         return bool(q.answer) if right else not q.answer
 
+    def review(
+        self, q: QuestionData, response: object, order: Sequence[int], reveal: bool
+    ) -> Review:
+        return Review(
+            options=tuple(
+                ShownOption(
+                    "",
+                    self.format_answer(value),
+                    value,
+                    response is value,
+                    (q.answer is value) if reveal else None,
+                )
+                for value in (True, False)
+            ),
+            answered=isinstance(response, bool),
+        )
+
     def tally(self, response: object) -> str:
         return ("true" if response else "false") if isinstance(response, bool) else ""
 
@@ -413,6 +490,20 @@ class FillBlank(Kind):
         if response in (None, "", []):
             return ""
         return "；".join(r or "—" for r in response)
+
+    def review(
+        self, q: QuestionData, response: object, order: Sequence[int], reveal: bool
+    ) -> Review:
+        typed = [response] if isinstance(response, str) else list(response or ())
+        blanks = []
+        for i, accepted in enumerate(q.answer or ()):
+            mine = typed[i] if i < len(typed) and isinstance(typed[i], str) else ""
+            if reveal:
+                right = normalise_answer(mine) in {normalise_answer(a) for a in accepted}
+                blanks.append(ShownBlank(mine, tuple(accepted), bool(mine.strip()) and right))
+            else:
+                blanks.append(ShownBlank(mine))
+        return Review(blanks=tuple(blanks), answered=any(b.typed.strip() for b in blanks))
 
     def example_response(self, q: QuestionData, right: bool) -> list[str]:
         return [blank[0] for blank in q.answer] if right else ["不知道"] * len(q.answer)

@@ -164,7 +164,7 @@ def test_a_kind_added_in_one_place_is_sat_graded_reviewed_and_analysed(
 
     # Sitting through the exam page's API: the kind checks the shape of what is sent.
     candidate = _client(app, right)
-    attempt_id, _shown = _sit(candidate, exam, ordering.id, RIGHT[0])
+    attempt_id, shown = _sit(candidate, exam, ordering.id, RIGHT[0])
     page = candidate.get(f"/attempts/{attempt_id}")  # submitted: on to the result
     assert page.status_code == 302
     attempt = db.session.get(Attempt, attempt_id)
@@ -175,9 +175,10 @@ def test_a_kind_added_in_one_place_is_sat_graded_reviewed_and_analysed(
     result = candidate.get(f"/api/v1/attempts/{attempt_id}/result").get_json()
     review = next(r for r in result["review"] if r["question_id"] == ordering.id)
     assert review["score"] == 10
-    assert review["your_answer"] == " → ".join(RIGHT) and review["right_answer"] == "、".join(RIGHT)
+    # The review speaks in the letters the candidate saw, as the kind writes an answer.
+    assert review["your_answer"] == " → ".join(shown) and review["right_answer"] == "、".join(shown)
     page = candidate.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert " → ".join(RIGHT) in page
+    assert " → ".join(shown) in page and "、".join(shown) in page
     kept = db.session.scalar(
         select(AttemptItem.answer).where(
             AttemptItem.attempt_id == attempt_id, AttemptItem.question_id == ordering.id

@@ -16,6 +16,7 @@ def _subscribe(state) -> None:
     """Certificates follow what happens to the attempts they are issued for."""
     exams_signals.attempt_passed.connect(services.issue_after_submit)
     exams_signals.attempt_withdrawn.connect(services.withdraw_for_attempt)
+    exams_signals.result_links.connect(services.result_link)
     person_file.connect(services.person_file_part)
 
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
@@ -26,6 +27,7 @@ from exam.core.extensions import db
 from exam.core.identifiers import mask_id_number
 from exam.core.timeutil import local_today, utcnow
 from exam.exams.models import Attempt
+from exam.exams.signals import ResultLink
 from exam.people.models import Person, PersonRole
 
 log = logging.getLogger(__name__)
@@ -441,3 +443,25 @@ def person_file_part(person: Person) -> dict:
         .order_by(Certificate.issued_at.desc())
     )
     return {"certificates": list(db.session.scalars(query))}
+
+
+def result_link(attempt: Attempt) -> ResultLink | None:
+    """The certificate issued for a passing attempt, for its result page
+    (``exams.signals.result_links``); None while there is none in force."""
+    certificate = db.session.scalar(
+        select(Certificate).where(
+            Certificate.attempt_id == attempt.id,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_at.is_(None),
+        )
+    )
+    if certificate is None:
+        return None
+    return ResultLink(
+        gettext("Your certificate"),
+        url_for("certificates.mine", _anchor=f"certificate-{certificate.id}"),
+        (
+            gettext("No. %(number)s", number=certificate.number),
+            gettext("valid until %(d)s", d=certificate.valid_until.isoformat()),
+        ),
+    )

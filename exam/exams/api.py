@@ -32,6 +32,7 @@ from exam.exams.examday import (
     terms_for,
 )
 from exam.exams.models import Attempt, Exam
+from exam.exams.review import review as paper_review
 from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
@@ -114,8 +115,10 @@ class ResultOut(Schema):
     review = fields.List(
         fields.Dict(),
         metadata={
-            "description": "per question: your answer, the right answer and the explanation, when "
-            "the exam's review policy allows"
+            "description": "per question, once the exam's review policy lets the key be seen: the "
+            "options in the order and with the letters shown (chosen, right), the blanks as typed "
+            "with their accepted answers, your answer and the right answer in those letters, the "
+            "score, the explanation and the legal source"
         },
     )
 
@@ -466,7 +469,9 @@ def result(attempt: Attempt):
 
 
 def _result(attempt: Attempt) -> dict:
-    review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
+    # Nothing of the paper until the review policy lets the key be seen.
+    reveal = review_allowed(attempt, utcnow())
+    review = [row.as_json() for row in paper_review(attempt, reveal)] if reveal else []
     if review and attempt.review_shown_at is None:
         attempt.review_shown_at = utcnow()  # committed by the view, with the rest
     return {

@@ -541,41 +541,6 @@ def close_overdue_attempts(now: datetime | None = None) -> int:
     return closed
 
 
-def review(attempt: Attempt) -> list[dict]:
-    """Each question as sat with the candidate's answer, the right answer and the explanation
-    (only for pages the review policy allows)."""
-    versions = {
-        v.id: v
-        for v in db.session.scalars(
-            select(QuestionVersion).where(
-                QuestionVersion.id.in_([i["version_id"] for i in attempt.paper])
-            )
-        )
-    }
-    answers = saved_answers(attempt)
-    scores = {i["question_id"]: i for i in (attempt.result or {}).get("items", [])}
-    rows = []
-    for number, item in enumerate(attempt.paper, start=1):
-        version = versions[item["version_id"]]
-        kind = kinds.get(version.kind)
-        mine = answers.get(item["question_id"], (None, 0))[0]
-        original = kind.to_original(mine, tuple(item["option_order"]))
-        rows.append(
-            {
-                "number": number,
-                "question_id": item["question_id"],
-                "stem": version.stem,
-                "your_answer": kind.describe(original),
-                "right_answer": kind.format_answer(version.answer),
-                "explanation": version.explanation,
-                "legal_source": version.legal_source,
-                "score": scores.get(item["question_id"], {}).get("score", 0),
-                "points": item["points"],
-            }
-        )
-    return rows
-
-
 def regrade_question(question: Question, actor: User) -> list[tuple[int, float, float]]:
     """Grade again, by the question's current (corrected) version, every submitted attempt
     whose paper has it; returns (attempt id, old score, new score). An explicit, logged step.

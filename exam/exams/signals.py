@@ -1,8 +1,21 @@
 """News the exams feature tells the features above it (blinker signals)."""
 
+from dataclasses import dataclass
+
 from blinker import Namespace
 
 _signals = Namespace()
+
+
+@dataclass(frozen=True)
+class ResultLink:
+    """Something a candidate can get for a passing attempt, offered on its result page."""
+
+    label: str
+    url: str
+    #: Short facts under the link, each kept on one line (a certificate's number, its validity).
+    notes: tuple[str, ...] = ()
+
 
 #: Sent with an attempt's id once its passing submission has been committed (never inside
 #: it): certificates issue in a unit of work of their own, and a failure there never fails
@@ -27,3 +40,8 @@ attempts_changed = _signals.signal("attempts-changed")
 #: (a makeup of theirs was linked to, or from, another: built again), ``deleted`` (exams
 #: deleted).
 exam_changed = _signals.signal("exam-changed")
+
+#: Sent with a submitted Attempt that counts as a pass when its result page is shown; a
+#: receiver returns a ``ResultLink`` (or None) for what its feature has for that attempt
+#: (certificates: the certificate issued for it).
+result_links = _signals.signal("result-links")

@@ -12,13 +12,15 @@ from exam.auth.access import roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
-from exam.exams import services
+from exam.exams import services, signals
 from exam.exams.access import get_attempt_or_404, review_allowed
 from exam.exams.eligibility import is_eligible
 from exam.exams.examday import terms_for
 from exam.exams.models import Attempt, Exam, ExamStatus
+from exam.exams.review import review as paper_review
 from exam.exams.sitting import current_device
 from exam.questions.access import get_question_or_404
+from question_bank import kinds
 
 
 @roles_required(UserRole.CANDIDATE)
@@ -116,16 +118,16 @@ def sit(attempt_id: int):
 
 @roles_required(UserRole.CANDIDATE)
 def result(attempt_id: int):
+    """The score and the paper as the candidate saw it; the key only as the policy allows."""
     attempt = get_attempt_or_404(attempt_id) or abort(404)
     changed = services.close_if_overdue(attempt, utcnow())
     if attempt.submitted_at is None:
         return redirect(url_for("exams.sit", attempt_id=attempt.id))
-    review = services.review(attempt) if review_allowed(attempt, utcnow()) else []
-    if review and attempt.review_shown_at is None:
-        attempt.review_shown_at, changed = utcnow(), True
+    reveal = review_allowed(attempt, utcnow())
+    if reveal and attempt.review_shown_at is None:
+        attempt.review_shown_at, changed = utcnow(), True  # it may no longer be reopened
     if changed:
         db.session.commit()
-    topics = _topic_names()
     from exam.learning.services import suggested_courses
 
     share = 100 * attempt.exam.pass_mark / attempt.total_points if attempt.total_points else 80.0
@@ -135,11 +137,20 @@ def result(attempt_id: int):
     return render_template(
         "exams/result.html",
         attempt=attempt,
-        review=review,
-        topics=topics,
+        review=paper_review(attempt, reveal),
+        revealed=reveal,
+        kinds=kinds.KINDS,
+        links=_result_links(attempt),
+        topics=_topic_names(),
         suggested=suggested,
-        note=None if review else _("The answers are shown as the exam's rules allow."),
     )
+
+
+def _result_links(attempt: Attempt) -> list[signals.ResultLink]:
+    """What the features above offer for a pass (a certificate), in the order they answer."""
+    if not attempt.counts_as_pass:
+        return []
+    return [link for _receiver, link in signals.result_links.send(attempt) if link is not None]
 
 
 def _topic_names() -> dict[str, str]:
