@@ -29,6 +29,7 @@ from exam.questions.models import (
     question_sector,
     question_topic,
 )
+from exam.questions.services import topic_tree
 from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
@@ -44,19 +45,6 @@ ACTION_LABELS = {
 def answer_key(question: QuestionData | QuestionVersion) -> str:
     """A question's answer as a clerk writes it ("ABD", "对", "安全第一|安全 第一")."""
     return kinds.get(question.kind).format_answer(question.answer)
-
-
-def topic_tree() -> list[tuple[Topic, int]]:
-    """Every topic with its depth, areas first, in order."""
-    areas = db.session.scalars(
-        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)
-    )
-    rows, stack = [], [(a, 0) for a in reversed(list(areas))]
-    while stack:
-        topic, depth = stack.pop()
-        rows.append((topic, depth))
-        stack.extend((c, depth + 1) for c in reversed(topic.children))
-    return rows
 
 
 @roles_required(*MANAGERS)

@@ -186,7 +186,7 @@ def _explanation(general: str, answers: list[_Answer], kept: list[_Answer], fmt:
     if explanation:
         used = []
     else:
-        used = [a for a in kept if a.feedback] or [a for a in answers if a.feedback][:1]
+        used = [a for a in kept if a.feedback]
         explanation = "<br>".join(dict.fromkeys(a.feedback for a in used))
     lost = [answer_feedback(_plain(a)) for a in answers if a.feedback and a not in used]
     return explanation, lost
