@@ -150,5 +150,10 @@ def test_only_questions_that_lose_something_have_warnings():
     warnings = [
         [w.render() for w in q.warnings] for q in read("bank.gift", GIFT.encode()).questions
     ]
-    # The general feedback is the explanation: the right answer's own feedback has no place.
-    assert warnings == [["the feedback on answer “电气” was not imported"], *[[]] * 6]
+    # The general feedback is the explanation: the right answer's own feedback has no place;
+    # of a true/false question's two feedbacks, the one shown after a right answer is lost.
+    assert warnings == [
+        ["the feedback on answer “电气” was not imported"],
+        *[[]] * 5,
+        ["the feedback on answer “FALSE” was not imported"],
+    ]

@@ -145,15 +145,23 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
         # {T#shown when wrong#shown when right}: the first feedback explains the mistake.
         feedbacks = [_text(f, fmt) for f in (true_false.group(2) or "").split("#")]
         explanation = _text(general, fmt) or next((f for f in feedbacks if f), "")
+        answer = true_false.group(1)[0].upper() == "T"
+        # Each feedback belongs to the answer a candidate gives: first the wrong one, then the right.
+        given = ["", "FALSE" if answer else "TRUE", "TRUE" if answer else "FALSE"]
+        lost = [
+            answer_feedback(given[i])
+            for i, f in enumerate(feedbacks[:3])
+            if f and f != explanation and given[i]
+        ]
         data = QuestionData(
             kind="truefalse",
             stem=stem,
-            answer=true_false.group(1)[0].upper() == "T",
+            answer=answer,
             explanation=explanation,
             topics=topics,
             external_key=key,
         )
-        return checked(position, data, [])
+        return checked(position, data, [], lost)
     first = min((i for i in (body.find("="), body.find("~")) if i >= 0), default=-1)
     if first != 0:
         return ParsedQuestion(
