@@ -24,7 +24,14 @@ from exam.people.models import Sector
 from exam.questions import services
 from exam.questions.forms import QuestionImportForm, import_choices_form
 from exam.questions.models import Question, QuestionStatus, Topic
-from exam.questions.services import ImportChoices, parse_upload, topic_tree, where
+from exam.questions.services import (
+    ImportChoices,
+    parse_upload,
+    plan_import,
+    read_upload,
+    topic_tree,
+    where,
+)
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
 
@@ -146,7 +153,8 @@ def import_confirm():
         not_pending_any_more()
         return redirect(url_for("questions.import_upload"))
     fmt, _sep, filename = pending.filename.partition(":")
-    plan = parse_upload(filename, pending.data, fmt, _choices(pending.choices))
+    result = read_upload(filename, pending.data, fmt)
+    plan = plan_import(result, _choices(pending.choices))
     form = _form(plan, pending.token, bound=True)
     if not plan.checked or not form.validate_on_submit():
         # The file no longer passes (a topic or sector was deleted meanwhile) or the form is void.
@@ -158,10 +166,11 @@ def import_confirm():
         ), 422
     categories = list(plan.categories)
     pending.choices = _stored(form, categories)
-    plan = parse_upload(filename, pending.data, fmt, _choices(pending.choices))
+    plan = plan_import(result, _choices(pending.choices))
     if form.apply.data or not plan.ok:
         db.session.commit()  # the choices wait with the upload
-        return _preview(plan, filename, form, 200 if plan.ok or form.apply.data else 422, True)
+        refused = not form.apply.data  # asked to import with a category still open
+        return _preview(plan, filename, form, 422 if refused else 200, refused)
     if claim_pending(token, current_user, PURPOSE) is None:
         return redirect(url_for("questions.import_upload"))
     report = services.apply_import(plan, current_user)

@@ -600,11 +600,15 @@ def parse_upload(
     filename: str, data: bytes, fmt: str | None, choices: ImportChoices | None = None
 ) -> QuestionImportPlan:
     """Read an uploaded file and check it against the bank, with the importer's choices."""
+    return plan_import(read_upload(filename, data, fmt), choices)
+
+
+def read_upload(filename: str, data: bytes, fmt: str | None) -> ParseResult:
+    """Read an uploaded file (a spreadsheet refused as a whole becomes a file problem)."""
     try:
-        result = formats.read(filename, data, fmt or None)
+        return formats.read(filename, data, fmt or None)
     except SpreadsheetError as exc:
-        result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
-    return plan_import(result, choices)
+        return ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
 
 
 def unmapped_problem(plan: QuestionImportPlan) -> Problem:
