@@ -132,8 +132,31 @@ def questions_group():
     help="Login of the editor the new questions are credited to (who may not approve them).",
 )
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@click.option(
+    "--topic",
+    "topic_code",
+    metavar="CODE",
+    help="Topic (code or name) for every question without one and every unmapped category.",
+)
+@click.option("--sector", "sector_code", metavar="CODE", help="Sector for questions naming none.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar='"CATEGORY=CODE"',
+    help="Import a category of the file under a topic (code or name); may be repeated.",
+)
 @with_appcontext
-def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, progress: bool):
+def import_questions(
+    path: Path,
+    fmt: str | None,
+    dry_run: bool,
+    author: str,
+    progress: bool,
+    topic_code: str | None,
+    sector_code: str | None,
+    mappings: tuple[str, ...],
+):
     """Import questions from the template (.xlsx/.csv), Word/text, Moodle XML or GIFT."""
     from tqdm import tqdm
 
@@ -143,14 +166,19 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
     if editor is None or editor.role not in (UserRole.ADMIN, UserRole.ORGANISER):
         raise click.ClickException(f"no administrator or organiser is called {author!r}")
 
-    from exam.questions.services import parse_upload, where
+    from exam.questions.services import parse_upload, unmapped_problem, where
 
+    choices = _import_choices(topic_code, sector_code, mappings)
     click.echo(f"Reading {path.name} …", err=True)
-    plan = parse_upload(path.name, _read_upload(path), "xlsx" if fmt == "csv" else fmt)
+    plan = parse_upload(path.name, _read_upload(path), "xlsx" if fmt == "csv" else fmt, choices)
+    for position, warnings in plan.warnings.items():
+        for warning in warnings:
+            click.echo(f"{where(position)}: warning: {warning.render()}", err=True)
+    problems = plan.problems if not plan.checked else [("", unmapped_problem(plan))]
     if not plan.ok:
-        for position, problem in plan.problems:
+        for position, problem in problems:
             click.echo(f"{where(position) + ': ' if position else ''}{problem.render()}", err=True)
-        click.echo(f"{len(plan.problems)} problem(s); nothing imported.", err=True)
+        click.echo(f"{len(problems)} problem(s); nothing imported.", err=True)
         sys.exit(1)
     from exam.questions.services import apply_import
 
@@ -160,6 +188,31 @@ def import_questions(path: Path, fmt: str | None, dry_run: bool, author: str, pr
     click.echo(
         f"Questions {verb}: {report.created} added, {report.updated} updated, "
         f"{report.unchanged} unchanged."
+    )
+
+
+def _import_choices(topic_code: str | None, sector_code: str | None, mappings: tuple[str, ...]):
+    """The --topic, --sector and --map options as import choices; an unknown code stops here."""
+    from exam.questions.services import ImportChoices, sector_lookup, topic_lookup
+
+    topics, sectors = topic_lookup(), sector_lookup()
+
+    def topic(code: str):
+        if (found := topics.get(code.strip().lower())) is None:
+            raise click.ClickException(f"no topic has the code or name {code.strip()!r}")
+        return found
+
+    mapping = {}
+    for entry in mappings:
+        category, equals, code = entry.rpartition("=")
+        if not equals or not category.strip():
+            raise click.ClickException(f"--map wants CATEGORY=CODE, not {entry!r}")
+        mapping[category.strip().lower()] = topic(code)
+    sector = None
+    if sector_code and (sector := sectors.get(sector_code.strip().lower())) is None:
+        raise click.ClickException(f"no sector has the code or name {sector_code.strip()!r}")
+    return ImportChoices(
+        topic=topic(topic_code) if topic_code else None, sector=sector, mapping=mapping
     )
 
 

@@ -99,6 +99,9 @@ class ParsedQuestion:
     position: str
     data: QuestionData | None = None
     problems: list = field(default_factory=list)
+    #: What the file says that Anpei cannot keep (partial credit, feedback per answer…): the
+    #: question is imported without it, and the person importing is told so.
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

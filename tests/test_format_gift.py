@@ -103,3 +103,57 @@ def test_questions_run_together_without_a_blank_line_are_reported():
     result = parse_gift("::一:: 第一题 {T}\n::二:: 第二题 {F}\n")
     assert len(result.questions) == 1 and result.questions[0].data is None
     assert "blank line" in result.questions[0].problems[0].message
+
+
+PARTIAL = """$CATEGORY: $course$/top/外部题库/法规
+
+::方针:: 安全生产工作应当坚持什么方针？{
+=安全第一、预防为主、综合治理
+=安全第一，预防为主，综合治理
+=%50%安全第一#只答对了一半
+}
+
+::三违:: 下列属于“三违”的有（　）。{
+~%70%违章指挥
+~%30%违章作业
+~%-100%加班加点
+}
+
+::灭火:: 电气火灾首选（　）。{=干粉灭火器 ~%25%泡沫灭火器 ~水#水导电，危险}
+"""
+
+
+def test_partial_credit_and_answer_feedback_are_warnings_on_their_question():
+    fill, multiple, single = parse_gift(PARTIAL).questions
+    # Full-credit alternatives of a short answer are all accepted answers.
+    assert fill.ok and fill.data.answer == [
+        ["安全第一、预防为主、综合治理", "安全第一，预防为主，综合治理"]
+    ]
+    assert [w.render() for w in fill.warnings] == [
+        "partial-credit answer “安全第一” (50%) was not imported",
+        "the feedback on answer “安全第一” was not imported",
+    ]
+    assert fill.data.explanation == ""  # a half-right answer's feedback explains nothing
+    assert multiple.data.answer == "AB"
+    assert [w.render() for w in multiple.warnings] == [
+        "the answer weights (70% / 30%) were not imported: Anpei scores the question by its own rule"
+    ]
+    # A partial-credit distractor no longer turns a single choice into a multiple choice.
+    assert (single.data.kind, single.data.answer) == ("single", "A")
+    assert [w.render() for w in single.warnings] == [
+        "partial-credit answer “泡沫灭火器” (25%) was not imported",
+        "the feedback on answer “水” was not imported",
+    ]
+
+
+def test_only_questions_that_lose_something_have_warnings():
+    warnings = [
+        [w.render() for w in q.warnings] for q in read("bank.gift", GIFT.encode()).questions
+    ]
+    # The general feedback is the explanation: the right answer's own feedback has no place;
+    # of a true/false question's two feedbacks, the one shown after a right answer is lost.
+    assert warnings == [
+        ["the feedback on answer “电气” was not imported"],
+        *[[]] * 5,
+        ["the feedback on answer “FALSE” was not imported"],
+    ]

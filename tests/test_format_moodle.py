@@ -176,3 +176,58 @@ def test_broken_and_foreign_xml_are_problems_of_the_file():
     assert (
         read_moodle(b"<html/>").problems[0].message == "the file is not a Moodle XML question file"
     )
+
+
+PARTIAL = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="shortanswer">
+    <name><text>方针</text></name>
+    <questiontext format="html"><text>安全生产工作应当坚持什么方针？</text></questiontext>
+    <penalty>0.1</penalty>
+    <defaultgrade>2.0000000</defaultgrade>
+    <answer fraction="100"><text>安全第一、预防为主、综合治理</text><feedback><text></text></feedback></answer>
+    <answer fraction="50"><text>安全第一</text><feedback format="html"><text>只答对了一半</text></feedback></answer>
+  </question>
+  <question type="multichoice">
+    <name><text>灭火</text></name>
+    <questiontext format="html"><text>电气火灾首选（　）。</text></questiontext>
+    <single>true</single>
+    <answer fraction="100"><text>干粉灭火器</text></answer>
+    <answer fraction="25"><text>泡沫灭火器</text></answer>
+    <answer fraction="0"><text>水</text></answer>
+  </question>
+  <question type="multianswer">
+    <name><text>填空</text></name>
+    <questiontext format="html"><text>坚持{1:SHORTANSWER:=安全第一~%50%安全}的方针</text></questiontext>
+  </question>
+</quiz>
+"""
+
+
+def test_partial_credit_penalty_mark_and_feedback_are_warnings_on_their_question():
+    short, single, cloze = read_moodle(PARTIAL.encode()).questions
+    assert short.ok and short.data.answer == [["安全第一、预防为主、综合治理"]]
+    assert [w.render() for w in short.warnings] == [
+        "the feedback on answer “安全第一” was not imported",
+        "the penalty for another try (0.1) was not imported",
+        "the question's own mark (2.0000000) was not imported: the exam sets the marks",
+        "partial-credit answer “安全第一” (50%) was not imported",
+    ]
+    # A partial-credit distractor no longer turns a single choice into a multiple choice.
+    assert (single.data.kind, single.data.answer) == ("single", "A")
+    assert [w.render() for w in single.warnings] == [
+        "partial-credit answer “泡沫灭火器” (25%) was not imported"
+    ]
+    assert cloze.data.answer == [["安全第一"]]
+    assert [w.render() for w in cloze.warnings] == [
+        "partial-credit answer “安全” (50%) was not imported"
+    ]
+
+
+def test_a_file_written_by_anpei_reads_back_without_warnings():
+    questions = [
+        QuestionData(kind="multiple", stem="多选", options=("甲", "乙", "丙"), answer="AB"),
+        QuestionData(kind="truefalse", stem="判断", answer=True),
+        QuestionData(kind="fill", stem="填空____", answer=[["甲", "乙"]]),
+    ]
+    assert not any(q.warnings for q in read_moodle(write_moodle(questions)).questions)

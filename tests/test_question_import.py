@@ -272,3 +272,162 @@ def test_cli_import_names_the_bad_question(runner, tmp_path, make_user):
     )
     assert result.exit_code == 1
     assert "第 2 题（第 7 行）" in result.output and _count() == 0
+
+
+FOREIGN_MOODLE = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/top/外部题库/化学品</text></category></question>
+  <question type="truefalse">
+    <name><text>储存</text></name>
+    <questiontext format="html"><text>危险化学品应当储存在专用仓库内。</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+  <question type="category"><category><text>$course$/top/外部题库/应急</text></category></question>
+  <question type="truefalse">
+    <name><text>预案</text></name>
+    <questiontext format="html"><text>生产经营单位应当制定应急预案。</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+  <question type="truefalse">
+    <name><text>演练</text></name>
+    <questiontext format="html"><text>应急预案无需演练。</text></questiontext>
+    <answer fraction="0"><text>true</text></answer>
+    <answer fraction="100"><text>false</text></answer>
+  </question>
+</quiz>
+""".encode()
+
+
+def _topic(code):
+    from exam.questions.models import Topic
+
+    return db.session.scalar(db.select(Topic).where(Topic.code == code))
+
+
+def _token(response):
+    return re.search(
+        r'name="token" type="hidden" value="([0-9a-f]+)"', response.get_data(as_text=True)
+    ).group(1)
+
+
+def _topics_of(stem):
+    version = db.session.scalar(db.select(QuestionVersion).where(QuestionVersion.stem == stem))
+    return sorted(t.code for t in version.question.topics)
+
+
+def test_moodle_categories_unknown_to_anpei_are_mapped_to_topics_in_the_preview(client, login_as):
+    from exam.core.uploads import PendingImport
+
+    login_as(UserRole.ORGANISER)
+    preview = _upload(client, FOREIGN_MOODLE, "external.xml")
+    page = preview.get_data(as_text=True)
+    # Not refused: the preview lists each category with a select of topics to map it to.
+    assert preview.status_code == 200
+    assert 'id="import-unmapped"' in page and "化学品、应急" in page
+    assert re.search(r'<label for="category_0">化学品</label>.*?<td>1</td>', page, re.S)
+    assert re.search(r'<label for="category_1">应急</label>.*?<td>2</td>', page, re.S)
+    assert "化学品（未对应）" in page  # the 专题 column says what is still open
+    token = _token(preview)
+    g1, g3 = _topic("G1"), _topic("G3")
+
+    # Importing with a category left open is refused, and nothing is written.
+    refused = client.post(
+        "/questions/import/confirm",
+        data={"token": token, "category_0": g1.id, "category_1": 0, "submit": "导入"},
+    )
+    assert refused.status_code == 422 and _count() == 0
+    assert "应急" in refused.get_data(as_text=True)
+
+    # Mapping both updates the preview (the 专题 column) and is kept with the pending upload.
+    mapped = client.post(
+        "/questions/import/confirm",
+        data={"token": token, "category_0": g1.id, "category_1": g3.id, "apply": "1"},
+    )
+    page = mapped.get_data(as_text=True)
+    assert mapped.status_code == 200 and 'id="import-ok"' in page
+    assert re.findall(r'<td class="import-topics">([^<]*)</td>', page) == [
+        g1.name,
+        g3.name,
+        g3.name,
+    ]
+    kept = db.session.scalar(db.select(PendingImport).where(PendingImport.token == token))
+    assert kept.choices["map"] == {"化学品": g1.id, "应急": g3.id}
+    assert _count() == 0
+
+    done = client.post(
+        "/questions/import/confirm",
+        data={"token": token, "category_0": g1.id, "category_1": g3.id, "submit": "导入"},
+    )
+    assert done.status_code == 200 and _count() == 3
+    assert _topics_of("危险化学品应当储存在专用仓库内。") == ["G1"]
+    assert _topics_of("生产经营单位应当制定应急预案。") == ["G3"]
+    assert _topics_of("应急预案无需演练。") == ["G3"]
+
+
+def test_a_whole_file_topic_and_sector_stand_in_for_unmapped_categories(client, login_as):
+    from exam.people.models import Sector
+
+    login_as(UserRole.ORGANISER)
+    token = _token(_upload(client, FOREIGN_MOODLE, "external.xml"))
+    g2 = _topic("G2")
+    sector = db.session.scalar(db.select(Sector).where(Sector.code == "hazardous_chemicals"))
+    done = client.post(
+        "/questions/import/confirm",
+        data={"token": token, "topic": g2.id, "sector": sector.id, "category_0": _topic("G1").id},
+    )
+    assert done.status_code == 200 and _count() == 3
+    assert _topics_of("危险化学品应当储存在专用仓库内。") == ["G1"]
+    assert _topics_of("应急预案无需演练。") == ["G2"]
+    question = db.session.scalar(db.select(Question))
+    assert [s.code for s in question.sectors] == ["hazardous_chemicals"]
+
+
+def test_the_cli_maps_categories_with_map_and_topic(runner, tmp_path, make_user):
+    path = tmp_path / "external.xml"
+    path.write_bytes(FOREIGN_MOODLE)
+    args = ["questions", "import", str(path), "--author", make_user(UserRole.ORGANISER).username]
+    refused = runner.invoke(args=args)
+    assert refused.exit_code == 1 and "化学品、应急" in refused.output and _count() == 0
+    result = runner.invoke(args=[*args, "--map", "化学品=G1", "--map", "应急=G3"])
+    assert result.exit_code == 0, result.output
+    assert _topics_of("危险化学品应当储存在专用仓库内。") == ["G1"]
+    assert _topics_of("应急预案无需演练。") == ["G3"]
+    path.write_bytes(FOREIGN_MOODLE.replace("应急预案无需演练".encode(), "预案应当演练".encode()))
+    result = runner.invoke(args=[*args, "--topic", "G2", "--map", "化学品=G1"])
+    assert result.exit_code == 0, result.output
+    assert _topics_of("预案应当演练。") == ["G2"]
+    assert runner.invoke(args=[*args, "--map", "化学品=G404"]).exit_code != 0
+
+
+PARTIAL_GIFT = """::方针:: 安全生产工作应当坚持什么方针？{
+=安全第一、预防为主、综合治理
+=安全第一，预防为主，综合治理
+=%50%安全第一
+}
+
+::判断:: 安全生产人人有责。{T}
+""".encode()
+
+
+def test_gift_partial_credit_is_reported_on_its_question(
+    client, login_as, runner, make_user, tmp_path
+):
+    login_as(UserRole.ORGANISER)
+    preview = _upload(client, PARTIAL_GIFT, "外部.gift")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "第 1 题（第 1 行）：部分得分答案“安全第一”（50%）未导入" in page
+    assert page.count('class="import-question-warning"') == 1
+    done = _confirm(client, preview)
+    assert "部分得分答案“安全第一”（50%）未导入" in done.get_data(as_text=True)
+    version = db.session.scalar(db.select(QuestionVersion).where(QuestionVersion.kind == "fill"))
+    assert version.answer == [["安全第一、预防为主、综合治理", "安全第一，预防为主，综合治理"]]
+    path = tmp_path / "partial.gift"
+    path.write_bytes(PARTIAL_GIFT)
+    result = runner.invoke(
+        args=["questions", "import", str(path), "--author", make_user(UserRole.ORGANISER).username]
+    )
+    assert result.exit_code == 0
+    assert "partial-credit answer “安全第一” (50%) was not imported" in result.output

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from flask import Response, flash
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, LargeBinary, String, delete, select
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam.core.errors import catalogue, message
@@ -34,6 +34,9 @@ class PendingImport(db.Model):
     purpose: Mapped[str] = mapped_column(String(20), default="people")
     filename: Mapped[str] = mapped_column(String(200), default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: What the uploader chose while checking it (for questions: topics for its categories),
+    #: kept so that nothing is lost between the check and the confirmation.
+    choices: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -102,26 +105,24 @@ def keep_pending(user, purpose: str, filename: str, data: bytes):
     return pending
 
 
-def claim_pending(token: str | None, user, purpose: str):
-    """Take the upload waiting under ``token`` for ``user``, or None (and tell them why).
-
-    Of two confirmations racing, only the one whose DELETE removes the row gets the upload.
-    """
-    pending = token and db.session.scalar(
-        select(PendingImport).where(
-            PendingImport.token == token,
-            PendingImport.user_id == user.id,
-            PendingImport.purpose == purpose,
-            PendingImport.created_at >= utcnow() - PENDING_FOR,
+def find_pending(token: str | None, user, purpose: str):
+    """The upload waiting under ``token`` for ``user``, left waiting; or None."""
+    return (
+        db.session.scalar(
+            select(PendingImport).where(
+                PendingImport.token == token,
+                PendingImport.user_id == user.id,
+                PendingImport.purpose == purpose,
+                PendingImport.created_at >= utcnow() - PENDING_FOR,
+            )
         )
+        if token
+        else None
     )
-    if (
-        pending
-        and db.session.execute(delete(PendingImport).where(PendingImport.id == pending.id)).rowcount
-        == 1
-    ):
-        return pending
-    db.session.rollback()
+
+
+def not_pending_any_more() -> None:
+    """Tell the user the upload they confirm is gone."""
     flash(
         _(
             "That import is no longer waiting for confirmation (it may have been imported "
@@ -129,4 +130,20 @@ def claim_pending(token: str | None, user, purpose: str):
         ),
         "warning",
     )
+
+
+def claim_pending(token: str | None, user, purpose: str):
+    """Take the upload waiting under ``token`` for ``user``, or None (and tell them why).
+
+    Of two confirmations racing, only the one whose DELETE removes the row gets the upload.
+    """
+    pending = find_pending(token, user, purpose)
+    if (
+        pending
+        and db.session.execute(delete(PendingImport).where(PendingImport.id == pending.id)).rowcount
+        == 1
+    ):
+        return pending
+    db.session.rollback()
+    not_pending_any_more()
     return None

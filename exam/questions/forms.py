@@ -112,9 +112,44 @@ class QuestionImportForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class ConfirmForm(FlaskForm):
+class ImportChoicesForm(FlaskForm):
+    """The preview's form: a topic and sector for the whole file, a topic per category, and
+    the buttons to update the preview or to import. ``import_choices_form`` adds one select per
+    category of the file (``category_0``, ``category_1``… in the order the file names them)."""
+
     token = HiddenField(validators=[DataRequired(), Length(max=64)])
+    topic = SelectField(_l("Topic for the whole file"), coerce=int, default=0)
+    sector = SelectField(_l("Sector for the whole file"), coerce=int, default=0)
+    apply = SubmitField(_l("Update the preview"))
     submit = SubmitField(_l("Import"))
+
+
+def import_choices_form(
+    categories: list[str], topics: list, sectors: list, **data
+) -> ImportChoicesForm:
+    """The preview's form for a file with these categories; ``data`` prefills it (unbound)."""
+
+    class Form(ImportChoicesForm):
+        pass
+
+    for number, category in enumerate(categories):
+        setattr(
+            Form,
+            f"category_{number}",
+            SelectField(
+                category,
+                coerce=int,
+                default=0,
+                choices=choices_of([(0, _l("— choose a topic —")), *topics]),
+            ),
+        )
+    form = Form(formdata=None, **data) if data else Form()
+    form.topic.choices = choices_of([(0, _l("— none: each category’s own —")), *topics])
+    form.sector.choices = choices_of(
+        [(0, _l("— as the file says (none: all sectors) —")), *sectors]
+    )
+    form.category_fields = [form[f"category_{n}"] for n in range(len(categories))]
+    return form
 
 
 class PracticeAnswerForm(FlaskForm):

@@ -11,12 +11,27 @@ from sqlalchemy.orm import selectinload
 from exam.auth.access import MANAGERS, roles_required
 from exam.core.errors import problem_message
 from exam.core.extensions import db
+from exam.core.i18n import select_locale
 from exam.core.timeutil import local_today
-from exam.core.uploads import claim_pending, download, keep_pending
+from exam.core.uploads import (
+    claim_pending,
+    download,
+    find_pending,
+    keep_pending,
+    not_pending_any_more,
+)
+from exam.people.models import Sector
 from exam.questions import services
-from exam.questions.forms import ConfirmForm, QuestionImportForm
-from exam.questions.models import Question, QuestionStatus
-from exam.questions.services import parse_upload, where
+from exam.questions.forms import QuestionImportForm, import_choices_form
+from exam.questions.models import Question, QuestionStatus, Topic
+from exam.questions.services import (
+    ImportChoices,
+    parse_upload,
+    plan_import,
+    read_upload,
+    topic_tree,
+    where,
+)
 from question_bank.formats.moodle import write_moodle
 from question_bank.formats.template import write_template, write_template_csv
 
@@ -26,6 +41,80 @@ PURPOSE = "questions"
 
 def _problems(plan) -> list[tuple[str, str]]:
     return [(where(position), problem_message(problem)) for position, problem in plan.problems]
+
+
+def _warnings(plan) -> list[tuple[str, str]]:
+    """What will not be imported, question by question, in the user's language."""
+    return [
+        (where(position), problem_message(warning))
+        for position, warnings in plan.warnings.items()
+        for warning in warnings
+    ]
+
+
+def _choices(stored: dict | None) -> ImportChoices:
+    """The choices kept with a pending import, as rows (a topic deleted since is forgotten)."""
+    stored = stored or {}
+    topic = stored.get("topic") and db.session.get(Topic, stored["topic"])
+    sector = stored.get("sector") and db.session.get(Sector, stored["sector"])
+    mapping = {
+        category.lower(): mapped
+        for category, topic_id in (stored.get("map") or {}).items()
+        if (mapped := db.session.get(Topic, topic_id)) is not None
+    }
+    return ImportChoices(topic=topic or None, sector=sector or None, mapping=mapping)
+
+
+def _form(plan, token: str, bound: bool = False):
+    """The preview's form for the plan's categories: bound to the request, or prefilled."""
+    topics = [(t.id, "　" * depth + f"{t.name}（{t.code}）") for t, depth in topic_tree()]
+    sectors = [
+        (s.id, s.display_name(select_locale()))
+        for s in db.session.scalars(select(Sector).order_by(Sector.sort_order))
+    ]
+    categories = list(plan.categories)
+    if bound:
+        return import_choices_form(categories, topics, sectors)
+    choices = plan.choices
+    prefill = {
+        f"category_{n}": topic.id
+        for n, topic in enumerate(plan.categories.values())
+        if topic is not None
+    }
+    return import_choices_form(
+        categories,
+        topics,
+        sectors,
+        token=token,
+        topic=choices.topic.id if choices.topic else 0,
+        sector=choices.sector.id if choices.sector else 0,
+        **prefill,
+    )
+
+
+def _stored(form, categories: list[str]) -> dict:
+    """The choices of a submitted preview form, as kept with the pending import."""
+    return {
+        "topic": form.topic.data or None,
+        "sector": form.sector.data or None,
+        "map": {c: f.data for c, f in zip(categories, form.category_fields, strict=True) if f.data},
+    }
+
+
+def _preview(plan, filename: str, form, status: int = 200, refused: bool = False):
+    return render_template(
+        "questions/import_preview.html",
+        plan=plan,
+        filename=filename,
+        form=form,
+        warnings=_warnings(plan),
+        question_warnings={
+            position: [problem_message(w) for w in warnings]
+            for position, warnings in plan.warnings.items()
+        },
+        refused=refused and plan.unmapped,
+        where=where,
+    ), status
 
 
 @roles_required(*MANAGERS)
@@ -44,42 +133,51 @@ def import_upload():
             )
             return render_template("questions/import.html", form=form), 413
         plan = parse_upload(filename, data, form.format.data)
-        if not plan.ok:
+        if not plan.checked:
             return render_template(
                 "questions/import.html", form=form, problems=_problems(plan), filename=filename
             ), 422
         # The format travels with the name; a long name keeps its end (the extension matters).
         pending = keep_pending(current_user, PURPOSE, f"{form.format.data}:{filename[-150:]}", data)
         db.session.commit()
-        return render_template(
-            "questions/import_preview.html",
-            plan=plan,
-            filename=filename,
-            confirm=ConfirmForm(token=pending.token),
-            where=where,
-        )
+        return _preview(plan, filename, _form(plan, pending.token))
     return render_template("questions/import.html", form=form)
 
 
 @roles_required(*MANAGERS)
 def import_confirm():
-    form = ConfirmForm()
-    pending = claim_pending(form.validate_on_submit() and form.token.data, current_user, PURPOSE)
+    """Keep the choices made in the preview; import when asked to and nothing is left open."""
+    token = request.form.get("token")
+    pending = find_pending(token, current_user, PURPOSE)
     if pending is None:
+        not_pending_any_more()
         return redirect(url_for("questions.import_upload"))
     fmt, _sep, filename = pending.filename.partition(":")
-    plan = parse_upload(filename, pending.data, fmt)
-    if not plan.ok:
-        db.session.commit()
+    result = read_upload(filename, pending.data, fmt)
+    plan = plan_import(result, _choices(pending.choices))
+    form = _form(plan, pending.token, bound=True)
+    if not plan.checked or not form.validate_on_submit():
+        # The file no longer passes (a topic or sector was deleted meanwhile) or the form is void.
         return render_template(
             "questions/import.html",
-            form=QuestionImportForm(),
-            problems=_problems(plan),
+            form=QuestionImportForm(formdata=None),
+            problems=_problems(plan) or [("", _("The form has expired; check it again."))],
             filename=filename,
         ), 422
+    categories = list(plan.categories)
+    pending.choices = _stored(form, categories)
+    plan = plan_import(result, _choices(pending.choices))
+    if form.apply.data or not plan.ok:
+        db.session.commit()  # the choices wait with the upload
+        refused = not form.apply.data  # asked to import with a category still open
+        return _preview(plan, filename, form, 422 if refused else 200, refused)
+    if claim_pending(token, current_user, PURPOSE) is None:
+        return redirect(url_for("questions.import_upload"))
     report = services.apply_import(plan, current_user)
     db.session.commit()
-    return render_template("questions/import_done.html", report=report, filename=filename)
+    return render_template(
+        "questions/import_done.html", report=report, filename=filename, warnings=_warnings(plan)
+    )
 
 
 TEMPLATE_NOTES = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import current_app, request
@@ -228,7 +229,34 @@ def transition(
     record(f"question.{action}", question, _summary(question), {"status": [old, question.status]})
 
 
+# --- topics ---
+
+
+def topic_tree() -> list[tuple[Topic, int]]:
+    """Every topic with its depth, areas first, in order."""
+    areas = db.session.scalars(
+        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)
+    )
+    rows, stack = [], [(a, 0) for a in reversed(list(areas))]
+    while stack:
+        topic, depth = stack.pop()
+        rows.append((topic, depth))
+        stack.extend((c, depth + 1) for c in reversed(topic.children))
+    return rows
+
+
 # --- import --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportChoices:
+    """What the person importing decided: a topic and a sector for the whole file, and the
+    topic each of its categories (topic references) stands for."""
+
+    topic: Topic | None = None
+    sector: Sector | None = None
+    #: A category as the file writes it, lower-case → the topic it is imported under.
+    mapping: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -237,10 +265,31 @@ class QuestionImportPlan:
 
     items: list = field(default_factory=list)  # (position, QuestionData, [Topic], [Sector])
     problems: list = field(default_factory=list)  # (position, Problem)
+    #: What will not be imported of a question: position → [Problem].
+    warnings: dict = field(default_factory=dict)
+    #: Each category (topic reference) of the file, in order → the topic it gets, or None.
+    categories: dict = field(default_factory=dict)
+    #: How many questions name each category.
+    category_counts: Counter = field(default_factory=Counter)
+    #: (position, category) of each question naming a category that is no topic.
+    unknown: list = field(default_factory=list)
+    choices: ImportChoices = field(default_factory=ImportChoices)
+
+    @property
+    def unmapped(self) -> list[str]:
+        """Categories with no topic yet (none when a topic is chosen for the whole file)."""
+        if self.choices.topic is not None:
+            return []
+        return [ref for ref, topic in self.categories.items() if topic is None]
+
+    @property
+    def checked(self) -> bool:
+        """The file can be shown for confirmation: every question is readable and sound."""
+        return not self.problems and bool(self.items)
 
     @property
     def ok(self) -> bool:
-        return not self.problems and bool(self.items)
+        return self.checked and not self.unmapped
 
 
 def topic_lookup() -> dict[str, Topic]:
@@ -261,21 +310,32 @@ def sector_lookup() -> dict[str, Sector]:
     return lookup
 
 
-def _resolve_tags(data, topics: dict, sectors: dict, problems: list) -> tuple[list, list]:
-    """The file's topic and sector names as Topic and Sector rows; unknown names are problems."""
+def _resolve_tags(
+    data, position: str, plan, topics: dict, sectors: dict, problems: list
+) -> tuple[list, list]:
+    """The file's topics and sectors as rows: a category takes the topic it is mapped to, else
+    the one its name or code matches, else the file's topic; an unknown sector is a problem."""
+    choices = plan.choices
     chosen_topics, chosen_sectors = [], []
-    for ref in data.topics:
-        topic = topics.get(ref.strip().lower())
+    for ref in dict.fromkeys(r.strip() for r in data.topics if r.strip()):
+        topic = choices.mapping.get(ref.lower()) or topics.get(ref.lower())
+        plan.categories.setdefault(ref, topic)
+        plan.category_counts[ref] += 1
         if topic is None:
-            problems.append(Problem(N_("unknown topic “%(topic)s”"), {"topic": ref}))
-        elif topic not in chosen_topics:
+            plan.unknown.append((position, ref))
+        topic = topic or choices.topic
+        if topic is not None and topic not in chosen_topics:
             chosen_topics.append(topic)
+    if not chosen_topics and choices.topic is not None:
+        chosen_topics.append(choices.topic)
     for ref in data.sectors:
         sector = sectors.get(ref.strip().lower())
         if sector is None:
             problems.append(Problem(N_("unknown sector “%(sector)s”"), {"sector": ref}))
         elif sector not in chosen_sectors:
             chosen_sectors.append(sector)
+    if not chosen_sectors and choices.sector is not None:
+        chosen_sectors.append(choices.sector)
     return chosen_topics, chosen_sectors
 
 
@@ -311,9 +371,9 @@ def _check_repeats(data, position: str, seen_keys: dict, seen_hashes: dict, prob
         seen_hashes.setdefault(digest, position)
 
 
-def plan_import(result: ParseResult) -> QuestionImportPlan:
+def plan_import(result: ParseResult, choices: ImportChoices | None = None) -> QuestionImportPlan:
     """Check parsed questions against the topic tree and sectors, and against each other."""
-    plan = QuestionImportPlan()
+    plan = QuestionImportPlan(choices=choices or ImportChoices())
     plan.problems.extend(("", p) for p in result.problems)
     topics, sectors = topic_lookup(), sector_lookup()
     seen_keys: dict[str, str] = {}
@@ -323,7 +383,9 @@ def plan_import(result: ParseResult) -> QuestionImportPlan:
         data = parsed.data
         chosen_topics, chosen_sectors = [], []
         if data is not None:
-            chosen_topics, chosen_sectors = _resolve_tags(data, topics, sectors, problems)
+            chosen_topics, chosen_sectors = _resolve_tags(
+                data, parsed.position, plan, topics, sectors, problems
+            )
             data = clean(data)
             _check_lengths(data, problems)
             _check_repeats(data, parsed.position, seen_keys, seen_hashes, problems)
@@ -331,6 +393,14 @@ def plan_import(result: ParseResult) -> QuestionImportPlan:
             plan.problems.extend((parsed.position, p) for p in problems)
         elif data is not None:
             plan.items.append((parsed.position, data, chosen_topics, chosen_sectors))
+            if parsed.warnings:
+                plan.warnings[parsed.position] = list(parsed.warnings)
+    if plan.problems and plan.unmapped:
+        # A file refused anyway names every question to correct, unknown topics included.
+        plan.problems.extend(
+            (position, Problem(N_("unknown topic “%(topic)s”"), {"topic": ref}))
+            for position, ref in plan.unknown
+        )
     if not plan.problems and not plan.items:
         plan.problems.append(("", Problem(N_("the file holds no questions"))))
     return plan
@@ -537,9 +607,27 @@ def where(position: str) -> str:
     return position
 
 
-def parse_upload(filename: str, data: bytes, fmt: str | None) -> QuestionImportPlan:
+def parse_upload(
+    filename: str, data: bytes, fmt: str | None, choices: ImportChoices | None = None
+) -> QuestionImportPlan:
+    """Read an uploaded file and check it against the bank, with the importer's choices."""
+    return plan_import(read_upload(filename, data, fmt), choices)
+
+
+def read_upload(filename: str, data: bytes, fmt: str | None) -> ParseResult:
+    """Read an uploaded file (a spreadsheet refused as a whole becomes a file problem)."""
     try:
-        result = formats.read(filename, data, fmt or None)
+        return formats.read(filename, data, fmt or None)
     except SpreadsheetError as exc:
-        result = ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
-    return plan_import(result)
+        return ParseResult(problems=[Problem(spreadsheet_error_message(exc))])
+
+
+def unmapped_problem(plan: QuestionImportPlan) -> Problem:
+    """Why a file whose categories are not all topics cannot be imported yet."""
+    return Problem(
+        N_(
+            "these categories are not topics of the bank: %(categories)s. Map each to a topic, "
+            "or choose a topic for the whole file."
+        ),
+        {"categories": "、".join(plan.unmapped)},
+    )

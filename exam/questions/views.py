@@ -29,6 +29,7 @@ from exam.questions.models import (
     question_sector,
     question_topic,
 )
+from exam.questions.services import topic_tree
 from question_bank import kinds
 from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.problems import Problem
@@ -62,19 +63,6 @@ def answer_words(question: QuestionData | QuestionVersion) -> str:
     if question.kind not in kinds.KINDS:
         return str(question.answer)
     return answer_key(question)
-
-
-def topic_tree() -> list[tuple[Topic, int]]:
-    """Every topic with its depth, areas first, in order."""
-    areas = db.session.scalars(
-        select(Topic).where(Topic.parent_id.is_(None)).order_by(Topic.sort_order)
-    )
-    rows, stack = [], [(a, 0) for a in reversed(list(areas))]
-    while stack:
-        topic, depth = stack.pop()
-        rows.append((topic, depth))
-        stack.extend((c, depth + 1) for c in reversed(topic.children))
-    return rows
 
 
 @roles_required(*MANAGERS)

@@ -121,12 +121,48 @@ def category_topic(path: str) -> str | None:
     return segments[-1]
 
 
-def checked(position: str, data: QuestionData | None, problems: list[Problem]) -> ParsedQuestion:
+def checked(
+    position: str, data: QuestionData | None, problems: list[Problem], warnings=()
+) -> ParsedQuestion:
     """A parsed question with the kind's own validation added to the reader's problems."""
     found = list(problems)
     if data is not None:
         found.extend(kinds.validate(data))
-    return ParsedQuestion(position=position, data=data, problems=found)
+    return ParsedQuestion(position=position, data=data, problems=found, warnings=list(warnings))
+
+
+def weight_text(weight: float) -> str:
+    """A credit percentage as files write it: 50, 33.33333, -25."""
+    return f"{weight:.5f}".rstrip("0").rstrip(".")
+
+
+def partial_credit(answer: str, weight: float) -> Problem:
+    """The warning for an answer worth part of the marks, which Anpei has no place for."""
+    return Problem(
+        N_("partial-credit answer “%(answer)s” (%(weight)s%%) was not imported"),
+        {"answer": answer, "weight": weight_text(weight)},
+    )
+
+
+def answer_feedback(answer: str) -> Problem:
+    """The warning for feedback given on one answer (Anpei keeps one explanation per question)."""
+    return Problem(N_("the feedback on answer “%(answer)s” was not imported"), {"answer": answer})
+
+
+def unequal_weights(weights: list[float]) -> Problem:
+    """The warning for a multiple-choice question whose right answers carry different weights."""
+    return Problem(
+        N_(
+            "the answer weights (%(weights)s) were not imported: Anpei scores the question "
+            "by its own rule"
+        ),
+        {"weights": " / ".join(f"{weight_text(w)}%" for w in weights)},
+    )
+
+
+def standard_weights(weights: list[float]) -> bool:
+    """True when right answers share full marks equally (Moodle's usual multiple choice)."""
+    return bool(weights) and max(weights) - min(weights) < 0.01 and abs(sum(weights) - 100) < 0.1
 
 
 def detect(filename: str, data: bytes) -> str | None:

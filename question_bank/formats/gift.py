@@ -8,18 +8,23 @@ unsupported, never dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from question_bank.formats import (
     UndecodableText,
+    answer_feedback,
     category_topic,
     checked,
     decode_text,
+    partial_credit,
+    standard_weights,
     to_html,
     undecodable,
+    unequal_weights,
 )
 from question_bank.model import LETTERS, ParsedQuestion, ParseResult, QuestionData
 from question_bank.problems import N_, Problem
+from question_bank.text import plain
 
 #: Escaped characters stand in the private-use area while the structure is parsed, so that
 #: "\=" or "\{" is never taken for syntax; they are restored in each piece of text.
@@ -140,15 +145,23 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
         # {T#shown when wrong#shown when right}: the first feedback explains the mistake.
         feedbacks = [_text(f, fmt) for f in (true_false.group(2) or "").split("#")]
         explanation = _text(general, fmt) or next((f for f in feedbacks if f), "")
+        answer = true_false.group(1)[0].upper() == "T"
+        # Each feedback belongs to the answer a candidate gives: first the wrong one, then the right.
+        given = ["", "FALSE" if answer else "TRUE", "TRUE" if answer else "FALSE"]
+        lost = [
+            answer_feedback(given[i])
+            for i, f in enumerate(feedbacks[:3])
+            if f and f != explanation and given[i]
+        ]
         data = QuestionData(
             kind="truefalse",
             stem=stem,
-            answer=true_false.group(1)[0].upper() == "T",
+            answer=answer,
             explanation=explanation,
             topics=topics,
             external_key=key,
         )
-        return checked(position, data, [])
+        return checked(position, data, [], lost)
     first = min((i for i in (body.find("="), body.find("~")) if i >= 0), default=-1)
     if first != 0:
         return ParsedQuestion(
@@ -162,40 +175,73 @@ def _question(text: str, topic: str | None, position: str) -> ParsedQuestion:
             ],
         )
     answers = _answers(body, fmt)
-    right = [a for a in answers if a.right]
-    explanation = (
-        _text(general, fmt)
-        or "<br>".join(dict.fromkeys(a.feedback for a in right if a.feedback))
-        or next((a.feedback for a in answers if a.feedback), "")
-    )
     if all(a.mark == "=" for a in answers):
-        # Short answer: only answers worth full marks are accepted; partial credit has no
-        # counterpart in a fill-in-the-blank question.
-        accepted = [
-            _FORMAT.sub("", a.text).translate(_RESTORE).strip()
+        data, warnings = _short_answer(answers, general, fmt)
+    else:
+        data, warnings = _choice(answers, general, fmt)
+    data = replace(data, stem=stem, topics=topics, external_key=key)
+    return checked(position, data, [], warnings)
+
+
+def _plain(answer: _Answer) -> str:
+    """An answer's text as a person reads it in a warning."""
+    return plain(_FORMAT.sub("", answer.text).translate(_RESTORE)).strip()
+
+
+def _explanation(general: str, answers: list[_Answer], kept: list[_Answer], fmt: str):
+    """The general feedback, else the right answers' feedback; and warnings for feedback lost."""
+    explanation = _text(general, fmt)
+    if explanation:
+        used = []
+    else:
+        used = [a for a in kept if a.feedback]
+        explanation = "<br>".join(dict.fromkeys(a.feedback for a in used))
+    lost = [answer_feedback(_plain(a)) for a in answers if a.feedback and a not in used]
+    return explanation, lost
+
+
+def _short_answer(answers: list[_Answer], general: str, fmt: str):
+    """Short answer: answers worth full marks are accepted; partial credit is reported."""
+    full = [a for a in answers if a.weight is None or a.weight >= 100]
+    warnings = [
+        partial_credit(_plain(a), a.weight)
+        for a in answers
+        if a.weight is not None and 0 < a.weight < 100
+    ]
+    explanation, lost = _explanation(general, answers, full, fmt)
+    accepted = [_FORMAT.sub("", a.text).translate(_RESTORE).strip() for a in full]
+    data = QuestionData(kind="fill", stem="", answer=[accepted], explanation=explanation)
+    return data, warnings + lost
+
+
+def _choice(answers: list[_Answer], general: str, fmt: str):
+    """Multiple choice: "=" (or 100%) answers are right; without one, every weighted answer is."""
+    full = [a for a in answers if (a.mark == "=" and a.weight is None) or (a.weight or 0) >= 100]
+    warnings = []
+    if full:
+        right = full
+        warnings += [
+            partial_credit(_plain(a), a.weight)
             for a in answers
-            if a.weight is None or a.weight >= 100
+            if a not in full and a.weight is not None and a.weight > 0
         ]
-        data = QuestionData(
-            kind="fill",
-            stem=stem,
-            answer=[accepted],
-            explanation=explanation,
-            topics=topics,
-            external_key=key,
-        )
-        return checked(position, data, [])
-    letters = "".join(LETTERS[i] for i, a in enumerate(answers[: len(LETTERS)]) if a.right)
+    else:
+        right = [a for a in answers if a.right]
+        weights = [a.weight for a in right if a.weight is not None]
+        if len(right) > 1 and not standard_weights(weights):
+            warnings.append(unequal_weights(weights))
+        elif len(right) == 1 and right[0].weight is not None:
+            warnings.append(partial_credit(_plain(right[0]), right[0].weight))
+    explanation, lost = _explanation(general, answers, right, fmt)
+    letters = "".join(LETTERS[i] for i, a in enumerate(answers[: len(LETTERS)]) if a in right)
     data = QuestionData(
         kind="single" if len(right) == 1 else "multiple",
-        stem=stem,
+        stem="",
         options=tuple(_text(a.text, fmt) for a in answers),
         answer=letters,
         explanation=explanation,
-        topics=topics,
-        external_key=key,
     )
-    return checked(position, data, [])
+    return data, warnings + lost
 
 
 def _blocks(text: str) -> list[tuple[int, str]]:

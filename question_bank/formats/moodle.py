@@ -19,12 +19,23 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring  # noqa:
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from question_bank.formats import category_topic, checked, difficulty_of, to_html
+from question_bank.formats import (
+    answer_feedback,
+    category_topic,
+    checked,
+    difficulty_of,
+    partial_credit,
+    standard_weights,
+    to_html,
+    unequal_weights,
+)
 from question_bank.model import LETTERS, ParsedQuestion, ParseResult, QuestionData, Usage
 from question_bank.problems import N_, Problem
 from question_bank.text import plain, sanitise
 
 _TAGGED = ("difficulty", "source", "topic", "sector", "role", "usage")
+#: Moodle's default penalties (none, or a third of the mark per extra try): nothing is lost.
+_DEFAULT_PENALTIES = {"", "0", "0.0", "0.0000000", "0.3333333", "0.33333", "0.333333"}
 _SUPPORTED = ("multichoice", "truefalse", "shortanswer", "multianswer")
 #: A cloze sub-question: {weight:TYPE:answers}, with \} \~ \# escaped inside.
 _CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^\\}])*)\}", re.S)
@@ -63,8 +74,11 @@ def _tags(element: Element) -> dict[str, list[str]]:
     return tags
 
 
-def _cloze(text: str) -> tuple[str, list[list[str]]] | None:
-    """A cloze text without its sub-questions and their accepted answers; None if not all short."""
+def _cloze(text: str, warnings: list[Problem]) -> tuple[str, list[list[str]]] | None:
+    """A cloze text without its sub-questions and their accepted answers; None if not all short.
+
+    Answers worth part of the marks are not accepted, and each is added to ``warnings``.
+    """
     blanks = []
     for match in _CLOZE.finditer(text):
         if match.group(2) not in _CLOZE_SHORT:
@@ -73,8 +87,11 @@ def _cloze(text: str) -> tuple[str, list[list[str]]] | None:
         for answer in re.split(r"(?<!\\)~", match.group(3)):
             answer = re.split(r"(?<!\\)#", answer, maxsplit=1)[0]
             weight = re.match(r"\s*(=|%(-?[\d.]+)%)", answer)
+            value = re.sub(r"\\(.)", r"\1", answer[weight.end() :]).strip() if weight else ""
             if weight and (weight.group(1) == "=" or float(weight.group(2)) >= 100):
-                accepted.append(re.sub(r"\\(.)", r"\1", answer[weight.end() :]).strip())
+                accepted.append(value)
+            elif weight and 0 < float(weight.group(2)) < 100:
+                warnings.append(partial_credit(plain(value), float(weight.group(2))))
         blanks.append(accepted)
     return (_CLOZE.sub("", text), blanks) if blanks else None
 
@@ -108,9 +125,13 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
         "external_key": key[:120],
     }
     answers = [(a, _fraction(a, problems)) for a in element.findall("answer")]
+    warnings = _lost(element, answers)
     if kind == "multichoice":
         single = (element.findtext("single") or "true").strip().lower() in ("true", "1")
-        letters = "".join(LETTERS[i] for i, (_, f) in enumerate(answers[: len(LETTERS)]) if f > 0)
+        right = _right_options(answers, single, warnings)
+        letters = "".join(
+            LETTERS[i] for i, (a, _) in enumerate(answers[: len(LETTERS)]) if a in right
+        )
         data = QuestionData(
             kind="single" if single else "multiple",
             stem=stem,
@@ -137,16 +158,60 @@ def _question(element: Element, kind: str, topic: str | None, position: str) -> 
     elif kind == "shortanswer":
         # Only answers worth full marks are accepted; a fill question has no partial answers.
         accepted = [(a.findtext("text") or "").strip() for a, f in answers if f >= 100]
+        warnings += [
+            partial_credit((a.findtext("text") or "").strip(), f) for a, f in answers if 0 < f < 100
+        ]
         data = QuestionData(kind="fill", stem=stem, answer=[accepted], **common)
     else:
         text = element.find("questiontext")
-        cloze = _cloze(text.findtext("text") or "") if text is not None else None
+        cloze = _cloze(text.findtext("text") or "", warnings) if text is not None else None
         if cloze is None:
             return _unsupported(position, kind)
         data = QuestionData(
             kind="fill", stem=to_html(cloze[0], text.get("format", "")), answer=cloze[1], **common
         )
-    return checked(position, data, problems)
+    return checked(position, data, problems, warnings)
+
+
+def _lost(element: Element, answers: list[tuple[Element, float]]) -> list[Problem]:
+    """Warnings for what a Moodle question has and Anpei keeps nowhere: feedback per answer,
+    a penalty for another try, a question's own mark."""
+    warnings = [
+        answer_feedback(plain(_rich(a)) or (a.findtext("text") or "").strip())
+        for a, _f in answers
+        if plain(_rich(a.find("feedback")))
+    ]
+    penalty = (element.findtext("penalty") or "0").strip()
+    if penalty not in _DEFAULT_PENALTIES:
+        warnings.append(
+            Problem(
+                N_("the penalty for another try (%(penalty)s) was not imported"),
+                {"penalty": penalty},
+            )
+        )
+    grade = (element.findtext("defaultgrade") or "1").strip()
+    if grade.rstrip("0").rstrip(".") != "1":
+        warnings.append(
+            Problem(
+                N_("the question's own mark (%(mark)s) was not imported: the exam sets the marks"),
+                {"mark": grade},
+            )
+        )
+    return warnings
+
+
+def _right_options(answers: list[tuple[Element, float]], single: bool, warnings: list) -> list:
+    """The options marked right; partial credit and unequal weights become warnings."""
+    full = [a for a, f in answers if f >= 100]
+    if single and full:
+        warnings += [partial_credit(plain(_rich(a)), f) for a, f in answers if 0 < f < 100]
+        return full
+    right = [(a, f) for a, f in answers if f > 0]
+    if single and right:
+        warnings += [partial_credit(plain(_rich(a)), f) for a, f in right]
+    elif not single and len(right) > 1 and not standard_weights([f for _a, f in right]):
+        warnings.append(unequal_weights([f for _a, f in right]))
+    return [a for a, _f in right]
 
 
 def read_moodle(data: bytes) -> ParseResult:
