@@ -80,7 +80,9 @@ def test_every_message_is_translated_and_the_compiled_catalogue_is_current():
     stale = sorted(
         m.id
         for m in catalogue
-        if m.id and m.string != (compiled.get(m.id).string if compiled.get(m.id) else None)
+        if m.id
+        and m.string
+        != (compiled.get(m.id, m.context).string if compiled.get(m.id, m.context) else None)
     )
     assert not stale, f"messages.mo is older than messages.po (run pybabel compile): {stale[:5]}"
 
