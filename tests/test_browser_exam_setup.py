@@ -59,7 +59,7 @@ def test_an_unreachable_pass_mark_is_shown_before_publishing_and_cannot_be_publi
     page.fill("[name='rules-1-points']", "0")
     expect(page.locator("#paper-by-kind [data-kind='single']")).to_have_text("单选题 5")
     expect(page.locator("#paper-by-kind .badge")).to_have_count(1)  # the 0-point row is empty
-    expect(page.locator("#paper-by-area")).to_have_text("按专题领域： 抓教育培训 5")
+    expect(page.locator("#paper-by-area")).to_have_text("按专题领域：抓教育培训 5")
     expect(page.locator("#paper-pass-line")).to_have_text("合格 80 / 满分 50，160%")
     expect(page.locator("#paper-pass-line")).to_have_class("small text-danger")
     page.check("#roles-2")  # 安全生产管理人员

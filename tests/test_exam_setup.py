@@ -65,6 +65,7 @@ def test_the_confirmation_page_shows_the_set_up_and_writes_nothing(
     assert 'id="publish-confirm"' in page and "确认发布" in page
     assert "共 10 题，100 分" in page and "合格 80 / 满分 100，80%" in page
     assert "单选题 5" in page and "多选题 2" in page and "判断题 2" in page and "填空题 1" in page
+    assert "按专题领域：抓教育培训 5 · 不限领域 5" in page
     assert "每次考试 60 分钟" in page and "允许考 2 次" in page
     assert "准入码 AB12" in page
     assert "目前可参加：2 人" in page  # the two safety officers, not the principal leader
@@ -156,7 +157,12 @@ def test_the_exam_page_shows_the_same_summary(client, login_as, make_exam, make_
     login_as(UserRole.ORGANISER)
     page = client.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
     assert 'id="setup-summary"' in page and "目前可参加：1 人" in page
-    assert "单选题 5" in page and "允许考 1 次" in page and "每次考试 60 分钟" in page
+    assert (
+        "单选题 5" in page
+        and "按专题领域：不限领域 10" in page
+        and "允许考 1 次" in page
+        and "每次考试 60 分钟" in page
+    )
     assert 'id="setup-integrity"' in page and "试题顺序因人而异" in page
 
 

@@ -71,7 +71,7 @@ def paper(exam: Exam) -> dict:
         # Kinds in the bank's order; areas in the tree's, then rules by no topic.
         "by_kind": [(label, by_kind[k]) for k, label in KIND_LABELS.items() if k in by_kind],
         "by_area": [(tree.name(a), by_area[a]) for a in tree.areas if a in by_area]
-        + ([(None, by_area[None])] if None in by_area else []),
+        + ([(_("any area"), by_area[None])] if None in by_area else []),
         "total": total,
         "confirmed": blueprint.confirmed_total == total != FULL_MARKS,
         "pass_share": round(100 * exam.pass_mark / total, 1) if total else None,

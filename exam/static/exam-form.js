@@ -64,7 +64,7 @@
       if (now.guaranteed[area[0]]) { parts.push(area[1] + " " + now.guaranteed[area[0]]); }
     });
     if (now.anyArea) { parts.push(t.tAnyArea + " " + now.anyArea); }
-    if (parts.length) { areaLine.textContent = t.tByArea + " " + parts.join(" · "); }
+    if (parts.length) { areaLine.textContent = t.tByArea.replace("%(list)s", parts.join(" · ")); }
   }
 
   function passLine(now) {
