@@ -189,7 +189,8 @@ def test_a_50_point_paper_with_pass_mark_80_cannot_be_published(client, login_as
     client.post(f"/manage/exams/{exam.id}/edit", data=dict(fifty, confirm_total="y"))
     assert db.session.get(Exam, exam.id).blueprint["confirmed_total"] == 50
     page = _publish(client, exam.id)
-    assert "不是 100 分" not in page and "无人能够合格" in page
+    assert "不是 100 分：请调整" not in page and "无人能够合格" in page
+    assert "试卷满分为 50 分，不是 100 分（已确认）" in page  # confirmed: only a warning
     assert db.session.get(Exam, exam.id).published_at is None
     # A reachable pass mark on the confirmed total: published.
     client.post(f"/manage/exams/{exam.id}/edit", data=dict(fifty, confirm_total="y", pass_mark=40))
@@ -280,7 +281,7 @@ def test_the_exam_page_shows_its_rules_total_and_pass_mark(client, login_as, mak
     exam = make_exam()
     login_as(UserRole.ORGANISER)
     page = client.get(f"/manage/exams/{exam.id}").get_data(as_text=True)
-    assert "共 10 题，满分 100 分，合格分 80 (80%)" in page
+    assert "共 10 题，100 分" in page and "合格 80 / 满分 100，80%" in page
     assert 'id="paper-rules"' in page and 'id="paper-total-points">100<' in page
     assert "未设覆盖规则" in page
 

@@ -140,9 +140,20 @@ EXCEPTIONS = {
     "reports.training_export": STAFF,
     "reports.safety_directors": STAFF,
     "reports.safety_directors_export": STAFF,
+    # Publishing's confirmation: the demo's exams are published, so their own page shows it.
+    "manage_exams.publish": row(
+        "302/manage/exams/{exam_id} 302/manage/exams/{exam_id} 404 403 403 login"
+    ),
 }
 #: Variants that differ from the rule for them (see expected()), by (endpoint, variant).
 VARIANT_EXCEPTIONS = {
+    ("manage_exams.publish", "makeup"): row(
+        "302/manage/exams/{exam_id} 302/manage/exams/{exam_id} 404 403 403 login"
+    ),
+    ("manage_exams.publish", "missing"): row("404 404 404 403 403 login"),
+    ("manage_exams.publish", "mine"): row(
+        " ".join(["302/manage/exams/{exam_id}"] * 3) + " 403 403 login"
+    ),
     ("exams.sit", "mine"): row("403 403 403 403 200 login"),
     ("exams.result", "mine"): row("403 403 403 403 302/attempts/{attempt_id} login"),  # under way
     ("api.attempt", "mine"): row("404 404 404 404 200 401"),

@@ -48,7 +48,7 @@ manage_bp.add_url_rule(
 )
 manage_bp.add_url_rule("/<int:exam_id>/edit", view_func=manage.edit, methods=["GET", "POST"])
 manage_bp.add_url_rule("/<int:exam_id>", view_func=manage.detail)
-manage_bp.add_url_rule("/<int:exam_id>/publish", view_func=manage.publish, methods=["POST"])
+manage_bp.add_url_rule("/<int:exam_id>/publish", view_func=manage.publish, methods=["GET", "POST"])
 manage_bp.add_url_rule("/<int:exam_id>/attempts.xlsx", view_func=manage.export)
 
 bp.add_url_rule("/exams", view_func=views.index)

@@ -71,19 +71,32 @@ def eligible_clause(
     return and_(account, matches_clause(rules, person, enterprise))
 
 
+def _candidates(what, rules: dict | None) -> Select:
+    """``what`` selected over the accounts ``rules`` are for (``eligible_clause``)."""
+    return (
+        select(what)
+        .select_from(User)
+        .join(Person, Person.id == User.person_id)
+        .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+        .where(eligible_clause(rules))
+    )
+
+
+def candidate_count(exam: Exam) -> int:
+    """How many accounts the exam is for now (``candidates_of``, counted in the database)."""
+    return db.session.scalar(_candidates(func.count(User.id), exam.eligibility)) or 0
+
+
 def candidates_of(exam: Exam) -> list[User]:
     """Every account the exam is for, by person (``eligible_clause``: one query)."""
     return list(
         db.session.scalars(
-            select(User)
-            .join(Person, Person.id == User.person_id)
-            .outerjoin(Enterprise, Enterprise.id == Person.enterprise_id)
+            _candidates(User, exam.eligibility)
             .options(
                 selectinload(User.person)
                 .selectinload(Person.enterprise)
                 .options(selectinload(Enterprise.sectors), selectinload(Enterprise.town))
             )
-            .where(eligible_clause(exam.eligibility))
             .order_by(Person.id)
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -17,15 +17,15 @@ from exam.core.forms import options
 from exam.core.i18n import select_locale
 from exam.core.timeutil import from_form_time, local_today, to_form_time, utcnow
 from exam.core.uploads import download
-from exam.exams import examday, news, services
+from exam.exams import examday, news, services, summary
 from exam.exams.access import can_manage, get_exam_or_404
 from exam.exams.forms import RULE_ROWS, ExamForm, MakeupForm
 from exam.exams.models import Attempt, Exam, ExamStatus
 from exam.learning.models import Course
 from exam.people.models import Person, Sector, Town
-from exam.questions.forms import DIFFICULTY_LABELS, KIND_LABELS
+from exam.questions.forms import KIND_LABELS
 from exam.questions.models import Topic
-from question_bank.papers import FULL_MARKS, guaranteed_per_area
+from question_bank.papers import FULL_MARKS
 from question_bank.spreadsheets import Table, write_xlsx
 
 
@@ -261,54 +261,14 @@ def edit(exam_id: int | None):
         # For the running total's coverage line: each topic's area, the areas in order.
         topic_areas={code: tree.area_of(code) for code in tree.parents},
         areas=[[code, tree.name(code)] for code in tree.areas],
+        # For its count per kind: [[kind, label], ...] in the bank's order.
+        kind_labels=[[kind, str(label)] for kind, label in KIND_LABELS.items()],
     )
-
-
-def _paper(exam: Exam) -> dict:
-    """The exam's paper as its page shows it: rules, coverage rule, total and pass mark."""
-    blueprint = services.blueprint_of(exam)
-    pool, tree = services.question_pool(), services.topic_tree()
-    paths = {t.code: t.path for t in db.session.scalars(select(Topic))}
-    sectors = {s.code: s.display_name(select_locale()) for s in db.session.scalars(select(Sector))}
-    rows = [
-        {
-            "count": r.count,
-            "kind": KIND_LABELS.get(r.kind, r.kind),
-            "points": r.points,
-            "subtotal": round(r.count * r.points, 2),
-            "topic": paths.get(r.topic, r.topic) if r.topic else None,
-            "sector": sectors.get(r.sector, r.sector) if r.sector else None,
-            "difficulty": DIFFICULTY_LABELS.get(r.difficulty) if r.difficulty else None,
-        }
-        for r in blueprint.rules
-    ]
-    coverage = None
-    if blueprint.coverage is not None:
-        guaranteed = guaranteed_per_area(blueprint, pool, tree)
-        coverage = {
-            "per_area": blueprint.coverage.per_area,
-            "areas": [
-                (tree.name(a), guaranteed.get(a, 0))
-                for a in (blueprint.coverage.areas or tree.areas)
-            ],
-        }
-    total = blueprint.total_points
-    return {
-        "rows": rows,
-        "fixed": len(blueprint.fixed),
-        "fixed_points": round(sum(p for _q, p in blueprint.fixed), 2),
-        "question_count": blueprint.question_count,
-        "total": total,
-        "confirmed": blueprint.confirmed_total == total != FULL_MARKS,
-        "pass_share": round(100 * exam.pass_mark / total, 1) if total else None,
-        "coverage": coverage,
-    }
 
 
 @roles_required(*MANAGERS)
 def detail(exam_id: int):
     exam = get_exam_or_404(exam_id)
-    problems = services.check(exam)
     attempts = db.session.execute(
         select(Attempt, User, Person)
         .join(User, User.id == Attempt.user_id)
@@ -330,11 +290,10 @@ def detail(exam_id: int):
         "exams/manage_detail.html",
         exam=exam,
         now=now,
-        paper=_paper(exam),
+        summary=summary.summary(exam, now),
         # Published, yet the bank no longer serves it: candidates cannot start (a warning).
         unservable=bool(examday.unservable(exam, now)),
         attempts=attempts,
-        problems=[p.render(_) for p in problems],
         ExamStatus=ExamStatus,
         makeup=makeup,
         makeup_form=makeup_form,
@@ -343,19 +302,32 @@ def detail(exam_id: int):
 
 @roles_required(*MANAGERS)
 def publish(exam_id: int):
+    """GET: the set-up summary to confirm, with what stops publishing and what only warns;
+    POST (the confirmation): publish, or back to the summary, which names what stops it."""
     from exam.accounts.forms import ActionForm
 
     exam = get_exam_or_404(exam_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    problems = services.publish(exam, utcnow())
-    if problems:
-        for problem in problems:
-            flash(problem.render(_), "danger")
-    else:
-        db.session.commit()
-        flash(_("Published: the exam opens at the time set."), "success")
-    return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+    now = utcnow()
+    if exam.is_published:
+        return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        problems = services.publish(exam, now)
+        if not problems:
+            db.session.commit()
+            flash(summary.published_message(exam, now), "success")
+            return redirect(url_for("manage_exams.detail", exam_id=exam.id))
+        flash(_("Not published: see what stops it below."), "danger")
+        return redirect(url_for("manage_exams.publish", exam_id=exam.id))
+    return render_template(
+        "exams/manage_publish.html",
+        exam=exam,
+        now=now,
+        form=form,
+        summary=summary.summary(exam, now),
+    )
 
 
 def _how_handed_in(attempt: Attempt) -> str:
