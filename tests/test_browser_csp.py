@@ -103,6 +103,7 @@ def test_the_training_calendar_filters_by_sector_in_seven_equal_columns(
     page.goto(f"{live_server}/manage/training?date=2026-03-01")
     sessions = page.locator("#session-table tbody tr")
     expect(sessions).to_have_count(3)
+    expect(sessions.filter(has_text="全区安全生产法专题讲座")).to_contain_text("全部行业")
     widths = page.eval_on_selector_all(
         "#calendar thead th", "cells => cells.map(c => c.getBoundingClientRect().width)"
     )
