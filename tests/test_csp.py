@@ -4,6 +4,7 @@ visit (conftest's console guard); these check every template and the policy itse
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,17 @@ from inline_code import inline_code
 from exam.core.web import CONTENT_SECURITY_POLICY
 
 TEMPLATES = Path(__file__).parents[1] / "exam" / "templates"
+STATIC = Path(__file__).parents[1] / "exam" / "static"
+#: What a script may not do under the policy: write inline styles or handlers into the page
+#: (setAttribute, or HTML text holding them), or run strings as code (no 'unsafe-eval').
+#: Setting ``element.style.width`` (the CSSOM) is allowed and fine.
+BLOCKED_IN_SCRIPTS = re.compile(
+    r"""setAttribute\(\s*["'](?:style|on\w+)["']"""
+    r"""|<[a-z][^<>]*\s(?:style|on\w+)\s*="""
+    r"""|\beval\s*\(|\bnew\s+Function\s*\(|\bset(?:Timeout|Interval)\s*\(\s*["'`]"""
+    r"""|javascript:""",
+    re.IGNORECASE,
+)
 
 
 def _directives(policy: str) -> dict[str, list[str]]:
@@ -55,6 +67,34 @@ def test_no_template_holds_inline_script_style_or_event_handlers():
         if (problems := inline_code(path.read_text(encoding="utf-8")))
     }
     assert not found, found
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'node.setAttribute("style", "width: 5%")',
+        "node.setAttribute('onclick', 'go()')",
+        'box.innerHTML = \'<div class="bar" style="width: 5%">\'',
+        'eval("1 + 1")',
+        'setTimeout("tick()", 100)',
+    ],
+)
+def test_the_script_check_finds_what_the_policy_blocks(code):
+    assert BLOCKED_IN_SCRIPTS.search(code)
+
+
+def test_no_script_writes_inline_style_or_handlers_or_runs_strings():
+    scripts = sorted(STATIC.rglob("*.js"))
+    assert scripts
+    found = {
+        str(path.relative_to(STATIC)): [
+            f"line {number}: {line.strip()}"
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if not line.lstrip().startswith("//") and BLOCKED_IN_SCRIPTS.search(line)
+        ]
+        for path in scripts
+    }
+    assert not {name: lines for name, lines in found.items() if lines}
 
 
 def test_the_policy_allows_no_inline_script_or_style():
