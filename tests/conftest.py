@@ -403,8 +403,9 @@ def require_tool(name: str, package: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright; skipped (with the reason) where it is missing."""
+def chromium():
+    """Debian's Chromium driven by Playwright; skipped (with the reason) where it is missing.
+    Tests use ``browser``, which watches the pages they open."""
     if not os.path.exists(CHROMIUM):
         _browser_missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
     import subprocess
@@ -422,6 +423,33 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def console_guard():
+    """What goes wrong in the pages a test opens (see ``browser``); ``console_guard.allow(
+    pattern)`` expects an error the test provokes on purpose."""
+    from playwright_helpers import ConsoleGuard
+
+    return ConsoleGuard()
+
+
+@pytest.fixture
+def browser(chromium, console_guard):
+    """The browser for one test: a console error, an uncaught error or a Content-Security-
+    Policy violation on any page it opens fails the test at teardown, unless the test
+    allowed it (``console_guard.allow``). The contexts it opened are closed then."""
+    from playwright_helpers import GuardedBrowser
+
+    guarded = GuardedBrowser(chromium, console_guard)
+    yield guarded
+    guarded.close_contexts()
+    unexpected = console_guard.unexpected()
+    if unexpected:
+        pytest.fail(
+            "the pages reported errors:\n" + "\n".join(f"  {text}" for text in unexpected),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

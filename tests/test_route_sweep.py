@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from conftest import BASE_CONFIG, IsolatedClient, _reset_postgres
+from inline_code import inline_code
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
@@ -568,6 +569,9 @@ def test_every_page_answers_each_role_as_documented(demo, case):
     for role in ROLES:
         response = demo.clients[role].get(url)  # redirects are not followed
         assert response.status_code < 500, f"{role}: GET {url} answered {response.status_code}"
+        if response.mimetype == "text/html":  # nothing the Content-Security-Policy blocks
+            inline = inline_code(response.get_data(as_text=True))
+            assert not inline, f"{role}: GET {url} holds inline code: {inline}"
         found[role] = _outcome(response)
     wrong = {
         role: f"{found[role]} (documented: {want[role]})"

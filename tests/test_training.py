@@ -5,11 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import PASSWORD, valid_id_number
+from sqlalchemy import select
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import local_today, utcnow
-from exam.people.models import PersonRole
+from exam.people.models import PersonRole, Sector
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
 
@@ -342,6 +343,9 @@ def test_calendar_views_and_ics(app, client, make_user):
         mode="online",
         link="https://meeting.example.gov.cn/room?pwd=secret",
     )
+    session.sectors = [db.session.scalar(select(Sector).filter_by(code="dust_explosion"))]
+    db.session.commit()
+    _session(starts_in=timedelta(days=1, hours=1), title="全区安全生产法专题讲座", hours=2)
     manager = _client(app, make_user(UserRole.ORGANISER))
     from exam.core.timeutil import display_zone
 
@@ -350,15 +354,24 @@ def test_calendar_views_and_ics(app, client, make_user):
         page = manager.get(f"/manage/training?view={view}&date={day}").get_data(as_text=True)
         assert "粉尘涉爆企业专题培训" in page
     assert "meeting" not in client.get("/training/calendar.ics").get_data(as_text=True)
-    assert "粉尘涉爆企业专题培训" not in manager.get(
-        f"/manage/training?date={day}&sector=coal_mine"
-    ).get_data(as_text=True)
+    # A sector's calendar: its own sessions and those for every sector (naming none).
+    coal = manager.get(f"/manage/training?date={day}&sector=coal_mine").get_data(as_text=True)
+    assert "粉尘涉爆企业专题培训" not in coal and "全区安全生产法专题讲座" in coal
+    dust = manager.get(f"/manage/training?date={day}&sector=dust_explosion").get_data(as_text=True)
+    assert "粉尘涉爆企业专题培训" in dust and "全区安全生产法专题讲座" in dust
     from icalendar import Calendar
 
     feed = Calendar.from_ical(client.get("/training/calendar.ics").data)
     events = [e for e in feed.walk("VEVENT")]
-    assert [str(e["summary"]) for e in events] == ["粉尘涉爆企业专题培训（4学时）"]
+    assert [str(e["summary"]) for e in events] == [
+        "粉尘涉爆企业专题培训（4学时）",
+        "全区安全生产法专题讲座（2学时）",
+    ]
     assert events[0].decoded("dtstart") == session.starts_at.replace(microsecond=0)
+    coal_feed = Calendar.from_ical(client.get("/training/calendar.ics?sector=coal_mine").data)
+    assert [str(e["summary"]) for e in coal_feed.walk("VEVENT")] == [
+        "全区安全生产法专题讲座（2学时）"
+    ]
 
 
 def test_candidates_see_their_sessions_and_enrol(app, make_user):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, send_from_directory, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -19,6 +19,7 @@ OPEN_DURING_PASSWORD_CHANGE = {
     "auth.change_password",
     "auth.logout",
     "static",
+    "favicon",
     "set_language",
     "bootstrap.static",
 }
@@ -71,6 +72,13 @@ def init_app(app: Flask) -> None:
     def healthz():
         """Liveness for the proxy and the load test's baseline: no database, no session."""
         return {"status": "ok"}
+
+    @app.route("/favicon.ico")
+    def favicon():
+        """The icon browsers ask for at this fixed address (pages link the SVG one too)."""
+        return send_from_directory(
+            app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+        )
 
     @app.before_request
     def force_password_change():

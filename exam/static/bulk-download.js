@@ -10,7 +10,9 @@
   var state = document.getElementById("bulk-state");
   function show(counts) {
     var done = counts.total - counts.pending;
-    bar.style.width = (counts.total ? Math.round(100 * done / counts.total) : 100) + "%";
+    var percent = counts.total ? Math.round(100 * done / counts.total) : 100;
+    bar.style.width = percent + "%";  // CSSOM, which the Content-Security-Policy allows
+    bar.parentNode.setAttribute("aria-valuenow", percent);
     state.textContent = t.tPreparing.replace("%(done)s", done).replace("%(total)s", counts.total);
   }
   function step() {

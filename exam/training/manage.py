@@ -45,7 +45,8 @@ def _visible_ids() -> set[int]:
 
 @roles_required(*MANAGERS)
 def index():
-    """Sessions as a month or week calendar (filterable by sector), with the list below."""
+    """Sessions as a month or week calendar, with the list below; ``?sector=<code>`` shows
+    the sessions for that sector (those for every sector too)."""
     view = "week" if request.args.get("view") == "week" else "month"
     try:
         day = (
@@ -71,7 +72,7 @@ def index():
         TrainingSession.starts_at >= start, TrainingSession.starts_at < end
     )
     if sector is not None:
-        query = query.where(TrainingSession.sectors.any(id=sector.id))
+        query = query.where(TrainingSession.for_sector(sector.id))
     sessions = [
         s
         for s in db.session.scalars(

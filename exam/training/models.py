@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    or_,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -75,6 +76,12 @@ class TrainingSession(db.Model):
     enrolments: Mapped[list[Enrolment]] = relationship(
         back_populates="session", cascade="all, delete-orphan"
     )
+
+    @classmethod
+    def for_sector(cls, sector_id: int):
+        """SQL condition: the session is for ``sector_id``'s enterprises, because it names
+        that sector or names none (a session for every sector, as ``is_invited`` reads it)."""
+        return or_(cls.sectors.any(id=sector_id), ~cls.sectors.any())
 
 
 class EnrolmentStatus:

@@ -133,11 +133,11 @@ def signin(session_id: int):
 
 def feed():
     """Every session from a month ago on (no personal data), for calendar applications;
-    ``?sector=<code>`` narrows it to one sector."""
+    ``?sector=<code>`` narrows it to the sessions for that sector (those for every sector too)."""
     query = select(TrainingSession).where(TrainingSession.starts_at > utcnow() - timedelta(days=31))
     sector = db.session.scalar(select(Sector).where(Sector.code == request.args.get("sector", "")))
     if sector is not None:
-        query = query.where(TrainingSession.sectors.any(id=sector.id))
+        query = query.where(TrainingSession.for_sector(sector.id))
     return ics_response(
         db.session.scalars(query.order_by(TrainingSession.starts_at)).all(), "安培·安全培训"
     )
