@@ -214,6 +214,18 @@ def test_one_question_per_screen_on_a_phone_with_the_answer_card_as_navigator(
     page.reload()
     page.wait_for_selector("#questions section.question")
     assert _visible(page) == ids
+
+    # Signing out forgets the attempt kept on the device for offline use.
+    attempt_id = page.locator("#exam-app").get_attribute("data-attempt")
+    kept = f"() => caches.has('anpei-attempt-{attempt_id}')"
+    for _ in range(150):
+        if page.evaluate(kept):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(kept) is True
+    page.evaluate("() => document.querySelector('form[action$=\"/logout\"]').submit()")
+    page.wait_for_selector("#login")
+    assert page.evaluate(kept) is False
     phone.clean()
     phone.context.close()
 

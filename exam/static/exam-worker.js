@@ -61,8 +61,8 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (request.mode === "navigate" && url.pathname === "/logout") {
-    // Signing out forgets every attempt kept on this device.
-    event.waitUntil(forgetAttempts());
+    // Signing out forgets every attempt kept on this device, before the sign-out goes on.
+    event.respondWith(forgetAttempts().then(function () { return fetch(request); }));
     return;
   }
   if (request.method !== "GET") { return; }
