@@ -17,6 +17,20 @@ def _log_in(page, base, login, password):
     page.click("main button[type=submit]")
 
 
+def _start_exam(page, base, exam_id):
+    """From the candidate's exam list through 考试须知 and its confirmation to the paper."""
+    page.goto(f"{base}/exams")
+    page.click(f"#exam-{exam_id} .start-exam")
+    page.check("#notice-read")
+    page.click(".confirm-start")
+    page.wait_for_selector("#questions section.question")
+
+
+def _go_to(page, question_id):
+    """Show a question through the answer card (one question per screen on a phone)."""
+    page.click(f"#navigator button[data-question='{question_id}']")
+
+
 def test_admin_imports_people_and_a_new_candidate_changes_password(
     browser, console_guard, live_server, make_user, make_town, tmp_path, screenshot
 ):
@@ -262,14 +276,13 @@ def test_candidate_sits_the_demo_exam_on_a_phone_through_a_network_drop(
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, login, password)
-    page.goto(f"{live_server}/exams")
-    page.click(f"#exam-{exam_id} .start-exam")
-    page.wait_for_selector("#questions section.question")
+    _start_exam(page, live_server, exam_id)
     sections = page.locator("#questions section.question")
     assert sections.count() == 22  # 10 single, 5 multiple, 5 true/false and 2 fill-in questions
     assert "剩余时间" in page.locator("#countdown").inner_text()
 
     def answer(section):
+        _go_to(page, section.get_attribute("data-question"))
         choices = section.locator(".list-group input")
         if choices.count():
             choices.first.check()
@@ -333,12 +346,11 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, candidate.username, PASSWORD)
-    page.goto(f"{live_server}/exams")
-    page.click(f"#exam-{exam.id} .start-exam")
-    page.wait_for_selector("#questions section.question")
+    _start_exam(page, live_server, exam.id)
     sections = page.locator("#questions section.question")
     answered = []
     for i in range(2):
+        _go_to(page, sections.nth(i).get_attribute("data-question"))
         sections.nth(i).locator(".list-group input").first.check()
         answered.append(sections.nth(i).get_attribute("data-question"))
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
@@ -382,6 +394,7 @@ def test_an_organiser_extends_time_and_reopens_while_the_candidate_sits(
             page.locator(f"section[data-question='{qid}'] .list-group input:checked").count() == 1
         )
     assert page.locator("#countdown").inner_text().startswith(("剩余时间 14:", "剩余时间 15:"))
+    _go_to(page, sections.nth(2).get_attribute("data-question"))
     sections.nth(2).locator(".list-group input").first.check()
     expect(page.locator("#save-state")).to_have_attribute("data-state", "saved")
     page.once("dialog", lambda dialog: dialog.accept())

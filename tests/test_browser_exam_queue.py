@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import PASSWORD
-from test_browser import PHONE, _log_in
+from test_browser import PHONE, _log_in, _start_exam
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
@@ -22,9 +22,7 @@ def _sit(browser, live_server, make_user, make_exam):
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, candidate.username, PASSWORD)
-    page.goto(f"{live_server}/exams")
-    page.click(f"#exam-{exam.id} .start-exam")
-    page.wait_for_selector("#questions section.question")
+    _start_exam(page, live_server, exam.id)
     attempt_id = int(page.locator("#exam-app").get_attribute("data-attempt"))
     return phone, page, attempt_id
 

@@ -104,6 +104,7 @@ EXCEPTIONS = {
     "people.leave": row("200 403 403 200 403 login"),
     "exams.sit": row("403 403 403 403 404 login"),  # not the candidate's own attempt
     "exams.result": row("403 403 403 403 404 login"),
+    "exams.worker": EVERYONE,  # the exam page's service worker: a script, no data
     "api.my_exams": row("404 404 404 404 200 401"),
     "questions.media": SIGNED_IN,  # pictures in questions, shown to candidates too
     "questions.edit_topic": ADMIN,
@@ -156,6 +157,8 @@ VARIANT_EXCEPTIONS = {
         " ".join(["302/manage/exams/{exam_id}"] * 3) + " 403 403 login"
     ),
     ("exams.sit", "mine"): row("403 403 403 403 200 login"),
+    # 考试须知 of an exam with an attempt under way: the attempt itself.
+    ("exams.notice", "mine"): row("403 403 403 403 302/attempts/{attempt_id} login"),
     ("exams.result", "mine"): row("403 403 403 403 302/attempts/{attempt_id} login"),  # under way
     ("api.attempt", "mine"): row("404 404 404 404 200 401"),
     ("api.result", "mine"): BY_BLUEPRINT["api"],  # under way: no result yet

@@ -29,7 +29,7 @@ CHECKED_BY_THEIR_QUERY = {"api.attempt", "api.save"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    "worker-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
 )
 
 

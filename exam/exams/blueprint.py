@@ -52,8 +52,10 @@ manage_bp.add_url_rule("/<int:exam_id>/publish", view_func=manage.publish, metho
 manage_bp.add_url_rule("/<int:exam_id>/attempts.xlsx", view_func=manage.export)
 
 bp.add_url_rule("/exams", view_func=views.index)
+bp.add_url_rule("/exams/<int:exam_id>/notice", view_func=views.notice)
 bp.add_url_rule("/exams/<int:exam_id>/start", view_func=views.start, methods=["POST"])
 bp.add_url_rule("/attempts/<int:attempt_id>", view_func=views.sit)
+bp.add_url_rule("/exam-worker.js", view_func=views.worker)
 bp.add_url_rule("/attempts/<int:attempt_id>/result", view_func=views.result)
 bp.add_url_rule(
     "/questions/<int:question_id>/regrade", view_func=views.regrade_question, methods=["POST"]

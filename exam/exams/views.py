@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from exam.exams.review import review as paper_review
 from exam.exams.sitting import current_device
 from exam.questions.access import get_question_or_404
 from question_bank import kinds
+from question_bank.kinds import KINDS
 
 
 @roles_required(UserRole.CANDIDATE)
@@ -64,6 +65,32 @@ def _exam_list():
         shortfalls=shortfalls,
         prerequisites=prerequisites,
         totals={e.id: services.blueprint_of(e).total_points for e, _terms in exams},
+    )
+
+
+@roles_required(UserRole.CANDIDATE)
+def notice(exam_id: int):
+    """考试须知: the exam's terms and the integrity settings in force, and the confirmation
+    that starts the clock (a POST to ``start``; this page writes nothing)."""
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or not exam.is_published or not is_eligible(exam, current_user):
+        abort(404)
+    mine = db.session.scalars(
+        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == current_user.id)
+    ).all()
+    under_way = next((a for a in mine if a.submitted_at is None), None)
+    if under_way is not None:
+        return redirect(url_for("exams.sit", attempt_id=under_way.id))
+    terms = terms_for(exam, current_user)
+    blueprint = services.blueprint_of(exam)
+    return render_template(
+        "exams/notice.html",
+        exam=exam,
+        terms=terms,
+        status=terms.status(exam, utcnow()),
+        used=len(mine),
+        total=blueprint.total_points,
+        questions=blueprint.question_count,
     )
 
 
@@ -113,7 +140,20 @@ def sit(attempt_id: int):
         db.session.commit()
     if attempt.submitted_at is not None:
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    return render_template("exams/sit.html", attempt=attempt)
+    return render_template(
+        "exams/sit.html",
+        attempt=attempt,
+        kind_labels={code: _(kind.english) for code, kind in KINDS.items()},
+    )
+
+
+def worker():
+    """The exam page's service worker, from the site's root so that it may keep the exam page
+    and its paper for a reload without a network (static/exam-worker.js says what it keeps)."""
+    response = current_app.send_static_file("exam-worker.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
 
 
 @roles_required(UserRole.CANDIDATE)

@@ -13,7 +13,10 @@
   var state = {};          // question id -> {answer, seq, acked, flagged}
   var timers = {};
   var closed = false;
-  var current = 0;         // the question shown when one question per page
+  var current = 0;         // the question shown when one question per screen
+  var paged = false;       // one question per screen (else the whole paper on one page)
+  var kindLabels = {};     // kind code -> its name (单选题 …), from the page
+  try { kindLabels = JSON.parse(t.kinds || "{}"); } catch (e) { kindLabels = {}; }
   var numbers = {};        // question id -> its number on the paper
 
   function load() {
@@ -194,11 +197,15 @@
 
   function renderQuestion(q) {
     var box = el("section", {"class": "card mb-3 question", "id": "q" + q.question_id,
-                             "data-question": q.question_id});
+                             "data-question": q.question_id, "tabindex": "-1",
+                             "aria-label": t.tQuestion.replace("{n}", q.number)});
     var body = el("div", {"class": "card-body"});
     box.appendChild(body);
     var head = el("div", {"class": "d-flex gap-2 align-items-start mb-2"});
     head.appendChild(el("span", {"class": "badge text-bg-light border"}, String(q.number)));
+    var kind = el("span", {"class": "badge text-bg-info kind-label", "data-kind": q.kind});
+    kind.textContent = kindLabels[q.kind] || q.kind;
+    head.appendChild(kind);
     head.appendChild(el("div", {"class": "flex-grow-1 question-stem"}, q.stem));
     head.appendChild(el("span", {"class": "small text-muted text-nowrap"}, q.points + " " + t.tPoints));
     body.appendChild(head);
@@ -222,25 +229,107 @@
     return box;
   }
 
+  // The answer card (答题卡): a button per question, answered / unanswered / marked, the one
+  // shown marked as current; a button takes the candidate to its question.
   function drawNavigator() {
     if (!paper) { return; }
     var nav = document.getElementById("navigator");
     nav.innerHTML = "";
+    var done = 0;
     paper.questions.forEach(function (q, index) {
       var entry = state[q.question_id] || {};
-      var button = el("button", {"type": "button", "data-question": q.question_id,
-        "class": "btn btn-sm " + (entry.flagged ? "btn-warning" : answered(q) ? "btn-primary" : "btn-outline-secondary")},
+      var isAnswered = answered(q);
+      if (isAnswered) { done += 1; }
+      var status = entry.flagged ? "flagged" : isAnswered ? "answered" : "unanswered";
+      var button = el("button", {"type": "button", "data-question": q.question_id, "data-status": status,
+        "class": "btn btn-sm card-cell " + (entry.flagged ? "btn-warning" : isAnswered ? "btn-primary" : "btn-outline-secondary"),
+        "aria-label": t.tQuestion.replace("{n}", q.number) + " " +
+          (isAnswered ? t.tAnswered : t.tUnansweredOne) + (entry.flagged ? " " + t.tFlagged : "")},
         String(q.number));
-      button.addEventListener("click", function () { show(index); });
+      if (paged && index === current) { button.setAttribute("aria-current", "step"); }
+      button.addEventListener("click", function () { show(index, true); });
       nav.appendChild(button);
     });
+    document.getElementById("card-count").textContent =
+      t.tCount.replace("{done}", done).replace("{total}", paper.questions.length);
   }
 
-  function show(index) {
-    var sections = document.querySelectorAll("#questions section");
-    if (!paper.one_question_per_page) { sections[index].scrollIntoView({behavior: "smooth"}); return; }
+  // Show a question: the only one on the screen when one question per screen, else scrolled to.
+  function show(index, focus) {
+    var sections = document.querySelectorAll("#questions section.question");
+    if (!sections.length) { return; }
     current = Math.max(0, Math.min(index, sections.length - 1));
+    if (!paged) {
+      sections[current].scrollIntoView({behavior: "smooth"});
+      if (focus) { sections[current].focus({preventScroll: true}); }
+      return;
+    }
     Array.prototype.forEach.call(sections, function (s, i) { s.classList.toggle("d-none", i !== current); });
+    document.getElementById("prev").disabled = current === 0;
+    document.getElementById("next").disabled = current === sections.length - 1;
+    document.getElementById("position").textContent =
+      t.tPosition.replace("{n}", current + 1).replace("{total}", sections.length);
+    drawNavigator();
+    if (focus) {
+      sections[current].focus({preventScroll: true});
+      window.scrollTo({top: 0});
+    }
+  }
+
+  // One question per screen, or the whole paper: the exam's setting, one per screen on a phone,
+  // and the candidate's own choice on this device above both.
+  var layoutKey = "anpei-layout";
+  function chosenLayout() {
+    var mine = null;
+    try { mine = localStorage.getItem(layoutKey); } catch (e) { mine = null; }
+    if (mine === "paged" || mine === "all") { return mine === "paged"; }
+    return !!paper.one_question_per_page || window.matchMedia("(max-width: 767.98px)").matches;
+  }
+  function setLayout(onePerScreen) {
+    paged = onePerScreen;
+    var toggle = document.getElementById("layout-toggle");
+    toggle.classList.remove("d-none");
+    toggle.textContent = paged ? t.tAll : t.tPaged;
+    toggle.setAttribute("aria-pressed", paged ? "true" : "false");
+    document.getElementById("pager").classList.toggle("d-none", !paged);
+    app.classList.toggle("exam-paged", paged);
+    if (!paged) {
+      Array.prototype.forEach.call(document.querySelectorAll("#questions section.question"),
+        function (s) { s.classList.remove("d-none"); });
+      drawNavigator();
+    } else { show(current); }
+  }
+  var pagingReady = false;
+  function setUpPaging() {
+    if (pagingReady) { return; }
+    pagingReady = true;
+    document.getElementById("prev").textContent = t.tPrev;
+    document.getElementById("next").textContent = t.tNext;
+    document.getElementById("prev").addEventListener("click", function () { show(current - 1, true); });
+    document.getElementById("next").addEventListener("click", function () { show(current + 1, true); });
+    document.getElementById("layout-toggle").addEventListener("click", function () {
+      try { localStorage.setItem(layoutKey, paged ? "all" : "paged"); } catch (e) { /* this time only */ }
+      setLayout(!paged);
+    });
+    // A swipe sideways on the question goes to the next or the previous one.
+    var box = document.getElementById("questions"), x0 = null, y0 = null;
+    box.addEventListener("touchstart", function (event) {
+      x0 = event.touches[0].clientX; y0 = event.touches[0].clientY;
+    }, {passive: true});
+    box.addEventListener("touchend", function (event) {
+      if (!paged || x0 === null) { return; }
+      var dx = event.changedTouches[0].clientX - x0, dy = event.changedTouches[0].clientY - y0;
+      x0 = null;
+      if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) { show(current + (dx < 0 ? 1 : -1), true); }
+    }, {passive: true});
+    // The arrow keys do the same, unless they are moving within an answer (radio buttons, text).
+    document.addEventListener("keydown", function (event) {
+      if (!paged || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (tag === "input" || tag === "textarea" || tag === "select") { return; }
+      if (event.key === "ArrowRight") { show(current + 1, true); event.preventDefault(); }
+      if (event.key === "ArrowLeft") { show(current - 1, true); event.preventDefault(); }
+    });
   }
 
   function tick() {
@@ -254,9 +343,17 @@
     }
   }
 
+  // The attempt is over: nothing of it stays on this device (the queue, the kept paper).
+  function forget() {
+    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    if (window.caches) { caches.delete("anpei-attempt-" + t.attempt).catch(function () { /* none */ }); }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({forget: t.attempt});
+    }
+  }
   function finish() {
     closed = true;
-    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    forget();
     window.location.href = t.result;
   }
   // The server refused for good because the attempt is over: say so, then show the result.
@@ -264,7 +361,7 @@
     if (closed) { return; }
     closed = true;
     notice(message || t.tClosed);
-    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+    forget();
     setTimeout(function () { window.location.href = t.result; }, 5000);
   }
 
@@ -341,7 +438,13 @@
 
   function start() {
     var asked = Date.now();
+    var keptAt = 0;
     request("GET", t.api).then(function (response) {
+      // Without a network the worker answers with the paper it kept, and says when it was kept.
+      if (response.headers.get("X-Anpei-Offline")) {
+        keptAt = Number(response.headers.get("X-Anpei-Kept-At")) || 0;
+        notice(t.tOfflinePaper);
+      }
       if (!response.ok) {
         return response.json().then(function (error) {
           var code = error && error.error && error.error.code;
@@ -357,7 +460,7 @@
       return response.json();
     }).then(function (data) {
       // The server's clock, corrected by half the round trip, is the only clock that counts.
-      offset = Date.parse(data.server_time) - (asked + Date.now()) / 2;
+      offset = Date.parse(data.server_time) - (keptAt || (asked + Date.now()) / 2);
       deadline = Date.parse(data.deadline);
       paper = data.paper;
       if (data.submitted) { finish(); return; }
@@ -375,16 +478,9 @@
       var box = document.getElementById("questions");
       box.innerHTML = "";
       paper.questions.forEach(function (q) { box.appendChild(renderQuestion(q)); });
-      if (paper.one_question_per_page) {
-        var pager = document.getElementById("pager");
-        pager.classList.remove("d-none");
-        document.getElementById("prev").textContent = t.tPrev;
-        document.getElementById("next").textContent = t.tNext;
-        document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
-        document.getElementById("next").addEventListener("click", function () { show(current + 1); });
-        show(0);
-      }
-      drawNavigator();
+      setUpPaging();
+      setLayout(chosenLayout());
+      keepForOffline();
       refreshStatus();
       flush();
       tick();
@@ -397,6 +493,19 @@
       if (!blocked) { document.getElementById("questions").textContent = t.tError; }
       setTimeout(start, blocked ? 5000 : 3000);
     });
+  }
+
+  // The exam page's service worker keeps this page, its paper and its assets for a reload
+  // without a network; it is told what this page loaded before it was in control.
+  function keepForOffline() {
+    if (!navigator.serviceWorker || !t.worker) { return; }
+    navigator.serviceWorker.register(t.worker, {scope: "/"}).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"),
+        function (node) { return node.src || node.href; });
+      registration.active.postMessage({page: window.location.pathname, paper: t.api, keep: assets});
+    }).catch(function () { /* no worker: the page works online as before */ });
   }
 
   document.getElementById("submit-exam").addEventListener("click", function () { submit(false); });
