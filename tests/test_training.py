@@ -8,7 +8,7 @@ from conftest import PASSWORD, valid_id_number
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
-from exam.core.timeutil import local_today, utcnow
+from exam.core.timeutil import format_datetime, local_today, utcnow
 from exam.people.models import PersonRole
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
@@ -156,6 +156,10 @@ def test_qr_sign_in_is_bound_to_the_session_and_its_time(app, make_user):
     now = utcnow()
     session = _session(starts_in=timedelta(minutes=-10), hours=3)
     code = services.signin_code(session, now)
+    forged = client.post(f"/training/{session.id}/signin", data={"code": "AAAAAAAAAAAAAAAA"})
+    assert forged.status_code == 409 and "无效或已过期" in forged.get_data(as_text=True)
+    old = services.signin_code(session, now - timedelta(minutes=10))  # expired
+    assert client.post(f"/training/{session.id}/signin", data={"code": old}).status_code == 409
     page = client.get(f"/training/{session.id}/signin?code={code}")
     assert page.status_code == 200 and "签到" in page.get_data(as_text=True)
     assert "学时已计入" in client.post(
@@ -168,15 +172,30 @@ def test_qr_sign_in_is_bound_to_the_session_and_its_time(app, make_user):
     assert len(enrolments) == 1 and enrolments[0].attended_by == "qr"
     assert services.ledger(candidate.person, local_today().year).sessions == 3
 
-    forged = client.post(f"/training/{session.id}/signin", data={"code": "AAAAAAAAAAAAAAAA"})
-    assert forged.status_code == 409 and "无效或已过期" in forged.get_data(as_text=True)
     other = _session(starts_in=timedelta(minutes=-10))
     stolen = client.post(
         f"/training/{other.id}/signin", data={"code": code}
     )  # another session's code
     assert stolen.status_code == 409
-    old = services.signin_code(session, now - timedelta(minutes=10))  # expired
-    assert client.post(f"/training/{session.id}/signin", data={"code": old}).status_code == 409
+
+
+def test_scanning_again_after_signing_in_shows_signed_in_and_no_button(app, make_user):
+    candidate = make_user(UserRole.CANDIDATE)
+    client = _client(app, candidate)
+    session = _session(starts_in=timedelta(minutes=-10), hours=3)
+    code = services.signin_code(session, utcnow())
+    client.post(f"/training/{session.id}/signin", data={"code": code})
+    signed_at = db.session.scalar(db.select(Enrolment.attended_at))
+    later = services.signin_code(session, utcnow() - timedelta(minutes=10))  # the code moved on
+    for again in (code, later):
+        response = client.get(f"/training/{session.id}/signin?code={again}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="signin-done"' in page
+        assert f"已签到（{format_datetime(signed_at)}）" in page
+        assert 'id="signin-button"' not in page and 'id="signin-error"' not in page
+    again = client.post(f"/training/{session.id}/signin", data={"code": later})
+    assert again.status_code == 200 and "已签到" in again.get_data(as_text=True)
+    assert db.session.scalar(db.select(Enrolment.attended_at)) == signed_at  # counted once
 
 
 def test_sign_in_outside_the_sessions_time_is_refused(app, make_user):
