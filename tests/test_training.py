@@ -312,7 +312,8 @@ def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(
         ({"hours": -2}, "0.5 至 40 学时"),
         ({"hours": 500}, "0.5 至 40 学时"),
         ({"person_logins": valid_id_number(998)}, "未找到"),
-        ({"person_logins": "370102000000000000"}, "不是有效的身份证号或手机号"),  # not a real one
+        ({"person_logins": "370102000000000000"}, "身份证号含有无效的出生日期"),  # not a real one
+        ({"person_logins": "12345"}, "不是有效的身份证号或手机号"),
         ({"mode": "online"}, "网络培训须填写链接"),
     ):
         response = client.post("/manage/training/new", data={**base, **change})
