@@ -377,3 +377,22 @@ def test_session_cookies_are_secure_by_default_in_production(tmp_path, environ, 
     config = load_config(str(tmp_path), {**production, **environ})
     assert config["SESSION_COOKIE_SECURE"] is secure
     assert config["REMEMBER_COOKIE_SECURE"] is secure
+
+
+@pytest.mark.parametrize("confirm", ["short1", "different-1"])
+def test_a_password_change_shows_every_error_at_once_and_never_echoes_a_password(
+    client, login_as, confirm
+):
+    user = login_as(UserRole.ORGANISER)
+    response = client.post(
+        "/password", data={"current": "wrong-pass-1", "new": "short1", "confirm": confirm}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "当前密码不正确" in page  # the current password is wrong …
+    assert "新密码不能少于8位" in page  # … and the new one is too short: both told at once
+    if confirm != "short1":
+        assert "两次输入的新密码不一致" in page  # … and the two new ones differ
+    assert "wrong-pass-1" not in page and "short1" not in page and "different-1" not in page
+    assert 'id="password-errors"' in page
+    assert db.session.get(User, user.id).password_hash == user.password_hash  # nothing changed

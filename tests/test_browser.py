@@ -455,6 +455,9 @@ def test_an_organiser_schedules_training_for_those_short_and_they_sign_in_by_qr(
     mobile.click("#signin-button")
     expect(mobile.locator("#signin-done")).to_contain_text("学时已计入")
     screenshot(mobile, "training-signed-in-phone")
+    mobile.goto(link)  # scanning again: signed in already, and when; nothing to press
+    expect(mobile.locator("#signin-done")).to_contain_text("已签到（")
+    expect(mobile.locator("#signin-button")).to_have_count(0)
     mobile.goto(f"{live_server}/training")
     expect(mobile.locator("#ledger .ledger-total").first).to_have_text("4.0")
     page.reload()

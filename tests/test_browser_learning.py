@@ -7,12 +7,13 @@ import time
 import pytest
 from conftest import PASSWORD
 from playwright_helpers import seconds_on_the_server
+from sqlalchemy import select
 from test_browser import _log_in
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
-from exam.learning.models import Course, Lesson, LessonKind
+from exam.learning.models import Course, Lesson, LessonKind, StudyProgress
 from exam.people.models import PersonRole
 
 PHONE = {
@@ -99,4 +100,79 @@ def test_a_candidate_studies_a_lesson_on_a_phone_and_sees_the_hours(
     page.goto(f"{live_server}/learning/")
     expect(page.locator(f"#course-{course.id}")).to_contain_text("已学完")
     screenshot(page, "learning-mine-phone")
+    context.close()
+
+
+def _course(*titles: str) -> Course:
+    course = Course(
+        title="主要负责人安全生产职责",
+        assignment={"roles": [PersonRole.PRINCIPAL_LEADER]},
+        published_at=utcnow(),
+    )
+    for position, title in enumerate(titles):
+        course.lessons.append(
+            Lesson(
+                title=title,
+                kind=LessonKind.TEXT,
+                minutes=1,
+                position=position,
+                body="<p>《安全生产法》第五条：主要负责人对本单位的安全生产工作全面负责。</p>" * 6,
+            )
+        )
+    db.session.add(course)
+    db.session.commit()
+    return course
+
+
+def test_a_completed_lesson_says_so_instead_of_timing(browser, live_server, make_user):
+    from playwright.sync_api import expect
+
+    candidate = make_user(UserRole.CANDIDATE)
+    lesson = _course("第一课 第一责任人").lessons[0]
+    db.session.add(
+        StudyProgress(
+            person_id=candidate.person_id,
+            lesson_id=lesson.id,
+            seconds=60,
+            completed_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(f"{live_server}/learning/lessons/{lesson.id}")
+    expect(page.locator("#lesson-complete")).to_be_visible()
+    time.sleep(2.5)  # a report or two later, it still says so
+    expect(page.locator("#study-state")).to_have_text("已完成：本课学习时间已全部计入。")
+    assert "正在计时" not in page.locator("#study-status").inner_text()
+    context.close()
+
+
+def test_time_on_the_course_list_is_not_credited_to_the_next_lesson(
+    browser, live_server, make_user
+):
+    from playwright.sync_api import expect
+
+    candidate = make_user(UserRole.CANDIDATE)
+    course = _course("第一课", "第二课")
+    first, second = course.lessons
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(f"{live_server}/learning/lessons/{first.id}")
+    expect(page.locator("#study-minutes")).not_to_have_text("0.0", timeout=10_000)
+    # The lesson's page goes without a last report ("stopped"), as when a phone drops the tab or
+    # the network: the server last heard that the person was studying.
+    page.evaluate("() => { window.fetch = () => new Promise(() => {}); }")
+    page.goto(f"{live_server}/learning/courses/{course.id}")
+    time.sleep(3)  # reading the course list: not study time of any lesson
+    page.goto(f"{live_server}/learning/lessons/{second.id}")
+    expect(page.locator("#study-state")).to_have_text("学习中：正在计时。")
+    time.sleep(1)  # the page's first report has arrived; the next is a second away
+    db.session.expire_all()
+    credited = db.session.scalar(
+        select(StudyProgress.seconds).where(StudyProgress.lesson_id == second.id)
+    )
+    assert credited is not None and credited < 2.5  # at most one beat of its own time
     context.close()

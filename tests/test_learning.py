@@ -85,6 +85,17 @@ def test_heartbeats_from_a_hidden_page_are_not_credited(leader, make_course):
     assert db.session.scalar(select(StudyProgress.seconds)) == 35
 
 
+def test_the_first_report_of_a_lesson_page_credits_nothing_before_it(leader, make_course):
+    course = make_course((LessonKind.TEXT, 10), (LessonKind.TEXT, 10))
+    first, second = course.lessons
+    assert beats(leader, first, [0, 15]) == 15
+    # The page left without saying it stopped; 6 s on the course list, then the next lesson.
+    opened = services.beat(leader, second, at(21), active=True, start=True)
+    assert opened.credited == 0 and opened.seconds == 0
+    assert beats(leader, second, [36]) == 15  # from its load on, its time counts
+    assert db.session.scalar(select(func.sum(StudyDay.seconds))) == 30
+
+
 def test_a_long_silence_is_not_credited(leader, make_course):
     lesson = make_course().lessons[0]
     # Reports stopped (the phone slept, the connection dropped): the gap counts for nothing.
@@ -209,6 +220,7 @@ def test_an_unpublished_course_is_not_studied(client, login_as, leader, make_cou
         {"active": True, "position": True},
         [1, 2],
         {"active": True, "position": 10**400},
+        {"active": True, "position": 0, "start": "yes"},
     ],
 )
 def test_a_malformed_heartbeat_gets_a_clear_message(client, login_as, leader, make_course, body):
@@ -231,6 +243,11 @@ def test_heartbeats_over_http_credit_the_candidate(
             f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0.5}
         ).json
     assert body["seconds"] == 30 and body["required"] == 600 and body["completed"] is False
+    monkeypatch.setattr("exam.learning.views.utcnow", lambda: at(40))
+    reopened = client.post(
+        f"/learning/lessons/{lesson.id}/beat", json={"active": True, "position": 0, "start": True}
+    ).json
+    assert reopened["credited"] == 0 and reopened["seconds"] == 30  # reloaded: nothing before
     page = client.get("/learning/").get_data(as_text=True)
     assert "安全生产法要点" in page and "继续：第1课" in page
 

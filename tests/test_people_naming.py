@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
+from exam.core.forms import IDENTIFIER_REASONS
 from exam.exams.models import ExamOverride
 from exam.people.models import Enterprise, Person
 from exam.people.naming import (
@@ -117,8 +118,21 @@ def test_what_is_not_found_ambiguous_or_invalid_is_reported_as_typed(app, make_p
     assert naming.invalid == (bad, "nobody")
     assert not naming.complete
     errors = naming_errors(naming)
-    assert len(errors) == 3
+    assert len(errors) == 4  # a bad check character, no number, not found, ambiguous
     assert all(line in " ".join(errors) for line in ("138 0000 0001", unknown, bad, "nobody"))
+
+
+def test_an_invalid_id_number_is_reported_with_its_reason_not_as_not_found(app, make_person):
+    one = make_person("王强")
+    bad_check = one.id_number[:17] + ("1" if one.id_number[17] != "1" else "2")
+    bad_birth = one.id_number[:10] + "1345" + one.id_number[14:]
+    naming = name_people(f"{bad_check}\n{bad_birth}\n12345", select(Person))
+    assert naming.invalid == (bad_check, bad_birth, "12345") and naming.not_found == ()
+    assert naming.reasons == ("check_digit", "birth_date", "")
+    errors = naming_errors(naming)
+    assert str(IDENTIFIER_REASONS["check_digit"]) in errors[0] and bad_check in errors[0]
+    assert str(IDENTIFIER_REASONS["birth_date"]) in errors[1] and bad_birth in errors[1]
+    assert bad_check not in errors[2] and errors[2].endswith("12345")
 
 
 def test_a_shared_name_is_ambiguous_and_the_id_number_tells_them_apart(app, make_person):

@@ -30,6 +30,7 @@ def bank(app, make_user):
                 options=options,
                 answer=answer,
                 explanation=f"解析：{stem}",
+                legal_source="《安全生产法》第五条",
                 usage=usage,
             ),
             [_topic(topic)],
@@ -191,3 +192,76 @@ def test_exam_only_and_retired_questions_cannot_be_answered_by_posting(client, l
         )
         assert response.status_code == 404
     assert db.session.scalar(db.select(db.func.count(PracticeAnswer.id))) == 0
+
+
+def _choice(page: str, value: str) -> str:
+    """The feedback's line for one option (``data-choice``), its marks included."""
+    return re.search(rf'<li [^>]*data-choice="{value}".*?</li>', page, re.S).group(0)
+
+
+def test_the_practice_form_is_submitted_with_a_button_that_says_so(client, login_as, bank):
+    bank("题干")
+    login_as(UserRole.CANDIDATE)
+    page = client.get(f"/practice/topic/{_topic('G1').id}").get_data(as_text=True)
+    assert re.search(r'id="submit-answer">提交答案<', page)
+
+
+def test_feedback_marks_the_chosen_option_and_the_right_one_in_words(client, login_as, bank):
+    question = bank("主要负责人是本单位安全生产（　）。")
+    login_as(UserRole.CANDIDATE)
+    data = {"question_id": question.id, "version_id": question.current_version_id}
+    page = client.post("/practice/answer", data={**data, "choice": "B"}).get_data(as_text=True)
+    assert "✗ 您的选择" in _choice(page, "B") and "监督人" in _choice(page, "B")
+    assert "正确答案" in _choice(page, "A") and "您的选择" not in _choice(page, "A")
+    assert "您的选择" not in _choice(page, "C") and "正确答案" not in _choice(page, "C")
+    page = client.post("/practice/answer", data={**data, "choice": "A"}).get_data(as_text=True)
+    assert "✓ 您的选择" in _choice(page, "A") and "正确答案" in _choice(page, "A")
+
+
+def test_feedback_marks_true_false_and_each_blank(client, login_as, bank):
+    truth = bank("安全第一。", answer=True, kind="truefalse")
+    fill = bank("坚持____、____的方针", answer=[["安全第一"], ["预防为主"]], kind="fill")
+    login_as(UserRole.CANDIDATE)
+    page = client.post(
+        "/practice/answer",
+        data={"question_id": truth.id, "version_id": truth.current_version_id, "choice": "false"},
+    ).get_data(as_text=True)
+    assert "✗ 您的选择" in _choice(page, "False") and "正确答案" in _choice(page, "True")
+    page = client.post(
+        "/practice/answer",
+        data={
+            "question_id": fill.id,
+            "version_id": fill.current_version_id,
+            "blank": ["安全第一", "以人为本"],
+        },
+    ).get_data(as_text=True)
+    assert "✓ 您的答案: 安全第一" in page and "✗ 您的答案: 以人为本" in page
+    assert "可接受的答案: 预防为主" in page
+
+
+def test_the_wrong_answer_book_is_a_list_to_read_with_a_drill(client, login_as, bank):
+    first = bank("第一道错题")
+    second = bank("第二道错题", answer="C")
+    bank("没有答错的一题")
+    login_as(UserRole.CANDIDATE)
+    for question, choice in ((first, "B"), (second, "A")):
+        client.post(
+            "/practice/answer",
+            data={
+                "question_id": question.id,
+                "version_id": question.current_version_id,
+                "choice": choice,
+            },
+        )
+    page = client.get("/practice/wrong").get_data(as_text=True)
+    assert "第一道错题" in page and "第二道错题" in page and "没有答错的一题" not in page
+    assert page.index("第二道错题") < page.index("第一道错题")  # the latest mistake first
+    entry = re.search(rf'id="wrong-{first.id}".*?</article>', page, re.S).group(0)
+    assert "第一责任人" in entry and "监督人" in entry and "协助人" in entry  # the options
+    assert "✗ 您的选择" in _choice(entry, "B") and "正确答案" in _choice(entry, "A")
+    assert "解析：第一道错题" in entry and "《安全生产法》第五条" in entry
+    assert "最近答错：" in entry and "答错1次" in entry
+    assert 'href="/practice/wrong/practise"' in page  # and a way to practise them
+    drill = client.get("/practice/wrong/practise").get_data(as_text=True)
+    assert 'name="mode" type="hidden" value="wrong"' in drill
+    assert "第一道错题" in drill or "第二道错题" in drill

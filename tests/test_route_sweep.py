@@ -163,6 +163,8 @@ VARIANT_EXCEPTIONS = {
     ("api.attempt", "mine"): row("404 404 404 404 200 401"),
     ("api.result", "mine"): BY_BLUEPRINT["api"],  # under way: no result yet
     ("training.signin", "missing"): row("403 403 403 403 404 login"),
+    # The demo candidate signed in at that session: shown as signed in, whatever the code.
+    ("training.signin", "foreign"): row("403 403 403 403 200 login"),
     ("people.import_template_csv", "missing"): row("302/import 403 403 403 403 login"),
     ("verify.lookup", "query"): row(" ".join(["302/verify/AP2026-00000-00000"] * 6)),
     # The other course has no file lesson.

@@ -233,6 +233,17 @@ def test_bad_screenings_are_refused_and_nothing_is_saved(client, login_as, overr
     )
 
 
+def test_a_mistyped_id_number_is_reported_as_invalid_with_the_reason(client, login_as, make_person):
+    screening = _screening(login_as(UserRole.ORGANISER))
+    person = make_person(name="孙立新")
+    mistyped = person.id_number[:17] + ("1" if person.id_number[17] != "1" else "2")
+    page = client.post(
+        f"/manage/screenings/{screening.id}/attendance", data={"lines": mistyped}
+    ).get_data(as_text=True)
+    assert f"身份证号校验位错误（可能输入有误）：{mistyped}" in page
+    assert "未找到" not in page and _count(ScreeningAttendance) == 0
+
+
 def test_a_future_screening_takes_no_attendance(client, login_as, make_person):
     organiser = login_as(UserRole.ORGANISER, locale="en")
     film = _film()

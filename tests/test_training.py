@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
-from exam.core.timeutil import local_today, utcnow
+from exam.core.timeutil import format_datetime, local_today, utcnow
 from exam.people.models import PersonRole, Sector
 from exam.training import services
 from exam.training.models import Enrolment, EnrolmentStatus, TrainingSession
@@ -157,6 +157,10 @@ def test_qr_sign_in_is_bound_to_the_session_and_its_time(app, make_user):
     now = utcnow()
     session = _session(starts_in=timedelta(minutes=-10), hours=3)
     code = services.signin_code(session, now)
+    forged = client.post(f"/training/{session.id}/signin", data={"code": "AAAAAAAAAAAAAAAA"})
+    assert forged.status_code == 409 and "无效或已过期" in forged.get_data(as_text=True)
+    old = services.signin_code(session, now - timedelta(minutes=10))  # expired
+    assert client.post(f"/training/{session.id}/signin", data={"code": old}).status_code == 409
     page = client.get(f"/training/{session.id}/signin?code={code}")
     assert page.status_code == 200 and "签到" in page.get_data(as_text=True)
     assert "学时已计入" in client.post(
@@ -169,15 +173,30 @@ def test_qr_sign_in_is_bound_to_the_session_and_its_time(app, make_user):
     assert len(enrolments) == 1 and enrolments[0].attended_by == "qr"
     assert services.ledger(candidate.person, local_today().year).sessions == 3
 
-    forged = client.post(f"/training/{session.id}/signin", data={"code": "AAAAAAAAAAAAAAAA"})
-    assert forged.status_code == 409 and "无效或已过期" in forged.get_data(as_text=True)
     other = _session(starts_in=timedelta(minutes=-10))
     stolen = client.post(
         f"/training/{other.id}/signin", data={"code": code}
     )  # another session's code
     assert stolen.status_code == 409
-    old = services.signin_code(session, now - timedelta(minutes=10))  # expired
-    assert client.post(f"/training/{session.id}/signin", data={"code": old}).status_code == 409
+
+
+def test_scanning_again_after_signing_in_shows_signed_in_and_no_button(app, make_user):
+    candidate = make_user(UserRole.CANDIDATE)
+    client = _client(app, candidate)
+    session = _session(starts_in=timedelta(minutes=-10), hours=3)
+    code = services.signin_code(session, utcnow())
+    client.post(f"/training/{session.id}/signin", data={"code": code})
+    signed_at = db.session.scalar(db.select(Enrolment.attended_at))
+    later = services.signin_code(session, utcnow() - timedelta(minutes=10))  # the code moved on
+    for again in (code, later):
+        response = client.get(f"/training/{session.id}/signin?code={again}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and 'id="signin-done"' in page
+        assert f"已签到（{format_datetime(signed_at)}）" in page
+        assert 'id="signin-button"' not in page and 'id="signin-error"' not in page
+    again = client.post(f"/training/{session.id}/signin", data={"code": later})
+    assert again.status_code == 200 and "已签到" in again.get_data(as_text=True)
+    assert db.session.scalar(db.select(Enrolment.attended_at)) == signed_at  # counted once
 
 
 def test_sign_in_outside_the_sessions_time_is_refused(app, make_user):
@@ -294,7 +313,8 @@ def test_a_session_that_ends_before_it_starts_or_with_absurd_hours_is_refused(
         ({"hours": -2}, "0.5 至 40 学时"),
         ({"hours": 500}, "0.5 至 40 学时"),
         ({"person_logins": valid_id_number(998)}, "未找到"),
-        ({"person_logins": "370102000000000000"}, "不是有效的身份证号或手机号"),  # not a real one
+        ({"person_logins": "370102000000000000"}, "身份证号含有无效的出生日期"),  # not a real one
+        ({"person_logins": "12345"}, "不是有效的身份证号或手机号"),
         ({"mode": "online"}, "网络培训须填写链接"),
     ):
         response = client.post("/manage/training/new", data={**base, **change})

@@ -85,14 +85,30 @@ def change_password():
     form = ChangePasswordForm()
     if current_user.must_change_password and current_user.initial_password:
         form.current.label.text = _("One-time password")
-    if form.validate_on_submit():
-        if not services.check_password(current_user, form.current.data):
-            form.current.errors.append(_("The current password is wrong."))
-        elif problem := services.password_problem(form.new.data, current_user):
-            form.new.errors.append(message(problem, "auth"))
-        else:
-            services.set_password(current_user, form.new.data)  # other devices signed out
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("home.index"))
+    if form.is_submitted() and _password_change_checked(form):
+        services.set_password(current_user, form.new.data)  # other devices signed out
+        db.session.commit()
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+def _password_change_checked(form: ChangePasswordForm) -> bool:
+    """Check every field of a submitted password change and put *all* that is wrong on the
+    form at once (a wrong current password and a weak or mistyped new one), so that one more
+    try can fix everything; the password fields come back empty, as passwords never return
+    to the page."""
+    valid = form.validate()
+    if "csrf_token" in form.errors:
+        return False  # not this user's page: no password is checked
+    checked = form.current.data and not form.current.errors
+    if checked and not services.check_password(current_user, form.current.data):
+        form.current.errors.append(_("The current password is wrong."))
+    problem = (
+        form.new.data
+        and not form.new.errors
+        and services.password_problem(form.new.data, current_user)
+    )
+    if problem:
+        form.new.errors.append(message(problem, "auth"))
+    return valid and not (form.current.errors or form.new.errors)

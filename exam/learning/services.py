@@ -201,9 +201,16 @@ def max_gap() -> float:
 
 
 def beat(
-    person: Person, lesson: Lesson, now: datetime, *, active: bool, position: float | None = None
+    person: Person,
+    lesson: Lesson,
+    now: datetime,
+    *,
+    active: bool,
+    position: float | None = None,
+    start: bool = False,
 ) -> Beat:
-    """Record a heartbeat from a lesson page and credit the study time it proves."""
+    """Record a heartbeat from a lesson page and credit the study time it proves. ``start``:
+    the first report of a page just loaded, which credits nothing before it."""
     if not is_assigned(lesson.course, person):
         raise LearningError("not_assigned")
     if position is not None and not (0 <= position <= 24 * 3600):
@@ -213,7 +220,9 @@ def beat(
     elapsed = (now - clock.last_beat_at).total_seconds() if clock.last_beat_at else 0.0
     # A report says whether the person studies from now on; the time since the previous report
     # counts if that one said so (the page reports at once when it goes hidden or a video pauses).
-    was_active = clock.last_beat_active
+    # A page's first report starts its clock: the time before it was spent elsewhere (the
+    # course list, another page), even if the last page left without saying it stopped.
+    was_active = clock.last_beat_active and not start
     studying = was_active and 0 < elapsed <= max_gap()
     credit = elapsed if studying else 0.0
     clock.last_beat_at, clock.last_beat_active = max(now, clock.last_beat_at or now), active

@@ -100,7 +100,8 @@ def lesson(lesson_id: int):
 
 @roles_required(UserRole.CANDIDATE)
 def beat(lesson_id: int):
-    """A heartbeat from a lesson page: ``{"active": bool, "position": number | null}``."""
+    """A heartbeat from a lesson page: ``{"active": bool, "position": number | null}``, and
+    ``"start": true`` on the first one after the page loaded."""
     body = request.get_json(silent=True)
     person = _person()
     lesson = db.session.get(Lesson, lesson_id)
@@ -109,6 +110,7 @@ def beat(lesson_id: int):
             not isinstance(body, dict)
             or not isinstance(body.get("active"), bool)
             or not _is_position(body.get("position"))
+            or not isinstance(body.get("start", False), bool)
         ):
             raise services.LearningError("bad_request")
         if lesson is None or person is None:
@@ -119,6 +121,7 @@ def beat(lesson_id: int):
             utcnow(),
             active=body["active"],
             position=None if body.get("position") is None else float(body["position"]),
+            start=body.get("start", False),
         )
     except services.LearningError as error:
         db.session.rollback()

@@ -6,7 +6,8 @@ semicolons and the Chinese 、，； separate entries; blank entries are ignored
 dashes inside a number are dropped (``139 1234 5678``, ``+86 139-1234-5678``); an entry
 that starts with a number and goes on (``370102… 张伟``, as the forms fill themselves in) is
 read by its number; repeats are collapsed. An ID number whose check character is wrong, or a
-number that is neither an ID number nor a mobile, is *invalid* rather than not found.
+number that is neither an ID number nor a mobile, is *invalid* rather than not found, and an
+invalid ID number says why (``IDENTIFIER_REASONS``, as the forms' ID number fields do).
 
 Looking up (``look_up``, one query) is among ``people``, the caller's SELECT of the people
 the user may see: someone outside it is *not found*, like anyone who is not in the register,
@@ -25,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, or_
 
 from exam.core.extensions import db
+from exam.core.forms import IDENTIFIER_REASONS
 from exam.core.identifiers import InvalidIdentifier, validate_id_number, validate_mobile
 from exam.people.models import Person
 
@@ -48,6 +50,9 @@ class Entry:
     typed: str
     kind: str
     key: str
+    #: Why an invalid entry is refused: a key of ``IDENTIFIER_REASONS`` when it was read as an
+    #: ID number (18 characters), "" when it is neither an ID number nor a mobile.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Naming:
     not_found: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
     invalid: tuple[str, ...] = ()
+    #: Why each of ``invalid`` was refused (same order; see ``Entry.reason``).
+    reasons: tuple[str, ...] = ()
     #: Names were read as well as numbers (an ambiguous entry may be a name).
     names: bool = False
 
@@ -105,8 +112,10 @@ def _number(typed: str, number: str) -> Entry:
     )
     try:
         return Entry(typed, kind, check(number))
-    except InvalidIdentifier:
-        return Entry(typed, INVALID, number)
+    except InvalidIdentifier as refused:
+        # An ID number says what is wrong with it (a typo in the check character is the usual
+        # case); a number of another length was neither an ID number nor a mobile.
+        return Entry(typed, INVALID, number, refused.reason if kind == ID_NUMBER else "")
 
 
 def look_up(entries: list[Entry], people: Select, *, names: bool = False) -> Naming:
@@ -119,10 +128,11 @@ def look_up(entries: list[Entry], people: Select, *, names: bool = False) -> Nam
     ]
     candidates = db.session.scalars(people.where(or_(*wanted))).all() if wanted else []
     found: dict[int, Person] = {}
-    not_found, ambiguous, invalid = [], [], []
+    not_found, ambiguous, invalid, reasons = [], [], [], []
     for entry in entries:
         if entry.kind == INVALID:
             invalid.append(entry.typed)
+            reasons.append(entry.reason)
             continue
         column = COLUMNS[entry.kind]
         matches = [p for p in candidates if getattr(p, column) == entry.key]
@@ -130,7 +140,14 @@ def look_up(entries: list[Entry], people: Select, *, names: bool = False) -> Nam
             found.setdefault(matches[0].id, matches[0])
         else:
             (ambiguous if matches else not_found).append(entry.typed)
-    return Naming(tuple(found.values()), tuple(not_found), tuple(ambiguous), tuple(invalid), names)
+    return Naming(
+        tuple(found.values()),
+        tuple(not_found),
+        tuple(ambiguous),
+        tuple(invalid),
+        tuple(reasons),
+        names,
+    )
 
 
 def name_people(text: str | None, people: Select, *, names: bool = False) -> Naming:
@@ -146,8 +163,25 @@ def naming_errors(naming: Naming) -> list[str]:
         return "、".join(lines[:QUOTED]) + ("…" if len(lines) > QUOTED else "")
 
     errors = []
-    if naming.invalid:
-        errors.append(_("Not a valid ID number or mobile: %(lines)s", lines=quoted(naming.invalid)))
+    # Invalid ID numbers by what is wrong with them, then entries that are no number at all.
+    by_reason: dict[str, list[str]] = {}
+    for typed, reason in zip(
+        naming.invalid, naming.reasons or ("",) * len(naming.invalid), strict=True
+    ):
+        by_reason.setdefault(reason, []).append(typed)
+    for reason, lines in sorted(by_reason.items(), key=lambda item: item[0] == ""):
+        if reason in IDENTIFIER_REASONS:
+            errors.append(
+                _(
+                    "The ID number %(reason)s: %(lines)s",
+                    reason=IDENTIFIER_REASONS[reason],
+                    lines=quoted(tuple(lines)),
+                )
+            )
+        else:
+            errors.append(
+                _("Not a valid ID number or mobile: %(lines)s", lines=quoted(tuple(lines)))
+            )
     if naming.not_found:
         errors.append(
             _("Not found among the people you may see: %(lines)s", lines=quoted(naming.not_found))

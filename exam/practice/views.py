@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from exam.auth.access import roles_required
 from exam.auth.models import UserRole
@@ -23,9 +25,12 @@ from exam.questions.models import (
 )
 from question_bank import kinds
 from question_bank.model import LETTERS, Usage
+from question_bank.text import normalise_answer
 
 #: Questions answered this recently are not asked again while others remain.
 RECENT = 20
+#: Questions per page of the wrong-answer book.
+PER_PAGE = 20
 
 
 def practice_pool():
@@ -56,9 +61,7 @@ def index():
         )
         for a in areas
     }
-    wrong = db.session.scalar(
-        select(func.count(WrongAnswer.id)).where(WrongAnswer.user_id == current_user.id)
-    )
+    wrong = db.session.scalar(select(func.count()).select_from(_my_wrong_answers().subquery()))
     answered, right = db.session.execute(
         select(
             func.count(PracticeAnswer.id),
@@ -113,16 +116,90 @@ def topic(topic_id: int):
     )
 
 
+def _my_wrong_answers():
+    """The candidate's wrong-answer book (错题本): their wrong answers on questions still open
+    for practice, the latest mistake first."""
+    return (
+        select(WrongAnswer)
+        .options(joinedload(WrongAnswer.question))
+        .join(Question, Question.id == WrongAnswer.question_id)
+        .where(
+            WrongAnswer.user_id == current_user.id,
+            Question.id.in_(practice_pool().with_only_columns(Question.id)),
+        )
+        .order_by(WrongAnswer.last_wrong_at.desc(), WrongAnswer.id.desc())
+    )
+
+
+def _last_wrong_responses(question_ids: list[int]) -> dict[int, object]:
+    """The candidate's latest wrong response to each of ``question_ids`` (on the version in
+    use, the one the book shows)."""
+    rows = db.session.execute(
+        select(Question.id, PracticeAnswer.response)
+        .join(QuestionVersion, QuestionVersion.id == PracticeAnswer.version_id)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(
+            PracticeAnswer.user_id == current_user.id,
+            PracticeAnswer.correct.is_(False),
+            Question.id.in_(question_ids),
+        )
+        .order_by(PracticeAnswer.id.desc())
+    )
+    latest: dict[int, object] = {}
+    for question_id, response in rows:
+        latest.setdefault(question_id, response)
+    return latest
+
+
 @roles_required(UserRole.CANDIDATE)
 def wrong():
+    """The wrong-answer book to read: each question with its options, the right answer, the
+    explanation and its source, and when it was last answered wrong."""
+    page = db.paginate(_my_wrong_answers(), per_page=PER_PAGE, error_out=False)
+    entries = list(page.items)
+    last = _last_wrong_responses([entry.question_id for entry in entries])
+    return render_template(
+        "practice/wrong.html",
+        page=page,
+        entries=entries,
+        last=last,
+        letters=LETTERS,
+        marks=_marks,
+    )
+
+
+@roles_required(UserRole.CANDIDATE)
+def drill():
+    """Practise the questions of the wrong-answer book, one at a time; answered right here,
+    a question leaves the book."""
     query = practice_pool().where(
         Question.id.in_(
             select(WrongAnswer.question_id).where(WrongAnswer.user_id == current_user.id)
         )
     )
-    from flask_babel import gettext as _
+    return _ask(_next_question(query), "wrong", _("Practise my wrong answers"))
 
-    return _ask(_next_question(query), "wrong", _("My wrong answers"))
+
+def _marks(version: QuestionVersion, response: object) -> dict:
+    """What the feedback marks on ``version`` for ``response``: the letters (or truth value)
+    chosen, and for fill-in questions each blank as typed, its accepted answers and whether it
+    was right (None: ``response`` is None, nothing to mark)."""
+    kind = kinds.get(version.kind)
+    if version.kind == "fill":
+        typed = [response] if isinstance(response, str) else list(response or ())
+        blanks = []
+        for i, accepted in enumerate(version.answer or ()):
+            text = typed[i] if i < len(typed) else ""
+            ok = (
+                None  # no answer to mark (the book without a recorded answer)
+                if response is None
+                else normalise_answer(text) in {normalise_answer(a) for a in accepted}
+            )
+            blanks.append({"typed": text, "accepted": list(accepted), "right": ok})
+        return {"blanks": blanks}
+    if kind.has_options:
+        return {"chosen": set(response or "") if isinstance(response, str) else set()}
+    return {"chosen": response}  # true/false: True, False or None
 
 
 @roles_required(UserRole.CANDIDATE)
@@ -163,7 +240,7 @@ def answer():
     mode = form.mode.data or ""
     topic_id = parse_id(mode.removeprefix("topic:")) if mode.startswith("topic:") else None
     next_url = (
-        url_for("practice.wrong")
+        url_for("practice.drill")
         if mode == "wrong"
         else url_for("practice.topic", topic_id=topic_id)
         if topic_id
@@ -183,6 +260,7 @@ def answer():
         grade=grade,
         suggested=suggested,
         response=response,
+        marks=_marks(version, response),
         right_answer=kind.format_answer(version.answer),
         your_answer=kind.describe(response) or "—",
         next_url=next_url,

@@ -15,6 +15,11 @@
   var done = document.getElementById("lesson-complete");
   var furthest = Number(root.dataset.furthest) || 0;
   var lastSent = null;
+  // The first report tells the server the page has just loaded: the time before it (the course
+  // list, another lesson) is not this lesson's.
+  var started = false;
+  // A completed lesson has nothing left to time: the status says so instead of "studying".
+  var completed = root.dataset.completed === "1";
 
   // Reading a page leaves traces (scrolling, touching, keys); a page nobody has touched for
   // IDLE_MS stops counting until someone does. A playing video needs no touching.
@@ -49,26 +54,37 @@
   }
 
   function show(active, offline) {
+    if (completed && !offline) {
+      state.textContent = root.dataset.completedText;
+      state.className = "text-success";
+      return;
+    }
     var idle = !video && document.visibilityState === "visible" && Date.now() - lastTouched > IDLE_MS;
     state.textContent = offline ? root.dataset.offlineText :
       (active ? root.dataset.studyingText : (idle ? root.dataset.idleText : root.dataset.pausedText));
     state.className = offline ? "text-danger" : (active ? "text-success" : "text-muted");
   }
 
-  function beat() {
-    var active = studying();
+  function beat(leaving) {
+    // Leaving the page (pagehide) is the end of studying here, whatever the page still looks like.
+    var active = leaving ? false : studying();
+    var report = {active: active, position: position()};
+    if (!started) { report.start = true; started = true; }
     lastSent = active;
     show(active, false);
     return fetch(root.dataset.beatUrl, {
       method: "POST", credentials: "same-origin", keepalive: true,
       headers: {"Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf, "Accept": "application/json"},
-      body: JSON.stringify({active: active, position: position()})
+      body: JSON.stringify(report)
     }).then(function (response) {
       return response.json().then(function (body) {
         if (!response.ok) throw new Error(body.error ? body.error.message : response.status);
         minutes.textContent = (body.seconds / 60).toFixed(1);
         bar.value = body.seconds;
-        if (body.completed) done.classList.remove("d-none");
+        if (body.completed) {
+          done.classList.remove("d-none");
+          if (!completed) { completed = true; show(active, false); }
+        }
         if (body.seek_to !== null && body.seek_to !== undefined && video) {
           video.currentTime = body.seek_to;
           furthest = body.seek_to;
@@ -90,7 +106,7 @@
   document.addEventListener("visibilitychange", changed);
   window.addEventListener("focus", changed);
   window.addEventListener("blur", changed);
-  window.addEventListener("pagehide", function () { if (lastSent) { lastSent = null; beat(); } });
+  window.addEventListener("pagehide", function () { if (lastSent) beat(true); });
   setInterval(function () { if (studying() || lastSent) beat(); }, every);
 
   if (video) {

@@ -104,7 +104,20 @@ def signin(session_id: int):
     code = request.values.get("code", "")
     now = utcnow()
     done = error = None
-    if request.method == "POST":
+    # Scanning again (or pressing the button again) after signing in shows that they are
+    # signed in and when, whatever the code: there is nothing left to do.
+    already = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.session_id == session.id,
+            Enrolment.person_id == person.id,
+            Enrolment.attended_at.is_not(None),
+        )
+    )
+    if already is not None:
+        if request.method == "POST" and not ActionForm().validate_on_submit():
+            abort(400)
+        done = already
+    elif request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
         try:
