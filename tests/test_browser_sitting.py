@@ -241,9 +241,12 @@ def test_one_question_per_screen_on_a_phone_with_the_answer_card_as_navigator(
 
 
 def test_a_reload_offline_shows_the_paper_and_the_queued_answers_which_reach_the_server(
-    browser, live_server, make_user, make_exam, screenshot, database_url
+    browser, live_server, make_user, make_exam, screenshot, database_url, console_guard
 ):
     from playwright.sync_api import expect
+
+    # The saves tried while the network is down fail, as they must (the queue keeps them).
+    console_guard.allow_failed_load(r"/api/v1/attempts/\d+/\S*", "net::ERR_INTERNET_DISCONNECTED")
 
     exam = make_exam(rules=RULES)
     candidate = make_user(UserRole.CANDIDATE)

@@ -8,7 +8,7 @@
 var ASSETS = "anpei-assets";
 var PAGE = /^\/attempts\/(\d+)$/;
 var PAPER = /^\/api\/v1\/attempts\/(\d+)$/;
-var ASSET = /^\/(static|bootstrap)\//;
+var ASSET = /^\/((static|bootstrap)\/|favicon\.ico$)/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });

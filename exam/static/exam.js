@@ -502,7 +502,7 @@
     navigator.serviceWorker.register(t.worker, {scope: "/"}).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
-      var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"),
+      var assets = Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]"),
         function (node) { return node.src || node.href; });
       registration.active.postMessage({page: window.location.pathname, paper: t.api, keep: assets});
     }).catch(function () { /* no worker: the page works online as before */ });
