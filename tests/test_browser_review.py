@@ -5,7 +5,7 @@ import types
 
 import pytest
 from conftest import PASSWORD
-from test_browser import PHONE, _log_in
+from test_browser import PHONE, _log_in, _start_exam
 from test_result_review import CHOICE, OPTIONS, add_question, one_question_exam
 
 from exam.auth.models import UserRole
@@ -47,8 +47,7 @@ def test_the_review_shows_the_option_text_the_candidate_tapped_after_shuffling(
     phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     _log_in(page, live_server, candidate.username, PASSWORD)
-    page.goto(f"{live_server}/exams")
-    page.click(f"#exam-{exam.id} .start-exam")
+    _start_exam(page, live_server, exam.id)
     question = page.locator("#questions section.question")
     expect(question).to_have_count(1)
     option = question.locator("label", has_text=TAPPED)
