@@ -83,4 +83,12 @@ def test_the_review_shows_the_option_text_the_candidate_tapped_after_shuffling(
     # Every option as it was shown, in its order.
     expect(item.locator(".review-option-text")).to_have_count(4)
     screenshot(page, f"exam-review-{policy}-phone")
+    result = page.url
     phone.close()
+    desktop = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = desktop.new_page()
+    _log_in(page, live_server, candidate.username, PASSWORD)
+    page.goto(result)
+    expect(page.locator("#review .review-option.is-chosen")).to_have_count(1)
+    screenshot(page, f"exam-review-{policy}-desktop")
+    desktop.close()
