@@ -246,7 +246,7 @@ def test_a_reload_offline_shows_the_paper_and_the_queued_answers_which_reach_the
     from playwright.sync_api import expect
 
     # The saves tried while the network is down fail, as they must (the queue keeps them).
-    console_guard.allow_failed_load(r"/api/v1/attempts/\d+/\S*", "net::ERR_INTERNET_DISCONNECTED")
+    console_guard.allow_failed_load(r"/api/v1/attempts/\d+\S*", "net::ERR_INTERNET_DISCONNECTED")
 
     exam = make_exam(rules=RULES)
     candidate = make_user(UserRole.CANDIDATE)
@@ -320,5 +320,6 @@ def test_a_reload_offline_shows_the_paper_and_the_queued_answers_which_reach_the
     allowed = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch")
     if database_url.startswith("sqlite"):
         allowed += ("status of 503",)
+        console_guard.allow_failed_load(r"/api/v1/attempts/\d+/answers/\d+", "status of 503")
     phone.clean(allowed=allowed)
     phone.context.close()
