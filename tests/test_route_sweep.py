@@ -177,11 +177,6 @@ VARIANT_EXCEPTIONS = {
     ("training.session_ics", "foreign"): EVERYONE,
     ("verify.show", "foreign"): EVERYONE,
 }
-#: Pages known to answer 500 on the demo, each with what is wrong.
-KNOWN_5XX: dict[str, str] = {
-    # A page that crashes and cannot be fixed at once goes here, as a strict xfail with its
-    # reason, until it is fixed. Empty: every page answers as documented.
-}
 
 
 # --- the demo district, once per database -------------------------------------------------
@@ -560,9 +555,7 @@ def _outcome(response) -> str:
 
 def _params():
     for case in CASES:
-        reason = KNOWN_5XX.get(case.id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(case, id=case.id, marks=marks)
+        yield pytest.param(case, id=case.id)
 
 
 @pytest.mark.parametrize("case", list(_params()))
@@ -610,7 +603,6 @@ def test_the_table_names_only_pages_that_exist():
     assert set(EXCEPTIONS) <= names, set(EXCEPTIONS) - names
     assert {e for e, _ in VARIANT_EXCEPTIONS} <= names
     assert set(BY_BLUEPRINT) <= blueprints, set(BY_BLUEPRINT) - blueprints
-    assert set(KNOWN_5XX) <= {c.id for c in CASES}, set(KNOWN_5XX) - {c.id for c in CASES}
 
 
 def test_the_demo_has_a_campaign_of_two_rounds_and_a_makeup(demo):
