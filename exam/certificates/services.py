@@ -25,6 +25,7 @@ from exam.certificates.errors import CertificateError
 from exam.certificates.models import Certificate, CertificateKind, PublicLookup, SiteSetting
 from exam.core.extensions import db
 from exam.core.identifiers import mask_id_number
+from exam.core.printing import FontChoice, choose_font
 from exam.core.timeutil import local_today, utcnow
 from exam.exams.models import Attempt
 from exam.exams.signals import ResultLink
@@ -299,6 +300,11 @@ def certificate_data(certificate: Certificate, seal_image: bytes | None):
             certificate.kind, CertificateKind.TITLES[CertificateKind.SPECIAL_EXAM]
         ),
     )
+
+
+def certificate_font() -> FontChoice:
+    """The font certificates are printed in and where it comes from (raises ``FontMissing``)."""
+    return choose_font(current_app.config["CERTIFICATE_FONT"] or None)
 
 
 def render_backoff(failures: int) -> timedelta:

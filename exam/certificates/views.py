@@ -24,6 +24,7 @@ from exam.certificates.models import Certificate, CertificateStatus, SiteSetting
 from exam.core.extensions import db
 from exam.core.forms import PlainText
 from exam.core.identifiers import mask_id_number
+from exam.core.printing import FontMissing
 from exam.core.timeutil import local_today, utcnow
 from exam.core.uploads import download
 from exam.core.web import int_arg, page_arg, parse_id
@@ -198,7 +199,16 @@ def index():
         notice_days=_notice_days(),
         mask=mask_id_number,
         waiting=_waiting() if current_user.role in MANAGERS else None,
+        font=_font(),
     )
+
+
+def _font() -> dict:
+    """The font certificates are printed in, or why there is none, for the page's footnote."""
+    try:
+        return {"choice": services.certificate_font(), "error": None}
+    except FontMissing as error:
+        return {"choice": None, "error": str(error)}
 
 
 #: Certificates waiting for their PDF listed on the management page (the count is of all).

@@ -4,11 +4,15 @@ way, and QR codes. Plain functions over plain data: no Flask, no database."""
 
 from exam.core.printing.canvas import binary_streams, pdf_canvas
 from exam.core.printing.fonts import (
+    FontChoice,
     FontMissing,
+    choose_font,
     font_name,
     font_path,
     missing_characters,
+    packaged_font,
     registered_font,
+    system_font,
 )
 from exam.core.printing.layout import (
     INK,
@@ -43,12 +47,14 @@ __all__ = [
     "MIN_FONT_SIZE",
     "Block",
     "Fitted",
+    "FontChoice",
     "FontMissing",
     "Run",
     "Token",
     "binary_streams",
     "break_lines",
     "chinese_date",
+    "choose_font",
     "draw_block",
     "draw_fitted",
     "draw_heading",
@@ -61,12 +67,14 @@ __all__ = [
     "font_path",
     "layout",
     "longest_prefix",
+    "packaged_font",
     "missing_characters",
     "pdf_canvas",
     "printable_line",
     "qr_modules",
     "qr_svg",
     "registered_font",
+    "system_font",
     "text_width",
     "wrap",
 ]
