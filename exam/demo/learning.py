@@ -1,13 +1,14 @@
 """Demo online learning: two short courses on the Work Safety Law (安全生产法, 2021 revision),
-with text pages quoting it, a small generated PDF handout, a one-minute generated video when
-PyAV is installed (the ``demo`` extra), and study progress for the demo leaders: some have
-completed, some are halfway, some have not started."""
+with text pages quoting it, a small generated PDF handout, a one-minute video shipped with the
+package (``duties.webm``, made by scripts/make_demo_video.py), and study progress for the demo
+leaders: some have completed, some are halfway, some have not started."""
 
 from __future__ import annotations
 
 import io
 import random
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProg
 from exam.learning.storage import store_upload
 from exam.people.models import Person, PersonRole
 from exam.questions.models import Topic
+
+#: The lesson video, package data (scripts/make_demo_video.py draws it from DUTIES).
+DEMO_VIDEO = Path(__file__).with_name("duties.webm")
 
 LAW = "《中华人民共和国安全生产法》（2021年修正）"
 
@@ -138,9 +142,7 @@ def load_demo_learning(rng: random.Random) -> int:
         )
         db.session.add(course)
         for position, (name, kind, minutes, body) in enumerate(lessons):
-            lesson = _lesson(course, position, name, kind, minutes, body, author)
-            if lesson is not None:
-                db.session.add(lesson)
+            db.session.add(_lesson(course, position, name, kind, minutes, body, author))
         courses.append(course)
     db.session.flush()
     _prerequisite(courses[0])
@@ -148,15 +150,12 @@ def load_demo_learning(rng: random.Random) -> int:
     return len(courses)
 
 
-def _lesson(course, position, title, kind, minutes, body, author) -> Lesson | None:
+def _lesson(course, position, title, kind, minutes, body, author) -> Lesson:
     stored = None
     if kind == LessonKind.PDF:
         stored = store_upload(io.BytesIO(handout_pdf()), "主要负责人职责一览.pdf", kind, author)
     elif kind == LessonKind.VIDEO:
-        video = duties_video()
-        if video is None:
-            return None  # PyAV is not installed: the course has no video
-        stored = store_upload(io.BytesIO(video), "七项职责.webm", kind, author)
+        stored = store_upload(io.BytesIO(duties_video()), "七项职责.webm", kind, author)
     return Lesson(
         course=course,
         position=position,
@@ -307,43 +306,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 
-def duties_video(seconds: int = 60, fps: int = 5) -> bytes | None:
-    """A one-minute WebM (VP8) of title cards, one per duty; None without PyAV."""
-    try:
-        import av
-    except ImportError:
-        return None
-    from flask import current_app
-    from PIL import Image, ImageDraw, ImageFont
-
-    from exam.core.printing import font_path
-
-    path = font_path(current_app.config["CERTIFICATE_FONT"] or None)
-    big, small = ImageFont.truetype(path, 40), ImageFont.truetype(path, 26)
-    cards = [("主要负责人七项职责", "《安全生产法》第二十一条")] + [
-        (f"职责（{NUMERALS[i]}）", duty) for i, duty in enumerate(DUTIES)
-    ]
-    out = io.BytesIO()
-    with av.open(out, mode="w", format="webm") as container:
-        stream = container.add_stream("libvpx", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
-        stream.bit_rate = 200_000
-        for frame_number in range(seconds * fps):
-            second = frame_number // fps
-            title, text = cards[min(len(cards) - 1, second * len(cards) // seconds)]
-            image = Image.new("RGB", (640, 360), (13, 64, 140))
-            draw = ImageDraw.Draw(image)
-            draw.text((40, 60), title, font=big, fill=(255, 255, 255))
-            for row, line in enumerate(_wrap(text, 20)):
-                draw.text((40, 150 + row * 40), line, font=small, fill=(230, 236, 245))
-            draw.rectangle(
-                (0, 350, 640 * (frame_number + 1) // (seconds * fps), 360), fill=(255, 193, 7)
-            )
-            draw.text(
-                (560, 310), f"{second // 60}:{second % 60:02d}", font=small, fill=(255, 255, 255)
-            )
-            for packet in stream.encode(av.VideoFrame.from_image(image)):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return out.getvalue()
+def duties_video() -> bytes:
+    """The one-minute WebM (VP8) of title cards, one per duty, that ships with the package
+    (made once by scripts/make_demo_video.py)."""
+    return DEMO_VIDEO.read_bytes()
