@@ -168,7 +168,8 @@ SETTINGS = [
         "CERTIFICATE_FONT",
         "",
         str,
-        "a TrueType (.ttf/.ttc) Chinese font for PDFs; default: WenQuanYi Micro Hei, installed with Anpei",
+        "a TrueType (.ttf/.ttc) Chinese font for PDFs; default: the system's (fontconfig), else "
+        "WenQuanYi Micro Hei, installed with Anpei",
     ),
     Setting(
         "ANPEI_VERIFY_PER_MINUTE",
