@@ -44,7 +44,9 @@ ACTION_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)*\.[a-z]+(?:_[a-z]+)*\b")
 #: A question named by its code and version (``question #185 … v1``).
 QUESTION_CODE = re.compile(r"#\d+\b.*\bv\d+\b")
 #: Dotted words a page may show as they are: file names and addresses.
-DOTTED_OK = re.compile(r"\.(xlsx|csv|pdf|docx|txt|xml|gift|ics|css|js|png|jpg|ttf|ttc|gov|cn|com|org)\b")
+DOTTED_OK = re.compile(
+    r"\.(xlsx|csv|pdf|docx|txt|xml|gift|ics|css|js|png|jpg|ttf|ttc|gov|cn|com|org)\b"
+)
 
 
 class _Text(HTMLParser):
