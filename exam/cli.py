@@ -1,4 +1,5 @@
-"""The ``anpei`` command: Flask's CLI (run, db, shell) plus Anpei's own commands.
+"""The ``anpei`` command: Anpei's own commands, with Flask's ``run``, ``shell`` and ``routes``,
+Flask-Migrate's ``db`` and flask-smorest's ``openapi``.
 
 The web app never imports this module; the scheduler adds ``anpei scheduler`` through the
 ``flask.commands`` entry point (pyproject.toml), so neither package imports the other's code
@@ -6,28 +7,108 @@ for the command line to hold both."""
 
 from __future__ import annotations
 
+import functools
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask, current_app
+from flask.cli import (
+    AppGroup,
+    ScriptInfo,
+    routes_command,
+    run_command,
+    shell_command,
+    with_appcontext,
+)
 from flask_migrate import upgrade
+from flask_migrate.cli import db as db_group
+from flask_smorest.spec import openapi_cli
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from exam import create_app
+from exam.core import schema
+from exam.core.config import ConfigError
+from exam.core.database import short_reason
 from exam.core.extensions import db
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def _create_app() -> Flask:
+    """The app of the configuration in the environment; a configuration error is one line."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+class AnpeiGroup(AppGroup):
+    """Flask's command line made Anpei's own: the app is always Anpei's (no ``-A/--app``, no
+    ``--env-file``: settings are ``ANPEI_`` variables), and the commands are listed without
+    building the app, so ``anpei --help`` works on any configuration. Commands are added
+    here or through the ``flask.commands`` entry point, never through ``app.cli``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", "FLASK")
+        super().__init__(*args, **kwargs)
+        self._plugins_loaded = False
+
+    def _load_plugins(self) -> None:
+        """The commands other packages plug in (``anpei scheduler``)."""
+        if not self._plugins_loaded:
+            self._plugins_loaded = True
+            for entry_point in metadata.entry_points(group="flask.commands"):
+                self.add_command(entry_point.load(), entry_point.name)
+
+    def get_command(self, ctx: click.Context, name: str):
+        self._load_plugins()
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if "obj" not in extra and "obj" not in self.context_settings:
+            extra["obj"] = ScriptInfo(create_app=_create_app, set_debug_flag=True)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group(cls=AnpeiGroup)
+@click.version_option(package_name="anpei", prog_name="Anpei", message="%(prog)s %(version)s")
 def main():
     """Anpei (安培): safety-production training and examination platform."""
+
+
+def _require_schema() -> None:
+    """Stop with the fix when the database is not there, not initialised or not up to date."""
+    try:
+        state = schema.check(db.engine, schema.migrations_directory(current_app))
+    except sa_exc.SQLAlchemyError as error:
+        url = db.engine.url.render_as_string(hide_password=True)
+        raise click.ClickException(
+            f"cannot read the database {url}: {short_reason(error)}"
+        ) from error
+    if not state.ready:
+        raise click.ClickException(state.message)
+
+
+def with_database(command):
+    """``with_appcontext``, and the schema checked before the command touches the database."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        _require_schema()
+        return command(*args, **kwargs)
+
+    return with_appcontext(checked)
 
 
 @click.command("create-admin")
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Name shown in the interface.")
-@with_appcontext
+@with_database
 def create_admin(username: str, display_name: str):
     """Create a bureau administrator and print a one-time password."""
     from exam.audit.services import record
@@ -68,7 +149,7 @@ def people_group():
 @people_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
-@with_appcontext
+@with_database
 def import_people(path: Path, dry_run: bool):
     """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
     from exam.core.timeutil import local_today
@@ -99,7 +180,7 @@ def import_people(path: Path, dry_run: bool):
 
 @people_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@with_appcontext
+@with_database
 def export_people(path: Path):
     """Export the whole register to an .xlsx file in the import template's columns."""
     from types import SimpleNamespace
@@ -146,7 +227,7 @@ def questions_group():
     metavar='"CATEGORY=CODE"',
     help="Import a category of the file under a topic (code or name); may be repeated.",
 )
-@with_appcontext
+@with_database
 def import_questions(
     path: Path,
     fmt: str | None,
@@ -308,6 +389,7 @@ def backup_command(archive: Path | None, check_only: bool):
                 manifest = backup.check(archive, Path(work))
             click.echo(f"{archive}: sound. {_backup_summary(manifest)}")
             return
+        _require_schema()
         now = utcnow()
         archive = archive or Path(f"anpei-backup-{now:%Y%m%dT%H%M%SZ}.tar")
         storage = Path(current_app.config["LEARNING_STORAGE"])
@@ -345,7 +427,7 @@ def restore_command(archive: Path, check_only: bool, force: bool):
 
 
 @click.command("rebuild-hours")
-@with_appcontext
+@with_database
 def rebuild_hours():
     """Count everybody's training hours toward their obligations again (after changing
     ANPEI_INITIAL_TRAINING_MONTHS, which moves the periods the hours count in)."""
@@ -357,6 +439,11 @@ def rebuild_hours():
 
 
 for _command in (
+    run_command,  # with its own --debug: Flask's top-level one applies to nothing else
+    shell_command,
+    routes_command,
+    db_group,
+    openapi_cli,
     rebuild_hours,
     create_admin,
     people_group,
