@@ -303,19 +303,29 @@ DEMO_DB_NAME = "demo.sqlite"
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
 @click.option("--no-serve", is_flag=True, help="Only build the demo database.")
+@click.option("--logins", "logins_only", is_flag=True, help="Print the demo logins again and stop.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Random seed of the demo district.")
 @with_appcontext
-def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
-    """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000."""
+def demo(reset: bool, no_serve: bool, logins_only: bool, host: str, port: int, seed: int):
+    """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000
+    (the same district for the same --seed)."""
     db_path = Path(current_app.instance_path) / DEMO_DB_NAME
+    if logins_only and reset:
+        raise click.UsageError("--logins prints the logins of the demo there is; drop --reset")
     if reset:
         db_path.unlink(missing_ok=True)
+    if logins_only and not db_path.exists():
+        raise click.ClickException("there is no demo yet: `anpei demo` builds it")
     demo_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DEMO": True})
     with demo_app.app_context():
         fresh = not db_path.exists() or not _has_people()
-        upgrade()
+        if logins_only and fresh:
+            raise click.ClickException("there is no demo yet: `anpei demo` builds it")
+        upgrade()  # an existing demo follows this Anpei's schema
+        from exam.demo.data import demo_logins
+
         if fresh:
             from exam.demo.district import build_district
 
@@ -325,11 +335,10 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
                 + "; ".join(district.exam_titles)
                 + f"; {district.certificates} certificates; {district.sessions} training sessions"
             )
-            _print_logins(district.logins, db_path)
-        else:
+        elif not logins_only:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")
-            click.echo("Demo logins: see README.md, or run `anpei demo --reset` to print them.")
-    if not no_serve:
+        _print_logins(demo_logins(), db_path)
+    if not (no_serve or logins_only):
         click.echo(f"Serving the demo on http://{host}:{port}  (Ctrl+C stops it)")
         # app.run() refuses to block inside a Flask CLI command; serve with werkzeug directly.
         from werkzeug.serving import run_simple
