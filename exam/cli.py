@@ -7,102 +7,26 @@ for the command line to hold both."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import (
-    AppGroup,
-    ScriptInfo,
-    routes_command,
-    run_command,
-    shell_command,
-    with_appcontext,
-)
+from flask import current_app
+from flask.cli import routes_command, run_command, shell_command, with_appcontext
 from flask_migrate import upgrade
 from flask_migrate.cli import db as db_group
 from flask_smorest.spec import openapi_cli
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from exam import create_app
-from exam.core import schema
-from exam.core.config import ConfigError
-from exam.core.database import short_reason
+from exam.core.commands import AnpeiGroup, require_schema, with_database
 from exam.core.extensions import db
 
 
-def _create_app() -> Flask:
-    """The app of the configuration in the environment; a configuration error is one line."""
-    try:
-        return create_app()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
-
-
-class AnpeiGroup(AppGroup):
-    """Flask's command line made Anpei's own: the app is always Anpei's (no ``-A/--app``, no
-    ``--env-file``: settings are ``ANPEI_`` variables), and the commands are listed without
-    building the app, so ``anpei --help`` works on any configuration. Commands are added
-    here or through the ``flask.commands`` entry point, never through ``app.cli``."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", "FLASK")
-        super().__init__(*args, **kwargs)
-        self._plugins_loaded = False
-
-    def _load_plugins(self) -> None:
-        """The commands other packages plug in (``anpei scheduler``)."""
-        if not self._plugins_loaded:
-            self._plugins_loaded = True
-            for entry_point in metadata.entry_points(group="flask.commands"):
-                self.add_command(entry_point.load(), entry_point.name)
-
-    def get_command(self, ctx: click.Context, name: str):
-        self._load_plugins()
-        return super().get_command(ctx, name)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugins()
-        return super().list_commands(ctx)
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        if "obj" not in extra and "obj" not in self.context_settings:
-            extra["obj"] = ScriptInfo(create_app=_create_app, set_debug_flag=True)
-        return super().make_context(info_name, args, parent=parent, **extra)
-
-
-@click.group(cls=AnpeiGroup)
+@click.group(cls=AnpeiGroup, create_app=create_app)
 @click.version_option(package_name="anpei", prog_name="Anpei", message="%(prog)s %(version)s")
 def main():
     """Anpei (安培): safety-production training and examination platform."""
-
-
-def _require_schema() -> None:
-    """Stop with the fix when the database is not there, not initialised or not up to date."""
-    try:
-        state = schema.check(db.engine, schema.migrations_directory(current_app))
-    except sa_exc.SQLAlchemyError as error:
-        url = db.engine.url.render_as_string(hide_password=True)
-        raise click.ClickException(
-            f"cannot read the database {url}: {short_reason(error)}"
-        ) from error
-    if not state.ready:
-        raise click.ClickException(state.message)
-
-
-def with_database(command):
-    """``with_appcontext``, and the schema checked before the command touches the database."""
-
-    @functools.wraps(command)
-    def checked(*args, **kwargs):
-        _require_schema()
-        return command(*args, **kwargs)
-
-    return with_appcontext(checked)
 
 
 @click.command("create-admin")
@@ -398,7 +322,7 @@ def backup_command(archive: Path | None, check_only: bool):
                 manifest = backup.check(archive, Path(work))
             click.echo(f"{archive}: sound. {_backup_summary(manifest)}")
             return
-        _require_schema()
+        require_schema()
         now = utcnow()
         archive = archive or Path(f"anpei-backup-{now:%Y%m%dT%H%M%SZ}.tar")
         storage = Path(current_app.config["LEARNING_STORAGE"])

@@ -101,6 +101,11 @@ def check(engine: Engine, directory: str) -> SchemaState:
     return SchemaState(current=tuple(current), heads=heads, known=known)
 
 
+#: The databases (by URL) this process has found ready: each is checked once per process, however
+#: many apps it builds on it (the tests build one per test).
+_READY: set[str] = set()
+
+
 def init_app(app: Flask) -> None:
     """Answer every request with a 503 page naming the fix while the schema is not ready;
     once it is, the check is a flag read (no query)."""
@@ -110,8 +115,10 @@ def init_app(app: Flask) -> None:
     def schema_gate():
         if gate["ready"] or request.endpoint in NO_DATABASE_ENDPOINTS:
             return None
-        state = check(db.engine, directory)
-        if state.ready:
+        url = str(db.engine.url)
+        state = None if url in _READY else check(db.engine, directory)
+        if state is None or state.ready:
+            _READY.add(url)
             gate["ready"] = True
             return None
         if gate["told"] != state.reason:  # once per state in the log, not once per request
