@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from flask import current_app
 from flask.cli import routes_command, run_command, shell_command, with_appcontext
 from flask_migrate import upgrade
@@ -261,6 +262,8 @@ def demo(reset: bool, no_serve: bool, logins_only: bool, host: str, port: int, s
             )
         elif not logins_only:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")
+            if click.get_current_context().get_parameter_source("seed") != ParameterSource.DEFAULT:
+                click.echo(f"--seed {seed} applies to a new demo: add --reset to build it.")
         _print_logins(demo_logins(), db_path)
     if not (no_serve or logins_only):
         click.echo(f"Serving the demo on http://{host}:{port}  (Ctrl+C stops it)")

@@ -248,8 +248,9 @@ def test_the_demo_prints_its_logins_again_without_rebuilding(two_demos):
     assert logins.exit_code == 0, logins.output
     assert _login_rows(logins.stdout) == _login_rows(built.stdout)  # one-time password too
     assert "anpei-demo-2026" in logins.stdout
-    again = invoke("demo", "--no-serve", env=env)
+    again = invoke("demo", "--no-serve", "--seed", "8", env=env)
     assert "existing demo database" in again.stdout
+    assert "--seed 8 applies to a new demo: add --reset" in again.stdout
     assert _login_rows(again.stdout) == _login_rows(built.stdout)
     assert "questions" not in again.stdout  # not built again
     # The configured database is not the demo's: nothing was written there.
