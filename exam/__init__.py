@@ -36,11 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from exam.core import errors, i18n, web
+    from exam.core import errors, i18n, schema, web
 
     errors.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    schema.init_app(app)
     from exam.exams import sitting
 
     sitting.init_app(app)

@@ -1,4 +1,5 @@
-"""The ``anpei`` command: Flask's CLI (run, db, shell) plus Anpei's own commands.
+"""The ``anpei`` command: Anpei's own commands, with Flask's ``run``, ``shell`` and ``routes``,
+Flask-Migrate's ``db`` and flask-smorest's ``openapi``.
 
 The web app never imports this module; the scheduler adds ``anpei scheduler`` through the
 ``flask.commands`` entry point (pyproject.toml), so neither package imports the other's code
@@ -10,16 +11,21 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import routes_command, run_command, shell_command, with_appcontext
 from flask_migrate import upgrade
+from flask_migrate.cli import db as db_group
+from flask_smorest.spec import openapi_cli
 from sqlalchemy import select
 
 from exam import create_app
+from exam.core.commands import AnpeiGroup, require_schema, with_database
 from exam.core.extensions import db
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+@click.group(cls=AnpeiGroup, create_app=create_app)
+@click.version_option(package_name="anpei", prog_name="Anpei", message="%(prog)s %(version)s")
 def main():
     """Anpei (安培): safety-production training and examination platform."""
 
@@ -27,7 +33,7 @@ def main():
 @click.command("create-admin")
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Name shown in the interface.")
-@with_appcontext
+@with_database
 def create_admin(username: str, display_name: str):
     """Create a bureau administrator and print a one-time password."""
     from exam.audit.services import record
@@ -68,7 +74,7 @@ def people_group():
 @people_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
-@with_appcontext
+@with_database
 def import_people(path: Path, dry_run: bool):
     """Import enterprises and people from an .xlsx or .csv file (the template's columns)."""
     from exam.core.timeutil import local_today
@@ -99,7 +105,7 @@ def import_people(path: Path, dry_run: bool):
 
 @people_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@with_appcontext
+@with_database
 def export_people(path: Path):
     """Export the whole register to an .xlsx file in the import template's columns."""
     from types import SimpleNamespace
@@ -146,7 +152,7 @@ def questions_group():
     metavar='"CATEGORY=CODE"',
     help="Import a category of the file under a topic (code or name); may be repeated.",
 )
-@with_appcontext
+@with_database
 def import_questions(
     path: Path,
     fmt: str | None,
@@ -222,19 +228,29 @@ DEMO_DB_NAME = "demo.sqlite"
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it anew.")
 @click.option("--no-serve", is_flag=True, help="Only build the demo database.")
+@click.option("--logins", "logins_only", is_flag=True, help="Print the demo logins again and stop.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--seed", default=2026, show_default=True, help="Random seed of the demo district.")
 @with_appcontext
-def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
-    """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000."""
+def demo(reset: bool, no_serve: bool, logins_only: bool, host: str, port: int, seed: int):
+    """Build a demo district in its own SQLite file and serve it on http://127.0.0.1:5000
+    (the same district for the same --seed)."""
     db_path = Path(current_app.instance_path) / DEMO_DB_NAME
+    if logins_only and reset:
+        raise click.UsageError("--logins prints the logins of the demo there is; drop --reset")
     if reset:
         db_path.unlink(missing_ok=True)
+    if logins_only and not db_path.exists():
+        raise click.ClickException("there is no demo yet: `anpei demo` builds it")
     demo_app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DEMO": True})
     with demo_app.app_context():
         fresh = not db_path.exists() or not _has_people()
-        upgrade()
+        if logins_only and fresh:
+            raise click.ClickException("there is no demo yet: `anpei demo` builds it")
+        upgrade()  # an existing demo follows this Anpei's schema
+        from exam.demo.data import demo_logins
+
         if fresh:
             from exam.demo.district import build_district
 
@@ -244,11 +260,12 @@ def demo(reset: bool, no_serve: bool, host: str, port: int, seed: int):
                 + "; ".join(district.exam_titles)
                 + f"; {district.certificates} certificates; {district.sessions} training sessions"
             )
-            _print_logins(district.logins, db_path)
-        else:
+        elif not logins_only:
             click.echo(f"Using the existing demo database {db_path} (--reset builds it anew).")
-            click.echo("Demo logins: see README.md, or run `anpei demo --reset` to print them.")
-    if not no_serve:
+            if click.get_current_context().get_parameter_source("seed") != ParameterSource.DEFAULT:
+                click.echo(f"--seed {seed} applies to a new demo: add --reset to build it.")
+        _print_logins(demo_logins(), db_path)
+    if not (no_serve or logins_only):
         click.echo(f"Serving the demo on http://{host}:{port}  (Ctrl+C stops it)")
         # app.run() refuses to block inside a Flask CLI command; serve with werkzeug directly.
         from werkzeug.serving import run_simple
@@ -308,6 +325,7 @@ def backup_command(archive: Path | None, check_only: bool):
                 manifest = backup.check(archive, Path(work))
             click.echo(f"{archive}: sound. {_backup_summary(manifest)}")
             return
+        require_schema()
         now = utcnow()
         archive = archive or Path(f"anpei-backup-{now:%Y%m%dT%H%M%SZ}.tar")
         storage = Path(current_app.config["LEARNING_STORAGE"])
@@ -345,7 +363,7 @@ def restore_command(archive: Path, check_only: bool, force: bool):
 
 
 @click.command("rebuild-hours")
-@with_appcontext
+@with_database
 def rebuild_hours():
     """Count everybody's training hours toward their obligations again (after changing
     ANPEI_INITIAL_TRAINING_MONTHS, which moves the periods the hours count in)."""
@@ -357,6 +375,11 @@ def rebuild_hours():
 
 
 for _command in (
+    run_command,  # with its own --debug: Flask's top-level one applies to nothing else
+    shell_command,
+    routes_command,
+    db_group,
+    openapi_cli,
     rebuild_hours,
     create_admin,
     people_group,

@@ -15,6 +15,7 @@ from exam import create_app
 from exam.auth.services import purge_login_attempts, purge_login_sessions
 from exam.certificates.services import purge_lookups
 from exam.certificates.services import sweep as certificate_sweep
+from exam.core import schema
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.uploads import PENDING_FOR, forget_pending_imports
@@ -131,6 +132,10 @@ def main() -> int:
     )
     app = create_app()
     with app.app_context():
+        state = schema.check(db.engine, schema.migrations_directory(app))
+        if not state.ready:  # its jobs would fail on every run: say what to do instead
+            log.error(state.message)
+            return 1
         lock = SchedulerLock(db.engine, app.instance_path)
     scheduler = build_scheduler(app, lock)
     log.info(start_line(app, scheduler))

@@ -196,22 +196,6 @@ def test_demo_builds_a_believable_district(tmp_path, monkeypatch):
         db.engine.dispose()
 
 
-def test_demo_command_builds_its_own_database_and_prints_logins(app, runner):
-    from pathlib import Path
-
-    result = runner.invoke(args=["demo", "--reset", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    assert "admin" in result.output and "anpei-demo-2026" in result.output
-    assert "180 questions" in result.output and "专题考试（第二期）" in result.output
-    assert (Path(app.instance_path) / "demo.sqlite").exists()
-    again = runner.invoke(args=["demo", "--no-serve"])
-    assert "existing demo database" in again.output
-    # The configured database is untouched: still no accounts there.
-    from exam.auth.models import User
-
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
-
-
 def test_login_page_shows_the_demo_hint_only_in_the_demo(app, client):
     assert "demo-hint" not in client.get("/login").get_data(as_text=True)
     app.config["DEMO"] = True

@@ -21,7 +21,7 @@ from exam.core.identifiers import (
     id_check_char,
     org_code_check_char,
 )
-from exam.core.timeutil import display_zone
+from exam.core.timeutil import display_zone, local_today
 from exam.people.directors import must_have_director
 from exam.people.models import Employment, Enterprise, Person, PersonRole, Sector, Town
 
@@ -282,53 +282,82 @@ def _staff(username: str, role: str, display_name: str, **fields: object) -> Use
     return user
 
 
-def _add_accounts(
-    people: list[Person],
-    leader: Person,
-    director: Person,
-    sectors: dict[str, Sector],
-    towns: list[Town],
-) -> list[LoginRow]:
-    one_time: dict[int, str | None] = {}
+def _add_accounts(people: list[Person], sectors: dict[str, Sector], towns: list[Town]) -> None:
+    """A candidate account for everybody (one-time passwords), the staff accounts, and the
+    demo leader's fixed password."""
     for person in people:
-        user, password = ensure_candidate_account(person)
-        one_time[person.id] = password
-        if person is leader:
-            set_password(user, DEMO_PASSWORD)
+        ensure_candidate_account(person)
+    leader, _director = demo_candidates()
+    user = db.session.scalar(select(User).where(User.person_id == leader.id))
+    set_password(user, DEMO_PASSWORD)
     hazchem = sectors.get("hazardous_chemicals")
-    scope_towns = [towns[i] for i in HAZCHEM_TOWNS]
-    first, elsewhere = leader.enterprise, director.enterprise
-    assert first is not None and elsewhere is not None
+    first = leader.enterprise
+    assert first is not None
     _staff("admin", UserRole.ADMIN, "区应急局管理员")
     _staff("organiser", UserRole.ORGANISER, "培训组织者（全区）")
-    scope = {"scope_sectors": [hazchem] if hazchem else [], "scope_towns": scope_towns}
+    scope = {
+        "scope_sectors": [hazchem] if hazchem else [],
+        "scope_towns": [towns[i] for i in HAZCHEM_TOWNS],
+    }
     _staff("organiser-hazchem", UserRole.ORGANISER, "危化科培训组织者", **scope)
     _staff("contact", UserRole.CONTACT, first.contact_name, enterprise=first)
+
+
+def demo_candidates() -> tuple[Person, Person]:
+    """The two candidates the demo names: the leader of the first (hazardous-chemicals)
+    enterprise, who has the demo password, and the first safety director elsewhere, who keeps
+    the one-time password."""
+    leader = db.session.scalar(select(Person).order_by(Person.id).limit(1))
+    assert leader is not None, "no demo district in this database"
+    director = db.session.scalar(
+        select(Person)
+        .where(
+            Person.role == PersonRole.SAFETY_DIRECTOR,
+            Person.enterprise_id != leader.enterprise_id,
+        )
+        .order_by(Person.id)
+        .limit(1)
+    )
+    assert director is not None
+    return leader, director
+
+
+def demo_logins() -> DemoLogins:
+    """The demo logins, read from the demo database: what ``anpei demo`` prints when it builds
+    the demo, and again on request. A one-time password changed since is not shown."""
+    leader, director = demo_candidates()
+    first, elsewhere = leader.enterprise, director.enterprise
+    assert first is not None and elsewhere is not None
+    hazchem = db.session.scalar(select(User).where(User.username == "organiser-hazchem"))
+    scope_towns = sorted(hazchem.scope_towns, key=lambda t: t.sort_order) if hazchem else []
+    account = db.session.scalar(select(User).where(User.person_id == director.id))
+    one_time = account.initial_password if account and account.must_change_password else None
     scope_note = "仅危险化学品行业，限" + "、".join(t.name for t in scope_towns)
     leader_note = f"{leader.name}，{first.name}；也可用手机号 {leader.mobile} 登录"
-    director_note = f"{director.name}，{elsewhere.name}；一次性密码，首次登录须修改"
-    return [
-        ("区应急局管理员", "admin", DEMO_PASSWORD, "全区全部功能"),
-        ("培训组织者（全区）", "organiser", DEMO_PASSWORD, "全区所有行业和镇街"),
-        ("培训组织者（危化）", "organiser-hazchem", DEMO_PASSWORD, scope_note),
-        ("企业联系人", "contact", DEMO_PASSWORD, f"{first.contact_name}，{first.name}"),
-        ("考生（主要负责人）", leader.id_number, DEMO_PASSWORD, leader_note),
-        ("考生（安全总监）", director.id_number, one_time[director.id] or "", director_note),
-    ]
+    director_note = f"{director.name}，{elsewhere.name}；" + (
+        "一次性密码，首次登录须修改" if one_time else "已修改一次性密码"
+    )
+    return DemoLogins(
+        rows=[
+            ("区应急局管理员", "admin", DEMO_PASSWORD, "全区全部功能"),
+            ("培训组织者（全区）", "organiser", DEMO_PASSWORD, "全区所有行业和镇街"),
+            ("培训组织者（危化）", "organiser-hazchem", DEMO_PASSWORD, scope_note),
+            ("企业联系人", "contact", DEMO_PASSWORD, f"{first.contact_name}，{first.name}"),
+            ("考生（主要负责人）", leader.id_number, DEMO_PASSWORD, leader_note),
+            ("考生（安全总监）", director.id_number, one_time or "（已修改）", director_note),
+        ]
+    )
 
 
 def build_demo(rng: random.Random, today: date | None = None) -> DemoLogins:
     """Add the demo district to the session (flushed, not committed) and return its logins."""
-    register = _Register(rng, today or date.today())
+    register = _Register(rng, today or local_today())
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
     towns = register.add_towns()
     enterprises = register.add_enterprises(sectors, towns)
     people = [p for e in enterprises for p in register.add_people(e)]
-    # The fixed-password candidate leads the first (hazardous-chemicals) enterprise; the
-    # other is a safety director elsewhere who keeps the one-time password.
-    leader = people[0]
-    directors = [p for p in people if p.role == PersonRole.SAFETY_DIRECTOR]
-    director = next(p for p in directors if p.enterprise is not enterprises[0])
+    db.session.flush()
+    _leader, director = demo_candidates()
     # Three managers or directors moved here from another enterprise over 3 years ago.
     since = register.today - timedelta(days=3 * 365)
     movers = [
@@ -342,6 +371,6 @@ def build_demo(rng: random.Random, today: date | None = None) -> DemoLogins:
     for person in rng.sample(movers, 3):
         register.add_history(person, enterprises)
     db.session.flush()
-    rows = _add_accounts(people, leader, director, sectors, towns)
+    _add_accounts(people, sectors, towns)
     db.session.flush()
-    return DemoLogins(rows=rows)
+    return demo_logins()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
@@ -13,7 +14,7 @@ from exam.certificates.models import SiteSetting
 from exam.core.extensions import db
 from exam.core.printing import font_path
 from exam.core.timeutil import display_zone, utcnow
-from exam.demo.data import DemoLogins, build_demo
+from exam.demo.data import DemoLogins, build_demo, demo_logins
 from exam.demo.exams import load_demo_exams
 from exam.demo.learning import load_demo_learning
 from exam.demo.questions import load_demo_questions
@@ -35,30 +36,34 @@ class DemoDistrict:
     sessions: int
 
 
-def build_district(seed: int) -> DemoDistrict:
-    """Build the demo district from ``seed`` into an empty, migrated database and commit it."""
-    rng = random.Random(seed)
-    logins = build_demo(rng)
-    questions = load_demo_questions(rng)
-    exams = load_demo_exams(rng)
-    sessions = load_demo_training(rng)
-    load_demo_screenings(rng)
-    load_demo_learning(rng)
-    _keep_report_rows()
+def build_district(seed: int, now: datetime | None = None) -> DemoDistrict:
+    """Build the demo district from ``seed`` into an empty, migrated database and commit it.
+
+    The same seed builds the same district (people, attempts, certificates), dated relative
+    to one ``now`` (by default the clock's, read once); only secrets (one-time passwords,
+    certificate numbers, sign-in codes) are new each time."""
+    rng, now = random.Random(seed), now or utcnow()
+    build_demo(rng, now.astimezone(display_zone()).date())
+    questions = load_demo_questions(rng, now)
+    exams = load_demo_exams(rng, now)
+    sessions = load_demo_training(rng, now)
+    load_demo_screenings(rng, now)
+    load_demo_learning(rng, now)
+    _keep_report_rows(now)
     db.session.commit()
-    certificates = _demo_certificates()
-    return DemoDistrict(logins, questions, [e.title for e in exams], certificates, sessions)
+    certificates = _demo_certificates(now)
+    return DemoDistrict(demo_logins(), questions, [e.title for e in exams], certificates, sessions)
 
 
-def _keep_report_rows() -> None:
+def _keep_report_rows(now: datetime) -> None:
     """What the reports keep, for the demo district built partly row by row: built from
     scratch, with the rosters of the exams closed by now (as the scheduler would take them)."""
     candidacy.rebuild()
     hourskept.rebuild()
-    candidacy.take_rosters(utcnow())
+    candidacy.take_rosters(now)
 
 
-def _demo_certificates() -> int:
+def _demo_certificates(now: datetime) -> int:
     """A specimen seal, and the certificates of those who passed the demo's closed exam."""
     seal = demo_seal(
         current_app.config["BUREAU_NAME"], font_path(current_app.config["CERTIFICATE_FONT"] or None)
@@ -76,6 +81,6 @@ def _demo_certificates() -> int:
         )
         issued += 1
     db.session.flush()
-    certificates.render_pending(now=utcnow())
+    certificates.render_pending(now=now)
     db.session.commit()
     return issued

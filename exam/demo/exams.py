@@ -5,7 +5,7 @@ the rounds (第一期, 第二期) of the demo's campaign."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -32,10 +32,10 @@ RULES = [
 BLUEPRINT = {"rules": RULES, "coverage": {"per_area": 1, "areas": []}}
 
 
-def load_demo_exams(rng: random.Random) -> list[Exam]:
+def load_demo_exams(rng: random.Random, now: datetime | None = None) -> list[Exam]:
     """Add the two demo exams (the rounds of the demo campaign) and the closed one's makeup; the
     closed one gets passes, failures and no-shows, the open ones their first candidates."""
-    now = utcnow()
+    now = now or utcnow()
     author = db.session.scalar(select(User).where(User.username == "organiser"))
     leaders = {"roles": [PersonRole.PRINCIPAL_LEADER, PersonRole.SAFETY_DIRECTOR]}
     open_exam = Exam(
@@ -119,7 +119,8 @@ def _sit_some(exam: Exam, rng: random.Random, person_ids: list[int], at) -> None
 
 
 def _sit(exam: Exam, user: User, skill: float, at, rng: random.Random) -> None:
-    attempt = services.start_attempt(exam, user, at)
+    # The paper drawn from the demo's seed, not a fresh random one: the same demo each time.
+    attempt = services.start_attempt(exam, user, at, paper_seed=rng.randrange(2**31))
     for seq, item in enumerate(attempt.paper, start=1):
         answer = _answer(item, right=rng.random() < skill)
         if answer is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from exam.auth.models import User
 from exam.core.extensions import db
-from exam.core.timeutil import display_zone, local_today, utcnow
+from exam.core.timeutil import display_zone, utcnow
 from exam.exams.models import Exam
 from exam.learning.forms import lesson_html
 from exam.learning.models import Course, Lesson, LessonKind, StudyDay, StudyProgress
@@ -124,11 +124,12 @@ COURSES = (
 )
 
 
-def load_demo_learning(rng: random.Random) -> int:
+def load_demo_learning(rng: random.Random, now: datetime | None = None) -> int:
     """Add the demo courses (published) and the leaders' study; the number of courses."""
     author = db.session.scalar(select(User).where(User.username == "organiser"))
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
-    today, now = local_today(), utcnow()
+    now = now or utcnow()
+    today = now.astimezone(display_zone()).date()
     courses = []
     for title, description, codes, roles, due_in, lessons in COURSES:
         course = Course(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,13 +31,13 @@ def demo_questions() -> list[dict]:
     return json.loads(DATA.read_text(encoding="utf-8"))
 
 
-def load_demo_questions(rng: random.Random) -> int:
+def load_demo_questions(rng: random.Random, now: datetime | None = None) -> int:
     """Add the demo bank: most questions in use, a few drafts and reviewed ones waiting."""
     author = db.session.scalar(select(User).where(User.username == "organiser"))
     reviewer = db.session.scalar(select(User).where(User.username == "admin"))
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
-    now = utcnow()
+    now = now or utcnow()
     rows = demo_questions()
     for number, row in enumerate(rows, start=1):
         data = QuestionData(
@@ -100,6 +101,7 @@ def _practice_history(rng: random.Random) -> None:
         select(QuestionVersion)
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.EXAM)
+        .order_by(QuestionVersion.id)
     ).all()
     for version in rng.sample(versions, min(12, len(versions))):
         right = rng.random() < 0.7

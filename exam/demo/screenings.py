@@ -52,10 +52,10 @@ AUDIENCES = ("辖区企业主要负责人、安全总监及一线职工", "镇�
 # fmt: on
 
 
-def load_demo_screenings(rng: random.Random) -> list[Screening]:
+def load_demo_screenings(rng: random.Random, now: datetime | None = None) -> list[Screening]:
     """Add the film library and eight past screenings; the named people are leaders and safety
     directors with candidate accounts, in the town/street of the screening."""
-    now = utcnow()
+    now = now or utcnow()
     organiser = db.session.scalar(select(User).where(User.username == "organiser"))
     assert organiser is not None, "build the demo register first"
     films = [

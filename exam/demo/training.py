@@ -96,7 +96,7 @@ VENUES = (
 )
 
 
-def load_demo_training(rng: random.Random) -> int:
+def load_demo_training(rng: random.Random, now: datetime | None = None) -> int:
     """Add the programme; the number of sessions."""
     sectors = {s.code: s for s in db.session.scalars(select(Sector))}
     topics = {t.code: t for t in db.session.scalars(select(Topic))}
@@ -104,8 +104,13 @@ def load_demo_training(rng: random.Random) -> int:
         select(Person)
         .join(User, User.person_id == Person.id)
         .where(Person.role.in_(PersonRole.ALL), Person.enterprise_id.is_not(None))
+        .order_by(Person.id)
     ).all()
-    today = utcnow().astimezone(display_zone()).replace(hour=9, minute=0, second=0, microsecond=0)
+    today = (
+        (now or utcnow())
+        .astimezone(display_zone())
+        .replace(hour=9, minute=0, second=0, microsecond=0)
+    )
     for title, codes, lecturer, hours, days, mode in SESSIONS:
         starts = today + timedelta(days=days)
         session = TrainingSession(

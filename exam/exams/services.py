@@ -275,11 +275,14 @@ def start_attempt(
     device: str | None = None,
     address: str | None = None,
     access_code: str | None = None,
+    paper_seed: int | None = None,
 ) -> Attempt:
     """Start (or, if one is under way, return) the candidate's attempt at an exam.
 
     The candidate's own terms apply (an override may give another window, more time or
-    more attempts); the exam's network ranges and access code are checked here.
+    more attempts); the exam's network ranges and access code are checked here. The paper
+    is drawn from a fresh random seed unless ``paper_seed`` is given (the demo's, which is
+    built the same from the same seed).
     """
     from exam.exams.examday import check_access_code, check_device, check_network, terms_for
 
@@ -319,7 +322,7 @@ def start_attempt(
         if current is not None and not close_if_overdue(current, now):
             return current
         raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
-    seed = secrets.randbits(31)
+    seed = secrets.randbits(31) if paper_seed is None else paper_seed
     paper = _draw(exam, seed)
     stored, page = _candidate_paper(exam, paper)
     attempt = Attempt(
