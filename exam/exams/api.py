@@ -13,16 +13,17 @@ from functools import wraps
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate, sign_in
-from exam.core.errors import api_error
+from exam.core.errors import api_error, invalid_request, webargs_problems
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
 from exam.exams import services, signals
 from exam.exams.access import get_attempt_or_404, review_allowed
+from exam.exams.api_errors import CANDIDATE, WRITE, answers
 from exam.exams.blueprint import api_bp as blp
 from exam.exams.eligibility import is_eligible
 from exam.exams.examday import (
@@ -102,6 +103,46 @@ class AnswerOut(Schema):
     server_time = fields.DateTime()
 
 
+class OptionOut(Schema):
+    letter = fields.String()
+    text = fields.String(metadata={"description": "sanitised HTML"})
+
+
+class QuestionOut(Schema):
+    number = fields.Integer()
+    question_id = fields.Integer()
+    kind = fields.String(metadata={"description": "single, multiple, truefalse or fill"})
+    stem = fields.String(metadata={"description": "sanitised HTML"})
+    points = fields.Float()
+    blanks = fields.Integer(metadata={"description": "fill: how many blanks"})
+    options = fields.List(fields.Nested(OptionOut), metadata={"description": "in the order shown"})
+
+
+class PaperPageOut(Schema):
+    exam_id = fields.Integer()
+    title = fields.String()
+    total_points = fields.Float()
+    one_question_per_page = fields.Boolean()
+    questions = fields.List(fields.Nested(QuestionOut))
+
+
+class SavedOut(Schema):
+    answer = fields.Raw(allow_none=True, metadata={"description": "as saved (see AnswerIn)"})
+    seq = fields.Integer()
+
+
+class PaperOut(Schema):
+    attempt_id = fields.Integer()
+    deadline = fields.DateTime()
+    server_time = fields.DateTime()
+    submitted = fields.Boolean()
+    answers = fields.Dict(
+        keys=fields.String(metadata={"description": "question_id"}),
+        values=fields.Nested(SavedOut),
+    )
+    paper = fields.Nested(PaperPageOut)
+
+
 class ResultOut(Schema):
     attempt_id = fields.Integer()
     submitted_at = fields.DateTime()
@@ -152,6 +193,7 @@ def _me(user: User) -> dict:
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
+@answers(*WRITE, 401, 403, 422, 429, 503)
 def login(args):
     """Log in with an ID number, mobile or username (sets the session cookie)."""
     result = authenticate(args["login"], args["password"], request.remote_addr or "")
@@ -203,6 +245,7 @@ def own_attempt(*columns):
 
 @blp.route("/me/exams")
 @blp.response(200, ExamOut(many=True))
+@answers(*CANDIDATE)
 @candidate_required
 def my_exams():
     """The published exams the candidate may sit, with their attempts."""
@@ -241,22 +284,21 @@ def my_exams():
 class StartIn(Schema):
     access_code = fields.String(
         load_default=None,
+        allow_none=True,
         metadata={"description": "the code shown in the exam room, when the exam has one"},
     )
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
-@blp.doc(requestBody={"required": False, "content": {"application/json": {"schema": StartIn}}})
+@blp.arguments(StartIn, required=False)
 @blp.response(201, AttemptStartOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 @candidate_required
-def start(exam_id: int):
+def start(body, exam_id: int):
     """Start the exam, or get the attempt already under way (starting twice gives one)."""
     exam = db.session.get(Exam, exam_id)
     if exam is None or not exam.is_published or not is_eligible(exam, current_user):
         return api_error("not_found")
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):
-        return api_error("bad_request")
     try:
         attempt = services.start_attempt(
             exam,
@@ -278,14 +320,13 @@ def _iso(value) -> str:
 
 
 @blp.route("/attempts/<int:attempt_id>")
-@blp.doc(
-    responses={
-        200: {
-            "description": "the paper (no answer key), the server's deadline and "
-            "time, and the answers saved so far with their seq"
-        }
-    }
+@blp.response(
+    200,
+    PaperOut,
+    description="the paper (no answer key), the server's deadline and time, and the answers "
+    "saved so far with their seq",
 )
+@answers(*CANDIDATE, 409)
 def attempt(attempt_id: int):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
     now = utcnow()
@@ -332,16 +373,17 @@ def _paper_response(sitting: Sitting, now) -> Response:
 @blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": AnswerIn}}})
 @blp.response(200, AnswerOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 def save(attempt_id: int, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
     # Read by hand rather than through a schema: this is the busiest endpoint of exam day.
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return api_error("too_large")
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error("bad_request")
-    if not {"answer", "seq"} <= body.keys() or not body.keys() <= {"answer", "seq"}:
-        return api_error("bad_request", 422)
+    if body is None:
+        return api_error("bad_request")  # not JSON at all
+    if not isinstance(body, dict) or body.keys() != {"answer", "seq"}:
+        return invalid_request(webargs_problems({"json": AnswerIn().validate(body)}))
     now = utcnow()
     if not quick_save(attempt_id, question_id, body["answer"], body["seq"], now):
         return _full_save(body, attempt_id=attempt_id, question_id=question_id)
@@ -381,7 +423,9 @@ class StatusOut(Schema):
 
 class EventIn(Schema):
     kind = fields.String(
-        required=True, metadata={"description": "focus_lost: the page was hidden or left"}
+        required=True,
+        validate=validate.OneOf(["focus_lost"]),
+        metadata={"description": "focus_lost: the page was hidden or left"},
     )
 
 
@@ -407,6 +451,7 @@ STATUS_COLUMNS = (
 
 @blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @blp.response(200, StatusOut)
+@answers(*CANDIDATE, *WRITE, 409)
 @candidate_required
 @own_attempt(*STATUS_COLUMNS)
 def heartbeat(attempt: Attempt):
@@ -424,13 +469,12 @@ def heartbeat(attempt: Attempt):
 @blp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @blp.arguments(EventIn)
 @blp.response(200, StatusOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 @candidate_required
 @own_attempt(*STATUS_COLUMNS)
 def event(args, attempt: Attempt):
     """Report that the page lost focus (recorded with the server's time, if the exam records
     it; past the exam's limit, if it has one, the attempt is submitted)."""
-    if args["kind"] != "focus_lost":
-        return api_error("bad_request", 422)
     now = utcnow()
     if not services.close_if_overdue(attempt, now):
         focus_lost(attempt, now)
@@ -441,6 +485,7 @@ def event(args, attempt: Attempt):
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @blp.response(200, ResultOut)
+@answers(*CANDIDATE, *WRITE, 409)
 @candidate_required
 @own_attempt()
 def submit(attempt: Attempt):
@@ -455,6 +500,7 @@ def submit(attempt: Attempt):
 
 @blp.route("/attempts/<int:attempt_id>/result")
 @blp.response(200, ResultOut)
+@answers(*CANDIDATE, 409)
 @candidate_required
 @own_attempt()
 def result(attempt: Attempt):
