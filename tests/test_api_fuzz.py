@@ -1,10 +1,12 @@
 """schemathesis against the demo's exam API, signed in as a demo candidate the way the exam page
-is (the session cookie and the ``X-CSRFToken`` header): no request answers a server error, and
-every answer has a status and a body that ``/api/v1/openapi.json`` declares for it.
+is (the session and device cookies, the ``X-CSRFToken`` header): no request answers a server
+error, and every answer has a status and a body that ``/api/v1/openapi.json`` declares for it.
 
-The run is bounded and deterministic (``derandomize``), a few seconds per backend. A longer run
-of the same test: ``ANPEI_FUZZ_EXAMPLES=1000 pytest tests/test_api_fuzz.py`` (examples per
-operation; still deterministic for a given number).
+The run is bounded and deterministic (``derandomize``): some 500 requests, seconds per backend.
+A longer run of the same test, still deterministic for a given number of examples per
+operation (the figures: ``-s``)::
+
+    ANPEI_FUZZ_EXAMPLES=1000 pytest -s tests/test_api_fuzz.py
 """
 
 from __future__ import annotations
@@ -30,28 +32,65 @@ from exam.core.extensions import db
 from exam.demo.data import DEMO_PASSWORD, build_demo
 from exam.demo.exams import load_demo_exams
 from exam.demo.questions import load_demo_questions
+from exam.exams.api import MAX_SAVE_BYTES
 from exam.exams.sitting import DEVICE_COOKIE
 
-#: Generated requests per operation (the CI run); more for a longer standalone run.
+#: Generated requests per operation and mode (the CI run); more for a longer standalone run.
 EXAMPLES = int(os.environ.get("ANPEI_FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+API = "/api/v1"
+
+
+@dataclass
+class Browser:
+    """What a candidate's browser sends with each API request."""
+
+    cookies: dict[str, str]
+    headers: dict[str, str]
 
 
 @dataclass
 class DemoApi:
-    """The demo's API as one candidate's exam page sees it."""
+    """The demo's API as its candidates' exam pages see it."""
 
     app: object
-    headers: dict[str, str]
-    cookies: dict[str, str]
+    candidate: Browser
+    #: The demo candidate who has not yet changed the one-time password.
+    newcomer: Browser
     #: Real objects of the candidate's, so that requests reach past "not found".
     ids: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _sign_in(app, login: str, password: str) -> Browser:
+    client = app.test_client()
+    me = client.post(f"{API}/login", json={"login": login, "password": password})
+    assert me.status_code == 200, me.get_data(as_text=True)
+    cookies = {name: client.get_cookie(name).value for name in ("session", DEVICE_COOKIE)}
+    return Browser(cookies, {"X-CSRFToken": me.get_json()["csrf_token"]})
+
+
+def _own_objects(app, browser: Browser) -> dict[str, list[int]]:
+    """The candidate's exams, and an attempt at each one open (and its questions)."""
+    client = app.test_client()
+    for name, value in browser.cookies.items():
+        client.set_cookie(name, value)
+    exams = client.get(f"{API}/me/exams").get_json()
+    ids = {"exam_id": [e["id"] for e in exams], "attempt_id": [], "question_id": []}
+    for exam in exams:
+        started = client.post(f"{API}/exams/{exam['id']}/attempts", headers=browser.headers)
+        if started.status_code == 201:
+            attempt_id = started.get_json()["attempt_id"]
+            paper = client.get(f"{API}/attempts/{attempt_id}").get_json()["paper"]
+            ids["attempt_id"].append(attempt_id)
+            ids["question_id"] += [q["question_id"] for q in paper["questions"]]
+    assert ids["attempt_id"], exams
+    return ids
 
 
 @pytest.fixture(scope="module")
 def demo_api(backend, tmp_path_factory):
     """The part of the demo district the API serves (its register, question bank and exams),
-    with its first candidate signed in through the API and an attempt of theirs under way."""
+    with its two candidates signed in through the API and attempts of the first under way."""
     if backend["name"] == "sqlite":
         path = tmp_path_factory.mktemp("fuzz") / "demo.sqlite"
         shutil.copy(backend["template"], path)
@@ -67,25 +106,13 @@ def demo_api(backend, tmp_path_factory):
         load_demo_questions(rng)
         load_demo_exams(rng)
         db.session.commit()
-        candidate = next(r[1] for r in logins.rows if r[1][:1].isdigit() and r[2] == DEMO_PASSWORD)
-        client = app.test_client()
-        me = client.post("/api/v1/login", json={"login": candidate, "password": DEMO_PASSWORD})
-        assert me.status_code == 200, me.get_data(as_text=True)
-        # The session and the device id, as the candidate's browser keeps them.
-        cookies = {name: client.get_cookie(name).value for name in ("session", DEVICE_COOKIE)}
-        headers = {"X-CSRFToken": me.get_json()["csrf_token"]}
-        exams = client.get("/api/v1/me/exams").get_json()
-        ids = {"exam_id": [e["id"] for e in exams], "attempt_id": [], "question_id": []}
-        for exam in exams:
-            started = client.post(f"/api/v1/exams/{exam['id']}/attempts", headers=headers)
-            if started.status_code == 201:
-                attempt_id = started.get_json()["attempt_id"]
-                paper = client.get(f"/api/v1/attempts/{attempt_id}", headers=headers).get_json()
-                ids["attempt_id"].append(attempt_id)
-                ids["question_id"] += [q["question_id"] for q in paper["paper"]["questions"]]
-        assert ids["attempt_id"], exams
+        # The candidates' rows (README "Demo logins"): an ID number and its password.
+        (candidate, password), (newcomer, one_time) = [r[1:3] for r in logins.rows[-2:]]
+        assert password == DEMO_PASSWORD and one_time != DEMO_PASSWORD
+        demo = DemoApi(app, _sign_in(app, candidate, password), _sign_in(app, newcomer, one_time))
+        demo.ids = _own_objects(app, demo.candidate)
         db.session.remove()
-    yield DemoApi(app, headers, cookies, ids)
+    yield demo
     with app.app_context():
         db.engine.dispose()
     if backend["name"] == "postgresql":
@@ -94,27 +121,28 @@ def demo_api(backend, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api_schema(demo_api):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo_api.app)
-    return schema
+    return schemathesis.openapi.from_wsgi(f"{API}/openapi.json", demo_api.app)
 
 
 def _operations():
     """Each operation of the API's document with the modes it is fuzzed in: valid requests,
     and where it takes input, requests the document says are not valid."""
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    paths = app.test_client().get(f"{API}/openapi.json").get_json()["paths"]
     for path, item in paths.items():
         for method, operation in item.items():
-            if method == "parameters":
+            if method == "parameters":  # the path's own, not an operation
                 continue
             takes_input = item.get("parameters") or operation.get("requestBody")
-            for mode in [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] * bool(takes_input)):
+            modes = [GenerationMode.POSITIVE] + [GenerationMode.NEGATIVE] * bool(takes_input)
+            for mode in modes:
                 yield pytest.param(method.upper(), path, mode, id=f"{method.upper()} {path} {mode}")
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), list(_operations()))
 def test_the_api_answers_as_its_document_says(api_schema, demo_api, method, path, mode):
     operation = api_schema[path][method]
+    seen: dict[int, int] = {}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -126,16 +154,56 @@ def test_the_api_answers_as_its_document_says(api_schema, demo_api, method, path
     )
     def fuzz(case):
         # Half the generated ids are swapped for the candidate's own exam, attempt and
-        # question, so that requests reach the code behind "not found".
+        # question (the generated number picks which), so that requests get past "not found".
         for name, real in demo_api.ids.items():
             value = (case.path_parameters or {}).get(name)
-            if isinstance(value, int) and real and value % 2 == 0:
+            if isinstance(value, int) and value % 2 == 0:
                 case.path_parameters[name] = real[value // 2 % len(real)]
+        browser = demo_api.candidate
         response = case.call_and_validate(
-            headers=demo_api.headers, cookies=demo_api.cookies, checks=CHECKS
+            headers=browser.headers, cookies=browser.cookies, checks=CHECKS
         )
         seen[response.status_code] = seen.get(response.status_code, 0) + 1
 
-    seen = {}
     fuzz()
-    print(method, path, mode, sorted(seen.items()))
+    print(method, path, mode, dict(sorted(seen.items())))  # noqa: T201 - the run's figures
+    if mode == GenerationMode.POSITIVE and "{" in path:
+        assert set(seen) - {404}, "every request was refused as not found"
+
+
+def _refused(api_schema, browser: Browser | None, method: str, path: str, **case) -> dict:
+    """Send one request the fuzzer does not make, check it as the fuzzer does; its error."""
+    operation = api_schema[f"{API}{path.split('?')[0]}"][method]
+    response = operation.Case(**case).call_and_validate(
+        headers=browser.headers if browser else None,
+        cookies=browser.cookies if browser else None,
+        checks=CHECKS,
+    )
+    return response.status_code, response.json()["error"]
+
+
+def test_the_refusals_the_fuzzer_never_meets_are_as_documented(api_schema, demo_api):
+    """No token, no session, a one-time password still to change, a body past the limit:
+    each answers a declared status and body."""
+    attempt = {"attempt_id": demo_api.ids["attempt_id"][0]}
+    question = {**attempt, "question_id": demo_api.ids["question_id"][0]}
+    me = demo_api.candidate
+    no_token = Browser(me.cookies, {})
+    status, error = _refused(
+        api_schema, no_token, "POST", "/attempts/{attempt_id}/heartbeat", path_parameters=attempt
+    )
+    assert (status, error["code"]) == (400, "csrf") and error["csrf_token"]
+    status, error = _refused(api_schema, None, "GET", "/me/exams")
+    assert (status, error["code"]) == (401, "unauthenticated")
+    status, error = _refused(api_schema, demo_api.newcomer, "GET", "/me/exams")
+    assert (status, error["code"]) == (403, "must_change_password")
+    status, error = _refused(
+        api_schema,
+        me,
+        "PUT",
+        "/attempts/{attempt_id}/answers/{question_id}",
+        path_parameters=question,
+        body={"answer": "A" * MAX_SAVE_BYTES, "seq": 1},
+        media_type="application/json",
+    )
+    assert (status, error["code"]) == (413, "too_large")
