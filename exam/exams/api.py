@@ -35,6 +35,8 @@ from exam.exams.examday import (
 from exam.exams.models import Attempt, Exam
 from exam.exams.review import review as paper_review
 from exam.exams.sitting import Sitting, current_device, papers, quick_save, quick_sitting
+from question_bank.kinds import MAX_BLANK_CHARS, MAX_BLANKS
+from question_bank.model import LETTERS, MAX_OPTIONS
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
 MAX_SAVE_BYTES = 64 * 1024
@@ -84,11 +86,22 @@ class AnswerIn(Schema):
         allow_none=True,
         metadata={
             "description": 'single: "B"; multiple: "ABD"; true/false: true or false; '
-            'fill: ["text of blank 1", ...]; null clears the answer'
+            'fill: ["text of blank 1", ...]; null clears the answer',
+            # The shapes question_bank.kinds accepts (the question decides which: bad_answer).
+            "anyOf": [
+                {"type": "string", "pattern": f"^[{LETTERS}]{{1,{MAX_OPTIONS}}}$"},
+                {"type": "boolean"},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": MAX_BLANK_CHARS},
+                    "maxItems": MAX_BLANKS,
+                },
+            ],
         },
     )
     seq = fields.Integer(
         required=True,
+        validate=validate.Range(0, 2**31 - 1),
         metadata={
             "description": "increases with every change on the page; an older save never overwrites a newer"
         },
