@@ -47,6 +47,8 @@ class Browser:
 
     cookies: dict[str, str]
     headers: dict[str, str]
+    #: The login's answer (what the fuzzer, guessing passwords, never gets).
+    login: object = None
 
 
 @dataclass
@@ -66,7 +68,7 @@ def _sign_in(app, login: str, password: str) -> Browser:
     me = client.post(f"{API}/login", json={"login": login, "password": password})
     assert me.status_code == 200, me.get_data(as_text=True)
     cookies = {name: client.get_cookie(name).value for name in ("session", DEVICE_COOKIE)}
-    return Browser(cookies, {"X-CSRFToken": me.get_json()["csrf_token"]})
+    return Browser(cookies, {"X-CSRFToken": me.get_json()["csrf_token"]}, me)
 
 
 def _own_objects(app, browser: Browser) -> dict[str, list[int]]:
@@ -183,9 +185,13 @@ def _refused(api_schema, browser: Browser | None, method: str, path: str, **case
     return response.status_code, response.json()["error"]
 
 
-def test_the_refusals_the_fuzzer_never_meets_are_as_documented(api_schema, demo_api):
-    """No token, no session, a one-time password still to change, a body past the limit:
-    each answers a declared status and body."""
+def test_the_answers_the_fuzzer_never_meets_are_as_documented(api_schema, demo_api):
+    """A login that succeeds; no token, no session, a one-time password still to change, a
+    body past the limit: each answers a declared status and body."""
+    login = api_schema[f"{API}/login"]["POST"]
+    for browser in (demo_api.candidate, demo_api.newcomer):
+        login.validate_response(browser.login)  # raises on what the document does not declare
+    assert demo_api.newcomer.login.get_json()["must_change_password"] is True
     attempt = {"attempt_id": demo_api.ids["attempt_id"][0]}
     question = {**attempt, "question_id": demo_api.ids["question_id"][0]}
     me = demo_api.candidate
