@@ -65,6 +65,8 @@ def test_openapi_document_declares_the_errors_the_api_sends(client):
     paths = document["paths"]
     assert "422" not in paths["/api/v1/attempts/{attempt_id}/heartbeat"]["post"]["responses"]
     assert "429" in paths["/api/v1/login"]["post"]["responses"]
+    unavailable = paths["/api/v1/me/exams"]["get"]["responses"]["503"]
+    assert set(unavailable["headers"]) == {"Retry-After"}
 
 
 def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):

@@ -63,6 +63,17 @@ CANDIDATE = (401, 403, 404, 503)
 WRITE = (400, 413)
 
 
+#: Headers an error of a status always carries (``exam.core.errors._unavailable``).
+HEADERS = {
+    503: {
+        "Retry-After": {
+            "description": "seconds to wait before sending the request again",
+            "schema": {"type": "integer"},
+        }
+    }
+}
+
+
 def answers(*statuses: int):
     """Declare the error statuses an operation can answer, each with its codes' schema."""
 
@@ -72,6 +83,7 @@ def answers(*statuses: int):
                 status,
                 schema=error_schema(status, CODES[status]),
                 description=f"{HTTPStatus(status).phrase}: code one of {', '.join(CODES[status])}",
+                headers=HEADERS.get(status),
             )(view)
         return view
 
