@@ -6,7 +6,7 @@ The run is bounded and deterministic (``derandomize``): some 500 requests, secon
 A longer run of the same test, still deterministic for a given number of examples per
 operation (the figures: ``-s``)::
 
-    ANPEI_FUZZ_EXAMPLES=1000 pytest -s tests/test_api_fuzz.py
+    ANPEI_TEST_FUZZ_EXAMPLES=1000 pytest -s tests/test_api_fuzz.py
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from exam.exams.api import MAX_SAVE_BYTES
 from exam.exams.sitting import DEVICE_COOKIE
 
 #: Generated requests per operation and mode (the CI run); more for a longer standalone run.
-EXAMPLES = int(os.environ.get("ANPEI_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("ANPEI_TEST_FUZZ_EXAMPLES", "30"))
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 API = "/api/v1"
 
