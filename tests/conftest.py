@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, create_engine, text
 for _name in [
     n
     for n in os.environ
-    if n.startswith("ANPEI_") and n not in ("ANPEI_TEST_DATABASE_URL", "ANPEI_REQUIRE_BROWSER")
+    if n.startswith("ANPEI_")
+    and n not in ("ANPEI_TEST_DATABASE_URL", "ANPEI_REQUIRE_BROWSER", "ANPEI_TEST_FUZZ_EXAMPLES")
 ]:
     del os.environ[_name]
 _INSTANCE = tempfile.mkdtemp(prefix="anpei-test-instance-")

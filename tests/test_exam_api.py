@@ -35,6 +35,40 @@ def test_openapi_document_lists_the_endpoints(client):
     }
 
 
+def test_openapi_document_declares_the_errors_the_api_sends(client):
+    """Each error status an operation can answer is listed with the body ``api_error`` sends
+    and its closed list of codes; nothing hides behind a catch-all "default"."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert "default" not in responses, (method, path)
+            assert {"401", "403", "503"} <= set(responses), (method, path)
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": f"#/components/schemas/Error{status}"}
+    for status, codes in {
+        "404": ["not_found", "unknown_question"],
+        "422": ["bad_answer", "bad_sequence", "invalid"],
+        "429": ["throttled"],
+    }.items():
+        assert schemas[f"Error{status}"]["required"] == ["error"]
+        detail = schemas[f"Error{status}Detail"]
+        assert detail["properties"]["code"]["enum"] == codes
+        assert {"code", "message"} <= set(detail["required"])
+    assert "fields" in schemas["Error422Detail"]["required"]
+    assert set(schemas["Error400Detail"]["properties"]) == {"code", "message", "csrf_token"}
+    paths = document["paths"]
+    assert "422" not in paths["/api/v1/attempts/{attempt_id}/heartbeat"]["post"]["responses"]
+    assert "429" in paths["/api/v1/login"]["post"]["responses"]
+    unavailable = paths["/api/v1/me/exams"]["get"]["responses"]["503"]
+    assert set(unavailable["headers"]) == {"Retry-After"}
+
+
 def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
     assert client.get("/api/v1/me/exams").get_json()["error"]["code"] == "unauthenticated"
     bad = client.post("/api/v1/login", json={"login": "nobody", "password": "x"})
@@ -46,6 +80,41 @@ def test_api_login_and_errors_are_json_in_the_users_language(client, make_user):
         400,
         422,
     )
+
+
+def test_a_request_missing_or_with_a_wrong_member_is_told_which(client, login_as, make_exam):
+    """422, in the user's language, with each member that is wrong and why."""
+    refused = client.post("/api/v1/login", json={"login": "张三", "extra": 1})
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert (error["code"], set(error["fields"])) == ("invalid", {"password", "extra"})
+    assert (
+        error["message"].startswith("提交的内容有缺失或不符合要求：")
+        and "password" in error["message"]
+    )
+    assert client.post("/api/v1/login", json=["a", "b"]).get_json()["error"]["fields"] == {
+        "body": ["Invalid input type."]
+    }
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    single = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"][0]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{single['question_id']}"
+    for body, member, code in (
+        ({"answer": "A"}, "seq", "invalid"),
+        ([1, 2], "body", "invalid"),
+        ({"answer": "A", "seq": -1}, "seq", "bad_sequence"),
+        ({"answer": "Z", "seq": 1}, "answer", "bad_answer"),
+    ):
+        refused = client.put(url, json=body)
+        assert refused.status_code == 422, body
+        error = refused.get_json()["error"]
+        assert (error["code"], list(error["fields"])) == (code, [member]), body
+    event = client.post(f"/api/v1/attempts/{attempt_id}/events", json={"kind": "nonsense"})
+    assert event.status_code == 422 and list(event.get_json()["error"]["fields"]) == ["kind"]
+    start = client.post(f"/api/v1/exams/{make_exam().id}/attempts", json={"access_code": 7})
+    assert start.status_code == 422 and list(start.get_json()["error"]["fields"]) == ["access_code"]
+    garbled = client.put(url, data="{not json", content_type="application/json")
+    assert garbled.status_code == 400 and garbled.get_json()["error"]["code"] == "bad_request"
 
 
 def test_answer_key_never_reaches_the_candidate_before_review(client, login_as, make_exam):

@@ -107,6 +107,11 @@ catalogue(
         "must_change_password": lambda **p: _("Change your one-time password first."),
         "not_found": lambda **p: _("Not found, or not yours."),
         "bad_request": lambda **p: _("The request could not be understood."),
+        "invalid": lambda **p: (
+            _("Some of what was sent is missing or not valid: %(fields)s.", fields=p["fields"])
+            if p.get("fields")
+            else _("Some of what was sent is missing or not valid.")
+        ),
         "csrf": lambda **p: _("The page has expired; reload it."),
         "too_large": lambda **p: _("The request is too large."),
         "server_error": lambda **p: _("Something went wrong on our side; the page will try again."),
@@ -120,6 +125,7 @@ catalogue(
         "must_change_password": 403,
         "not_found": 404,
         "bad_request": 400,
+        "invalid": 422,
         "csrf": 400,
         "too_large": 413,
         "server_error": 500,
@@ -129,11 +135,33 @@ catalogue(
 
 
 def api_error(error: AnpeiError | str, status: int | None = None, **extra):
-    """A JSON error response: ``{"error": {"code": ..., "message": ...}}``."""
+    """A JSON error response: ``{"error": {"code": ..., "message": ...}}``; a 422 names what
+    is wrong with each member of the request (``fields``). Its OpenAPI schema:
+    ``exam.core.error_schema``."""
     if isinstance(error, str):
         error = AnpeiError(error)
+    status = status or error.status
+    if status == 422 and error.field:
+        extra.setdefault("fields", {error.field: [error.message]})
     body = {"error": {"code": error.code, "message": error.message, **extra}}
-    return jsonify(body), status or error.status
+    return jsonify(body), status
+
+
+def invalid_request(problems: dict[str, list[str]]):
+    """422 for an API request with members missing or not valid: ``problems`` says what is
+    wrong with each (``body``: the body as a whole)."""
+    return api_error(AnpeiError("invalid", fields=", ".join(problems)), 422, fields=problems)
+
+
+def webargs_problems(messages: dict) -> dict[str, list[str]]:
+    """What webargs (``@blp.arguments``) found wrong, per member of the request."""
+    found: dict[str, list[str]] = {}
+    for location in messages.values():
+        members = location if isinstance(location, dict) else {"_schema": location}
+        for name, problems in members.items():
+            listed = problems if isinstance(problems, list) else [problems]
+            found["body" if name == "_schema" else str(name)] = [str(p) for p in listed]
+    return found
 
 
 API_CODES = {
@@ -143,7 +171,7 @@ API_CODES = {
     404: "not_found",
     405: "bad_request",
     413: "too_large",
-    422: "bad_request",
+    422: "invalid",
     429: "throttled",
     500: "server_error",
     503: "retry",
@@ -183,6 +211,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if error.code == 422 and messages and request.path.startswith("/api/"):
+            return invalid_request(webargs_problems(messages))
         return render_error(error.code)
 
     @app.errorhandler(Exception)

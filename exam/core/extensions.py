@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
+from exam.core.error_schema import ErrorOut
+
 #: Constraint names Alembic can find again on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,8 +34,19 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+class AnpeiApi(Api):
+    """flask-smorest's Api, documenting the errors this app really sends (``api_error``)."""
+
+    ERROR_SCHEMA = ErrorOut
+    # No catch-all "default" answer: each operation lists every status it can answer
+    # (exam.exams.api_errors), so a client, and a fuzzer, can hold it to them.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
 #: The JSON API (``/api/v1``) used by the exam page, documented at ``/api/v1/openapi.json``.
-api = Api()
+api = AnpeiApi()
 
 
 def upsert(dialect: str | None = None):

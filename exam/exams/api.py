@@ -13,16 +13,29 @@ from functools import wraps
 from flask import Response, jsonify, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.auth.services import authenticate, sign_in
-from exam.core.errors import api_error
+from exam.core.errors import api_error, invalid_request, webargs_problems
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
 from exam.exams import services, signals
 from exam.exams.access import get_attempt_or_404, review_allowed
+from exam.exams.api_errors import CANDIDATE, WRITE, answers
+from exam.exams.api_schemas import (
+    AnswerIn,
+    AnswerOut,
+    AttemptStartOut,
+    EventIn,
+    ExamOut,
+    LoginIn,
+    MeOut,
+    PaperOut,
+    ResultOut,
+    StartIn,
+    StatusOut,
+)
 from exam.exams.blueprint import api_bp as blp
 from exam.exams.eligibility import is_eligible
 from exam.exams.examday import (
@@ -37,90 +50,6 @@ from exam.exams.sitting import Sitting, current_device, papers, quick_save, quic
 
 #: The largest answer a save may carry (twenty blanks of 200 characters fit easily).
 MAX_SAVE_BYTES = 64 * 1024
-
-
-class LoginIn(Schema):
-    login = fields.String(required=True, metadata={"description": "ID number, mobile or username"})
-    password = fields.String(required=True)
-
-
-class MeOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    role = fields.String()
-    must_change_password = fields.Boolean()
-    csrf_token = fields.String(metadata={"description": "send as the X-CSRFToken header on writes"})
-
-
-class ExamOut(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    status = fields.String(metadata={"description": "upcoming, open or closed (from the clock)"})
-    opens_at = fields.DateTime()
-    closes_at = fields.DateTime()
-    duration_minutes = fields.Integer()
-    total_points = fields.Float(
-        metadata={"description": "what the paper is out of (100 unless confirmed otherwise)"}
-    )
-    pass_mark = fields.Float(metadata={"description": "points needed to pass, out of total_points"})
-    attempts_allowed = fields.Integer()
-    attempts_used = fields.Integer()
-    open_attempt_id = fields.Integer(allow_none=True)
-    access_code_required = fields.Boolean(
-        metadata={"description": "type the code shown in the exam room to start"}
-    )
-    makeup = fields.Boolean(metadata={"description": "a makeup exam (补考)"})
-
-
-class AttemptStartOut(Schema):
-    attempt_id = fields.Integer()
-    url = fields.String()
-
-
-class AnswerIn(Schema):
-    answer = fields.Raw(
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": 'single: "B"; multiple: "ABD"; true/false: true or false; '
-            'fill: ["text of blank 1", ...]; null clears the answer'
-        },
-    )
-    seq = fields.Integer(
-        required=True,
-        metadata={
-            "description": "increases with every change on the page; an older save never overwrites a newer"
-        },
-    )
-
-
-class AnswerOut(Schema):
-    stored = fields.Boolean(
-        metadata={"description": "false when a newer answer was already stored"}
-    )
-    seq = fields.Integer()
-    server_time = fields.DateTime()
-
-
-class ResultOut(Schema):
-    attempt_id = fields.Integer()
-    submitted_at = fields.DateTime()
-    auto_submitted = fields.Boolean()
-    score = fields.Float()
-    total_points = fields.Float()
-    pass_mark = fields.Float()
-    passed = fields.Boolean()
-    cancelled = fields.Boolean(metadata={"description": "the score was cancelled for a violation"})
-    by_topic = fields.Dict()
-    review = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "per question, once the exam's review policy lets the key be seen: the "
-            "options in the order and with the letters shown (chosen, right), the blanks as typed "
-            "with their accepted answers, your answer and the right answer in those letters, the "
-            "score, the explanation and the legal source"
-        },
-    )
 
 
 def candidate_required(view):
@@ -152,6 +81,7 @@ def _me(user: User) -> dict:
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginIn)
 @blp.response(200, MeOut)
+@answers(*WRITE, 401, 403, 422, 429, 503)
 def login(args):
     """Log in with an ID number, mobile or username (sets the session cookie)."""
     result = authenticate(args["login"], args["password"], request.remote_addr or "")
@@ -203,6 +133,7 @@ def own_attempt(*columns):
 
 @blp.route("/me/exams")
 @blp.response(200, ExamOut(many=True))
+@answers(*CANDIDATE)
 @candidate_required
 def my_exams():
     """The published exams the candidate may sit, with their attempts."""
@@ -238,25 +169,16 @@ def my_exams():
     return rows
 
 
-class StartIn(Schema):
-    access_code = fields.String(
-        load_default=None,
-        metadata={"description": "the code shown in the exam room, when the exam has one"},
-    )
-
-
 @blp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
-@blp.doc(requestBody={"required": False, "content": {"application/json": {"schema": StartIn}}})
+@blp.arguments(StartIn, required=False)
 @blp.response(201, AttemptStartOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 @candidate_required
-def start(exam_id: int):
+def start(body, exam_id: int):
     """Start the exam, or get the attempt already under way (starting twice gives one)."""
     exam = db.session.get(Exam, exam_id)
     if exam is None or not exam.is_published or not is_eligible(exam, current_user):
         return api_error("not_found")
-    body = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(body, dict) or not isinstance(body.get("access_code") or "", str):
-        return api_error("bad_request")
     try:
         attempt = services.start_attempt(
             exam,
@@ -278,14 +200,13 @@ def _iso(value) -> str:
 
 
 @blp.route("/attempts/<int:attempt_id>")
-@blp.doc(
-    responses={
-        200: {
-            "description": "the paper (no answer key), the server's deadline and "
-            "time, and the answers saved so far with their seq"
-        }
-    }
+@blp.response(
+    200,
+    PaperOut,
+    description="the paper (no answer key), the server's deadline and time, and the answers "
+    "saved so far with their seq",
 )
+@answers(*CANDIDATE, 409)
 def attempt(attempt_id: int):
     """The paper as sat, the deadline set by the server, the server's time and saved answers."""
     now = utcnow()
@@ -332,16 +253,17 @@ def _paper_response(sitting: Sitting, now) -> Response:
 @blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": AnswerIn}}})
 @blp.response(200, AnswerOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 def save(attempt_id: int, question_id: int):
     """Save one answer; a save with a lower seq than the stored one changes nothing."""
     # Read by hand rather than through a schema: this is the busiest endpoint of exam day.
     if (request.content_length or 0) > MAX_SAVE_BYTES:
         return api_error("too_large")
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error("bad_request")
-    if not {"answer", "seq"} <= body.keys() or not body.keys() <= {"answer", "seq"}:
-        return api_error("bad_request", 422)
+    if body is None:
+        return api_error("bad_request")  # not JSON at all
+    if not isinstance(body, dict) or body.keys() != {"answer", "seq"}:
+        return invalid_request(webargs_problems({"json": AnswerIn().validate(body)}))
     now = utcnow()
     if not quick_save(attempt_id, question_id, body["answer"], body["seq"], now):
         return _full_save(body, attempt_id=attempt_id, question_id=question_id)
@@ -367,24 +289,6 @@ def _saved(stored: bool, seq: int, now) -> Response:
     return jsonify({"stored": stored, "seq": seq, "server_time": _iso(now)})
 
 
-class StatusOut(Schema):
-    deadline = fields.DateTime(
-        metadata={"description": "may have moved: an organiser can give more time"}
-    )
-    server_time = fields.DateTime()
-    submitted = fields.Boolean()
-    focus_losses = fields.Integer()
-    csrf_token = fields.String(
-        metadata={"description": "heartbeat only: a fresh token for the writes that follow"}
-    )
-
-
-class EventIn(Schema):
-    kind = fields.String(
-        required=True, metadata={"description": "focus_lost: the page was hidden or left"}
-    )
-
-
 def _status(attempt: Attempt, now) -> dict:
     return {
         "deadline": attempt.deadline,
@@ -407,6 +311,7 @@ STATUS_COLUMNS = (
 
 @blp.route("/attempts/<int:attempt_id>/heartbeat", methods=["POST"])
 @blp.response(200, StatusOut)
+@answers(*CANDIDATE, *WRITE, 409)
 @candidate_required
 @own_attempt(*STATUS_COLUMNS)
 def heartbeat(attempt: Attempt):
@@ -424,13 +329,12 @@ def heartbeat(attempt: Attempt):
 @blp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @blp.arguments(EventIn)
 @blp.response(200, StatusOut)
+@answers(*CANDIDATE, *WRITE, 409, 422)
 @candidate_required
 @own_attempt(*STATUS_COLUMNS)
 def event(args, attempt: Attempt):
     """Report that the page lost focus (recorded with the server's time, if the exam records
     it; past the exam's limit, if it has one, the attempt is submitted)."""
-    if args["kind"] != "focus_lost":
-        return api_error("bad_request", 422)
     now = utcnow()
     if not services.close_if_overdue(attempt, now):
         focus_lost(attempt, now)
@@ -441,6 +345,7 @@ def event(args, attempt: Attempt):
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @blp.response(200, ResultOut)
+@answers(*CANDIDATE, *WRITE, 409)
 @candidate_required
 @own_attempt()
 def submit(attempt: Attempt):
@@ -455,6 +360,7 @@ def submit(attempt: Attempt):
 
 @blp.route("/attempts/<int:attempt_id>/result")
 @blp.response(200, ResultOut)
+@answers(*CANDIDATE, 409)
 @candidate_required
 @own_attempt()
 def result(attempt: Attempt):

@@ -375,7 +375,7 @@ def checked_response(item: dict, response: object) -> object:
     try:
         return kinds.get(item["kind"]).check_response(response, shape)
     except kinds.BadResponse:
-        raise ExamError("bad_answer") from None
+        raise ExamError("bad_answer", field="answer") from None
 
 
 def save_answer(
@@ -400,7 +400,7 @@ def save_answer(
     if item is None:
         raise ExamError("unknown_question")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
-        raise ExamError("bad_sequence")
+        raise ExamError("bad_sequence", field="seq")
     value = checked_response(item, response)
     statement = upsert()(AttemptAnswer).values(
         attempt_id=attempt.id, question_id=question_id, response=value, seq=seq, saved_at=now
