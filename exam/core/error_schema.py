@@ -30,6 +30,15 @@ def _extras(status: int | None) -> dict[str, fields.Field]:
                 },
             )
         },
+        503: {
+            "reason": fields.String(
+                validate=validate.OneOf(("missing", "behind", "unknown")),
+                metadata={
+                    "description": "code not_initialised: the database has no schema (missing), "
+                    "an older one (behind) or a newer one (unknown); run `anpei db upgrade`"
+                },
+            )
+        },
         429: {
             "retry_minutes": fields.Integer(
                 metadata={"description": "minutes before a login may be tried again"}

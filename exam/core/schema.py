@@ -22,7 +22,13 @@ from exam.core.errors import AnpeiError, api_error, catalogue
 from exam.core.extensions import db, login_manager
 
 #: Addresses answered without the database, so the page explaining it has its styles.
-NO_DATABASE_ENDPOINTS = {"static", "bootstrap.static", "favicon", "healthz"}
+NO_DATABASE_ENDPOINTS = {
+    "static",
+    "bootstrap.static",
+    "favicon",
+    "healthz",
+    "api-docs.openapi_json",
+}
 
 #: What each state means for whoever can act on it; the API sends the state as ``reason``.
 REASONS = {

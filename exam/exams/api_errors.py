@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from exam.core import schema  # noqa: F401  (registers the code not_initialised)
 from exam.core.error_schema import error_schema
 from exam.core.errors import AnpeiError
 from exam.exams.blueprint import api_bp as blp
@@ -26,6 +27,7 @@ CORE_CODES = (
     "too_large",
     "throttled",
     "retry",
+    "not_initialised",
 )
 EXAM_CODES = (
     "not_open",
@@ -56,7 +58,8 @@ def codes_by_status() -> dict[int, tuple[str, ...]]:
 
 CODES = codes_by_status()
 #: What a candidate's request may always meet: not signed in (or no longer), a one-time
-#: password to change first, not a candidate (404), the database busy for a moment (503).
+#: password to change first, not a candidate (404), the database busy for a moment or not yet
+#: initialised (503).
 CANDIDATE = (401, 403, 404, 503)
 #: What any write may meet besides: an unreadable body or a stale CSRF token (400), a body
 #: past the size limit (413).
