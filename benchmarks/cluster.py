@@ -27,6 +27,7 @@ processes running after it returns and records them in WORKDIR/cluster.json for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -122,10 +123,8 @@ class Cluster:
         """Kill every process of app host ``index`` at once (SIGKILL), as a host that dies."""
         pids = namespace_pids(namespace(index))
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         return pids
 
     def stop(self, quiet: bool = False) -> None:
@@ -374,10 +373,8 @@ def _terminate(pid: int, wait: float = 10) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for(url: str, log: Path, seconds: float = 60) -> None:
