@@ -65,9 +65,10 @@ def _init_extensions(app: Flask) -> None:
             # JIT compiling pays only for long analytic queries run many times; for this app's
             # short statements and one-off reports it cost seconds (benchmarks/RESULTS.md, reports).
             connect_args.setdefault("options", "-c jit=off")
-    db.init_app(app)
     from exam.core import database
 
+    database.add_reports_bind(app)
+    db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

@@ -6,12 +6,13 @@ import logging
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_CONFIG, PASSWORD, IsolatedClient
-from sqlalchemy import func, select, update
+from conftest import BASE_CONFIG, PASSWORD, IsolatedClient, postgresql_only
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from exam import create_app
 from exam.auth.models import UserRole
-from exam.core.extensions import db
+from exam.core.extensions import REPORTS_BIND, db
 from exam.core.timeutil import utcnow
 from exam.exams.models import Attempt
 from exam.questions.models import Question, QuestionStatus
@@ -162,3 +163,41 @@ def test_the_scheduler_refuses_a_transaction_pooler(monkeypatch, tmp_path, capsy
     finally:  # the scheduler set up logging for its process: give the tests theirs back
         root.handlers[:], root.level = handlers, level
     assert "needs a direct connection" in capsys.readouterr().err
+
+
+@postgresql_only
+def test_report_pages_read_from_the_reports_replica_and_cannot_write(app, database_url, make_user):
+    """ANPEI_REPORTS_DATABASE_URL (here the test database itself, opened as the replica is):
+    the dashboard, pass rates and tracker run their queries there; the login stays on the
+    primary; the replica's transactions refuse writes."""
+    admin = make_user(UserRole.ADMIN)
+    with_replica = create_app(
+        {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REPORTS_DATABASE_URL": database_url,
+            "LEARNING_STORAGE": app.config["LEARNING_STORAGE"],
+        }
+    )
+    with with_replica.app_context():
+        primary, replica = db.engines[None], db.engines[REPORTS_BIND]
+        statements = {"primary": [], "replica": []}
+        for name, engine in (("primary", primary), ("replica", replica)):
+            event.listen(
+                engine,
+                "before_cursor_execute",
+                lambda *args, name=name: statements[name].append(args[2]),
+            )
+        client = with_replica.test_client()
+        login = client.post("/login", data={"login": admin.username, "password": PASSWORD})
+        assert login.status_code == 302 and statements["replica"] == []
+        for path in ("/reports/", "/reports/pass-rates", "/reports/tracker"):
+            statements["primary"].clear(), statements["replica"].clear()
+            assert client.get(path).status_code == 200, path
+            assert len(statements["replica"]) > 0, path
+            # The primary saw only the signed-in user's session and account.
+            assert all("login_session" in s or 'FROM "user"' in s for s in statements["primary"])
+        with replica.connect() as connection, pytest.raises(DBAPIError, match="read-only"):
+            connection.execute(text("INSERT INTO town (name) VALUES ('只读')"))
+        replica.dispose()
+        primary.dispose()

@@ -301,6 +301,14 @@ SETTINGS = [
         "(its lock needs a direct connection: give it PostgreSQL's own address)",
     ),
     Setting(
+        "ANPEI_REPORTS_DATABASE_URL",
+        "REPORTS_DATABASE_URL",
+        "",
+        str,
+        "optional: a PostgreSQL streaming replica the report pages read from (their GETs, in "
+        "read-only transactions), so the bureau's reports do not compete with candidates",
+    ),
+    Setting(
         "ANPEI_SQLITE_BUSY_TIMEOUT",
         "SQLITE_BUSY_TIMEOUT",
         30,
