@@ -45,13 +45,20 @@ VENV_BIN = Path(sys.executable).parent
 BRIDGE, SUBNET, GATEWAY = "anpeibr0", "10.77.0", "10.77.0.1"
 APP_PORT, PGBOUNCER_PORT = 8000, 6432
 PG_SOCKET = "/var/run/postgresql"
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+#: With --replica: a primary and its streaming replica of the cluster's own (the shared server
+#: allows no replication connections), on these ports of 127.0.0.1 and a socket folder.
+PRIMARY_PORT, REPLICA_PORT = 5442, 5443
 DEFAULT_WORKDIR = Path("/tmp/anpei-cluster")
 #: gunicorn's keep-alive must outlast nginx's upstream keepalive_timeout (60 s).
 GUNICORN_KEEPALIVE = 75
 
 
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(command, check=check, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {result.stderr.strip()}")
+    return result
 
 
 def host_address(index: int) -> str:
@@ -74,6 +81,8 @@ class Cluster:
     threads: int | None = None
     workdir: Path = DEFAULT_WORKDIR
     scheduler: bool = True
+    #: A PostgreSQL primary and streaming replica of the cluster's own; reports read from it.
+    replica: bool = False
     pids: dict[str, list[int]] = field(default_factory=dict)
 
     # --- addresses ------------------------------------------------------------------------
@@ -83,10 +92,34 @@ class Cluster:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def socket_folder(self) -> str:
+        return str(self.workdir / "pg") if self.replica else PG_SOCKET
+
+    @property
+    def primary_port(self) -> int:
+        return PRIMARY_PORT if self.replica else 5432
+
+    @property
     def direct_url(self) -> str:
-        """PostgreSQL itself, from any namespace (its Unix socket): the scheduler's and the
-        harness's URL."""
-        return f"postgresql+psycopg://postgres@/{self.database}?host={PG_SOCKET}"
+        """PostgreSQL itself, from any namespace (its Unix socket, a path namespaces share):
+        the scheduler's URL."""
+        return (
+            f"postgresql+psycopg://postgres@/{self.database}"
+            f"?host={self.socket_folder}&port={self.primary_port}"
+        )
+
+    @property
+    def tcp_url(self) -> str:
+        """PostgreSQL itself over TCP from the root namespace: the harness's URL."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.primary_port}/{self.database}"
+
+    @property
+    def reports_url(self) -> str:
+        """The streaming replica (``--replica``), read by the report pages."""
+        return (
+            f"postgresql+psycopg://postgres@/{self.database}"
+            f"?host={self.socket_folder}&port={REPLICA_PORT}"
+        )
 
     @property
     def app_url(self) -> str:
@@ -97,11 +130,16 @@ class Cluster:
 
     # --- the whole ------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Bring everything up and return nginx's base URL once every host answers."""
+    def start(self, fresh: bool = False) -> str:
+        """Bring everything up and return nginx's base URL once every host answers; ``fresh``
+        drops the database first (with ``replica`` it is always new)."""
         self.stop(quiet=True)  # what an earlier run left behind
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "learning").mkdir(exist_ok=True)
+        if self.replica:
+            self._start_primary_and_replica()
+        elif fresh:
+            self._psql(f"DROP DATABASE IF EXISTS {self.database}")
         self._create_database()
         self._network()
         if self.pgbouncer:
@@ -142,6 +180,9 @@ class Cluster:
                 _terminate(pid)
             run("ip", "netns", "delete", namespace(index), check=False)
         run("ip", "link", "delete", BRIDGE, check=False)
+        for name in ("pg-replica", "pg-primary"):
+            if (self.workdir / name / "postmaster.pid").exists():
+                as_postgres(PG_BIN / "pg_ctl", "stop", "-m", "fast", "-D", self.workdir / name)
         self.pids = {}
         state.unlink(missing_ok=True)
         if not quiet:
@@ -149,25 +190,45 @@ class Cluster:
 
     # --- the parts ------------------------------------------------------------------------
 
-    def _create_database(self) -> None:
-        exists = run(
-            "psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc",
-            f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",
+    def _psql(self, sql: str) -> str:
+        return run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-Atqc", sql
         ).stdout.strip()  # fmt: skip
-        if not exists:
-            run(
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                f"CREATE DATABASE {self.database}",
-            )
+
+    def _create_database(self) -> None:
+        if not self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'"):
+            self._psql(f"CREATE DATABASE {self.database}")
         # Through PgBouncer no startup options reach the server: JIT off for the database.
-        run(
-            "psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
-            f"ALTER DATABASE {self.database} SET jit = off",
+        self._psql(f"ALTER DATABASE {self.database} SET jit = off")
+
+    def _start_primary_and_replica(self) -> None:
+        """A PostgreSQL primary of the cluster's own and a hot standby made from it with
+        pg_basebackup, as deploy/README.md shows (here with trust authentication)."""
+        socket_folder = Path(self.socket_folder)
+        primary, replica = self.workdir / "pg-primary", self.workdir / "pg-replica"
+        for folder in (socket_folder, primary, replica):
+            shutil.rmtree(folder, ignore_errors=True)
+        for folder in (socket_folder, primary, replica):
+            folder.mkdir(mode=0o700)
+            shutil.chown(folder, "postgres")
+        for name in ("pg-primary", "pg-replica"):
+            self._log(name).touch()
+            shutil.chown(self._log(name), "postgres")
+        as_postgres(
+            PG_BIN / "initdb", "-D", primary, "--auth=trust", "-U", "postgres", "-E", "UTF8"
+        )
+        settings = f"-c listen_addresses=127.0.0.1 -k {socket_folder} -c max_connections=300"
+        as_postgres(
+            PG_BIN / "pg_ctl", "start", "-w", "-D", primary, "-l", self._log("pg-primary"),
+            "-o", f"-p {PRIMARY_PORT} {settings}",
+        )  # fmt: skip
+        as_postgres(
+            PG_BIN / "pg_basebackup", "-h", socket_folder, "-p", str(PRIMARY_PORT), "-U", "postgres",
+            "-D", replica, "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast",
+        )  # fmt: skip
+        as_postgres(
+            PG_BIN / "pg_ctl", "start", "-w", "-D", replica, "-l", self._log("pg-replica"),
+            "-o", f"-p {REPLICA_PORT} {settings}",
         )  # fmt: skip
 
     def _network(self) -> None:
@@ -200,6 +261,8 @@ class Cluster:
             ANPEI_LEARNING_ACCEL_PREFIX="/lesson-files/",
             PYTHONPATH=str(ROOT),
         )
+        if self.replica:
+            environment["ANPEI_REPORTS_DATABASE_URL"] = self.reports_url
         return environment
 
     def _upgrade(self, environment: dict[str, str]) -> None:
@@ -266,7 +329,12 @@ class Cluster:
         folder.mkdir(exist_ok=True)
         (folder / "userlist.txt").write_text('"postgres" ""\n')
         (folder / "pgbouncer.ini").write_text(
-            PGBOUNCER_INI.format(database=self.database, folder=folder)
+            PGBOUNCER_INI.format(
+                database=self.database,
+                folder=folder,
+                socket=self.socket_folder,
+                port=self.primary_port,
+            )
         )
         shutil.chown(folder, "postgres")
         for path in folder.iterdir():
@@ -336,7 +404,7 @@ http {{
 PGBOUNCER_INI = """\
 ; Written by benchmarks/cluster.py: deploy/pgbouncer/pgbouncer.ini on this machine.
 [databases]
-{database} = host=/var/run/postgresql dbname={database}
+{database} = host={socket} port={port} dbname={database}
 [pgbouncer]
 listen_addr = 10.77.0.1
 listen_port = 6432
@@ -354,6 +422,11 @@ pidfile = {folder}/pgbouncer.pid
 log_connections = 0
 log_disconnections = 0
 """
+
+
+def as_postgres(*command) -> None:
+    """Run a PostgreSQL tool as the postgres user (the server refuses to run as root)."""
+    run("runuser", "-u", "postgres", "--", *(str(part) for part in command))
 
 
 def namespace_pids(ns: str) -> list[int]:
@@ -411,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pgbouncer", action="store_true", help="app hosts through PgBouncer")
     parser.add_argument("--workers", type=int, help="gunicorn workers per host")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="a PostgreSQL primary and streaming replica of the cluster's own; reports read it",
+    )
     parser.add_argument("--no-scheduler", action="store_true")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     args = parser.parse_args(argv)
@@ -423,13 +501,16 @@ def main(argv: list[str] | None = None) -> int:
         threads=args.threads,
         workdir=args.workdir,
         scheduler=not args.no_scheduler,
+        replica=args.replica,
     )
     if args.action == "down":
         cluster.stop()
         return 0
     base_url = cluster.start()
     print(f"base URL:     {base_url}")
-    print(f"database URL: {cluster.direct_url}")
+    print(f"database URL: {cluster.tcp_url}")
+    if args.replica:
+        print(f"reports read: {cluster.reports_url}")
     print(f"app hosts:    {', '.join(host_address(i) for i in range(args.hosts))}")
     print(f"logs:         {args.workdir}/*.log; stop with: python {__file__} down")
     return 0

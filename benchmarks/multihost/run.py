@@ -45,6 +45,11 @@ def main() -> int:
         metavar="SECONDS",
         help="kill every process of the last app host this long after the harness starts",
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="a PostgreSQL primary and streaming replica of the cluster's own; reports read it",
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(own)
 
@@ -54,15 +59,15 @@ def main() -> int:
         pgbouncer=args.pgbouncer,
         workers=args.workers,
         threads=args.threads,
+        replica=args.replica,
     )
-    cluster.stop(quiet=True)
-    psql(f"DROP DATABASE IF EXISTS {args.database}")
-    database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"
+    database_url = cluster.tcp_url
     try:
-        base_url = cluster.start()
+        base_url = cluster.start(fresh=True)
         print(
             f"cluster: {args.hosts} app hosts behind nginx at {base_url}"
-            f"{', through PgBouncer' if args.pgbouncer else ''}; database {database_url}",
+            f"{', through PgBouncer' if args.pgbouncer else ''}; database {database_url}"
+            f"{'; reports from a streaming replica' if args.replica else ''}",
             flush=True,
         )
         command = [
@@ -87,7 +92,7 @@ def main() -> int:
         return status
     finally:
         cluster.stop()
-        if not args.keep_db:
+        if not args.keep_db and not args.replica:  # the replica's servers go with the cluster
             psql(f"DROP DATABASE IF EXISTS {args.database}")
 
 

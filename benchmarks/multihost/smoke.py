@@ -17,10 +17,12 @@ import argparse
 import http.cookiejar
 import json
 import random
+import re
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from datetime import timedelta
@@ -38,7 +40,7 @@ PASSWORD = "Smoke-pass-2026"
 def prepare(url: str, candidates: int, questions: int) -> tuple[int, list[str]]:
     """Bank, one open exam, candidates; returns the exam's id and the logins."""
     from exam import create_app
-    from exam.auth.models import User
+    from exam.auth.models import User, UserRole
     from exam.auth.services import set_password
     from exam.core.extensions import db
     from exam.core.identifiers import credit_check_char, id_check_char
@@ -101,6 +103,9 @@ def prepare(url: str, candidates: int, questions: int) -> tuple[int, list[str]]:
                 set_password(user, PASSWORD)
                 user.password_hash = hashed
             logins.append(id_number)
+        admin = User(username="bureau", role=UserRole.ADMIN, display_name="局管理员")
+        db.session.add(admin)
+        set_password(admin, PASSWORD)
         db.session.commit()
         exam_id = exam.id
         db.engine.dispose()
@@ -163,6 +168,50 @@ class Candidate:
         self.call("POST", f"/api/v1/attempts/{self.attempt_id}/submit", {})
 
 
+#: The reports the bureau watches during the exam.
+REPORTS = ("/reports/", "/reports/pass-rates", "/reports/tracker")
+
+
+def watch_reports(base: str, stop: threading.Event, seconds: list[float], every: float = 2):
+    """The bureau's administrator, logged in through the login form, requests the dashboard,
+    pass rates and tracker every ``every`` seconds until ``stop``; each page's time is kept."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    page = opener.open(base + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    form = urllib.parse.urlencode(
+        {"login": "bureau", "password": PASSWORD, "csrf_token": token.group(1)}
+    ).encode()
+    opener.open(base + "/login", data=form, timeout=30).read()
+    while not stop.is_set():
+        for path in REPORTS:
+            started = time.monotonic()
+            with opener.open(base + path, timeout=120) as response:
+                response.read()
+                assert response.status == 200 and response.url.endswith(path), response.url
+            seconds.append(time.monotonic() - started)
+        stop.wait(every)
+
+
+def replica_transactions(cluster: Cluster) -> int | None:
+    """Transactions the replica has served for the database (None without one)."""
+    if not cluster.replica:
+        return None
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(cluster.reports_url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = :d"),
+            {"d": cluster.database},
+        ).scalar()
+    engine.dispose()
+    return count
+
+
 def check(url: str, candidates: list[Candidate]) -> dict:
     """Every acknowledged answer stored with its last value; every attempt graded once."""
     from sqlalchemy import create_engine, text
@@ -193,19 +242,15 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--hosts", type=int, default=2)
     parser.add_argument("--pgbouncer", action="store_true")
+    parser.add_argument("--replica", action="store_true", help="reports from a replica")
     parser.add_argument("--database", default="anpei_multihost_smoke")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running")
     args = parser.parse_args()
 
-    cluster = Cluster(hosts=args.hosts, database=args.database, pgbouncer=args.pgbouncer)
-    cluster.stop(quiet=True)
-    import subprocess
-
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {args.database}"],
-        check=True,
-    )  # fmt: skip
-    base = cluster.start()
+    cluster = Cluster(
+        hosts=args.hosts, database=args.database, pgbouncer=args.pgbouncer, replica=args.replica
+    )
+    base = cluster.start(fresh=True)
     try:
         exam_id, logins = prepare(cluster.direct_url, args.candidates, args.questions)
         stats: Counter = Counter()
@@ -215,7 +260,11 @@ def main() -> int:
             threading.Thread(target=c.sit, args=(exam_id, halfway, random.Random(i)))
             for i, c in enumerate(candidates)
         ]
+        stop_reports, report_seconds = threading.Event(), []
+        reports = threading.Thread(target=watch_reports, args=(base, stop_reports, report_seconds))
+        before = replica_transactions(cluster)
         started = time.monotonic()
+        reports.start()
         for thread in threads:
             thread.start()
         try:
@@ -227,7 +276,20 @@ def main() -> int:
               f"({len(killed)} processes)")  # fmt: skip
         for thread in threads:
             thread.join()
+        stop_reports.set()
+        reports.join()
         print(f"done in {time.monotonic() - started:.1f} s; requests: {dict(stats)}")
+        if report_seconds:
+            report_seconds.sort()
+            print(
+                f"reports: {len(report_seconds)} pages, median {report_seconds[len(report_seconds) // 2]:.2f} s, "
+                f"slowest {report_seconds[-1]:.2f} s"
+                + (
+                    f"; the replica served {replica_transactions(cluster) - before} transactions"
+                    if cluster.replica
+                    else ""
+                )
+            )
         result = check(cluster.direct_url, candidates)
         print(f"ledger: {result}")
         return 0 if not any(result.values()) else 1
