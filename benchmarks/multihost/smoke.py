@@ -138,6 +138,8 @@ class Candidate:
                 if error.code < 500 and error.code != 429:
                     raise
                 self.stats[f"resent after {error.code}"] += 1
+            except TimeoutError:
+                self.stats["resent after no answer in 30 s"] += 1
             except OSError:
                 self.stats["resent after a connection error"] += 1
             time.sleep(min(2.0, 0.2 * (attempt + 1)))
@@ -178,14 +180,14 @@ def watch_reports(base: str, stop: threading.Event, seconds: list[float], every:
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
-    page = opener.open(base + "/login", timeout=30).read().decode()
+    page = opener.open(base + "/login", timeout=120).read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
         r'value="([^"]+)"[^>]*name="csrf_token"', page
     )
     form = urllib.parse.urlencode(
         {"login": "bureau", "password": PASSWORD, "csrf_token": token.group(1)}
     ).encode()
-    opener.open(base + "/login", data=form, timeout=30).read()
+    opener.open(base + "/login", data=form, timeout=120).read()
     while not stop.is_set():
         for path in REPORTS:
             started = time.monotonic()
