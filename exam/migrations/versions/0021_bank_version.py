@@ -25,7 +25,7 @@ depends_on = None
 #: table -> the changes that matter to drawing (an UPDATE only of these columns, if given).
 WATCHED = {
     'question': ('status', 'usage', 'current_version_id'),
-    'question_version': None,
+    'question_version': ('kind', 'difficulty', 'options'),  # what the pool reads of one
     'question_topic': None,
     'question_sector': None,
     'topic': None,
