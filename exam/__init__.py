@@ -54,13 +54,22 @@ def _init_extensions(app: Flask) -> None:
     from exam.core.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # JIT compiling pays only for long analytic queries run many times; for this app's short
-        # statements and one-off reports it cost seconds (benchmarks/RESULTS.md, reports).
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
-    db.init_app(app)
+        connect_args = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault(
+            "connect_args", {}
+        )
+        if app.config["DB_TRANSACTION_POOLER"]:
+            # Each transaction may run on another server connection: a statement psycopg
+            # prepared on one is unknown on the next, and PgBouncer refuses startup options
+            # (set jit=off on the database instead: deploy/README.md).
+            connect_args.setdefault("prepare_threshold", None)
+        else:
+            # JIT compiling pays only for long analytic queries run many times; for this app's
+            # short statements and one-off reports it cost seconds (benchmarks/RESULTS.md, reports).
+            connect_args.setdefault("options", "-c jit=off")
     from exam.core import database
 
+    database.add_reports_bind(app)
+    db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

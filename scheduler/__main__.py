@@ -131,6 +131,14 @@ def main() -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True
     )
     app = create_app()
+    if app.config["DB_TRANSACTION_POOLER"]:
+        # A session advisory lock through a pooler in transaction mode would be held by a
+        # server connection other clients then borrow: no scheduler could trust or free it.
+        log.error(
+            "the scheduler needs a direct connection to PostgreSQL for its lock: run it with "
+            "ANPEI_DATABASE_URL naming the server itself and without ANPEI_DB_TRANSACTION_POOLER"
+        )
+        return 2
     with app.app_context():
         state = schema.check(db.engine, schema.migrations_directory(app))
         if not state.ready:  # its jobs would fail on every run: say what to do instead

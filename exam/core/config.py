@@ -293,6 +293,23 @@ SETTINGS = [
         "test every pooled connection before use (one more round trip per request)",
     ),
     Setting(
+        "ANPEI_DB_TRANSACTION_POOLER",
+        "DB_TRANSACTION_POOLER",
+        False,
+        bool,
+        "ANPEI_DATABASE_URL names a pooler in transaction mode (PgBouncer): no server-side "
+        "prepared statements and no session settings; the scheduler then refuses to start "
+        "(its lock needs a direct connection: give it PostgreSQL's own address)",
+    ),
+    Setting(
+        "ANPEI_REPORTS_DATABASE_URL",
+        "REPORTS_DATABASE_URL",
+        "",
+        str,
+        "optional: a PostgreSQL streaming replica the report pages read from (their GETs, in "
+        "read-only transactions), so the bureau's reports do not compete with candidates",
+    ),
+    Setting(
         "ANPEI_SQLITE_BUSY_TIMEOUT",
         "SQLITE_BUSY_TIMEOUT",
         30,

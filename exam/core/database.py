@@ -9,12 +9,13 @@ stays a 500.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, request
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from exam.core.extensions import db
+from exam.core.extensions import REPORTS_BIND, db
 
 #: PostgreSQL SQLSTATEs that pass by themselves: serialisation failure, deadlock, lock not
 #: available (lock_timeout), too many connections, and the server shutting down, crashing or
@@ -63,6 +64,36 @@ def is_file_sqlite(engine: Engine) -> bool:
         and not name.startswith("file::memory:")
         and url.query.get("mode") != "memory"
     )
+
+
+def reports_bind(config: dict) -> dict:
+    """The engine settings of the reports replica (``ANPEI_REPORTS_DATABASE_URL``): every
+    transaction read-only (a hot standby is anyway; a URL naming the primary by mistake then
+    still takes no write), no JIT (as on the primary), no prepared statements through a pooler."""
+    url = config["REPORTS_DATABASE_URL"]
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("postgresql"):
+        options["connect_args"] = {
+            "options": "-c default_transaction_read_only=on -c jit=off",
+            "application_name": "anpei-reports",
+        }
+    return {**options, "url": url}
+
+
+def add_reports_bind(app: Flask) -> None:
+    """Register the reports replica as a bind of its own, when one is configured."""
+    if app.config["REPORTS_DATABASE_URL"]:
+        binds = app.config.setdefault("SQLALCHEMY_BINDS", {})
+        binds[REPORTS_BIND] = reports_bind(app.config)
+
+
+def read_from_replica() -> None:
+    """From here to the end of this GET, the request's session reads from the reports replica
+    (a no-op without one). The signed-in user is loaded from the primary first: a login or a
+    logout made a moment ago may not have reached the replica yet."""
+    if request.method in ("GET", "HEAD"):
+        _ = current_user.is_authenticated
+        g.read_from_replica = True
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,13 @@
 """Flask extensions as module globals, bound to the app in ``create_app``."""
 
+from flask import g, has_app_context
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,7 +30,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: The bind of ``ANPEI_REPORTS_DATABASE_URL`` (a read-only replica), when one is configured.
+REPORTS_BIND = "reports"
+
+
+class RoutingSession(Session):
+    """The request's session: on the primary database, except where the request has asked to
+    read from the reports replica (``exam.core.database.read_from_replica``); then every
+    statement goes there, and a write fails (the replica's transactions are read-only).
+    SQLAlchemy's own recipe for leader and follower databases (``Session.get_bind``)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and has_app_context() and g.get("read_from_replica"):
+            replica = self._db.engines.get(REPORTS_BIND)
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

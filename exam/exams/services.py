@@ -26,6 +26,7 @@ from exam.exams.errors import ExamError
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.people.models import Person
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
+from exam.questions.services import bank_version
 from question_bank import kinds
 from question_bank.model import LETTERS, Usage
 from question_bank.papers import (
@@ -72,29 +73,9 @@ def blueprint_of(exam: Exam) -> Blueprint:
     )
 
 
-def _bank_fingerprint() -> tuple:
-    """Changes whenever anything drawing depends on changes: questions (status, usage, current
-    version), their topics and sectors, the topic tree. One cheap aggregate query."""
-    from exam.questions.models import question_sector, question_topic
-
-    qt, qs = question_topic.c, question_sector.c
-    aggregates = [
-        select(func.count(Question.id)),
-        select(func.max(Question.updated_at)),
-        select(func.coalesce(func.sum(Question.current_version_id), 0)),
-        select(func.count()).select_from(question_topic),
-        select(func.coalesce(func.sum(qt.topic_id * qt.question_id), 0)),
-        select(func.count()).select_from(question_sector),
-        select(func.coalesce(func.sum(qs.sector_id * qs.question_id), 0)),
-        select(func.count(Topic.id)),
-        select(func.coalesce(func.sum(Topic.parent_id), 0)),
-    ]
-    return tuple(db.session.execute(select(*(a.scalar_subquery() for a in aggregates))).one())
-
-
 def question_pool() -> list[PoolQuestion]:
     """Active questions that may appear in exams, as drawing needs them. Kept per process
-    while the bank does not change: loading it is most of what starting an attempt costs."""
+    while the bank's version does not change: loading it is most of what starting costs."""
     return _bank()[0]
 
 
@@ -104,7 +85,9 @@ def topic_tree() -> TopicTree:
 
 
 def _bank() -> tuple[list[PoolQuestion], TopicTree]:
-    key = _bank_fingerprint()
+    # A counter the database moves with every change (not a clock, not an aggregate): a
+    # change committed through any app host is seen by the next start on every other.
+    key = bank_version()
     cached = current_app.extensions.get("anpei_pool")
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam.core.extensions import db
@@ -69,6 +79,21 @@ question_sector = Table(
     Column("question_id", ForeignKey("question.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+class BankVersion(db.Model):
+    """One row counting the changes to what papers are drawn from (questions' status, use and
+    current version, their topics and sectors, the topic tree).
+
+    Database triggers (migration 0021) add one in the same transaction as any such change,
+    whichever host or statement makes it, so a process that keeps the question pool knows
+    it is stale as soon as the change commits: no clock or aggregate is trusted for that.
+    """
+
+    __tablename__ = "bank_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class QuestionStatus:

@@ -21,6 +21,7 @@ from exam.people.models import Sector
 from exam.questions.errors import TransitionError
 from exam.questions.models import (
     USAGE_LABELS,
+    BankVersion,
     Question,
     QuestionStatus,
     QuestionVersion,
@@ -47,6 +48,12 @@ VERSION_FIELDS = (
     "legal_source",
     "roles",
 )
+
+
+def bank_version() -> int:
+    """How many times what papers are drawn from has changed (``BankVersion``): read before
+    loading the pool, so a pool kept under this number is never older than the number."""
+    return db.session.scalar(select(BankVersion.version).where(BankVersion.id == 1)) or 0
 
 
 def review_required() -> bool:

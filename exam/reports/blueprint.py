@@ -3,6 +3,7 @@ signals it subscribes to."""
 
 from flask import Blueprint
 
+from exam.core.database import read_from_replica
 from exam.exams import signals as exams_signals
 from exam.people.signals import people_moved
 from exam.reports import analysis, campaign_pages, files, views
@@ -12,6 +13,8 @@ from exam.screenings import signals as screenings_signals
 from exam.training import signals as training_signals
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# Report pages write nothing on GET: with ANPEI_REPORTS_DATABASE_URL they read from the replica.
+bp.before_request(read_from_replica)
 
 
 @bp.record_once
