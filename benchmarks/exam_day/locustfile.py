@@ -34,6 +34,7 @@ candidates sit.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import time
@@ -165,8 +166,17 @@ class Candidate(FastHttpUser):
 
     @task
     def sit_the_exam(self):
-        plan = self.plan = _plan_times()
         self.index = CLAIMS.claim(self.environment)
+        try:
+            self._sit()
+        except Exception as error:  # a bug here must not make the user claim another candidate
+            FILES.record(kind="crashed", candidate=self.index, error=repr(error))
+            logging.getLogger(__name__).exception("candidate %s", self.index)
+        finally:
+            self._idle()
+
+    def _sit(self) -> None:
+        plan = self.plan = _plan_times()
         rng = self.rng = random.Random(plan.get("seed", 1) * 100_003 + self.index)
         self.csrf = ""
         self.failures = 0  # requests that failed in a row (the back-off grows with them)
@@ -181,15 +191,14 @@ class Candidate(FastHttpUser):
 
         _sleep_until(login_at)
         if not self._log_in():
-            return self._idle()
+            return
         _sleep_until(start_at)
         if not self._start() or not self._fetch():
-            return self._idle()
+            return
         self._plan_the_sitting()
         self._answer()
         if self.submits and not self.ended:
             self._submit()
-        self._idle()
 
     # --- sending, as the exam page does -------------------------------------------------
 
