@@ -457,3 +457,21 @@ def test_the_address_allowance_counts_sign_ins_on_every_app_host(app, database_u
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_default_password_hashing_meets_owasps_scrypt_minimum(tmp_path, monkeypatch):
+    """OWASP's minimum (Password Storage Cheat Sheet) is one of N=2^17 p=1, 2^16 p=2, 2^15
+    p=3, 2^14 p=5 or 2^13 p=10, each with r=8; the default must not fall below all of them,
+    and werkzeug must accept it (its memory limit included)."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    monkeypatch.delenv("ANPEI_PASSWORD_METHOD", raising=False)
+    defaults = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    name, n, r, p = defaults.config["PASSWORD_METHOD"].split(":")
+    assert name == "scrypt"
+    owasp = {2**17: 1, 2**16: 2, 2**15: 3, 2**14: 5, 2**13: 10}
+    assert int(r) >= 8
+    assert any(int(n) >= at_least_n and int(p) >= with_p for at_least_n, with_p in owasp.items())
+    hashed = generate_password_hash("correct horse", method=defaults.config["PASSWORD_METHOD"])
+    assert hashed.startswith(f"scrypt:{n}:{r}:{p}$")
+    assert check_password_hash(hashed, "correct horse")

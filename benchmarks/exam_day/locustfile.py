@@ -136,8 +136,9 @@ def _retryable(status: int, code: str) -> bool:
 
 
 def _retry_after(response) -> float | None:
+    headers = getattr(response, "headers", None) or {}  # none without an answer
     try:
-        value = float(response.headers.get("Retry-After") or "")
+        value = float(headers.get("Retry-After") or "")
     except ValueError:
         return None
     return value if value > 0 else None
