@@ -497,8 +497,11 @@ def report(args, folder: Path, url: str, health, plan: dict, sampler, load_befor
     )
     if server_errors is not None:
         print(f"gunicorn log: {server_errors} errors/tracebacks")
+    not_done = args.candidates - len(os.listdir(folder / "done"))
+    if not_done:
+        print(f"!! {not_done} candidates were not done when Locust was stopped (see --overtime)")
     cpu = print_cpu(sampler, plan, load_before)
-    failures = sum(stats[n]["failures"] for n in candidate_names if n in stats)
+    failures = sum(stats[n]["failures"] for n in candidate_names if n in stats) + not_done
     targets = judge(args, stats, checks, kinds, failures)
     comparison = compare(args, stats)
     (folder / "summary.json").write_text(
@@ -575,7 +578,7 @@ def judge(args, stats: dict, checks: dict, kinds: Counter, failures: int) -> dic
     )
     worst = max((stats[n]["p95"] for n in names if n in stats), default=0)
     targets = {
-        f"0 errors (failed {failures}, refused {kinds['refused']}, gave up {kinds['gave_up']}, "
+        f"0 errors (failed or not done {failures}, refused {kinds['refused']}, gave up {kinds['gave_up']}, "
         f"harness crashes {kinds['crashed']})": (
             failures == 0
             and kinds["refused"] == 0
