@@ -33,7 +33,7 @@ from exam import create_app  # noqa: E402
 from exam.auth.models import User, UserRole  # noqa: E402
 from exam.auth.services import set_password  # noqa: E402
 from exam.core.extensions import db  # noqa: E402
-from exam.core.identifiers import credit_check_char, id_check_char  # noqa: E402
+from exam.core.identifiers import example_credit_code, example_id_number  # noqa: E402
 from exam.core.timeutil import utcnow  # noqa: E402
 from exam.exams import services as exam_services  # noqa: E402
 from exam.exams.models import Exam  # noqa: E402
@@ -200,13 +200,11 @@ _serial = itertools.count(1)
 
 
 def valid_id_number(serial: int | None = None, born: str = "19800101") -> str:
-    first = f"370102{born}{(serial or next(_serial)) % 1000:03d}"
-    return first + id_check_char(first)
+    return example_id_number(serial or next(_serial), born)
 
 
 def valid_credit_code(serial: int | None = None) -> str:
-    first = f"91370102{(serial or next(_serial)):09d}"
-    return first + credit_check_char(first)
+    return example_credit_code(serial or next(_serial))
 
 
 @pytest.fixture

@@ -396,3 +396,82 @@ def test_a_password_change_shows_every_error_at_once_and_never_echoes_a_password
     assert "wrong-pass-1" not in page and "short1" not in page and "different-1" not in page
     assert 'id="password-errors"' in page
     assert db.session.get(User, user.id).password_hash == user.password_hash  # nothing changed
+
+
+def test_a_shared_address_where_many_signed_in_is_not_locked_by_a_few_typos(app, make_user):
+    """Exam day behind a company's NAT: every correct login gets through, and the few who
+    mistype do not lock the address for everyone else."""
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    users = [make_user(UserRole.CANDIDATE) for _ in range(6)]
+    with app.test_request_context():
+        for user in users[:4]:
+            assert authenticate(user.username, PASSWORD, "10.7.0.1").user is not None
+        for user in users[:5]:  # more typos than the plain limit, fewer than limit + signed in
+            assert authenticate(user.username, "wrong", "10.7.0.1").error == "invalid"
+        db.session.commit()
+        assert authenticate(users[5].username, PASSWORD, "10.7.0.1").user is not None
+
+
+def test_a_shared_address_is_still_locked_once_failures_pass_its_allowance(app, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    users = [make_user(UserRole.CANDIDATE) for _ in range(2)]
+    with app.test_request_context():
+        # Signing in again and again does not buy more guesses: accounts count, not logins.
+        for _ in range(3):
+            assert authenticate(users[0].username, PASSWORD, "10.7.0.2").user is not None
+        for n in range(4):  # the limit (3) plus one account signed in
+            assert authenticate(f"nobody{n}", "guess", "10.7.0.2").error == "invalid"
+        db.session.commit()
+        assert authenticate(users[1].username, PASSWORD, "10.7.0.2").error == "locked_address"
+
+
+def test_guessing_from_an_address_nobody_signed_in_from_locks_it_at_the_setting(app, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    user = make_user(UserRole.CANDIDATE)
+    with app.test_request_context():
+        for n in range(3):
+            authenticate(f"nobody{n}", "guess", "10.7.0.3")
+        db.session.commit()
+        assert authenticate(user.username, PASSWORD, "10.7.0.3").error == "locked_address"
+
+
+def test_the_address_allowance_counts_sign_ins_on_every_app_host(app, database_url, make_user):
+    """Sign-ins recorded by one host raise the address's allowance on another: the counts
+    live in the database."""
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 2
+    users = [make_user(UserRole.CANDIDATE) for _ in range(4)]
+    with app.test_request_context():
+        for user in users[:2]:
+            assert authenticate(user.username, PASSWORD, "10.7.0.4").user is not None
+        for n in range(3):
+            authenticate(f"nobody{n}", "typo", "10.7.0.4")
+        db.session.commit()
+    other_host = create_app(
+        {**app.config, "SQLALCHEMY_DATABASE_URI": database_url, "LOGIN_MAX_FAILURES_PER_ADDRESS": 2}
+    )
+    with other_host.test_request_context():
+        assert authenticate(users[2].username, PASSWORD, "10.7.0.4").user is not None
+        authenticate("nobody9", "typo", "10.7.0.4")  # the 4th failure: allowance 2 + 3 signed in
+        db.session.commit()
+        assert authenticate(users[3].username, PASSWORD, "10.7.0.4").user is not None
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_default_password_hashing_meets_owasps_scrypt_minimum(tmp_path, monkeypatch):
+    """OWASP's minimum (Password Storage Cheat Sheet) is one of N=2^17 p=1, 2^16 p=2, 2^15
+    p=3, 2^14 p=5 or 2^13 p=10, each with r=8; the default must not fall below all of them,
+    and werkzeug must accept it (its memory limit included)."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    monkeypatch.delenv("ANPEI_PASSWORD_METHOD", raising=False)
+    defaults = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    name, n, r, p = defaults.config["PASSWORD_METHOD"].split(":")
+    assert name == "scrypt"
+    owasp = {2**17: 1, 2**16: 2, 2**15: 3, 2**14: 5, 2**13: 10}
+    assert int(r) >= 8
+    assert any(int(n) >= at_least_n and int(p) >= with_p for at_least_n, with_p in owasp.items())
+    hashed = generate_password_hash("correct horse", method=defaults.config["PASSWORD_METHOD"])
+    assert hashed.startswith(f"scrypt:{n}:{r}:{p}$")
+    assert check_password_hash(hashed, "correct horse")

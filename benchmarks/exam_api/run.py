@@ -40,6 +40,8 @@ def prepare(url: str, candidates: int) -> None:
     from exam.auth.models import User, UserRole
     from exam.auth.services import set_password
     from exam.core.extensions import db
+    from exam.core.identifiers import example_credit_code as valid_credit_code
+    from exam.core.identifiers import example_id_number as valid_id_number
     from exam.core.timeutil import utcnow
     from exam.exams import services as exams
     from exam.exams.models import Exam
@@ -48,7 +50,6 @@ def prepare(url: str, candidates: int) -> None:
     from exam.questions import services as bank
     from exam.questions.models import QuestionStatus, Topic
     from question_bank.model import QuestionData
-    from tests.conftest import valid_credit_code, valid_id_number
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():

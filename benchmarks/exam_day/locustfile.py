@@ -1,50 +1,70 @@
 """One simulated candidate on exam day, for Locust (run by ``run.py``, or by hand).
 
 Each user claims one prepared candidate and follows the plan written by ``run.py`` into
-``$ANPEI_BENCH_DIR/plan.json`` (times are seconds after the plan's ``t0``):
+``$ANPEI_BENCH_DIR/plan.json`` (absolute times, seconds since the epoch):
 
-  log in (and list their exams) at a random moment of [0, login_s);
-  start the exam at a random moment of the start burst [login_s, login_s + start_s), then
-  fetch the paper;
-  answer: think (a few seconds), save an answer to the next question or, now and then,
-  change an earlier one, each save with the next ``seq``; a 5xx or a dropped connection is
-  retried with the same ``seq``, as the exam page does;
-  submit at a random moment of the final window [.. + answer_s, .. + answer_s + submit_s).
+  log in (a few type a wrong password first) and list their exams at a random moment of the
+  login window [t0, t0 + login_s);
+  start at a random moment of [opens_at, opens_at + start_s), then fetch the paper;
+  answer: think, then answer the next question or, now and then, change an earlier one; each
+  change goes into the device's queue, which sends it at once with the next ``seq`` and, like
+  the exam page (``exam/static/exam.js``), keeps it and sends it again after a dropped
+  connection, a 5xx or a 429 (after Retry-After, or 1, 2, 4 … 30 s); a network drop (a few
+  candidates) holds every request on the device for a while, then the queue resends;
+  a heartbeat every ``heartbeat_s`` (when set), which hands a fresh CSRF token;
+  submit (after every queued answer is acknowledged): in realistic mode at a random moment of
+  the last ``submit_s`` before the attempt's own deadline, or never (``no_submit``: the
+  scheduler closes the attempt); in stress mode in the window [submit_from, + submit_s).
+
+A plan without ``mode`` (``benchmarks/faults/run.py`` writes one) is a stress plan, with
+``submit_from = t0 + login_s + start_s + answer_s``.
 
 Every answer the server acknowledges (200 and ``"stored": true``) goes into this process's
-ledger (``ledger-<pid>.jsonl``), with the submissions and their scores; every request's
-timing goes into ``requests-<pid>.csv``; a candidate who is done leaves a file in ``done/``. ``run.py`` compares the ledger with the database
-and computes the percentiles from the timings.
+ledger (``ledger-<pid>.jsonl``), with the starts and the submissions and their scores; every
+request goes into ``requests-<pid>.csv`` (name, start, seconds, HTTP status, outcome: ``ok``,
+``retried`` (an error the device sends again), ``failed`` (an error it cannot get past) or
+``offline`` (held on the device during a drop, never sent)). A candidate who is done leaves a
+file in ``done/``. ``run.py`` compares the ledger with the database.
+
+With ``reports`` in the plan (name -> URL), one more user, an organiser, requests those pages
+(the dashboard, the pass-rate report, the tracker) every ``reports_every`` s while the
+candidates sit.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import time
 from pathlib import Path
 
 import gevent
-from locust import events, task
+from locust import task
 from locust.contrib.fasthttp import FastHttpUser
 
 BENCH_DIR = Path(os.environ.get("ANPEI_BENCH_DIR", "."))
 PLAN = (
     json.loads((BENCH_DIR / "plan.json").read_text()) if (BENCH_DIR / "plan.json").exists() else {}
 )
-RETRIES = 6
 
 LOGIN = "POST /api/v1/login"
+WRONG_LOGIN = "POST /api/v1/login (wrong password)"
 MY_EXAMS = "GET /api/v1/me/exams"
 START = "POST /api/v1/exams/[id]/attempts"
 PAPER = "GET /api/v1/attempts/[id]"
 SAVE = "PUT /api/v1/attempts/[id]/answers/[q]"
+HEARTBEAT = "POST /api/v1/attempts/[id]/heartbeat"
 SUBMIT = "POST /api/v1/attempts/[id]/submit"
+#: Error codes after which the exam page stops sending (``REFUSED`` and ``ENDED`` in exam.js).
+ENDED = {"submitted", "too_late", "cancelled"}
+#: How long a device keeps trying a request the server does not take (the page: for ever).
+GIVE_UP_S = 600
 
 
 class _Files:
-    """This process's ledger and timing log, opened on first use (line-buffered, so nothing
+    """This process's ledger and request log, opened on first use (line-buffered, so nothing
     is lost however the process ends)."""
 
     def __init__(self):
@@ -61,33 +81,12 @@ class _Files:
         self._open()
         self.ledger.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
 
-    def timing(self, name: str, start: float, ms: float, ok: bool, status: int) -> None:
+    def timing(self, name: str, start: float, seconds: float, status: int, outcome: str) -> None:
         self._open()
-        self.timings.write(f"{name},{start:.4f},{ms:.2f},{int(ok)},{status}\n")
+        self.timings.write(f"{name},{start:.4f},{seconds:.5f},{status},{outcome}\n")
 
 
 FILES = _Files()
-
-
-@events.request.add_listener
-def _timing(
-    request_type,
-    name,
-    response_time,
-    response_length,
-    exception=None,
-    response=None,
-    start_time=None,
-    **_kwargs,
-):
-    status = getattr(response, "status_code", 0) or 0
-    FILES.timing(
-        name,
-        start_time or time.time() - response_time / 1000,
-        response_time,
-        exception is None,
-        status,
-    )
 
 
 class _Claims:
@@ -121,52 +120,157 @@ CANDIDATES = (
 )
 
 
-def _error(response) -> str:
+def _error_code(response) -> str:
     try:
         return response.json()["error"]["code"]
     except Exception:
-        return (
-            f"HTTP {response.status_code}"
-            if response.status_code
-            else f"connection: {response.error!r}"
-        )
+        return f"HTTP {response.status_code}" if response.status_code else "connection"
 
 
-def _retryable(response) -> bool:
-    return response.status_code == 0 or response.status_code >= 500
+def _retryable(status: int, code: str) -> bool:
+    """What exam.js sends again: no answer (a cut connection), a 5xx, a 429, or a body that is
+    not the API's (a proxy's error page)."""
+    return (
+        status == 0 or status >= 500 or status == 429 or code == "retry" or code.startswith("HTTP")
+    )
+
+
+def _retry_after(response) -> float | None:
+    headers = getattr(response, "headers", None) or {}  # none without an answer
+    try:
+        value = float(headers.get("Retry-After") or "")
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.time()
+    if delay > 0:
+        gevent.sleep(delay)
+
+
+def _plan_times() -> dict:
+    """The plan's moments, filling in a stress plan's (one without ``mode``)."""
+    plan = dict(PLAN)
+    plan.setdefault("mode", "stress")
+    plan.setdefault("opens_at", plan["t0"] + plan["login_s"])
+    if plan["mode"] == "stress":
+        plan.setdefault("submit_from", plan["opens_at"] + plan["start_s"] + plan["answer_s"])
+    return plan
 
 
 class Candidate(FastHttpUser):
-    # A sync gunicorn worker closes every connection; a stuck request is a failure after this.
+    # A stuck request is an error (and sent again) after this.
     network_timeout = 60.0
     connection_timeout = 60.0
 
     @task
     def sit_the_exam(self):
         self.index = CLAIMS.claim(self.environment)
-        self.rng = random.Random(PLAN.get("seed", 1) * 100_003 + self.index)
-        t0 = PLAN["t0"]
-        login_s, start_s, answer_s, submit_s = (
-            PLAN[k] for k in ("login_s", "start_s", "answer_s", "submit_s")
-        )
-        self.login_at = t0 + self.rng.uniform(0, login_s)
-        self.start_at = t0 + login_s + self.rng.uniform(0, start_s)
-        self.submit_at = t0 + login_s + start_s + answer_s + self.rng.uniform(0, submit_s)
+        try:
+            self._sit()
+        except Exception as error:  # a bug here must not make the user claim another candidate
+            FILES.record(kind="crashed", candidate=self.index, error=repr(error))
+            logging.getLogger(__name__).exception("candidate %s", self.index)
+        finally:
+            self._idle()
 
-        self._sleep_until(self.login_at)
+    def _sit(self) -> None:
+        plan = self.plan = _plan_times()
+        rng = self.rng = random.Random(plan.get("seed", 1) * 100_003 + self.index)
+        self.csrf = ""
+        self.failures = 0  # requests that failed in a row (the back-off grows with them)
+        self.retry_at = 0.0
+        self.offline = (0.0, 0.0)
+        self.ended = False
+        login_at = plan["t0"] + rng.uniform(0, plan["login_s"])
+        start_at = plan["opens_at"] + rng.uniform(0, plan["start_s"])
+        self.typo = rng.random() < plan.get("typo", 0.0)
+        self.submits = rng.random() >= plan.get("no_submit", 0.0)
+        self.drops = rng.random() < plan.get("drops", 0.0)
+
+        _sleep_until(login_at)
         if not self._log_in():
-            return self._idle()
-        self._sleep_until(self.start_at)
+            return
+        _sleep_until(start_at)
         if not self._start() or not self._fetch():
-            return self._idle()
+            return
+        self._plan_the_sitting()
         self._answer()
-        self._submit()
-        self._idle()
+        if self.submits and not self.ended:
+            self._submit()
+
+    # --- sending, as the exam page does -------------------------------------------------
+
+    def _send(self, method: str, url: str, name: str, expect=(200,), **kwargs):
+        """One request: (status, response) where status is 0 for no answer. Held on the
+        device (status -1) while the network is down."""
+        begin = time.time()
+        if self.offline[0] <= begin < self.offline[1]:
+            FILES.timing(name, begin, 0.0, -1, "offline")
+            return -1, None
+        headers = {"X-CSRFToken": self.csrf} if method != "GET" and self.csrf else {}
+        with self.client.request(
+            method, url, name=name, headers=headers, catch_response=True, **kwargs
+        ) as response:
+            status = response.status_code or 0
+            if status in expect:
+                response.success()
+            else:
+                response.failure(_error_code(response))
+        return status, response
+
+    def _log(self, name: str, begin: float, status: int, outcome: str) -> None:
+        FILES.timing(name, begin, time.time() - begin, status, outcome)
+
+    def _back_off(self, response) -> float:
+        """When the device sends again: after the server's Retry-After, else 1, 2, 4 … 30 s."""
+        self.failures += 1
+        after = _retry_after(response) if response is not None else None
+        delay = after if after else min(30.0, 2.0 ** (self.failures - 1))
+        self.retry_at = time.time() + delay + self.rng.random() * 0.5
+        return self.retry_at
+
+    def _call(self, method: str, url: str, name: str, expect=(200,), **kwargs):
+        """A request the page repeats until the server takes it (or refuses it for good)."""
+        given_up = time.time() + GIVE_UP_S
+        while time.time() < given_up:
+            begin = time.time()
+            status, response = self._send(method, url, name, expect, **kwargs)
+            if status in expect:
+                self.failures = 0
+                self._log(name, begin, status, "ok")
+                return response
+            if status == -1:  # offline: the page tries again when the network is back
+                _sleep_until(min(self.offline[1], self._back_off(None)))
+                continue
+            code = _error_code(response)
+            if code == "csrf":
+                self.csrf = response.json()["error"].get("csrf_token") or self.csrf
+                self._log(name, begin, status, "retried")
+                continue
+            if not _retryable(status, code):
+                self._log(name, begin, status, "failed")
+                FILES.record(kind="refused", candidate=self.index, request=name, error=code)
+                if code in ENDED:
+                    self.ended = True
+                return None
+            self._log(name, begin, status, "retried")
+            _sleep_until(self._back_off(response))
+        FILES.record(kind="gave_up", candidate=self.index, request=name)
+        return None
 
     # --- steps --------------------------------------------------------------------------
 
     def _log_in(self) -> bool:
         candidate = CANDIDATES[self.index]
+        if self.typo:  # a wrong password first: refused (401), then typed again
+            begin = time.time()
+            body = {"login": candidate["login"], "password": candidate["password"] + "x"}
+            status, _ = self._send("POST", "/api/v1/login", WRONG_LOGIN, expect=(401,), json=body)
+            self._log(WRONG_LOGIN, begin, status, "ok" if status == 401 else "failed")
+            gevent.sleep(self.rng.uniform(3, 8))
         body = {"login": candidate["login"], "password": candidate["password"]}
         response = self._call("POST", "/api/v1/login", LOGIN, json=body)
         if response is None:
@@ -175,13 +279,18 @@ class Candidate(FastHttpUser):
         response = self._call("GET", "/api/v1/me/exams", MY_EXAMS)
         if response is None:
             return False
-        self.exam_id = next(e["id"] for e in response.json() if e["status"] == "open")
+        exams = response.json()
+        wanted = self.plan.get("exam_id")
+        self.exam_id = next(
+            e["id"]
+            for e in exams
+            if e["id"] == wanted or (wanted is None and e["status"] == "open")
+        )
         return True
 
     def _start(self) -> bool:
-        response = self._call(
-            "POST", f"/api/v1/exams/{self.exam_id}/attempts", START, json={}, expect=201
-        )
+        url = f"/api/v1/exams/{self.exam_id}/attempts"
+        response = self._call("POST", url, START, expect=(201,), json={})
         if response is None:
             return False
         self.attempt_id = response.json()["attempt_id"]
@@ -194,83 +303,137 @@ class Candidate(FastHttpUser):
             return False
         page = response.json()
         self.questions = page["paper"]["questions"]
+        self.deadline = _epoch(page["deadline"]) if page.get("deadline") else None
         # A reloaded page carries on after the highest sequence number the server holds.
         self.seq = max((a["seq"] for a in page["answers"].values()), default=0)
-        self.current: dict[int, object] = {int(q): a["answer"] for q, a in page["answers"].items()}
+        #: question id -> [answer, seq, acknowledged]: the device's queue.
+        #: (answer, seq, acknowledged, sent before).
+        self.state = {
+            int(q): [a["answer"], a["seq"], True, True] for q, a in page["answers"].items()
+        }
         return True
 
+    def _plan_the_sitting(self) -> None:
+        plan, rng = self.plan, self.rng
+        if plan["mode"] == "stress":
+            self.stop_at = plan["submit_from"] + rng.uniform(0, plan["submit_s"])
+        else:
+            deadline = self.deadline or time.time() + plan["duration_s"]
+            # Non-submitters leave the page shortly before the deadline.
+            self.stop_at = deadline - rng.uniform(0, plan["submit_s"] if self.submits else 30)
+        if self.drops:
+            begin = rng.uniform(time.time() + 30, max(time.time() + 31, self.stop_at - 120))
+            self.offline = (begin, begin + rng.uniform(*plan.get("drop_s", (10, 60))))
+
     def _answer(self) -> None:
-        think_min, think_max = PLAN["think"]
-        change = PLAN.get("change", 0.2)
+        think_min, think_max = self.plan["think"]
+        change, beat = self.plan.get("change", 0.2), self.plan.get("heartbeat_s", 0)
         order = list(self.questions)
         done: list[dict] = []
-        while True:
-            wake = time.time() + self.rng.uniform(think_min, think_max)
-            if wake >= self.submit_at:
-                self._sleep_until(self.submit_at)
+        next_change = time.time() + self.rng.uniform(think_min, think_max)
+        next_beat = time.time() + beat if beat else float("inf")
+        while not self.ended:
+            pending = [q for q, entry in self.state.items() if not entry[2]]
+            resend = max(self.retry_at, self.offline[1]) if pending else float("inf")
+            wake = min(next_change, next_beat, resend, self.stop_at)
+            _sleep_until(wake)
+            if wake >= self.stop_at:
                 return
-            self._sleep_until(wake)
-            if done and (not order or self.rng.random() < change):
-                question = self.rng.choice(done)  # a second thought about an earlier answer
-            else:
-                question = order.pop(0)
-                done.append(question)
-            self._save(question, self._new_answer(question))
+            if wake == next_beat:
+                self._heartbeat()
+                next_beat += beat
+                continue
+            if wake == next_change:
+                next_change += self.rng.uniform(think_min, think_max)
+                if done and (not order or self.rng.random() < change):
+                    question = self.rng.choice(done)  # a second thought about an earlier answer
+                elif order:
+                    question = order.pop(0)
+                    done.append(question)
+                else:
+                    continue  # reading the paper over
+                self.seq += 1
+                entry = [self._new_answer(question), self.seq, False, False]
+                self.state[question["question_id"]] = entry
+                # A change is sent at once (400 ms later on the page), the rest of the queue
+                # when its back-off has passed.
+                if not self._save(question["question_id"], entry):
+                    continue
+            if time.time() >= self.retry_at:
+                self._flush()
 
-    def _save(self, question: dict, answer) -> None:
-        self.seq += 1
-        seq, question_id = self.seq, question["question_id"]
+    def _flush(self) -> bool:
+        """Send every queued answer, oldest change first; False when one has to wait."""
+        for question_id, entry in sorted(self.state.items(), key=lambda item: item[1][1]):
+            if not entry[2] and not self._save(question_id, entry):
+                return False
+        return True
+
+    def _save(self, question_id: int, entry: list) -> bool:
+        answer, seq = entry[0], entry[1]
         url = f"/api/v1/attempts/{self.attempt_id}/answers/{question_id}"
-        for attempt in range(RETRIES):
-            with self.client.request(
-                "PUT",
-                url,
-                name=SAVE,
-                json={"answer": answer, "seq": seq},
-                headers={"X-CSRFToken": self.csrf},
-                catch_response=True,
-            ) as response:
-                if response.status_code == 200:
-                    stored = response.json().get("stored")
-                    if stored:
-                        response.success()
-                        self.current[question_id] = answer
-                        FILES.record(
-                            kind="ack",
-                            attempt=self.attempt_id,
-                            question=question_id,
-                            seq=seq,
-                            answer=answer,
-                        )
-                    elif attempt:  # a retry of a save that did reach the server before
-                        response.success()
-                        FILES.record(
-                            kind="stale_retry",
-                            attempt=self.attempt_id,
-                            question=question_id,
-                            seq=seq,
-                        )
-                    else:
-                        response.failure("stored: false for a fresh seq")
-                        FILES.record(
-                            kind="stale", attempt=self.attempt_id, question=question_id, seq=seq
-                        )
-                    return
-                response.failure(_error(response))
-                if not _retryable(response):
-                    FILES.record(
-                        kind="refused",
-                        attempt=self.attempt_id,
-                        question=question_id,
-                        seq=seq,
-                        error=_error(response),
-                    )
-                    return
-            gevent.sleep(1 + attempt)
-        FILES.record(kind="gave_up", attempt=self.attempt_id, question=question_id, seq=seq)
+        while True:
+            begin, tried = time.time(), entry[3]
+            entry[3] = True
+            status, response = self._send("PUT", url, SAVE, json={"answer": answer, "seq": seq})
+            if status == -1:
+                self._back_off(None)
+                return False
+            if status == 200:
+                self.failures = 0
+                self._log(SAVE, begin, status, "ok")
+                entry[2] = True
+                stored = response.json().get("stored")
+                FILES.record(
+                    kind="ack" if stored else "stale_retry" if tried else "stale",
+                    attempt=self.attempt_id,
+                    question=question_id,
+                    seq=seq,
+                    answer=answer,
+                )
+                return True
+            code = _error_code(response)
+            if code == "csrf":
+                self.csrf = response.json()["error"].get("csrf_token") or self.csrf
+                self._log(SAVE, begin, status, "retried")
+                continue
+            if _retryable(status, code):
+                self._log(SAVE, begin, status, "retried")
+                self._back_off(response)
+                return False
+            self._log(SAVE, begin, status, "failed")
+            entry[2] = True  # the page drops an answer that can never be stored, and says so
+            FILES.record(
+                kind="refused", attempt=self.attempt_id, question=question_id, seq=seq, error=code
+            )
+            if code in ENDED:
+                self.ended = True
+            return True
+
+    def _heartbeat(self) -> None:
+        begin = time.time()
+        url = f"/api/v1/attempts/{self.attempt_id}/heartbeat"
+        status, response = self._send("POST", url, HEARTBEAT, json={})
+        if status == -1:
+            return
+        if status == 200:
+            self._log(HEARTBEAT, begin, status, "ok")
+            self.csrf = response.json().get("csrf_token") or self.csrf
+            return
+        # Not sent again: the next beat is the retry.
+        self._log(HEARTBEAT, begin, status, "retried" if status == 0 or status >= 500 else "failed")
 
     def _submit(self) -> None:
-        response = self._call("POST", f"/api/v1/attempts/{self.attempt_id}/submit", SUBMIT, json={})
+        given_up = time.time() + GIVE_UP_S
+        while not self._flush():  # every answer acknowledged first, as the page does
+            if time.time() > given_up or self.ended:
+                break
+            _sleep_until(max(self.retry_at, self.offline[1]))
+        for _, entry in self.state.items():
+            if not entry[2]:
+                FILES.record(kind="gave_up", attempt=self.attempt_id, seq=entry[1])
+        url = f"/api/v1/attempts/{self.attempt_id}/submit"
+        response = self._call("POST", url, SUBMIT, json={})
         if response is None:
             FILES.record(kind="submit_failed", candidate=self.index, attempt=self.attempt_id)
             return
@@ -288,7 +451,8 @@ class Candidate(FastHttpUser):
 
     def _new_answer(self, question: dict):
         """A random answer of the question's kind, different from the current one."""
-        rng, previous = self.rng, self.current.get(question["question_id"])
+        rng = self.rng
+        previous = self.state.get(question["question_id"], [None])[0]
         letters = [o["letter"] for o in question["options"]]
         for _ in range(10):
             kind = question["kind"]
@@ -304,35 +468,49 @@ class Candidate(FastHttpUser):
                 return answer
         return answer
 
-    def _call(self, method: str, url: str, name: str, expect: int = 200, **kwargs):
-        """A request that a real page would retry on a 5xx or a dropped connection."""
-        headers = {"X-CSRFToken": self.csrf} if method != "GET" and hasattr(self, "csrf") else {}
-        for attempt in range(RETRIES):
-            with self.client.request(
-                method, url, name=name, headers=headers, catch_response=True, **kwargs
-            ) as response:
-                if response.status_code == expect:
-                    response.success()
-                    return response
-                response.failure(_error(response))
-                if not _retryable(response):
-                    FILES.record(
-                        kind="refused", candidate=self.index, request=name, error=_error(response)
-                    )
-                    return None
-            gevent.sleep(1 + attempt)
-        FILES.record(kind="gave_up", candidate=self.index, request=name)
-        return None
-
-    @staticmethod
-    def _sleep_until(moment: float) -> None:
-        delay = moment - time.time()
-        if delay > 0:
-            gevent.sleep(delay)
-
     def _idle(self) -> None:
         """Done: say so (``run.py`` ends the run when everybody is), then stay quiet
         (returning would start the task, and a new candidate, again)."""
         os.close(os.open(BENCH_DIR / "done" / str(self.index), os.O_CREAT | os.O_WRONLY))
+        while True:
+            gevent.sleep(3600)
+
+
+def _epoch(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class Organiser(FastHttpUser):
+    """The bureau watching the reports while the candidates sit (``--reports``)."""
+
+    fixed_count = 1
+
+    @task
+    def watch(self):
+        plan = _plan_times()
+        _sleep_until(plan["opens_at"] - 30)
+        body = {"login": plan["organiser"]["login"], "password": plan["organiser"]["password"]}
+        with self.client.request("POST", "/api/v1/login", json=body, catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(_error_code(r))
+                FILES.record(kind="refused", request="organiser login", error=_error_code(r))
+                return self._idle()
+        while not (BENCH_DIR / "candidates-done").exists():
+            for name, url in plan["reports"].items():
+                begin = time.time()
+                with self.client.request("GET", url, name=name, catch_response=True) as r:
+                    status = r.status_code or 0
+                    outcome = "ok" if status == 200 else "failed"
+                    if status != 200:
+                        r.failure(f"HTTP {status}")
+                    else:
+                        r.success()
+                FILES.timing(name, begin, time.time() - begin, status, outcome)
+            gevent.sleep(plan.get("reports_every", 5))
+        self._idle()
+
+    def _idle(self) -> None:
         while True:
             gevent.sleep(3600)

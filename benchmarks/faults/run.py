@@ -1,6 +1,6 @@
 """Faults during an exam: candidates keep answering while the server and the database fail.
 
-    pip install locust
+    pip install '.[bench]'
     python benchmarks/faults/run.py                               # 250 candidates, about 9 min
     python benchmarks/faults/run.py --candidates 50 --quick       # a smoke check, about 4 min
 

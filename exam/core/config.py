@@ -105,7 +105,8 @@ SETTINGS = [
         "LOGIN_MAX_FAILURES_PER_ADDRESS",
         20,
         int,
-        "failed logins per client address within the window before it is refused",
+        "failed logins per client address within the window before it is refused, plus one "
+        "for each account that signed in from it in the window",
     ),
     Setting(
         "ANPEI_LOGIN_WINDOW_MINUTES",
@@ -117,9 +118,12 @@ SETTINGS = [
     Setting(
         "ANPEI_PASSWORD_METHOD",
         "PASSWORD_METHOD",
-        "scrypt",
+        # OWASP's scrypt minimum (N=2^17, r=8, p=1) in its 16 MiB form: the same work as
+        # N=2^14 with p=5, and cheaper here than the forms with more memory (figures:
+        # benchmarks/login_cost.py, benchmarks/RESULTS.md "Login cost").
+        "scrypt:16384:8:5",
         str,
-        "werkzeug password hashing method (scrypt by default)",
+        "werkzeug password hashing method (OWASP's scrypt minimum by default)",
     ),
     Setting(
         "ANPEI_QUESTION_REVIEW",

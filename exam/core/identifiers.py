@@ -69,6 +69,19 @@ def credit_check_char(first17: str) -> str:
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
+def example_id_number(serial: int, born: str = "19800101", region: str = "370102") -> str:
+    """A valid ID number for sample data (tests, benchmarks): the region, the birth date
+    (YYYYMMDD) and the last three digits of ``serial``, with its check character."""
+    first17 = f"{region}{born}{serial % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def example_credit_code(serial: int) -> str:
+    """A valid credit code for sample data (tests, benchmarks), one per ``serial``."""
+    first17 = f"91370102{serial % 10**9:09d}"
+    return first17 + credit_check_char(first17)
+
+
 def org_code_check_char(first8: str) -> str:
     """GB 11714 check character of an organisation code (characters 9-16 of a credit code)."""
     total = sum(int(c, 36) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
