@@ -19,6 +19,9 @@ compile=("$tools/venv/bin/pip-compile" --quiet --resolver=backtracking --strip-e
 # --all-build-deps pins setuptools too, so the wheel CI builds is built by a known backend.
 "${compile[@]}" --all-extras --all-build-deps --allow-unsafe \
   --output-file requirements/constraints.txt pyproject.toml
+# The bench extra names anpei[server]: pip-compile pins Anpei itself to this folder, which a
+# constraint must not (CI installs from its own clone).
+sed -i -E '/^anpei @ /,+1d' requirements/constraints.txt
 
 font=$(grep -E '^paperang-p2-fonts-cjk==' requirements/constraints.txt)
 echo "$font" > "$tools/fonts.in"

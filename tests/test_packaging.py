@@ -86,6 +86,9 @@ def test_the_constraints_pin_every_dependency_and_the_build_backend():
     pins = dict(line.lower().split("==", 1) for line in lines if re.match(r"\w", line))
     for requirement in named:
         name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        if name == project["project"]["name"]:  # an extra naming another (bench: anpei[server])
+            assert not any(line.startswith(f"{name} ") for line in lines), "Anpei pins itself"
+            continue
         assert name in pins, f"{name} is not pinned: run scripts/refresh-constraints.sh"
         assert requirement.specifier.contains(pins[name], prereleases=True), (
             requirement,
