@@ -1,4 +1,5 @@
-"""The two requests a sitting candidate makes most: fetching the paper and saving an answer.
+"""The requests a sitting candidate makes most: fetching the paper, saving an answer and the
+page's heartbeat.
 
 On their usual path each is one SQL statement (and a save's commit). That statement checks
 the session's account (still enabled, its login session still on, no password change pending),
@@ -23,7 +24,7 @@ from threading import Lock
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy import Integer, bindparam, or_, select, update
 
 from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
@@ -123,8 +124,8 @@ def _owned() -> tuple:
     to some networks always takes the full path, which checks the address)."""
     return (
         Attempt.id == bindparam("attempt_id"),
-        Attempt.user_id == bindparam("user_id"),
-        Attempt.seed == bindparam("seed"),
+        Attempt.user_id == bindparam("owner_id"),
+        Attempt.seed == bindparam("paper_seed"),
         User.id == Attempt.user_id,
         *live_session(bindparam("token"), bindparam("since")),
         User.disabled.is_(False),
@@ -193,6 +194,30 @@ def _save_statement(dialect: str):
     ).returning(AttemptAnswer.id)
 
 
+@cache
+def _beat_statement():
+    """The heartbeat: the attempt's last contact, if it is this candidate's and under way."""
+    mine = (
+        select(Attempt.id)
+        .join(User, User.id == Attempt.user_id)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            *_owned(),
+            Attempt.submitted_at.is_(None),
+            Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type),
+        )
+        .correlate(None)  # a query of its own, not about the attempt being updated
+        .scalar_subquery()
+    )
+    return (
+        update(Attempt)
+        .where(Attempt.id == mine)
+        .values(last_seen_at=bindparam("now", type_=Attempt.last_seen_at.type))
+        .returning(Attempt.deadline, Attempt.focus_losses)
+    )
+
+
 def _run(statement, params: dict):
     """Run one statement on a connection of its own in autocommit, outside the request's
     session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
@@ -205,12 +230,22 @@ def _run(statement, params: dict):
         )
 
 
-def _cached(attempt_id: int) -> tuple[tuple[int, str], CachedPaper] | None:
+def _cached(attempt_id: int, now: datetime) -> tuple[dict, CachedPaper] | None:
+    """The cached paper of this attempt if it is the session's user's, and the parameters of
+    ``_owned`` (None: the full path decides)."""
     identity = session_identity()
     paper = papers().get(attempt_id) if identity else None
     if paper is None or paper.user_id != identity[0]:
         return None
-    return identity, paper
+    owned = {
+        "attempt_id": attempt_id,
+        "owner_id": identity[0],
+        "token": identity[1],
+        "since": session_cutoff(now),
+        "paper_seed": paper.seed,
+        "device": current_device(),
+    }
+    return owned, paper
 
 
 @dataclass(frozen=True)
@@ -223,21 +258,11 @@ class Sitting:
 
 def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
     """The paper, deadline, state and saved answers in one statement, or None."""
-    cached = _cached(attempt_id)
+    cached = _cached(attempt_id, now)
     if cached is None:
         return None
-    identity, paper = cached
-    rows = _run(
-        _sitting_query(),
-        {
-            "attempt_id": attempt_id,
-            "user_id": identity[0],
-            "token": identity[1],
-            "since": session_cutoff(now),
-            "seed": paper.seed,
-            "device": current_device(),
-        },
-    )
+    owned, paper = cached
+    rows = _run(_sitting_query(), owned)
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
     deadline, submitted_at = rows[0].deadline, rows[0].submitted_at
@@ -251,10 +276,10 @@ def quick_save(
     attempt_id: int, question_id: int, response: object, seq: object, now: datetime
 ) -> bool:
     """Store the answer with one guarded upsert; False when the full path must decide."""
-    cached = _cached(attempt_id)
+    cached = _cached(attempt_id, now)
     if cached is None:
         return False
-    identity, paper = cached
+    owned, paper = cached
     item = paper.items.get(question_id)
     if item is None or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
         return False
@@ -266,12 +291,7 @@ def quick_save(
         _run(
             _save_statement(db.engine.dialect.name),
             {
-                "attempt_id": attempt_id,
-                "user_id": identity[0],
-                "token": identity[1],
-                "since": session_cutoff(now),
-                "seed": paper.seed,
-                "device": current_device(),
+                **owned,
                 "question_id": question_id,
                 "response": value,
                 "seq": seq,
@@ -280,3 +300,20 @@ def quick_save(
             },
         )
     )
+
+
+@dataclass(frozen=True)
+class Beat:
+    deadline: datetime
+    focus_losses: int
+
+
+def quick_heartbeat(attempt_id: int, now: datetime) -> Beat | None:
+    """Record the page's last contact with one statement; None when the full path must
+    decide (a paper this process has not seen, an overdue or submitted attempt, a refusal)."""
+    cached = _cached(attempt_id, now)
+    if cached is None:
+        return None
+    owned, _paper = cached
+    rows = _run(_beat_statement(), {**owned, "now": now, "earliest_deadline": now - grace()})
+    return Beat(rows[0].deadline, rows[0].focus_losses) if rows else None
