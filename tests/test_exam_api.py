@@ -289,6 +289,35 @@ def test_the_quick_heartbeat_records_contact_and_answers_as_the_full_one(
     assert after["submitted"] is True
 
 
+def test_the_quick_paper_fetch_gives_the_saved_answers_as_stored(app, client, login_as, make_exam):
+    """The database builds the answers' JSON on the quick path: every kind, a cleared answer
+    and Chinese text come back as the full path gives them."""
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    full = client.get(f"/api/v1/attempts/{attempt_id}").get_json()  # the full path
+    assert full["answers"] == {}
+    sent = {}
+    for seq, question in enumerate(full["paper"]["questions"], start=1):
+        answer = {
+            "single": "B",
+            "multiple": "AC",
+            "truefalse": False,
+            "fill": ["安全第一，预防为主"] * (question["blanks"] or 1),
+        }[question["kind"]]
+        if seq == 1:
+            answer = None  # cleared
+        url = f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}"
+        assert client.put(url, json={"answer": answer, "seq": seq}).status_code == 200
+        sent[str(question["question_id"])] = {"answer": answer, "seq": seq}
+    statements = []
+    with _counting(statements):
+        quick = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert len(statements) == 1
+    assert quick["answers"] == sent
+    app.extensions["anpei_papers"] = type(app.extensions["anpei_papers"])()  # forget the paper
+    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["answers"] == sent
+
+
 def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(
     app, client, login_as, make_exam
 ):

@@ -35,6 +35,7 @@ from exam.exams.models import Attempt, Exam
 from exam.exams.review import review as paper_review
 from exam.exams.sitting import (
     Sitting,
+    answers_json,
     current_device,
     papers,
     quick_heartbeat,
@@ -312,27 +313,27 @@ def _full_attempt(attempt: Attempt):
         attempt.paper_json,
         attempt.deadline,
         attempt.submitted_at is not None,
-        services.saved_answers(attempt),
+        answers_json(services.saved_answers(attempt)),
     )
     db.session.commit()  # an overdue attempt closed, or this device now holding it
     return _paper_response(sitting, now)
 
 
 def _paper_response(sitting: Sitting, now) -> Response:
-    answers = {str(q): {"answer": a, "seq": s} for q, (a, s) in sitting.answers.items()}
     head = json.dumps(
         {
             "attempt_id": request.view_args["attempt_id"],
             "deadline": _iso(sitting.deadline),
             "server_time": _iso(now),
             "submitted": sitting.submitted,
-            "answers": answers,
         },
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    # The paper's JSON was built once when the attempt started: it is spliced in as it is.
-    body = head[:-1] + ',"paper":' + sitting.page_json + "}"
+    # The paper's JSON was built once when the attempt started, the answers' by the database:
+    # both are spliced in as they are.
+    body = f'{head[:-1]},"answers":{sitting.answers_json},"paper":{sitting.page_json}}}'
+
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
