@@ -5,9 +5,10 @@ front, with ``keepalive`` in its upstream block) sends request after request on 
 connection, and a worker waiting on PostgreSQL serves another thread meanwhile. Each worker
 keeps its own pool of database connections open between requests.
 
-The worker and thread counts were chosen by measurement on a 2-core host
-(``benchmarks/exam_api/run.py``, ``benchmarks/RESULTS.md``, "Exam API hot paths"); on another
-host set ``WEB_CONCURRENCY`` (workers, about one per core plus one) and ``ANPEI_THREADS``.
+The worker and thread counts were measured on a 2-core host (``benchmarks/exam_api/run.py``,
+``benchmarks/RESULTS.md``, "Exam API hot paths": 2×4, 3×4, 3×8 and 4×2 were within the noise
+of a loaded machine, all well above sync workers); on another host set ``WEB_CONCURRENCY``
+(workers, about one per core plus one) and ``ANPEI_THREADS``.
 """
 
 import os
