@@ -33,6 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from exam.core.web import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    from exam.core.signing import SessionInterface
+
+    app.session_interface = SessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -19,7 +19,7 @@ from exam.core import schema
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
 from exam.core.uploads import PENDING_FOR, forget_pending_imports
-from exam.exams.services import close_overdue_attempts
+from exam.exams.services import close_overdue_attempts, predraw_exam_papers
 from exam.reports.kept.candidacy import take_rosters_now
 from scheduler.lock import SchedulerLock
 
@@ -69,6 +69,9 @@ def forget_unconfirmed_imports() -> int:
 JOBS = (
     # Attempts past their deadline are closed and graded even if their candidate never returns.
     ("close_overdue_attempts", close_overdue_attempts, "interval", {"seconds": 30}),
+    # Papers drawn ahead for exams opening within a day, so the start burst claims them; those
+    # drawn from a bank or exam changed since are discarded and drawn again.
+    ("predraw_papers", predraw_exam_papers, "interval", {"minutes": 1}),
     # Certificates not issued or not rendered at submission (a failure there never fails it).
     ("certificate_sweep", certificate_sweep, "interval", {"seconds": 60}),
     ("purge_lookups", purge_lookups, "interval", {"minutes": 30}),

@@ -123,13 +123,31 @@ def test_a_database_bug_is_still_a_500(client, sitting, app, caplog):
     assert response.get_json()["error"]["code"] == "server_error"
 
 
+def _cut_connections(database_url: str, name: str) -> int:
+    """Kill the served app's backends, as a database restart or a firewall would."""
+    outside = create_engine(database_url)
+    with outside.begin() as conn:
+        cut = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": name},
+        ).scalar()
+    outside.dispose()
+    return cut
+
+
 @pytest.mark.parametrize("pre_ping", [False, True])
-def test_a_connection_cut_between_requests_costs_one_request_at_most(
-    app, database_url, make_user, pre_ping
+def test_a_connection_cut_between_requests_is_retried_without_an_error(
+    app, database_url, make_user, make_exam, pre_ping, caplog
 ):
+    """No pre-ping (the default): a request whose first statement meets a dead connection is
+    run again once on a fresh one; the candidate sees no 5xx and the save is stored once."""
     if not database_url.startswith("postgresql"):
         pytest.skip("pg_terminate_backend is PostgreSQL's")
     user = make_user(UserRole.CANDIDATE)
+    exam_id = make_exam().id
     name = f"anpei-cut-{pre_ping:d}"
     served = create_app(
         {
@@ -144,26 +162,67 @@ def test_a_connection_cut_between_requests_costs_one_request_at_most(
     client = served.test_client()
     login = client.post("/api/v1/login", json={"login": user.username, "password": PASSWORD})
     assert login.status_code == 200
-    assert client.get("/api/v1/me/exams").status_code == 200
+    attempt_id = client.post(f"/api/v1/exams/{exam_id}/attempts").get_json()["attempt_id"]
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]
+    question = next(q for q in paper["questions"] if q["kind"] == "single")["question_id"]
+    save = f"/api/v1/attempts/{attempt_id}/answers/{question}"
 
-    outside = create_engine(database_url)
-    with outside.begin() as conn:
-        cut = conn.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = :name"
-            ),
-            {"name": name},
-        ).scalar()
-    outside.dispose()
-    assert cut >= 1
+    assert _cut_connections(database_url, name) >= 1
+    with caplog.at_level(logging.INFO):
+        saved = client.put(save, json={"answer": "A", "seq": 1})  # a write, body replayed
+    assert saved.status_code == 200 and saved.get_json()["stored"] is True
+    assert ("running PUT" in caplog.text) is not pre_ping  # the retry, or the ping, took it
 
-    first = client.get("/api/v1/me/exams")
-    if pre_ping:
-        assert first.status_code == 200  # the pool saw the dead connection and made a new one
-    else:
-        assert first.status_code == 503 and first.headers["Retry-After"] == "5"
-        assert first.get_json()["error"]["code"] == "retry"
+    assert _cut_connections(database_url, name) >= 1
+    fetched = client.get(f"/api/v1/attempts/{attempt_id}")  # a read
+    assert fetched.status_code == 200
+    assert fetched.get_json()["answers"] == {str(question): {"answer": "A", "seq": 1}}
+    assert _cut_connections(database_url, name) >= 1
+    assert client.get("/api/v1/me/exams").status_code == 200  # the full path, Flask-Login's
+    with served.app_context():
+        db.engine.dispose()
+    assert _stored_answers() == ["A"]
+
+
+def test_a_request_that_already_wrote_is_not_run_again(app, database_url, make_user, caplog):
+    """Only the first statement's dead connection is retried: once anything reached the
+    database in a request, a later cut is a 503 the page sends again, never a silent rerun."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    user = make_user(UserRole.CANDIDATE)
+    name = "anpei-cut-late"
+    served = create_app(
+        {
+            **BASE_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"application_name": name}},
+        }
+    )
+    client = served.test_client()
+    assert (
+        client.post(
+            "/api/v1/login", json={"login": user.username, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
+    runs = []
+
+    def cut_after_user_loaded(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT EXAM"):
+            runs.append(statement)
+            if len(runs) == 1:
+                _cut_connections(database_url, name)
+
+    with served.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", cut_after_user_loaded)
+    try:
+        with caplog.at_level(logging.INFO):
+            response = client.get("/api/v1/me/exams")
+    finally:
+        event.remove(engine, "before_cursor_execute", cut_after_user_loaded)
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "retry"
+    assert len(runs) == 1 and "running GET" not in caplog.text
     assert client.get("/api/v1/me/exams").status_code == 200
     with served.app_context():
         db.engine.dispose()

@@ -1,15 +1,32 @@
 """The exam API and pages as a candidate's browser uses them."""
 
 import json
+from contextlib import contextmanager
 
 from sqlalchemy import event
 
 from exam.auth.models import UserRole
 from exam.auth.services import end_sessions
 from exam.core.extensions import db
+from exam.core.timeutil import utcnow
 from exam.exams.models import Attempt, AttemptAnswer
 
 SECRETS = ["秘密解析", "安全第一", "explanation", '"answer":', "right_answer", '"correct"']
+
+
+@contextmanager
+def _counting(statements: list):
+    """Collects the SQL statements run meanwhile."""
+
+    def count(conn, cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def _start(client, exam):
@@ -270,7 +287,8 @@ def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(
 def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
     app, client, login_as, make_exam, make_user
 ):
-    """Paper fetch and save skip loading the user, so their one statement must check it all."""
+    """Paper fetch, save and heartbeat skip loading the user, so their one statement must
+    check it all."""
     exam = make_exam()
     user = login_as(UserRole.CANDIDATE)
     attempt_id = _start(client, exam)
@@ -290,10 +308,13 @@ def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
     )
     assert other.get(f"/api/v1/attempts/{attempt_id}").status_code == 404
     assert other.put(url, json={"answer": "C", "seq": 9}).status_code == 404
+    beat = f"/api/v1/attempts/{attempt_id}/heartbeat"
+    assert other.post(beat).status_code == 404
 
     def refused(code: str):
         assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["error"]["code"] == code
         assert client.put(url, json={"answer": "C", "seq": 10}).get_json()["error"]["code"] == code
+        assert client.post(beat).get_json()["error"]["code"] == code
 
     user = db.session.get(type(user), user.id)
     user.must_change_password = True
@@ -308,6 +329,62 @@ def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
     refused("unauthenticated")
     answer = db.session.scalar(db.select(AttemptAnswer).where(AttemptAnswer.question_id == single))
     assert (answer.response, answer.seq) == ("A", 2)
+
+
+def test_the_quick_heartbeat_records_contact_and_answers_as_the_full_one(
+    app, client, login_as, make_exam
+):
+    """The heartbeat's one statement records the page's last contact and gives what the full
+    path gives (the deadline, the server time, the focus count and a token), in the same
+    format; a paper this process has not seen takes the full path."""
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    beat = f"/api/v1/attempts/{attempt_id}/heartbeat"
+    full = client.post(beat).get_json()  # no paper cached yet: the full path
+    client.get(f"/api/v1/attempts/{attempt_id}")  # caches the paper
+    statements = []
+    with _counting(statements):
+        quick = client.post(beat).get_json()
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("UPDATE ATTEMPT")
+    assert quick.keys() == full.keys() and quick["deadline"] == full["deadline"]
+    assert quick["submitted"] is False and quick["focus_losses"] == 0 and quick["csrf_token"]
+    db.session.expire_all()
+    seen = db.session.get(Attempt, attempt_id).last_seen_at
+    assert seen is not None and abs((seen - utcnow()).total_seconds()) < 5
+    assert quick["server_time"] == seen.isoformat()
+
+    client.post(f"/api/v1/attempts/{attempt_id}/submit")
+    after = client.post(beat).get_json()  # a submitted attempt: the full path says so
+    assert after["submitted"] is True
+
+
+def test_the_quick_paper_fetch_gives_the_saved_answers_as_stored(app, client, login_as, make_exam):
+    """The database builds the answers' JSON on the quick path: every kind, a cleared answer
+    and Chinese text come back as the full path gives them."""
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, make_exam())
+    full = client.get(f"/api/v1/attempts/{attempt_id}").get_json()  # the full path
+    assert full["answers"] == {}
+    sent = {}
+    for seq, question in enumerate(full["paper"]["questions"], start=1):
+        answer = {
+            "single": "B",
+            "multiple": "AC",
+            "truefalse": False,
+            "fill": ["安全第一，预防为主"] * (question["blanks"] or 1),
+        }[question["kind"]]
+        if seq == 1:
+            answer = None  # cleared
+        url = f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}"
+        assert client.put(url, json={"answer": answer, "seq": seq}).status_code == 200
+        sent[str(question["question_id"])] = {"answer": answer, "seq": seq}
+    statements = []
+    with _counting(statements):
+        quick = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert len(statements) == 1
+    assert quick["answers"] == sent
+    app.extensions["anpei_papers"] = type(app.extensions["anpei_papers"])()  # forget the paper
+    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["answers"] == sent
 
 
 def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(

@@ -26,6 +26,7 @@ def test_scheduler_registers_the_purge_job(app):
     scheduler = build_scheduler(app, SchedulerLock(db.engine, app.instance_path))
     assert [job.id for job in scheduler.get_jobs()] == [
         "close_overdue_attempts",
+        "predraw_papers",
         "certificate_sweep",
         "purge_lookups",
         "purge_login_attempts",
@@ -311,6 +312,6 @@ def test_the_scheduler_logs_where_it_runs_with_timestamps(database_url, tmp_path
     start = next(line for line in lines if "scheduler starting" in line)
     assert f"host {os.uname().nodename}, pid {process.pid}, " in start
     assert f"database {url.render_as_string(hide_password=True)}, " in start
-    assert "jobs: close_overdue_attempts, certificate_sweep, " in start
+    assert "jobs: close_overdue_attempts, predraw_papers, certificate_sweep, " in start
     assert "not-to-be-logged" not in "\n".join(lines)
     assert all(TIMESTAMP.match(line) for line in lines), lines

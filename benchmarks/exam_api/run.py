@@ -1,14 +1,20 @@
 """Exam-day throughput: answer saves and paper fetches beside a bare endpoint, one run.
 
-    python benchmarks/exam_api/run.py [--database-url postgresql+psycopg://...] [--workers 5]
+    python benchmarks/exam_api/run.py [--database-url postgresql+psycopg://...]
+        [--config deploy/gunicorn.conf.py] [--worker-class sync --workers 5 --threads 1]
 
 Builds a fresh database (PostgreSQL by default on 127.0.0.1), a bank and a 100-question exam,
-64 candidates with attempts under way, starts gunicorn, then drives it with wrk (Debian's
-package) at 16 and 64 connections, each connection a different candidate, for:
-  /healthz (no database, no session: the ceiling), GET /api/v1/attempts/<id> (the paper),
+64 candidates with attempts under way and all 100 questions of each paper answered, starts
+gunicorn with the deployment's settings (``deploy/gunicorn.conf.py``; the options override
+them), and beside it a bare WSGI app (``bare.py``, no Flask) under the same settings, then
+drives them with wrk (Debian's package) at 16 and 64 connections, each connection a
+different candidate, for:
+  the bare app (the ceiling of gunicorn itself), /healthz (Flask, no database, no session),
+  GET /api/v1/attempts/<id> (the paper, with its 100 saved answers),
   PUT /api/v1/attempts/<id>/answers/<q> (a save, with an increasing sequence number, each
   to the next question of the paper in turn, as a candidate answers them).
-Prints requests/s, errors and the ratios to /healthz.
+Prints requests/s, errors and the ratios to /healthz and to the bare app (targets, issue 19:
+save >= 40 %, paper >= 30 % of /healthz).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def prepare(url: str, candidates: int) -> None:
     from exam.core.identifiers import example_id_number as valid_id_number
     from exam.core.timeutil import utcnow
     from exam.exams import services as exams
-    from exam.exams.models import Exam
+    from exam.exams.models import AttemptAnswer, Exam
     from exam.people.models import Enterprise, Sector, Town
     from exam.people.services import add_person
     from exam.questions import services as bank
@@ -99,7 +105,19 @@ def prepare(url: str, candidates: int) -> None:
             user = db.session.scalar(db.select(User).where(User.person_id == person.id))
             set_password(user, PASSWORD)
             assert user.role == UserRole.CANDIDATE
-            exams.start_attempt(exam, user, now)
+            attempt = exams.start_attempt(exam, user, now)
+            # Every question answered: the paper fetch carries 100 saved answers.
+            db.session.flush()
+            db.session.add_all(
+                AttemptAnswer(
+                    attempt_id=attempt.id,
+                    question_id=item["question_id"],
+                    response="A",
+                    seq=1,
+                    saved_at=now,
+                )
+                for item in attempt.paper
+            )
         db.session.commit()
 
 
@@ -152,10 +170,39 @@ def wrk(
     return rate, failed
 
 
+def gunicorn(app: str, port: int, args, env: dict) -> subprocess.Popen:
+    """gunicorn with the deployment's settings file, the options given overriding it."""
+    command = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}"]
+    if args.config != "none":
+        command += ["-c", args.config]
+    for option, value in (
+        ("--worker-class", args.worker_class),
+        ("--workers", args.workers),
+        ("--threads", args.threads),
+    ):
+        if value is not None:
+            command += [option, str(value)]
+    command += ["--log-level", "warning", app]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+def wait_for(url: str) -> None:
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--config", default=str(ROOT / "deploy" / "gunicorn.conf.py"))
+    parser.add_argument("--worker-class", default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--connections", default="16,64", help="comma-separated, in the order run")
@@ -179,47 +226,38 @@ def main() -> None:
         # The harness speaks plain HTTP to gunicorn on localhost: cookies must not be Secure.
         "ANPEI_SESSION_COOKIE_SECURE": "0",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-            "exam:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{args.port}"
+    env["PYTHONPATH"] = str(ROOT)
+    server = gunicorn("exam:create_app()", args.port, args, env)
+    bare = gunicorn("benchmarks.exam_api.bare:app", args.port + 1, args, env)
+    base, bare_base = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.port + 1}"
     try:
-        for _ in range(60):
-            try:
-                urllib.request.urlopen(f"{base}/healthz")
-                break
-            except OSError:
-                time.sleep(0.5)
+        wait_for(f"{base}/healthz")
+        wait_for(f"{bare_base}/healthz")
         session_file = Path(instance) / "sessions.json"
         session_file.write_text(json.dumps(sessions(base, 64)))
+        load = os.getloadavg()
         print(
-            f"gunicorn workers={args.workers}, {url.split(':')[0]}, 100-question paper, {args.seconds} s each"
+            f"gunicorn {args.config} (worker class {args.worker_class or 'as configured'}, "
+            f"workers {args.workers or 'as configured'}, threads {args.threads or 'as configured'}), "
+            f"{url.split(':')[0]}, 100-question paper with 100 saved answers, {args.seconds} s each, "
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
         )
         for connections in map(int, args.connections.split(",")):
+            ceiling, b_err = wrk(bare_base, "health", connections, args.seconds, str(session_file))
             health, h_err = wrk(base, "health", connections, args.seconds, str(session_file))
             fetch, f_err = wrk(base, "fetch", connections, args.seconds, str(session_file))
             save, s_err = wrk(base, "save", connections, args.seconds, str(session_file))
             print(
-                f"c={connections:>2}  /healthz {health:8.0f} req/s ({h_err} errors)  "
-                f"paper fetch {fetch:7.0f} req/s ({f_err} errors, {fetch / health:5.1%})  "
-                f"answer save {save:7.0f} req/s ({s_err} errors, {save / health:5.1%})"
+                f"c={connections:>2}  bare WSGI {ceiling:7.0f} req/s ({b_err} errors)  "
+                f"/healthz {health:7.0f} req/s ({h_err} errors, {health / ceiling:5.1%} of bare)\n"
+                f"      paper fetch {fetch:7.0f} req/s ({f_err} errors, {fetch / health:5.1%} of "
+                f"/healthz, {fetch / ceiling:5.1%} of bare)  answer save {save:7.0f} req/s "
+                f"({s_err} errors, {save / health:5.1%} of /healthz, {save / ceiling:5.1%} of bare)"
             )
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, bare):
+            process.terminate()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -1,15 +1,25 @@
-"""The database's weather: which of its failures pass if one tries again a little later, and
-SQLite set up to wait for a writer rather than fail.
+"""The database's weather: which of its failures pass if one tries again a little later, a
+request retried once when its pooled connection turns out to be dead, and SQLite set up to
+wait for a writer rather than fail.
 
 A database that is briefly away (restarting, a connection cut, its pool full) or busy (a lock
 held by another writer) is no bug: the request answers 503 with ``Retry-After`` and the exam
 page sends again. Anything else a database refuses (a constraint, a syntax error) is a bug and
 stays a 500.
+
+Pooled connections are not tested before use (a pre-ping is a round trip on every request,
+the busiest cost of an answer save); they are recycled after a few minutes instead (``config.POOL_RECYCLE_SECONDS``),
+and a request whose very first statement meets a connection the server has dropped (a
+restart, ``pg_terminate_backend``, a firewall) is run again once, transparently, on a fresh
+connection: nothing had reached the database yet, so nothing is lost or written twice.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+import io
+import logging
+
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -23,6 +33,16 @@ from exam.core.extensions import REPORTS_BIND, db
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "53300", "57P01", "57P02", "57P03"}
 #: SQLite's "another connection holds the lock" (SQLITE_BUSY, SQLITE_LOCKED).
 SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+
+
+#: Largest request body kept in memory so that the request can be run again (an answer save
+#: is a few hundred bytes; an upload is never retried).
+RETRY_BODY_BYTES = 64 * 1024
+#: WSGI environ keys: a statement of this request has succeeded; its first one met a dropped
+#: connection and it may be run again.
+_USED, _RETRY = "anpei.db_used", "anpei.db_retry"
+
+log = logging.getLogger(__name__)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -96,11 +116,66 @@ def read_from_replica() -> None:
         g.read_from_replica = True
 
 
+def _statement_done(conn, cursor, statement, parameters, context, executemany) -> None:
+    if has_request_context():
+        request.environ[_USED] = True
+
+
+def _statement_failed(context) -> None:
+    """A dropped connection met by the request's first statement: run the request again."""
+    if (
+        context.is_disconnect
+        and not context.is_pre_ping  # the pool already replaced the connection by itself
+        and has_request_context()
+        and _USED not in request.environ
+    ):
+        request.environ[_RETRY] = True
+
+
+class RetryDroppedConnection:
+    """WSGI middleware: a request whose first statement met a connection the database had
+    dropped is run once more (SQLAlchemy has by then discarded the pool's stale connections).
+    The first run's answer (a 503) is thrown away; the body is replayed from memory."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= RETRY_BODY_BYTES or environ.get("HTTP_TRANSFER_ENCODING"):
+            return self.wsgi_app(environ, start_response)
+        body = environ["wsgi.input"].read(length) if length else b""
+        for last in (False, True):
+            attempt = {**environ, "wsgi.input": io.BytesIO(body)}
+            started = []
+            result = self.wsgi_app(attempt, lambda *args, started=started: started.append(args))
+            # Only a request that failed (503) for it is run again.
+            if last or not attempt.get(_RETRY) or not started[0][0].startswith("503"):
+                start_response(*started[0])
+                return result
+            if hasattr(result, "close"):
+                result.close()
+            log.warning(
+                "database connection was dropped; running %s %s again",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+            )
+        raise AssertionError("unreachable")
+
+
 def init_app(app: Flask) -> None:
-    """SQLite files run in WAL mode (readers never wait for the writer) and a writer waits up
-    to ``SQLITE_BUSY_TIMEOUT`` seconds for another to finish, instead of SQLite's 5."""
+    """Requests retried once on a dropped connection (server databases); SQLite files run in
+    WAL mode (readers never wait for the writer) and a writer waits up to
+    ``SQLITE_BUSY_TIMEOUT`` seconds for another to finish, instead of SQLite's 5."""
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name != "sqlite":
+        event.listen(engine, "after_cursor_execute", _statement_done)
+        event.listen(engine, "handle_error", _statement_failed)
+        app.wsgi_app = RetryDroppedConnection(app.wsgi_app)
     if not is_file_sqlite(engine):
         return
     busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT"] * 1000)

@@ -8,13 +8,13 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
 from exam.core.error_schema import ErrorOut
+from exam.core.signing import CSRFProtect
 
 #: Constraint names Alembic can find again on every backend.
 NAMING_CONVENTION = {

@@ -25,7 +25,7 @@ OPEN_DURING_PASSWORD_CHANGE = {
 }
 #: Endpoints that check the account themselves, in the statement they run anyway (a pending
 #: password change included): loading the user first would cost a query per request.
-CHECKED_BY_THEIR_QUERY = {"api.attempt", "api.save"}
+CHECKED_BY_THEIR_QUERY = {"api.attempt", "api.save", "api.heartbeat"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

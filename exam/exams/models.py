@@ -320,3 +320,23 @@ class ExamOverride(db.Model):
     person = relationship("Person")
     enterprise = relationship("Enterprise")
     town = relationship("Town")
+
+
+class DrawnPaper(db.Model):
+    """A paper drawn ahead of the exam's start burst (when it is published, and by the
+    scheduler until it closes), waiting for a candidate's start to claim it. A paper drawn
+    from a bank or an exam that has changed since never matches ``drawn_for`` again: it is
+    never served, and the scheduler draws afresh."""
+
+    __tablename__ = "drawn_paper"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    #: What the paper was drawn from (``services.paper_key``): the bank's fingerprint and the
+    #: exam's blueprint, title and layout, hashed.
+    drawn_for: Mapped[str] = mapped_column(String(64))
+    #: As on ``Attempt``: the seed, the stored paper and the page's JSON.
+    seed: Mapped[int]
+    paper: Mapped[list] = mapped_column(JSON)
+    paper_json: Mapped[str] = mapped_column(Text)
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

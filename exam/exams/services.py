@@ -8,6 +8,7 @@ the request or job commits.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from datetime import datetime, timedelta
@@ -20,8 +21,9 @@ from sqlalchemy.orm import selectinload
 from exam.audit.services import record
 from exam.auth.models import User
 from exam.core.extensions import db, upsert
-from exam.exams import attempt_items, news
-from exam.exams.eligibility import is_eligible, person_is_eligible
+from exam.core.timeutil import utcnow
+from exam.exams import attempt_items, news, predrawn
+from exam.exams.eligibility import candidate_count, is_eligible, person_is_eligible
 from exam.exams.errors import ExamError
 from exam.exams.models import Attempt, AttemptAnswer, AttemptItem, Exam, ExamStatus
 from exam.people.models import Person
@@ -174,7 +176,71 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
         exam.published_at = now
         news.exam_changed(exam)
         record("exam.publish", exam, exam.title)
+        predraw_papers(exam, now, limit=PREDRAW_ON_PUBLISH)
     return problems
+
+
+# --- papers drawn ahead ----------------------------------------------------------------
+
+#: Papers drawn as an exam is published (the scheduler draws the rest within minutes).
+PREDRAW_ON_PUBLISH = 100
+#: Papers the scheduler draws in one run, over all exams (a few seconds of work).
+PREDRAW_PER_RUN = 300
+#: Exams opening within this time get their papers drawn.
+PREDRAW_AHEAD = timedelta(days=1)
+
+
+def paper_key(exam: Exam) -> str:
+    """What a paper drawn for this exam now depends on, hashed: the bank's fingerprint and
+    the exam's blueprint, title and layout. A paper drawn under another key is stale."""
+    shape = [
+        exam.id,
+        bank_version(),
+        exam.blueprint,
+        exam.title,
+        exam.one_question_per_page,
+    ]
+    return hashlib.sha256(json.dumps(shape, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def predraw_papers(exam: Exam, now: datetime, limit: int | None = None) -> int:
+    """Draw papers ahead for the exam's candidates who have not started it (at most
+    ``limit``), discarding those drawn from an older bank or exam; how many were drawn."""
+    if exam.published_at is None or exam.closes_at <= now:
+        return 0
+    db.session.flush()
+    key = paper_key(exam)
+    predrawn.discard_stale(exam.id, key)
+    started = db.session.scalar(
+        select(func.count(func.distinct(Attempt.user_id))).where(Attempt.exam_id == exam.id)
+    )
+    wanted = candidate_count(exam) - started - predrawn.waiting(exam.id, key)
+    drawn = 0
+    for _ in range(max(0, min(wanted, limit if limit is not None else wanted))):
+        seed = secrets.randbits(31)
+        try:
+            paper = _draw(exam, seed)
+        except ExamError:
+            break  # the bank cannot serve it: the exam's page says why
+        predrawn.keep(exam.id, key, seed, *_candidate_paper(exam, paper))
+        drawn += 1
+    return drawn
+
+
+def predraw_exam_papers(now: datetime | None = None) -> int:
+    """Draw papers ahead for the exams open or opening within a day (a scheduler job)."""
+    now = now or utcnow()
+    exams = db.session.scalars(
+        select(Exam)
+        .where(Exam.is_published, Exam.closes_at > now, Exam.opens_at <= now + PREDRAW_AHEAD)
+        .order_by(Exam.opens_at)
+    )
+    budget = PREDRAW_PER_RUN
+    for exam in exams:
+        budget -= predraw_papers(exam, now, limit=budget)
+        if budget <= 0:
+            break
+    return PREDRAW_PER_RUN - budget
 
 
 def unfinished_prerequisite(exam: Exam, person):
@@ -305,9 +371,7 @@ def start_attempt(
         if current is not None and not close_if_overdue(current, now):
             return current
         raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
-    seed = secrets.randbits(31) if paper_seed is None else paper_seed
-    paper = _draw(exam, seed)
-    stored, page = _candidate_paper(exam, paper)
+    seed, stored, page = _paper_for_start(exam, paper_seed)
     attempt = Attempt(
         exam_id=exam.id,
         user_id=user.id,
@@ -333,6 +397,17 @@ def start_attempt(
         return winner
     news.attempts_changed([attempt])
     return attempt
+
+
+def _paper_for_start(exam: Exam, seed: int | None = None) -> tuple[int, list[dict], str]:
+    """A paper drawn ahead for the exam as it is now, or, if none is left, one drawn now; with
+    ``seed`` (a reproducible demo), always the one that seed draws."""
+    if seed is None:
+        claimed = predrawn.claim(exam.id, paper_key(exam))
+        if claimed is not None:
+            return claimed.seed, claimed.paper, claimed.paper_json
+        seed = secrets.randbits(31)
+    return seed, *_candidate_paper(exam, _draw(exam, seed))
 
 
 def _draw(exam: Exam, seed: int) -> Paper:
@@ -508,8 +583,6 @@ def close_if_overdue(attempt: Attempt, now: datetime) -> bool:
 
 def close_overdue_attempts(now: datetime | None = None) -> int:
     """Close and grade every attempt past its deadline (a scheduler job; idempotent)."""
-    from exam.core.timeutil import utcnow
-
     now = now or utcnow()
     # In the order the reports' kept rows are locked (original exam, account): two such
     # transactions, or one and a roster being taken, never wait on each other in a circle.

@@ -1,4 +1,5 @@
-"""The two requests a sitting candidate makes most: fetching the paper and saving an answer.
+"""The requests a sitting candidate makes most: fetching the paper, saving an answer and the
+page's heartbeat.
 
 On their usual path each is one SQL statement (and a save's commit). That statement checks
 the session's account (still enabled, its login session still on, no password change pending),
@@ -14,6 +15,7 @@ which loads everything and gives the precise answer or error.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from threading import Lock
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy import Integer, Text, bindparam, cast, func, literal_column, or_, select, update
 
 from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
@@ -123,8 +125,8 @@ def _owned() -> tuple:
     to some networks always takes the full path, which checks the address)."""
     return (
         Attempt.id == bindparam("attempt_id"),
-        Attempt.user_id == bindparam("user_id"),
-        Attempt.seed == bindparam("seed"),
+        Attempt.user_id == bindparam("owner_id"),
+        Attempt.seed == bindparam("paper_seed"),
         User.id == Attempt.user_id,
         *live_session(bindparam("token"), bindparam("since")),
         User.disabled.is_(False),
@@ -136,21 +138,39 @@ def _owned() -> tuple:
     )
 
 
-@cache
-def _sitting_query():
-    return (
-        select(
-            Attempt.deadline,
-            Attempt.submitted_at,
-            AttemptAnswer.question_id,
-            AttemptAnswer.response,
-            AttemptAnswer.seq,
+def _answers_json(dialect: str):
+    """The attempt's saved answers as the page takes them, ``{"<question id>": {"answer": …,
+    "seq": …}}``, built by the database as JSON text: a hundred answers are then one value
+    spliced into the response, not a hundred rows to decode and encode again."""
+    answer = AttemptAnswer
+    if dialect == "postgresql":
+        pairs = func.json_object_agg(
+            answer.question_id,
+            func.json_build_object(
+                literal_column("'answer'"), answer.response, literal_column("'seq'"), answer.seq
+            ),
         )
+    else:
+        pairs = func.json_group_object(
+            answer.question_id,
+            func.json_object(
+                literal_column("'answer'"),
+                func.json(answer.response),
+                literal_column("'seq'"),
+                answer.seq,
+            ),
+        )
+    return select(cast(pairs, Text)).where(answer.attempt_id == Attempt.id).scalar_subquery()
+
+
+@cache
+def _sitting_query(dialect: str):
+    return (
+        select(Attempt.deadline, Attempt.submitted_at, _answers_json(dialect).label("answers"))
         .select_from(Attempt)
         .join(User, User.id == Attempt.user_id)
         .join(LoginSession, LoginSession.user_id == User.id)
         .join(Exam, Exam.id == Attempt.exam_id)
-        .outerjoin(AttemptAnswer, AttemptAnswer.attempt_id == Attempt.id)
         .where(*_owned())
     )
 
@@ -193,6 +213,30 @@ def _save_statement(dialect: str):
     ).returning(AttemptAnswer.id)
 
 
+@cache
+def _beat_statement():
+    """The heartbeat: the attempt's last contact, if it is this candidate's and under way."""
+    mine = (
+        select(Attempt.id)
+        .join(User, User.id == Attempt.user_id)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .where(
+            *_owned(),
+            Attempt.submitted_at.is_(None),
+            Attempt.deadline >= bindparam("earliest_deadline", type_=Attempt.deadline.type),
+        )
+        .correlate(None)  # a query of its own, not about the attempt being updated
+        .scalar_subquery()
+    )
+    return (
+        update(Attempt)
+        .where(Attempt.id == mine)
+        .values(last_seen_at=bindparam("now", type_=Attempt.last_seen_at.type))
+        .returning(Attempt.deadline, Attempt.focus_losses)
+    )
+
+
 def _run(statement, params: dict):
     """Run one statement on a connection of its own in autocommit, outside the request's
     session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
@@ -205,12 +249,22 @@ def _run(statement, params: dict):
         )
 
 
-def _cached(attempt_id: int) -> tuple[tuple[int, str], CachedPaper] | None:
+def _cached(attempt_id: int, now: datetime) -> tuple[dict, CachedPaper] | None:
+    """The cached paper of this attempt if it is the session's user's, and the parameters of
+    ``_owned`` (None: the full path decides)."""
     identity = session_identity()
     paper = papers().get(attempt_id) if identity else None
     if paper is None or paper.user_id != identity[0]:
         return None
-    return identity, paper
+    owned = {
+        "attempt_id": attempt_id,
+        "owner_id": identity[0],
+        "token": identity[1],
+        "since": session_cutoff(now),
+        "paper_seed": paper.seed,
+        "device": current_device(),
+    }
+    return owned, paper
 
 
 @dataclass(frozen=True)
@@ -218,43 +272,40 @@ class Sitting:
     page_json: str
     deadline: datetime
     submitted: bool
-    answers: dict[int, tuple[object, int]]
+    #: The saved answers as JSON text (``answers_json``).
+    answers_json: str
+
+
+def answers_json(answers: dict[int, tuple[object, int]]) -> str:
+    """Saved answers (question id -> (answer, seq)) as the page takes them, as JSON text."""
+    return json.dumps(
+        {str(q): {"answer": a, "seq": s} for q, (a, s) in answers.items()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
     """The paper, deadline, state and saved answers in one statement, or None."""
-    cached = _cached(attempt_id)
+    cached = _cached(attempt_id, now)
     if cached is None:
         return None
-    identity, paper = cached
-    rows = _run(
-        _sitting_query(),
-        {
-            "attempt_id": attempt_id,
-            "user_id": identity[0],
-            "token": identity[1],
-            "since": session_cutoff(now),
-            "seed": paper.seed,
-            "device": current_device(),
-        },
-    )
+    owned, paper = cached
+    rows = _run(_sitting_query(db.engine.dialect.name), owned)
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
-    deadline, submitted_at = rows[0].deadline, rows[0].submitted_at
-    answers = {
-        row.question_id: (row.response, row.seq) for row in rows if row.question_id is not None
-    }
-    return Sitting(paper.page_json, deadline, submitted_at is not None, answers)
+    row = rows[0]
+    return Sitting(paper.page_json, row.deadline, row.submitted_at is not None, row.answers or "{}")
 
 
 def quick_save(
     attempt_id: int, question_id: int, response: object, seq: object, now: datetime
 ) -> bool:
     """Store the answer with one guarded upsert; False when the full path must decide."""
-    cached = _cached(attempt_id)
+    cached = _cached(attempt_id, now)
     if cached is None:
         return False
-    identity, paper = cached
+    owned, paper = cached
     item = paper.items.get(question_id)
     if item is None or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
         return False
@@ -266,12 +317,7 @@ def quick_save(
         _run(
             _save_statement(db.engine.dialect.name),
             {
-                "attempt_id": attempt_id,
-                "user_id": identity[0],
-                "token": identity[1],
-                "since": session_cutoff(now),
-                "seed": paper.seed,
-                "device": current_device(),
+                **owned,
                 "question_id": question_id,
                 "response": value,
                 "seq": seq,
@@ -280,3 +326,20 @@ def quick_save(
             },
         )
     )
+
+
+@dataclass(frozen=True)
+class Beat:
+    deadline: datetime
+    focus_losses: int
+
+
+def quick_heartbeat(attempt_id: int, now: datetime) -> Beat | None:
+    """Record the page's last contact with one statement; None when the full path must
+    decide (a paper this process has not seen, an overdue or submitted attempt, a refusal)."""
+    cached = _cached(attempt_id, now)
+    if cached is None:
+        return None
+    owned, _paper = cached
+    rows = _run(_beat_statement(), {**owned, "now": now, "earliest_deadline": now - grace()})
+    return Beat(rows[0].deadline, rows[0].focus_losses) if rows else None

@@ -1,0 +1,132 @@
+"""Papers drawn ahead of the start burst (exam/exams/predrawn.py): drawn on publishing and by
+the scheduler, claimed by a start, drawn now when none is left, never served once the bank or
+the exam changed, never claimed twice."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import postgresql_only
+from sqlalchemy import select
+
+from exam.auth.models import UserRole
+from exam.core.extensions import db
+from exam.core.timeutil import utcnow
+from exam.exams import predrawn
+from exam.exams import services as exam_services
+from exam.exams.models import Attempt, DrawnPaper
+from exam.questions import services as bank
+from exam.questions.models import Question
+from scheduler.__main__ import run_job
+
+
+def _waiting(exam) -> list[DrawnPaper]:
+    db.session.expire_all()
+    return db.session.scalars(select(DrawnPaper).where(DrawnPaper.exam_id == exam.id)).all()
+
+
+def _start(client, make_user, exam) -> Attempt:
+    user = make_user(UserRole.CANDIDATE)
+    client.post("/login", data={"login": user.username, "password": "Test-pass-2026"})
+    response = client.post(f"/api/v1/exams/{exam.id}/attempts")
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return db.session.get(Attempt, response.get_json()["attempt_id"])
+
+
+def test_publishing_draws_a_paper_per_candidate_and_a_start_claims_one(
+    client, make_user, make_exam
+):
+    users = [make_user(UserRole.CANDIDATE) for _ in range(3)]
+    exam = make_exam()
+    drawn = _waiting(exam)
+    assert len(drawn) == 3 and len({paper.seed for paper in drawn}) == 3
+    assert all('"answer"' not in paper.paper_json for paper in drawn)  # no key on the page
+    seeds = {paper.seed: paper.paper_json for paper in drawn}
+
+    client.post("/login", data={"login": users[0].username, "password": "Test-pass-2026"})
+    attempt_id = client.post(f"/api/v1/exams/{exam.id}/attempts").get_json()["attempt_id"]
+    attempt = db.session.get(Attempt, attempt_id)
+    assert seeds[attempt.seed] == attempt.paper_json  # the paper drawn ahead, as it was
+    assert len(_waiting(exam)) == 2
+    fetched = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+    assert [q["question_id"] for q in fetched["paper"]["questions"]] == [
+        item["question_id"] for item in attempt.paper
+    ]
+
+
+def test_a_start_with_no_paper_drawn_ahead_draws_one_now(client, make_user, make_exam):
+    exam = make_exam()  # published before anybody could sit it: nothing drawn
+    assert _waiting(exam) == []
+    attempt = _start(client, make_user, exam)
+    assert len(attempt.paper) == 10 and attempt.paper_json
+
+
+def test_a_question_retired_after_drawing_is_never_served(client, app, make_user, make_exam):
+    for _ in range(4):
+        make_user(UserRole.CANDIDATE)
+    exam = make_exam()
+    drawn = _waiting(exam)
+    assert len(drawn) == 4
+    retired_id = drawn[0].paper[0]["question_id"]
+    drawn_seeds = {paper.seed for paper in drawn}  # (SQLite may reuse the rows' ids)
+    admin = make_user(UserRole.ADMIN)
+    bank.transition(db.session.get(Question, retired_id), "retire", admin, utcnow())
+    db.session.commit()
+
+    attempt = _start(client, make_user, exam)  # the papers drawn ahead are stale now
+    assert retired_id not in {item["question_id"] for item in attempt.paper}
+    assert attempt.seed not in drawn_seeds
+    assert len(_waiting(exam)) == 4  # none was claimed
+
+    # The scheduler discards them and draws afresh for the candidates still to start.
+    assert run_job(app, exam_services.predraw_exam_papers) == 5 - 1
+    fresh = _waiting(exam)
+    assert {paper.seed for paper in fresh}.isdisjoint(drawn_seeds)
+    assert all(retired_id not in {i["question_id"] for i in paper.paper} for paper in fresh)
+    assert run_job(app, exam_services.predraw_exam_papers) == 0  # enough drawn already
+
+
+def test_an_exam_changed_after_drawing_gets_papers_of_its_new_shape(client, make_user, make_exam):
+    make_user(UserRole.CANDIDATE)
+    exam = make_exam()
+    assert len(_waiting(exam)) == 1
+    exam.title = "八抓20项专题考试（更正）"
+    db.session.commit()
+    attempt = _start(client, make_user, exam)
+    assert "（更正）" in attempt.paper_json
+
+
+@postgresql_only
+def test_two_starts_at_once_never_claim_the_same_paper(app, make_user, make_exam):
+    """The first claim holds its row until it commits; the second, meanwhile, takes another
+    at once (SKIP LOCKED) instead of waiting or taking the same."""
+    for _ in range(2):
+        make_user(UserRole.CANDIDATE)
+    exam = make_exam()
+    exam_id, key = exam.id, exam_services.paper_key(exam)
+    db.session.commit()
+    first_claimed, second_done = threading.Event(), threading.Event()
+    claimed: dict[str, int] = {}
+
+    def first():
+        with app.app_context():
+            claimed["first"] = predrawn.claim(exam_id, key).seed
+            first_claimed.set()
+            assert second_done.wait(20)  # still holding its row while the second claims
+            db.session.commit()
+
+    def second():
+        with app.app_context():
+            assert first_claimed.wait(20)
+            paper = predrawn.claim(exam_id, key)
+            claimed["second"] = paper.seed if paper else None
+            db.session.commit()
+            second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert claimed["second"] is not None and claimed["first"] != claimed["second"]
+    assert _waiting(exam) == []
