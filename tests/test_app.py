@@ -6,6 +6,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from conftest import BASE_CONFIG
 
 from exam import create_app
 from exam.auth.models import UserRole
@@ -196,9 +197,12 @@ def test_demo_builds_a_believable_district(tmp_path, monkeypatch):
         db.engine.dispose()
 
 
-def test_demo_command_builds_its_own_database_and_prints_logins(app, runner):
+def test_demo_command_builds_its_own_database_and_prints_logins(app, runner, monkeypatch):
     from pathlib import Path
 
+    # The demo's own app reads its settings from the environment: cheap hashing, as in every
+    # test that is not about the key derivation.
+    monkeypatch.setenv("ANPEI_PASSWORD_METHOD", BASE_CONFIG["PASSWORD_METHOD"])
     result = runner.invoke(args=["demo", "--reset", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "admin" in result.output and "anpei-demo-2026" in result.output
