@@ -184,9 +184,7 @@ def _reset_postgres(url: str) -> None:
             for table in dirty:
                 conn.execute(text(f'DELETE FROM "{table}"'))
             conn.execute(text("SET LOCAL session_replication_role = origin"))
-        elif (
-            dirty
-        ):  # only a superuser may turn the triggers off: TRUNCATE, with what refers to them
+        elif dirty:  # triggers stay on for others: TRUNCATE, with what refers to the tables
             tables = ", ".join(f'"{table}"' for table in dirty)
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         for sequence in conn.execute(text(_USED_SEQUENCES)).scalars().all():
