@@ -4,6 +4,7 @@ a client, a CLI runner, factories, ``login_as``, and a live server for the brows
 from __future__ import annotations
 
 import contextvars
+import functools
 import importlib.util
 import itertools
 import os
@@ -17,6 +18,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy.pool import NullPool
 
 # Tests never read a developer's own configuration.
 for _name in [
@@ -60,6 +62,48 @@ BASE_CONFIG = {
 MIGRATIONS = Path(__file__).parents[1] / "exam" / "migrations" / "versions"
 
 
+def _share_url_builders() -> None:
+    """Let every app the tests make share the URL builders of its routes.
+
+    Each test makes a fresh app (isolation), and Werkzeug compiles two small Python
+    functions per route from an AST when a rule is added: three quarters of
+    ``create_app`` and, with one or two apps per test, several minutes of the suite. A
+    builder depends only on its rule (the rule text, its parsed parts, its defaults and
+    whether unknown values become a query string) and reads the converters from the rule
+    it is bound to, so the function compiled for one app serves the same rule in the next.
+    Test-only: production makes its app once per process. Werkzeug versions without the
+    hook simply compile as before."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    builders: dict = {}
+
+    def shared_builder(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            tuple(self._trace),
+            tuple(sorted((name, repr(value)) for name, value in defaults.items())),
+            tuple((name, type(conv)) for name, conv in self._converters.items()),
+            append_unknown,
+        )
+        try:
+            return builders[key]
+        except KeyError:
+            builders[key] = built = compile_builder(self, append_unknown)
+            return built
+
+    Rule._compile_builder = shared_builder
+
+
+_share_url_builders()
+
+
+@functools.cache
 def _migration(name: str):
     spec = importlib.util.spec_from_file_location(name, MIGRATIONS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -80,6 +124,17 @@ def _upgrade(url: str) -> None:
         db.engine.dispose()
 
 
+#: Commits on the test database do not wait for the disk (every later session of it): the
+#: tests empty it anyway, and nothing they check outlives a crash of the test server. Where
+#: the test user may not change the database's settings, commits simply wait as before.
+_NO_WAIT_FOR_DISK = """
+DO $$ BEGIN
+  EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database());
+EXCEPTION WHEN insufficient_privilege THEN NULL;
+END $$
+"""
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, tmp_path_factory):
     """A migrated database per backend: a template file for SQLite, the test server for PostgreSQL."""
@@ -93,49 +148,71 @@ def backend(request, tmp_path_factory):
     engine = create_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        conn.execute(text(_NO_WAIT_FOR_DISK))
     engine.dispose()
     _upgrade(PG_URL)
     yield {"name": "postgresql", "url": PG_URL}
 
 
+#: The tables a test wrote to and the sequences it drew from; only these need resetting.
+_DIRTY_TABLES = """
+SELECT string_agg(format('SELECT %L WHERE EXISTS (SELECT 1 FROM %I)', tablename, tablename),
+                  ' UNION ALL ')
+FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'
+"""
+_USED_SEQUENCES = """
+SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences
+WHERE schemaname = 'public' AND last_value IS NOT NULL
+"""
+
+
+@functools.cache
+def _reset_engine(url: str):
+    # No pool: a test may end the server's connections (tests/test_db_faults.py).
+    return create_engine(url, poolclass=NullPool)
+
+
 def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"
-                )
-            )
-        ]
+    """Empty every table, restart every sequence and seed the rows the migrations seed, as
+    a fresh migrated database has them. Only what the test touched is reset: a DELETE of
+    each of the few tables that hold rows, with the foreign-key triggers off as they all go
+    (the test server's ``postgres`` is a superuser), instead of a TRUNCATE of every table,
+    which makes new files for each table and index and took over a second per test."""
+    with _reset_engine(url).begin() as conn:
+        dirty = [row[0] for row in conn.execute(text(conn.execute(text(_DIRTY_TABLES)).scalar()))]
+        if conn.execute(text("SHOW is_superuser")).scalar() == "on":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in dirty:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("SET LOCAL session_replication_role = origin"))
+        elif dirty:  # triggers stay on for others: TRUNCATE, with what refers to the tables
+            tables = ", ".join(f'"{table}"' for table in dirty)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for sequence in conn.execute(text(_USED_SEQUENCES)).scalars().all():
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
         conn.execute(
             text(
-                f"TRUNCATE {', '.join(f'{chr(34)}{t}{chr(34)}' for t in tables)} RESTART IDENTITY CASCADE"
-            )
+                "INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
+                "VALUES (:c, :n, :e, :h, :o)"
+            ),
+            [
+                {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10}
+                for order, (code, name, name_en, high_risk) in enumerate(_seed_sectors(), start=1)
+            ],
         )
-        for order, (code, name, name_en, high_risk) in enumerate(_seed_sectors(), start=1):
-            conn.execute(
-                text(
-                    "INSERT INTO sector (code, name, name_en, high_risk, sort_order) "
-                    "VALUES (:c, :n, :e, :h, :o)"
-                ),
-                {"c": code, "n": name, "e": name_en, "h": high_risk, "o": order * 10},
-            )
         conn.execute(
             text(
                 "UPDATE sector SET requires_safety_director = true WHERE code IN :codes"
             ).bindparams(bindparam("codes", expanding=True)),
             {"codes": list(_migration("0018_safety_director").SECTORS)},
         )
-        for order, name in enumerate(_migration("0003_question_bank").EIGHT_GRIPS, start=1):
-            conn.execute(
-                text(
-                    "INSERT INTO topic (level, code, name, sort_order) VALUES ('area', :c, :n, :o)"
-                ),
-                {"c": f"G{order}", "n": name, "o": order * 10},
-            )
-    engine.dispose()
+        conn.execute(
+            text("INSERT INTO topic (level, code, name, sort_order) VALUES ('area', :c, :n, :o)"),
+            [
+                {"c": f"G{order}", "n": name, "o": order * 10}
+                for order, name in enumerate(_migration("0003_question_bank").EIGHT_GRIPS, start=1)
+            ],
+        )
 
 
 @pytest.fixture

@@ -180,6 +180,8 @@ def _build_demo(instance: Path, hash_seed: str) -> subprocess.CompletedProcess:
     """``anpei demo --reset --seed 7 --no-serve`` in its own process and instance folder; the
     hash seed differs between processes, as between two runs, so that set order shows."""
     env = {"ANPEI_INSTANCE_PATH": str(instance), "PYTHONHASHSEED": hash_seed}
+    # Cheap hashing, as in every test that is not about the key derivation.
+    env["ANPEI_PASSWORD_METHOD"] = BASE_CONFIG["PASSWORD_METHOD"]
     return anpei("demo", "--reset", "--seed", "7", "--no-serve", env=env, timeout=600)
 
 
