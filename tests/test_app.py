@@ -6,7 +6,6 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from conftest import BASE_CONFIG
 
 from exam import create_app
 from exam.auth.models import UserRole
