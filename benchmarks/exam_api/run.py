@@ -209,7 +209,7 @@ def main() -> None:
     args = parser.parse_args()
     instance = tempfile.mkdtemp()
     os.environ["ANPEI_INSTANCE_PATH"] = instance
-    url = args.database_url
+    url, name = args.database_url, None
     if url is None:
         name = f"anpei_bench_{os.getpid()}"
         subprocess.run(
@@ -258,6 +258,11 @@ def main() -> None:
         for process in (server, bare):
             process.terminate()
             process.wait()
+        if name is not None:  # the database this run made (one given with --database-url stays)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE {name}"],
+                check=False,
+            )
 
 
 if __name__ == "__main__":
