@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from conftest import BASE_CONFIG, PASSWORD
+from conftest import BASE_CONFIG, PASSWORD, postgresql_only
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -138,14 +138,13 @@ def _cut_connections(database_url: str, name: str) -> int:
     return cut
 
 
+@postgresql_only  # pg_terminate_backend is PostgreSQL's
 @pytest.mark.parametrize("pre_ping", [False, True])
 def test_a_connection_cut_between_requests_is_retried_without_an_error(
     app, database_url, make_user, make_exam, pre_ping, caplog
 ):
     """No pre-ping (the default): a request whose first statement meets a dead connection is
     run again once on a fresh one; the candidate sees no 5xx and the save is stored once."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
     user = make_user(UserRole.CANDIDATE)
     exam_id = make_exam().id
     name = f"anpei-cut-{pre_ping:d}"
@@ -184,11 +183,10 @@ def test_a_connection_cut_between_requests_is_retried_without_an_error(
     assert _stored_answers() == ["A"]
 
 
+@postgresql_only  # pg_terminate_backend is PostgreSQL's
 def test_a_request_that_already_wrote_is_not_run_again(app, database_url, make_user, caplog):
     """Only the first statement's dead connection is retried: once anything reached the
     database in a request, a later cut is a 503 the page sends again, never a silent rerun."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
     user = make_user(UserRole.CANDIDATE)
     name = "anpei-cut-late"
     served = create_app(
