@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, postgresql_only
 
 from exam import create_app
 from exam.auth.models import LoginAttempt, User, UserRole
@@ -475,3 +475,70 @@ def test_the_default_password_hashing_meets_owasps_scrypt_minimum(tmp_path, monk
     hashed = generate_password_hash("correct horse", method=defaults.config["PASSWORD_METHOD"])
     assert hashed.startswith(f"scrypt:{n}:{r}:{p}$")
     assert check_password_hash(hashed, "correct horse")
+
+
+def test_a_login_with_no_turn_to_check_its_password_is_told_to_try_again(app, client, make_user):
+    from sqlalchemy import func, select
+
+    from exam.auth.services import _password_turns
+
+    user = make_user(UserRole.CANDIDATE)
+    app.config["PASSWORD_WAIT_SECONDS"] = 0.05
+    turns = _password_turns()
+    assert turns.acquire(blocking=False)  # the process's one turn (PASSWORD_CHECKS) is taken
+    try:
+        api = client.post("/api/v1/login", json={"login": user.username, "password": PASSWORD})
+        assert api.status_code == 503 and api.headers["Retry-After"] == "2"
+        assert api.get_json()["error"]["code"] == "retry"
+        web = _login(client, user.username, PASSWORD)
+        assert web.status_code == 503 and web.headers["Retry-After"] == "2"
+        assert "此刻登录的人很多" in web.get_data(as_text=True)
+        assert client.get("/").status_code == 302  # not signed in
+    finally:
+        turns.release()
+    # Nothing was checked, so nothing counts towards the throttle.
+    assert db.session.scalar(select(func.count(LoginAttempt.id))) == 0
+    assert _login(client, user.username, PASSWORD).status_code == 302
+
+
+@postgresql_only
+def test_password_checks_take_turns(app, make_user, monkeypatch):
+    import threading
+    import time
+
+    from exam.auth import services
+
+    app.config["PASSWORD_CHECKS"] = 2
+    users = [make_user(UserRole.CANDIDATE) for _ in range(6)]
+    db.session.commit()
+    logins = [user.username for user in users]
+    lock, running, most = threading.Lock(), [0], [0]
+    real_check = services.check_password_hash
+
+    def timed_check(stored, password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        try:
+            return real_check(stored, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(services, "check_password_hash", timed_check)
+    statuses = []
+
+    def log_in(login):
+        response = app.test_client().post(
+            "/api/v1/login", json={"login": login, "password": PASSWORD}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=log_in, args=(login,)) for login in logins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 6  # each waited for a turn (well within the 3 s allowed)
+    assert most[0] == 2  # never more checks at once than PASSWORD_CHECKS

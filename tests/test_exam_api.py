@@ -418,3 +418,29 @@ def test_a_quick_save_to_a_submitted_or_overdue_attempt_is_refused(
         client.put(url, json={"answer": None, "seq": 2}).get_json()["error"]["code"] == "submitted"
     )
     assert db.session.scalar(db.select(db.func.count(AttemptAnswer.id))) == 0
+
+
+def test_each_process_keeps_only_what_a_save_checks_shared_between_papers(
+    app, client, login_as, make_exam, make_user
+):
+    """Any candidate's save may reach any process, so each keeps every attempt of the day:
+    a paper kept is its answers' shapes (objects shared by all papers), not its page."""
+    from exam.exams.sitting import papers
+
+    exam = make_exam()
+    kept = []
+    for _ in range(2):
+        login_as(UserRole.CANDIDATE)
+        attempt_id = _start(client, exam)
+        fetched = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
+        assert fetched["paper"]["questions"]  # the page, read with the saved answers
+        kept.append(papers().get(attempt_id))
+        client.post("/logout")
+    first, second = kept
+    assert first is not None and second is not None
+    assert set(first.items) and set(second.items)
+    shapes = {id(shape) for paper in kept for shape in paper.items.values()}
+    kinds = {shape for paper in kept for shape in paper.items.values()}
+    assert len(shapes) == len(kinds)  # one object for each (kind, shape)
+    stem = fetched["paper"]["questions"][0]["stem"]
+    assert stem not in repr(first) and stem not in repr(second)

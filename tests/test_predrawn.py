@@ -130,3 +130,18 @@ def test_two_starts_at_once_never_claim_the_same_paper(app, make_user, make_exam
         thread.join(30)
     assert claimed["second"] is not None and claimed["first"] != claimed["second"]
     assert _waiting(exam) == []
+
+
+def test_the_scheduler_draws_within_its_time_and_count(app, make_user, make_exam, monkeypatch):
+    exam = make_exam()  # published before anybody could sit it: nothing drawn
+    for _ in range(6):
+        make_user(UserRole.CANDIDATE)
+    db.session.commit()
+
+    monkeypatch.setattr(exam_services, "PREDRAW_SECONDS", 0.0)  # no time left: nothing drawn
+    assert run_job(app, exam_services.predraw_exam_papers) == 0
+    monkeypatch.setattr(exam_services, "PREDRAW_SECONDS", 60.0)
+    monkeypatch.setattr(exam_services, "PREDRAW_PER_RUN", 4)  # the count bounds a run too
+    assert run_job(app, exam_services.predraw_exam_papers) == 4
+    assert run_job(app, exam_services.predraw_exam_papers) == 2  # the rest, in the next run
+    assert len(_waiting(exam)) == 6

@@ -27,6 +27,8 @@ def login_error_message(result: services.LoginResult) -> str:
         )
     if result.error == "disabled":
         return _("This account is disabled. Please contact the bureau.")
+    if result.error == "busy":
+        return _("Many people are logging in at this moment. Please press Log in again.")
     return _("Wrong login or password.")
 
 
@@ -44,6 +46,9 @@ def login():
         if result.user is not None:
             return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         form.password.errors.append(login_error_message(result))
+        if result.error == "busy":
+            page = render_template("auth/login.html", form=form)
+            return page, 503, {"Retry-After": str(services.BUSY_RETRY_SECONDS)}
         status = 429 if result.error in ("locked_account", "locked_address") else 200
         return render_template("auth/login.html", form=form), status
     return render_template("auth/login.html", form=form)

@@ -130,6 +130,22 @@ SETTINGS = [
         "werkzeug password hashing method (OWASP's scrypt minimum by default)",
     ),
     Setting(
+        "ANPEI_PASSWORD_CHECKS",
+        "PASSWORD_CHECKS",
+        1,
+        int,
+        "password checks one server process runs at once (each takes a core for about 0.2 s); "
+        "further logins wait their turn",
+    ),
+    Setting(
+        "ANPEI_PASSWORD_WAIT_SECONDS",
+        "PASSWORD_WAIT_SECONDS",
+        3.0,
+        float,
+        "seconds a login waits for its turn before it is answered 'busy, try again' (503 with "
+        "Retry-After) instead of queueing until the browser gives up",
+    ),
+    Setting(
         "ANPEI_QUESTION_REVIEW",
         "QUESTION_REVIEW",
         True,

@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
-from exam.auth.services import authenticate, sign_in
+from exam.auth.services import BUSY_RETRY_SECONDS, authenticate, sign_in
 from exam.core.errors import api_error, invalid_request, webargs_problems
 from exam.core.extensions import csrf, db
 from exam.core.timeutil import utcnow
@@ -96,6 +96,9 @@ def login(args):
     if result.user is not None:
         sign_in(result.user)
     db.session.commit()  # the attempt is recorded whatever the outcome
+    if result.error == "busy":
+        body, status = api_error("retry")
+        return body, status, {"Retry-After": str(BUSY_RETRY_SECONDS)}
     if result.user is None:
         code = {
             "locked_account": "throttled",

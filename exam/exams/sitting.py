@@ -31,13 +31,29 @@ from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
 from exam.core.extensions import db, upsert
 from exam.exams.models import Attempt, AttemptAnswer, Exam
-from exam.exams.services import ExamError, checked_response, grace
+from question_bank.kinds import ResponseShape
+from exam.exams.services import ExamError, checked_answer, grace
 
 #: The cookie naming the browser (device) an attempt is bound to.
 DEVICE_COOKIE = "anpei_device"
 
-#: How many papers each process keeps (a 100-question paper's page is a few tens of KB).
-CACHED_PAPERS = 1024
+#: How many attempts' papers each process keeps. A save, a heartbeat and a paper fetch of
+#: any attempt may reach any process (several workers, several hosts), so each keeps every
+#: attempt of the exam day: only what a save checks is kept (the shape of each answer, shared
+#: between papers: about 4 KB for a 40-question paper, so 20,000 papers are some 80 MB); the
+#: page itself is read with the saved answers.
+CACHED_PAPERS = 20_000
+
+#: (kind, shape) pairs, one object for each: thousands of papers share a few shapes.
+_SHAPES: dict[tuple[str, int, int], tuple[str, ResponseShape]] = {}
+
+
+def _shape(item: dict) -> tuple[str, ResponseShape]:
+    key = (item["kind"], item["options"], item["blanks"])
+    shape = _SHAPES.get(key)
+    if shape is None:
+        shape = _SHAPES.setdefault(key, (key[0], ResponseShape(key[1], key[2])))
+    return shape
 
 
 @dataclass(frozen=True)
@@ -45,8 +61,8 @@ class CachedPaper:
     user_id: int
     #: The attempt's seed: an attempt id that ever named another attempt does not match.
     seed: int
-    page_json: str
-    items: dict[int, dict]
+    #: question id -> the kind of answer it takes and its shape.
+    items: dict[int, tuple[str, ResponseShape]]
 
 
 class PaperCache:
@@ -66,8 +82,7 @@ class PaperCache:
         entry = CachedPaper(
             attempt.user_id,
             attempt.seed,
-            attempt.paper_json,
-            {item["question_id"]: item for item in attempt.paper},
+            {item["question_id"]: _shape(item) for item in attempt.paper},
         )
         with self._lock:
             self._entries[attempt.id] = entry
@@ -166,7 +181,12 @@ def _answers_json(dialect: str):
 @cache
 def _sitting_query(dialect: str):
     return (
-        select(Attempt.deadline, Attempt.submitted_at, _answers_json(dialect).label("answers"))
+        select(
+            Attempt.paper_json,
+            Attempt.deadline,
+            Attempt.submitted_at,
+            _answers_json(dialect).label("answers"),
+        )
         .select_from(Attempt)
         .join(User, User.id == Attempt.user_id)
         .join(LoginSession, LoginSession.user_id == User.id)
@@ -290,12 +310,12 @@ def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
     cached = _cached(attempt_id, now)
     if cached is None:
         return None
-    owned, paper = cached
+    owned, _paper = cached
     rows = _run(_sitting_query(db.engine.dialect.name), owned)
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
     row = rows[0]
-    return Sitting(paper.page_json, row.deadline, row.submitted_at is not None, row.answers or "{}")
+    return Sitting(row.paper_json, row.deadline, row.submitted_at is not None, row.answers or "{}")
 
 
 def quick_save(
@@ -310,7 +330,7 @@ def quick_save(
     if item is None or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < 2**31:
         return False
     try:
-        value = checked_response(item, response)
+        value = checked_answer(*item, response)
     except ExamError:
         return False
     return bool(
