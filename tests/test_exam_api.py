@@ -444,3 +444,45 @@ def test_each_process_keeps_only_what_a_save_checks_shared_between_papers(
     assert len(shapes) == len(kinds)  # one object for each (kind, shape)
     stem = fetched["paper"]["questions"][0]["stem"]
     assert stem not in repr(first) and stem not in repr(second)
+
+
+def test_a_paper_another_process_kept_costs_one_light_statement_here(
+    app, client, login_as, make_exam, make_user
+):
+    """At the opening every process meets every attempt for the first time: a save, fetch or
+    heartbeat then reads the paper's shapes in one statement, not through the full path."""
+    from exam.exams.sitting import papers
+
+    exam = make_exam()
+    login_as(UserRole.CANDIDATE)
+    attempt_id = _start(client, exam)
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]["questions"]
+    single = next(q for q in paper if q["kind"] == "single")["question_id"]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{single}"
+    beat = f"/api/v1/attempts/{attempt_id}/heartbeat"
+    kept = {
+        "save": _count_statements(app, lambda: client.put(url, json={"answer": "A", "seq": 1})),
+        "beat": _count_statements(app, lambda: client.post(beat)),
+        "fetch": _count_statements(app, lambda: client.get(f"/api/v1/attempts/{attempt_id}")),
+    }
+    assert kept == {"save": 1, "beat": 1, "fetch": 1}
+
+    # Another candidate's request never puts this attempt's paper in the process.
+    app.extensions.pop("anpei_papers")
+    other = app.test_client()
+    other.post(
+        "/login",
+        data={"login": make_user(UserRole.CANDIDATE).username, "password": "Test-pass-2026"},
+    )
+    assert other.put(url, json={"answer": "C", "seq": 9}).status_code == 404
+    assert papers().get(attempt_id) is None
+
+    for name, request in {
+        "save": lambda: client.put(url, json={"answer": "B", "seq": 2}),
+        "beat": lambda: client.post(beat),
+        "fetch": lambda: client.get(f"/api/v1/attempts/{attempt_id}"),
+    }.items():
+        app.extensions.pop("anpei_papers")  # a process that has not met this attempt yet
+        assert _count_statements(app, request) == kept[name] + 1, name
+    answer = db.session.scalar(db.select(AttemptAnswer).where(AttemptAnswer.question_id == single))
+    assert (answer.response, answer.seq) == ("B", 2)

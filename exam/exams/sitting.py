@@ -78,16 +78,16 @@ class PaperCache:
                 self._entries.move_to_end(attempt_id)
             return entry
 
-    def put(self, attempt: Attempt) -> None:
-        entry = CachedPaper(
-            attempt.user_id,
-            attempt.seed,
-            {item["question_id"]: _shape(item) for item in attempt.paper},
-        )
+    def put(self, attempt: Attempt) -> CachedPaper:
+        return self.keep(attempt.id, attempt.user_id, attempt.seed, attempt.paper)
+
+    def keep(self, attempt_id: int, user_id: int, seed: int, paper: list[dict]) -> CachedPaper:
+        entry = CachedPaper(user_id, seed, {item["question_id"]: _shape(item) for item in paper})
         with self._lock:
-            self._entries[attempt.id] = entry
+            self._entries[attempt_id] = entry
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+        return entry
 
 
 def papers() -> PaperCache:
@@ -269,11 +269,31 @@ def _run(statement, params: dict):
         )
 
 
+@cache
+def _paper_query():
+    return select(Attempt.user_id, Attempt.seed, Attempt.paper).where(
+        Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("owner_id")
+    )
+
+
+def _load_paper(attempt_id: int, user_id: int) -> CachedPaper | None:
+    """A paper this process has not kept yet, if it is this user's: one light statement.
+    Every process meets every attempt of the exam day once, most at the opening burst, so this
+    is what the burst's first saves and heartbeats cost (whether the session is still good and
+    the attempt under way, the quick statement that follows checks as always)."""
+    rows = _run(_paper_query(), {"attempt_id": attempt_id, "owner_id": user_id})
+    if not rows:
+        return None
+    return papers().keep(attempt_id, rows[0].user_id, rows[0].seed, rows[0].paper)
+
+
 def _cached(attempt_id: int, now: datetime) -> tuple[dict, CachedPaper] | None:
     """The cached paper of this attempt if it is the session's user's, and the parameters of
     ``_owned`` (None: the full path decides)."""
     identity = session_identity()
-    paper = papers().get(attempt_id) if identity else None
+    if identity is None:
+        return None
+    paper = papers().get(attempt_id) or _load_paper(attempt_id, identity[0])
     if paper is None or paper.user_id != identity[0]:
         return None
     owned = {
