@@ -202,8 +202,9 @@ def start(body, exam_id: int):
     except services.ExamError as error:
         db.session.commit()  # an overdue attempt closed on the way stays closed
         return api_error(error)
-    db.session.commit()
-    return {"attempt_id": attempt.id, "url": url_for("exams.sit", attempt_id=attempt.id)}
+    started = {"attempt_id": attempt.id, "url": url_for("exams.sit", attempt_id=attempt.id)}
+    db.session.commit()  # (read before: after it the attempt, paper and all, would load again)
+    return started
 
 
 def _iso(value) -> str:
@@ -379,10 +380,10 @@ def event(args, attempt: Attempt):
 def submit(attempt: Attempt):
     """Submit the attempt; submitting again (or from another tab) gives the same result."""
     services.submit(attempt, utcnow())
-    result = _result(attempt)
+    result, passed, attempt_id = _result(attempt), attempt.passed, attempt.id
     db.session.commit()
-    if attempt.passed:  # after the submission is safe, never inside it
-        signals.attempt_passed.send(attempt.id)
+    if passed:  # after the submission is safe, never inside it
+        signals.attempt_passed.send(attempt_id)
     return result
 
 

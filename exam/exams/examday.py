@@ -108,7 +108,9 @@ def last_close(exam: Exam) -> datetime:
 
 
 def closed_for_everybody(exam: Exam, now: datetime) -> bool:
-    return exam.is_published and now >= last_close(exam)
+    # Never before the exam's own close (``last_close`` is never earlier): while the exam is
+    # open, as at every submission of its exam day, no attempt need be looked at.
+    return exam.is_published and now >= exam.closes_at and now >= last_close(exam)
 
 
 def unservable(exam: Exam, now: datetime, problems: list[Problem] | None = None) -> list[Problem]:

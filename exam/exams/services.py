@@ -556,6 +556,14 @@ def grade(attempt: Attempt) -> None:
     )
 
 
+#: An attempt's columns but its paper.
+_ATTEMPT_STATE = [
+    column.key
+    for column in Attempt.__mapper__.column_attrs
+    if column.key not in ("paper", "paper_json")
+]
+
+
 def submit(
     attempt: Attempt, now: datetime, auto: bool = False, overdue_only: bool = False
 ) -> Attempt:
@@ -582,7 +590,9 @@ def submit(
         ).rowcount
         == 1
     )
-    db.session.refresh(attempt)
+    # All the update or a concurrent submission may have changed; not the paper, which never
+    # changes (and is a few tens of KB to decode again).
+    db.session.refresh(attempt, _ATTEMPT_STATE)
     if claimed:
         grade(attempt)
         news.attempts_changed([attempt])
