@@ -8,6 +8,7 @@ the request or job commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -556,12 +557,14 @@ def grade(attempt: Attempt) -> None:
     )
 
 
-#: An attempt's columns but its paper.
-_ATTEMPT_STATE = [
-    column.key
-    for column in Attempt.__mapper__.column_attrs
-    if column.key not in ("paper", "paper_json")
-]
+@functools.cache
+def _attempt_state() -> list[str]:
+    """An attempt's columns but its paper."""
+    return [
+        column.key
+        for column in Attempt.__mapper__.column_attrs
+        if column.key not in ("paper", "paper_json")
+    ]
 
 
 def submit(
@@ -592,7 +595,7 @@ def submit(
     )
     # All the update or a concurrent submission may have changed; not the paper, which never
     # changes (and is a few tens of KB to decode again).
-    db.session.refresh(attempt, _ATTEMPT_STATE)
+    db.session.refresh(attempt, _attempt_state())
     if claimed:
         grade(attempt)
         news.attempts_changed([attempt])
