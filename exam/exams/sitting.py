@@ -31,8 +31,8 @@ from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
 from exam.core.extensions import db, upsert
 from exam.exams.models import Attempt, AttemptAnswer, Exam
-from question_bank.kinds import ResponseShape
 from exam.exams.services import ExamError, checked_answer, grace
+from question_bank.kinds import ResponseShape
 
 #: The cookie naming the browser (device) an attempt is bound to.
 DEVICE_COOKIE = "anpei_device"
