@@ -71,7 +71,7 @@ JOBS = (
     ("close_overdue_attempts", close_overdue_attempts, "interval", {"seconds": 30}),
     # Papers drawn ahead for exams opening within a day, so the start burst claims them; those
     # drawn from a bank or exam changed since are discarded and drawn again.
-    ("predraw_papers", predraw_exam_papers, "interval", {"minutes": 1}),
+    ("predraw_papers", predraw_exam_papers, "interval", {"seconds": 15}),
     # Certificates not issued or not rendered at submission (a failure there never fails it).
     ("certificate_sweep", certificate_sweep, "interval", {"seconds": 60}),
     ("purge_lookups", purge_lookups, "interval", {"minutes": 30}),

@@ -542,3 +542,19 @@ def test_password_checks_take_turns(app, make_user, monkeypatch):
         thread.join()
     assert statuses == [200] * 6  # each waited for a turn (well within the 3 s allowed)
     assert most[0] == 2  # never more checks at once than PASSWORD_CHECKS
+
+
+def test_a_password_check_that_fails_gives_its_turn_back(app, client, make_user, monkeypatch):
+    from exam.auth import services
+
+    user = make_user(UserRole.CANDIDATE)
+
+    def broken(stored, password):
+        raise RuntimeError("the hashing library failed")
+
+    monkeypatch.setattr(services, "check_password_hash", broken)
+    response = client.post("/api/v1/login", json={"login": user.username, "password": PASSWORD})
+    assert response.status_code == 500
+    turns = services._password_turns()
+    assert turns.acquire(blocking=False)  # the failed check released its turn
+    turns.release()

@@ -699,3 +699,24 @@ def test_extending_an_attempt_already_past_its_deadline_is_refused(app, make_exa
     assert (
         attempt.submitted_at is not None and attempt.auto_submitted
     )  # closed, to be reopened if need be
+
+
+def test_one_device_switched_on_mid_exam_binds_the_next_device_even_on_a_fresh_process(
+    app, make_exam, make_user
+):
+    exam = make_exam(one_device=False)
+    candidate = make_user(UserRole.CANDIDATE)
+    phone = _client(app, candidate)
+    attempt_id = _start(phone, exam)
+    question = _first_question(phone, attempt_id)
+    exam = db.session.get(type(exam), exam.id)
+    exam.one_device = True  # the organiser switches it on while the attempt is under way
+    db.session.commit()
+    app.extensions.pop("anpei_papers", None)  # a process that has not met the attempt yet
+
+    save = f"/api/v1/attempts/{attempt_id}/answers/{question}"
+    assert phone.put(save, json={"answer": None, "seq": 1}).status_code == 200
+    laptop = _client(app, candidate)  # the same person, another browser
+    refused = laptop.put(save, json={"answer": None, "seq": 2})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "device_blocked"
+    assert laptop.post(f"/api/v1/attempts/{attempt_id}/heartbeat").status_code == 409

@@ -153,7 +153,7 @@ def prepare_day(
         organiser, _ = create_account(ORGANISER, UserRole.ORGANISER, "基准组织者")
         _give_password(organiser, shared_hash, now)
         # Every candidate's paper drawn ahead, as the scheduler does in the day before an exam
-        # published in advance opens (its job draws for up to 20 s a minute).
+        # published in advance opens (its job draws for up to 5 s every 15 s).
         db.session.flush()
         exams.predraw_papers(exam, now)
         db.session.commit()

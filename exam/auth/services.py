@@ -165,24 +165,25 @@ def authenticate(
     ):
         return LoginResult(None, "locked_address", _retry_minutes(oldest, window, now))
 
-    since = now - window
-    if user is not None:
-        _lock_account(user)
-        last_success = db.session.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.user_id == user.id, LoginAttempt.success.is_(True)
-            )
-        )
-        if last_success is not None and last_success > since:
-            since = last_success
-    account_failures, oldest = _failures_since(_account_condition(user, key), since)
-    if account_failures >= cfg["LOGIN_MAX_FAILURES"]:
-        return LoginResult(None, "locked_account", _retry_minutes(oldest, window, now))
-
+    # The turn first, then the account's lock: waiting for a turn holds no lock, and a login
+    # holding the lock already holds a turn, so two never wait on each other.
     turns = _password_turns()
     if not turns.acquire(timeout=cfg["PASSWORD_WAIT_SECONDS"]):
         return LoginResult(None, "busy")
     try:
+        since = now - window
+        if user is not None:
+            _lock_account(user)
+            last_success = db.session.scalar(
+                select(func.max(LoginAttempt.at)).where(
+                    LoginAttempt.user_id == user.id, LoginAttempt.success.is_(True)
+                )
+            )
+            if last_success is not None and last_success > since:
+                since = last_success
+        account_failures, oldest = _failures_since(_account_condition(user, key), since)
+        if account_failures >= cfg["LOGIN_MAX_FAILURES"]:
+            return LoginResult(None, "locked_account", _retry_minutes(oldest, window, now))
         if user is None:
             _spend_hashing_time(password)  # the same work whether or not the name exists
             ok = False

@@ -186,11 +186,12 @@ def publish(exam: Exam, now: datetime) -> list[Problem]:
 
 #: Papers drawn as an exam is published (the scheduler draws the rest within minutes).
 PREDRAW_ON_PUBLISH = 100
-#: At most so many papers the scheduler draws in one run (once a minute), over all exams ...
-PREDRAW_PER_RUN = 5000
+#: At most so many papers the scheduler draws in one run (every 15 s), over all exams ...
+PREDRAW_PER_RUN = 1000
 #: ... and for at most so long: a third of one core, so that a province's exam (3,000 papers,
-#: about 8 ms each on a small server) is drawn within two minutes of its publishing.
-PREDRAW_SECONDS = 20.0
+#: about 8 ms each on a small server) is drawn within two minutes of its publishing, in
+#: transactions short enough not to hold SQLite's one writer for long.
+PREDRAW_SECONDS = 5.0
 #: Exams opening within this time get their papers drawn.
 PREDRAW_AHEAD = timedelta(days=1)
 
@@ -593,8 +594,8 @@ def submit(
         ).rowcount
         == 1
     )
-    # All the update or a concurrent submission may have changed; not the paper, which never
-    # changes (and is a few tens of KB to decode again).
+    # All the update or a concurrent submission may have changed; not the paper (a few tens
+    # of KB to decode again), which only a regrade rewrites, and only once it is submitted.
     db.session.refresh(attempt, _attempt_state())
     if claimed:
         grade(attempt)

@@ -25,7 +25,18 @@ from threading import Lock
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import Integer, Text, bindparam, cast, func, literal_column, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
@@ -147,7 +158,12 @@ def _owned() -> tuple:
         User.disabled.is_(False),
         User.must_change_password.is_(False),
         User.role == UserRole.CANDIDATE,
-        or_(Attempt.device_id.is_(None), Attempt.device_id == bindparam("device")),
+        # An attempt not bound to a device yet, at an exam that binds them (switched on while
+        # it was under way), takes the full path, which binds it.
+        or_(
+            Attempt.device_id == bindparam("device"),
+            and_(Attempt.device_id.is_(None), Exam.one_device.is_(False)),
+        ),
         Exam.id == Attempt.exam_id,
         Exam.allowed_networks.is_(None),
     )
