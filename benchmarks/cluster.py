@@ -259,6 +259,7 @@ class Cluster:
             ANPEI_PROXY_COUNT="1",
             ANPEI_LEARNING_STORAGE=str(self.workdir / "learning"),
             ANPEI_LEARNING_ACCEL_PREFIX="/lesson-files/",
+            ANPEI_PAGE_CACHE_DIR=str(self.workdir / "pages"),
             PYTHONPATH=str(ROOT),
         )
         if self.replica:

@@ -39,9 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from exam.core import errors, i18n, schema, web
+    from exam.core import errors, i18n, pagecache, schema, web
 
     errors.init_app(app)
+    pagecache.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     schema.init_app(app)

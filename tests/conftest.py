@@ -245,6 +245,7 @@ def app(database_url, tmp_path):
             **BASE_CONFIG,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LEARNING_STORAGE": str(tmp_path / "learning"),
+            "PAGE_CACHE_DIR": str(tmp_path / "pages"),
         }
     )
     app.test_client_class = IsolatedClient
@@ -546,6 +547,7 @@ def live_server(app, database_url, live_config):
             "TESTING": False,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LEARNING_STORAGE": app.config["LEARNING_STORAGE"],
+            "PAGE_CACHE_DIR": app.config["PAGE_CACHE_DIR"],
             **live_config,
         }
     )

@@ -146,6 +146,21 @@ SETTINGS = [
         "Retry-After) instead of queueing until the browser gives up",
     ),
     Setting(
+        "ANPEI_PAGE_CACHE_SECONDS",
+        "PAGE_CACHE_SECONDS",
+        30,
+        int,
+        "while an exam sits, a report page is computed at most once in this many seconds per "
+        "user and address (0: always computed)",
+    ),
+    Setting(
+        "ANPEI_PAGE_CACHE_DIR",
+        "PAGE_CACHE_DIR",
+        "",
+        str,
+        "folder the kept report pages live in (default: <instance>/cache/pages; one per host)",
+    ),
+    Setting(
         "ANPEI_QUESTION_REVIEW",
         "QUESTION_REVIEW",
         True,

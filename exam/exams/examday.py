@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from exam.audit.services import record
@@ -111,6 +111,17 @@ def closed_for_everybody(exam: Exam, now: datetime) -> bool:
     # Never before the exam's own close (``last_close`` is never earlier): while the exam is
     # open, as at every submission of its exam day, no attempt need be looked at.
     return exam.is_published and now >= exam.closes_at and now >= last_close(exam)
+
+
+def sitting_now(now: datetime) -> bool:
+    """Somebody is sitting an exam, or may start one: a published exam is open, or an
+    attempt is under way (an organiser's extra time runs past the close). Two index probes;
+    the reports keep their pages for a few seconds while it holds (``exam.core.pagecache``)."""
+    open_exam = select(Exam.id).where(Exam.is_open_at(now)).exists()
+    running = (
+        select(Attempt.id).where(Attempt.deadline > now, Attempt.submitted_at.is_(None)).exists()
+    )
+    return bool(db.session.scalar(select(or_(open_exam, running))))
 
 
 def unservable(exam: Exam, now: datetime, problems: list[Problem] | None = None) -> list[Problem]:

@@ -20,9 +20,11 @@ from exam.auth.access import MANAGERS, roles_required
 from exam.auth.models import UserRole
 from exam.core.extensions import db
 from exam.core.i18n import select_locale
+from exam.core.pagecache import kept_while
 from exam.core.timeutil import local_today, utcnow
 from exam.core.uploads import download
 from exam.core.web import int_arg, parse_id
+from exam.exams.examday import sitting_now
 from exam.exams.models import Exam
 from exam.exams.standing import LABELS as STANDING_LABELS
 from exam.people.access import visible_enterprises, visible_people
@@ -113,6 +115,7 @@ def _campaign_sentences(year: int) -> list[tuple[int, str]]:
 
 
 @roles_required(*MANAGERS)
+@kept_while(sitting_now)
 def dashboard():
     """The year at a glance, each figure a link to the list behind it."""
     year = _year()
@@ -274,6 +277,7 @@ def _month_end(month: str) -> str:
 
 
 @roles_required(*MANAGERS)
+@kept_while(sitting_now)
 def pass_rates():
     """Pass rates grouped by exam, sector, post, enterprise, town or month."""
     args = _passrate_args()
@@ -394,6 +398,7 @@ def _targets(now: datetime):
 
 
 @roles_required(*MANAGERS)
+@kept_while(sitting_now)
 def tracker_page():
     """Every person in a required post with where they stand, by enterprise."""
     filters = _tracker_filters(request.args)
@@ -612,6 +617,7 @@ def _training_lines(args: dict) -> list[str]:
 
 
 @roles_required(*MANAGERS)
+@kept_while(sitting_now)
 def training_page():
     """Sessions, person-times and person-hours per sector and per topic over a period."""
     args = _training_args()
@@ -652,6 +658,7 @@ def _director_args() -> dict:
 
 
 @roles_required(*MANAGERS)
+@kept_while(sitting_now)
 def safety_directors():
     """Enterprises that must have a safety director and have none."""
     args = _director_args()
