@@ -118,15 +118,18 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _writes_refresh_pages(response):
-        user_id = session.get("_user_id")
+        # The cheap tests first: a save or heartbeat (the exam API) stops at the path.
         if (
-            user_id
-            and app.config.get("PAGE_CACHE_SECONDS")
-            and request.method not in ("GET", "HEAD", "OPTIONS")
-            and not request.path.startswith("/api/")
+            request.method in ("GET", "HEAD", "OPTIONS")
+            or request.path.startswith("/api/")
+            or not app.config.get("PAGE_CACHE_SECONDS")
         ):
+            return response
+        user_id = session.get("_user_id")
+        if user_id:
             store = _store(app)
             key = _generation_key(user_id)
-            if store.has(key):
-                store.set(key, (store.get(key) or 0) + 1, timeout=0)
+            generation = store.get(key)  # None: this user has no kept page
+            if generation is not None:
+                store.set(key, generation + 1, timeout=0)
         return response
