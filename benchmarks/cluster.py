@@ -5,10 +5,11 @@
 
 Each app host is a Linux network namespace of its own (``anpei-h0``, ``anpei-h1``, ...) with its
 own address (10.77.0.11, .12, ...) on a bridge (``anpeibr0``, 10.77.0.1 in the root namespace),
-running gunicorn with deploy/gunicorn.conf.py (when present) and its own instance folder.
-nginx runs in the root namespace with deploy/nginx/locations.conf, listening on
-127.0.0.1:PORT; it balances over the hosts with the recipe's keep-alive, passive health checks
-and retries. The hosts reach PostgreSQL (127.0.0.1:5432, trust, user postgres) through its
+running gunicorn with deploy/gunicorn.conf.py (when present) and its own instance folder, and
+beside it the report pool (port 8001, one process at nice 10). nginx runs in the root namespace
+with deploy/nginx/locations.conf, listening on 127.0.0.1:PORT; it balances over the hosts with
+the recipe's keep-alive, passive health checks and retries, and sends /reports/ to the report
+pools. The hosts reach PostgreSQL (127.0.0.1:5432, trust, user postgres) through its
 Unix socket (a path, which network namespaces share) or, with ``--pgbouncer``, through
 PgBouncer in transaction mode on 10.77.0.1:6432. Exactly one scheduler runs, in host 0's
 namespace, with a direct connection. Lesson files live in one folder all hosts share.
@@ -43,7 +44,9 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 VENV_BIN = Path(sys.executable).parent
 BRIDGE, SUBNET, GATEWAY = "anpeibr0", "10.77.0", "10.77.0.1"
-APP_PORT, PGBOUNCER_PORT = 8000, 6432
+APP_PORT, REPORTS_PORT, PGBOUNCER_PORT = 8000, 8001, 6432
+#: Each host's report pool, as deploy/systemd/anpei-reports.service runs it.
+REPORT_POOL = {"workers": "1", "threads": "2", "nice": "10"}
 PG_SOCKET = "/var/run/postgresql"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 #: With --replica: a primary and its streaming replica of the cluster's own (the shared server
@@ -154,6 +157,10 @@ class Cluster:
         self._save()
         for index in range(self.hosts):
             wait_for(f"http://{host_address(index)}:{APP_PORT}/healthz", self._log(f"host{index}"))
+            wait_for(
+                f"http://{host_address(index)}:{REPORTS_PORT}/healthz",
+                self._log(f"host{index}-reports"),
+            )
         wait_for(f"{self.base_url}/healthz", self.workdir / "nginx" / "error.log")
         return self.base_url
 
@@ -276,27 +283,34 @@ class Cluster:
         subprocess.run([str(VENV_BIN / "anpei"), "db", "upgrade"], env=direct, check=True)
 
     def _start_host(self, index: int, environment: dict[str, str]) -> None:
-        command = [str(VENV_BIN / "gunicorn")]
-        config = ROOT / "deploy" / "gunicorn.conf.py"
-        if config.exists():
-            command += ["-c", str(config)]
-        else:  # until deploy/gunicorn.conf.py exists: gthread workers with keep-alive
-            command += ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
-        if self.workers:
-            command += ["--workers", str(self.workers)]
-        if self.threads:
-            command += ["--threads", str(self.threads)]
-        command += [
-            "--bind", f"{host_address(index)}:{APP_PORT}",
-            "--keep-alive", str(GUNICORN_KEEPALIVE),
-            "exam:create_app()",
-        ]  # fmt: skip
+        """The host's app pool on APP_PORT and its report pool on REPORTS_PORT (one process
+        at a lower priority), sharing the host's instance folder."""
         instance = self.workdir / f"host{index}"
-        self._spawn(
-            f"host{index}",
-            ["ip", "netns", "exec", namespace(index), *command],
-            {**environment, "ANPEI_INSTANCE_PATH": str(instance)},
-        )
+        for name, port, pool in (
+            (f"host{index}", APP_PORT, {"workers": self.workers, "threads": self.threads}),
+            (f"host{index}-reports", REPORTS_PORT, REPORT_POOL),
+        ):
+            command = [str(VENV_BIN / "gunicorn")]
+            config = ROOT / "deploy" / "gunicorn.conf.py"
+            if config.exists():
+                command += ["-c", str(config)]
+            else:  # until deploy/gunicorn.conf.py exists: gthread workers with keep-alive
+                command += ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
+            if pool["workers"]:
+                command += ["--workers", str(pool["workers"])]
+            if pool["threads"]:
+                command += ["--threads", str(pool["threads"])]
+            command += [
+                "--bind", f"{host_address(index)}:{port}",
+                "--keep-alive", str(GUNICORN_KEEPALIVE),
+                "exam:create_app()",
+            ]  # fmt: skip
+            niceness = ["nice", "-n", pool["nice"]] if pool.get("nice") else []
+            self._spawn(
+                name,
+                [*niceness, "ip", "netns", "exec", namespace(index), *command],
+                {**environment, "ANPEI_INSTANCE_PATH": str(instance)},
+            )
 
     def _start_scheduler(self, environment: dict[str, str]) -> None:
         self._spawn(
@@ -320,8 +334,17 @@ class Cluster:
             f"        server {host_address(i)}:{APP_PORT} max_fails=3 fail_timeout=10s;"
             for i in range(self.hosts)
         )
+        report_servers = "\n".join(
+            [
+                f"        server {host_address(i)}:{REPORTS_PORT} max_fails=3 fail_timeout=10s;"
+                for i in range(self.hosts)
+            ]
+            + [f"        server {host_address(i)}:{APP_PORT} backup;" for i in range(self.hosts)]
+        )
         (folder / "nginx.conf").write_text(
-            NGINX_CONF.format(folder=folder, servers=servers, port=self.port)
+            NGINX_CONF.format(
+                folder=folder, servers=servers, report_servers=report_servers, port=self.port
+            )
         )
         self._spawn("nginx", ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")], None)
 
@@ -394,6 +417,11 @@ http {{
         keepalive 32;
         keepalive_timeout 60s;
         keepalive_requests 100000;
+    }}
+    upstream anpei_reports {{
+{report_servers}
+        keepalive 8;
+        keepalive_timeout 60s;
     }}
     server {{
         listen 127.0.0.1:{port};

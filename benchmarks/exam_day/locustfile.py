@@ -28,7 +28,7 @@ file in ``done/``. ``run.py`` compares the ledger with the database.
 
 With ``reports`` in the plan (name -> URL), one more user, an organiser, requests those pages
 (the dashboard, the pass-rate report, the tracker) every ``reports_every`` s while the
-candidates sit.
+candidates sit, from the report pool at ``reports_base`` when the harness started one.
 """
 
 from __future__ import annotations
@@ -498,7 +498,9 @@ class Organiser(FastHttpUser):
                 FILES.record(kind="refused", request="organiser login", error=_error_code(r))
                 return self._idle()
         while not (BENCH_DIR / "candidates-done").exists():
-            for name, url in plan["reports"].items():
+            for name, path in plan["reports"].items():
+                # The report pool's address when the harness started one (nginx's route).
+                url = plan.get("reports_base", "") + path
                 begin = time.time()
                 with self.client.request("GET", url, name=name, catch_response=True) as r:
                     status = r.status_code or 0

@@ -130,32 +130,44 @@ def server_env(url: str, cheap: bool) -> dict:
     return env
 
 
-def start_server(url: str, args, log: Path) -> subprocess.Popen:
+#: The report pool (deploy/systemd/anpei-reports.service): one process of two threads at a
+#: lower CPU priority, serving /reports/ (nginx routes it there).
+REPORT_POOL = {"workers": 1, "threads": 2, "nice": 10}
+
+
+def start_server(
+    url: str, args, log: Path, port: int | None = None, pool: dict | None = None
+) -> subprocess.Popen:
     """gunicorn on ``args.port``: with ``deploy/gunicorn.conf.py`` when it exists (``--workers``
-    and ``--threads`` still override it), else 5 sync workers as before."""
+    and ``--threads`` still override it), else 5 sync workers as before. With ``pool`` (the
+    report pool): that many workers and threads on ``port``, at that niceness."""
+    port = port or args.port
     config = ROOT / "deploy" / "gunicorn.conf.py"
-    command = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{args.port}"]
+    command = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}"]
     if config.exists():
         command += ["-c", str(config)]
     else:
         command += ["--log-level", "warning", "--timeout", "120", "--backlog", "4096"]
-    workers = args.workers or (None if config.exists() else 5)
+    workers = (pool or {}).get("workers") or args.workers or (None if config.exists() else 5)
+    threads = (pool or {}).get("threads") or args.threads or 1
     if workers:
         command += ["-w", str(workers)]
-    if (args.threads or 1) > 1:
-        command += ["--threads", str(args.threads)]
+    if threads > 1:
+        command += ["--threads", str(threads)]
+    niceness = (pool or {}).get("nice", 0)
     server = subprocess.Popen(
         [*command, "exam:create_app()"],
         env=server_env(url, not getattr(args, "real_hashing", False)),
         cwd=ROOT,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
     )
     for _ in range(120):
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited: see {log}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{args.port}/healthz")
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz")
             return server
         except OSError:
             time.sleep(0.5)
@@ -166,9 +178,15 @@ def start_server(url: str, args, log: Path) -> subprocess.Popen:
 def server_label(args) -> str:
     config = ROOT / "deploy" / "gunicorn.conf.py"
     workers = args.workers or ("as configured" if config.exists() else 5)
+    pool = REPORT_POOL
     return (
         f"gunicorn{' -c deploy/gunicorn.conf.py' if config.exists() else ''}, workers {workers}, "
         f"threads {args.threads or ('as configured' if config.exists() else 1)}"
+        + (
+            ""
+            if args.no_report_pool
+            else f"; report pool {pool['workers']}×{pool['threads']} at nice {pool['nice']}"
+        )
     )
 
 
@@ -275,6 +293,11 @@ def parse_args() -> argparse.Namespace:
     add("--heartbeat", type=float, help="s between heartbeats (20; stress: none)")
     add("--reports", action="store_true", help="an organiser requests the reports meanwhile")
     add("--reports-every", type=float, default=5, help="s between the organiser's rounds")
+    add(
+        "--no-report-pool",
+        action="store_true",
+        help="serve /reports/ from the candidates' gunicorn, not a report pool of its own",
+    )
     add("--baseline", help="summary.json of an earlier run: print the p95 growth against it")
     add("--overtime", type=float, default=300, help="s to wait for stragglers (and the scheduler)")
     add("--healthz-seconds", type=int, default=5)
@@ -320,6 +343,7 @@ def make_plan(args, t0: float, day: dict) -> dict:
         "processes": args.processes,
         "exam_id": day["exam_id"],
         "reports": REPORTS if args.reports else {},
+        "reports_base": getattr(args, "reports_base", ""),
         "reports_every": args.reports_every,
         "organiser": day["organiser"],
     }
@@ -345,7 +369,7 @@ def main() -> None:
     if url is None:
         made = create_database()
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{made}"
-    server = scheduler = None
+    server = report_pool = scheduler = None
     load_before = os.getloadavg()
     try:
         began = time.time()
@@ -363,6 +387,13 @@ def main() -> None:
         else:
             server = start_server(url, args, folder / "gunicorn.log")
             base = f"http://127.0.0.1:{args.port}"
+            if not args.no_report_pool:
+                # As nginx routes /reports/ in deploy/: idle unless the organiser asks.
+                port = free_port()
+                report_pool = start_server(
+                    url, args, folder / "gunicorn-reports.log", port, REPORT_POOL
+                )
+                args.reports_base = f"http://127.0.0.1:{port}"
         health = healthz(base, args.healthz_seconds)
         print(f"/healthz: {health:.0f} req/s (wrk, 64 connections)" if health else "", flush=True)
 
@@ -392,6 +423,7 @@ def main() -> None:
         report(args, folder, url, health, plan, sampler, load_before)
     finally:
         stop(scheduler)
+        stop(report_pool)
         stop(server)
         if made and not args.keep_db:
             psql(f"DROP DATABASE IF EXISTS {made} WITH (FORCE)")
