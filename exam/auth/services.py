@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app, request
@@ -24,6 +24,7 @@ from exam.auth.models import LoginAttempt, LoginSession, User, UserRole
 from exam.core.errors import catalogue
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
+from exam.core.turns import HostTurns, host_cores
 
 if TYPE_CHECKING:
     from exam.people.models import Person
@@ -126,24 +127,26 @@ def check_password(user: User, password: str) -> bool:
     return False
 
 
-def _password_turns() -> threading.BoundedSemaphore:
-    """The process's turns at checking a password (``PASSWORD_CHECKS`` at once). A check holds
+def _password_turns() -> HostTurns:
+    """The host's turns at checking a password (``PASSWORD_CHECKS`` at once, by default one
+    per core, shared by every process of the host through its instance folder). A check holds
     a core for a fifth of a second: at an exam's opening thousands of logins queue, and
     without turns they would take every core from the candidates already sitting, then time
-    out in the browser and come again. A login that waits longer than
-    ``PASSWORD_WAIT_SECONDS`` is answered 'busy' at once and tries again."""
+    out in the browser and come again. One queue for the host, not one per process: a login
+    waits only while every turn is in use, whichever worker holds its connection. A login
+    that waits longer than ``PASSWORD_WAIT_SECONDS`` is answered 'busy' at once and tries
+    again."""
     app = current_app._get_current_object()
     turns = app.extensions.get("anpei.password_turns")
     if turns is None:
-        with _TURNS_LOCK:
-            turns = app.extensions.setdefault(
-                "anpei.password_turns",
-                threading.BoundedSemaphore(max(1, app.config["PASSWORD_CHECKS"])),
-            )
+        turns = app.extensions["anpei.password_turns"] = HostTurns(
+            Path(app.instance_path) / "turns",
+            "password",
+            app.config["PASSWORD_CHECKS"] or host_cores(),
+        )
     return turns
 
 
-_TURNS_LOCK = threading.Lock()
 #: When a login answered 'busy' is sent again (the ``Retry-After`` header).
 BUSY_RETRY_SECONDS = 2
 
@@ -167,8 +170,8 @@ def authenticate(
 
     # The turn first, then the account's lock: waiting for a turn holds no lock, and a login
     # holding the lock already holds a turn, so two never wait on each other.
-    turns = _password_turns()
-    if not turns.acquire(timeout=cfg["PASSWORD_WAIT_SECONDS"]):
+    turn = _password_turns().take(timeout=cfg["PASSWORD_WAIT_SECONDS"])
+    if turn is None:
         return LoginResult(None, "busy")
     try:
         since = now - window
@@ -190,7 +193,7 @@ def authenticate(
         else:
             ok = check_password(user, password)
     finally:
-        turns.release()
+        turn.release()
     db.session.add(
         LoginAttempt(
             at=now,

@@ -132,10 +132,10 @@ SETTINGS = [
     Setting(
         "ANPEI_PASSWORD_CHECKS",
         "PASSWORD_CHECKS",
-        1,
+        0,
         int,
-        "password checks one server process runs at once (each takes a core for about 0.2 s); "
-        "further logins wait their turn",
+        "password checks one host runs at once, all its processes together (each takes a core "
+        "for about 0.2 s); 0: one per core. Further logins wait their turn",
     ),
     Setting(
         "ANPEI_PASSWORD_WAIT_SECONDS",
