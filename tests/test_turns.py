@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 
-from exam.core.turns import HostTurns
+from exam.core.turns import HostTurns, ProcessTurns, host_turns
 
 
 def _hold(folder, name, count, ready, release):
@@ -85,3 +85,28 @@ def test_turns_of_other_names_or_folders_are_apart(tmp_path):
     for turn in (first, other_name, other_folder):
         turn.release()
     first.release()  # giving one back twice is harmless
+
+
+def test_a_thread_holding_every_turn_gets_none_more(tmp_path):
+    turns = HostTurns(tmp_path, "password", 2)
+    first, second = turns.take(timeout=0), turns.take(timeout=0)
+    assert first is not None and second is not None
+    assert turns.take(timeout=0) is None  # its own turns are not its to take again
+    first.release()
+    again = turns.take(timeout=0)
+    assert again is not None and turns.in_use() == 2
+    second.release()
+    again.release()
+    assert turns.in_use() == 0
+
+
+def test_a_folder_that_cannot_be_written_gives_turns_per_process(tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    turns = host_turns(blocker / "turns", "password", 1)
+    assert isinstance(turns, ProcessTurns)
+    assert "turns kept per process" in caplog.text
+    turn = turns.take(timeout=0)
+    assert turn is not None and turns.take(timeout=0.01) is None
+    turn.release()
+    assert turns.take(timeout=0) is not None

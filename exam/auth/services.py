@@ -24,7 +24,7 @@ from exam.auth.models import LoginAttempt, LoginSession, User, UserRole
 from exam.core.errors import catalogue
 from exam.core.extensions import db
 from exam.core.timeutil import utcnow
-from exam.core.turns import HostTurns, host_cores
+from exam.core.turns import HostTurns, ProcessTurns, host_cores, host_turns
 
 if TYPE_CHECKING:
     from exam.people.models import Person
@@ -127,19 +127,19 @@ def check_password(user: User, password: str) -> bool:
     return False
 
 
-def _password_turns() -> HostTurns:
+def _password_turns() -> HostTurns | ProcessTurns:
     """The host's turns at checking a password (``PASSWORD_CHECKS`` at once, by default one
     per core, shared by every process of the host through its instance folder). A check holds
     a core for a fifth of a second: at an exam's opening thousands of logins queue, and
-    without turns they would take every core from the candidates already sitting, then time
-    out in the browser and come again. One queue for the host, not one per process: a login
-    waits only while every turn is in use, whichever worker holds its connection. A login
-    that waits longer than ``PASSWORD_WAIT_SECONDS`` is answered 'busy' at once and tries
-    again."""
+    without turns they would crowd the cores (a dozen worker threads each hashing) and starve
+    the candidates already sitting, then time out in the browser and come again. One queue
+    for the host, not one per process: a login waits only while every turn is in use,
+    whichever worker holds its connection. A login that waits longer than
+    ``PASSWORD_WAIT_SECONDS`` is answered 'busy' at once and tries again."""
     app = current_app._get_current_object()
     turns = app.extensions.get("anpei.password_turns")
     if turns is None:
-        turns = app.extensions["anpei.password_turns"] = HostTurns(
+        turns = app.extensions["anpei.password_turns"] = host_turns(
             Path(app.instance_path) / "turns",
             "password",
             app.config["PASSWORD_CHECKS"] or host_cores(),

@@ -8,34 +8,44 @@ connection, to one worker) while another worker's turn lies idle. One set of tur
 host makes one queue: a login waits only while every turn is in use.
 
 A turn is an exclusive ``flock`` on one of N files in a folder of the host's (the instance
-folder): the kernel lets it go when its holder's file is closed, its process ends or is killed,
-so a worker that dies mid-check never keeps a turn. A waiter tries the files every few
-milliseconds until one is free or its time is up.
+folder, on a local disk: over NFS the lock would be one for every host). The kernel lets it go
+when its holder unlocks it or its process ends or is killed, so a worker that dies mid-check
+never keeps a turn. A waiter tries the files every few milliseconds (on descriptors its thread
+opened once) until one is free or its time is up. Where that cannot work (no ``fcntl``, a
+folder that cannot be written), the turns are the process's own, and the log says so.
 """
 
 from __future__ import annotations
 
-import fcntl
+import logging
+import math
 import os
 import random
+import threading
 import time
 from pathlib import Path
 
-#: How often a waiter tries the turns again (a check lasts about 200 ms).
+try:
+    import fcntl
+except ImportError:  # not POSIX: turns per process
+    fcntl = None
+
+log = logging.getLogger(__name__)
+
+#: How often a waiter tries the turns again (a password check lasts about 200 ms).
 POLL_SECONDS = 0.004
 
 
 class Turn:
-    """One turn held; ``release`` gives it back (also done by closing, or by the process
-    ending)."""
+    """One turn held; ``release`` gives it back (twice is harmless)."""
 
-    def __init__(self, descriptor: int) -> None:
-        self._descriptor: int | None = descriptor
+    def __init__(self, release) -> None:
+        self._release = release
 
     def release(self) -> None:
-        if self._descriptor is not None:
-            descriptor, self._descriptor = self._descriptor, None
-            os.close(descriptor)  # closing the file drops its lock
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def __enter__(self) -> Turn:
         return self
@@ -49,10 +59,13 @@ class HostTurns:
     folder, name and count shares them."""
 
     def __init__(self, folder: Path | str, name: str, count: int) -> None:
-        self.folder = Path(folder)
         self.count = max(1, count)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.paths = [self.folder / f"{name}-{i}" for i in range(self.count)]
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.paths = [folder / f"{name}-{i}" for i in range(self.count)]
+        for path in self.paths:  # here, so that a folder that cannot be written shows at once
+            os.close(self._open(path))
+        self._local = threading.local()
 
     def take(self, timeout: float | None = None) -> Turn | None:
         """A turn, waiting for one at most ``timeout`` seconds (None: as long as it takes; 0:
@@ -67,29 +80,38 @@ class HostTurns:
             time.sleep(POLL_SECONDS)
 
     def _try(self) -> Turn | None:
-        # From a random file on, so that waiters do not all fight over the first one.
-        start = random.randrange(self.count)
+        # This thread's descriptors, opened once: flock belongs to the open file, so each
+        # thread needs its own (two threads on one descriptor would both "hold" it), and the
+        # slots this thread holds already are not its to take again.
+        local = self._local
+        if not hasattr(local, "descriptors"):
+            local.descriptors = [self._open(path) for path in self.paths]
+            local.held = set()
+        start = random.randrange(self.count)  # waiters do not all fight over the first file
         for i in range(self.count):
-            path = self.paths[(start + i) % self.count]
-            # A file of its own for each try: flock belongs to the open file, so two threads
-            # of one process holding one descriptor would both "hold" it.
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            slot = (start + i) % self.count
+            if slot in local.held:
+                continue
+            descriptor = local.descriptors[slot]
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                os.close(descriptor)
                 continue
-            except BaseException:
-                os.close(descriptor)
-                raise
-            return Turn(descriptor)
+            local.held.add(slot)
+
+            def release(descriptor=descriptor, slot=slot, held=local.held) -> None:
+                held.discard(slot)
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+            return Turn(release)
         return None
 
     def in_use(self) -> int:
-        """How many turns are held now (by anybody on this host)."""
+        """How many turns are held now, by anybody on this host (for tests and diagnostics:
+        it takes each free turn for a moment)."""
         held = 0
         for path in self.paths:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            descriptor = self._open(path)
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -98,10 +120,48 @@ class HostTurns:
                 os.close(descriptor)
         return held
 
+    @staticmethod
+    def _open(path: Path) -> int:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+class ProcessTurns:
+    """The same turns for this process alone (where a host's cannot be had)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self._semaphore = threading.BoundedSemaphore(self.count)
+
+    def take(self, timeout: float | None = None) -> Turn | None:
+        if timeout is not None and timeout <= 0:
+            ok = self._semaphore.acquire(blocking=False)
+        else:
+            ok = self._semaphore.acquire(timeout=timeout if timeout is not None else -1)
+        return Turn(self._semaphore.release) if ok else None
+
+
+def host_turns(folder: Path | str, name: str, count: int) -> HostTurns | ProcessTurns:
+    """The host's turns, or the process's own where a host's cannot be had (logged)."""
+    if fcntl is None:
+        return ProcessTurns(count)
+    try:
+        return HostTurns(folder, name, count)
+    except OSError as error:
+        log.warning("%s turns kept per process: %s cannot be used (%s)", name, folder, error)
+        return ProcessTurns(count)
+
 
 def host_cores() -> int:
-    """The cores this process may run on (its CPU affinity, else the machine's)."""
+    """The cores this process may use: its CPU affinity, within a cgroup's CPU quota if one is
+    set (a container or a systemd ``CPUQuota=``)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
