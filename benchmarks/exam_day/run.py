@@ -14,7 +14,9 @@ most submit in the last 2 minutes of their time and the rest leave it to the sch
 Stress mode: cheap password hashes, a save every 2-6 s, short windows (the harness of old).
 
 Builds the data in a fresh PostgreSQL database (or ``--database-url``), starts gunicorn (with
-``deploy/gunicorn.conf.py`` when it exists) unless ``--base-url`` names a running deployment,
+``deploy/gunicorn.conf.py`` when it exists) and beside it the report pool (one process at nice
+10, which the organiser's pages go to, as nginx routes ``/reports/`` in ``deploy/``) unless
+``--base-url`` names a running deployment,
 runs Locust (``locustfile.py``) and ends with the ledger check: every acknowledged answer
 stored with its last value, each attempt graded exactly once (those the scheduler closed too).
 Prints per endpoint p50/p95/p99, errors the device sent again apart from failures, the
@@ -156,12 +158,11 @@ def start_server(
         command += ["--threads", str(threads)]
     niceness = (pool or {}).get("nice", 0)
     server = subprocess.Popen(
-        [*command, "exam:create_app()"],
+        [*(["nice", "-n", str(niceness)] if niceness else []), *command, "exam:create_app()"],
         env=server_env(url, not getattr(args, "real_hashing", False)),
         cwd=ROOT,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
     )
     for _ in range(120):
         if server.poll() is not None:
@@ -394,6 +395,7 @@ def main() -> None:
                     url, args, folder / "gunicorn-reports.log", port, REPORT_POOL
                 )
                 args.reports_base = f"http://127.0.0.1:{port}"
+                args.report_pool_pid = report_pool.pid
         health = healthz(base, args.healthz_seconds)
         print(f"/healthz: {health:.0f} req/s (wrk, 64 connections)" if health else "", flush=True)
 
@@ -441,7 +443,10 @@ def drive(args, folder: Path, base: str, url: str, run_time: int, plan: dict) ->
             stderr=subprocess.STDOUT,
             cwd=HERE,
         )
-        sampler = CpuSampler({"locust": locust.pid}, database)
+        trees = {"locust": locust.pid}
+        if getattr(args, "report_pool_pid", None):
+            trees["report_pool"] = args.report_pool_pid
+        sampler = CpuSampler(trees, database)
         sampler.start()
         try:
             while locust.poll() is None:
@@ -521,14 +526,12 @@ def report(args, folder: Path, url: str, health, plan: dict, sampler, load_befor
         json.dumps(x, ensure_ascii=False) for x in checks["lost_examples"]
     ]:
         print("  !", problem)
-    server_log = folder / "gunicorn.log"
-    server_errors = (
-        len(re.findall(r"Traceback|\[ERROR\]|WORKER TIMEOUT", server_log.read_text()))
-        if server_log.exists()
-        else None
-    )
-    if server_errors is not None:
-        print(f"gunicorn log: {server_errors} errors/tracebacks")
+    for server_log in (folder / "gunicorn.log", folder / "gunicorn-reports.log"):
+        if server_log.exists():
+            server_errors = len(
+                re.findall(r"Traceback|\[ERROR\]|WORKER TIMEOUT", server_log.read_text())
+            )
+            print(f"{server_log.stem} log: {server_errors} errors/tracebacks")
     not_done = args.candidates - len(os.listdir(folder / "done"))
     if not_done:
         print(f"!! {not_done} candidates were not done when Locust was stopped (see --overtime)")

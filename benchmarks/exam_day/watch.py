@@ -18,7 +18,8 @@ GROUPS = {
     "scheduler": (("anpei-scheduler",), ("anpei-scheduler", "-m scheduler", "anpei scheduler")),
     "locust": (("locust",), ("locust",)),
 }
-ORDER = (*GROUPS, "others")
+#: "report_pool": the harness's report pool, by its process tree (its name is gunicorn's).
+ORDER = (*GROUPS, "report_pool", "others")
 
 
 def group_of(name: str, command: str) -> str:
