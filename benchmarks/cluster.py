@@ -45,8 +45,9 @@ ROOT = Path(__file__).parents[1]
 VENV_BIN = Path(sys.executable).parent
 BRIDGE, SUBNET, GATEWAY = "anpeibr0", "10.77.0", "10.77.0.1"
 APP_PORT, REPORTS_PORT, PGBOUNCER_PORT = 8000, 8001, 6432
-#: Each host's report pool, as deploy/systemd/anpei-reports.service runs it.
-REPORT_POOL = {"workers": "1", "threads": "2", "nice": "10"}
+#: Each host's report pool, as deploy/systemd/anpei-reports.service runs it (the exam-day
+#: harness starts the same).
+REPORT_POOL = {"workers": 1, "threads": 2, "nice": 10}
 PG_SOCKET = "/var/run/postgresql"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 #: With --replica: a primary and its streaming replica of the cluster's own (the shared server
@@ -305,7 +306,7 @@ class Cluster:
                 "--keep-alive", str(GUNICORN_KEEPALIVE),
                 "exam:create_app()",
             ]  # fmt: skip
-            niceness = ["nice", "-n", pool["nice"]] if pool.get("nice") else []
+            niceness = ["nice", "-n", str(pool["nice"])] if pool.get("nice") else []
             self._spawn(
                 name,
                 [*niceness, "ip", "netns", "exec", namespace(index), *command],

@@ -44,6 +44,7 @@ ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT))
 HERE = Path(__file__).parent
 
+from benchmarks.cluster import REPORT_POOL  # noqa: E402 (the report pool, as deployed)
 from benchmarks.exam_day.ledger import (  # noqa: E402
     check_database,
     densest,  # noqa: F401 (the fault benchmark uses this module's names)
@@ -132,31 +133,26 @@ def server_env(url: str, cheap: bool) -> dict:
     return env
 
 
-#: The report pool (deploy/systemd/anpei-reports.service): one process of two threads at a
-#: lower CPU priority, serving /reports/ (nginx routes it there).
-REPORT_POOL = {"workers": 1, "threads": 2, "nice": 10}
-
-
 def start_server(
     url: str, args, log: Path, port: int | None = None, pool: dict | None = None
 ) -> subprocess.Popen:
     """gunicorn on ``args.port``: with ``deploy/gunicorn.conf.py`` when it exists (``--workers``
     and ``--threads`` still override it), else 5 sync workers as before. With ``pool`` (the
     report pool): that many workers and threads on ``port``, at that niceness."""
-    port = port or args.port
+    port, pool = port or args.port, pool or {}
     config = ROOT / "deploy" / "gunicorn.conf.py"
     command = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}"]
     if config.exists():
         command += ["-c", str(config)]
     else:
         command += ["--log-level", "warning", "--timeout", "120", "--backlog", "4096"]
-    workers = (pool or {}).get("workers") or args.workers or (None if config.exists() else 5)
-    threads = (pool or {}).get("threads") or args.threads or 1
+    workers = pool.get("workers") or args.workers or (None if config.exists() else 5)
+    threads = pool.get("threads") or args.threads or 1
     if workers:
         command += ["-w", str(workers)]
     if threads > 1:
         command += ["--threads", str(threads)]
-    niceness = (pool or {}).get("nice", 0)
+    niceness = pool.get("nice", 0)
     server = subprocess.Popen(
         [*(["nice", "-n", str(niceness)] if niceness else []), *command, "exam:create_app()"],
         env=server_env(url, not getattr(args, "real_hashing", False)),
@@ -179,14 +175,14 @@ def start_server(
 def server_label(args) -> str:
     config = ROOT / "deploy" / "gunicorn.conf.py"
     workers = args.workers or ("as configured" if config.exists() else 5)
-    pool = REPORT_POOL
     return (
         f"gunicorn{' -c deploy/gunicorn.conf.py' if config.exists() else ''}, workers {workers}, "
         f"threads {args.threads or ('as configured' if config.exists() else 1)}"
         + (
             ""
             if args.no_report_pool
-            else f"; report pool {pool['workers']}×{pool['threads']} at nice {pool['nice']}"
+            else f"; report pool {REPORT_POOL['workers']}×{REPORT_POOL['threads']} "
+            f"at nice {REPORT_POOL['nice']}"
         )
     )
 

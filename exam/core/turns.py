@@ -93,9 +93,7 @@ class HostTurns:
             if slot in local.held:
                 continue
             descriptor = local.descriptors[slot]
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            if not _lock(descriptor):
                 continue
             local.held.add(slot)
 
@@ -113,16 +111,23 @@ class HostTurns:
         for path in self.paths:
             descriptor = self._open(path)
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                held += 1
+                held += not _lock(descriptor)
             finally:
-                os.close(descriptor)
+                os.close(descriptor)  # closing drops a lock taken just now
         return held
 
     @staticmethod
     def _open(path: Path) -> int:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def _lock(descriptor: int) -> bool:
+    """Take the file's exclusive lock if nobody holds it; False if somebody does."""
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class ProcessTurns:
@@ -133,10 +138,7 @@ class ProcessTurns:
         self._semaphore = threading.BoundedSemaphore(self.count)
 
     def take(self, timeout: float | None = None) -> Turn | None:
-        if timeout is not None and timeout <= 0:
-            ok = self._semaphore.acquire(blocking=False)
-        else:
-            ok = self._semaphore.acquire(timeout=timeout if timeout is not None else -1)
+        ok = self._semaphore.acquire(timeout=timeout)  # None: waits; 0: does not
         return Turn(self._semaphore.release) if ok else None
 
 
