@@ -284,6 +284,33 @@ def test_paper_fetch_and_answer_save_cost_the_same_whatever_the_length(
     assert candidate.id
 
 
+def test_the_signed_in_candidate_comes_with_person_and_enterprise_in_one_statement(app, make_user):
+    """Every request of a signed-in candidate loads the account with its person and their
+    enterprise (eligibility reads both: the exam list, a start, a submission) at once."""
+    from exam.auth.services import begin_session, load_user
+
+    user = make_user(UserRole.CANDIDATE)
+    identity = f"{user.id}:{begin_session(user).key}"
+    db.session.commit()
+    db.session.expunge_all()
+    statements = []
+    with _counting(statements):
+        loaded = load_user(identity)
+        assert loaded.person.enterprise.name
+    assert len(statements) == 1, statements
+
+
+def test_a_start_reads_the_candidates_attempts_once(client, login_as, make_exam):
+    """How many attempts so far and the one under way: one statement before the new one."""
+    exam = make_exam()
+    login_as(UserRole.CANDIDATE)
+    statements = []
+    with _counting(statements):
+        _start(client, exam)
+    reads = [" ".join(s.split()) + " " for s in statements]
+    assert len([s for s in reads if s.startswith("SELECT") and "FROM attempt " in s]) == 1, reads
+
+
 def test_the_quick_paths_refuse_at_once_what_the_full_paths_refuse(
     app, client, login_as, make_exam, make_user
 ):

@@ -385,3 +385,47 @@ def test_a_submit_after_the_grace_period_is_recorded_as_closed_by_the_deadline(
     export = organiser.get(f"/manage/exams/{exam.id}/attempts.xlsx").data
     sheet = load_workbook(io.BytesIO(export))["成绩"]
     assert (sheet["I1"].value, sheet["I2"].value) == ("交卷方式", "到时自动交卷")
+
+
+def test_grading_reads_the_versions_once_while_the_bank_stands(app, make_exam, make_user):
+    """Each process keeps the versions it has graded by while the bank's version stands: a
+    second paper of the same questions is graded without reading the bank's tables; a change
+    of a question's topics moves the bank's version, and the next grading reads it anew."""
+    from exam.questions import services as bank
+    from exam.questions.models import Question, Topic
+
+    exam = make_exam()
+    attempts = [  # one seed: one paper, the same questions
+        services.start_attempt(exam, make_user(UserRole.CANDIDATE), utcnow(), paper_seed=7)
+        for _ in range(3)
+    ]
+    db.session.commit()
+    read = []
+
+    def watch(conn, cursor, statement, *_args):
+        if "FROM question_version" in statement or "FROM question_topic" in statement:
+            read.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        services.submit(attempts[0], utcnow())
+        db.session.commit()
+        assert read  # this process had graded none of them yet
+        read.clear()
+        services.submit(attempts[1], utcnow())
+        db.session.commit()
+        assert read == []
+        # A question of the third paper moves to another topic (and the bank's version on).
+        item = attempts[2].paper[0]
+        question = db.session.get(Question, item["question_id"])
+        other = db.session.scalar(db.select(Topic).where(Topic.code == "G8"))
+        assert other not in question.topics
+        bank.update_question(question, question.current.data(), [other], [], make_user())
+        db.session.commit()
+        services.submit(attempts[2], utcnow())
+        db.session.commit()
+        assert read  # read anew after the change
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert "G8" in db.session.get(Attempt, attempts[2].id).result["by_topic"]
+    assert "G8" not in db.session.get(Attempt, attempts[1].id).result["by_topic"]

@@ -12,8 +12,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from conftest import postgresql_only
 from reports_data import NOW, hand_made, sit, user_of
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
@@ -352,3 +353,37 @@ def test_taking_rosters_while_overdue_attempts_are_closed_does_not_deadlock(app,
     assert not errors
     rows = db.session.scalars(select(Candidacy).where(Candidacy.exam_id == exam_id)).all()
     assert len(rows) == 9 and sum(r.started for r in rows) == 4 and all(r.listed for r in rows)
+
+
+@postgresql_only
+def test_a_refresh_takes_its_locks_in_one_statement(app, data):
+    """The roster lock of each exam shared, then (exam, account) and (0, account) exclusive:
+    one statement, in the order every transaction takes them."""
+    e1 = data.exams[0]
+    user_id = user_of(data.people.p2).id
+    statements = []
+
+    def count(conn, cursor, statement, *_args):
+        statements.append(statement)
+
+    db.session.rollback()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        candidacy.refresh([e1.id], [user_id])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    held = db.session.execute(
+        text(
+            "SELECT classid::int, objid::int, mode FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid = pg_backend_pid() ORDER BY classid, objid"
+        )
+    ).all()
+    db.session.rollback()
+    assert len([s for s in statements if "pg_advisory" in s]) == 1, statements
+    assert sorted(held) == sorted(
+        [
+            (0, user_id, "ExclusiveLock"),
+            (e1.id, user_id, "ExclusiveLock"),
+            (candidacy.ROSTER_LOCK, e1.id, "ShareLock"),
+        ]
+    )

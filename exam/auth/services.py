@@ -361,6 +361,17 @@ def ensure_candidate_account(person: Person) -> tuple[User, str | None]:
     return user, password
 
 
+#: ``app.extensions`` key: loader options (``joinedload(…)``) for what a signed-in user comes
+#: with on every request, added by the features that own those relations (people: the
+#: person and their enterprise, which eligibility reads) — one statement instead of three.
+USER_LOADS = "anpei_user_loads"
+
+
+def add_user_load(app, option) -> None:
+    """Load ``option`` (a loader option on ``User``) with the signed-in user from now on."""
+    app.extensions.setdefault(USER_LOADS, []).append(option)
+
+
 def load_user(session_id: str) -> User | None:
     """The account a session cookie names (``user id:key``), while that login session lasts."""
     user_id, _, key = session_id.partition(":")
@@ -370,6 +381,7 @@ def load_user(session_id: str) -> User | None:
         select(User)
         .join(LoginSession)
         .where(User.id == int(user_id), *live_session(key, session_cutoff()))
+        .options(*current_app.extensions.get(USER_LOADS, ()))
     )
     if user is None or user.disabled:
         return None

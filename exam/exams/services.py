@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, true, update
+from sqlalchemy import case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -32,7 +32,7 @@ from exam.people.models import Person
 from exam.questions.models import Question, QuestionStatus, QuestionVersion, Topic
 from exam.questions.services import bank_version
 from question_bank import kinds
-from question_bank.model import LETTERS, Usage
+from question_bank.model import LETTERS, QuestionData, Usage
 from question_bank.papers import (
     Blueprint,
     BlueprintError,
@@ -327,6 +327,18 @@ def open_attempt(exam: Exam, user: User) -> Attempt | None:
     )
 
 
+def _attempts_so_far(exam: Exam, user: User) -> tuple[int, Attempt | None]:
+    """How many attempts the candidate has made at the exam, and the one under way if any:
+    one light statement (a first start, the start burst's rule, loads no attempt)."""
+    count, open_id = db.session.execute(
+        select(
+            func.count(Attempt.id),
+            func.max(case((Attempt.submitted_at.is_(None), Attempt.id))),
+        ).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+    ).one()
+    return count, db.session.get(Attempt, open_id) if open_id is not None else None
+
+
 def start_attempt(
     exam: Exam,
     user: User,
@@ -359,7 +371,7 @@ def start_attempt(
         short = meets_requirement(user.person, local_today())
         if short is not None:
             raise ExamError("training_required", done=short.total, required=short.requirement.hours)
-    current = open_attempt(exam, user)
+    count, current = _attempts_so_far(exam, user)
     if current is not None and not close_if_overdue(current, now):
         if device is not None:
             check_device(current, device, now)
@@ -373,9 +385,6 @@ def start_attempt(
             lessons=unfinished.lessons,
         )
     check_access_code(exam, access_code)
-    count = db.session.scalar(
-        select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
-    )
     if count >= terms.attempts_allowed:
         # A start racing this one may have just made the attempt: that one is ours too.
         current = open_attempt(exam, user)
@@ -503,23 +512,38 @@ def saved_answers(attempt: Attempt) -> dict[int, tuple[object, int]]:
     }
 
 
-def grade(attempt: Attempt) -> None:
-    """Score the attempt's paper from its stored answers and keep the result with it."""
-    # A question regraded after a correction is graded by its corrected version.
-    graded_by = [i.get("graded_version_id", i["version_id"]) for i in attempt.paper]
-    # The versions with their questions' topics and sectors in a few queries, not a few per question.
-    versions = {
-        v.id: v.data()
-        for v in db.session.scalars(
+def _grading_versions(ids: list[int]) -> dict[int, QuestionData]:
+    """The versions a paper is graded by, as the domain sees them, kept by this process while
+    the bank's version stands: a version's fields never change (an edit makes a new one), and
+    its question's topics, sectors and usage move the bank's version when they do. Kept, a
+    submission's grading reads one number instead of four tables."""
+    key = bank_version()
+    cached = current_app.extensions.get("anpei_graded")
+    if cached is None or cached[0] != key:
+        cached = (key, {})
+        current_app.extensions["anpei_graded"] = cached
+    kept: dict[int, QuestionData] = cached[1]
+    missing = set(ids) - kept.keys()
+    if missing:
+        # With their questions' topics and sectors in a few queries, not a few per question.
+        for version in db.session.scalars(
             select(QuestionVersion)
-            .where(QuestionVersion.id.in_(graded_by))
+            .where(QuestionVersion.id.in_(missing))
             .options(
                 selectinload(QuestionVersion.question).options(
                     selectinload(Question.topics), selectinload(Question.sectors)
                 )
             )
-        )
-    }
+        ):
+            kept[version.id] = version.data()
+    return {i: kept[i] for i in ids if i in kept}
+
+
+def grade(attempt: Attempt) -> None:
+    """Score the attempt's paper from its stored answers and keep the result with it."""
+    # A question regraded after a correction is graded by its corrected version.
+    graded_by = [i.get("graded_version_id", i["version_id"]) for i in attempt.paper]
+    versions = _grading_versions(graded_by)
     paper = Paper(
         attempt.seed,
         tuple(

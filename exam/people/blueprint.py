@@ -2,10 +2,13 @@
 signals it subscribes to."""
 
 from flask import Blueprint
+from sqlalchemy.orm import joinedload
 
+from exam.auth.models import User
+from exam.auth.services import add_user_load
 from exam.auth.signals import login_lookup
 from exam.people import imports, views
-from exam.people.models import PersonRole
+from exam.people.models import Person, PersonRole
 from exam.people.services import account_for_login
 
 bp = Blueprint("people", __name__)
@@ -14,6 +17,13 @@ bp = Blueprint("people", __name__)
 @bp.record_once
 def _answer_login_lookups(state) -> None:
     login_lookup.connect(account_for_login)
+
+
+@bp.record_once
+def _load_people_with_users(state) -> None:
+    """A candidate's person and enterprise come with the account (eligibility reads both on
+    the exam list, a start and a submission)."""
+    add_user_load(state.app, joinedload(User.person).joinedload(Person.enterprise))
 
 
 @bp.app_context_processor

@@ -87,6 +87,19 @@ SHARED_LOCKS = text(
     "SELECT pg_advisory_xact_lock_shared(:key, i) FROM unnest(:ids) AS i ORDER BY i"
 )
 
+#: ``refresh``'s locks: each exam's roster lock shared, then (exam, account) and (0, account)
+#: exclusive, in the order of (kind, key, id).
+REFRESH_LOCKS = text(
+    "SELECT CASE WHEN s THEN pg_advisory_xact_lock_shared(k, i)::text "
+    "ELSE pg_advisory_xact_lock(k, i)::text END "
+    "FROM (SELECT true AS s, :roster AS k, r AS i FROM unnest(:roots) AS r "
+    "UNION ALL SELECT false, r, u FROM unnest(array_prepend(0, :roots)) AS r, unnest(:users) AS u"
+    ") AS l ORDER BY s DESC, k, i"
+).bindparams(
+    bindparam("roster", type_=INTEGER),
+    bindparam("roots", type_=ARRAY(INTEGER)),
+    bindparam("users", type_=ARRAY(INTEGER)),
+)
 
 # --- rows from the attempts ------------------------------------------------------------------
 
@@ -204,17 +217,9 @@ def refresh(
     # waits for this transaction, or this for it: see ``take_rosters``), then one per (exam,
     # account) and one per account (exam 0) for its latest result. The sums below are read
     # after they are held.
-    lock(session, ROSTER_LOCK, roots, shared=True)
+    # One statement: the locks are taken in its sort order (the function runs above the sort).
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(r, u) FROM (SELECT r, u FROM unnest(:roots) AS r, unnest(:users) AS u "
-                "ORDER BY r, u) AS pairs"
-            ).bindparams(
-                bindparam("roots", type_=ARRAY(INTEGER)), bindparam("users", type_=ARRAY(INTEGER))
-            ),
-            {"roots": [0, *roots], "users": users},
-        )
+        session.execute(REFRESH_LOCKS, {"roster": ROSTER_LOCK, "roots": roots, "users": users})
     candidacies, last, gone, emptied, dropped = _refreshing(session.get_bind().dialect.name)
     values, connection = (
         {"roots": roots, "users": users},
