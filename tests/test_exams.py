@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, postgresql_only
 from openpyxl import load_workbook
 from sqlalchemy import event
 
@@ -429,3 +429,30 @@ def test_grading_reads_the_versions_once_while_the_bank_stands(app, make_exam, m
         event.remove(db.engine, "before_cursor_execute", watch)
     assert "G8" in db.session.get(Attempt, attempts[2].id).result["by_topic"]
     assert "G8" not in db.session.get(Attempt, attempts[1].id).result["by_topic"]
+
+
+@postgresql_only
+def test_grading_reads_the_versions_afresh_when_the_session_holds_older_ones(
+    app, make_exam, make_user
+):
+    """A job grading several papers in one transaction holds questions it loaded before a
+    change another host committed meanwhile: once the bank's version has moved, the versions
+    are read from the database, not from the objects the session holds."""
+    from sqlalchemy import text
+
+    from exam.questions.models import Question, Topic
+
+    attempt = services.start_attempt(make_exam(), make_user(UserRole.CANDIDATE), utcnow())
+    db.session.commit()
+    question = db.session.get(Question, attempt.paper[0]["question_id"])
+    assert "G8" not in [t.code for t in question.topics]  # held by this session from now on
+    g8 = db.session.scalar(db.select(Topic.id).where(Topic.code == "G8"))
+    with db.engine.begin() as other:  # another host moves the question to G8, and commits
+        other.execute(text("DELETE FROM question_topic WHERE question_id = :q"), {"q": question.id})
+        other.execute(
+            text("INSERT INTO question_topic (question_id, topic_id) VALUES (:q, :t)"),
+            {"q": question.id, "t": g8},
+        )
+    services.submit(attempt, utcnow())
+    assert "G8" in attempt.result["by_topic"]
+    db.session.commit()

@@ -88,21 +88,36 @@ def topic_tree() -> TopicTree:
     return _bank()[1]
 
 
-def _bank() -> tuple[list[PoolQuestion], TopicTree]:
-    # A counter the database moves with every change (not a clock, not an aggregate): a
-    # change committed through any app host is seen by the next start on every other.
+def _kept_while_the_bank_stands(name: str) -> dict:
+    """This process's store ``name`` of what it has read from the bank, emptied whenever the
+    bank's version moves. A counter the database moves with every change (not a clock, not an
+    aggregate): a change committed through any app host is seen by the next request on every
+    other. What is read into a store must be read afresh from the database, not taken from
+    objects the session already holds (``populate_existing``): those may predate the change."""
     key = bank_version()
-    cached = current_app.extensions.get("anpei_pool")
-    if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    topics = db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.code)).all()
+    kept = current_app.extensions.get(name)
+    if kept is None or kept[0] != key:
+        kept = (key, {})
+        current_app.extensions[name] = kept
+    return kept[1]
+
+
+def _bank() -> tuple[list[PoolQuestion], TopicTree]:
+    kept = _kept_while_the_bank_stands("anpei_pool")
+    if "pool" in kept:
+        return kept["pool"]
+    topics = db.session.scalars(
+        select(Topic)
+        .order_by(Topic.sort_order, Topic.code)
+        .execution_options(populate_existing=True)
+    ).all()
     by_id = {t.id: t for t in topics}
     pool = _load_pool(by_id)
     tree = TopicTree(
         parents={t.code: by_id[t.parent_id].code if t.parent_id else None for t in topics},
         names={t.code: t.name for t in topics},
     )
-    current_app.extensions["anpei_pool"] = (key, pool, tree)
+    kept["pool"] = (pool, tree)
     return pool, tree
 
 
@@ -126,6 +141,7 @@ def _load_pool(topics: dict[int, Topic]) -> list[PoolQuestion]:
             selectinload(Question.sectors),
         )
         .where(Question.status == QuestionStatus.ACTIVE, Question.usage != Usage.PRACTICE)
+        .execution_options(populate_existing=True)
     )
     return [
         PoolQuestion(
@@ -319,14 +335,6 @@ def _candidate_paper(exam: Exam, paper: Paper) -> tuple[list[dict], str]:
     return stored, json.dumps(page, ensure_ascii=False, separators=(",", ":"))
 
 
-def open_attempt(exam: Exam, user: User) -> Attempt | None:
-    return db.session.scalar(
-        select(Attempt).where(
-            Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.submitted_at.is_(None)
-        )
-    )
-
-
 def _attempts_so_far(exam: Exam, user: User) -> tuple[int, Attempt | None]:
     """How many attempts the candidate has made at the exam, and the one under way if any:
     one light statement (a first start, the start burst's rule, loads no attempt)."""
@@ -387,7 +395,7 @@ def start_attempt(
     check_access_code(exam, access_code)
     if count >= terms.attempts_allowed:
         # A start racing this one may have just made the attempt: that one is ours too.
-        current = open_attempt(exam, user)
+        _count, current = _attempts_so_far(exam, user)
         if current is not None and not close_if_overdue(current, now):
             return current
         raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
@@ -515,14 +523,10 @@ def saved_answers(attempt: Attempt) -> dict[int, tuple[object, int]]:
 def _grading_versions(ids: list[int]) -> dict[int, QuestionData]:
     """The versions a paper is graded by, as the domain sees them, kept by this process while
     the bank's version stands: a version's fields never change (an edit makes a new one), and
-    its question's topics, sectors and usage move the bank's version when they do. Kept, a
-    submission's grading reads one number instead of four tables."""
-    key = bank_version()
-    cached = current_app.extensions.get("anpei_graded")
-    if cached is None or cached[0] != key:
-        cached = (key, {})
-        current_app.extensions["anpei_graded"] = cached
-    kept: dict[int, QuestionData] = cached[1]
+    its question's topics, sectors and usage move the bank's version when they do (its
+    external key does not: grading reads none of it). Kept, a submission's grading reads one
+    number instead of four tables."""
+    kept: dict[int, QuestionData] = _kept_while_the_bank_stands("anpei_graded")
     missing = set(ids) - kept.keys()
     if missing:
         # With their questions' topics and sectors in a few queries, not a few per question.
@@ -534,6 +538,7 @@ def _grading_versions(ids: list[int]) -> dict[int, QuestionData]:
                     selectinload(Question.topics), selectinload(Question.sectors)
                 )
             )
+            .execution_options(populate_existing=True)
         ):
             kept[version.id] = version.data()
     return {i: kept[i] for i in ids if i in kept}
