@@ -298,7 +298,13 @@ def test_the_scheduler_logs_where_it_runs_with_timestamps(database_url, tmp_path
     log_path = tmp_path / "scheduler.log"
     with open(log_path, "w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, *command], env=env, stdout=log_file, stderr=subprocess.STDOUT
+            [sys.executable, *command],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            # Ctrl-C as from a terminal, even where the suite itself was started with SIGINT
+            # ignored (a command sent to the background by a shell without job control).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     try:
         deadline = time.monotonic() + 60
