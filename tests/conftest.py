@@ -11,13 +11,14 @@ import os
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import bindparam, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 # Tests never read a developer's own configuration.
@@ -572,3 +573,18 @@ def screenshot():
         return path
 
     return take
+
+
+@contextmanager
+def statements_run():
+    """The SQL statements the application's engine runs meanwhile, as a list."""
+    seen: list[str] = []
+
+    def collect(conn, cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", collect)

@@ -3,7 +3,7 @@
 import json
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from conftest import statements_run
 
 from exam.auth.models import UserRole
 from exam.auth.services import end_sessions
@@ -17,16 +17,9 @@ SECRETS = ["秘密解析", "安全第一", "explanation", '"answer":', "right_an
 @contextmanager
 def _counting(statements: list):
     """Collects the SQL statements run meanwhile."""
-
-    def count(conn, cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as seen:
         yield
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    statements.extend(seen)
 
 
 def _start(client, exam):
@@ -231,17 +224,8 @@ def test_tampered_deadline_fields_are_ignored(client, login_as, make_exam):
 
 
 def _count_statements(app, fetch):
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         fetch()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 

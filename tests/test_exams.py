@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, postgresql_only
+from conftest import PASSWORD, postgresql_only, statements_run
 from openpyxl import load_workbook
 from sqlalchemy import event
 
@@ -400,33 +400,24 @@ def test_grading_reads_the_versions_once_while_the_bank_stands(app, make_exam, m
         for _ in range(3)
     ]
     db.session.commit()
-    read = []
 
-    def watch(conn, cursor, statement, *_args):
-        if "FROM question_version" in statement or "FROM question_topic" in statement:
-            read.append(statement)
+    def submitted(attempt) -> list[str]:
+        """Submit it; the statements that read the bank's versions or topics meanwhile."""
+        with statements_run() as seen:
+            services.submit(attempt, utcnow())
+            db.session.commit()
+        return [s for s in seen if "FROM question_version" in s or "FROM question_topic" in s]
 
-    event.listen(db.engine, "before_cursor_execute", watch)
-    try:
-        services.submit(attempts[0], utcnow())
-        db.session.commit()
-        assert read  # this process had graded none of them yet
-        read.clear()
-        services.submit(attempts[1], utcnow())
-        db.session.commit()
-        assert read == []
-        # A question of the third paper moves to another topic (and the bank's version on).
-        item = attempts[2].paper[0]
-        question = db.session.get(Question, item["question_id"])
-        other = db.session.scalar(db.select(Topic).where(Topic.code == "G8"))
-        assert other not in question.topics
-        bank.update_question(question, question.current.data(), [other], [], make_user())
-        db.session.commit()
-        services.submit(attempts[2], utcnow())
-        db.session.commit()
-        assert read  # read anew after the change
-    finally:
-        event.remove(db.engine, "before_cursor_execute", watch)
+    assert submitted(attempts[0])  # this process had graded none of them yet
+    assert submitted(attempts[1]) == []
+    # A question of the third paper moves to another topic (and the bank's version on).
+    item = attempts[2].paper[0]
+    question = db.session.get(Question, item["question_id"])
+    other = db.session.scalar(db.select(Topic).where(Topic.code == "G8"))
+    assert other not in question.topics
+    bank.update_question(question, question.current.data(), [other], [], make_user())
+    db.session.commit()
+    assert submitted(attempts[2])  # read anew after the change
     assert "G8" in db.session.get(Attempt, attempts[2].id).result["by_topic"]
     assert "G8" not in db.session.get(Attempt, attempts[1].id).result["by_topic"]
 

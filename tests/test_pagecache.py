@@ -6,12 +6,10 @@ own write, and gone after their seconds."""
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
-from sqlalchemy import event
+from conftest import PASSWORD, statements_run
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
@@ -22,18 +20,7 @@ from exam.exams.models import Attempt
 TRACKER = "/reports/tracker"
 
 
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+statements = statements_run
 
 
 def _page(client, url=TRACKER) -> tuple[str, int]:

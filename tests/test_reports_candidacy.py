@@ -12,9 +12,9 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from conftest import postgresql_only
+from conftest import postgresql_only, statements_run
 from reports_data import NOW, hand_made, sit, user_of
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from exam.auth.models import UserRole
 from exam.core.extensions import db
@@ -361,17 +361,9 @@ def test_a_refresh_takes_its_locks_in_one_statement(app, data):
     one statement, in the order every transaction takes them."""
     e1 = data.exams[0]
     user_id = user_of(data.people.p2).id
-    statements = []
-
-    def count(conn, cursor, statement, *_args):
-        statements.append(statement)
-
     db.session.rollback()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         candidacy.refresh([e1.id], [user_id])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     held = db.session.execute(
         text(
             "SELECT classid::int, objid::int, mode FROM pg_locks WHERE locktype = 'advisory' "
