@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import postgresql_only
+from conftest import postgresql_only, statements_run
 from sqlalchemy import select
 
 from exam.auth.models import UserRole
@@ -94,6 +94,52 @@ def test_an_exam_changed_after_drawing_gets_papers_of_its_new_shape(client, make
     db.session.commit()
     attempt = _start(client, make_user, exam)
     assert "（更正）" in attempt.paper_json
+
+
+@postgresql_only
+def test_a_start_takes_its_paper_and_makes_its_attempt_in_one_statement(
+    client, make_user, make_exam
+):
+    """PostgreSQL: the paper goes from drawn_paper to the attempt inside the database, in the
+    statement that inserts the attempt (no claim, savepoint and insert one after another)."""
+    user = make_user(UserRole.CANDIDATE)
+    exam = make_exam()
+    (drawn,) = _waiting(exam)
+    seed, paper, page = drawn.seed, drawn.paper, drawn.paper_json
+    client.post("/login", data={"login": user.username, "password": "Test-pass-2026"})
+    with statements_run() as statements:
+        response = client.post(f"/api/v1/exams/{exam.id}/attempts")
+    assert response.status_code == 201
+    touching = [s for s in statements if "drawn_paper" in s or "INTO attempt" in s]
+    assert len(touching) == 1 and "INSERT INTO attempt" in touching[0], touching
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, response.get_json()["attempt_id"])
+    assert (attempt.seed, attempt.paper, attempt.paper_json) == (seed, paper, page)
+    assert (attempt.user_id, attempt.number, attempt.device_changes) == (user.id, 1, 0)
+    assert _waiting(exam) == []
+
+
+def test_a_start_that_loses_the_race_for_its_attempt_gets_the_winners(
+    app, make_user, make_exam, monkeypatch
+):
+    """Two starts by one candidate at once: the second to insert attempt number 1 returns the
+    first's attempt, not an error and not a second attempt."""
+    user = make_user(UserRole.CANDIDATE)
+    make_user(UserRole.CANDIDATE)
+    exam = make_exam()
+    assert len(_waiting(exam)) == 2
+    winner = exam_services.start_attempt(exam, user, utcnow())
+    db.session.commit()
+    # The loser read the attempts before the winner's insert committed: none so far.
+    monkeypatch.setattr(exam_services, "_attempts_so_far", lambda exam, user: (0, None))
+    loser = exam_services.start_attempt(exam, user, utcnow())
+    db.session.commit()
+    assert loser.id == winner.id
+    assert db.session.scalars(select(Attempt.id).where(Attempt.user_id == user.id)).all() == [
+        winner.id
+    ]
+    assert len(_waiting(exam)) == 0  # the loser's paper is spent, never served twice
 
 
 @postgresql_only

@@ -328,15 +328,15 @@ def test_statement_count_does_not_grow_with_the_data(app, make_person, make_ente
             db.session.scalar(select(Sector).where(Sector.code == "hazardous_chemicals"))
         ],
     )
+    # The ids are read before counting: refreshing the test's own objects is not the reports'
+    # work (a question graded in this session reloads with the loader options of the query
+    # that loaded it: its topics and sectors).
+    exam_id, question_id = data.exam.id, data.questions[0].id
     counts = []
     for size in (4, 12):
         while len(data.attempts) < size:
             index = len(data.attempts)
             data.sit(make_person, ANSWERS[index % 10], index)
-        # The ids are read before counting: refreshing the test's own objects is not the
-        # reports' work (a question graded in this session reloads with the loader options of
-        # the query that loaded it, its topics and sectors).
-        exam_id, question_id = data.exam.id, data.questions[0].id
         counts.append(
             [
                 _statements(call)

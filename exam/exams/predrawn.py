@@ -3,9 +3,10 @@
 Drawing a paper (the bank's pool, the blueprint's rules, the page's JSON) is the heaviest part
 of a start; at the exam's first minute thousands of starts arrive together. Papers are
 therefore drawn beforehand (``services.predraw_papers``: when the exam is published, and by the
-scheduler until it closes) and each start claims one in a single statement. Which one two
-starts claim at once is settled by the database: ``SKIP LOCKED`` on PostgreSQL (neither waits
-for the other), SQLite's one writer. A paper drawn from a bank or exam that has changed since
+scheduler until it closes) and each start claims one in a single statement — on PostgreSQL the
+same statement starts the attempt with it (``start_with_claimed``: the paper goes from one table
+to the other without passing through the app). Which one two starts claim at once is settled by
+the database: ``SKIP LOCKED`` on PostgreSQL (neither waits for the other), SQLite's one writer. A paper drawn from a bank or exam that has changed since
 (``drawn_for`` no longer the exam's ``paper_key``) is never claimed.
 """
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
 from exam.core.extensions import db
-from exam.exams.models import DrawnPaper
+from exam.exams.models import Attempt, DrawnPaper
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,8 @@ class Claimed:
     paper_json: str
 
 
-def claim(exam_id: int, key: str) -> Claimed | None:
-    """Take one paper drawn for this exam as it is now (deleted within the start's own
-    transaction: it is back if the start rolls back); None if there is none."""
+def _claiming(exam_id: int, key: str):
+    """The statement deleting one paper drawn for this exam as it is now, returning it."""
     waiting = aliased(DrawnPaper)
     pick = (
         select(waiting.id)
@@ -39,13 +40,63 @@ def claim(exam_id: int, key: str) -> Claimed | None:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         delete(DrawnPaper)
         .where(DrawnPaper.id == pick)
         .returning(DrawnPaper.seed, DrawnPaper.paper, DrawnPaper.paper_json)
-        .execution_options(synchronize_session=False)
+    )
+
+
+def claim(exam_id: int, key: str) -> Claimed | None:
+    """Take one paper drawn for this exam as it is now (deleted within the start's own
+    transaction: it is back if the start rolls back); None if there is none."""
+    row = db.session.execute(
+        _claiming(exam_id, key).execution_options(synchronize_session=False)
     ).first()
     return Claimed(row.seed, row.paper, row.paper_json) if row else None
+
+
+def claims_into_attempts() -> bool:
+    """Whether a start may claim its paper and make its attempt in one statement
+    (PostgreSQL: a data-modifying WITH; SQLite has none)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class Started:
+    """What ``start_with_claimed`` did: whether a paper was waiting (taken, and spent), and
+    the attempt it made with it — none if a start racing this one had made that attempt."""
+
+    claimed: bool
+    attempt_id: int | None = None
+    seed: int | None = None
+
+
+def start_with_claimed(exam_id: int, key: str, attempt: dict) -> Started:
+    """PostgreSQL: take one paper drawn for this exam as it is now and insert the attempt
+    (``attempt``: its columns but the paper's) with it, in one statement. A paper taken by a
+    start that loses the race for its attempt number is spent (a rolled-back start would give
+    it back): the scheduler draws another."""
+    claimed = _claiming(exam_id, key).cte("claimed")
+    values = [literal(v, Attempt.__table__.c[n].type) for n, v in attempt.items()]
+    inserted = (
+        pg_insert(Attempt)
+        .from_select(
+            [*attempt, "seed", "paper", "paper_json"],
+            select(*values, claimed.c.seed, claimed.c.paper, claimed.c.paper_json),
+        )
+        .on_conflict_do_nothing(index_elements=["exam_id", "user_id", "number"])
+        .returning(Attempt.id, Attempt.seed)
+        .cte("inserted")
+    )
+    row = db.session.execute(
+        select(
+            select(func.count()).select_from(claimed).scalar_subquery(),
+            select(inserted.c.id).scalar_subquery(),
+            select(inserted.c.seed).scalar_subquery(),
+        )
+    ).one()
+    return Started(bool(row[0]), row[1], row[2])
 
 
 def waiting(exam_id: int, key: str) -> int:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from exam.audit.services import record
 from exam.auth.models import User
@@ -399,39 +399,67 @@ def start_attempt(
         if current is not None and not close_if_overdue(current, now):
             return current
         raise ExamError("no_attempts_left", allowed=terms.attempts_allowed)
-    seed, stored, page = _paper_for_start(exam, paper_seed)
-    attempt = Attempt(
-        exam_id=exam.id,
-        user_id=user.id,
-        number=count + 1,
-        seed=seed,
-        paper=stored,
-        paper_json=page,
-        started_at=now,
-        device_id=device if exam.one_device else None,
-        deadline=min(now + timedelta(minutes=terms.duration_minutes), terms.closes_at),
-    )
-    try:
-        with db.session.begin_nested():  # a concurrent start by the same candidate may win
+    values = {
+        "exam_id": exam.id,
+        "user_id": user.id,
+        "number": count + 1,
+        "started_at": now,
+        "device_id": device if exam.one_device else None,
+        "deadline": min(now + timedelta(minutes=terms.duration_minutes), terms.closes_at),
+    }
+    return _new_attempt(exam, values, paper_seed)
+
+
+def _new_attempt(exam: Exam, values: dict, paper_seed: int | None) -> Attempt:
+    """The attempt ``values`` describe, with a paper drawn ahead if one is waiting (on
+    PostgreSQL in the statement that inserts it), else drawn now; or, if a start by the same
+    candidate racing this one made that attempt first, that one."""
+    attempt, claim = None, paper_seed is None
+    if claim and predrawn.claims_into_attempts():
+        claim = False  # no second try below: none is waiting, or it is spent
+        started = predrawn.start_with_claimed(exam.id, paper_key(exam), values)
+        if started.attempt_id is not None:
+            attempt = Attempt(id=started.attempt_id, seed=started.seed, **values)
+            # Known as stored: the paper and what the defaults filled load only if asked for.
+            make_transient_to_detached(attempt)
             db.session.add(attempt)
-    except IntegrityError:
-        winner = db.session.scalar(
-            select(Attempt).where(
-                Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.number == count + 1
-            )
-        )
-        if winner is None:
-            raise
-        return winner
+        elif started.claimed:  # a start racing this one made the attempt
+            winner = _numbered_attempt(values)
+            if winner is not None:
+                return winner
+    if attempt is None:
+        seed, stored, page = _paper_for_start(exam, paper_seed, claim=claim)
+        attempt = Attempt(seed=seed, paper=stored, paper_json=page, **values)
+        try:
+            with db.session.begin_nested():  # a concurrent start by the same candidate may win
+                db.session.add(attempt)
+        except IntegrityError:
+            winner = _numbered_attempt(values)
+            if winner is None:
+                raise
+            return winner
     news.attempts_changed([attempt])
     return attempt
 
 
-def _paper_for_start(exam: Exam, seed: int | None = None) -> tuple[int, list[dict], str]:
-    """A paper drawn ahead for the exam as it is now, or, if none is left, one drawn now; with
-    ``seed`` (a reproducible demo), always the one that seed draws."""
+def _numbered_attempt(values: dict) -> Attempt | None:
+    """The candidate's attempt of the number in ``values``, if one was made."""
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.exam_id == values["exam_id"],
+            Attempt.user_id == values["user_id"],
+            Attempt.number == values["number"],
+        )
+    )
+
+
+def _paper_for_start(
+    exam: Exam, seed: int | None = None, claim: bool = True
+) -> tuple[int, list[dict], str]:
+    """A paper drawn ahead for the exam as it is now (if ``claim``), or, if none is left, one
+    drawn now; with ``seed`` (a reproducible demo), always the one that seed draws."""
     if seed is None:
-        claimed = predrawn.claim(exam.id, paper_key(exam))
+        claimed = predrawn.claim(exam.id, paper_key(exam)) if claim else None
         if claimed is not None:
             return claimed.seed, claimed.paper, claimed.paper_json
         seed = secrets.randbits(31)
