@@ -1,6 +1,7 @@
 """What one exam-day request costs the app process: CPU and SQL statements per request.
 
     python benchmarks/request_cost.py [--candidates 300] [--root OTHER_CHECKOUT] [--profile start]
+                                      [--show start]
 
 Builds a fresh PostgreSQL database on 127.0.0.1 (as ``exam_day/prepare.py`` does: a bank, one
 open exam with its papers drawn ahead, the candidates), then plays each candidate in turn
@@ -10,7 +11,8 @@ submit. Prints, per kind of request, the mean and median CPU time of this proces
 Requests run one at a time, so the figures are what a request costs, not how it queues.
 
 ``--root`` measures another checkout (e.g. a ``git worktree`` of an older commit) with this
-script, for old and new side by side; ``--profile KIND`` prints a cProfile of that kind.
+script, for old and new side by side; ``--profile KIND`` prints a cProfile of that kind,
+``--show KIND`` the statements the last request of that kind sent.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=300)
     parser.add_argument("--root", default=str(ROOT), help="the checkout to measure")
     parser.add_argument("--profile", action="append", default=[], help="a kind to profile")
+    parser.add_argument("--show", action="append", default=[], help="a kind's statements")
     args = parser.parse_args()
     sys.path.insert(0, args.root)
     from benchmarks.exam_day import prepare as day
@@ -67,10 +70,17 @@ def measure(url: str, args, day) -> None:
     profiles = {k: cProfile.Profile() for k in args.profile}
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", lambda *_a: statements.update([kind[0]]))
+    sent: dict[str, list[str]] = collections.defaultdict(list)  # by the last request of a kind
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.update([kind[0]])
+        sent[kind[0]].append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
 
     def run(what: str, request):
         kind[0] = what
+        sent[what] = []
         profile = profiles.get(what)
         began = time.process_time()
         if profile:
@@ -98,7 +108,13 @@ def measure(url: str, args, day) -> None:
         )
         attempt = started.json["attempt_id"]
         paper = run("paper", lambda c=client, a=attempt: c.get(f"/api/v1/attempts/{a}"))
-        papers.append((client, headers, attempt, paper.json["paper"]["questions"]))
+        # Only what the saves need: holding every paper as parsed would double the live heap
+        # the garbage collector walks, which a worker does not hold (3-4 % of its CPU is GC).
+        questions = [
+            {"question_id": q["question_id"], "kind": q["kind"], "blanks": q["blanks"]}
+            for q in paper.json["paper"]["questions"][:10]
+        ]
+        papers.append((client, headers, attempt, questions))
     for client, headers, attempt, questions in papers:
         for seq, question in enumerate(questions[:10], 1):
             answer = ANSWERS.get(question["kind"]) or ["答案"] * question["blanks"]
@@ -124,6 +140,10 @@ def measure(url: str, args, day) -> None:
             f"  {what:8} {len(times):6d} {1000 * sum(times) / len(times):12.2f} "
             f"{1000 * times[len(times) // 2]:10.2f} {statements[what] / len(times):11.1f}"
         )
+    for what in args.show:
+        print(f"=== {what}: the last one's statements")
+        for statement in sent[what]:
+            print(f"  {statement[:300]}")
     for what, profile in profiles.items():
         print(f"=== {what}")
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
