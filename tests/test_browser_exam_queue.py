@@ -147,3 +147,31 @@ def test_the_heartbeat_keeps_the_pages_token_fresh_past_its_lifetime(
     assert saves == [200]
     assert _on_the_server(attempt_id) == {question_id: "A"}
     phone.close()
+
+
+def test_a_beat_due_just_after_an_acknowledged_answer_is_skipped_never_two_in_a_row(
+    browser, live_server, make_user, make_exam
+):
+    """Beats every 2 s here. While the candidate answers (every 0.6 s), each beat due within
+    an interval of an acknowledged answer is skipped but never two in a row: a beat at least
+    every 4 s. Idle, the page beats every interval."""
+    import time
+
+    phone, page, attempt_id = _sit(browser, live_server, make_user, make_exam)
+    beats: list[float] = []
+    page.on("request", lambda r: beats.append(time.monotonic()) if "/heartbeat" in r.url else None)
+    options = page.locator("#questions section.question").first.locator(".list-group input")
+    began = time.monotonic()
+    for turn in range(17):  # about 10 s of answering, changing the answer each time
+        options.nth(turn % 2).check()
+        page.wait_for_timeout(600)
+    answering = [b for b in beats if b >= began]
+    ended = time.monotonic()
+    assert 1 <= len(answering) <= 3, [round(b - began, 1) for b in answering]
+    gaps = [b - a for a, b in zip([began, *answering], [*answering, ended], strict=True)]
+    assert max(gaps) < 4 + 1.5, [round(g, 1) for g in gaps]  # never two skipped in a row
+    page.wait_for_timeout(9000)
+    # (The last answer's beat may be skipped up to 2 s after it, 1.4 s after ``ended``.)
+    idle = [b for b in beats if b > ended + 1.5]
+    assert len(idle) >= 3, [round(b - ended, 1) for b in idle]  # every 2 s again
+    phone.close()

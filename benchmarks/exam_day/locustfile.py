@@ -11,7 +11,9 @@ Each user claims one prepared candidate and follows the plan written by ``run.py
   the exam page (``exam/static/exam.js``), keeps it and sends it again after a dropped
   connection, a 5xx or a 429 (after Retry-After, or 1, 2, 4 … 30 s); a network drop (a few
   candidates) holds every request on the device for a while, then the queue resends;
-  a heartbeat every ``heartbeat_s`` (when set), which hands a fresh CSRF token;
+  a heartbeat every ``heartbeat_s`` (when set), which hands a fresh CSRF token — skipped, as
+  the page skips it, when due within one interval of an acknowledged answer, never twice in a
+  row;
   submit (after every queued answer is acknowledged): in realistic mode at a random moment of
   the last ``submit_s`` before the attempt's own deadline, or never (``no_submit``: the
   scheduler closes the attempt); in stress mode in the window [submit_from, + submit_s).
@@ -184,6 +186,7 @@ class Candidate(FastHttpUser):
         self.retry_at = 0.0
         self.offline = (0.0, 0.0)
         self.ended = False
+        self.saved_at = 0.0  # when the server last acknowledged an answer
         login_at = plan["t0"] + rng.uniform(0, plan["login_s"])
         start_at = plan["opens_at"] + rng.uniform(0, plan["start_s"])
         self.typo = rng.random() < plan.get("typo", 0.0)
@@ -332,6 +335,7 @@ class Candidate(FastHttpUser):
         done: list[dict] = []
         next_change = time.time() + self.rng.uniform(think_min, think_max)
         next_beat = time.time() + beat if beat else float("inf")
+        skipped = False
         while not self.ended:
             pending = [q for q, entry in self.state.items() if not entry[2]]
             resend = max(self.retry_at, self.offline[1]) if pending else float("inf")
@@ -340,8 +344,14 @@ class Candidate(FastHttpUser):
             if wake >= self.stop_at:
                 return
             if wake == next_beat:
-                self._heartbeat()
                 next_beat += beat
+                # As exam.js's beatDue: a beat due within one interval of an acknowledged
+                # answer is skipped, never two in a row.
+                if not skipped and time.time() - self.saved_at < beat:
+                    skipped = True
+                else:
+                    skipped = False
+                    self._heartbeat()
                 continue
             if wake == next_change:
                 next_change += self.rng.uniform(think_min, think_max)
@@ -381,6 +391,7 @@ class Candidate(FastHttpUser):
                 return False
             if status == 200:
                 self.failures = 0
+                self.saved_at = time.time()
                 self._log(SAVE, begin, status, "ok")
                 entry[2] = True
                 stored = response.json().get("stored")
