@@ -167,11 +167,15 @@ def test_a_beat_due_just_after_an_acknowledged_answer_is_skipped_never_two_in_a_
         page.wait_for_timeout(600)
     answering = [b for b in beats if b >= began]
     ended = time.monotonic()
-    assert 1 <= len(answering) <= 3, [round(b - began, 1) for b in answering]
+    # At most every other 2-s slot (one more for the first slot, before any acknowledgement):
+    # the old page beat in every slot, 5 in 10 s.
+    slots = (ended - began) / 2
+    assert 1 <= len(answering) <= slots / 2 + 1 < slots, [round(b - began, 1) for b in answering]
     gaps = [b - a for a, b in zip([began, *answering], [*answering, ended], strict=True)]
     assert max(gaps) < 4 + 1.5, [round(g, 1) for g in gaps]  # never two skipped in a row
-    page.wait_for_timeout(9000)
-    # (The last answer's beat may be skipped up to 2 s after it, 1.4 s after ``ended``.)
-    idle = [b for b in beats if b > ended + 1.5]
+    page.wait_for_timeout(10000)
+    # (The last answer is acknowledged about 0.4 s after ``ended``: a beat up to 2 s after
+    # that may still be skipped.)
+    idle = [b for b in beats if b > ended + 2.5]
     assert len(idle) >= 3, [round(b - ended, 1) for b in idle]  # every 2 s again
     phone.close()

@@ -13,7 +13,7 @@ Each user claims one prepared candidate and follows the plan written by ``run.py
   candidates) holds every request on the device for a while, then the queue resends;
   a heartbeat every ``heartbeat_s`` (when set), which hands a fresh CSRF token — skipped, as
   the page skips it, when due within one interval of an acknowledged answer, never twice in a
-  row;
+  row nor in the last two intervals before the deadline;
   submit (after every queued answer is acknowledged): in realistic mode at a random moment of
   the last ``submit_s`` before the attempt's own deadline, or never (``no_submit``: the
   scheduler closes the attempt); in stress mode in the window [submit_from, + submit_s).
@@ -346,8 +346,9 @@ class Candidate(FastHttpUser):
             if wake == next_beat:
                 next_beat += beat
                 # As exam.js's beatDue: a beat due within one interval of an acknowledged
-                # answer is skipped, never two in a row.
-                if not skipped and time.time() - self.saved_at < beat:
+                # answer is skipped, never two in a row, never in the last two intervals.
+                near_the_end = self.deadline is not None and self.deadline - time.time() <= 2 * beat
+                if not skipped and not near_the_end and time.time() - self.saved_at < beat:
                     skipped = True
                 else:
                     skipped = False

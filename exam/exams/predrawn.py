@@ -6,8 +6,9 @@ therefore drawn beforehand (``services.predraw_papers``: when the exam is publis
 scheduler until it closes) and each start claims one in a single statement — on PostgreSQL the
 same statement starts the attempt with it (``start_with_claimed``: the paper goes from one table
 to the other without passing through the app). Which one two starts claim at once is settled by
-the database: ``SKIP LOCKED`` on PostgreSQL (neither waits for the other), SQLite's one writer. A paper drawn from a bank or exam that has changed since
-(``drawn_for`` no longer the exam's ``paper_key``) is never claimed.
+the database: ``SKIP LOCKED`` on PostgreSQL (neither waits for the other), SQLite's one
+writer. A paper drawn from a bank or exam that has changed since (``drawn_for`` no longer the
+exam's ``paper_key``) is never claimed.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def _claiming(exam_id: int, key: str):
 
 def claim(exam_id: int, key: str) -> Claimed | None:
     """Take one paper drawn for this exam as it is now (deleted within the start's own
-    transaction: it is back if the start rolls back); None if there is none."""
+    transaction: it is back if the start rolls back); None if there is none. (SQLite's starts;
+    PostgreSQL's take theirs in ``start_with_claimed``.)"""
     row = db.session.execute(
         _claiming(exam_id, key).execution_options(synchronize_session=False)
     ).first()

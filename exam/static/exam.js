@@ -412,11 +412,13 @@
   // answers with the deadline as it is now (an organiser may have given more time) and a
   // fresh CSRF token for the requests that follow. A beat that comes due within one interval
   // of an acknowledged answer is skipped (the server has just heard from the page, and keeps
-  // the answer's time as its last contact), never two in a row: extra time still arrives
-  // within two intervals, and an exam's thousands of pages send about half the beats.
+  // the answer's time as its last contact), never two in a row, and never in the last two
+  // intervals before the deadline: extra time given near the end arrives before the page
+  // would submit at the old deadline.
   var BEAT_MS = (Number(t.heartbeat) || 20) * 1000, savedAt = 0, skipped = false;
   function beatDue() {
-    if (!skipped && Date.now() - savedAt < BEAT_MS) { skipped = true; return; }
+    var nearTheEnd = deadline - (Date.now() + offset) <= 2 * BEAT_MS;
+    if (!skipped && !nearTheEnd && Date.now() - savedAt < BEAT_MS) { skipped = true; return; }
     skipped = false;
     heartbeat();
   }
