@@ -8,8 +8,9 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import statements_run
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from exam.auth.models import User, UserRole
 from exam.core.extensions import db
@@ -299,23 +300,11 @@ def test_organisers_see_the_weaknesses_of_their_scope_only(data, make_user):
     assert _cell(heat, "G1-1-1", _sector("hazardous_chemicals")) is None
 
 
-class StatementCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args, **kwargs):
-        self.count += 1
-
-
 def _statements(function) -> int:
-    counter = StatementCounter()
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with statements_run() as statements:
         function()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return counter.count
+    return len(statements)
 
 
 def test_statement_count_does_not_grow_with_the_data(app, make_person, make_enterprise, make_user):

@@ -14,8 +14,9 @@ exam's ``paper_key``) is never claimed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import Integer, String, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
@@ -30,12 +31,18 @@ class Claimed:
     paper_json: str
 
 
-def _claiming(exam_id: int, key: str):
-    """The statement deleting one paper drawn for this exam as it is now, returning it."""
+@cache
+def _claiming():
+    """The statement deleting one paper drawn for an exam as it is now (parameters
+    ``claim_exam``, ``claim_key``), returning it; built once (building costs about as much as
+    running it)."""
     waiting = aliased(DrawnPaper)
     pick = (
         select(waiting.id)
-        .where(waiting.exam_id == exam_id, waiting.drawn_for == key)
+        .where(
+            waiting.exam_id == bindparam("claim_exam", type_=Integer),
+            waiting.drawn_for == bindparam("claim_key", type_=String),
+        )
         .order_by(waiting.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -53,7 +60,9 @@ def claim(exam_id: int, key: str) -> Claimed | None:
     transaction: it is back if the start rolls back); None if there is none. (SQLite's starts;
     PostgreSQL's take theirs in ``start_with_claimed``.)"""
     row = db.session.execute(
-        _claiming(exam_id, key).execution_options(synchronize_session=False)
+        _claiming(),
+        {"claim_exam": exam_id, "claim_key": key},
+        execution_options={"synchronize_session": False},
     ).first()
     return Claimed(row.seed, row.paper, row.paper_json) if row else None
 
@@ -74,29 +83,41 @@ class Started:
     seed: int | None = None
 
 
-def start_with_claimed(exam_id: int, key: str, attempt: dict) -> Started:
-    """PostgreSQL: take one paper drawn for this exam as it is now and insert the attempt
-    (``attempt``: its columns but the paper's) with it, in one statement. A paper taken by a
-    start that loses the race for its attempt number is spent (a rolled-back start would give
-    it back): the scheduler draws another."""
-    claimed = _claiming(exam_id, key).cte("claimed")
-    values = [literal(v, Attempt.__table__.c[n].type) for n, v in attempt.items()]
+@cache
+def _starting(names: tuple[str, ...]):
+    """``start_with_claimed``'s statement for an attempt given these columns (parameters of
+    the same names), built once."""
+    claimed = _claiming().cte("claimed")
+    columns = Attempt.__table__.c
     inserted = (
         pg_insert(Attempt)
         .from_select(
-            [*attempt, "seed", "paper", "paper_json"],
-            select(*values, claimed.c.seed, claimed.c.paper, claimed.c.paper_json),
+            [*names, "seed", "paper", "paper_json"],
+            select(
+                *(bindparam(name, type_=columns[name].type) for name in names),
+                claimed.c.seed,
+                claimed.c.paper,
+                claimed.c.paper_json,
+            ),
         )
         .on_conflict_do_nothing(index_elements=["exam_id", "user_id", "number"])
         .returning(Attempt.id, Attempt.seed)
         .cte("inserted")
     )
+    return select(
+        select(func.count()).select_from(claimed).scalar_subquery(),
+        select(inserted.c.id).scalar_subquery(),
+        select(inserted.c.seed).scalar_subquery(),
+    )
+
+
+def start_with_claimed(exam_id: int, key: str, attempt: dict) -> Started:
+    """PostgreSQL: take one paper drawn for this exam as it is now and insert the attempt
+    (``attempt``: its columns but the paper's) with it, in one statement. A paper taken by a
+    start that loses the race for its attempt number is spent (a rolled-back start would give
+    it back): the scheduler draws another."""
     row = db.session.execute(
-        select(
-            select(func.count()).select_from(claimed).scalar_subquery(),
-            select(inserted.c.id).scalar_subquery(),
-            select(inserted.c.seed).scalar_subquery(),
-        )
+        _starting(tuple(attempt)), {**attempt, "claim_exam": exam_id, "claim_key": key}
     ).one()
     return Started(bool(row[0]), row[1], row[2])
 
