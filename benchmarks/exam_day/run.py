@@ -522,12 +522,12 @@ def report(args, folder: Path, url: str, health, plan: dict, sampler, load_befor
         json.dumps(x, ensure_ascii=False) for x in checks["lost_examples"]
     ]:
         print("  !", problem)
+    server_errors = None  # no log of its own to read: another deployment was driven
     for server_log in (folder / "gunicorn.log", folder / "gunicorn-reports.log"):
         if server_log.exists():
-            server_errors = len(
-                re.findall(r"Traceback|\[ERROR\]|WORKER TIMEOUT", server_log.read_text())
-            )
-            print(f"{server_log.stem} log: {server_errors} errors/tracebacks")
+            found = len(re.findall(r"Traceback|\[ERROR\]|WORKER TIMEOUT", server_log.read_text()))
+            server_errors = (server_errors or 0) + found
+            print(f"{server_log.stem} log: {found} errors/tracebacks")
     not_done = args.candidates - len(os.listdir(folder / "done"))
     if not_done:
         print(f"!! {not_done} candidates were not done when Locust was stopped (see --overtime)")
