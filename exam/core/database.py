@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
+import weakref
+from collections import namedtuple
 
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from exam.core.extensions import REPORTS_BIND, db
 
@@ -188,3 +191,145 @@ def init_app(app: Flask) -> None:
             cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
         finally:
             cursor.close()
+
+
+class DriverStatement:
+    """One statement compiled once for an engine and run on the driver's own cursor.
+
+    For the few statements exam day sends thousands of times a minute (an answer save, a
+    heartbeat, a paper fetch): SQLAlchemy's connection and execution bookkeeping (a
+    ``Connection`` per call, the isolation level set and reset, the compiled cache looked up,
+    an execution context, the parameters processed) cost a save more of the app's CPU than
+    psycopg sending the statement. What that bookkeeping does for these statements is kept:
+    the connection comes from the engine's pool and goes back to it (recycling and
+    invalidation as always), the parameters and results pass through their columns' types,
+    the engine's cursor events are dispatched to whoever listens (tests count and break
+    statements that way), and a driver's error is handled as SQLAlchemy handles it (wrapped:
+    a transient one is a 503 with ``Retry-After``; a dropped connection met by the request's
+    first statement lets the request run again).
+    """
+
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.positional or compiled.post_compile_params or compiled.escaped_bind_names:
+            raise ValueError("a driver statement takes named parameters, rendered as they are")
+        self.statement = statement  # held: the cache is keyed by its id
+        self.sql = compiled.string
+        self.query = self.sql.encode()  # psycopg would encode the text at every run
+        processors = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
+        }
+        given = {name for name, bind in compiled.binds.items() if bind.required}
+        # The values written into the statement (a role, say) are processed once, here.
+        self.constants = {
+            name: processors[name](value) if name in processors else value
+            for name, value in compiled.construct_params(_check=False).items()
+            if name not in given
+        }
+        self.bind_processors = {n: p for n, p in processors.items() if n in given}
+        self.columns = [column.type.dialect_impl(dialect) for column in statement.exported_columns]
+        self.dialect = dialect
+        self._shape = None
+
+    def parameters(self, params: dict) -> dict:
+        values = {**self.constants, **params}
+        for name, processor in self.bind_processors.items():
+            values[name] = processor(params[name])
+        return values
+
+    def rows(self, cursor) -> list:
+        if cursor.description is None:
+            return []
+        if self._shape is None:  # the first run: the columns as the database names them
+            self._shape = (
+                namedtuple("Row", [c.name for c in cursor.description], rename=True),
+                [
+                    (i, processor)
+                    for i, (column, described) in enumerate(
+                        zip(self.columns, cursor.description, strict=True)
+                    )
+                    if (processor := column.result_processor(self.dialect, described.type_code))
+                ],
+            )
+        row, processors = self._shape
+        out = []
+        for values in cursor.fetchall():
+            if processors:
+                values = list(values)
+                for i, processor in processors:
+                    values[i] = processor(values[i])
+            out.append(row._make(values))
+        return out
+
+    def run(self, engine: Engine, params: dict) -> list:
+        """Run it on its own in autocommit (one round trip) and return its rows."""
+        values = self.parameters(params)
+        dbapi_error = self.dialect.loaded_dbapi.Error
+        dispatch = engine.dispatch
+        # This module's own listener only marks the request, which this does below.
+        after = [f for f in dispatch.after_cursor_execute if f is not _statement_done]
+        fairy = engine.raw_connection()
+        driver = fairy.driver_connection
+        cursor = None
+        try:
+            driver.autocommit = True
+            cursor = driver.cursor()
+            if dispatch.before_cursor_execute or after:
+                listened = Connection(engine, connection=fairy)
+                for listener in dispatch.before_cursor_execute:
+                    listener(listened, cursor, self.sql, values, None, False)
+                cursor.execute(self.query, values)
+                for listener in after:
+                    listener(listened, cursor, self.sql, values, None, False)
+            else:
+                cursor.execute(self.query, values)
+            rows = self.rows(cursor)
+        except dbapi_error as error:
+            # As SQLAlchemy handles it: wrapped, the handle_error listeners told (a dropped
+            # connection lets the request run again), on a disconnect the pool's older
+            # connections discarded too (a restarted server dropped them all).
+            Connection(engine, connection=fairy)._handle_dbapi_exception(
+                error, self.sql, values, cursor, None
+            )
+        finally:
+            if fairy.is_valid:  # back to the pool as it came, or not at all
+                try:
+                    if cursor is not None:
+                        cursor.close()
+                    driver.autocommit = False
+                except dbapi_error:
+                    fairy.invalidate()
+            fairy.close()
+        if has_request_context():
+            request.environ[_USED] = True
+        return rows
+
+
+_driver_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_driver_statements_lock = threading.Lock()
+
+
+def run_alone(statement, params: dict) -> list:
+    """Run one statement on a connection of its own in autocommit, outside the request's
+    session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
+    round trip to the database instead of three. On PostgreSQL it runs as a
+    ``DriverStatement``; elsewhere through SQLAlchemy."""
+    engine = db.engine
+    if engine.dialect.driver != "psycopg":
+        with engine.connect() as connection:
+            return (
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+                .execute(statement, params)
+                .all()
+            )
+    kept = _driver_statements.get(engine)
+    driver_statement = kept.get(id(statement)) if kept is not None else None
+    if driver_statement is None:
+        with _driver_statements_lock:
+            kept = _driver_statements.setdefault(engine, {})
+            driver_statement = kept.setdefault(
+                id(statement), DriverStatement(statement, engine.dialect)
+            )
+    return driver_statement.run(engine, params)

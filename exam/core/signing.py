@@ -26,6 +26,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 #: Verified cookies or tokens each process remembers (a few hundred bytes each); when full,
 #: it starts afresh (a candidate's next request is then verified in full once more).
 REMEMBERED = 8192
+#: What a session's values are copied by reference as: nothing can change them in place.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes})
 
 
 class Verified:
@@ -73,8 +75,11 @@ class SessionInterface(SecureCookieSessionInterface):
             except BadData:
                 return self.session_class()
             self.verified.put(keys, text, data, signed_at.timestamp())
-        # Each request gets its own copy: a view may change its session.
-        return self.session_class(copy.deepcopy(data))
+        # Each request gets its own copy: a view may change its session (only what it could
+        # change in place is copied deeply; a session holds mostly strings).
+        return self.session_class(
+            {k: v if type(v) in _IMMUTABLE else copy.deepcopy(v) for k, v in data.items()}
+        )
 
 
 class CSRFProtect(BaseCSRFProtect):

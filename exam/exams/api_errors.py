@@ -78,16 +78,22 @@ HEADERS = {
 
 
 def answers(*statuses: int):
-    """Declare the error statuses an operation can answer, each with its codes' schema."""
+    """Declare the error statuses an operation can answer, each with its codes' schema.
+
+    Only the documentation is kept: flask-smorest's ``alt_response`` also wraps the view in a
+    call-through layer per status, eight of them on the answer save, each asking Flask again
+    whether the view is a coroutine; the view itself is returned, carrying their document."""
 
     def decorate(view):
+        documented = view
         for status in sorted(set(statuses), reverse=True):
-            view = blp.alt_response(
+            documented = blp.alt_response(
                 status,
                 schema=error_schema(status, CODES[status]),
                 description=f"{HTTPStatus(status).phrase}: code one of {', '.join(CODES[status])}",
                 headers=HEADERS.get(status),
-            )(view)
+            )(documented)
+        view._apidoc = documented._apidoc
         return view
 
     return decorate

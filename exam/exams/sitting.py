@@ -40,6 +40,7 @@ from sqlalchemy import (
 
 from exam.auth.models import LoginSession, User, UserRole
 from exam.auth.services import live_session, session_cutoff
+from exam.core.database import run_alone
 from exam.core.extensions import db, upsert
 from exam.exams.models import Attempt, AttemptAnswer, Exam
 from exam.exams.services import ExamError, checked_answer, grace
@@ -273,18 +274,6 @@ def _beat_statement():
     )
 
 
-def _run(statement, params: dict):
-    """Run one statement on a connection of its own in autocommit, outside the request's
-    session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
-    round trip to the database instead of three."""
-    with db.engine.connect() as connection:
-        return (
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            .execute(statement, params)
-            .all()
-        )
-
-
 @cache
 def _paper_query():
     return select(Attempt.user_id, Attempt.seed, Attempt.paper).where(
@@ -297,7 +286,7 @@ def _load_paper(attempt_id: int, user_id: int) -> CachedPaper | None:
     Every process meets every attempt of the exam day once, most at the opening burst, so this
     is what the burst's first saves and heartbeats cost (whether the session is still good and
     the attempt under way, the quick statement that follows checks as always)."""
-    rows = _run(_paper_query(), {"attempt_id": attempt_id, "owner_id": user_id})
+    rows = run_alone(_paper_query(), {"attempt_id": attempt_id, "owner_id": user_id})
     if not rows:
         return None
     return papers().keep(attempt_id, rows[0].user_id, rows[0].seed, rows[0].paper)
@@ -347,7 +336,7 @@ def quick_sitting(attempt_id: int, now: datetime) -> Sitting | None:
     if cached is None:
         return None
     owned, _paper = cached
-    rows = _run(_sitting_query(db.engine.dialect.name), owned)
+    rows = run_alone(_sitting_query(db.engine.dialect.name), owned)
     if not rows or rows[0].submitted_at is None and now > rows[0].deadline + grace():
         return None  # closing and grading an overdue attempt is the full path's work
     row = rows[0]
@@ -370,7 +359,7 @@ def quick_save(
     except ExamError:
         return False
     return bool(
-        _run(
+        run_alone(
             _save_statement(db.engine.dialect.name),
             {
                 **owned,
@@ -397,5 +386,5 @@ def quick_heartbeat(attempt_id: int, now: datetime) -> Beat | None:
     if cached is None:
         return None
     owned, _paper = cached
-    rows = _run(_beat_statement(), {**owned, "now": now, "earliest_deadline": now - grace()})
+    rows = run_alone(_beat_statement(), {**owned, "now": now, "earliest_deadline": now - grace()})
     return Beat(rows[0].deadline, rows[0].focus_losses) if rows else None
