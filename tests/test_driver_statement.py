@@ -4,11 +4,23 @@ as it came, a driver's error raised as SQLAlchemy raises it."""
 
 from __future__ import annotations
 
-from datetime import UTC
+import functools
+import logging
+from datetime import UTC, datetime
 
 import pytest
 from conftest import postgresql_only
-from sqlalchemy import bindparam, create_engine, exc, select, text, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    column,
+    create_engine,
+    exc,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from exam.auth.models import User, UserRole
@@ -17,10 +29,14 @@ from exam.core.extensions import db
 from exam.exams.models import Attempt
 
 
+@functools.cache  # built once, as run_alone's callers build theirs
 def _candidate_query():
-    """Typed columns both ways: an enum written into the statement, an aware timestamp read."""
+    """Typed columns both ways: values written into the statement (a role; an aware timestamp,
+    which its column's type turns into naive UTC once), an aware timestamp read back."""
     return select(User.id, User.username, User.role, User.created_at).where(
-        User.id == bindparam("user_id"), User.role == UserRole.CANDIDATE
+        User.id == bindparam("user_id"),
+        User.role == UserRole.CANDIDATE,
+        User.created_at > datetime(2000, 1, 1, tzinfo=UTC),
     )
 
 
@@ -85,15 +101,51 @@ def test_a_write_commits_by_itself_and_the_connection_goes_back_as_it_came(
 
 
 @postgresql_only
-def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(app):
+def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(app, database_url):
     """A broken statement is SQLAlchemy's ProgrammingError (a 500, a bug), not the driver's
-    own exception, and the connection is back in the pool."""
-    broken = select(text("no_such_column")).select_from(User.__table__)
-    checked_in = db.engine.pool.checkedin()
-    with pytest.raises(exc.ProgrammingError):
-        DriverStatement(broken, db.engine.dialect).run(db.engine, {})
-    assert db.engine.pool.checkedout() == 0
-    assert db.engine.pool.checkedin() >= checked_in
+    own exception; its connection is still good and back in the pool out of autocommit."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            first = connection.connection.driver_connection
+        broken = select(column("no_such_column", Integer)).select_from(User.__table__)
+        with pytest.raises(exc.ProgrammingError):
+            DriverStatement(broken, engine.dialect).run(engine, {})
+        assert engine.pool.checkedout() == 0
+        with engine.connect() as connection:
+            assert connection.connection.driver_connection is first  # not invalidated
+            assert first.autocommit is False
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@postgresql_only
+def test_no_connection_to_be_had_is_a_503_to_retry(
+    client, login_as, make_exam, monkeypatch, caplog
+):
+    """The database refusing connections (a restart, too many clients) while a candidate
+    saves is the database's weather: 503 with Retry-After, as on every other path."""
+    login_as(UserRole.CANDIDATE)
+    attempt_id = client.post(f"/api/v1/exams/{make_exam().id}/attempts").get_json()["attempt_id"]
+    paper = client.get(f"/api/v1/attempts/{attempt_id}").get_json()["paper"]
+    question = next(q for q in paper["questions"] if q["kind"] == "single")
+    refused = db.engine.dialect.loaded_dbapi.OperationalError("connection refused")
+
+    def refuse():
+        raise refused
+
+    save = f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}"
+    assert client.put(save, json={"answer": "A", "seq": 1}).status_code == 200  # built once
+    monkeypatch.setattr(db.engine.pool, "connect", refuse)
+    with caplog.at_level(logging.INFO):
+        response = client.put(save, json={"answer": "B", "seq": 2})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["code"] == "retry"
+    # One warning line, as for any request meeting the database's weather: no "unhandled
+    # error" with its traceback on the way (the driver's own exception escaping unwrapped).
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.WARNING and record.exc_info is None
 
 
 def test_a_statement_with_expanding_parameters_is_refused_when_built():
@@ -102,3 +154,11 @@ def test_a_statement_with_expanding_parameters_is_refused_when_built():
     with pytest.raises(ValueError):
         DriverStatement(statement, PGDialect_psycopg())
     DriverStatement(_candidate_query(), PGDialect_psycopg())  # named parameters: fine
+
+
+def test_a_statement_needing_values_computed_at_execution_is_refused_when_built():
+    """A Python-side default is computed by SQLAlchemy at each execution; compiled once, it
+    would be written frozen (or as NULL): refused."""
+    statement = insert(User).values(username=bindparam("username"), role=UserRole.CANDIDATE)
+    with pytest.raises(ValueError):
+        DriverStatement(statement, PGDialect_psycopg())

@@ -206,13 +206,22 @@ class DriverStatement:
     the engine's cursor events are dispatched to whoever listens (tests count and break
     statements that way), and a driver's error is handled as SQLAlchemy handles it (wrapped:
     a transient one is a 503 with ``Retry-After``; a dropped connection met by the request's
-    first statement lets the request run again).
+    first statement lets the request run again). Listeners get no execution context, and a
+    ``retval`` listener's changes are not used: they are there to count and to fail statements.
     """
 
     def __init__(self, statement, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         if compiled.positional or compiled.post_compile_params or compiled.escaped_bind_names:
             raise ValueError("a driver statement takes named parameters, rendered as they are")
+        if (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or any(bind.callable for bind in compiled.binds.values())
+        ):  # values SQLAlchemy would compute at each execution: frozen here, they would be wrong
+            raise ValueError("a driver statement takes no Python-side defaults or callables")
+        if len(compiled._result_columns) != len(statement.exported_columns):
+            raise ValueError("a driver statement's columns must all be typed (no text columns)")
         self.statement = statement  # held: the cache is keyed by its id
         self.sql = compiled.string
         self.query = self.sql.encode()  # psycopg would encode the text at every run
@@ -270,7 +279,10 @@ class DriverStatement:
         dispatch = engine.dispatch
         # This module's own listener only marks the request, which this does below.
         after = [f for f in dispatch.after_cursor_execute if f is not _statement_done]
-        fairy = engine.raw_connection()
+        try:
+            fairy = engine.raw_connection()
+        except dbapi_error as error:  # no connection to be had: wrapped as for any request
+            Connection._handle_dbapi_exception_noconnection(error, self.dialect, engine)
         driver = fairy.driver_connection
         cursor = None
         try:
@@ -315,7 +327,8 @@ def run_alone(statement, params: dict) -> list:
     """Run one statement on a connection of its own in autocommit, outside the request's
     session: a single statement is atomic on its own, and without BEGIN and COMMIT it is one
     round trip to the database instead of three. On PostgreSQL it runs as a
-    ``DriverStatement``; elsewhere through SQLAlchemy."""
+    ``DriverStatement``, kept per statement object: build each statement once (``@cache``),
+    not at every call; elsewhere it runs through SQLAlchemy."""
     engine = db.engine
     if engine.dialect.driver != "psycopg":
         with engine.connect() as connection:
@@ -327,9 +340,11 @@ def run_alone(statement, params: dict) -> list:
     kept = _driver_statements.get(engine)
     driver_statement = kept.get(id(statement)) if kept is not None else None
     if driver_statement is None:
+        with engine.connect():  # the dialect learns the server's version before compiling
+            pass
         with _driver_statements_lock:
             kept = _driver_statements.setdefault(engine, {})
-            driver_statement = kept.setdefault(
-                id(statement), DriverStatement(statement, engine.dialect)
-            )
+            driver_statement = kept.get(id(statement))
+            if driver_statement is None:
+                driver_statement = kept[id(statement)] = DriverStatement(statement, engine.dialect)
     return driver_statement.run(engine, params)
