@@ -72,6 +72,17 @@ def endpoint_stats(rows: list[Row]) -> dict:
     }
 
 
+def by_turns(rows: list[Row], first: float, period: float) -> dict[str, list[Row]]:
+    """Rows split by when they were sent, in turns of ``period`` seconds from ``first``: the
+    even turns ("on", the organiser asking for the reports), the odd ones ("off", not asking).
+    Rows sent before ``first`` belong to neither; so do the ones held offline."""
+    turns: dict[str, list[Row]] = {"on": [], "off": []}
+    for row in rows:
+        if row[4] != "offline" and row[0] >= first:
+            turns["off" if int((row[0] - first) // period) % 2 else "on"].append(row)
+    return turns
+
+
 def window_stats(rows: list[Row], seconds: float) -> dict:
     rows = [r for r in rows if r[4] != "offline"]
     if not rows:

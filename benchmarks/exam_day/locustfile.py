@@ -30,7 +30,9 @@ file in ``done/``. ``run.py`` compares the ledger with the database.
 
 With ``reports`` in the plan (name -> URL), one more user, an organiser, requests those pages
 (the dashboard, the pass-rate report, the tracker) every ``reports_every`` s while the
-candidates sit, from the report pool at ``reports_base`` when the harness started one.
+candidates sit, from the report pool at ``reports_base`` when the harness started one. With
+``reports_turns`` (s) it asks in turns instead, from ``reports_from``: one turn asking, the next
+not, so that one run holds the candidates' requests with the reports and without.
 """
 
 from __future__ import annotations
@@ -502,7 +504,9 @@ class Organiser(FastHttpUser):
     @task
     def watch(self):
         plan = _plan_times()
-        _sleep_until(plan["opens_at"] - 30)
+        first = plan.get("reports_from", plan["opens_at"] - 30)
+        turns = plan.get("reports_turns") or 0
+        _sleep_until(first)
         body = {"login": plan["organiser"]["login"], "password": plan["organiser"]["password"]}
         with self.client.request("POST", "/api/v1/login", json=body, catch_response=True) as r:
             if r.status_code != 200:
@@ -510,6 +514,10 @@ class Organiser(FastHttpUser):
                 FILES.record(kind="refused", request="organiser login", error=_error_code(r))
                 return self._idle()
         while not (BENCH_DIR / "candidates-done").exists():
+            turn = int((time.time() - first) // turns) if turns else 0
+            if turn % 2:  # a turn without the reports: wait for the next one
+                _sleep_until(first + (turn + 1) * turns)
+                continue
             for name, path in plan["reports"].items():
                 # The report pool's address when the harness started one (nginx's route).
                 url = plan.get("reports_base", "") + path

@@ -46,11 +46,12 @@ HERE = Path(__file__).parent
 
 from benchmarks.cluster import REPORT_POOL  # noqa: E402 (the report pool, as deployed)
 from benchmarks.exam_day.ledger import (  # noqa: E402
+    by_turns,
     check_database,
     densest,  # noqa: F401 (the fault benchmark uses this module's names)
     endpoint_stats,
     open_attempts,
-    pick,  # noqa: F401 (the fault benchmark's)
+    pick,
     read_ledger,
     read_timings,
     window_stats,
@@ -291,6 +292,13 @@ def parse_args() -> argparse.Namespace:
     add("--reports", action="store_true", help="an organiser requests the reports meanwhile")
     add("--reports-every", type=float, default=5, help="s between the organiser's rounds")
     add(
+        "--reports-turns",
+        type=float,
+        default=0,
+        help="s: the organiser asks in turns this long, one asking and the next not, from the "
+        "start of the logins, and the candidates' p95 is read for each (the reports' cost in one run)",
+    )
+    add(
         "--no-report-pool",
         action="store_true",
         help="serve /reports/ from the candidates' gunicorn, not a report pool of its own",
@@ -342,8 +350,11 @@ def make_plan(args, t0: float, day: dict) -> dict:
         "reports": REPORTS if args.reports else {},
         "reports_base": getattr(args, "reports_base", ""),
         "reports_every": args.reports_every,
+        "reports_turns": args.reports_turns,
         "organiser": day["organiser"],
     }
+    # The organiser comes 30 s before the opening; asking in turns, from the logins' start.
+    plan["reports_from"] = t0 + 5 if args.reports_turns else plan["opens_at"] - 30
     if args.mode == "stress":
         plan["answer_s"] = args.answer_time
         plan["submit_from"] = plan["opens_at"] + args.start_window + args.answer_time
@@ -535,6 +546,7 @@ def report(args, folder: Path, url: str, health, plan: dict, sampler, load_befor
     failures = sum(stats[n]["failures"] for n in candidate_names if n in stats) + not_done
     targets = judge(args, stats, checks, kinds, failures)
     comparison = compare(args, stats)
+    turns = compare_turns(args, timings, plan)
     (folder / "summary.json").write_text(
         json.dumps(
             {
@@ -548,6 +560,7 @@ def report(args, folder: Path, url: str, health, plan: dict, sampler, load_befor
                 "server_errors": server_errors,
                 "targets": targets,
                 "against_baseline": comparison,
+                "reports_turns": turns,
             },
             ensure_ascii=False,
             indent=1,
@@ -650,6 +663,47 @@ def compare(args, stats: dict) -> dict:
                 f"({growth[name]:+.0%})"
             )
     return growth
+
+
+#: Fewer requests than this in either kind of turn: too few to read a p95 from.
+TURN_MIN_REQUESTS = 200
+
+
+def compare_turns(args, timings: dict, plan: dict) -> dict:
+    """The candidates' p95 in the organiser's turns with the reports and without
+    (``--reports-turns``): the reports' cost read inside one run, on one machine in one state.
+    An endpoint whose requests bunch in one moment (the starts at the opening, the
+    submissions at the end) may have too few in one kind of turn, or very different load in
+    the two; the baseline comparison (``--baseline``) reads those."""
+    if not (args.reports and args.reports_turns):
+        return {}
+    print(
+        f"\ncandidates' p95 with the reports and without, in turns of {args.reports_turns:.0f} s "
+        f"(the same run; growth read where each kind of turn holds {TURN_MIN_REQUESTS} requests):"
+    )
+    result = {}
+    for name in ENDPOINTS:
+        turns = by_turns(timings.get(name, []), plan["reports_from"], args.reports_turns)
+        if not turns["on"] and not turns["off"]:
+            continue
+        on, off = (sorted(r[1] for r in turns[k]) for k in ("on", "off"))
+        entry = result[name] = {
+            "requests_on": len(on),
+            "requests_off": len(off),
+            "p95_on": pick(on, 0.95) if on else None,
+            "p95_off": pick(off, 0.95) if off else None,
+            "growth": None,
+        }
+        if min(len(on), len(off)) >= TURN_MIN_REQUESTS and entry["p95_off"] > 0:
+            entry["growth"] = entry["p95_on"] / entry["p95_off"] - 1
+        print(
+            f"  {name:<40}without {len(off):>7} requests p95 "
+            + (f"{entry['p95_off'] * 1000:>6.1f} ms" if off else "     -   ")
+            + f", with {len(on):>7} p95 "
+            + (f"{entry['p95_on'] * 1000:>6.1f} ms" if on else "     -   ")
+            + (f"  ({entry['growth']:+.0%})" if entry["growth"] is not None else "  (too few)")
+        )
+    return result
 
 
 if __name__ == "__main__":
