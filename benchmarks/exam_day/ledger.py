@@ -72,15 +72,63 @@ def endpoint_stats(rows: list[Row]) -> dict:
     }
 
 
-def by_turns(rows: list[Row], first: float, period: float) -> dict[str, list[Row]]:
-    """Rows split by when they were sent, in turns of ``period`` seconds from ``first``: the
-    even turns ("on", the organiser asking for the reports), the odd ones ("off", not asking).
-    Rows sent before ``first`` belong to neither; so do the ones held offline."""
+def by_turns(
+    rows: list[Row], first: float, period: float, first_on: bool = True
+) -> dict[str, list[Row]]:
+    """Rows split by when they were sent, in turns of ``period`` seconds from ``first``: "on"
+    (the organiser asking for the reports) and "off" (not asking), alternating, the first turn
+    "on" unless ``first_on`` is false. Rows sent before ``first`` belong to neither; so do the
+    ones held offline."""
     turns: dict[str, list[Row]] = {"on": [], "off": []}
     for row in rows:
         if row[4] != "offline" and row[0] >= first:
-            turns["off" if int((row[0] - first) // period) % 2 else "on"].append(row)
+            even = int((row[0] - first) // period) % 2 == 0
+            turns["on" if even == first_on else "off"].append(row)
     return turns
+
+
+#: Fewer requests than this in either kind of turn: too few to read a p95 from.
+TURN_MIN_REQUESTS = 200
+
+
+def turns_table(runs: list[tuple[dict, dict]], names) -> dict:
+    """The candidates' p95 with the reports and without, over the turns of one or more runs
+    (each a ``(timings, plan)``; a plan holds ``reports_from``, ``reports_turns`` and
+    ``reports_first_on``), the requests of all of them pooled. Two runs with their turns the
+    other way round give every moment of the exam a run with the reports and one without,
+    so that the busy moments (the opening, the submissions) weigh alike on both sides."""
+    result = {}
+    for name in names:
+        pooled: dict[str, list[float]] = {"on": [], "off": []}
+        for timings, plan in runs:
+            turns = by_turns(
+                timings.get(name, []),
+                plan["reports_from"],
+                plan["reports_turns"],
+                plan.get("reports_first_on", True),
+            )
+            for kind in pooled:
+                pooled[kind] += [r[1] for r in turns[kind]]
+        on, off = sorted(pooled["on"]), sorted(pooled["off"])
+        if not on and not off:
+            continue
+        entry = result[name] = {
+            "requests_on": len(on),
+            "requests_off": len(off),
+            "p95_on": pick(on, 0.95) if on else None,
+            "p95_off": pick(off, 0.95) if off else None,
+            "growth": None,
+        }
+        if min(len(on), len(off)) >= TURN_MIN_REQUESTS and entry["p95_off"] > 0:
+            entry["growth"] = entry["p95_on"] / entry["p95_off"] - 1
+        print(
+            f"  {name:<40}without {len(off):>7} requests p95 "
+            + (f"{entry['p95_off'] * 1000:>6.1f} ms" if off else "     -   ")
+            + f", with {len(on):>7} p95 "
+            + (f"{entry['p95_on'] * 1000:>6.1f} ms" if on else "     -   ")
+            + (f"  ({entry['growth']:+.0%})" if entry["growth"] is not None else "  (too few)")
+        )
+    return result
 
 
 def window_stats(rows: list[Row], seconds: float) -> dict:

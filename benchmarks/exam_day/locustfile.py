@@ -32,7 +32,8 @@ With ``reports`` in the plan (name -> URL), one more user, an organiser, request
 (the dashboard, the pass-rate report, the tracker) every ``reports_every`` s while the
 candidates sit, from the report pool at ``reports_base`` when the harness started one. With
 ``reports_turns`` (s) it asks in turns instead, from ``reports_from``: one turn asking, the next
-not, so that one run holds the candidates' requests with the reports and without.
+not (the first one not with ``reports_first_on`` false), so that one run holds the candidates'
+requests with the reports and without.
 """
 
 from __future__ import annotations
@@ -515,7 +516,7 @@ class Organiser(FastHttpUser):
                 return self._idle()
         while not (BENCH_DIR / "candidates-done").exists():
             turn = int((time.time() - first) // turns) if turns else 0
-            if turn % 2:  # a turn without the reports: wait for the next one
+            if (turn % 2 == 0) != plan.get("reports_first_on", True):  # a turn without
                 _sleep_until(first + (turn + 1) * turns)
                 continue
             for name, path in plan["reports"].items():

@@ -46,14 +46,15 @@ HERE = Path(__file__).parent
 
 from benchmarks.cluster import REPORT_POOL  # noqa: E402 (the report pool, as deployed)
 from benchmarks.exam_day.ledger import (  # noqa: E402
-    by_turns,
+    TURN_MIN_REQUESTS,
     check_database,
     densest,  # noqa: F401 (the fault benchmark uses this module's names)
     endpoint_stats,
     open_attempts,
-    pick,
+    pick,  # noqa: F401 (the fault benchmark's)
     read_ledger,
     read_timings,
+    turns_table,
     window_stats,
 )
 from benchmarks.exam_day.prepare import (  # noqa: E402
@@ -299,6 +300,12 @@ def parse_args() -> argparse.Namespace:
         "start of the logins, and the candidates' p95 is read for each (the reports' cost in one run)",
     )
     add(
+        "--reports-turns-first",
+        choices=("on", "off"),
+        default="on",
+        help="whether the first turn asks (a second run the other way round: see turns.py)",
+    )
+    add(
         "--no-report-pool",
         action="store_true",
         help="serve /reports/ from the candidates' gunicorn, not a report pool of its own",
@@ -351,6 +358,7 @@ def make_plan(args, t0: float, day: dict) -> dict:
         "reports_base": getattr(args, "reports_base", ""),
         "reports_every": args.reports_every,
         "reports_turns": args.reports_turns,
+        "reports_first_on": args.reports_turns_first == "on",
         "organiser": day["organiser"],
     }
     # The organiser comes 30 s before the opening; asking in turns, from the logins' start.
@@ -665,45 +673,20 @@ def compare(args, stats: dict) -> dict:
     return growth
 
 
-#: Fewer requests than this in either kind of turn: too few to read a p95 from.
-TURN_MIN_REQUESTS = 200
-
-
 def compare_turns(args, timings: dict, plan: dict) -> dict:
     """The candidates' p95 in the organiser's turns with the reports and without
     (``--reports-turns``): the reports' cost read inside one run, on one machine in one state.
-    An endpoint whose requests bunch in one moment (the starts at the opening, the
-    submissions at the end) may have too few in one kind of turn, or very different load in
-    the two; the baseline comparison (``--baseline``) reads those."""
+    The starts (at the opening) and the submissions (at the end) bunch in a few turns, whose
+    load differs: read those over two runs with the turns the other way round
+    (``--reports-turns-first off``, then ``turns.py`` on both), or against ``--baseline``."""
     if not (args.reports and args.reports_turns):
         return {}
     print(
         f"\ncandidates' p95 with the reports and without, in turns of {args.reports_turns:.0f} s "
-        f"(the same run; growth read where each kind of turn holds {TURN_MIN_REQUESTS} requests):"
+        f"(the first {args.reports_turns_first}; growth read where each kind of turn holds "
+        f"{TURN_MIN_REQUESTS} requests):"
     )
-    result = {}
-    for name in ENDPOINTS:
-        turns = by_turns(timings.get(name, []), plan["reports_from"], args.reports_turns)
-        if not turns["on"] and not turns["off"]:
-            continue
-        on, off = (sorted(r[1] for r in turns[k]) for k in ("on", "off"))
-        entry = result[name] = {
-            "requests_on": len(on),
-            "requests_off": len(off),
-            "p95_on": pick(on, 0.95) if on else None,
-            "p95_off": pick(off, 0.95) if off else None,
-            "growth": None,
-        }
-        if min(len(on), len(off)) >= TURN_MIN_REQUESTS and entry["p95_off"] > 0:
-            entry["growth"] = entry["p95_on"] / entry["p95_off"] - 1
-        print(
-            f"  {name:<40}without {len(off):>7} requests p95 "
-            + (f"{entry['p95_off'] * 1000:>6.1f} ms" if off else "     -   ")
-            + f", with {len(on):>7} p95 "
-            + (f"{entry['p95_on'] * 1000:>6.1f} ms" if on else "     -   ")
-            + (f"  ({entry['growth']:+.0%})" if entry["growth"] is not None else "  (too few)")
-        )
-    return result
+    return turns_table([(timings, plan)], ENDPOINTS)
 
 
 if __name__ == "__main__":
