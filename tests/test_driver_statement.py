@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from exam.auth.models import User, UserRole
-from exam.core.database import DriverStatement, run_alone
+from exam.core.database import _CURSOR, DriverStatement, run_alone
 from exam.core.extensions import db
 from exam.exams.models import Attempt
 
@@ -116,6 +116,40 @@ def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(app, database_url
             assert connection.connection.driver_connection is first  # not invalidated
             assert first.autocommit is False
             assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@postgresql_only
+def test_a_pooled_connection_keeps_one_cursor_for_the_driver_statements(app, database_url):
+    """Made at the connection's first driver statement and used by the next ones; made again
+    when an error closed it or the pool replaced the connection."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+
+    def kept_cursor():
+        with engine.connect() as connection:
+            cursor = connection.connection.info[_CURSOR]
+            assert cursor.connection is connection.connection.driver_connection
+            return cursor
+
+    try:
+        ids = DriverStatement(
+            select(User.id).where(User.id == bindparam("user_id")), engine.dialect
+        )
+        assert ids.run(engine, {"user_id": -1}) == []
+        first = kept_cursor()
+        assert ids.run(engine, {"user_id": -2}) == [] and kept_cursor() is first
+        broken = select(column("no_such_column", Integer)).select_from(User.__table__)
+        with pytest.raises(exc.ProgrammingError):
+            DriverStatement(broken, engine.dialect).run(engine, {})
+        assert first.closed  # SQLAlchemy closes the cursor of a failed statement
+        assert ids.run(engine, {"user_id": -3}) == []
+        second = kept_cursor()
+        assert second is not first and not second.closed
+        with engine.connect() as connection:
+            connection.invalidate()  # the pool opens another connection for the next borrower
+        assert ids.run(engine, {"user_id": -4}) == []
+        assert kept_cursor() is not second
     finally:
         engine.dispose()
 
