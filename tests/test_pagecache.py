@@ -72,6 +72,19 @@ def test_no_exam_sitting_no_page_is_kept(client, login_as, make_person, make_exa
     assert "乙女士" in second and computed > 3
 
 
+def test_the_half_hour_before_an_exam_opens_counts_as_sitting(app, make_exam):
+    """Candidates sign in before the opening: the reports keep their pages from then on."""
+    exam = make_exam(opens=1, closes=3)
+    now = utcnow()
+    assert not sitting_now(now + timedelta(minutes=29)) and not sitting_now(now)
+    assert sitting_now(now + timedelta(minutes=31))  # 29 minutes before it opens
+    assert sitting_now(now + timedelta(hours=2))  # open
+    assert not sitting_now(now + timedelta(hours=3))  # closed, nobody sitting
+    exam.published_at = None  # a draft never counts
+    db.session.commit()
+    assert not sitting_now(now + timedelta(minutes=31))
+
+
 def test_an_attempt_under_way_after_the_close_counts_as_sitting(app, make_exam, make_user):
     exam = make_exam(opens=-3, closes=-1)
     now = utcnow()

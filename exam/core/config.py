@@ -150,8 +150,8 @@ SETTINGS = [
         "PAGE_CACHE_SECONDS",
         30,
         int,
-        "while an exam sits, a report page is computed at most once in this many seconds per "
-        "user and address (0: always computed)",
+        "while an exam sits (from half an hour before it opens), a report page is computed at "
+        "most once in this many seconds per user and address (0: always computed)",
     ),
     Setting(
         "ANPEI_PAGE_CACHE_DIR",

@@ -113,11 +113,19 @@ def closed_for_everybody(exam: Exam, now: datetime) -> bool:
     return exam.is_published and now >= exam.closes_at and now >= last_close(exam)
 
 
+#: Candidates sign in and wait during this time before an exam opens: the report pages count
+#: it as exam day already (the bureau watches them fill while thousands of phones sign in).
+ARRIVAL = timedelta(minutes=30)
+
+
 def sitting_now(now: datetime) -> bool:
-    """Somebody is sitting an exam, or may start one: a published exam is open, or an
-    attempt is under way (an organiser's extra time runs past the close). Two index probes;
-    the reports keep their pages for a few seconds while it holds (``exam.core.pagecache``)."""
-    open_exam = select(Exam.id).where(Exam.is_open_at(now)).exists()
+    """Somebody is sitting an exam, is about to, or may start one: a published exam is open or
+    opens within ``ARRIVAL``, or an attempt is under way (an organiser's extra time runs past
+    the close). Two index probes; the reports keep their pages for a few seconds while it
+    holds (``exam.core.pagecache``)."""
+    open_exam = (
+        select(Exam.id).where(Exam.has_opened(now + ARRIVAL), ~Exam.has_closed(now)).exists()
+    )
     running = (
         select(Attempt.id).where(Attempt.deadline > now, Attempt.submitted_at.is_(None)).exists()
     )
