@@ -1,6 +1,17 @@
-"""The exam-day harness's reading of its request log (benchmarks/exam_day/ledger.py)."""
+"""The exam-day harness's reading of its request log (benchmarks/exam_day/ledger.py).
 
-from benchmarks.exam_day.ledger import by_turns, turns_table
+The benchmarks are not installed with the app (``pip install .``): the module is loaded from
+its file, as ``run.py`` runs it from the checkout."""
+
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(
+    "exam_day_ledger", Path(__file__).parents[1] / "benchmarks" / "exam_day" / "ledger.py"
+)
+ledger = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ledger)
+by_turns, turns_table = ledger.by_turns, ledger.turns_table
 
 
 def row(start: float, outcome: str = "ok"):

@@ -121,7 +121,9 @@ def test_a_refused_statement_is_raised_as_sqlalchemy_raises_it(app, database_url
 
 
 @postgresql_only
-def test_a_pooled_connection_keeps_one_cursor_for_the_driver_statements(app, database_url):
+def test_a_pooled_connection_keeps_one_cursor_for_the_driver_statements(
+    app, database_url, make_user
+):
     """Made at the connection's first driver statement and used by the next ones; made again
     when an error closed it or the pool replaced the connection."""
     engine = create_engine(database_url, pool_size=1, max_overflow=0)
@@ -132,6 +134,7 @@ def test_a_pooled_connection_keeps_one_cursor_for_the_driver_statements(app, dat
             assert cursor.connection is connection.connection.driver_connection
             return cursor
 
+    make_user(UserRole.CANDIDATE)  # a row for the statement that reads one
     try:
         ids = DriverStatement(
             select(User.id).where(User.id == bindparam("user_id")), engine.dialect
@@ -139,6 +142,11 @@ def test_a_pooled_connection_keeps_one_cursor_for_the_driver_statements(app, dat
         assert ids.run(engine, {"user_id": -1}) == []
         first = kept_cursor()
         assert ids.run(engine, {"user_id": -2}) == [] and kept_cursor() is first
+        # Another statement on the same cursor, one with rows and one without: each run
+        # answers with its own rows only, never the previous statement's.
+        names = DriverStatement(select(User.username).limit(bindparam("n")), engine.dialect)
+        assert len(names.run(engine, {"n": 1})) == 1
+        assert ids.run(engine, {"user_id": -5}) == [] and kept_cursor() is first
         broken = select(column("no_such_column", Integer)).select_from(User.__table__)
         with pytest.raises(exc.ProgrammingError):
             DriverStatement(broken, engine.dialect).run(engine, {})

@@ -28,11 +28,16 @@ def main() -> None:
     runs = []
     for folder in args.runs:
         plan = json.loads((folder / "plan.json").read_text())
-        if not plan.get("reports_turns"):
-            raise SystemExit(f"{folder}: not a run with --reports-turns")
+        if not plan.get("reports") or not plan.get("reports_turns"):
+            raise SystemExit(f"{folder}: not a run with --reports --reports-turns")
+        if runs and plan["reports_turns"] != runs[0][1]["reports_turns"]:
+            raise SystemExit(f"{folder}: turns of another length than {args.runs[0]}'s")
         first = "on" if plan.get("reports_first_on", True) else "off"
         print(f"{folder}: turns of {plan['reports_turns']:.0f} s, the first {first}")
         runs.append((read_timings(folder), plan))
+    firsts = {plan.get("reports_first_on", True) for _timings, plan in runs}
+    if len(runs) > 1 and len(firsts) == 1:
+        print("(every run's first turn is the same: the moments are not balanced)")
     print(
         f"candidates' p95 with the reports and without, the runs pooled (growth read where each "
         f"kind of turn holds {TURN_MIN_REQUESTS} requests):"

@@ -321,9 +321,11 @@ class DriverStatement:
 
 def _cursor(fairy, driver):
     """The pooled connection's own cursor for the driver statements, made at its first one:
-    a new psycopg cursor copies the connection's adapters and starts its type caches empty
-    (as much of the app's CPU as sending a save). The cursor lives as long as the driver
-    connection (a replaced one gets a new cursor); a connection serves one thread at a time."""
+    a new psycopg cursor copies the connection's adapters (with its type caches, which psycopg
+    keeps while the same statement runs again: 4.5 % of a worker's CPU under saves). The
+    cursor lives as long as the driver connection (the pool clears ``info`` when it connects
+    again; a replaced one gets a new cursor) and holds its last result until its next
+    statement; a connection serves one thread at a time."""
     cursor = fairy.info.get(_CURSOR)
     if cursor is None or cursor.connection is not driver or cursor.closed:
         cursor = fairy.info[_CURSOR] = driver.cursor()
