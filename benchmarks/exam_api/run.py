@@ -259,8 +259,12 @@ def main() -> None:
             process.terminate()
             process.wait()
         if name is not None:  # the database this run made (one given with --database-url stays)
+            # FORCE: the stopped workers' backends may not have gone yet (the drop was refused).
             subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE {name}"],
+                [
+                    *("psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"),
+                    f"DROP DATABASE {name} WITH (FORCE)",
+                ],
                 check=False,
             )
 
