@@ -72,18 +72,23 @@ def endpoint_stats(rows: list[Row]) -> dict:
     }
 
 
+def asking(moment: float, first: float, period: float, first_on: bool = True) -> bool:
+    """Whether the organiser asks for the reports at ``moment`` (``--reports-turns``): turns of
+    ``period`` seconds from ``first``, alternating, the first one asking unless ``first_on`` is
+    false. The Locust file's organiser and the reading of the run share this rule."""
+    return (int((moment - first) // period) % 2 == 0) == first_on
+
+
 def by_turns(
     rows: list[Row], first: float, period: float, first_on: bool = True
 ) -> dict[str, list[Row]]:
-    """Rows split by when they were sent, in turns of ``period`` seconds from ``first``: "on"
-    (the organiser asking for the reports) and "off" (not asking), alternating, the first turn
-    "on" unless ``first_on`` is false. Rows sent before ``first`` belong to neither; so do the
-    ones held offline."""
+    """Rows split by when they were sent into the turns with the reports ("on") and without
+    ("off"), as ``asking`` says. Rows sent before ``first`` belong to neither; so do the ones
+    held offline."""
     turns: dict[str, list[Row]] = {"on": [], "off": []}
     for row in rows:
         if row[4] != "offline" and row[0] >= first:
-            even = int((row[0] - first) // period) % 2 == 0
-            turns["on" if even == first_on else "off"].append(row)
+            turns["on" if asking(row[0], first, period, first_on) else "off"].append(row)
     return turns
 
 

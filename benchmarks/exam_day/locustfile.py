@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 import gevent
+from ledger import asking  # beside this file: Locust puts its folder on the path
 from locust import task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -515,9 +516,9 @@ class Organiser(FastHttpUser):
                 FILES.record(kind="refused", request="organiser login", error=_error_code(r))
                 return self._idle()
         while not (BENCH_DIR / "candidates-done").exists():
-            turn = int((time.time() - first) // turns) if turns else 0
-            if (turn % 2 == 0) != plan.get("reports_first_on", True):  # a turn without
-                _sleep_until(first + (turn + 1) * turns)
+            now = time.time()
+            if turns and not asking(now, first, turns, plan.get("reports_first_on", True)):
+                _sleep_until(first + ((now - first) // turns + 1) * turns)  # the next turn
                 continue
             for name, path in plan["reports"].items():
                 # The report pool's address when the harness started one (nginx's route).
